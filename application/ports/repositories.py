@@ -1,0 +1,251 @@
+"""Repositories: the unit of work's view of stored aggregates.
+
+Every method works inside the unit of work that owns the repository; none commits.
+`get` raises NotFound, `find` returns None. Writes are idempotent upserts unless named
+`add`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from application.queries import (
+    InboxQuery,
+    ListingQuery,
+    OrderQuery,
+    Page,
+    QuestionQuery,
+    SyncLogQuery,
+)
+from domain.accounts import Account, AccountStatus, AuthorizationRequest, SealedTokens
+from domain.inventory import StockChange, StockLevel
+from domain.listings import Listing
+from domain.messages import Message, MessageTemplate
+from domain.notifications import InboxEntry, InboxStatus
+from domain.orders import Order
+from domain.questions import Question
+from domain.shipments import Shipment
+from domain.sync import SyncLog
+
+
+class AccountRepository(Protocol):
+    """Accounts and their sealed tokens.
+
+    `Account.token_expires_at` mirrors the stored tokens: `store_tokens` and
+    `erase_tokens` set it, `add` and `save` leave it alone (so a stale copy of the
+    account cannot move the expiry of tokens another process refreshed).
+    """
+
+    async def add(self, account: Account) -> Account:
+        """Store a new account and return it as stored, with its id. Raises Conflict if
+        the seller is already connected."""
+        ...
+
+    async def save(self, account: Account) -> None:
+        """Store changes to an existing account. Raises NotFound."""
+        ...
+
+    async def get(self, account_id: int) -> Account: ...
+
+    async def find_by_seller(self, seller_id: int) -> Account | None: ...
+
+    async def list(self, status: AccountStatus | None = None) -> Sequence[Account]:
+        """Accounts ordered by id, optionally only those in one status."""
+        ...
+
+    async def get_tokens(self, account_id: int, *, for_update: bool = False) -> SealedTokens | None:
+        """The sealed token pair, or None if the account has none.
+
+        With `for_update`, stores that support it lock the row until the unit of work
+        ends (PostgreSQL `SELECT ... FOR UPDATE`), so the read is the latest committed one.
+        """
+        ...
+
+    async def store_tokens(self, account_id: int, tokens: SealedTokens) -> SealedTokens:
+        """Replace the sealed pair; return it with its version bumped. Raises NotFound."""
+        ...
+
+    async def erase_tokens(self, account_id: int) -> None:
+        """Forget the tokens (disconnect). Idempotent; the version is kept, so the next
+        `store_tokens` still bumps it."""
+        ...
+
+
+class ListingRepository(Protocol):
+    async def get(self, item_id: str) -> Listing: ...
+
+    async def find(self, item_id: str) -> Listing | None: ...
+
+    async def find_many(self, item_ids: Iterable[str]) -> dict[str, Listing]:
+        """The stored listings among `item_ids`, by id; missing ids are left out."""
+        ...
+
+    async def upsert(self, listings: Iterable[Listing]) -> None:
+        """Insert or replace each listing by item id."""
+        ...
+
+    async def search(self, query: ListingQuery) -> Page[Listing]:
+        """Listings matching the query, newest first by item id."""
+        ...
+
+    async def item_ids(self, account_id: int) -> set[str]:
+        """Ids of the account's listings that are not marked removed."""
+        ...
+
+    async def mark_removed(self, item_ids: Iterable[str], now: datetime) -> int:
+        """Mark listings as no longer on MercadoLibre; return how many changed."""
+        ...
+
+
+class InventoryRepository(Protocol):
+    async def find(self, item_id: str, variation_id: int | None = None) -> StockLevel | None: ...
+
+    async def for_item(self, item_id: str) -> Sequence[StockLevel]:
+        """Every stock level of an item (one per variation, or one without)."""
+        ...
+
+    async def upsert(self, levels: Iterable[StockLevel]) -> None: ...
+
+    async def record_change(self, change: StockChange) -> StockChange:
+        """Append to the stock ledger; return the entry with its id."""
+        ...
+
+    async def latest_change(
+        self, item_id: str, variation_id: int | None = None
+    ) -> StockChange | None:
+        """The ledger entry with the latest `requested_at` for this item or variation."""
+        ...
+
+
+class OrderRepository(Protocol):
+    async def get(self, order_id: int) -> Order: ...
+
+    async def find(self, order_id: int) -> Order | None: ...
+
+    async def upsert(self, orders: Iterable[Order]) -> None: ...
+
+    async def search(self, query: OrderQuery) -> Page[Order]:
+        """Orders matching the query, newest `date_created` first; `created_from` and
+        `created_to` are both inclusive."""
+        ...
+
+
+class ShipmentRepository(Protocol):
+    async def get(self, shipment_id: int) -> Shipment: ...
+
+    async def find(self, shipment_id: int) -> Shipment | None: ...
+
+    async def upsert(self, shipments: Iterable[Shipment]) -> None: ...
+
+
+class QuestionRepository(Protocol):
+    async def get(self, question_id: int) -> Question: ...
+
+    async def find(self, question_id: int) -> Question | None: ...
+
+    async def upsert(self, questions: Iterable[Question]) -> None: ...
+
+    async def search(self, query: QuestionQuery) -> Page[Question]:
+        """Questions matching the query, newest first."""
+        ...
+
+
+class MessageRepository(Protocol):
+    async def find(self, message_id: str) -> Message | None: ...
+
+    async def upsert(self, messages: Iterable[Message]) -> None: ...
+
+    async def conversation(self, account_id: int, pack_id: int) -> Sequence[Message]:
+        """The messages of one conversation, oldest first."""
+        ...
+
+
+class MessageTemplateRepository(Protocol):
+    async def add(self, template: MessageTemplate) -> MessageTemplate:
+        """Store and return with its id. Raises Conflict if the name is taken (per account)."""
+        ...
+
+    async def get(self, template_id: int) -> MessageTemplate: ...
+
+    async def save(self, template: MessageTemplate) -> None:
+        """Store changes to a template. Raises NotFound, or Conflict if the new name is
+        taken (per account)."""
+        ...
+
+    async def list(self, account_id: int | None = None) -> Sequence[MessageTemplate]:
+        """Templates of the account plus the shared ones (account_id None), by name
+        (code point order); without an account, only the shared ones."""
+        ...
+
+    async def delete(self, template_id: int) -> None:
+        """Remove the template. Raises NotFound."""
+        ...
+
+
+class NotificationInbox(Protocol):
+    """The stored MercadoLibre notifications (table meli_webhooks)."""
+
+    async def add(self, entry: InboxEntry) -> tuple[InboxEntry, bool]:
+        """Store a notification unless it is a duplicate; return the stored entry and
+        whether it was new.
+
+        Duplicates: the same notification id, or the same topic and resource while an
+        earlier entry for them is still pending (received, processing or failed).
+        """
+        ...
+
+    async def get(self, entry_id: int) -> InboxEntry: ...
+
+    async def save(self, entry: InboxEntry) -> None:
+        """Store changes to an entry. Raises NotFound, or Conflict if the entry would
+        become a second pending one for its topic and resource (replaying a dead entry
+        while a newer one waits)."""
+        ...
+
+    async def search(self, query: InboxQuery) -> Page[InboxEntry]:
+        """Entries matching the query, latest received first."""
+        ...
+
+    async def counts(self) -> dict[tuple[str, InboxStatus], int]:
+        """How many entries per (topic, status)."""
+        ...
+
+    async def pending(self, received_before: datetime, limit: int) -> Sequence[InboxEntry]:
+        """Entries not finished (received, processing, failed due) received before a time,
+        oldest first: what a sweep must enqueue again.
+
+        A failed entry is due when its `next_attempt_at` is unset or not after
+        `received_before`.
+        """
+        ...
+
+
+class SyncLogRepository(Protocol):
+    async def add(self, log: SyncLog) -> SyncLog:
+        """Store a new run and return it with its id."""
+        ...
+
+    async def save(self, log: SyncLog) -> None: ...
+
+    async def get(self, log_id: int) -> SyncLog: ...
+
+    async def search(self, query: SyncLogQuery) -> Page[SyncLog]:
+        """Runs matching the query, newest first."""
+        ...
+
+
+class AuthorizationRequestRepository(Protocol):
+    """Pending OAuth connect flows (state and PKCE verifier), each usable once."""
+
+    async def add(self, request: AuthorizationRequest) -> None: ...
+
+    async def take(self, state: str) -> AuthorizationRequest | None:
+        """Remove and return the request with this state, or None if there is none.
+        Atomic: of two concurrent takes of one state, only one gets it."""
+        ...
+
+    async def purge_expired(self, now: datetime) -> int:
+        """Delete requests past their expiry; return how many."""
+        ...

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Protocol, Self
+
+from application.ports.jobs import Job
+from application.ports.repositories import (
+    AccountRepository,
+    InventoryRepository,
+    ListingRepository,
+    MessageRepository,
+    MessageTemplateRepository,
+    NotificationInbox,
+    OrderRepository,
+    QuestionRepository,
+    ShipmentRepository,
+    SyncLogRepository,
+)
+
+
+class UnitOfWork(Protocol):
+    """One atomic piece of work on the store.
+
+    Used as `async with uow_factory() as uow: ...; await uow.commit()`. Leaving the
+    block without `commit()` rolls everything back. Jobs handed to `enqueue_after_commit`
+    are sent to the job queue only after the commit succeeded, and dropped on rollback;
+    if sending fails the data is still committed, and the recovery sweeps pick it up.
+    """
+
+    accounts: AccountRepository
+    listings: ListingRepository
+    inventory: InventoryRepository
+    orders: OrderRepository
+    shipments: ShipmentRepository
+    questions: QuestionRepository
+    messages: MessageRepository
+    templates: MessageTemplateRepository
+    inbox: NotificationInbox
+    sync_logs: SyncLogRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None:
+        """Make the work durable, then send the collected jobs. Raises Conflict on a
+        uniqueness violation (and rolls back)."""
+        ...
+
+    async def rollback(self) -> None: ...
+
+    def enqueue_after_commit(self, job: Job) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

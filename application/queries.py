@@ -1,0 +1,82 @@
+"""Query parameters and pages shared by the read side of the repositories."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Generic, TypeVar
+
+import attrs
+
+from application.errors import FieldProblem, ValidationFailed
+
+T = TypeVar("T")
+MAX_PAGE_SIZE = 200
+
+
+def _check_paging(offset: int, limit: int) -> None:
+    problems = []
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        problems.append(FieldProblem("offset", "must be a whole number of zero or more"))
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
+        problems.append(FieldProblem("limit", f"must be between 1 and {MAX_PAGE_SIZE}"))
+    if problems:
+        raise ValidationFailed(problems)
+
+
+@attrs.define(frozen=True)
+class Paging:
+    offset: int = 0
+    limit: int = 50
+
+    def __attrs_post_init__(self) -> None:
+        _check_paging(self.offset, self.limit)
+
+
+@attrs.define(frozen=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    total: int
+    offset: int
+    limit: int
+
+
+@attrs.define(frozen=True)
+class ListingQuery:
+    account_id: int | None = None
+    status: str | None = None
+    title: str | None = None  # case-insensitive substring
+    sku: str | None = None
+    include_removed: bool = False
+    paging: Paging = attrs.field(factory=Paging)
+
+
+@attrs.define(frozen=True)
+class OrderQuery:
+    account_id: int | None = None
+    status: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    paging: Paging = attrs.field(factory=Paging)
+
+
+@attrs.define(frozen=True)
+class QuestionQuery:
+    account_id: int | None = None
+    status: str | None = None
+    item_id: str | None = None
+    paging: Paging = attrs.field(factory=Paging)
+
+
+@attrs.define(frozen=True)
+class InboxQuery:
+    status: str | None = None
+    topic: str | None = None
+    paging: Paging = attrs.field(factory=Paging)
+
+
+@attrs.define(frozen=True)
+class SyncLogQuery:
+    account_id: int | None = None
+    kind: str | None = None
+    paging: Paging = attrs.field(factory=Paging)
