@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Hashable
+from types import TracebackType
+from typing import Self
+
+from adapters.memory.repositories import (
+    InMemoryAccountRepository,
+    InMemoryInventoryRepository,
+    InMemoryListingRepository,
+    InMemoryMessageRepository,
+    InMemoryMessageTemplateRepository,
+    InMemoryNotificationInbox,
+    InMemoryOrderRepository,
+    InMemoryQuestionRepository,
+    InMemoryShipmentRepository,
+    InMemorySyncLogRepository,
+)
+from adapters.memory.store import InMemoryStore, StagedChanges
+from application.errors import QueueUnavailable
+from application.ports.jobs import Job, JobQueue
+
+logger = logging.getLogger(__name__)
+
+
+class InMemoryUnitOfWork:
+    """A unit of work on an InMemoryStore; rolls back unless `commit()` was called.
+
+    Writes are staged and applied together on commit. Rows read `for_update` (and token
+    writes) stay locked until the work commits or rolls back, as on PostgreSQL.
+    """
+
+    accounts: InMemoryAccountRepository
+    listings: InMemoryListingRepository
+    inventory: InMemoryInventoryRepository
+    orders: InMemoryOrderRepository
+    shipments: InMemoryShipmentRepository
+    questions: InMemoryQuestionRepository
+    messages: InMemoryMessageRepository
+    templates: InMemoryMessageTemplateRepository
+    inbox: InMemoryNotificationInbox
+    sync_logs: InMemorySyncLogRepository
+
+    def __init__(self, store: InMemoryStore, job_queue: JobQueue) -> None:
+        self._store = store
+        self._job_queue = job_queue
+        self._staged: StagedChanges | None = None
+        self._jobs: list[Job] = []
+        self._held: dict[tuple[str, Hashable], asyncio.Lock] = {}
+
+    async def __aenter__(self) -> Self:
+        if self._staged is not None:
+            raise RuntimeError("this unit of work is already in use")
+        store, staged = self._store, StagedChanges(self._store)
+        self._staged = staged
+        self.accounts = InMemoryAccountRepository(store, staged, self._lock_row)
+        self.listings = InMemoryListingRepository(store, staged)
+        self.inventory = InMemoryInventoryRepository(store, staged)
+        self.orders = InMemoryOrderRepository(store, staged)
+        self.shipments = InMemoryShipmentRepository(store, staged)
+        self.questions = InMemoryQuestionRepository(store, staged)
+        self.messages = InMemoryMessageRepository(store, staged)
+        self.templates = InMemoryMessageTemplateRepository(store, staged)
+        self.inbox = InMemoryNotificationInbox(store, staged)
+        self.sync_logs = InMemorySyncLogRepository(store, staged)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._staged is not None:
+            await self.rollback()
+        self._staged = None
+
+    def _require_staged(self) -> StagedChanges:
+        if self._staged is None:
+            raise RuntimeError("use the unit of work inside `async with`")
+        return self._staged
+
+    async def _lock_row(self, table: str, key: Hashable) -> None:
+        if (table, key) in self._held:
+            return
+        lock = self._store.row_lock(table, key)
+        await lock.acquire()
+        self._held[(table, key)] = lock
+
+    def _release_rows(self) -> None:
+        held, self._held = self._held, {}
+        for lock in held.values():
+            lock.release()
+
+    async def commit(self) -> None:
+        staged = self._require_staged()
+        try:
+            staged.commit()
+        except BaseException:
+            self._jobs.clear()
+            staged.discard()
+            raise
+        finally:
+            self._release_rows()
+        jobs, self._jobs = self._jobs, []
+        for job in jobs:
+            try:
+                await self._job_queue.enqueue(job)
+            except QueueUnavailable:
+                # The data is committed; the recovery sweeps find it and enqueue again.
+                logger.warning("job %s not sent after commit: the broker is unavailable", job.actor)
+
+    async def rollback(self) -> None:
+        self._require_staged().discard()
+        self._jobs.clear()
+        self._release_rows()
+
+    def enqueue_after_commit(self, job: Job) -> None:
+        self._jobs.append(job)

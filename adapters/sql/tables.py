@@ -1,0 +1,311 @@
+"""The schema, private to the SQL adapter. Migrations must keep it in step (see
+tests/integration/test_migrations.py, which compares the two)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from adapters.sql.types import Amount, Id, Json, UtcDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# Inbox statuses that still wait for work; at most one such entry per topic and resource.
+PENDING_INBOX_STATUSES = ("received", "processing", "failed")
+_PENDING_INBOX = "status IN ('received', 'processing', 'failed')"
+
+# meli_inventory.variation_id for a stock level without variation: 0 is never a MercadoLibre
+# variation id, and unlike NULL it takes part in the primary key on every database.
+NO_VARIATION = 0
+
+
+def _account_id(*, nullable: bool = False, index: bool = True) -> Column:
+    return Column("account_id", Id, ForeignKey("meli_accounts.id"), nullable=nullable, index=index)
+
+
+accounts = Table(
+    "meli_accounts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("seller_id", BigInteger, nullable=False, unique=True),
+    Column("site_id", String(3), nullable=False),
+    Column("nickname", String(255), nullable=False),
+    Column("status", String(32), nullable=False, index=True),
+    Column("status_reason", Text),
+    Column("last_refreshed_at", UtcDateTime),
+    Column("connected_at", UtcDateTime),
+    Column("updated_at", UtcDateTime),
+    # The sealed token pair: ciphertext only, written by store_tokens/erase_tokens.
+    Column("access_token_ciphertext", Text),
+    Column("refresh_token_ciphertext", Text),
+    Column("token_expires_at", UtcDateTime),
+    Column("token_scope", Text),
+    Column("token_version", Integer, nullable=False, server_default=text("0")),
+    sqlite_autoincrement=True,
+)
+
+products = Table(
+    "meli_products",
+    metadata,
+    Column("item_id", String(32), primary_key=True),
+    _account_id(index=False),  # led by ix_meli_products_account_id_item_number
+    Column("seller_id", BigInteger, nullable=False),
+    Column("site_id", String(3), nullable=False),
+    # The digits of the item id: "newest first" is numeric order, which text order is not.
+    Column("item_number", BigInteger, nullable=False),
+    Column("title", Text, nullable=False),
+    # Lower-cased by the mapper so the case-insensitive search behaves the same on every
+    # database (SQLite's lower() and LIKE only fold ASCII).
+    Column("title_search", Text, nullable=False),
+    Column("category_id", String(32), nullable=False),
+    Column("price_amount", Amount, nullable=False),
+    Column("currency_id", String(3), nullable=False),
+    Column("available_quantity", Integer, nullable=False),
+    Column("sold_quantity", Integer, nullable=False),
+    Column("status", String(32), nullable=False, index=True),
+    Column("sub_status", Json, nullable=False),
+    Column("condition", String(32), nullable=False),
+    Column("listing_type_id", String(64), nullable=False),
+    Column("buying_mode", String(32), nullable=False),
+    Column("permalink", Text),
+    Column("thumbnail", Text),
+    Column("pictures", Json, nullable=False),
+    Column("variations", Json, nullable=False),
+    Column("attributes", Json, nullable=False),
+    Column("shipping", Json, nullable=False),
+    Column("description", Text),
+    Column("video_id", String(255)),
+    Column("seller_sku", String(255), index=True),
+    Column("health", Float),
+    Column("tags", Json, nullable=False),
+    Column("date_created", UtcDateTime),
+    Column("last_updated", UtcDateTime),
+    Column("removed_at", UtcDateTime),
+    Index("ix_meli_products_account_id_item_number", "account_id", "item_number"),
+)
+
+inventory = Table(
+    "meli_inventory",
+    metadata,
+    Column("item_id", String(32), primary_key=True),
+    Column("variation_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("quantity", Integer, nullable=False),
+    Column("safety_stock", Integer, nullable=False),
+    Column("updated_at", UtcDateTime),
+)
+
+stock_ledger = Table(
+    "meli_stock_ledger",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("item_id", String(32), nullable=False),
+    Column("variation_id", BigInteger),
+    Column("quantity", Integer, nullable=False),
+    Column("previous_quantity", Integer),
+    Column("requested_at", UtcDateTime, nullable=False),
+    Column("source", String(64), nullable=False),
+    Index(
+        "ix_meli_stock_ledger_item_id_variation_id_requested_at",
+        "item_id",
+        "variation_id",
+        "requested_at",
+    ),
+    sqlite_autoincrement=True,
+)
+
+orders = Table(
+    "meli_orders",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    _account_id(),
+    Column("seller_id", BigInteger, nullable=False),
+    Column("status", String(32), nullable=False, index=True),
+    Column("status_detail", Text),
+    Column("items", Json, nullable=False),
+    Column("total_amount", Amount, nullable=False),
+    Column("currency_id", String(3), nullable=False),
+    Column("paid_amount", Amount),
+    Column("paid_currency_id", String(3)),
+    Column("buyer_id", BigInteger, nullable=False, index=True),
+    Column("buyer", Json, nullable=False),
+    Column("payments", Json, nullable=False),
+    Column("shipping_id", BigInteger, index=True),
+    Column("pack_id", BigInteger, index=True),
+    Column("tags", Json, nullable=False),
+    Column("notes", Json, nullable=False),
+    Column("date_created", UtcDateTime, nullable=False, index=True),
+    Column("date_closed", UtcDateTime),
+    Column("last_updated", UtcDateTime),
+)
+
+shipments = Table(
+    "meli_shipments",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    _account_id(),
+    Column("status", String(32), nullable=False, index=True),
+    Column("substatus", String(64)),
+    Column("mode", String(32), nullable=False),
+    Column("logistic_type", String(64)),
+    Column("tracking_number", String(255)),
+    Column("tracking_method", String(255)),
+    Column("order_ids", Json, nullable=False),
+    Column("cost_amount", Amount),
+    Column("cost_currency_id", String(3)),
+    Column("receiver_zip_code", String(32)),
+    Column("date_created", UtcDateTime),
+    Column("last_updated", UtcDateTime),
+)
+
+questions = Table(
+    "meli_questions",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    _account_id(),
+    Column("seller_id", BigInteger, nullable=False),
+    Column("item_id", String(32), nullable=False, index=True),
+    Column("text", Text, nullable=False),
+    Column("status", String(32), nullable=False, index=True),
+    Column("date_created", UtcDateTime, nullable=False, index=True),
+    Column("buyer_id", BigInteger),
+    Column("answer_text", Text),
+    Column("answer_status", String(32)),
+    Column("answer_date_created", UtcDateTime),
+    Column("last_updated", UtcDateTime),
+)
+
+messages = Table(
+    "meli_messages",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    _account_id(index=False),  # led by ix_meli_messages_account_id_pack_id_date_created
+    Column("pack_id", BigInteger, nullable=False),
+    Column("from_user_id", BigInteger, nullable=False),
+    Column("to_user_id", BigInteger, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("attachments", Json, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("moderation_status", String(32)),
+    Column("date_read", UtcDateTime),
+    Column("order_id", BigInteger),
+    Index(
+        "ix_meli_messages_account_id_pack_id_date_created",
+        "account_id",
+        "pack_id",
+        "date_created",
+    ),
+)
+
+message_templates = Table(
+    "meli_message_templates",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    _account_id(nullable=True),
+    Column("name", String(100), nullable=False),
+    Column("body", Text, nullable=False),
+    # NULLs never collide in a unique index, so shared templates (no account) get their own.
+    Index(
+        "uq_meli_message_templates_account_id_name",
+        "account_id",
+        "name",
+        unique=True,
+        postgresql_where=text("account_id IS NOT NULL"),
+        sqlite_where=text("account_id IS NOT NULL"),
+    ),
+    Index(
+        "uq_meli_message_templates_shared_name",
+        "name",
+        unique=True,
+        postgresql_where=text("account_id IS NULL"),
+        sqlite_where=text("account_id IS NULL"),
+    ),
+    sqlite_autoincrement=True,
+)
+
+webhooks = Table(
+    "meli_webhooks",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("notification_id", String(64), nullable=False),
+    Column("topic", String(64), nullable=False),
+    Column("resource", String(500), nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("application_id", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("sent", UtcDateTime),
+    Column("received", UtcDateTime),
+    Column("actions", Json, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("processing_attempts", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("processed_at", UtcDateTime),
+    Column("next_attempt_at", UtcDateTime),
+    Column("origin", String(16), nullable=False),
+    UniqueConstraint("notification_id"),
+    Index("ix_meli_webhooks_status_received_at", "status", "received_at"),
+    Index("ix_meli_webhooks_topic_status", "topic", "status"),
+    # Dedupe: one pending entry per resource, race-free across processes.
+    Index(
+        "uq_meli_webhooks_pending_topic_resource",
+        "topic",
+        "resource",
+        unique=True,
+        postgresql_where=text(_PENDING_INBOX),
+        sqlite_where=text(_PENDING_INBOX),
+    ),
+    sqlite_autoincrement=True,
+)
+
+sync_logs = Table(
+    "meli_sync_logs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    _account_id(nullable=True, index=False),  # led by ix_meli_sync_logs_account_id_started_at
+    Column("kind", String(32), nullable=False),
+    Column("trigger", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    Column("counts", Json, nullable=False),
+    Column("errors", Json, nullable=False),
+    Column("api_calls", Integer, nullable=False),
+    Index("ix_meli_sync_logs_kind_started_at", "kind", "started_at"),
+    Index("ix_meli_sync_logs_account_id_started_at", "account_id", "started_at"),
+    sqlite_autoincrement=True,
+)
+
+ALL_TABLES = (
+    accounts,
+    products,
+    inventory,
+    stock_ledger,
+    orders,
+    shipments,
+    questions,
+    messages,
+    message_templates,
+    webhooks,
+    sync_logs,
+)

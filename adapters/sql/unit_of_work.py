@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import logging
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import exc
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from adapters.sql.engine import begin_immediately
+from adapters.sql.repositories import (
+    SqlAccountRepository,
+    SqlInventoryRepository,
+    SqlListingRepository,
+    SqlMessageRepository,
+    SqlMessageTemplateRepository,
+    SqlNotificationInbox,
+    SqlOrderRepository,
+    SqlQuestionRepository,
+    SqlShipmentRepository,
+    SqlSyncLogRepository,
+    short_reason,
+    translate_errors,
+)
+from application.errors import QueueUnavailable, Unavailable
+from application.ports.jobs import Job, JobQueue
+
+logger = logging.getLogger(__name__)
+
+
+class SqlUnitOfWork:
+    """One transaction on one connection; rolls back unless `commit()` was called.
+
+    The transaction begins with the first statement, so a unit of work that never
+    touches the database holds no lock. On SQLite it begins IMMEDIATE: writers from
+    every process queue for the file lock up front instead of failing half-way, and a
+    `for_update` read is then the latest committed one, as on PostgreSQL.
+    """
+
+    accounts: SqlAccountRepository
+    listings: SqlListingRepository
+    inventory: SqlInventoryRepository
+    orders: SqlOrderRepository
+    shipments: SqlShipmentRepository
+    questions: SqlQuestionRepository
+    messages: SqlMessageRepository
+    templates: SqlMessageTemplateRepository
+    inbox: SqlNotificationInbox
+    sync_logs: SqlSyncLogRepository
+
+    def __init__(self, engine: AsyncEngine, job_queue: JobQueue) -> None:
+        self._engine = engine
+        self._job_queue = job_queue
+        self._connection: AsyncConnection | None = None
+        self._jobs: list[Job] = []
+
+    async def __aenter__(self) -> Self:
+        if self._connection is not None:
+            raise RuntimeError("this unit of work is already in use")
+        try:
+            with translate_errors():
+                connection = await begin_immediately(await self._engine.connect())
+        except exc.DBAPIError as error:
+            # Any refusal at connect time (unknown database, authentication) means the
+            # store cannot be used at all.
+            raise Unavailable(f"cannot connect to the database: {short_reason(error)}") from error
+        self._connection = connection
+        self.accounts = SqlAccountRepository(connection)
+        self.listings = SqlListingRepository(connection)
+        self.inventory = SqlInventoryRepository(connection)
+        self.orders = SqlOrderRepository(connection)
+        self.shipments = SqlShipmentRepository(connection)
+        self.questions = SqlQuestionRepository(connection)
+        self.messages = SqlMessageRepository(connection)
+        self.templates = SqlMessageTemplateRepository(connection)
+        self.inbox = SqlNotificationInbox(connection)
+        self.sync_logs = SqlSyncLogRepository(connection)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._connection, None
+        self._jobs.clear()
+        if connection is None:
+            return
+        try:
+            if connection.in_transaction():
+                await connection.rollback()
+        except Exception:
+            # Never hide the error that ended the block; a broken connection is
+            # discarded by the pool and the server rolls back on its own.
+            logger.warning("rollback failed while leaving a unit of work", exc_info=True)
+        finally:
+            try:
+                await connection.close()
+            except Exception:
+                logger.warning("closing a database connection failed", exc_info=True)
+
+    def _require_connection(self) -> AsyncConnection:
+        if self._connection is None:
+            raise RuntimeError("use the unit of work inside `async with`")
+        return self._connection
+
+    async def commit(self) -> None:
+        connection = self._require_connection()
+        try:
+            with translate_errors():
+                await connection.commit()
+        except BaseException:
+            self._jobs.clear()
+            raise
+        jobs, self._jobs = self._jobs, []
+        for job in jobs:
+            try:
+                await self._job_queue.enqueue(job)
+            except QueueUnavailable:
+                # The data is committed; the recovery sweeps find it and enqueue again.
+                logger.warning("job %s not sent after commit: the broker is unavailable", job.actor)
+
+    async def rollback(self) -> None:
+        connection = self._require_connection()
+        self._jobs.clear()
+        if connection.in_transaction():
+            with translate_errors():
+                await connection.rollback()
+
+    def enqueue_after_commit(self, job: Job) -> None:
+        self._jobs.append(job)

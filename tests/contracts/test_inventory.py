@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from .builders import BIG, NOW, a_stock_change, a_stock_level
+
+
+async def test_a_stock_level_without_variation_reads_back_as_stored(uow_factory):
+    level = a_stock_level()
+    async with uow_factory() as uow:
+        await uow.inventory.upsert([level])
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.inventory.find(level.item_id) == level
+        assert await uow.inventory.find(level.item_id, None) == level
+
+
+async def test_a_stock_level_of_a_variation_reads_back_as_stored(uow_factory):
+    level = a_stock_level(variation_id=BIG + 1, quantity=0, safety_stock=0, updated_at=None)
+    async with uow_factory() as uow:
+        await uow.inventory.upsert([level])
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.inventory.find(level.item_id, BIG + 1) == level
+        assert await uow.inventory.find(level.item_id) is None
+
+
+async def test_finding_an_unknown_stock_level_returns_none(uow_factory):
+    async with uow_factory() as uow:
+        assert await uow.inventory.find("MLA404") is None
+        assert await uow.inventory.for_item("MLA404") == []
+
+
+async def test_upsert_replaces_the_level_of_an_item_without_variation(uow_factory):
+    async with uow_factory() as uow:
+        await uow.inventory.upsert([a_stock_level(quantity=5)])
+        await uow.commit()
+    async with uow_factory() as uow:
+        await uow.inventory.upsert([a_stock_level(quantity=3)])
+        await uow.inventory.upsert([a_stock_level(quantity=4)])
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        levels = await uow.inventory.for_item("MLA1000000001")
+    assert [level.quantity for level in levels] == [4]
+
+
+async def test_the_levels_of_an_item_come_without_variation_first_then_by_variation(
+    uow_factory,
+):
+    levels = [
+        a_stock_level(variation_id=BIG + 2, quantity=2),
+        a_stock_level(variation_id=None, quantity=9),
+        a_stock_level(variation_id=BIG + 1, quantity=1),
+        a_stock_level(item_id="MLA2", quantity=7),
+    ]
+    async with uow_factory() as uow:
+        await uow.inventory.upsert(levels)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        found = await uow.inventory.for_item("MLA1000000001")
+    assert [(level.variation_id, level.quantity) for level in found] == [
+        (None, 9),
+        (BIG + 1, 1),
+        (BIG + 2, 2),
+    ]
+
+
+async def test_recorded_changes_get_distinct_ids(uow_factory):
+    async with uow_factory() as uow:
+        first = await uow.inventory.record_change(a_stock_change())
+        second = await uow.inventory.record_change(a_stock_change())
+        await uow.commit()
+
+    assert first.id is not None and second.id is not None and first.id != second.id
+    assert first == a_stock_change(id=first.id)
+
+
+async def test_the_latest_change_is_the_latest_requested_not_the_latest_recorded(uow_factory):
+    async with uow_factory() as uow:
+        newest = await uow.inventory.record_change(
+            a_stock_change(quantity=8, requested_at=NOW + timedelta(seconds=5), source="cli")
+        )
+        await uow.inventory.record_change(a_stock_change(quantity=3, requested_at=NOW))
+        await uow.inventory.record_change(
+            a_stock_change(quantity=1, variation_id=BIG + 1, requested_at=NOW + timedelta(days=1))
+        )
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.inventory.latest_change("MLA1000000001") == newest
+        latest_variation = await uow.inventory.latest_change("MLA1000000001", BIG + 1)
+        assert latest_variation.quantity == 1
+        assert latest_variation.previous_quantity == 12
+        assert await uow.inventory.latest_change("MLA1000000001", BIG + 2) is None
+        assert await uow.inventory.latest_change("MLA404") is None
+
+
+async def test_of_two_changes_requested_at_once_the_later_recorded_is_the_latest(uow_factory):
+    async with uow_factory() as uow:
+        await uow.inventory.record_change(a_stock_change(quantity=1))
+        second = await uow.inventory.record_change(a_stock_change(quantity=2))
+
+        assert await uow.inventory.latest_change("MLA1000000001") == second

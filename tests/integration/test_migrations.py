@@ -1,0 +1,128 @@
+"""The Alembic migrations build exactly the schema the SQL adapter declares."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sqlite3
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import make_url
+
+from adapters.sql.engine import create_engine
+from adapters.sql.migrate import alembic_config, current, upgrade
+from adapters.sql.tables import ALL_TABLES, metadata
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TABLE_NAMES = {table.name for table in ALL_TABLES}
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+async def schema_differences(url: str) -> list:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(
+                lambda sync: compare_metadata(
+                    MigrationContext.configure(sync, opts={"compare_type": True}), metadata
+                )
+            )
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'nested' / 'meli.db'}"
+
+
+@pytest.fixture
+async def fresh_postgres_url(postgres_url: str) -> AsyncIterator[str]:
+    """A database of its own, so the comparison sees nothing but the migration's work."""
+    name = f"meli_migrations_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_url)
+    try:
+        async with admin.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+        async with admin.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.dispose()
+
+
+async def test_migrating_a_fresh_sqlite_file_builds_exactly_the_declared_schema(sqlite_url):
+    assert await asyncio.to_thread(current, sqlite_url) is None
+
+    await asyncio.to_thread(upgrade, sqlite_url)
+
+    assert await schema_differences(sqlite_url) == []
+    assert await asyncio.to_thread(current, sqlite_url) == head_revision()
+
+
+@pytest.mark.postgres
+async def test_migrating_a_fresh_postgres_database_builds_exactly_the_declared_schema(
+    fresh_postgres_url,
+):
+    await asyncio.to_thread(upgrade, fresh_postgres_url)
+
+    assert await schema_differences(fresh_postgres_url) == []
+    assert await asyncio.to_thread(current, fresh_postgres_url) == head_revision()
+
+
+async def test_upgrading_an_up_to_date_database_changes_nothing(sqlite_url):
+    await asyncio.to_thread(upgrade, sqlite_url)
+    await asyncio.to_thread(upgrade, sqlite_url)
+
+    assert await schema_differences(sqlite_url) == []
+
+
+async def test_downgrading_to_base_removes_every_table_and_upgrading_restores_them(sqlite_url):
+    await asyncio.to_thread(upgrade, sqlite_url)
+    await asyncio.to_thread(command.downgrade, alembic_config(sqlite_url), "base")
+
+    database = make_url(sqlite_url).database
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    assert not tables & TABLE_NAMES
+
+    await asyncio.to_thread(upgrade, sqlite_url)
+    assert await schema_differences(sqlite_url) == []
+
+
+def test_the_alembic_command_line_migrates_the_database_named_in_the_environment(tmp_path):
+    alembic = Path(sys.executable).parent / "alembic"
+    database = tmp_path / "cli" / "meli.db"
+    environment = {**os.environ, "MELI_DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
+
+    result = subprocess.run(
+        [str(alembic), "upgrade", "head"],
+        cwd=REPO_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+        (version,) = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+    assert TABLE_NAMES <= tables
+    assert version == head_revision()
