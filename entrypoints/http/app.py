@@ -1,0 +1,48 @@
+"""The aiohttp application: routes from the endpoint modules, three middlewares."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from entrypoints.api_keys import ApiKeys
+from entrypoints.http.context import CONTAINER
+from entrypoints.http.endpoints import Endpoint
+from entrypoints.http.metrics import HttpMetrics
+from entrypoints.http.openapi import build_document
+from entrypoints.http.problems import problems_middleware
+from entrypoints.http.routes import accounts, sync_logs, system
+from entrypoints.http.security import API_KEYS, PUBLIC_ROUTES, api_key_middleware
+
+if TYPE_CHECKING:
+    from entrypoints.container import Container
+
+ENDPOINT_MODULES = (system, accounts, sync_logs)
+
+
+def all_endpoints() -> tuple[Endpoint, ...]:
+    return tuple(e for module in ENDPOINT_MODULES for e in module.ENDPOINTS)
+
+
+def create_app(
+    container: Container, api_keys: ApiKeys, endpoints: Iterable[Endpoint] | None = None
+) -> web.Application:
+    endpoints = tuple(all_endpoints() if endpoints is None else endpoints)
+    metrics = HttpMetrics(container.metrics_registry())
+    # Order: metrics see every answer, problems turn errors into answers, and the API key
+    # check runs inside so that its refusals are problem+json too.
+    app = web.Application(
+        middlewares=[metrics.middleware(), problems_middleware, api_key_middleware],
+        client_max_size=2 * 1024 * 1024,
+    )
+    app[CONTAINER] = container
+    app[API_KEYS] = api_keys
+    app[PUBLIC_ROUTES] = frozenset((e.method, e.path) for e in endpoints if e.public)
+    for endpoint in endpoints:
+        app.router.add_route(
+            endpoint.method, endpoint.path, endpoint.handler, name=endpoint.operation_id
+        )
+    app[system.OPENAPI_DOCUMENT] = build_document(endpoints, system.service_version())
+    return app

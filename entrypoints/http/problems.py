@@ -1,0 +1,135 @@
+"""Errors as RFC 9457 problem details: one middleware, one mapping table."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from application import errors as app_errors
+from domain import errors as domain_errors
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class RequestInvalid(Exception):
+    """The HTTP request itself is malformed (bad JSON, unknown field, wrong type)."""
+
+    def __init__(
+        self, detail: str, errors: list[dict[str, str]] | None = None, status: int = 400
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+        self.status = status
+
+
+class AuthenticationRequired(Exception):
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+# The one table from error type to HTTP status and problem title. Order matters: the
+# first matching entry (most specific first) wins.
+STATUS_BY_ERROR: tuple[tuple[type[BaseException], int, str], ...] = (
+    (RequestInvalid, 400, "Bad request"),
+    (AuthenticationRequired, 401, "Authentication required"),
+    (app_errors.ValidationFailed, 422, "Validation failed"),
+    (domain_errors.InvalidTransition, 409, "Not allowed in the current state"),
+    (domain_errors.InvalidValue, 422, "Validation failed"),
+    (domain_errors.CurrencyMismatch, 422, "Validation failed"),
+    (app_errors.NotFound, 404, "Not found"),
+    (app_errors.Conflict, 409, "Conflict"),
+    (app_errors.ReauthorizationRequired, 409, "Account needs to be connected again"),
+    (app_errors.Unauthorized, 502, "MercadoLibre refused our credentials"),
+    (app_errors.Forbidden, 403, "MercadoLibre refused access"),
+    (app_errors.QuotaExhausted, 429, "Quota exhausted"),
+    (app_errors.RateLimited, 429, "Rate limited"),
+    (app_errors.LockTimeout, 503, "Busy"),
+    (app_errors.QueueUnavailable, 503, "Job queue unavailable"),
+    (app_errors.Unavailable, 503, "Service unavailable"),
+)
+
+
+def problem_response(
+    status: int, title: str, detail: str | None = None, **extra: Any
+) -> web.Response:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update({k: v for k, v in extra.items() if v not in (None, [], {})})
+    headers = {}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="meli-integration"'
+    retry_after = extra.get("retry_after")
+    if retry_after is not None:
+        headers["Retry-After"] = str(max(1, int(retry_after + 0.999)))
+    return web.Response(
+        status=status, text=json.dumps(body), content_type=PROBLEM_JSON, headers=headers
+    )
+
+
+def problem_for(error: BaseException) -> web.Response:
+    for error_type, status, title in STATUS_BY_ERROR:
+        if isinstance(error, error_type):
+            return problem_response(status, title, **_details(error))
+    raise error
+
+
+def _details(error: BaseException) -> dict[str, Any]:
+    if isinstance(error, RequestInvalid):
+        return {"detail": error.detail, "errors": error.errors}
+    if isinstance(error, AuthenticationRequired):
+        return {"detail": error.detail}
+    if isinstance(error, app_errors.ValidationFailed):
+        return {
+            "detail": error.message,
+            "errors": [
+                {"field": p.field, "reason": p.reason, **({"code": p.code} if p.code else {})}
+                for p in error.problems
+            ],
+        }
+    if isinstance(error, domain_errors.InvalidValue):
+        return {"detail": str(error), "errors": [{"field": error.field, "reason": error.reason}]}
+    if isinstance(error, app_errors.RateLimited):
+        return {"detail": str(error), "retry_after": error.retry_after}
+    if isinstance(error, app_errors.ReauthorizationRequired):
+        return {"detail": str(error), "account_id": error.account_id}
+    return {"detail": str(error)}
+
+
+@web.middleware
+async def problems_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPException as http_error:
+        if http_error.status < 400:
+            raise
+        return problem_response(
+            http_error.status, http_error.reason, _http_detail(request, http_error)
+        )
+    except (
+        app_errors.ApplicationError,
+        domain_errors.DomainError,
+        RequestInvalid,
+        AuthenticationRequired,
+    ) as error:
+        return problem_for(error)
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return problem_response(500, "Internal server error", "an unexpected error was logged")
+
+
+def _http_detail(request: web.Request, error: web.HTTPException) -> str:
+    if error.status == 404:
+        return f"no route {request.path}"
+    if error.status == 405:
+        return f"{request.method} is not allowed on {request.path}"
+    return error.text or error.reason

@@ -1,0 +1,92 @@
+"""`meli serve` as a new user starts it: the embedded default, then PostgreSQL and Redis."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+import asyncpg
+import pytest
+
+from tests.helpers import clean_env, free_port, http, start_meli, stop_process, wait_for_http
+
+
+def test_the_embedded_service_starts_guards_its_routes_and_prints_the_key_once(tmp_path):
+    port = free_port()
+    env = clean_env(MELI_PORT=str(port), MELI_DATA_DIR=str(tmp_path / "var"))
+    base = f"http://127.0.0.1:{port}"
+    process = start_meli(["serve"], env, tmp_path)
+    try:
+        wait_for_http(f"{base}/health", process)
+        status, _, body = http("GET", f"{base}/health")
+        assert status == 200, body
+        assert json.loads(body)["checks"]["database"]["ok"] is True
+        status, headers, body = http("GET", f"{base}/metrics")
+        assert status == 200 and b"meli_http_requests_total" in body
+        status, headers, _ = http("GET", f"{base}/accounts")
+        assert status == 401 and headers["Content-Type"].startswith("application/problem+json")
+        key_file = tmp_path / "var" / "api-key"
+        key = key_file.read_text().strip()
+        assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+        status, _, body = http("GET", f"{base}/accounts", {"Authorization": f"Bearer {key}"})
+        assert status == 200 and json.loads(body) == {"results": []}
+    finally:
+        output = stop_process(process)
+    assert key in output
+    assert (tmp_path / "var" / "meli.db").exists()
+
+    process = start_meli(["serve"], env, tmp_path)
+    try:
+        wait_for_http(f"{base}/health", process)
+    finally:
+        output = stop_process(process)
+    assert key not in output, "the generated key must be printed only once"
+
+
+@pytest.fixture
+async def e2e_database_url(postgres_url):
+    """A database of its own, so the service's migrations meet no other test's tables."""
+    dsn = postgres_url.replace("postgresql+asyncpg://", "postgresql://")
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute("DROP DATABASE IF EXISTS meli_e2e WITH (FORCE)")
+        await connection.execute("CREATE DATABASE meli_e2e")
+    finally:
+        await connection.close()
+    yield postgres_url.rsplit("/", 1)[0] + "/meli_e2e"
+
+
+def test_with_postgresql_and_redis_health_reports_a_dead_broker(
+    tmp_path, e2e_database_url, redis_url
+):
+    base_env = dict(
+        MELI_DATA_DIR=str(tmp_path / "var"),
+        MELI_DATABASE_URL=e2e_database_url,
+        MELI_AUTO_MIGRATE="true",
+        MELI_API_KEYS="k" * 20,
+    )
+    port = free_port()
+    process = start_meli(
+        ["serve"], clean_env(MELI_PORT=str(port), MELI_REDIS_URL=redis_url, **base_env), tmp_path
+    )
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/health", process)
+        status, _, body = http("GET", f"http://127.0.0.1:{port}/health")
+        assert status == 200, body
+    finally:
+        stop_process(process)
+
+    dead_redis = f"redis://127.0.0.1:{free_port()}/0"
+    port = free_port()
+    process = start_meli(
+        ["serve"], clean_env(MELI_PORT=str(port), MELI_REDIS_URL=dead_redis, **base_env), tmp_path
+    )
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/health", process)
+        status, _, body = http("GET", f"http://127.0.0.1:{port}/health")
+        checks = json.loads(body)["checks"]
+        assert status == 503
+        assert checks["database"]["ok"] is True
+        assert checks["broker"]["ok"] is False and "redis" in checks["broker"]["detail"]
+    finally:
+        stop_process(process)
