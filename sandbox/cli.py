@@ -1,0 +1,76 @@
+"""`meli sandbox`: the simulator as a server (the lead registers the command)."""
+
+from __future__ import annotations
+
+import click
+from aiohttp import web
+from yarl import URL
+
+from sandbox.app import create_app
+from sandbox.config import SandboxConfig
+from sandbox.http import STATE
+
+
+def banner(config: SandboxConfig, url: str, sellers: list[dict]) -> str:
+    authorize = URL(f"{url}/authorization").with_query(
+        response_type="code", client_id=config.client_id, redirect_uri=config.redirect_uri
+    )
+    limit = f"{config.rate_limit:g} rps, burst {config.burst}" if config.rate_limit else "off"
+    lines = [
+        f"MercadoLibre sandbox on {url}  (admin API: {url}/_sandbox/)",
+        f"  client_id     {config.client_id}",
+        f"  client_secret {config.client_secret}",
+        f"  redirect_uri  {config.redirect_uri}",
+        f"  authorize at  {authorize}",
+        f"  rate limit    {limit};  access tokens live {config.token_ttl} s",
+        f"  demo data     seed {config.seed}, {config.items_per_seller} items per seller",
+        "  sellers:",
+        *(f"    {s['id']:>11}  {s['nickname']:<18} {s['site_id']}" for s in sellers),
+    ]
+    return "\n".join(lines)
+
+
+@click.command("sandbox")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8013, show_default=True, type=int)
+@click.option("--seed", default=42, show_default=True, type=int, help="Demo-data seed.")
+@click.option("--sellers", default=2, show_default=True, type=click.IntRange(0, 50))
+@click.option(
+    "--items-per-seller", default=50, show_default=True, type=click.IntRange(0, 5_000_000)
+)
+@click.option(
+    "--client-id",
+    default="1000000000000001",
+    show_default=True,
+    help="Application id (= client id) of the registered app.",
+)
+@click.option("--client-secret", default="sandbox-secret", show_default=True)
+@click.option(
+    "--redirect-uri",
+    default="http://localhost:8012/auth/callback",
+    show_default=True,
+    help="The registered redirect URI; authorization requests must match it exactly.",
+)
+@click.option(
+    "--rate-limit",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Requests per second per application; 0 = unlimited.",
+)
+@click.option("--burst", default=10, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--token-ttl",
+    default=21600,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Access-token lifetime in seconds (expires_in).",
+)
+def sandbox_command(host: str, port: int, **options: object) -> None:
+    """Run the local MercadoLibre API simulator."""
+    config = SandboxConfig(**options)  # type: ignore[arg-type]
+    app = create_app(config)
+    url = f"http://{host}:{port}"
+    sellers = [s.summary_json() for s in app[STATE].sellers]
+    click.echo(banner(config, url, sellers))
+    web.run_app(app, host=host, port=port, print=None)
