@@ -13,6 +13,7 @@ import attrs
 
 from adapters.memory.store import (
     ACCOUNTS,
+    AUTHORIZATION_REQUESTS,
     INBOX,
     LISTINGS,
     MESSAGES,
@@ -39,7 +40,7 @@ from application.queries import (
     QuestionQuery,
     SyncLogQuery,
 )
-from domain.accounts import Account, AccountStatus, SealedTokens
+from domain.accounts import Account, AccountStatus, AuthorizationRequest, SealedTokens
 from domain.inventory import StockChange, StockLevel
 from domain.listings import Listing
 from domain.messages import Message, MessageTemplate
@@ -444,3 +445,34 @@ class InMemorySyncLogRepository(_InMemoryRepository):
         ]
         found.sort(key=lambda log: (log.started_at, log.id), reverse=True)
         return _page(found, query.paging)
+
+
+class InMemoryAuthorizationRequestRepository(_InMemoryRepository):
+    def __init__(self, store: InMemoryStore, staged: StagedChanges, lock_row: LockRow) -> None:
+        super().__init__(store, staged)
+        self._lock_row = lock_row
+
+    async def add(self, request: AuthorizationRequest) -> None:
+        if self._staged.get(AUTHORIZATION_REQUESTS, request.state) is not None:
+            raise Conflict("this state is already pending")
+        self._staged.put(AUTHORIZATION_REQUESTS, request.state, request)
+
+    async def take(self, state: str) -> AuthorizationRequest | None:
+        # The row lock makes a concurrent take wait for this unit of work, as the SQL
+        # DELETE ... RETURNING does; it then finds nothing.
+        await self._lock_row(AUTHORIZATION_REQUESTS, state)
+        found = self._staged.get(AUTHORIZATION_REQUESTS, state)
+        if found is None:
+            return None
+        self._staged.delete(AUTHORIZATION_REQUESTS, state)
+        return private_copy(found)
+
+    async def purge_expired(self, now: datetime) -> int:
+        expired = [
+            key
+            for key, request in self._staged.rows(AUTHORIZATION_REQUESTS)
+            if request.expires_at <= now
+        ]
+        for key in expired:
+            self._staged.delete(AUTHORIZATION_REQUESTS, key)
+        return len(expired)

@@ -28,6 +28,7 @@ MESSAGES = "messages"
 TEMPLATES = "templates"
 INBOX = "inbox"
 SYNC_LOGS = "sync_logs"
+AUTHORIZATION_REQUESTS = "authorization_requests"
 
 TABLES: Final = (
     ACCOUNTS,
@@ -42,6 +43,7 @@ TABLES: Final = (
     TEMPLATES,
     INBOX,
     SYNC_LOGS,
+    AUTHORIZATION_REQUESTS,
 )
 
 _DELETED: Final = object()

@@ -8,6 +8,7 @@ from typing import Self
 
 from adapters.memory.repositories import (
     InMemoryAccountRepository,
+    InMemoryAuthorizationRequestRepository,
     InMemoryInventoryRepository,
     InMemoryListingRepository,
     InMemoryMessageRepository,
@@ -42,6 +43,7 @@ class InMemoryUnitOfWork:
     templates: InMemoryMessageTemplateRepository
     inbox: InMemoryNotificationInbox
     sync_logs: InMemorySyncLogRepository
+    authorization_requests: InMemoryAuthorizationRequestRepository
 
     def __init__(self, store: InMemoryStore, job_queue: JobQueue) -> None:
         self._store = store
@@ -65,6 +67,9 @@ class InMemoryUnitOfWork:
         self.templates = InMemoryMessageTemplateRepository(store, staged)
         self.inbox = InMemoryNotificationInbox(store, staged)
         self.sync_logs = InMemorySyncLogRepository(store, staged)
+        self.authorization_requests = InMemoryAuthorizationRequestRepository(
+            store, staged, self._lock_row
+        )
         return self
 
     async def __aexit__(

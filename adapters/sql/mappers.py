@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from adapters.sql.tables import NO_VARIATION
-from domain.accounts import Account, AccountStatus, SealedTokens
+from domain.accounts import Account, AccountStatus, AuthorizationRequest, SealedTokens
 from domain.inventory import StockChange, StockLevel
 from domain.listings import (
     Attribute,
@@ -640,4 +640,24 @@ def sync_log_to_domain(row: Row) -> SyncLog:
         counts=dict(row["counts"]),
         errors=list(row["errors"]),
         api_calls=row["api_calls"],
+    )
+
+
+def authorization_request_to_row(request: AuthorizationRequest) -> JsonObject:
+    return {
+        "state": request.state,
+        "site_id": request.site_id,
+        "code_verifier_ciphertext": request.sealed_code_verifier,
+        "created_at": request.created_at,
+        "expires_at": request.expires_at,
+    }
+
+
+def authorization_request_to_domain(row: Row) -> AuthorizationRequest:
+    return AuthorizationRequest(
+        state=row["state"],
+        site_id=row["site_id"],
+        sealed_code_verifier=row["code_verifier_ciphertext"],
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
     )

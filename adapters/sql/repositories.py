@@ -25,6 +25,7 @@ from adapters.sql.tables import (
     inventory,
     message_templates,
     messages,
+    oauth_states,
     orders,
     products,
     questions,
@@ -43,7 +44,7 @@ from application.queries import (
     QuestionQuery,
     SyncLogQuery,
 )
-from domain.accounts import Account, AccountStatus, SealedTokens
+from domain.accounts import Account, AccountStatus, AuthorizationRequest, SealedTokens
 from domain.inventory import StockChange, StockLevel
 from domain.listings import Listing
 from domain.messages import Message, MessageTemplate
@@ -639,3 +640,23 @@ class SqlSyncLogRepository(_SqlRepository):
         )
         items = [mappers.sync_log_to_domain(row) for row in await self._all(statement)]
         return _page(items, await self._count(sync_logs, conditions), query.paging)
+
+
+class SqlAuthorizationRequestRepository(_SqlRepository):
+    async def add(self, request: AuthorizationRequest) -> None:
+        await self._write(
+            oauth_states.insert().values(mappers.authorization_request_to_row(request))
+        )
+
+    async def take(self, state: str) -> AuthorizationRequest | None:
+        # DELETE ... RETURNING is the atomic take: of two concurrent callers, the second
+        # waits for the first to commit and then deletes nothing.
+        result = await self._write(
+            delete(oauth_states).where(oauth_states.c.state == state).returning(*oauth_states.c)
+        )
+        row = result.mappings().first()
+        return None if row is None else mappers.authorization_request_to_domain(row)
+
+    async def purge_expired(self, now: datetime) -> int:
+        result = await self._write(delete(oauth_states).where(oauth_states.c.expires_at <= now))
+        return result.rowcount

@@ -296,6 +296,17 @@ sync_logs = Table(
     sqlite_autoincrement=True,
 )
 
+# Pending OAuth connect flows (AuthorizationRequest): single use, minutes long.
+oauth_states = Table(
+    "meli_oauth_states",
+    metadata,
+    Column("state", String(128), primary_key=True),
+    Column("site_id", String(3), nullable=False),
+    Column("code_verifier_ciphertext", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False, index=True),
+)
+
 ALL_TABLES = (
     accounts,
     products,
@@ -308,4 +319,5 @@ ALL_TABLES = (
     message_templates,
     webhooks,
     sync_logs,
+    oauth_states,
 )

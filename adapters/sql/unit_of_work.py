@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from adapters.sql.engine import begin_immediately
 from adapters.sql.repositories import (
     SqlAccountRepository,
+    SqlAuthorizationRequestRepository,
     SqlInventoryRepository,
     SqlListingRepository,
     SqlMessageRepository,
@@ -47,6 +48,7 @@ class SqlUnitOfWork:
     templates: SqlMessageTemplateRepository
     inbox: SqlNotificationInbox
     sync_logs: SqlSyncLogRepository
+    authorization_requests: SqlAuthorizationRequestRepository
 
     def __init__(self, engine: AsyncEngine, job_queue: JobQueue) -> None:
         self._engine = engine
@@ -75,6 +77,7 @@ class SqlUnitOfWork:
         self.templates = SqlMessageTemplateRepository(connection)
         self.inbox = SqlNotificationInbox(connection)
         self.sync_logs = SqlSyncLogRepository(connection)
+        self.authorization_requests = SqlAuthorizationRequestRepository(connection)
         return self
 
     async def __aexit__(

@@ -7,6 +7,7 @@ from typing import Protocol, Self
 from application.ports.jobs import Job
 from application.ports.repositories import (
     AccountRepository,
+    AuthorizationRequestRepository,
     InventoryRepository,
     ListingRepository,
     MessageRepository,
@@ -38,6 +39,7 @@ class UnitOfWork(Protocol):
     templates: MessageTemplateRepository
     inbox: NotificationInbox
     sync_logs: SyncLogRepository
+    authorization_requests: AuthorizationRequestRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -1,0 +1,95 @@
+"""Fakes for unit tests of use cases: they behave like the real thing, in memory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from application.errors import InvalidGrant, LockTimeout
+from application.ports.marketplace import SellerProfile
+from domain.accounts import TokenPair
+
+
+class FakeOAuthGateway:
+    """MercadoLibre's OAuth rules (mercadolibre-api.md §1.2-§1.3): codes work once,
+    refresh tokens are single use and only the latest one is valid."""
+
+    def __init__(self, clock, expires_in: int = 21600, latency: float = 0.0) -> None:
+        self._clock = clock
+        self.expires_in = expires_in
+        self.latency = latency
+        self.codes: dict[str, tuple[int, str]] = {}  # code -> (user_id, verifier)
+        self.latest_refresh: dict[int, str] = {}
+        self.profiles: dict[int, SellerProfile] = {}
+        self.refresh_calls = 0
+        self.exchange_calls = 0
+
+    def authorization_url(self, site_id: str, state: str, code_challenge: str) -> str:
+        return f"https://auth.example/{site_id}?state={state}&code_challenge={code_challenge}"
+
+    def issue_code(
+        self, user_id: int, verifier: str, nickname: str = "SELLER", site_id: str = "MLA"
+    ) -> str:
+        code = f"TG-{secrets.token_hex(12)}-{user_id}"
+        self.codes[code] = (user_id, verifier)
+        self.profiles[user_id] = SellerProfile(user_id, nickname, site_id)
+        return code
+
+    def _pair(self, user_id: int) -> TokenPair:
+        refresh = f"TG-{secrets.token_hex(12)}-{user_id}"
+        self.latest_refresh[user_id] = refresh
+        return TokenPair.issued(
+            f"APP_USR-1-{secrets.token_hex(16)}-{user_id}",
+            refresh,
+            self.expires_in,
+            self._clock.now(),
+            "offline_access read write",
+            user_id,
+        )
+
+    async def exchange_code(self, code: str, code_verifier: str) -> TokenPair:
+        self.exchange_calls += 1
+        user_id, verifier = self.codes.pop(code, (None, None))
+        if user_id is None or verifier != code_verifier:
+            raise InvalidGrant("invalid code or verifier")
+        return self._pair(user_id)
+
+    async def refresh(self, refresh_token: str) -> TokenPair:
+        self.refresh_calls += 1
+        await asyncio.sleep(self.latency)
+        user_id = int(refresh_token.rsplit("-", 1)[-1])
+        if self.latest_refresh.get(user_id) != refresh_token:
+            raise InvalidGrant("refresh token already used")
+        return self._pair(user_id)
+
+    async def profile(self, access_token: str) -> SellerProfile:
+        return self.profiles[int(access_token.rsplit("-", 1)[-1])]
+
+    def revoke(self, user_id: int) -> None:
+        self.latest_refresh.pop(user_id, None)
+
+
+class ProcessLock:
+    """Lock port inside one process (the real adapters add other processes)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, name: str, timeout: float = 30.0) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(name, asyncio.Lock())
+        try:
+            await asyncio.wait_for(lock.acquire(), timeout)
+        except TimeoutError:
+            raise LockTimeout(name, timeout) from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+
+def hours(n: float) -> timedelta:
+    return timedelta(hours=n)

@@ -1,0 +1,163 @@
+"""The token vault: race-free refresh, tokens sealed at rest (mercadolibre-api.md §1.3)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+
+from adapters.crypto.fernet import FernetTokenCipher, generate_key
+from adapters.memory import InMemoryJobQueue, InMemoryStore, InMemoryUnitOfWork
+from adapters.system.clock import ManualClock
+from application.errors import InvalidGrant, ReauthorizationRequired
+from application.tokens import RefreshExpiringTokens, RotateTokenKeys, TokenVault
+from domain.accounts import Account, AccountStatus
+from tests.fakes import FakeOAuthGateway, ProcessLock, hours
+
+START = datetime(2026, 11, 26, 12, tzinfo=UTC)
+SELLER = 202593498
+
+
+class World:
+    def __init__(self, latency: float = 0.0, key: str | None = None) -> None:
+        self.clock = ManualClock(START)
+        self.store = InMemoryStore()
+        self.cipher = FernetTokenCipher([key or generate_key()])
+        self.oauth = FakeOAuthGateway(self.clock, latency=latency)
+        self.outcomes: list[str] = []
+        self.vault = TokenVault(
+            self.uow,
+            self.oauth,
+            self.cipher,
+            ProcessLock(),
+            self.clock,
+            on_refresh=self.outcomes.append,
+        )
+
+    def uow(self) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self.store, InMemoryJobQueue())
+
+    async def connected_account(self) -> Account:
+        pair = self.oauth._pair(SELLER)
+        async with self.uow() as uow:
+            account = await uow.accounts.add(Account(SELLER, "MLA", "TETE"))
+            await self.vault.store(uow, account, pair)
+            await uow.commit()
+        self.first_pair = pair
+        return account
+
+    async def account(self, account_id: int) -> Account:
+        async with self.uow() as uow:
+            return await uow.accounts.get(account_id)
+
+
+async def test_a_fresh_token_is_served_without_refreshing():
+    world = World()
+    account = await world.connected_account()
+    assert await world.vault.access_token(account.id) == world.first_pair.access_token
+    assert world.oauth.refresh_calls == 0
+
+
+async def test_a_token_near_expiry_is_refreshed_first_and_stored_sealed():
+    world = World()
+    account = await world.connected_account()
+    world.clock.advance(hours(6).total_seconds() - 60)
+    token = await world.vault.access_token(account.id)
+    assert token != world.first_pair.access_token and world.oauth.refresh_calls == 1
+    async with world.uow() as uow:
+        sealed = await uow.accounts.get_tokens(account.id)
+    assert token not in sealed.access_token
+    assert world.cipher.decrypt(sealed.access_token) == token
+    assert world.oauth.latest_refresh[SELLER] == world.cipher.decrypt(sealed.refresh_token)
+    assert (await world.account(account.id)).token_expires_at == sealed.expires_at
+
+
+async def test_fifty_concurrent_callers_on_an_expired_token_cause_one_refresh():
+    world = World(latency=0.05)
+    account = await world.connected_account()
+    world.clock.advance(hours(7).total_seconds())
+    tokens = await asyncio.gather(*(world.vault.access_token(account.id) for _ in range(50)))
+    assert world.oauth.refresh_calls == 1
+    assert len(set(tokens)) == 1
+    assert world.outcomes.count("refreshed") == 1
+
+
+async def test_a_401_on_an_old_token_reuses_the_newer_one_without_refreshing():
+    world = World()
+    account = await world.connected_account()
+    fresh = await world.vault.refresh(account.id)
+    assert await world.vault.renew_rejected(account.id, world.first_pair.access_token) == fresh
+    assert world.oauth.refresh_calls == 1
+
+
+async def test_a_401_on_the_current_token_refreshes_it():
+    world = World()
+    account = await world.connected_account()
+    renewed = await world.vault.renew_rejected(account.id, world.first_pair.access_token)
+    assert renewed != world.first_pair.access_token and world.oauth.refresh_calls == 1
+
+
+async def test_invalid_grant_marks_the_account_and_stops_calling_mercadolibre():
+    world = World()
+    account = await world.connected_account()
+    world.oauth.revoke(SELLER)
+    with pytest.raises(ReauthorizationRequired):
+        await world.vault.refresh(account.id)
+    stored = await world.account(account.id)
+    assert stored.status is AccountStatus.NEEDS_REAUTHORIZATION
+    assert "refresh token" in stored.status_reason
+    calls = world.oauth.refresh_calls
+    with pytest.raises(ReauthorizationRequired):
+        await world.vault.access_token(account.id)
+    assert world.oauth.refresh_calls == calls
+    assert world.outcomes == ["invalid_grant"]
+
+
+async def test_invalid_grant_after_someone_else_rotated_uses_their_pair():
+    """Re-read before declaring the account lost (issue: a process ignoring the lock)."""
+    world = World()
+    account = await world.connected_account()
+
+    async def store_another_pair():
+        other = world.oauth._pair(SELLER)
+        async with world.uow() as uow:
+            await world.vault.store(uow, await uow.accounts.get(account.id), other)
+            await uow.commit()
+        return other
+
+    async def refused_while_another_process_rotates(refresh_token):
+        # Another process refreshes at the same moment; it writes as soon as our row
+        # lock is released, before we re-read.
+        world.other = asyncio.create_task(store_another_pair())
+        await asyncio.sleep(0)
+        raise InvalidGrant("refresh token already used")
+
+    world.oauth.refresh = refused_while_another_process_rotates
+    token = await world.vault.refresh(account.id)
+    assert token == (await world.other).access_token
+    assert (await world.account(account.id)).status is AccountStatus.ACTIVE
+
+
+async def test_the_periodic_job_refreshes_only_what_expires_before_the_next_run():
+    world = World()
+    account = await world.connected_account()
+    job = RefreshExpiringTokens(world.uow, world.vault, world.clock, horizon=hours(4))
+    assert await job() == {"refreshed": 0, "fresh": 1, "failed": 0}
+    world.clock.advance(hours(3).total_seconds())
+    assert await job() == {"refreshed": 1, "fresh": 0, "failed": 0}
+    assert (await world.account(account.id)).last_refreshed_at == world.clock.now()
+
+
+async def test_key_rotation_re_encrypts_with_the_new_key_and_keeps_tokens_readable():
+    old_key, new_key = generate_key(), generate_key()
+    world = World(key=old_key)
+    account = await world.connected_account()
+    rotating = FernetTokenCipher([new_key, old_key])
+    assert await RotateTokenKeys(world.uow, rotating)() == 1
+    assert await RotateTokenKeys(world.uow, rotating)() == 0
+    async with world.uow() as uow:
+        sealed = await uow.accounts.get_tokens(account.id)
+    only_new = FernetTokenCipher([new_key])
+    assert only_new.decrypt(sealed.refresh_token) == world.oauth.latest_refresh[SELLER]
+    assert only_new.decrypt(sealed.access_token) == world.first_pair.access_token
