@@ -16,6 +16,11 @@ def banner(config: SandboxConfig, url: str, sellers: list[dict]) -> str:
         response_type="code", client_id=config.client_id, redirect_uri=config.redirect_uri
     )
     limit = f"{config.rate_limit:g} rps, burst {config.burst}" if config.rate_limit else "off"
+    activity = (
+        f"{config.activity_rate:g} events per second (POST/DELETE {url}/_sandbox/activity)"
+        if config.activity_rate
+        else f"off (start it with POST {url}/_sandbox/activity)"
+    )
     lines = [
         f"MercadoLibre sandbox on {url}  (admin API: {url}/_sandbox/)",
         f"  client_id     {config.client_id}",
@@ -23,7 +28,11 @@ def banner(config: SandboxConfig, url: str, sellers: list[dict]) -> str:
         f"  redirect_uri  {config.redirect_uri}",
         f"  authorize at  {authorize}",
         f"  rate limit    {limit};  access tokens live {config.token_ttl} s",
-        f"  demo data     seed {config.seed}, {config.items_per_seller} items per seller",
+        f"  demo data     seed {config.seed}, {config.items_per_seller} items, "
+        f"{config.orders_per_seller} orders and {config.questions_per_seller} questions per seller",
+        f"  callback URL  {config.callback_url or 'none (no notifications are sent)'}",
+        f"  topics        {', '.join(config.topics)}",
+        f"  activity      {activity}",
         "  sellers:",
         *(f"    {s['id']:>11}  {s['nickname']:<18} {s['site_id']}" for s in sellers),
     ]
@@ -66,9 +75,41 @@ def banner(config: SandboxConfig, url: str, sellers: list[dict]) -> str:
     type=click.IntRange(min=1),
     help="Access-token lifetime in seconds (expires_in).",
 )
+@click.option(
+    "--orders-per-seller",
+    default=20,
+    show_default=True,
+    type=click.IntRange(0, 200_000),
+    help="Past orders (with packs, shipments and conversations) of each demo seller.",
+)
+@click.option(
+    "--questions-per-seller",
+    default=10,
+    show_default=True,
+    type=click.IntRange(0, 200_000),
+    help="Past questions on each demo seller's items.",
+)
+@click.option(
+    "--callback-url",
+    default=None,
+    help="The application's notification callback URL (topics orders_v2, items, questions,"
+    " messages, shipments, payments, post_purchase).",
+)
+@click.option(
+    "--activity",
+    "activity_rate",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 1000),
+    help="Simulated market events per second (orders, payments, questions, messages,"
+    " shipments); 0 = quiet.",
+)
 def sandbox_command(host: str, port: int, **options: object) -> None:
     """Run the local MercadoLibre API simulator."""
-    config = SandboxConfig(**options)  # type: ignore[arg-type]
+    try:
+        config = SandboxConfig(**options)  # type: ignore[arg-type]
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
     app = create_app(config)
     url = f"http://{host}:{port}"
     sellers = [s.summary_json() for s in app[STATE].sellers]

@@ -1,9 +1,43 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import attrs
 from attrs import validators as v
 
 DAY = 86_400
+
+# §9.3: the topics a sandbox application subscribes to by default. Claims are notified
+# under `post_purchase` (resource `/post-purchase/v1/claims/{id}`), the current name;
+# older pages call the topic `claims`, which is accepted as an alias of it.
+TOPICS = ("orders_v2", "items", "questions", "messages", "shipments", "payments", "post_purchase")
+TOPIC_ALIASES = {"claims": "post_purchase"}
+
+
+def topic_name(name: str) -> str:
+    return TOPIC_ALIASES.get(name, name)
+
+
+def _url(attribute: attrs.Attribute, value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        raise ValueError(f"{attribute.name} must be an http:// or https:// URL")
+
+
+def topics_tuple(value: Iterable[str] | str) -> tuple[str, ...]:
+    """The subscribed topics, aliases resolved, each once, in the order given."""
+    names = [value] if isinstance(value, str) else list(value)
+    result: list[str] = []
+    for name in names:
+        if not isinstance(name, str):
+            raise ValueError("topics must be a list of topic names")
+        canonical = topic_name(name)
+        if canonical not in TOPICS:
+            raise ValueError(f"unknown topic {name!r}; known: {', '.join(TOPICS)} (or claims)")
+        if canonical not in result:
+            result.append(canonical)
+    return tuple(result)
 
 
 @attrs.define(frozen=True, kw_only=True)
@@ -58,6 +92,51 @@ class SandboxConfig:
     # Seed of the random draws of fault injection (error rates); None uses `seed`.
     fault_seed: int | None = None
 
+    # -- sales history of the demo sellers (orders, packs, shipments, questions, messages)
+    orders_per_seller: int = attrs.field(default=20, validator=[v.ge(0), v.le(200_000)])
+    questions_per_seller: int = attrs.field(default=10, validator=[v.ge(0), v.le(200_000)])
+
+    # §5.3 / §13: the maximum `limit` of /orders/search is undocumented [INF: 51, the
+    # value clients meet in practice; larger limits get 400]. The offset is not capped
+    # [INF], so that thousands of orders can be paged through.
+    orders_max_limit: int = attrs.field(default=51, validator=v.ge(1))
+    # §5.3: cancelled orders are left out of seller searches unless `order.status` asks
+    # for them [DOC-S, marked unclear by the reference: re-verify].
+    orders_hide_cancelled: bool = True
+    # §8.3: the docs disagree on whether a seller may open a post-sale conversation; the
+    # sandbox lets him by default [INF]. Off: the first message must be the buyer's.
+    seller_may_start_conversation: bool = True
+
+    # -- notifications (§9) ------------------------------------------------------------
+    # The application's callback URL (DevCenter, §9.1); None sends nothing.
+    callback_url: str | None = attrs.field(
+        default=None, validator=lambda _, a, value: _url(a, value)
+    )
+    topics: tuple[str, ...] = attrs.field(default=TOPICS, converter=topics_tuple)
+    # §9.4: only HTTP 200 within 500 ms counts as delivered.
+    delivery_timeout_ms: int = attrs.field(default=500, validator=v.gt(0))
+    # §9.4: "eight attempts (1 hour)". The spacing is undocumented [INF: intervals that
+    # double, the last attempt one hour after the first].
+    max_attempts: int = attrs.field(default=8, validator=v.ge(1))
+    retry_window: float = attrs.field(default=3600.0, validator=v.ge(0))
+    # §9.5: lost notifications are kept for 2 days.
+    missed_feeds_ttl: float = attrs.field(default=2 * DAY, validator=v.gt(0))
+    # §9.4: sustained failures "can" deactivate a topic. After this many lost
+    # notifications in a row the topic stops sending until it is subscribed again
+    # (PATCH topics); 0 never deactivates [INF].
+    deactivate_after_lost: int = attrs.field(default=0, validator=v.ge(0))
+    # §9.4: "expect duplicates anyway": the share of notifications sent twice (same _id),
+    # and whether notifications are held back a random while so they arrive out of order.
+    duplicate_rate: float = attrs.field(default=0.0, validator=[v.ge(0), v.le(1)])
+    shuffle: bool = False
+    shuffle_window_ms: int = attrs.field(default=2000, validator=v.ge(0))
+
+    # -- market activity ---------------------------------------------------------------
+    # Simulated buyers' events per second (orders, payments, questions, messages,
+    # shipment progress); 0 is quiet. The seed makes the sequence of events repeatable.
+    activity_rate: float = attrs.field(default=0.0, validator=[v.ge(0), v.le(1000)])
+    activity_seed: int | None = None
+
     def public_view(self) -> dict[str, object]:
         """The configuration as JSON, for the admin API and the CLI banner."""
         return attrs.asdict(self)
@@ -75,5 +154,18 @@ RUNTIME_OPTIONS = frozenset(
         "optimistic_lock_window",
         "search_max_offset",
         "search_max_limit",
+        "orders_max_limit",
+        "orders_hide_cancelled",
+        "seller_may_start_conversation",
+        "callback_url",
+        "topics",
+        "delivery_timeout_ms",
+        "max_attempts",
+        "retry_window",
+        "missed_feeds_ttl",
+        "deactivate_after_lost",
+        "duplicate_rate",
+        "shuffle",
+        "shuffle_window_ms",
     }
 )

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 import attrs
 
 from sandbox import health
+from sandbox.activity import ActivitySimulator
 from sandbox.catalogue import Catalogue
 from sandbox.clock import SimulatedClock
 from sandbox.config import RUNTIME_OPTIONS, SandboxConfig
 from sandbox.demo import DemoCatalogue
 from sandbox.errors import ApiError, api_error, forbidden, item_not_found
 from sandbox.faults import FaultInjector
+from sandbox.history import build_history
 from sandbox.item_shape import picture_json, view
 from sandbox.items import ItemStore
 from sandbox.listing_rules import ListingRules, optimistic_lock_conflict
+from sandbox.market import Marketplace
+from sandbox.notifications import Notifier
 from sandbox.oauth import OAuthServer
 from sandbox.ratelimit import RateLimiter
 from sandbox.search import ItemSearch
@@ -34,6 +39,9 @@ class SandboxState:
         self.clock = SimulatedClock()
         self.catalogue = Catalogue()
         self.stats = CallStats()
+        # The notifier outlives a reset: its sender task belongs to the running app.
+        self.notifier = Notifier(self.clock, config, config.seed)
+        self.activity = ActivitySimulator(self)
         self._build()
 
     def _build(self) -> None:
@@ -51,6 +59,28 @@ class SandboxState:
         self.oauth = OAuthServer(config, self.clock, self.users)
         self.rules = ListingRules(self.catalogue, self.items, self.clock)
         self.search = ItemSearch(self.items, self.clock, config)
+        self.market = Marketplace(
+            config=config,
+            clock=self.clock,
+            users=self.users,
+            items=self.items,
+            rules=self.rules,
+            notifier=self.notifier,
+            seed=seed,
+        )
+        build_history(self.market, self.users.sellers, config, self.clock)
+
+    # -- background work ------------------------------------------------------------------
+
+    async def start(self, session: aiohttp.ClientSession) -> None:
+        """Start the notification sender and, when configured, the market activity."""
+        self.notifier.start(session)
+        if self.config.activity_rate:
+            await self.activity.start(self.config.activity_rate, self.config.activity_seed)
+
+    async def stop(self) -> None:
+        await self.activity.stop()
+        await self.notifier.stop()
 
     # -- administration -------------------------------------------------------------------
 
@@ -58,6 +88,7 @@ class SandboxState:
         """Back to the freshly generated demo data. The clock keeps its offset: time only
         moves forwards."""
         self.stats.reset()
+        self.notifier.reset()
         self._build()
 
     def reconfigure(self, changes: dict[str, Any]) -> SandboxConfig:
@@ -66,7 +97,9 @@ class SandboxState:
             raise ValueError(f"options that cannot change at run time: {sorted(unknown)}")
         config = attrs.evolve(self.config, **changes)
         self.config = self.oauth.config = self.search.config = config
+        self.market.config = self.market.questions.config = config
         self.limiter.configure(config.rate_limit, config.burst)
+        self.notifier.configure(config)
         return config
 
     @property
@@ -111,6 +144,7 @@ class SandboxState:
         self.items.insert(item)
         if description is not None:
             self.items.set_description(item["id"], description)
+        self.market.item_changed(item)
         response = self.item_view(item, seller.id)
         response["pictures"] = [
             picture_json(p["id"], processing=p["id"] in processing) for p in item["pictures"]
@@ -128,16 +162,25 @@ class SandboxState:
         new = self.rules.update(item, body, user)
         self.items.save(new)
         self.items.last_put[item_id] = now
+        self.market.item_changed(new, item["status"])
         return self.item_view(new, user.id)
 
-    def save_item(self, item: dict[str, Any]) -> None:
+    def save_item(self, item: dict[str, Any], previous_status: str | None = None) -> None:
+        """Store a changed item and notify it (§12.6)."""
         self.items.save(item)
+        self.market.item_changed(item, previous_status)
+
+    def set_description(self, item: dict[str, Any], text: str) -> dict[str, Any]:
+        description = self.items.set_description(item["id"], text)
+        self.market.item_changed(item, item["status"])
+        return description
 
     def admin_patch_item(self, item_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         """Overwrite stored fields as given (tests set states the API cannot reach)."""
         item = self.item(item_id)
         if "id" in changes and changes["id"] != item_id:
             raise api_error(400, "bad_request", "the id of an item cannot change")
+        previous = item["status"]
         item.update(changes)
-        self.items.save(item)
+        self.save_item(item, previous)
         return item

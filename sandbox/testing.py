@@ -1,13 +1,17 @@
 """Run the sandbox in-process, for tests and benchmarks.
 
-async with running_sandbox(rate_limit=0) as sandbox:
-    token = await sandbox.token_for(sandbox.sellers[0]["id"])
-    ...  # call sandbox.url with token["access_token"]
+async with running_sandbox(rate_limit=0, callback_url="http://127.0.0.1:8012/hook") as sb:
+    token = await sb.token_for(sb.sellers[0]["id"])
+    ...  # call sb.url with token["access_token"]
+    order = await sb.event("order", seller_id=sb.sellers[0]["id"])
+    delivered = await sb.wait_for_deliveries(3)   # orders_v2, items, shipments, payments...
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -47,7 +51,48 @@ class RunningSandbox:
         return [s.summary_json() for s in self.state.sellers]
 
     def advance_clock(self, seconds: float) -> None:
+        """Jump the simulated clock; notification retries that fall due are made."""
         self.state.clock.advance(seconds)
+
+    async def admin(self, method: str, path: str, body: Any = None) -> Any:
+        """Call the admin API (`/_sandbox/...`); answers the JSON, raises on an error."""
+        async with aiohttp.ClientSession() as session:
+            response = await session.request(method, f"{self.url}/_sandbox{path}", json=body)
+            payload = await response.json()
+        if response.status >= 400:
+            raise RuntimeError(f"{method} /_sandbox{path} refused ({response.status}): {payload}")
+        return payload
+
+    async def event(self, kind: str, **fields: Any) -> dict[str, Any]:
+        """A marketplace event by hand (POST /_sandbox/events), e.g.
+        `await sb.event("order", seller_id=..., item_id=..., status="confirmed")`;
+        answers the order, question, message, shipment, item or claim."""
+        return await self.admin("POST", "/events", {"type": kind, **fields})  # type: ignore[no-any-return]
+
+    async def deliveries(
+        self, *, topic: str | None = None, outcome: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The notifications sent so far (GET /_sandbox/deliveries), oldest first."""
+        query = "&".join(f"{k}={v}" for k, v in (("topic", topic), ("outcome", outcome)) if v)
+        return await self.admin("GET", "/deliveries" + (f"?{query}" if query else ""))  # type: ignore[no-any-return]
+
+    async def wait_for_deliveries(
+        self,
+        count: int = 1,
+        *,
+        topic: str | None = None,
+        outcome: str = "delivered",
+        timeout: float = 5.0,
+    ) -> list[dict[str, Any]]:
+        """Wait (real time) until at least `count` notifications have `outcome`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = await self.deliveries(topic=topic, outcome=outcome)
+            if len(found) >= count:
+                return found
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{len(found)} of {count} {outcome} notifications")
+            await asyncio.sleep(0.02)
 
     async def authorize(
         self,

@@ -141,7 +141,7 @@ async def create_description(request: web.Request) -> web.Response:
                 )
             ]
         )
-    return respond(request, state.items.set_description(item["id"], text), 201)
+    return respond(request, state.set_description(item, text), 201)
 
 
 async def update_description(request: web.Request) -> web.Response:
@@ -150,7 +150,7 @@ async def update_description(request: web.Request) -> web.Response:
     text = state.rules.description_text(
         item, await json_body(request), request.query.get("api_version")
     )
-    return respond(request, state.items.set_description(item["id"], text))
+    return respond(request, state.set_description(item, text))
 
 
 # -- variations (§4.6) ----------------------------------------------------------------------

@@ -3,11 +3,13 @@ client, and helpers to act as a seller with a real token."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from aiohttp import FormData
+from aiohttp import FormData, web
 from aiohttp.test_utils import TestClient
 from yarl import URL
 
@@ -180,6 +182,28 @@ class Sandbox:
     def advance(self, seconds: float) -> None:
         self.state.clock.advance(seconds)
 
+    async def event(self, kind: str, **fields: Any) -> Any:
+        """POST /_sandbox/events; asserts success and answers the resource."""
+        status, body = await self.post("/_sandbox/events", json={"type": kind, **fields})
+        assert status in (200, 201), body
+        return body
+
+    async def deliveries(self, **filters: str) -> list[dict[str, Any]]:
+        status, body = await self.get("/_sandbox/deliveries", params=filters)
+        assert status == 200, body
+        return body
+
+    async def settle(self) -> None:
+        """Let the notification sender finish what is due now."""
+        await self.state.notifier.settle()
+
+    def order_of(self, seller: int, accept: Callable[[Any], bool]) -> Any:
+        """A stored order of `seller` that `accept`s (newest first)."""
+        for order in reversed(self.state.market.orders.by_seller[seller]):
+            if accept(order):
+                return order
+        raise AssertionError("no such order in the demo history")
+
 
 MakeSandbox = Callable[..., Awaitable[Sandbox]]
 
@@ -199,3 +223,42 @@ async def sandbox(make_sandbox: MakeSandbox) -> Sandbox:
     sb = await make_sandbox()
     await sb.login()
     return sb
+
+
+class Receiver:
+    """An application's notification endpoint: records every POST and answers with
+    `status` after `delay` seconds (both changeable during a test)."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.status = 200
+        self.delay = 0.0
+        self.url = ""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.calls.append({"headers": dict(request.headers), "body": body, "at": time.time()})
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        return web.Response(status=self.status, text="ok")
+
+    def bodies(self, topic: str | None = None) -> list[dict[str, Any]]:
+        return [c["body"] for c in self.calls if topic is None or c["body"]["topic"] == topic]
+
+    async def wait_for(self, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while len(self.calls) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{len(self.calls)} of {count} notifications arrived")
+            await asyncio.sleep(0.01)
+        return self.bodies()
+
+
+@pytest.fixture
+async def receiver(aiohttp_server: Any) -> Receiver:
+    hook = Receiver()
+    app = web.Application()
+    app.router.add_post("/hook", hook.handle)
+    server = await aiohttp_server(app)
+    hook.url = str(server.make_url("/hook"))
+    return hook

@@ -51,8 +51,9 @@ def test_cli_prints_url_credentials_and_sellers(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_cli_defaults_match_the_config_defaults() -> None:
-    """The documented defaults: port 8013, seed 42, 2 sellers, 50 items, 10 rps (ref:
-    mercadolibre-api.md §1.2 expires_in 21600, §2.4 the per-app limit)."""
+    """The documented defaults: port 8013, seed 42, 2 sellers, 50 items, 20 orders and 10
+    questions each, no callback, no activity, 10 rps (ref: mercadolibre-api.md §1.2
+    expires_in 21600, §2.4 the per-app limit, §9.1 the callback URL)."""
     params = {p.name: p.default for p in cli.sandbox_command.params}
     defaults = SandboxConfig()
     assert params["port"] == 8013
@@ -67,6 +68,10 @@ def test_cli_defaults_match_the_config_defaults() -> None:
         "rate_limit",
         "burst",
         "token_ttl",
+        "orders_per_seller",
+        "questions_per_seller",
+        "callback_url",
+        "activity_rate",
     ):
         assert params[name] == getattr(defaults, name), name
 

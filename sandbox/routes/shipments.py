@@ -1,0 +1,207 @@
+"""§6: shipments, their sub-resources, labels and shipping costs."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from sandbox.errors import api_error, bad_request, forbidden, not_found
+from sandbox.http import access_of, json_body, respond, state_of, user_id_param
+from sandbox.labels import render_pdf, render_zpl
+from sandbox.shipments import (
+    LABEL_LOGISTIC_TYPES,
+    Shipment,
+    costs_json,
+    dimensions_of,
+    free_shipping_json,
+    history_json,
+    items_json,
+    shipment_forbidden,
+    shipment_json,
+    shipment_not_found,
+    shipping_options_json,
+    statuses_json,
+)
+
+# §6.3: shipment ids per label call [INF: the cap is undocumented].
+MAX_LABELS = 50
+RESPONSE_TYPES = ("pdf", "zpl2")
+
+
+def visible_shipment(request: web.Request) -> Shipment:
+    """The shipment of the path for its seller or buyer; 404 / 403 (§5.4 texts)."""
+    raw = request.match_info["id"]
+    shipment = state_of(request).market.shipment_of(raw)
+    if shipment is None:
+        raise shipment_not_found(raw)
+    if access_of(request).user_id not in (shipment.seller_id, shipment.buyer_id):
+        raise shipment_forbidden()
+    return shipment
+
+
+async def get_shipment(request: web.Request) -> web.Response:
+    """§6.1: GET /shipments/{id} (the `x-format-new: true` shape)."""
+    market = state_of(request).market
+    shipment = visible_shipment(request)
+    body = shipment_json(shipment, market.user(shipment.seller_id), market.user(shipment.buyer_id))
+    return respond(request, body)
+
+
+async def history(request: web.Request) -> web.Response:
+    return respond(request, history_json(visible_shipment(request)), trimmed=False)
+
+
+async def shipment_items(request: web.Request) -> web.Response:
+    return respond(request, items_json(visible_shipment(request)), trimmed=False)
+
+
+async def costs(request: web.Request) -> web.Response:
+    return respond(request, costs_json(visible_shipment(request)))
+
+
+async def statuses(request: web.Request) -> web.Response:
+    return respond(request, statuses_json(), trimmed=False)
+
+
+async def ready_to_ship(request: web.Request) -> web.Response:
+    """§5.4: POST /shipments/{id}/process/ready_to_ship ("Ya tengo el producto"): ME2
+    only, answers `{"status":200}` [INF: it moves a handling shipment to
+    ready_to_ship/ready_to_print]."""
+    state = state_of(request)
+    shipment = visible_shipment(request)
+    if shipment.seller_id != access_of(request).user_id or shipment.mode != "me2":
+        raise shipment_forbidden()
+    if shipment.status == "handling":
+        state.market.advance_shipment(shipment, "ready_to_ship", "ready_to_print")
+    return respond(request, {"status": 200})
+
+
+async def split(request: web.Request) -> web.Response:
+    """§6.4: POST /shipments/{id}/split {reason, packs:[{orders:[{id, quantity}]}]} ->
+    200 `{}`."""
+    state = state_of(request)
+    shipment = visible_shipment(request)
+    if shipment.seller_id != access_of(request).user_id:
+        raise shipment_forbidden()
+    state.market.split_shipment(shipment, await json_body(request))
+    return respond(request, {})
+
+
+async def labels(request: web.Request) -> web.StreamResponse:
+    """§6.3: GET /shipment_labels?shipment_ids=1,2&response_type=pdf|zpl2.
+
+    A PDF with one page per label, or ZPL II text with one ^XA...^XZ block per label;
+    only ME2 shipments of a label logistic type in ready_to_ship + ready_to_print or
+    printed have one, otherwise the answer is a JSON error [INF: 400, the text and the
+    cause list]. Printing moves ready_to_print to printed.
+    """
+    state = state_of(request)
+    caller = access_of(request).user_id
+    raw = request.query.get("shipment_ids", "")
+    ids = [s.strip() for s in raw.split(",") if s.strip()]
+    if not ids:
+        raise bad_request("The parameter shipment_ids is required")
+    if len(ids) > MAX_LABELS:
+        raise bad_request(f"At most {MAX_LABELS} shipment_ids per call")
+    for shipment_id in ids:
+        if not shipment_id.isdigit():
+            raise bad_request(f"Invalid shipment id format: {shipment_id}")
+    response_type = request.query.get("response_type", "pdf")
+    if response_type not in RESPONSE_TYPES:
+        raise bad_request("Invalid response_type. Valid values: pdf, zpl2")
+    shipments = []
+    for shipment_id in dict.fromkeys(ids):
+        shipment = state.market.shipment_of(shipment_id)
+        if shipment is None:
+            raise shipment_not_found(shipment_id)
+        if shipment.seller_id != caller:
+            raise shipment_forbidden()
+        shipments.append(shipment)
+    failed = [s for s in shipments if not s.printable]
+    if failed:
+        causes = [
+            {
+                "shipment_id": s.id,
+                "status": s.status,
+                "substatus": s.substatus,
+                "mode": s.mode,
+                "logistic_type": s.logistic_type,
+                "code": "shipment.label.not_available",
+            }
+            for s in failed
+        ]
+        first = failed[0]
+        raise api_error(
+            400,
+            "bad_request",
+            f"Label not available for shipment {first.id} ({first.mode}, {first.logistic_type},"
+            f" {first.status}/{first.substatus}): labels need Mercado Envíos 2 "
+            f"({', '.join(LABEL_LOGISTIC_TYPES)}) in ready_to_ship with ready_to_print or "
+            "printed",
+            causes,
+        )
+    printed = state.market.print_labels(shipments)
+    if response_type == "zpl2":
+        return web.Response(
+            text=render_zpl(printed),
+            content_type="text/plain",
+            headers={"Content-Disposition": 'attachment; filename="Etiqueta_de_envio.txt"'},
+        )
+    return web.Response(
+        body=render_pdf(printed),
+        content_type="application/pdf",
+        headers={"Content-Disposition": 'attachment; filename="Etiqueta_de_envio.pdf"'},
+    )
+
+
+async def item_shipping_options(request: web.Request) -> web.Response:
+    """§6.5: GET /items/{id}/shipping_options?zip_code= (the buyer's quote)."""
+    item = state_of(request).item(request.match_info["id"])
+    zip_code = request.query.get("zip_code", "").strip()
+    if not zip_code:
+        raise bad_request("The parameter zip_code is required")
+    if not zip_code.replace("-", "").isalnum() or len(zip_code) > 12:
+        raise bad_request(f"Invalid zip_code: {zip_code}")
+    if item["status"] != "active":
+        raise not_found(f"Item {item['id']} is not active; it has no shipping options")
+    return respond(request, shipping_options_json(item, zip_code))
+
+
+async def free_shipping_options(request: web.Request) -> web.Response:
+    """§6.5: GET /users/{id}/shipping_options/free?item_id=|dimensions=HxWxL,weight."""
+    state = state_of(request)
+    user_id = user_id_param(request)
+    user = state.user(user_id) if user_id is not None else None
+    if user is None:
+        raise not_found("User not found")
+    if user.id != access_of(request).user_id:
+        raise forbidden("The User ID must match the consultant's")
+    item_id = request.query.get("item_id")
+    dimensions = request.query.get("dimensions")
+    if item_id:
+        item = state.owned_item(item_id, user.id)
+        weight = dimensions_of(item)[3]
+    elif dimensions:
+        try:
+            box, weight_text = dimensions.split(",")
+            [int(d) for d in box.lower().split("x")]
+            weight = int(weight_text)
+        except ValueError:
+            raise bad_request(f"Invalid dimensions: {dimensions}. Use HxWxL,weight") from None
+    else:
+        raise bad_request("One of the parameters item_id or dimensions is required")
+    verbose = request.query.get("verbose") == "true"
+    return respond(request, free_shipping_json(user.site_id, weight, verbose=verbose))
+
+
+def register(app: web.Application) -> None:
+    router = app.router
+    router.add_get("/shipment_statuses", statuses)
+    router.add_get("/shipment_labels", labels)
+    router.add_get("/shipments/{id}", get_shipment)
+    router.add_get("/shipments/{id}/history", history)
+    router.add_get("/shipments/{id}/items", shipment_items)
+    router.add_get("/shipments/{id}/costs", costs)
+    router.add_post("/shipments/{id}/process/ready_to_ship", ready_to_ship)
+    router.add_post("/shipments/{id}/split", split)
+    router.add_get("/items/{id}/shipping_options", item_shipping_options)
+    router.add_get("/users/{user_id}/shipping_options/free", free_shipping_options)
