@@ -89,3 +89,7 @@ class InvalidGrant(ApplicationError):
 class AuthorizationRejected(ApplicationError):
     """An OAuth callback that cannot be trusted: missing, unknown, reused or expired state,
     or a code MercadoLibre refused."""
+
+
+class ScrollExpired(ApplicationError):
+    """MercadoLibre no longer knows a scan's scroll_id (it lives 5 minutes, §4.11)."""

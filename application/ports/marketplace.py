@@ -9,11 +9,22 @@ renewed token after a 401 (mercadolibre-api.md §2.2).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 import attrs
 
 from domain.accounts import TokenPair
+from domain.listings import (
+    Attribute,
+    Condition,
+    Listing,
+    ListingStatus,
+    Picture,
+    Shipping,
+    Variation,
+)
+from domain.money import Money
 
 
 @attrs.define(frozen=True)
@@ -69,4 +80,152 @@ class Marketplace(Protocol):
 
     async def seller_profile(self, account_id: int) -> SellerProfile:
         """GET /users/me with the account's token (§3)."""
+        ...
+
+
+# --- Listings (mercadolibre-api.md §4) -------------------------------------------------
+
+
+@attrs.define(frozen=True)
+class ItemIdPage:
+    """One page of a seller's item ids from a scan (§4.11); `scroll_id` None at the end."""
+
+    item_ids: tuple[str, ...]
+    total: int
+    scroll_id: str | None
+
+
+@attrs.define(frozen=True)
+class StockSnapshot:
+    """What MercadoLibre shows as available, per listing and per variation (§4.1, §4.6)."""
+
+    item_id: str
+    available_quantity: int
+    status: str
+    variations: tuple[tuple[int, int], ...] = ()  # (variation id, available quantity)
+
+
+@attrs.define(frozen=True)
+class NewListing:
+    """Everything needed to publish a listing (§4.2); validated by the use case first."""
+
+    site_id: str
+    title: str
+    category_id: str
+    price: Money
+    available_quantity: int
+    condition: Condition = Condition.NEW
+    listing_type_id: str = "gold_special"
+    buying_mode: str = "buy_it_now"
+    pictures: tuple[Picture, ...] = ()
+    description: str | None = None
+    shipping: Shipping | None = None
+    variations: tuple[Variation, ...] = ()
+    attributes: tuple[Attribute, ...] = ()
+    video_id: str | None = None
+    seller_sku: str | None = None
+
+
+@attrs.define(frozen=True)
+class ListingChanges:
+    """A PUT /items/{id} (§4.3). None means "leave as is". `variations`, when given, is the
+    complete set to keep: MercadoLibre deletes the variations a PUT leaves out (§4.6)."""
+
+    title: str | None = None
+    price: Money | None = None
+    available_quantity: int | None = None
+    pictures: tuple[Picture, ...] | None = None
+    attributes: tuple[Attribute, ...] | None = None
+    variations: tuple[Variation, ...] | None = None
+    shipping: Shipping | None = None
+    video_id: str | None = None
+    status: ListingStatus | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return all(getattr(self, f.name) is None for f in attrs.fields(type(self)))
+
+
+@attrs.define(frozen=True)
+class HealthGoal:
+    id: str
+    name: str
+    progress: float
+    completed: bool
+
+
+@attrs.define(frozen=True)
+class ListingHealth:
+    """Listing quality (§4.12): 0..1 with the goals still open."""
+
+    item_id: str
+    health: float | None
+    level: str | None
+    goals: tuple[HealthGoal, ...] = ()
+
+
+@attrs.define(frozen=True)
+class CategoryPrediction:
+    """One answer of the category predictor (§4.9), most likely first."""
+
+    category_id: str
+    category_name: str
+    domain_id: str
+    domain_name: str
+
+
+class ListingGateway(Protocol):
+    """Listings of a connected account on MercadoLibre."""
+
+    async def scan_item_ids(
+        self, account_id: int, seller_id: int, scroll_id: str | None = None, limit: int = 100
+    ) -> ItemIdPage:
+        """The next page of a scan over all the seller's items (§4.11: `search_type=scan`,
+        at most 100 per page, the scroll lives 5 minutes). Raises ScrollExpired when
+        MercadoLibre no longer knows the scroll."""
+        ...
+
+    async def get_listings(self, account_id: int, item_ids: Sequence[str]) -> dict[str, Listing]:
+        """Multiget of at most 20 ids (§4.11), asking only for the fields the local copy
+        keeps. Ids MercadoLibre does not return (404, deleted) are absent from the result.
+        Idempotent."""
+        ...
+
+    async def get_stock(self, account_id: int, item_ids: Sequence[str]) -> dict[str, StockSnapshot]:
+        """Multiget of at most 20 ids with only the stock fields. Idempotent."""
+        ...
+
+    async def get_listing(self, account_id: int, item_id: str) -> Listing:
+        """One listing with its description. Raises NotFound."""
+        ...
+
+    async def create_listing(self, account_id: int, listing: NewListing) -> Listing:
+        """POST /items, then the description (§4.2, §4.7). Raises ValidationFailed with
+        MercadoLibre's causes. Not idempotent; counts against the listing quota."""
+        ...
+
+    async def update_listing(
+        self, account_id: int, item_id: str, changes: ListingChanges
+    ) -> Listing:
+        """PUT /items/{id} (§4.3) and return the listing as MercadoLibre now has it.
+        Retries the optimistic-locking 409 after a pause (§2.5). Idempotent."""
+        ...
+
+    async def set_description(self, account_id: int, item_id: str, text: str) -> None:
+        """Create or replace the plain-text description (§4.7). Idempotent."""
+        ...
+
+    async def delete_listing(self, account_id: int, item_id: str) -> None:
+        """Close, then mark deleted (§4.4), riding out the 409 between the two steps.
+        Idempotent: an item already closed or deleted is fine."""
+        ...
+
+    async def listing_health(self, account_id: int, item_id: str) -> ListingHealth:
+        """§4.12. Raises NotFound."""
+        ...
+
+    async def predict_category(
+        self, site_id: str, title: str, limit: int = 4
+    ) -> list[CategoryPrediction]:
+        """The category predictor (§4.9); public, no account needed."""
         ...

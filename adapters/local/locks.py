@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import hashlib
+import os
+import re
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from application.errors import LockTimeout
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+_FIRST_POLL = 0.005
+_LAST_POLL = 0.05
+
+
+def _file_name(name: str) -> str:
+    """A file name per lock name; the digest keeps names apart that differ only in the
+    characters the readable part has to replace."""
+    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+    return f"{_UNSAFE.sub('_', name)[:80]}.{digest}.lock"
+
+
+def _try_flock(path: Path) -> int | None:
+    """Open `path` and take its exclusive flock without blocking; the descriptor, or None
+    when another open file holds it."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    except BaseException:
+        os.close(fd)
+        raise
+    # The holder's pid, for an operator wondering who holds it; never read by the code.
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    return fd
+
+
+def _unflock(fd: int) -> None:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+class FileLock:
+    """Lock for the processes of one machine (the embedded default, without Redis).
+
+    Each name is an flock on a file in `directory`. The kernel drops an flock when its
+    holder dies, however it dies, so a crashed process never leaves a lock behind.
+    flock cannot wait with a timeout, so other processes are polled with short sleeps
+    (never a blocking flock in a thread, which could not be abandoned at the timeout and
+    would take the lock later for nobody). Coroutines of one process queue first on an
+    asyncio.Lock per name, which is FIFO, so they are served in order and only one of
+    them polls the file.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self._directory = Path(directory)
+        self._directory.mkdir(parents=True, exist_ok=True)
+        self._local: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    # The Lock port names the parameter `timeout`; it is a deadline, not a cancellation.
+    @contextlib.asynccontextmanager
+    async def hold(self, name: str, timeout: float = 30.0) -> AsyncIterator[None]:
+        deadline = time.monotonic() + timeout
+        local = self._enter(name)
+        try:
+            try:
+                async with asyncio.timeout(max(0.0, timeout)):
+                    await local.acquire()
+            except TimeoutError:
+                raise LockTimeout(name, timeout) from None
+            try:
+                fd = await self._flock(name, deadline, patience=timeout)
+                try:
+                    yield
+                finally:
+                    _unflock(fd)
+            finally:
+                local.release()
+        finally:
+            self._leave(name)
+
+    async def _flock(self, name: str, deadline: float, patience: float) -> int:
+        path = self._directory / _file_name(name)
+        pause = _FIRST_POLL
+        while True:
+            fd = _try_flock(path)
+            if fd is not None:
+                return fd
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise LockTimeout(name, patience)
+            await asyncio.sleep(min(pause, left))
+            pause = min(pause * 2, _LAST_POLL)
+
+    def _enter(self, name: str) -> asyncio.Lock:
+        lock, users = self._local.get(name) or (asyncio.Lock(), 0)
+        self._local[name] = (lock, users + 1)
+        return lock
+
+    def _leave(self, name: str) -> None:
+        # Forget a name nobody waits for, so one lock per account does not pile up.
+        lock, users = self._local[name]
+        if users == 1:
+            del self._local[name]
+        else:
+            self._local[name] = (lock, users - 1)

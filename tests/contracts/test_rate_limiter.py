@@ -1,0 +1,232 @@
+"""RateLimiter contract, for the in-process and the Redis limiter (ref: mercadolibre-api.md
+§2.4, §12.3; the product's API limits table).
+
+Rates are measured on the real clock with small windows and generous margins: what is
+asserted is a count of grants, so a slow machine can only make the count lower.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from adapters.local.ratelimit import LocalRateLimiter
+from adapters.redis.coordination import redis_client
+from adapters.redis.ratelimit import RedisRateLimiter
+from application.errors import QuotaExhausted
+from application.ports.coordination import (
+    API_CALLS,
+    DAY,
+    HOUR,
+    LISTING_CREATE,
+    MESSAGE_SEND,
+    Quota,
+    RateLimiter,
+    RateLimits,
+)
+
+MakeLimiter = Callable[[RateLimits], RateLimiter]
+NO_QUOTAS: dict[str, tuple[int, float]] = {}
+
+
+@pytest.fixture(params=["local", "redis"])
+async def make_limiter(request: pytest.FixtureRequest) -> AsyncIterator[MakeLimiter]:
+    if request.param == "local":
+        yield lambda limits: LocalRateLimiter(limits)
+        return
+    client = redis_client(request.getfixturevalue("redis_url"))
+    namespace = f"meli-test-{uuid.uuid4().hex}"
+    yield lambda limits: RedisRateLimiter(client, limits, namespace=namespace)
+    keys = [key async for key in client.scan_iter(match=f"{namespace}:*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+async def grants_within(limiter: RateLimiter, seconds: float, workers: int = 4) -> int:
+    """How many permits `workers` greedy callers obtain within `seconds`."""
+    end = time.monotonic() + seconds
+    granted = 0
+
+    async def worker() -> None:
+        nonlocal granted
+        while time.monotonic() < end:
+            await limiter.acquire(API_CALLS)
+            if time.monotonic() < end:
+                granted += 1
+
+    await asyncio.gather(*(worker() for _ in range(workers)))
+    return granted
+
+
+def test_the_default_limits_are_the_products_api_limits():
+    limits = RateLimits()
+    assert limits.per_second == 10
+    assert limits.bucket_size == 10
+    assert limits.quotas == {
+        API_CALLS: Quota(10_000, HOUR),
+        LISTING_CREATE: Quota(1_000, DAY),
+        MESSAGE_SEND: Quota(500, HOUR),
+    }
+
+
+def test_limits_refuse_nonsense():
+    with pytest.raises(ValueError):
+        RateLimits(per_second=-1)
+    with pytest.raises(ValueError):
+        RateLimits(burst=0)
+    with pytest.raises(ValueError):
+        RateLimits(quotas={"api": (0, 60)})
+
+
+async def test_a_burst_is_granted_at_once(make_limiter):
+    limiter = make_limiter(RateLimits(per_second=2, burst=5, quotas=NO_QUOTAS))
+    waits = [await limiter.acquire() for _ in range(5)]
+    assert waits == [0.0] * 5
+
+
+async def test_after_the_burst_calls_are_paced_at_the_rate(make_limiter):
+    limiter = make_limiter(RateLimits(per_second=40, burst=4, quotas=NO_QUOTAS))
+    granted = await grants_within(limiter, 0.5)
+    # burst + rate x window, plus one for the slot that falls on the edge.
+    assert granted <= 4 + 40 * 0.5 + 1
+    assert granted >= 12, "the limiter starved its callers"
+
+
+async def test_the_seconds_waited_are_reported(make_limiter):
+    limiter = make_limiter(RateLimits(per_second=10, burst=1, quotas=NO_QUOTAS))
+    assert await limiter.acquire() == 0.0
+    started = time.monotonic()
+    waited = await limiter.acquire()
+    elapsed = time.monotonic() - started
+    assert 0.05 < waited <= 0.1 + 1e-6
+    assert elapsed >= waited * 0.9
+
+
+async def test_concurrent_callers_are_given_distinct_slots(make_limiter):
+    """A reservation per caller: waits grow by one interval each, nobody polls."""
+    limiter = make_limiter(RateLimits(per_second=20, burst=1, quotas=NO_QUOTAS))
+    waits = sorted(await asyncio.gather(*(limiter.acquire() for _ in range(5))))
+    assert waits[0] == 0.0
+    # Each slot is one interval after the previous, less the time between the calls.
+    gaps = [b - a for a, b in itertools.pairwise(waits)]
+    assert all(0.03 <= gap <= 0.05 + 1e-6 for gap in gaps), waits
+
+
+async def test_a_cost_takes_several_permits(make_limiter):
+    limiter = make_limiter(RateLimits(per_second=10, burst=4, quotas=NO_QUOTAS))
+    assert await limiter.acquire(API_CALLS, cost=4) == 0.0
+    assert 0.05 < await limiter.acquire() <= 0.1 + 1e-6
+
+
+async def test_an_exhausted_quota_raises_with_the_time_until_its_window_resets(make_limiter):
+    limiter = make_limiter(RateLimits(per_second=0, quotas={LISTING_CREATE: (3, 60)}))
+    for _ in range(3):
+        assert await limiter.acquire(LISTING_CREATE) == 0.0
+    with pytest.raises(QuotaExhausted) as caught:
+        await limiter.acquire(LISTING_CREATE)
+    assert LISTING_CREATE in str(caught.value)
+    assert 0 < caught.value.retry_after <= 60
+
+
+async def test_a_refused_acquire_uses_nothing_and_other_keys_are_untouched(make_limiter):
+    limiter = make_limiter(
+        RateLimits(per_second=0, quotas={MESSAGE_SEND: (1, 60), LISTING_CREATE: (1, 60)})
+    )
+    await limiter.acquire(MESSAGE_SEND)
+    for _ in range(3):
+        with pytest.raises(QuotaExhausted):
+            await limiter.acquire(MESSAGE_SEND)
+    assert await limiter.acquire(LISTING_CREATE) == 0.0
+
+
+async def test_a_quota_refills_in_its_next_window(make_limiter):
+    limiter = make_limiter(RateLimits(per_second=0, quotas={MESSAGE_SEND: (2, 0.3)}))
+    while True:
+        try:
+            await limiter.acquire(MESSAGE_SEND)
+        except QuotaExhausted as exhausted:
+            retry_after = exhausted.retry_after
+            break
+    assert retry_after <= 0.3
+    await asyncio.sleep(retry_after + 0.02)
+    assert await limiter.acquire(MESSAGE_SEND) == 0.0
+
+
+async def test_the_api_quota_applies_to_paced_calls(make_limiter):
+    limiter = make_limiter(RateLimits(per_second=1000, quotas={API_CALLS: (3, 60)}))
+    for _ in range(3):
+        await limiter.acquire()
+    with pytest.raises(QuotaExhausted):
+        await limiter.acquire()
+
+
+async def test_a_key_without_limits_is_free(make_limiter):
+    limiter = make_limiter(RateLimits(per_second=1, burst=1, quotas=NO_QUOTAS))
+    assert [await limiter.acquire("something_else") for _ in range(20)] == [0.0] * 20
+
+
+async def test_no_rate_means_unpaced(make_limiter):
+    limiter = make_limiter(RateLimits(per_second=0, quotas=NO_QUOTAS))
+    assert [await limiter.acquire() for _ in range(50)] == [0.0] * 50
+
+
+# -- several processes, one Redis limiter ------------------------------------------------------
+
+PROCESS = """
+import asyncio, json, sys, time
+from adapters.redis.coordination import redis_client
+from adapters.redis.ratelimit import RedisRateLimiter
+from application.ports.coordination import RateLimits
+
+url, namespace, start, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+
+async def main():
+    client = redis_client(url)
+    limiter = RedisRateLimiter(client, RateLimits(per_second=20, burst=2, quotas={}), namespace)
+    await asyncio.sleep(max(0.0, start - time.time()))
+    end = start + seconds
+    granted = 0
+    while time.time() < end:
+        await limiter.acquire()
+        if time.time() < end:
+            granted += 1
+    await client.aclose()
+    print(json.dumps({"granted": granted}))
+
+asyncio.run(main())
+"""
+
+
+async def test_processes_sharing_a_redis_limiter_stay_together_under_the_rate(redis_url):
+    """§2.4: the limit is per application, so every process draws from one bucket."""
+    namespace = f"meli-test-{uuid.uuid4().hex}"
+    start, seconds, processes = time.time() + 1.5, 1.0, 3
+    children = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            PROCESS,
+            redis_url,
+            namespace,
+            str(start),
+            str(seconds),
+            stdout=subprocess.PIPE,
+        )
+        for _ in range(processes)
+    ]
+    outputs = [await asyncio.wait_for(child.communicate(), 30) for child in children]
+    assert all(child.returncode == 0 for child in children)
+    granted = [json.loads(out)["granted"] for out, _ in outputs]
+    # Three greedy processes alone would each take 2 + 20 per second.
+    assert sum(granted) <= 2 + 20 * seconds + 1, granted
+    assert sum(granted) >= 10, granted
+    assert all(g > 0 for g in granted), granted
