@@ -19,13 +19,13 @@ run: $(STAMP)
 	$(BIN)/meli serve
 
 test: $(STAMP)
-	$(BIN)/lint-imports --config importlinter.ini
+	$(BIN)/lint-imports importlinter.ini
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/lint-imports --config importlinter.ini
+	$(BIN)/lint-imports importlinter.ini
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 

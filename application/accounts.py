@@ -25,3 +25,18 @@ class GetAccount:
         """Raises NotFound."""
         async with self._uow() as uow:
             return await uow.accounts.get(account_id)
+
+
+class CountAccountsByStatus:
+    """How many accounts are in each status (for metrics and the dashboard)."""
+
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def __call__(self) -> dict[AccountStatus, int]:
+        async with self._uow() as uow:
+            accounts = await uow.accounts.list()
+        counts = dict.fromkeys(AccountStatus, 0)
+        for account in accounts:
+            counts[account.status] += 1
+        return counts

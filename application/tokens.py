@@ -236,3 +236,16 @@ class RotateTokenKeys:
                 await uow.commit()
                 rotated += 1
         return rotated
+
+
+class RefreshAccount:
+    """An operator's forced refresh (REST and CLI): returns the account afterwards."""
+
+    def __init__(self, uow: UnitOfWorkFactory, vault: TokenVault) -> None:
+        self._uow = uow
+        self._vault = vault
+
+    async def __call__(self, account_id: int) -> Account:
+        await self._vault.refresh(account_id)
+        async with self._uow() as uow:
+            return await uow.accounts.get(account_id)

@@ -10,14 +10,23 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import timedelta
 
 import dramatiq
 from dependency_injector import containers, providers
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, Counter
 
+from adapters.crypto.fernet import FernetTokenCipher, load_or_create_key_file
 from adapters.local.coordination import LocalOnceGuard
+from adapters.local.locks import FileLock
+from adapters.local.ratelimit import LocalRateLimiter
 from adapters.memory.store import InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
+from adapters.mercadolibre.client import MercadoLibreClient
+from adapters.mercadolibre.marketplace import AiohttpMarketplace
+from adapters.mercadolibre.metrics import GatewayMetrics
+from adapters.mercadolibre.oauth import AiohttpOAuthGateway
+from adapters.mercadolibre.session import session_resource
 from adapters.queue.dramatiq_queue import (
     BrokerProbe,
     DramatiqJobQueue,
@@ -25,16 +34,35 @@ from adapters.queue.dramatiq_queue import (
     redis_broker,
 )
 from adapters.redis.coordination import RedisOnceGuard, redis_client
+from adapters.redis.locks import RedisLock
+from adapters.redis.ratelimit import RedisRateLimiter
 from adapters.sql.engine import create_engine
 from adapters.sql.probe import SqlDatabaseProbe
 from adapters.sql.unit_of_work import SqlUnitOfWork
 from adapters.system.clock import SystemClock
-from application.accounts import GetAccount, ListAccounts
+from application.accounts import CountAccountsByStatus, GetAccount, ListAccounts
+from application.connect import CompleteConnect, DisconnectAccount, StartConnect
 from application.health import CheckHealth
+from application.ports.coordination import (
+    API_CALLS,
+    DAY,
+    HOUR,
+    LISTING_CREATE,
+    MESSAGE_SEND,
+    RateLimits,
+)
 from application.sync_logs import GetSyncLog, ListSyncLogs
+from application.tokens import (
+    REFRESH_MARGIN,
+    RefreshAccount,
+    RefreshExpiringTokens,
+    RotateTokenKeys,
+    TokenVault,
+)
 from entrypoints.api_keys import load_api_keys
 from entrypoints.http.app import create_app
-from entrypoints.settings import Settings
+from entrypoints.http.metrics import AccountMetrics, HttpMetrics
+from entrypoints.settings import Settings, SettingsError
 from entrypoints.worker.actors import ACTORS
 from entrypoints.worker.runtime import WorkerRuntime
 from entrypoints.worker.schedule import periodic_jobs
@@ -75,6 +103,62 @@ async def _redis(settings: Settings) -> AsyncIterator[object]:
         yield client
     finally:
         await client.aclose()
+
+
+def _cipher(settings: Settings) -> FernetTokenCipher:
+    """MELI_ENCRYPTION_KEY (first key encrypts, all decrypt), or for a database on this
+    machine alone a key generated once into the data directory (mode 0600)."""
+    if settings.encryption_key:
+        try:
+            return FernetTokenCipher(settings.encryption_key)
+        except ValueError as error:
+            raise SettingsError(f"MELI_ENCRYPTION_KEY: {error}") from None
+    if settings.uses_sqlite or settings.storage == "memory":
+        return FernetTokenCipher([load_or_create_key_file(settings.encryption_key_file)])
+    raise SettingsError(
+        "MELI_ENCRYPTION_KEY is required with a shared database: every process must "
+        "encrypt tokens with the same key (generate one with `meli keys generate`)"
+    )
+
+
+def _rate_limits(settings: Settings) -> RateLimits:
+    return RateLimits(
+        per_second=settings.rate_limit_per_second,
+        burst=settings.effective_burst,
+        quotas={
+            API_CALLS: (settings.quota_calls_per_hour, HOUR),
+            LISTING_CREATE: (settings.quota_listings_per_day, DAY),
+            MESSAGE_SEND: (settings.quota_messages_per_hour, HOUR),
+        },
+    )
+
+
+def _oauth_gateway(
+    settings: Settings, client: MercadoLibreClient, clock: SystemClock
+) -> AiohttpOAuthGateway:
+    if settings.client_id is None or settings.client_secret is None:
+        raise SettingsError(
+            "no MercadoLibre application configured: set MELI_CLIENT_ID and "
+            "MELI_CLIENT_SECRET (or run `meli serve`, which embeds the sandbox)"
+        )
+    return AiohttpOAuthGateway(
+        client,
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        redirect_uri=settings.effective_redirect_uri,
+        clock=clock,
+        auth_url=settings.auth_url,
+    )
+
+
+def _refresh_counter(registry: CollectorRegistry) -> Callable[[str], None]:
+    counter = Counter(
+        "meli_token_refreshes_total",
+        "Token refreshes by outcome (refreshed, reused, invalid_grant, error)",
+        ["outcome"],
+        registry=registry,
+    )
+    return lambda outcome: counter.labels(outcome).inc()
 
 
 def _queue_kind(settings: Settings) -> str:
@@ -123,6 +207,39 @@ class Container(containers.DeclarativeContainer):
         memory=providers.Factory(InMemoryUnitOfWork, memory_store, job_queue),
     )
 
+    cipher = providers.Singleton(_cipher, settings)
+    lock = providers.Selector(
+        queue_kind,
+        redis=providers.Singleton(RedisLock, redis),
+        in_process=providers.Singleton(FileLock, settings.provided.lock_dir),
+    )
+    rate_limits = providers.Singleton(_rate_limits, settings)
+    rate_limiter = providers.Selector(
+        queue_kind,
+        redis=providers.Singleton(RedisRateLimiter, redis, rate_limits),
+        in_process=providers.Singleton(LocalRateLimiter, rate_limits),
+    )
+    http_session = providers.Resource(session_resource)
+    gateway_metrics = providers.Singleton(GatewayMetrics, metrics_registry)
+    meli_client = providers.Singleton(
+        MercadoLibreClient,
+        http_session,
+        rate_limiter,
+        api_url=settings.provided.api_url,
+        metrics=gateway_metrics,
+    )
+    oauth_gateway = providers.Singleton(_oauth_gateway, settings, meli_client, clock)
+    token_vault = providers.Singleton(
+        TokenVault,
+        unit_of_work.provider,
+        oauth_gateway,
+        cipher,
+        lock,
+        clock,
+        on_refresh=providers.Singleton(_refresh_counter, metrics_registry),
+    )
+    marketplace = providers.Singleton(AiohttpMarketplace, meli_client, token_vault)
+
     database_probe = providers.Selector(
         storage,
         sql=providers.Singleton(SqlDatabaseProbe, engine),
@@ -141,9 +258,35 @@ class Container(containers.DeclarativeContainer):
 
     list_accounts = providers.Factory(ListAccounts, unit_of_work.provider)
     get_account = providers.Factory(GetAccount, unit_of_work.provider)
+    count_accounts = providers.Factory(CountAccountsByStatus, unit_of_work.provider)
+    start_connect = providers.Factory(
+        StartConnect,
+        unit_of_work.provider,
+        oauth_gateway,
+        cipher,
+        clock,
+        settings.provided.site_id,
+    )
+    complete_connect = providers.Factory(
+        CompleteConnect, unit_of_work.provider, oauth_gateway, cipher, token_vault, clock
+    )
+    disconnect_account = providers.Factory(DisconnectAccount, unit_of_work.provider, clock)
+    refresh_account = providers.Factory(RefreshAccount, unit_of_work.provider, token_vault)
+    refresh_expiring_tokens = providers.Factory(
+        RefreshExpiringTokens,
+        unit_of_work.provider,
+        token_vault,
+        clock,
+        horizon=providers.Callable(
+            lambda s: timedelta(seconds=s.token_refresh_interval) + REFRESH_MARGIN, settings
+        ),
+    )
+    rotate_token_keys = providers.Factory(RotateTokenKeys, unit_of_work.provider, cipher)
     list_sync_logs = providers.Factory(ListSyncLogs, unit_of_work.provider)
     get_sync_log = providers.Factory(GetSyncLog, unit_of_work.provider)
 
+    http_metrics = providers.Singleton(HttpMetrics, metrics_registry)
+    account_metrics = providers.Singleton(AccountMetrics, metrics_registry)
     http_app = providers.Factory(create_app, container=__self__, api_keys=api_keys)
 
 
@@ -160,6 +303,8 @@ def build_container(settings: Settings) -> Container:
 
 async def start(container: Container) -> None:
     """Create the resources (engine, broker) inside the running event loop."""
+    # Fail at start, not at the first refresh, when no encryption key can be had.
+    container.cipher()
     await container.init_resources()
     # Once created, resources are plain objects; switching their providers out of async
     # mode lets factories that depend on them (a unit of work per call) build

@@ -8,7 +8,7 @@ that names the variable.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,43 +17,12 @@ from dotenv import dotenv_values
 
 PREFIX = "MELI_"
 API_URL = "https://api.mercadolibre.com"
+SANDBOX_CLIENT_ID = "1000000000000001"
+SANDBOX_CLIENT_SECRET = "sandbox-secret"  # the sandbox's documented default, not a secret
 
 
 class SettingsError(ValueError):
     """A configuration value is missing or malformed."""
-
-
-def _int(name: str, raw: str, minimum: int = 0, maximum: int = 2**31) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{PREFIX}{name} must be a whole number, got {raw!r}") from None
-    if not minimum <= value <= maximum:
-        raise SettingsError(f"{PREFIX}{name} must be between {minimum} and {maximum}")
-    return value
-
-
-def _float(name: str, raw: str, minimum: float = 0.0) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{PREFIX}{name} must be a number, got {raw!r}") from None
-    if value < minimum:
-        raise SettingsError(f"{PREFIX}{name} must be at least {minimum:g}")
-    return value
-
-
-def _list(raw: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in raw.split(",") if part.strip())
-
-
-def _url(name: str, raw: str, schemes: tuple[str, ...]) -> str:
-    if not raw.startswith(tuple(f"{s}://" for s in schemes)):
-        raise SettingsError(f"{PREFIX}{name} must start with one of {', '.join(schemes)}://")
-    return raw.rstrip("/") if schemes[0].startswith("http") else raw
-
-
-_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 @attrs.define(frozen=True)
@@ -71,6 +40,23 @@ class Settings:
     storage: str = "sql"
     worker_threads: int = 4
     auto_migrate: bool | None = None
+    # MercadoLibre application and OAuth
+    client_id: str | None = None
+    client_secret: str | None = attrs.field(default=None, repr=False)
+    redirect_uri: str | None = None
+    site_id: str = "MLA"
+    api_url: str = API_URL
+    auth_url: str | None = None
+    encryption_key: tuple[str, ...] = attrs.field(default=(), repr=False)
+    sandbox_port: int = 8013
+    # Throttling and quotas (the product's API limits)
+    rate_limit_per_second: float = 10.0
+    rate_limit_burst: int | None = None
+    quota_calls_per_hour: int = 10_000
+    quota_listings_per_day: int = 1_000
+    quota_messages_per_hour: int = 500
+    # Periodic jobs, in seconds
+    token_refresh_interval: int = 4 * 3600
     ignored: tuple[str, ...] = ()
 
     @property
@@ -93,8 +79,45 @@ class Settings:
         return self.redis_url is not None
 
     @property
+    def uses_sandbox(self) -> bool:
+        """No MercadoLibre application configured: `meli serve` embeds the sandbox."""
+        return self.client_id is None
+
+    @property
+    def effective_redirect_uri(self) -> str:
+        """MELI_REDIRECT_URI, or this service's own callback."""
+        return self.redirect_uri or f"http://localhost:{self.port}/auth/callback"
+
+    @property
+    def sandbox_url(self) -> str:
+        return f"http://127.0.0.1:{self.sandbox_port}"
+
+    def with_sandbox(self, url: str | None = None) -> Settings:
+        """These settings pointed at the embedded sandbox and its application."""
+        url = url or self.sandbox_url
+        return attrs.evolve(
+            self,
+            client_id=SANDBOX_CLIENT_ID,
+            client_secret=SANDBOX_CLIENT_SECRET,
+            api_url=url,
+            auth_url=url,
+        )
+
+    @property
     def api_key_file(self) -> Path:
         return self.data_dir / "api-key"
+
+    @property
+    def encryption_key_file(self) -> Path:
+        return self.data_dir / "encryption-key"
+
+    @property
+    def lock_dir(self) -> Path:
+        return self.data_dir / "locks"
+
+    @property
+    def effective_burst(self) -> int:
+        return self.rate_limit_burst or max(1, round(self.rate_limit_per_second))
 
     @classmethod
     def from_environment(
@@ -110,46 +133,70 @@ class Settings:
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, str]) -> Settings:
-        known = {field.name.upper() for field in attrs.fields(cls)}
-        # Unknown names are most likely typos; they are reported at start, not fatal, so a
-        # deployment that sets variables for a newer version still starts.
-        ignored = tuple(sorted(PREFIX + k for k in set(raw) - known if not k.startswith("TEST_")))
+        """Build from names without the prefix (`PORT`, `REDIS_URL`, ...)."""
+        values = {k: v.strip() for k, v in raw.items() if v is not None and v.strip() != ""}
+        # Unknown names are most likely typos; they are reported at start, not fatal, so
+        # a deployment that sets variables for a newer version still starts.
+        ignored = tuple(
+            sorted(PREFIX + k for k in set(raw) - set(_PARSERS) if not k.startswith("TEST_"))
+        )
         kwargs: dict[str, Any] = {"ignored": ignored}
-        get = {k: v.strip() for k, v in raw.items() if v is not None and v.strip() != ""}.get
-        if (value := get("HOST")) is not None:
-            kwargs["host"] = value
-        if (value := get("PORT")) is not None:
-            kwargs["port"] = _int("PORT", value, 0, 65535)
-        if (value := get("DATA_DIR")) is not None:
-            kwargs["data_dir"] = Path(value)
-        if (value := get("DATABASE_URL")) is not None:
-            kwargs["database_url"] = _url(
-                "DATABASE_URL", value, ("sqlite+aiosqlite", "postgresql+asyncpg")
-            )
-        if (value := get("REDIS_URL")) is not None:
-            kwargs["redis_url"] = _url("REDIS_URL", value, ("redis", "rediss", "unix"))
-        if (value := get("API_KEYS")) is not None:
-            keys = _list(value)
-            if any(len(key) < 16 for key in keys):
-                raise SettingsError(f"{PREFIX}API_KEYS: every key needs at least 16 characters")
-            kwargs["api_keys"] = keys
-        if (value := get("LOG_LEVEL")) is not None:
-            if value.upper() not in _LOG_LEVELS:
-                raise SettingsError(f"{PREFIX}LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}")
-            kwargs["log_level"] = value.upper()
-        if (value := get("LOG_FORMAT")) is not None:
-            if value not in ("text", "json"):
-                raise SettingsError(f"{PREFIX}LOG_FORMAT must be text or json")
-            kwargs["log_format"] = value
-        if (value := get("STORAGE")) is not None:
-            if value not in ("sql", "memory"):
-                raise SettingsError(f"{PREFIX}STORAGE must be sql or memory")
-            kwargs["storage"] = value
-        if (value := get("WORKER_THREADS")) is not None:
-            kwargs["worker_threads"] = _int("WORKER_THREADS", value, 1, 64)
-        if (value := get("AUTO_MIGRATE")) is not None:
-            kwargs["auto_migrate"] = _bool("AUTO_MIGRATE", value)
-        return cls(**kwargs)
+        for name, parse in _PARSERS.items():
+            if name in values:
+                kwargs[name.lower()] = parse(name, values[name])
+        settings = cls(**kwargs)
+        if settings.client_id is not None and settings.client_secret is None:
+            raise SettingsError(f"{PREFIX}CLIENT_SECRET is required with {PREFIX}CLIENT_ID")
+        return settings
+
+
+def _fail(name: str, reason: str) -> SettingsError:
+    return SettingsError(f"{PREFIX}{name} {reason}")
+
+
+def _int(minimum: int = 0, maximum: int = 2**31) -> Callable[[str, str], int]:
+    def parse(name: str, raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise _fail(name, f"must be a whole number, got {raw!r}") from None
+        if not minimum <= value <= maximum:
+            raise _fail(name, f"must be between {minimum} and {maximum}")
+        return value
+
+    return parse
+
+
+def _float(minimum: float = 0.0) -> Callable[[str, str], float]:
+    def parse(name: str, raw: str) -> float:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise _fail(name, f"must be a number, got {raw!r}") from None
+        if value < minimum or value != value:
+            raise _fail(name, f"must be at least {minimum:g}")
+        return value
+
+    return parse
+
+
+def _url(*schemes: str) -> Callable[[str, str], str]:
+    def parse(name: str, raw: str) -> str:
+        if not raw.startswith(tuple(f"{s}://" for s in schemes)):
+            raise _fail(name, f"must start with one of {', '.join(schemes)}://")
+        return raw.rstrip("/") if schemes[0].startswith("http") else raw
+
+    return parse
+
+
+def _choice(*options: str, upper: bool = False) -> Callable[[str, str], str]:
+    def parse(name: str, raw: str) -> str:
+        value = raw.upper() if upper else raw
+        if value not in options:
+            raise _fail(name, f"must be one of {', '.join(options)}")
+        return value
+
+    return parse
 
 
 def _bool(name: str, raw: str) -> bool:
@@ -158,4 +205,55 @@ def _bool(name: str, raw: str) -> bool:
         return True
     if lowered in ("0", "false", "no", "off"):
         return False
-    raise SettingsError(f"{PREFIX}{name} must be true or false, got {raw!r}")
+    raise _fail(name, f"must be true or false, got {raw!r}")
+
+
+def _text(name: str, raw: str) -> str:
+    return raw
+
+
+def _api_keys(name: str, raw: str) -> tuple[str, ...]:
+    keys = tuple(part.strip() for part in raw.split(",") if part.strip())
+    if any(len(key) < 16 for key in keys):
+        raise _fail(name, ": every key needs at least 16 characters")
+    return keys
+
+
+def _keys(name: str, raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _site(name: str, raw: str) -> str:
+    value = raw.upper()
+    if len(value) != 3 or not value.isalpha():
+        raise _fail(name, f"must be a MercadoLibre site id such as MLA or MCO, got {raw!r}")
+    return value
+
+
+_PARSERS: dict[str, Callable[[str, str], Any]] = {
+    "HOST": _text,
+    "PORT": _int(0, 65535),
+    "DATA_DIR": lambda name, raw: Path(raw),
+    "DATABASE_URL": _url("sqlite+aiosqlite", "postgresql+asyncpg"),
+    "REDIS_URL": _url("redis", "rediss", "unix"),
+    "API_KEYS": _api_keys,
+    "LOG_LEVEL": _choice("DEBUG", "INFO", "WARNING", "ERROR", upper=True),
+    "LOG_FORMAT": _choice("text", "json"),
+    "STORAGE": _choice("sql", "memory"),
+    "WORKER_THREADS": _int(1, 64),
+    "AUTO_MIGRATE": _bool,
+    "CLIENT_ID": _text,
+    "CLIENT_SECRET": _text,
+    "REDIRECT_URI": _url("http", "https"),
+    "SITE_ID": _site,
+    "API_URL": _url("http", "https"),
+    "AUTH_URL": _url("http", "https"),
+    "ENCRYPTION_KEY": _keys,
+    "SANDBOX_PORT": _int(0, 65535),
+    "RATE_LIMIT_PER_SECOND": _float(0.1),
+    "RATE_LIMIT_BURST": _int(1, 10_000),
+    "QUOTA_CALLS_PER_HOUR": _int(1),
+    "QUOTA_LISTINGS_PER_DAY": _int(1),
+    "QUOTA_MESSAGES_PER_HOUR": _int(1),
+    "TOKEN_REFRESH_INTERVAL": _int(60, 7 * 24 * 3600),
+}

@@ -7,7 +7,11 @@ import sys
 
 import click
 
+from adapters.crypto.fernet import generate_key
 from adapters.sql.migrate import current, upgrade
+from application.errors import ApplicationError
+from domain.accounts import Account, AccountStatus
+from domain.errors import DomainError
 from entrypoints.cli import runners
 from entrypoints.logs import configure_logging
 from entrypoints.settings import Settings, SettingsError
@@ -90,6 +94,115 @@ def db_current() -> None:
     """Print the schema revision of the database."""
     settings = load_settings()
     click.echo(current(settings.effective_database_url) or "empty (run `meli db upgrade`)")
+
+
+def _for_accounts(settings: Settings) -> Settings:
+    # Without an application of its own, the CLI talks to the sandbox that `meli serve`
+    # embeds, so that a connect URL it prints leads to the same consent page.
+    return settings.with_sandbox() if settings.uses_sandbox else settings
+
+
+def _account_line(account: Account) -> str:
+    expiry = account.token_expires_at.isoformat() if account.token_expires_at else "-"
+    reason = f"  ({account.status_reason})" if account.status_reason else ""
+    return (
+        f"{account.id:>5}  {account.seller_id:>12}  {account.site_id}  "
+        f"{account.nickname:<20}  {account.status.value:<22}  {expiry}{reason}"
+    )
+
+
+def _run(settings: Settings, work):
+    try:
+        return asyncio.run(runners.with_container(settings, work))
+    except (ApplicationError, DomainError, SettingsError) as error:
+        raise click.ClickException(str(error)) from None
+
+
+@cli.group()
+def accounts() -> None:
+    """Connected MercadoLibre seller accounts."""
+
+
+@accounts.command("list")
+@click.option(
+    "--status",
+    type=click.Choice([s.value for s in AccountStatus]),
+    help="Only accounts in this status.",
+)
+def accounts_list(status: str | None) -> None:
+    """List the accounts, their status and token expiry (never a token)."""
+    settings = load_settings()
+    found = _run(settings, lambda c: c.list_accounts()(AccountStatus(status) if status else None))
+    click.echo(f"{'id':>5}  {'seller':>12}  site  {'nickname':<20}  {'status':<22}  token expires")
+    for account in found:
+        click.echo(_account_line(account))
+    waiting = sum(a.status is AccountStatus.NEEDS_REAUTHORIZATION for a in found)
+    if waiting:
+        click.echo(
+            f"\n{waiting} account(s) need to be connected again "
+            "(meli accounts connect --site SITE)",
+            err=True,
+        )
+
+
+@accounts.command("connect")
+@click.option(
+    "--site", "site_id", help="MercadoLibre site, e.g. MLA, MLB, MCO (default MELI_SITE_ID)."
+)
+def accounts_connect(site_id: str | None) -> None:
+    """Print the consent URL a seller opens to connect an account (valid 10 minutes)."""
+    settings = _for_accounts(load_settings())
+    started = _run(settings, lambda c: c.start_connect()(site_id))
+    click.echo(
+        f"Open this URL as the seller (site {started.site_id}), valid until "
+        f"{started.expires_at:%H:%M:%S} UTC:\n\n  {started.authorization_url}\n"
+    )
+    click.echo(
+        f"MercadoLibre sends the seller back to {settings.effective_redirect_uri}; "
+        "`meli serve` must be running to receive it."
+    )
+
+
+@accounts.command("refresh")
+@click.argument("account_id", type=click.IntRange(min=1))
+def accounts_refresh(account_id: int) -> None:
+    """Refresh an account's tokens now."""
+    settings = _for_accounts(load_settings())
+    account = _run(settings, lambda c: c.refresh_account()(account_id))
+    click.echo(_account_line(account))
+
+
+@accounts.command("disconnect")
+@click.argument("account_id", type=click.IntRange(min=1))
+@click.confirmation_option(prompt="Erase this account's tokens?")
+def accounts_disconnect(account_id: int) -> None:
+    """Disconnect an account: its tokens are erased, its local data kept."""
+    settings = load_settings()
+    account = _run(settings, lambda c: c.disconnect_account()(account_id))
+    click.echo(_account_line(account))
+
+
+@cli.group()
+def keys() -> None:
+    """Encryption keys of the stored tokens."""
+
+
+@keys.command("generate")
+def keys_generate() -> None:
+    """Print a new key for MELI_ENCRYPTION_KEY."""
+    click.echo(generate_key())
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt every stored token with the first key of MELI_ENCRYPTION_KEY.
+
+    Put the new key first and keep the old ones after it, run this, then drop the old
+    keys from MELI_ENCRYPTION_KEY.
+    """
+    settings = load_settings()
+    rotated = _run(settings, lambda c: c.rotate_token_keys()())
+    click.echo(f"re-encrypted the tokens of {rotated} account(s)")
 
 
 cli.add_command(sandbox_command, "sandbox")

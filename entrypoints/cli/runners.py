@@ -12,7 +12,9 @@ from aiohttp import web
 
 from adapters.sql.migrate import upgrade
 from entrypoints.container import Container, build_container, start, stop
-from entrypoints.settings import Settings
+from entrypoints.settings import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Settings
+from sandbox.app import create_app as create_sandbox_app
+from sandbox.config import SandboxConfig
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +46,52 @@ def announce_api_key(container: Container) -> None:
         click.echo(f"API key: read from {keys.source}")
 
 
+async def start_embedded_sandbox(settings: Settings) -> tuple[Settings, web.AppRunner]:
+    """No MercadoLibre application configured: run the sandbox in this process, with
+    credentials that match, and point the gateway at it."""
+    config = SandboxConfig(
+        client_id=SANDBOX_CLIENT_ID,
+        client_secret=SANDBOX_CLIENT_SECRET,
+        redirect_uri=settings.effective_redirect_uri,
+        rate_limit=settings.rate_limit_per_second,
+        burst=settings.effective_burst,
+    )
+    runner = web.AppRunner(create_sandbox_app(config), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", settings.sandbox_port)
+    await site.start()
+    port = runner.addresses[0][1]
+    return settings.with_sandbox(f"http://127.0.0.1:{port}"), runner
+
+
+def announce_sandbox(settings: Settings) -> None:
+    base = f"http://127.0.0.1:{settings.port}"
+    click.echo(
+        f"\nNo MELI_CLIENT_ID set: MercadoLibre is the embedded sandbox at "
+        f"{settings.api_url} (admin API under /_sandbox/).\n"
+        "Connect a demo seller:\n"
+        f"  1. curl -s -H 'Accept: application/json' -H 'Authorization: Bearer <API key>' "
+        f"'{base}/auth/connect?site_id=MLA'   (or: meli accounts connect --site MLA)\n"
+        "  2. open the authorization_url it returns, pick a seller and authorize;\n"
+        f"     you come back to {settings.effective_redirect_uri} with the account connected.\n"
+    )
+
+
 async def serve(settings: Settings, stop_when: asyncio.Event | None = None) -> None:
-    """Run the REST API; without Redis, also the worker, in this process."""
+    """Run the REST API; without Redis, also the worker, in this process; without a
+    MercadoLibre application, also the sandbox."""
     stop_when = stop_when or _stop_event()
     await migrate_if_embedded(settings)
-    container = build_container(settings)
-    await start(container)
+    sandbox_runner: web.AppRunner | None = None
+    if settings.uses_sandbox:
+        settings, sandbox_runner = await start_embedded_sandbox(settings)
+    try:
+        container = build_container(settings)
+        await start(container)
+    except BaseException:
+        if sandbox_runner is not None:
+            await sandbox_runner.cleanup()
+        raise
     runner: web.AppRunner | None = None
     embedded = not settings.uses_redis
     worker = container.worker() if embedded else None
@@ -64,6 +106,8 @@ async def serve(settings: Settings, stop_when: asyncio.Event | None = None) -> N
         await runner.setup()
         site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()
+        if sandbox_runner is not None:
+            announce_sandbox(settings)
         click.echo(
             f"meli-integration listening on http://{settings.host}:{settings.port} "
             f"(docs at /docs, queue: {'redis' if settings.uses_redis else 'in-process'})"
@@ -79,6 +123,8 @@ async def serve(settings: Settings, stop_when: asyncio.Event | None = None) -> N
         if worker is not None:
             await worker.stop()
         await stop(container)
+        if sandbox_runner is not None:
+            await sandbox_runner.cleanup()
 
 
 async def run_worker(settings: Settings, stop_when: asyncio.Event | None = None) -> None:
@@ -102,5 +148,16 @@ async def run_scheduler(settings: Settings, stop_when: asyncio.Event | None = No
     await start(container)
     try:
         await container.scheduler().run(stop_when)
+    finally:
+        await stop(container)
+
+
+async def with_container(settings: Settings, work):
+    """Run `work(container)` with the resources up, for one-shot CLI commands."""
+    await migrate_if_embedded(settings)
+    container = build_container(settings)
+    await start(container)
+    try:
+        return await work(container)
     finally:
         await stop(container)

@@ -13,13 +13,13 @@ from entrypoints.http.endpoints import Endpoint
 from entrypoints.http.metrics import HttpMetrics
 from entrypoints.http.openapi import build_document
 from entrypoints.http.problems import problems_middleware
-from entrypoints.http.routes import accounts, sync_logs, system
+from entrypoints.http.routes import accounts, auth, sync_logs, system
 from entrypoints.http.security import API_KEYS, PUBLIC_ROUTES, api_key_middleware
 
 if TYPE_CHECKING:
     from entrypoints.container import Container
 
-ENDPOINT_MODULES = (system, accounts, sync_logs)
+ENDPOINT_MODULES = (system, accounts, auth, sync_logs)
 
 
 def all_endpoints() -> tuple[Endpoint, ...]:
@@ -30,7 +30,7 @@ def create_app(
     container: Container, api_keys: ApiKeys, endpoints: Iterable[Endpoint] | None = None
 ) -> web.Application:
     endpoints = tuple(all_endpoints() if endpoints is None else endpoints)
-    metrics = HttpMetrics(container.metrics_registry())
+    metrics: HttpMetrics = container.http_metrics()
     # Order: metrics see every answer, problems turn errors into answers, and the API key
     # check runs inside so that its refusals are problem+json too.
     app = web.Application(
@@ -44,5 +44,6 @@ def create_app(
         app.router.add_route(
             endpoint.method, endpoint.path, endpoint.handler, name=endpoint.operation_id
         )
+    app[system.ACCOUNT_METRICS] = container.account_metrics()
     app[system.OPENAPI_DOCUMENT] = build_document(endpoints, system.service_version())
     return app

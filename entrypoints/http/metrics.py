@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from aiohttp import web
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from entrypoints.http.endpoints import Handler
 
@@ -45,3 +45,21 @@ class HttpMetrics:
                 self.latency.labels(request.method, route).observe(time.perf_counter() - started)
 
         return record
+
+
+class AccountMetrics:
+    """Accounts by status, read from the store at scrape time, so that an account in
+    need of re-authorization shows up on a dashboard and can page someone."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.accounts = Gauge(
+            "meli_accounts",
+            "Connected seller accounts by status",
+            ["status"],
+            registry=registry,
+        )
+        self.needing_reauthorization = Gauge(
+            "meli_accounts_needing_reauthorization",
+            "Accounts whose grant MercadoLibre refused; the seller must connect again",
+            registry=registry,
+        )

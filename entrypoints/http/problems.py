@@ -41,6 +41,7 @@ class AuthenticationRequired(Exception):
 STATUS_BY_ERROR: tuple[tuple[type[BaseException], int, str], ...] = (
     (RequestInvalid, 400, "Bad request"),
     (AuthenticationRequired, 401, "Authentication required"),
+    (app_errors.AuthorizationRejected, 400, "Authorization rejected"),
     (app_errors.ValidationFailed, 422, "Validation failed"),
     (domain_errors.InvalidTransition, 409, "Not allowed in the current state"),
     (domain_errors.InvalidValue, 422, "Validation failed"),
@@ -53,6 +54,7 @@ STATUS_BY_ERROR: tuple[tuple[type[BaseException], int, str], ...] = (
     (app_errors.QuotaExhausted, 429, "Quota exhausted"),
     (app_errors.RateLimited, 429, "Rate limited"),
     (app_errors.LockTimeout, 503, "Busy"),
+    (app_errors.UndecryptableToken, 500, "Stored tokens cannot be decrypted"),
     (app_errors.QueueUnavailable, 503, "Job queue unavailable"),
     (app_errors.Unavailable, 503, "Service unavailable"),
 )

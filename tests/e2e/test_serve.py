@@ -13,7 +13,9 @@ from tests.helpers import clean_env, free_port, http, start_meli, stop_process, 
 
 def test_the_embedded_service_starts_guards_its_routes_and_prints_the_key_once(tmp_path):
     port = free_port()
-    env = clean_env(MELI_PORT=str(port), MELI_DATA_DIR=str(tmp_path / "var"))
+    env = clean_env(
+        MELI_PORT=str(port), MELI_DATA_DIR=str(tmp_path / "var"), MELI_SANDBOX_PORT=str(free_port())
+    )
     base = f"http://127.0.0.1:{port}"
     process = start_meli(["serve"], env, tmp_path)
     try:
@@ -56,6 +58,19 @@ async def e2e_database_url(postgres_url):
     yield postgres_url.rsplit("/", 1)[0] + "/meli_e2e"
 
 
+def test_postgresql_without_an_encryption_key_refuses_to_start(tmp_path, e2e_database_url):
+    env = clean_env(
+        MELI_PORT=str(free_port()),
+        MELI_DATA_DIR=str(tmp_path / "var"),
+        MELI_DATABASE_URL=e2e_database_url,
+        MELI_SANDBOX_PORT="0",
+    )
+    process = start_meli(["serve"], env, tmp_path)
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert "MELI_ENCRYPTION_KEY is required" in output
+
+
 def test_with_postgresql_and_redis_health_reports_a_dead_broker(
     tmp_path, e2e_database_url, redis_url
 ):
@@ -64,6 +79,8 @@ def test_with_postgresql_and_redis_health_reports_a_dead_broker(
         MELI_DATABASE_URL=e2e_database_url,
         MELI_AUTO_MIGRATE="true",
         MELI_API_KEYS="k" * 20,
+        MELI_ENCRYPTION_KEY="3MzqpMbLV2Lnw0mBmt8e7HfNzg7kQGuW1PdtjPczF-c=",
+        MELI_SANDBOX_PORT="0",
     )
     port = free_port()
     process = start_meli(

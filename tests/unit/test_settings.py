@@ -49,7 +49,10 @@ def test_values_are_read_and_typed():
         ("MELI_REDIS_URL", "http://x", "must start with"),
         ("MELI_API_KEYS", "short", "16 characters"),
         ("MELI_LOG_LEVEL", "LOUD", "one of"),
-        ("MELI_STORAGE", "files", "sql or memory"),
+        ("MELI_STORAGE", "files", "one of sql, memory"),
+        ("MELI_SITE_ID", "M1", "site id"),
+        ("MELI_REDIRECT_URI", "ftp://x", "must start with"),
+        ("MELI_RATE_LIMIT_PER_SECOND", "0", "at least"),
         ("MELI_AUTO_MIGRATE", "maybe", "true or false"),
         ("MELI_WORKER_THREADS", "0", "between"),
     ],
@@ -85,3 +88,14 @@ def test_env_example_mentions_only_real_settings():
     example = (ROOT / ".env.example").read_text()
     mentioned = set(re.findall(r"\b(MELI_[A-Z_]+)=", example))
     assert mentioned <= env_names()
+
+
+def test_a_client_id_needs_its_secret():
+    with pytest.raises(SettingsError, match="MELI_CLIENT_SECRET"):
+        Settings.from_environment({"MELI_CLIENT_ID": "123"}, env_file=None)
+    settings = Settings.from_environment(
+        {"MELI_CLIENT_ID": "123", "MELI_CLIENT_SECRET": "s"}, env_file=None
+    )
+    assert not settings.uses_sandbox
+    assert "client_secret" not in repr(settings)
+    assert Settings.from_environment({}, env_file=None).uses_sandbox

@@ -1,0 +1,140 @@
+"""A new user's first connection: `meli serve` with the embedded sandbox, the consent page,
+the callback, then refresh and disconnect (mercadolibre-api.md §1)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.helpers import BIN, clean_env, free_port, http, start_meli, stop_process, wait_for_http
+
+
+@pytest.fixture
+def service(tmp_path):
+    port, sandbox_port = free_port(), free_port()
+    env = clean_env(
+        MELI_PORT=str(port),
+        MELI_DATA_DIR=str(tmp_path / "var"),
+        MELI_SANDBOX_PORT=str(sandbox_port),
+        MELI_API_KEYS="e2e-key-0123456789abc",
+    )
+    process = start_meli(["serve"], env, tmp_path)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{base}/health", process)
+        yield {
+            "base": base,
+            "sandbox": f"http://127.0.0.1:{sandbox_port}",
+            "env": env,
+            "cwd": tmp_path,
+            "process": process,
+            "auth": {"Authorization": "Bearer e2e-key-0123456789abc"},
+        }
+    finally:
+        service_output = stop_process(process)
+        (tmp_path / "service.log").write_text(service_output)
+
+
+def consent(service, site_id: str) -> tuple[str, dict]:
+    """Ask the service for a consent URL, then click 'authorize' as a demo seller."""
+    status, _, body = http(
+        "GET",
+        f"{service['base']}/auth/connect?site_id={site_id}",
+        {**service["auth"], "Accept": "application/json"},
+    )
+    assert status == 200, body
+    started = json.loads(body)
+    consent_url = urlparse(started["authorization_url"])
+    assert f"{consent_url.scheme}://{consent_url.netloc}" == service["sandbox"]
+    params = {k: v[0] for k, v in parse_qs(consent_url.query).items()}
+    assert params["code_challenge_method"] == "S256" and params["state"] == started["state"]
+    _, _, sellers = http("GET", f"{service['sandbox']}/_sandbox/sellers")
+    seller = next(s for s in json.loads(sellers) if s["site_id"] == site_id)
+    status, _, body = http(
+        "POST",
+        f"{service['sandbox']}/_sandbox/oauth/authorize",
+        {"Content-Type": "application/json"},
+        json.dumps({**params, "user_id": seller["id"]}).encode(),
+    )
+    assert status == 200, body
+    return json.loads(body)["redirect_url"], seller
+
+
+def test_connect_refresh_and_disconnect_through_the_embedded_sandbox(service, tmp_path):
+    redirect_url, seller = consent(service, "MCO")
+    assert redirect_url.startswith("http://localhost:")
+    callback = redirect_url.replace("http://localhost:", "http://127.0.0.1:", 1)
+    status, _, page = http("GET", callback, {"Accept": "text/html"})
+    assert status == 200 and b"Account connected" in page and seller["nickname"].encode() in page
+
+    status, _, body = http("GET", callback, {"Accept": "text/html"})
+    assert status == 400 and b"already used" in body, "a state works once"
+
+    _, _, body = http("GET", f"{service['base']}/accounts", service["auth"])
+    [account] = json.loads(body)["results"]
+    assert (account["seller_id"], account["site_id"], account["status"]) == (
+        seller["id"],
+        "MCO",
+        "active",
+    )
+    assert not any("token" in key and key not in ("token_expires_at",) for key in account)
+
+    status, _, body = http(
+        "POST", f"{service['base']}/auth/refresh/{account['id']}", service["auth"]
+    )
+    assert status == 200, body
+    assert json.loads(body)["last_refreshed_at"] >= account["last_refreshed_at"]
+
+    listed = subprocess.run(
+        [str(BIN / "meli"), "accounts", "list"],
+        env=service["env"],
+        cwd=service["cwd"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert seller["nickname"] in listed.stdout and "active" in listed.stdout
+
+    status, _, body = http("DELETE", f"{service['base']}/accounts/{account['id']}", service["auth"])
+    assert status == 200 and json.loads(body)["status"] == "disconnected"
+    status, _, body = http(
+        "POST", f"{service['base']}/auth/refresh/{account['id']}", service["auth"]
+    )
+    assert status == 409
+
+    for name in ("meli.db", "meli.db-wal"):
+        stored = tmp_path / "var" / name
+        if stored.exists():
+            content = stored.read_bytes()
+            assert b"APP_USR-" not in content and b"TG-" not in content, name
+
+
+def test_forged_and_missing_states_change_nothing(service):
+    for query in (
+        "code=TG-abc-1&state=" + "x" * 43,
+        "code=TG-abc-1",
+        "state=abc",
+        "error=access_denied&error_description=the+user+said+no",
+    ):
+        status, _, body = http(
+            "GET", f"{service['base']}/auth/callback?{query}", {"Accept": "application/json"}
+        )
+        assert status == 400, query
+        assert json.loads(body)["title"] == "Authorization rejected"
+    _, _, body = http("GET", f"{service['base']}/accounts", service["auth"])
+    assert json.loads(body)["results"] == []
+
+
+def test_no_token_appears_in_the_service_output(service, tmp_path):
+    redirect_url, _ = consent(service, "MLA")
+    http("GET", redirect_url.replace("http://localhost:", "http://127.0.0.1:", 1))
+    _, _, body = http("GET", f"{service['base']}/accounts", service["auth"])
+    account_id = json.loads(body)["results"][0]["id"]
+    http("POST", f"{service['base']}/auth/refresh/{account_id}", service["auth"])
+    output = stop_process(service["process"])
+    assert "APP_USR-" not in output and "TG-" not in output
+    assert "Connect a demo seller" in output
