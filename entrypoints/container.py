@@ -7,8 +7,8 @@ service by building this container with their own Settings (see the README).
 
 from __future__ import annotations
 
-import inspect
 import logging
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import timedelta
 
@@ -301,22 +301,30 @@ def build_container(settings: Settings) -> Container:
     return Container(settings=settings)
 
 
+# The resources that were created asynchronously, per started container (see start).
+_ASYNC_RESOURCES: weakref.WeakKeyDictionary[Container, list[providers.Resource]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 async def start(container: Container) -> None:
-    """Create the resources (engine, broker) inside the running event loop."""
+    """Create the resources (engine, broker, HTTP session) inside the running loop."""
     # Fail at start, not at the first refresh, when no encryption key can be had.
     container.cipher()
     await container.init_resources()
+    resources = list(container.traverse(types=[providers.Resource]))
+    _ASYNC_RESOURCES[container] = [p for p in resources if p.is_async_mode_enabled()]
     # Once created, resources are plain objects; switching their providers out of async
     # mode lets factories that depend on them (a unit of work per call) build
     # synchronously instead of handing back futures.
-    for provider in container.traverse(types=[providers.Resource]):
+    for provider in resources:
         provider.disable_async_mode()
 
 
 async def stop(container: Container) -> None:
-    for provider in container.traverse(types=[providers.Resource]):
-        if inspect.isasyncgenfunction(provider.provides):
-            provider.enable_async_mode()
+    """Close the resources (dispose the engine, close sessions and clients)."""
+    for provider in _ASYNC_RESOURCES.pop(container, []):
+        provider.enable_async_mode()
     shutdown = container.shutdown_resources()
     if shutdown is not None:
         await shutdown
