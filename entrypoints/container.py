@@ -41,6 +41,7 @@ from adapters.sql.probe import SqlDatabaseProbe
 from adapters.sql.unit_of_work import SqlUnitOfWork
 from adapters.system.clock import SystemClock
 from application.accounts import CountAccountsByStatus, GetAccount, ListAccounts
+from application.catalogue import SyncListing
 from application.connect import CompleteConnect, DisconnectAccount, StartConnect
 from application.health import CheckHealth
 from application.ports.coordination import (
@@ -282,6 +283,13 @@ class Container(containers.DeclarativeContainer):
         ),
     )
     rotate_token_keys = providers.Factory(RotateTokenKeys, unit_of_work.provider, cipher)
+    sync_listing = providers.Factory(
+        SyncListing,
+        unit_of_work.provider,
+        marketplace,
+        clock,
+        safety_stock=settings.provided.safety_stock,
+    )
     list_sync_logs = providers.Factory(ListSyncLogs, unit_of_work.provider)
     get_sync_log = providers.Factory(GetSyncLog, unit_of_work.provider)
 

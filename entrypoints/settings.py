@@ -55,6 +55,8 @@ class Settings:
     quota_calls_per_hour: int = 10_000
     quota_listings_per_day: int = 1_000
     quota_messages_per_hour: int = 500
+    # Units kept back from what MercadoLibre shows, per listing unless overridden
+    safety_stock: int = 0
     # Periodic jobs, in seconds
     token_refresh_interval: int = 4 * 3600
     ignored: tuple[str, ...] = ()
@@ -256,4 +258,5 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "QUOTA_LISTINGS_PER_DAY": _int(1),
     "QUOTA_MESSAGES_PER_HOUR": _int(1),
     "TOKEN_REFRESH_INTERVAL": _int(60, 7 * 24 * 3600),
+    "SAFETY_STOCK": _int(0, 1_000_000),
 }

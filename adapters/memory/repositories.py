@@ -224,6 +224,16 @@ class InMemoryInventoryRepository(_InMemoryRepository):
         levels.sort(key=lambda level: _variation_order(level.variation_id))
         return [private_copy(level) for level in levels]
 
+    async def for_items(self, item_ids: Iterable[str]) -> dict[str, list[StockLevel]]:
+        wanted = set(item_ids)
+        found: dict[str, list[StockLevel]] = {}
+        for level in self._staged.values(STOCK_LEVELS):
+            if level.item_id in wanted:
+                found.setdefault(level.item_id, []).append(private_copy(level))
+        for levels in found.values():
+            levels.sort(key=lambda level: _variation_order(level.variation_id))
+        return dict(sorted(found.items()))
+
     async def upsert(self, levels: Iterable[StockLevel]) -> None:
         for level in levels:
             self._staged.put(STOCK_LEVELS, (level.item_id, level.variation_id), level)

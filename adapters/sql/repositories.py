@@ -310,6 +310,20 @@ class SqlInventoryRepository(_SqlRepository):
         )
         return [mappers.stock_level_to_domain(row) for row in rows]
 
+    async def for_items(self, item_ids: Iterable[str]) -> dict[str, list[StockLevel]]:
+        found: dict[str, list[StockLevel]] = {}
+        ids = list(dict.fromkeys(item_ids))
+        for start in range(0, len(ids), MAX_IN_IDS):
+            rows = await self._all(
+                select(inventory)
+                .where(inventory.c.item_id.in_(ids[start : start + MAX_IN_IDS]))
+                .order_by(inventory.c.item_id, inventory.c.variation_id)
+            )
+            for row in rows:
+                level = mappers.stock_level_to_domain(row)
+                found.setdefault(level.item_id, []).append(level)
+        return found
+
     async def upsert(self, levels: Iterable[StockLevel]) -> None:
         rows = [mappers.stock_level_to_row(level) for level in levels]
         await self._upsert(inventory, rows, ["item_id", "variation_id"])

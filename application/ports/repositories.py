@@ -106,6 +106,11 @@ class InventoryRepository(Protocol):
         """Every stock level of an item (one per variation, or one without)."""
         ...
 
+    async def for_items(self, item_ids: Iterable[str]) -> dict[str, list[StockLevel]]:
+        """The stock levels of many items in one read, by item id; items without any
+        level are absent."""
+        ...
+
     async def upsert(self, levels: Iterable[StockLevel]) -> None: ...
 
     async def record_change(self, change: StockChange) -> StockChange:

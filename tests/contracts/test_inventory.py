@@ -105,3 +105,20 @@ async def test_of_two_changes_requested_at_once_the_later_recorded_is_the_latest
         second = await uow.inventory.record_change(a_stock_change(quantity=2))
 
         assert await uow.inventory.latest_change("MLA1000000001") == second
+
+
+async def test_levels_of_many_items_are_read_at_once_grouped_by_item(uow_factory):
+    async with uow_factory() as uow:
+        await uow.inventory.upsert(
+            [
+                a_stock_level(item_id="MLA1000000001", variation_id=BIG + 2),
+                a_stock_level(item_id="MLA1000000001", variation_id=BIG + 1),
+                a_stock_level(item_id="MLA1000000002"),
+                a_stock_level(item_id="MLA1000000003"),
+            ]
+        )
+        await uow.commit()
+    async with uow_factory() as uow:
+        found = await uow.inventory.for_items(["MLA1000000001", "MLA1000000002", "MLA404"])
+    assert list(found) == ["MLA1000000001", "MLA1000000002"]
+    assert [level.variation_id for level in found["MLA1000000001"]] == [BIG + 1, BIG + 2]
