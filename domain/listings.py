@@ -186,7 +186,8 @@ class Listing:
             raise InvalidValue("item_id", f"{self.item_id!r} is not a MercadoLibre item id")
         if not self.category_id.startswith(listing_site.id):
             raise InvalidValue("category_id", f"must be a category of site {listing_site.id}")
-        if self.price.currency_id != listing_site.currency_id:
+        # Some categories list in US dollars on every site (real estate, vehicles, §4.2).
+        if self.price.currency_id not in (listing_site.currency_id, "USD"):
             raise InvalidValue(
                 "price",
                 f"{listing_site.id} lists in {listing_site.currency_id}, not "

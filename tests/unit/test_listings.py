@@ -105,6 +105,7 @@ def test_variation_combinations_must_not_repeat_nor_exceed_the_limit():
 def test_price_must_be_in_the_site_currency_and_category_of_the_site():
     with pytest.raises(InvalidValue, match="ARS"):
         listing(price=Money.of(10, "BRL"))
+    assert listing(price=Money.of(10, "USD")).price.currency_id == "USD"
     with pytest.raises(InvalidValue, match="category"):
         listing(category_id="MLB1055")
     with pytest.raises(InvalidValue):
