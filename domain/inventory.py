@@ -7,6 +7,7 @@ never below zero, so a seller keeps a buffer against overselling.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import attrs
 
@@ -59,3 +60,70 @@ class StockChange:
     variation_id: int | None = None
     previous_quantity: int | None = None
     id: int | None = None
+
+
+MAX_BATCH = 100  # the product's bulk limit per request
+
+
+class StockOutcome(StrEnum):
+    PENDING = "pending"
+    APPLIED = "applied"  # published, and MercadoLibre shows it
+    UNCHANGED = "unchanged"  # MercadoLibre already showed it
+    REJECTED = "rejected"  # refused, with a reason; nothing changed
+    SUPERSEDED = "superseded"  # a later request for the same stock won
+    MISMATCH = "mismatch"  # published, but MercadoLibre shows another quantity
+
+
+@attrs.define(frozen=True)
+class StockRequest:
+    item_id: str
+    quantity: int = attrs.field(validator=non_negative_int)
+    variation_id: int | None = None
+    safety_stock: int | None = None
+
+
+@attrs.define(frozen=True)
+class StockResult:
+    item_id: str
+    variation_id: int | None
+    quantity: int
+    outcome: StockOutcome
+    reason: str | None = None
+    published: int | None = None  # what we asked MercadoLibre to show
+    observed: int | None = None  # what MercadoLibre showed when read back
+
+
+class BatchStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+def _batch_size(instance: object, attribute: attrs.Attribute, value: tuple) -> None:
+    if not 1 <= len(value) <= MAX_BATCH:
+        raise InvalidValue("updates", f"between 1 and {MAX_BATCH} updates per batch")
+
+
+@attrs.define
+class StockBatch:
+    """A bulk stock update, applied by a job, with one result per requested update."""
+
+    requests: tuple[StockRequest, ...] = attrs.field(converter=tuple, validator=_batch_size)
+    requested_at: datetime = attrs.field(validator=aware)
+    source: str = "api"
+    id: int | None = None
+    status: BatchStatus = BatchStatus.PENDING
+    results: tuple[StockResult, ...] = attrs.field(default=(), converter=tuple)
+    finished_at: datetime | None = attrs.field(default=None, validator=aware)
+    error: str | None = None
+
+    def finish(self, results: tuple[StockResult, ...], now: datetime) -> None:
+        self.results = results
+        self.status = BatchStatus.DONE
+        self.finished_at = now
+
+    def fail(self, error: str, now: datetime) -> None:
+        self.status = BatchStatus.FAILED
+        self.error = error[:2000]
+        self.finished_at = now

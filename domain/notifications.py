@@ -50,6 +50,20 @@ INBOX_LIFECYCLE: Lifecycle[InboxStatus] = Lifecycle(
 )
 
 
+# §9.3: topics whose resource is a bare id rather than an API path.
+_BARE_ID_TOPICS = {"messages": "/messages/{id}"}
+
+
+def normalise_resource(topic: str, resource: str) -> str:
+    """The resource as an API path: `messages` notifications carry the bare message id
+    (§8.4, §9.3), every other topic the path itself."""
+    resource = resource.strip()
+    template = _BARE_ID_TOPICS.get(topic)
+    if template is not None and resource and not resource.startswith("/"):
+        return template.format(id=resource)
+    return resource
+
+
 def _resource_path(instance: object, attribute: attrs.Attribute, value: str) -> None:
     if not isinstance(value, str) or not value.startswith("/") or len(value) > 500:
         raise InvalidValue("resource", "must be an API path such as /orders/123")

@@ -21,6 +21,7 @@ class SyncKind(StrEnum):
     MESSAGES = "messages"
     TOKENS = "tokens"
     ITEM = "item"
+    MISSED_FEEDS = "missed_feeds"  # notifications read back from GET /missed_feeds (§9.5)
 
 
 class SyncTrigger(StrEnum):

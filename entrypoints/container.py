@@ -41,9 +41,27 @@ from adapters.sql.probe import SqlDatabaseProbe
 from adapters.sql.unit_of_work import SqlUnitOfWork
 from adapters.system.clock import SystemClock
 from application.accounts import CountAccountsByStatus, GetAccount, ListAccounts
-from application.catalogue import SyncListing
+from application.catalogue import RequestSync, SyncCatalogue, SyncListing
 from application.connect import CompleteConnect, DisconnectAccount, StartConnect
 from application.health import CheckHealth
+from application.inventory import (
+    ApplyStockBatch,
+    GetStockBatch,
+    StockWriter,
+    SubmitStockBatch,
+    SyncInventory,
+    UpdateStock,
+)
+from application.listings import (
+    ChangeListingStatus,
+    CreateListing,
+    DeleteListing,
+    GetListing,
+    GetListingHealth,
+    ListListings,
+    PredictCategory,
+    UpdateListing,
+)
 from application.ports.coordination import (
     API_CALLS,
     DAY,
@@ -290,6 +308,42 @@ class Container(containers.DeclarativeContainer):
         clock,
         safety_stock=settings.provided.safety_stock,
     )
+    # --- Listings and inventory (issue 6) ---
+    safety_stock = providers.Callable(lambda s: s.safety_stock, settings)
+    sync_catalogue = providers.Factory(
+        SyncCatalogue, unit_of_work.provider, marketplace, clock, safety_stock=safety_stock
+    )
+    enqueue_catalogue_sync = providers.Factory(
+        RequestSync, unit_of_work.provider, job_queue, actor="sync_products"
+    )
+    enqueue_inventory_sync = providers.Factory(
+        RequestSync, unit_of_work.provider, job_queue, actor="sync_inventory"
+    )
+    list_listings = providers.Factory(ListListings, unit_of_work.provider)
+    get_listing = providers.Factory(GetListing, unit_of_work.provider)
+    create_listing = providers.Factory(
+        CreateListing, unit_of_work.provider, marketplace, clock, safety_stock=safety_stock
+    )
+    update_listing = providers.Factory(
+        UpdateListing, unit_of_work.provider, marketplace, clock, safety_stock=safety_stock
+    )
+    change_listing_status = providers.Factory(
+        ChangeListingStatus, unit_of_work.provider, marketplace, clock
+    )
+    delete_listing = providers.Factory(DeleteListing, unit_of_work.provider, marketplace, clock)
+    get_listing_health = providers.Factory(GetListingHealth, unit_of_work.provider, marketplace)
+    predict_category = providers.Factory(PredictCategory, unit_of_work.provider, marketplace)
+    stock_writer = providers.Factory(StockWriter, unit_of_work.provider, marketplace, lock, clock)
+    update_stock = providers.Factory(UpdateStock, stock_writer, clock)
+    submit_stock_batch = providers.Factory(SubmitStockBatch, unit_of_work.provider, clock)
+    apply_stock_batch = providers.Factory(
+        ApplyStockBatch, unit_of_work.provider, stock_writer, clock
+    )
+    get_stock_batch = providers.Factory(GetStockBatch, unit_of_work.provider)
+    sync_inventory = providers.Factory(
+        SyncInventory, unit_of_work.provider, marketplace, stock_writer, clock
+    )
+
     list_sync_logs = providers.Factory(ListSyncLogs, unit_of_work.provider)
     get_sync_log = providers.Factory(GetSyncLog, unit_of_work.provider)
 

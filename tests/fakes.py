@@ -93,3 +93,57 @@ class ProcessLock:
 
 def hours(n: float) -> timedelta:
     return timedelta(hours=n)
+
+
+class FakeCatalogue:
+    """The read side of ListingGateway over a list of listings, with MercadoLibre's scan
+    and multiget rules (§4.11): 100 ids per page, 20 ids per multiget, a scroll that
+    expires. Counts calls like /_sandbox/stats would."""
+
+    def __init__(
+        self,
+        listings,
+        expire_after_pages: int | None = None,
+        failing_ids: frozenset[str] = frozenset(),
+    ) -> None:
+        from collections import Counter
+
+        self.listings = {listing.item_id: listing for listing in listings}
+        self.calls: Counter = Counter()
+        self.expire_after_pages = expire_after_pages
+        self.failing_ids = failing_ids
+        self._scrolls: dict[str, int] = {}
+        self.fetched_ids: list[str] = []
+
+    async def scan_item_ids(self, account_id, seller_id, scroll_id=None, limit=100):
+        from application.errors import ScrollExpired
+        from application.ports.marketplace import ItemIdPage
+
+        self.calls["scan"] += 1
+        assert limit <= 100
+        ids = sorted(self.listings)
+        if scroll_id is None:
+            position = 0
+        elif scroll_id not in self._scrolls:
+            raise ScrollExpired("unknown scroll")
+        else:
+            position = self._scrolls.pop(scroll_id)
+        if self.expire_after_pages is not None and position // limit >= self.expire_after_pages:
+            self.expire_after_pages = None
+            raise ScrollExpired("scroll expired")
+        page = ids[position : position + limit]
+        next_scroll = None
+        if page:
+            next_scroll = f"scroll-{position + limit}"
+            self._scrolls[next_scroll] = position + limit
+        return ItemIdPage(tuple(page), len(ids), next_scroll)
+
+    async def get_listings(self, account_id, item_ids):
+        from application.errors import Unavailable
+
+        self.calls["multiget"] += 1
+        assert len(item_ids) <= 20, "multiget takes at most 20 ids"
+        if self.failing_ids & set(item_ids):
+            raise Unavailable("503 from MercadoLibre (after 5 attempts)")
+        self.fetched_ids.extend(item_ids)
+        return {i: self.listings[i] for i in item_ids if i in self.listings}

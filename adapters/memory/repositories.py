@@ -21,6 +21,7 @@ from adapters.memory.store import (
     PENDING_INBOX_STATUSES,
     QUESTIONS,
     SHIPMENTS,
+    STOCK_BATCHES,
     STOCK_LEDGER,
     STOCK_LEVELS,
     SYNC_LOGS,
@@ -41,7 +42,7 @@ from application.queries import (
     SyncLogQuery,
 )
 from domain.accounts import Account, AccountStatus, AuthorizationRequest, SealedTokens
-from domain.inventory import StockChange, StockLevel
+from domain.inventory import StockBatch, StockChange, StockLevel
 from domain.listings import Listing
 from domain.messages import Message, MessageTemplate
 from domain.notifications import InboxEntry, InboxStatus
@@ -486,3 +487,18 @@ class InMemoryAuthorizationRequestRepository(_InMemoryRepository):
         for key in expired:
             self._staged.delete(AUTHORIZATION_REQUESTS, key)
         return len(expired)
+
+
+class InMemoryStockBatchRepository(_InMemoryRepository):
+    async def add(self, batch: StockBatch) -> StockBatch:
+        stored = attrs.evolve(batch, id=self._store.next_id(STOCK_BATCHES))
+        self._staged.put(STOCK_BATCHES, stored.id, stored)
+        return private_copy(stored)
+
+    async def get(self, batch_id: int) -> StockBatch:
+        return self._get(STOCK_BATCHES, batch_id, "stock batch")
+
+    async def save(self, batch: StockBatch) -> None:
+        if batch.id is None or self._staged.get(STOCK_BATCHES, batch.id) is None:
+            raise NotFound("stock batch", batch.id)
+        self._staged.put(STOCK_BATCHES, batch.id, batch)

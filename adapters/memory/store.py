@@ -29,6 +29,7 @@ TEMPLATES = "templates"
 INBOX = "inbox"
 SYNC_LOGS = "sync_logs"
 AUTHORIZATION_REQUESTS = "authorization_requests"
+STOCK_BATCHES = "stock_batches"
 
 TABLES: Final = (
     ACCOUNTS,
@@ -44,6 +45,7 @@ TABLES: Final = (
     INBOX,
     SYNC_LOGS,
     AUTHORIZATION_REQUESTS,
+    STOCK_BATCHES,
 )
 
 _DELETED: Final = object()

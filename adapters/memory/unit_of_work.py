@@ -17,6 +17,7 @@ from adapters.memory.repositories import (
     InMemoryOrderRepository,
     InMemoryQuestionRepository,
     InMemoryShipmentRepository,
+    InMemoryStockBatchRepository,
     InMemorySyncLogRepository,
 )
 from adapters.memory.store import InMemoryStore, StagedChanges
@@ -44,6 +45,7 @@ class InMemoryUnitOfWork:
     inbox: InMemoryNotificationInbox
     sync_logs: InMemorySyncLogRepository
     authorization_requests: InMemoryAuthorizationRequestRepository
+    stock_batches: InMemoryStockBatchRepository
 
     def __init__(self, store: InMemoryStore, job_queue: JobQueue) -> None:
         self._store = store
@@ -70,6 +72,7 @@ class InMemoryUnitOfWork:
         self.authorization_requests = InMemoryAuthorizationRequestRepository(
             store, staged, self._lock_row
         )
+        self.stock_batches = InMemoryStockBatchRepository(store, staged)
         return self
 
     async def __aexit__(

@@ -14,7 +14,15 @@ from typing import Any
 
 from adapters.sql.tables import NO_VARIATION
 from domain.accounts import Account, AccountStatus, AuthorizationRequest, SealedTokens
-from domain.inventory import StockChange, StockLevel
+from domain.inventory import (
+    BatchStatus,
+    StockBatch,
+    StockChange,
+    StockLevel,
+    StockOutcome,
+    StockRequest,
+    StockResult,
+)
 from domain.listings import (
     Attribute,
     Condition,
@@ -660,4 +668,52 @@ def authorization_request_to_domain(row: Row) -> AuthorizationRequest:
         sealed_code_verifier=row["code_verifier_ciphertext"],
         created_at=row["created_at"],
         expires_at=row["expires_at"],
+    )
+
+
+def _stock_request_json(request: StockRequest) -> JsonObject:
+    return {
+        "item_id": request.item_id,
+        "quantity": request.quantity,
+        "variation_id": request.variation_id,
+        "safety_stock": request.safety_stock,
+    }
+
+
+def _stock_result_json(result: StockResult) -> JsonObject:
+    return {
+        "item_id": result.item_id,
+        "variation_id": result.variation_id,
+        "quantity": result.quantity,
+        "outcome": result.outcome.value,
+        "reason": result.reason,
+        "published": result.published,
+        "observed": result.observed,
+    }
+
+
+def stock_batch_to_row(batch: StockBatch) -> JsonObject:
+    return {
+        "status": batch.status.value,
+        "source": batch.source,
+        "requested_at": batch.requested_at,
+        "finished_at": batch.finished_at,
+        "requests": [_stock_request_json(r) for r in batch.requests],
+        "results": [_stock_result_json(r) for r in batch.results],
+        "error": batch.error,
+    }
+
+
+def stock_batch_to_domain(row: Row) -> StockBatch:
+    return StockBatch(
+        id=row["id"],
+        status=BatchStatus(row["status"]),
+        source=row["source"],
+        requested_at=row["requested_at"],
+        finished_at=row["finished_at"],
+        requests=tuple(StockRequest(**r) for r in row["requests"]),
+        results=tuple(
+            StockResult(**{**r, "outcome": StockOutcome(r["outcome"])}) for r in row["results"]
+        ),
+        error=row["error"],
     )

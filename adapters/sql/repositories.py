@@ -30,6 +30,7 @@ from adapters.sql.tables import (
     products,
     questions,
     shipments,
+    stock_batches,
     stock_ledger,
     sync_logs,
     webhooks,
@@ -45,7 +46,7 @@ from application.queries import (
     SyncLogQuery,
 )
 from domain.accounts import Account, AccountStatus, AuthorizationRequest, SealedTokens
-from domain.inventory import StockChange, StockLevel
+from domain.inventory import StockBatch, StockChange, StockLevel
 from domain.listings import Listing
 from domain.messages import Message, MessageTemplate
 from domain.notifications import InboxEntry, InboxStatus
@@ -674,3 +675,29 @@ class SqlAuthorizationRequestRepository(_SqlRepository):
     async def purge_expired(self, now: datetime) -> int:
         result = await self._write(delete(oauth_states).where(oauth_states.c.expires_at <= now))
         return result.rowcount
+
+
+class SqlStockBatchRepository(_SqlRepository):
+    async def add(self, batch: StockBatch) -> StockBatch:
+        statement = (
+            stock_batches.insert()
+            .values(mappers.stock_batch_to_row(batch))
+            .returning(stock_batches.c.id)
+        )
+        new_id = (await self._write(statement)).scalar_one()
+        return attrs.evolve(batch, id=new_id)
+
+    async def get(self, batch_id: int) -> StockBatch:
+        row = await self._one(select(stock_batches).where(stock_batches.c.id == batch_id))
+        if row is None:
+            raise NotFound("stock batch", batch_id)
+        return mappers.stock_batch_to_domain(row)
+
+    async def save(self, batch: StockBatch) -> None:
+        result = await self._write(
+            update(stock_batches)
+            .where(stock_batches.c.id == batch.id)
+            .values(mappers.stock_batch_to_row(batch))
+        )
+        if result.rowcount == 0:
+            raise NotFound("stock batch", batch.id)

@@ -307,6 +307,21 @@ oauth_states = Table(
     Column("expires_at", UtcDateTime, nullable=False, index=True),
 )
 
+# Bulk stock updates: the requests and, once applied, a result per request.
+stock_batches = Table(
+    "meli_stock_batches",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("status", String(16), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("requested_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    Column("requests", Json, nullable=False),
+    Column("results", Json, nullable=False),
+    Column("error", Text),
+    sqlite_autoincrement=True,
+)
+
 ALL_TABLES = (
     accounts,
     products,
@@ -320,4 +335,5 @@ ALL_TABLES = (
     webhooks,
     sync_logs,
     oauth_states,
+    stock_batches,
 )

@@ -19,6 +19,7 @@ from adapters.sql.repositories import (
     SqlOrderRepository,
     SqlQuestionRepository,
     SqlShipmentRepository,
+    SqlStockBatchRepository,
     SqlSyncLogRepository,
     short_reason,
     translate_errors,
@@ -49,6 +50,7 @@ class SqlUnitOfWork:
     inbox: SqlNotificationInbox
     sync_logs: SqlSyncLogRepository
     authorization_requests: SqlAuthorizationRequestRepository
+    stock_batches: SqlStockBatchRepository
 
     def __init__(self, engine: AsyncEngine, job_queue: JobQueue) -> None:
         self._engine = engine
@@ -78,6 +80,7 @@ class SqlUnitOfWork:
         self.inbox = SqlNotificationInbox(connection)
         self.sync_logs = SqlSyncLogRepository(connection)
         self.authorization_requests = SqlAuthorizationRequestRepository(connection)
+        self.stock_batches = SqlStockBatchRepository(connection)
         return self
 
     async def __aexit__(

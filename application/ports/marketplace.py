@@ -9,7 +9,7 @@ renewed token after a 401 (mercadolibre-api.md §2.2).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import attrs
@@ -211,6 +211,19 @@ class ListingGateway(Protocol):
         Retries the optimistic-locking 409 after a pause (§2.5). Idempotent."""
         ...
 
+    async def set_stock(
+        self,
+        account_id: int,
+        item_id: str,
+        quantities: Mapping[int | None, int],
+        variation_ids: Sequence[int] = (),
+    ) -> None:
+        """Change only stock with a PUT (§4.3, §4.6): `available_quantity` (key None) for
+        a listing without variations; otherwise every variation in `variation_ids` is
+        sent by id (MercadoLibre deletes the ones a PUT leaves out) with the new quantity
+        of those in `quantities`. Idempotent; rides out the 409 like update_listing."""
+        ...
+
     async def set_description(self, account_id: int, item_id: str, text: str) -> None:
         """Create or replace the plain-text description (§4.7). Idempotent."""
         ...
@@ -225,7 +238,9 @@ class ListingGateway(Protocol):
         ...
 
     async def predict_category(
-        self, site_id: str, title: str, limit: int = 4
+        self, account_id: int, site_id: str, title: str, limit: int = 4
     ) -> list[CategoryPrediction]:
-        """The category predictor (§4.9); public, no account needed."""
+        """The category predictor (§4.9), called with a connected account's token (it
+        only identifies the application). Raises ValidationFailed for a bad site or an
+        empty title."""
         ...

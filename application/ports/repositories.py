@@ -20,7 +20,7 @@ from application.queries import (
     SyncLogQuery,
 )
 from domain.accounts import Account, AccountStatus, AuthorizationRequest, SealedTokens
-from domain.inventory import StockChange, StockLevel
+from domain.inventory import StockBatch, StockChange, StockLevel
 from domain.listings import Listing
 from domain.messages import Message, MessageTemplate
 from domain.notifications import InboxEntry, InboxStatus
@@ -238,6 +238,20 @@ class SyncLogRepository(Protocol):
 
     async def search(self, query: SyncLogQuery) -> Page[SyncLog]:
         """Runs matching the query, newest first."""
+        ...
+
+
+class StockBatchRepository(Protocol):
+    """Bulk stock updates and their per-item results."""
+
+    async def add(self, batch: StockBatch) -> StockBatch:
+        """Store a new batch and return it with its id."""
+        ...
+
+    async def get(self, batch_id: int) -> StockBatch: ...
+
+    async def save(self, batch: StockBatch) -> None:
+        """Store the batch's status and results. Raises NotFound."""
         ...
 
 

@@ -16,6 +16,7 @@ from application.ports.repositories import (
     OrderRepository,
     QuestionRepository,
     ShipmentRepository,
+    StockBatchRepository,
     SyncLogRepository,
 )
 
@@ -40,6 +41,7 @@ class UnitOfWork(Protocol):
     inbox: NotificationInbox
     sync_logs: SyncLogRepository
     authorization_requests: AuthorizationRequestRepository
+    stock_batches: StockBatchRepository
 
     async def __aenter__(self) -> Self: ...
 

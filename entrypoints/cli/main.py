@@ -12,6 +12,7 @@ from adapters.sql.migrate import current, upgrade
 from application.errors import ApplicationError
 from domain.accounts import Account, AccountStatus
 from domain.errors import DomainError
+from domain.sync import SyncTrigger
 from entrypoints.cli import runners
 from entrypoints.logs import configure_logging
 from entrypoints.settings import Settings, SettingsError
@@ -180,6 +181,81 @@ def accounts_disconnect(account_id: int) -> None:
     settings = load_settings()
     account = _run(settings, lambda c: c.disconnect_account()(account_id))
     click.echo(_account_line(account))
+
+
+@cli.group()
+def sync() -> None:
+    """Run a synchronisation now, in the foreground."""
+
+
+class _Progress:
+    """A progress bar that appears once the total is known (after the first scan page)."""
+
+    def __init__(self, label: str) -> None:
+        self._label = label
+        self._bar = None
+        self._shown = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            self._bar = click.progressbar(
+                length=max(total, 1), label=self._label, show_pos=True, show_percent=True
+            )
+            self._bar.__enter__()
+        self._bar.update(done - self._shown)
+        self._shown = done
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+
+def _report(sync_log) -> None:
+    counts = ", ".join(f"{name} {value}" for name, value in sorted(sync_log.counts.items()))
+    seconds = sync_log.duration_seconds or 0
+    click.echo(
+        f"sync log {sync_log.id}: {sync_log.status.value} in {seconds:.1f}s, "
+        f"{sync_log.api_calls} MercadoLibre calls ({counts or 'nothing to do'})"
+    )
+    for error in sync_log.errors[:10]:
+        click.echo(f"  error: {error}", err=True)
+    if sync_log.status.value == "failed":
+        raise SystemExit(1)
+
+
+@sync.command("products")
+@click.option(
+    "--account",
+    "account_id",
+    type=click.IntRange(min=1),
+    required=True,
+    help="Local account id (see `meli accounts list`).",
+)
+def sync_products(account_id: int) -> None:
+    """Copy every listing of the account from MercadoLibre, with a progress bar."""
+    settings = _for_accounts(load_settings())
+    progress = _Progress("listings")
+    try:
+        sync_log = _run(
+            settings, lambda c: c.sync_catalogue()(account_id, SyncTrigger.CLI, progress)
+        )
+    finally:
+        progress.close()
+    _report(sync_log)
+
+
+@sync.command("inventory")
+@click.option(
+    "--account",
+    "account_id",
+    type=click.IntRange(min=1),
+    required=True,
+    help="Local account id (see `meli accounts list`).",
+)
+def sync_inventory(account_id: int) -> None:
+    """Compare stock with MercadoLibre and repair drift without overselling."""
+    settings = _for_accounts(load_settings())
+    _report(_run(settings, lambda c: c.sync_inventory()(account_id, SyncTrigger.CLI)))
 
 
 @cli.group()

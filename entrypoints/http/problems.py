@@ -81,6 +81,10 @@ def problem_response(
 def problem_for(error: BaseException) -> web.Response:
     for error_type, status, title in STATUS_BY_ERROR:
         if isinstance(error, error_type):
+            if isinstance(error, RequestInvalid):
+                # Malformed (400), too large (413) or well-formed but wrong (422).
+                status = error.status
+                title = {413: "Payload too large", 422: "Validation failed"}.get(status, title)
             return problem_response(status, title, **_details(error))
     raise error
 

@@ -1,0 +1,697 @@
+"""Publishing and changing listings: local validation first, then MercadoLibre.
+
+Bad input is refused with every problem named before any MercadoLibre call; what
+MercadoLibre itself refuses comes back as ValidationFailed with its causes. After each
+change the listing is stored as MercadoLibre answered it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+
+import attrs
+
+from application.catalogue import store_observed
+from application.errors import (
+    Conflict,
+    FieldProblem,
+    NotFound,
+    ReauthorizationRequired,
+    ValidationFailed,
+)
+from application.ports.clock import Clock
+from application.ports.marketplace import (
+    CategoryPrediction,
+    ListingChanges,
+    ListingGateway,
+    ListingHealth,
+    NewListing,
+)
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from application.queries import ListingQuery, Page
+from domain.accounts import Account, AccountStatus
+from domain.errors import InvalidValue
+from domain.inventory import StockChange, StockLevel
+from domain.listings import (
+    DEFAULT_MAX_TITLE_LENGTH,
+    MAX_VARIATIONS,
+    Attribute,
+    Condition,
+    Listing,
+    ListingStatus,
+    Picture,
+    Shipping,
+    Variation,
+    check_variations,
+)
+from domain.money import Money, currency
+from domain.sites import site
+
+MAX_PICTURES = 12  # category max_pictures_per_item of the common categories (§4.2)
+MAX_DESCRIPTION = 50_000  # §4.7
+LISTING_TYPES = frozenset(
+    {"free", "bronze", "silver", "gold", "gold_special", "gold_premium", "gold_pro"}
+)
+SHIPPING_MODES = frozenset({"me1", "me2", "custom", "not_specified"})
+_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
+_PICTURE_ID = re.compile(r"^[\w-]+$")
+
+
+@attrs.define(frozen=True)
+class VariationInput:
+    """A variation as a caller describes it; `id` names an existing one."""
+
+    attribute_combinations: tuple[tuple[str, str], ...] = ()  # (attribute id, value name)
+    price: Decimal | None = None
+    available_quantity: int | None = None
+    picture_ids: tuple[str, ...] = ()
+    seller_sku: str | None = None
+    id: int | None = None
+
+
+@attrs.define(frozen=True)
+class CreateListingCommand:
+    account_id: int
+    title: str
+    category_id: str
+    price: Decimal
+    available_quantity: int
+    condition: str = "new"
+    listing_type_id: str = "gold_special"
+    buying_mode: str = "buy_it_now"
+    currency_id: str | None = None
+    pictures: tuple[str, ...] = ()  # URLs or MercadoLibre picture ids
+    description: str | None = None
+    shipping_mode: str | None = None
+    free_shipping: bool = False
+    local_pick_up: bool = False
+    variations: tuple[VariationInput, ...] = ()
+    attributes: tuple[tuple[str, str], ...] = ()  # (attribute id, value name)
+    video_id: str | None = None
+    seller_sku: str | None = None
+    safety_stock: int | None = None
+
+
+@attrs.define(frozen=True)
+class UpdateListingCommand:
+    """Only the fields given change. Variations left out are KEPT: unlike MercadoLibre's
+    PUT, a caller never deletes a variation by forgetting it (§4.6)."""
+
+    item_id: str
+    title: str | None = None
+    price: Decimal | None = None
+    available_quantity: int | None = None
+    pictures: tuple[str, ...] | None = None
+    attributes: tuple[tuple[str, str], ...] | None = None
+    variations: tuple[VariationInput, ...] | None = None
+    description: str | None = None
+    video_id: str | None = None
+    shipping_mode: str | None = None
+    free_shipping: bool | None = None
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[FieldProblem] = []
+
+    def add(self, field: str, reason: str) -> None:
+        self.items.append(FieldProblem(field, reason))
+
+    def check(self, message: str = "the listing is not valid") -> None:
+        if self.items:
+            raise ValidationFailed(self.items, message)
+
+
+def _money(
+    problems: _Problems, field: str, amount: Decimal | None, currency_id: str
+) -> Money | None:
+    if amount is None:
+        return None
+    if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
+        problems.add(field, "must be a positive number")
+        return None
+    money = Money.of(amount, currency_id)
+    if money.amount != amount:
+        places = currency(currency_id).decimal_places
+        problems.add(field, f"{currency_id} prices take {places} decimal places")
+        return None
+    return money
+
+
+def combination_key(attributes: Sequence[Attribute]) -> tuple[tuple[str, str], ...]:
+    """A variation's identity across our input and MercadoLibre's answer, which adds
+    names and value ids (§4.6)."""
+    return tuple(
+        sorted((a.id.upper(), (a.value_name or a.value_id or "").casefold()) for a in attributes)
+    )
+
+
+def _title(problems: _Problems, title: str | None) -> None:
+    if title is None:
+        return
+    if not title.strip():
+        problems.add("title", "must not be empty")
+    elif len(title) > DEFAULT_MAX_TITLE_LENGTH:
+        problems.add(
+            "title", f"is {len(title)} characters long; the limit is {DEFAULT_MAX_TITLE_LENGTH}"
+        )
+
+
+def _quantity(problems: _Problems, field: str, quantity: int | None) -> None:
+    if quantity is None:
+        return
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+        problems.add(field, "must be a whole number of zero or more")
+    elif quantity > 99_999:
+        problems.add(field, "must be at most 99999 (max_stock_per_item, §4.10)")
+
+
+def _pictures(problems: _Problems, pictures: Sequence[str] | None) -> tuple[Picture, ...]:
+    if pictures is None:
+        return ()
+    if len(pictures) > MAX_PICTURES:
+        problems.add("pictures", f"at most {MAX_PICTURES} pictures per listing")
+    result = []
+    for index, picture in enumerate(pictures):
+        if picture.startswith(("http://", "https://")):
+            result.append(Picture(source=picture))
+        elif _PICTURE_ID.match(picture):
+            result.append(Picture(id=picture))
+        else:
+            problems.add(f"pictures[{index}]", "must be an http(s) URL or a picture id")
+    return tuple(result)
+
+
+def _description(problems: _Problems, text: str | None) -> None:
+    if text is None:
+        return
+    if len(text) > MAX_DESCRIPTION:
+        problems.add("description", f"at most {MAX_DESCRIPTION} characters")
+    if _HTML.search(text):
+        problems.add(
+            "description",
+            "plain text only: MercadoLibre refuses HTML (item.description.type.invalid, §4.7)",
+        )
+
+
+def _attributes(
+    problems: _Problems, field: str, pairs: Sequence[tuple[str, str]] | None
+) -> tuple[Attribute, ...]:
+    if pairs is None:
+        return ()
+    attributes = []
+    seen = set()
+    for index, (attribute_id, value) in enumerate(pairs):
+        if not attribute_id or not str(value).strip():
+            problems.add(f"{field}[{index}]", "needs an id and a value")
+            continue
+        if attribute_id in seen:
+            problems.add(f"{field}[{index}]", f"{attribute_id} is given twice")
+        seen.add(attribute_id)
+        attributes.append(Attribute(attribute_id.upper(), str(value)))
+    return tuple(attributes)
+
+
+def _shipping(
+    problems: _Problems, mode: str | None, free: bool | None, pick_up: bool | None
+) -> Shipping | None:
+    if mode is None and free is None and pick_up is None:
+        return None
+    if mode is not None and mode not in SHIPPING_MODES:
+        problems.add("shipping.mode", f"must be one of {', '.join(sorted(SHIPPING_MODES))}")
+    return Shipping(
+        mode=mode or "not_specified", free_shipping=bool(free), local_pick_up=bool(pick_up)
+    )
+
+
+def _check_variations(problems: _Problems, variations: Sequence[Variation]) -> None:
+    try:
+        check_variations(variations, MAX_VARIATIONS)
+    except InvalidValue as error:
+        problems.add("variations", error.reason)
+
+
+async def _usable_account(uow: UnitOfWork, account_id: int) -> Account:
+    account = await uow.accounts.get(account_id)
+    if not account.is_usable:
+        raise ReauthorizationRequired(account_id, account.status_reason or account.status.value)
+    return account
+
+
+class CreateListing:
+    def __init__(
+        self, uow: UnitOfWorkFactory, listings: ListingGateway, clock: Clock, safety_stock: int = 0
+    ) -> None:
+        self._uow = uow
+        self._listings = listings
+        self._clock = clock
+        self._safety_stock = safety_stock
+
+    async def __call__(self, command: CreateListingCommand) -> Listing:
+        async with self._uow() as uow:
+            account = await _usable_account(uow, command.account_id)
+        draft, safety, quantities = self.validate(command, account.site_id)
+        created = await self._listings.create_listing(command.account_id, draft)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            await uow.listings.upsert([created])
+            levels = []
+            if created.variations:
+                for variation in created.variations:
+                    wanted = quantities.get(
+                        combination_key(variation.attribute_combinations),
+                        variation.available_quantity + safety,
+                    )
+                    levels.append(StockLevel(created.item_id, wanted, variation.id, safety, now))
+            else:
+                levels.append(
+                    StockLevel(created.item_id, command.available_quantity, None, safety, now)
+                )
+            await uow.inventory.upsert(levels)
+            for level in levels:
+                await uow.inventory.record_change(
+                    StockChange(level.item_id, level.quantity, now, "create", level.variation_id)
+                )
+            await uow.commit()
+        return created
+
+    def validate(self, command: CreateListingCommand, site_id: str) -> tuple[NewListing, int, dict]:
+        """The listing to publish, its safety stock and the local quantities; raises
+        ValidationFailed naming every problem."""
+        problems = _Problems()
+        currency_id = site(site_id).currency_id
+        if command.currency_id is not None and command.currency_id != currency_id:
+            problems.add("currency_id", f"{site_id} lists in {currency_id}")
+        _title(problems, command.title)
+        if not command.category_id.startswith(site_id) or not command.category_id[3:].isdigit():
+            problems.add("category_id", f"must be a category of {site_id}, e.g. {site_id}1055")
+        price = _money(problems, "price", command.price, currency_id)
+        _quantity(problems, "available_quantity", command.available_quantity)
+        try:
+            condition = Condition(command.condition)
+        except ValueError:
+            condition = Condition.NEW
+            problems.add("condition", "must be new, used or not_specified")
+        if command.listing_type_id not in LISTING_TYPES:
+            problems.add("listing_type_id", f"must be one of {', '.join(sorted(LISTING_TYPES))}")
+        if command.buying_mode not in ("buy_it_now", "auction", "classified"):
+            problems.add("buying_mode", "must be buy_it_now, auction or classified")
+        pictures = _pictures(problems, command.pictures)
+        if not pictures and command.listing_type_id != "free":
+            problems.add("pictures", "paid listing types need at least one picture")
+        _description(problems, command.description)
+        attributes = _attributes(problems, "attributes", command.attributes)
+        shipping = _shipping(
+            problems, command.shipping_mode, command.free_shipping, command.local_pick_up
+        )
+        safety = self._safety_stock if command.safety_stock is None else command.safety_stock
+        if safety < 0:
+            problems.add("safety_stock", "must be zero or more")
+        variations: list[Variation] = []
+        quantities: dict = {}
+        for index, given in enumerate(command.variations):
+            field = f"variations[{index}]"
+            if given.id is not None:
+                problems.add(f"{field}.id", "a new listing has no variations yet")
+            combination = _attributes(
+                problems, f"{field}.attribute_combinations", given.attribute_combinations
+            )
+            if not combination:
+                problems.add(f"{field}.attribute_combinations", "must not be empty")
+                continue
+            variation_price = _money(
+                problems, f"{field}.price", given.price or command.price, currency_id
+            )
+            _quantity(problems, f"{field}.available_quantity", given.available_quantity)
+            if given.available_quantity is None:
+                problems.add(f"{field}.available_quantity", "is required")
+            if variation_price is None or given.available_quantity is None:
+                continue
+            quantities[combination_key(combination)] = given.available_quantity
+            variations.append(
+                Variation(
+                    combination,
+                    variation_price,
+                    max(0, given.available_quantity - safety),
+                    picture_ids=given.picture_ids,
+                    seller_sku=given.seller_sku,
+                )
+            )
+        _check_variations(problems, variations)
+        publishable = (
+            sum(v.available_quantity for v in variations)
+            if variations
+            else max(0, (command.available_quantity or 0) - safety)
+        )
+        if not problems.items and publishable == 0:
+            problems.add(
+                "available_quantity",
+                f"nothing would be for sale once the safety stock ({safety}) is kept back",
+            )
+        problems.check()
+        assert price is not None
+        draft = NewListing(
+            site_id=site_id,
+            title=command.title.strip(),
+            category_id=command.category_id,
+            price=price,
+            available_quantity=publishable,
+            condition=condition,
+            listing_type_id=command.listing_type_id,
+            buying_mode=command.buying_mode,
+            pictures=pictures,
+            description=command.description,
+            shipping=shipping,
+            variations=tuple(variations),
+            attributes=attributes,
+            video_id=command.video_id,
+            seller_sku=command.seller_sku,
+        )
+        return draft, safety, quantities
+
+
+class UpdateListing:
+    def __init__(
+        self, uow: UnitOfWorkFactory, listings: ListingGateway, clock: Clock, safety_stock: int = 0
+    ) -> None:
+        self._uow = uow
+        self._listings = listings
+        self._clock = clock
+        self._safety_stock = safety_stock
+
+    async def __call__(self, command: UpdateListingCommand) -> Listing:
+        async with self._uow() as uow:
+            stored = await uow.listings.get(command.item_id)
+            await _usable_account(uow, stored.account_id)
+            levels = {
+                level.variation_id: level for level in await uow.inventory.for_item(command.item_id)
+            }
+        # MercadoLibre's copy is the one a PUT applies to; the local one may be stale.
+        current = await self._listings.get_listing(stored.account_id, command.item_id)
+        changes = self._changes(command, current, levels)
+        if changes.is_empty and command.description is None:
+            raise ValidationFailed([FieldProblem("body", "nothing to change")])
+        updated = current
+        if not changes.is_empty:
+            updated = await self._listings.update_listing(
+                stored.account_id, command.item_id, changes
+            )
+        if command.description is not None:
+            await self._listings.set_description(
+                stored.account_id, command.item_id, command.description
+            )
+            updated = attrs.evolve(updated, description=command.description)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            await self._record_quantities(uow, command, updated, levels, now)
+            # Stores the listing, and a stock level for each variation just added.
+            await store_observed(uow, [updated], self._safety_stock, now)
+            await uow.commit()
+        return updated
+
+    def _changes(
+        self, command: UpdateListingCommand, current: Listing, levels: dict[int | None, StockLevel]
+    ) -> ListingChanges:
+        problems = _Problems()
+        if current.is_final:
+            raise Conflict(f"{current.item_id} is closed; a closed listing cannot change")
+        currency_id = current.price.currency_id
+        _title(problems, command.title)
+        if (
+            command.title is not None
+            and current.sold_quantity > 0
+            and (command.title != current.title)
+        ):
+            problems.add("title", "cannot change once the listing has sales (§4.3)")
+        price = _money(problems, "price", command.price, currency_id)
+        _quantity(problems, "available_quantity", command.available_quantity)
+        if command.available_quantity is not None and current.variations:
+            problems.add(
+                "available_quantity",
+                "this listing has variations: set the quantity of each variation",
+            )
+        pictures = _pictures(problems, command.pictures) if command.pictures is not None else None
+        attributes = (
+            _attributes(problems, "attributes", command.attributes)
+            if command.attributes is not None
+            else None
+        )
+        _description(problems, command.description)
+        shipping = _shipping(problems, command.shipping_mode, command.free_shipping, None)
+        variations = (
+            self._merge_variations(problems, command.variations, current, levels)
+            if command.variations is not None
+            else None
+        )
+        if price is not None and current.variations:
+            # One price for every variation (§4.6): the listing's price is theirs, except
+            # where the caller priced a variation explicitly.
+            priced = {v.id for v in command.variations or () if v.price is not None}
+            variations = tuple(
+                v if v.id is not None and v.id in priced else attrs.evolve(v, price=price)
+                for v in (variations if variations is not None else current.variations)
+            )
+        problems.check()
+        quantity = None
+        if command.available_quantity is not None:
+            safety = levels.get(None).safety_stock if None in levels else 0
+            quantity = max(0, command.available_quantity - safety)
+        return ListingChanges(
+            title=command.title if command.title != current.title else None,
+            price=price,
+            available_quantity=quantity,
+            pictures=pictures,
+            attributes=attributes,
+            variations=variations,
+            shipping=shipping,
+            video_id=command.video_id,
+        )
+
+    def _merge_variations(
+        self,
+        problems: _Problems,
+        given: Sequence[VariationInput],
+        current: Listing,
+        levels: dict[int | None, StockLevel],
+    ) -> tuple[Variation, ...]:
+        """The complete set to send: existing ones with the caller's changes, plus new
+        ones; those the caller left out are kept as they are."""
+        by_id = {v.id: v for v in current.variations}
+        changed = dict(by_id)
+        added: list[Variation] = []
+        currency_id = current.price.currency_id
+        for index, variation in enumerate(given):
+            field = f"variations[{index}]"
+            _quantity(problems, f"{field}.available_quantity", variation.available_quantity)
+            price = _money(problems, f"{field}.price", variation.price, currency_id)
+            if variation.id is not None:
+                existing = by_id.get(variation.id)
+                if existing is None:
+                    problems.add(
+                        f"{field}.id", f"{variation.id} is not a variation of {current.item_id}"
+                    )
+                    continue
+                updates: dict = {}
+                if price is not None:
+                    updates["price"] = price
+                if variation.available_quantity is not None:
+                    safety = levels[variation.id].safety_stock if variation.id in levels else 0
+                    updates["available_quantity"] = max(0, variation.available_quantity - safety)
+                if variation.picture_ids:
+                    updates["picture_ids"] = variation.picture_ids
+                if variation.seller_sku is not None:
+                    updates["seller_sku"] = variation.seller_sku
+                if variation.attribute_combinations:
+                    combination = _attributes(
+                        problems,
+                        f"{field}.attribute_combinations",
+                        variation.attribute_combinations,
+                    )
+                    if current.sold_quantity > 0 and combination != existing.attribute_combinations:
+                        problems.add(
+                            f"{field}.attribute_combinations",
+                            "cannot change once the listing has sales (§4.6)",
+                        )
+                    updates["attribute_combinations"] = combination
+                changed[variation.id] = attrs.evolve(existing, **updates)
+                continue
+            combination = _attributes(
+                problems, f"{field}.attribute_combinations", variation.attribute_combinations
+            )
+            if not combination or variation.available_quantity is None:
+                problems.add(
+                    field, "a new variation needs attribute_combinations and available_quantity"
+                )
+                continue
+            added.append(
+                Variation(
+                    combination,
+                    price or current.price,
+                    variation.available_quantity,
+                    picture_ids=variation.picture_ids,
+                    seller_sku=variation.seller_sku,
+                )
+            )
+        merged = (*changed.values(), *added)
+        _check_variations(problems, merged)
+        return tuple(merged)
+
+    async def _record_quantities(
+        self,
+        uow: UnitOfWork,
+        command: UpdateListingCommand,
+        updated: Listing,
+        levels: dict[int | None, StockLevel],
+        now,
+    ) -> None:
+        wanted: dict[int | None, int] = {}
+        if command.available_quantity is not None:
+            wanted[None] = command.available_quantity
+        for variation in command.variations or ():
+            if variation.id is not None and variation.available_quantity is not None:
+                wanted[variation.id] = variation.available_quantity
+        for variation_id, quantity in wanted.items():
+            level = levels.get(variation_id)
+            safety = level.safety_stock if level else 0
+            previous = level.quantity if level else None
+            await uow.inventory.upsert(
+                [StockLevel(updated.item_id, quantity, variation_id, safety, now)]
+            )
+            await uow.inventory.record_change(
+                StockChange(updated.item_id, quantity, now, "update", variation_id, previous)
+            )
+
+
+class ChangeListingStatus:
+    """Pause or reactivate a listing (§4.3: lowercase statuses; closed is final)."""
+
+    def __init__(self, uow: UnitOfWorkFactory, listings: ListingGateway, clock: Clock) -> None:
+        self._uow = uow
+        self._listings = listings
+        self._clock = clock
+
+    async def __call__(self, item_id: str, status: ListingStatus) -> Listing:
+        if status not in (ListingStatus.ACTIVE, ListingStatus.PAUSED):
+            raise ValidationFailed([FieldProblem("status", "only active or paused")])
+        async with self._uow() as uow:
+            stored = await uow.listings.get(item_id)
+            await _usable_account(uow, stored.account_id)
+        if stored.is_final or stored.removed_at is not None:
+            raise Conflict(f"{item_id} is closed; a closed listing cannot change status")
+        current = await self._listings.get_listing(stored.account_id, item_id)
+        if current.is_final:
+            raise Conflict(f"{item_id} is closed; a closed listing cannot be reactivated")
+        if status is ListingStatus.ACTIVE and current.total_quantity == 0:
+            raise ValidationFailed(
+                [
+                    FieldProblem(
+                        "available_quantity", "Is not possible to activate an item without stock."
+                    )
+                ]
+            )
+        updated = current
+        if current.status is not status:
+            updated = await self._listings.update_listing(
+                stored.account_id, item_id, ListingChanges(status=status)
+            )
+        async with self._uow() as uow:
+            await uow.listings.upsert([updated])
+            await uow.commit()
+        return updated
+
+
+class DeleteListing:
+    """Close, then delete (§4.4); the local copy is kept, marked removed."""
+
+    def __init__(self, uow: UnitOfWorkFactory, listings: ListingGateway, clock: Clock) -> None:
+        self._uow = uow
+        self._listings = listings
+        self._clock = clock
+
+    async def __call__(self, item_id: str) -> Listing:
+        async with self._uow() as uow:
+            stored = await uow.listings.get(item_id)
+            await _usable_account(uow, stored.account_id)
+        await self._listings.delete_listing(stored.account_id, item_id)
+        now = self._clock.now()
+        closed = attrs.evolve(stored, status=ListingStatus.CLOSED, removed_at=now)
+        async with self._uow() as uow:
+            await uow.listings.upsert([closed])
+            await uow.commit()
+        return closed
+
+
+class GetListingHealth:
+    def __init__(self, uow: UnitOfWorkFactory, listings: ListingGateway) -> None:
+        self._uow = uow
+        self._listings = listings
+
+    async def __call__(self, item_id: str) -> ListingHealth:
+        async with self._uow() as uow:
+            stored = await uow.listings.get(item_id)
+        return await self._listings.listing_health(stored.account_id, item_id)
+
+
+class PredictCategory:
+    """The category predictor, through a connected account (preferably of that site)."""
+
+    def __init__(self, uow: UnitOfWorkFactory, listings: ListingGateway) -> None:
+        self._uow = uow
+        self._listings = listings
+
+    async def __call__(self, site_id: str, title: str) -> list[CategoryPrediction]:
+        problems = _Problems()
+        try:
+            site(site_id)
+        except InvalidValue as error:
+            problems.add("site_id", error.reason)
+        if not title or not title.strip():
+            problems.add("title", "must not be empty")
+        elif len(title) > 200:
+            problems.add("title", "at most 200 characters")
+        problems.check("cannot predict a category")
+        async with self._uow() as uow:
+            accounts = await uow.accounts.list(AccountStatus.ACTIVE)
+        if not accounts:
+            raise ValidationFailed(
+                [
+                    FieldProblem(
+                        "account",
+                        "connect a MercadoLibre account first: the predictor is called "
+                        "with an account's token",
+                    )
+                ],
+                "cannot predict a category",
+            )
+        account = next((a for a in accounts if a.site_id == site_id), accounts[0])
+        assert account.id is not None
+        return await self._listings.predict_category(account.id, site_id, title.strip())
+
+
+class ListListings:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def __call__(self, query: ListingQuery) -> Page[Listing]:
+        async with self._uow() as uow:
+            return await uow.listings.search(query)
+
+
+@attrs.define(frozen=True)
+class ListingWithStock:
+    listing: Listing
+    stock: tuple[StockLevel, ...]
+
+
+class GetListing:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def __call__(self, item_id: str) -> ListingWithStock:
+        async with self._uow() as uow:
+            listing = await uow.listings.find(item_id)
+            if listing is None:
+                raise NotFound("listing", item_id)
+            return ListingWithStock(listing, tuple(await uow.inventory.for_item(item_id)))

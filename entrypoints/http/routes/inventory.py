@@ -1,0 +1,107 @@
+"""Bulk stock updates and the inventory sync."""
+
+from __future__ import annotations
+
+import attrs
+from aiohttp import web
+
+from domain.inventory import MAX_BATCH, StockRequest
+from entrypoints.http.context import container_of
+from entrypoints.http.converter import json_response, read_body
+from entrypoints.http.endpoints import Endpoint, Param, Reply
+from entrypoints.http.listing_views import Accepted, StockBatchView, stock_batch_view
+from entrypoints.http.params import path_int
+from entrypoints.http.problems import RequestInvalid
+from entrypoints.http.routes.products import AccountBody
+
+
+@attrs.define
+class StockUpdateBody:
+    item_id: str
+    quantity: int
+    variation_id: int | None = None
+    safety_stock: int | None = None
+
+
+@attrs.define
+class BulkUpdateBody:
+    """Up to 100 stock updates, applied by a background job."""
+
+    updates: list[StockUpdateBody]
+
+
+async def bulk_update(request: web.Request) -> web.Response:
+    body = await read_body(request, BulkUpdateBody)
+    problems = [
+        {"field": f"updates[{i}].quantity", "reason": "must be zero or more"}
+        for i, u in enumerate(body.updates)
+        if u.quantity < 0
+    ]
+    if problems:
+        raise RequestInvalid("the stock update was refused", problems, status=422)
+    requests = [
+        StockRequest(u.item_id, u.quantity, u.variation_id, u.safety_stock) for u in body.updates
+    ]
+    batch = await container_of(request).submit_stock_batch()(requests)
+    return json_response(
+        Accepted("apply_stock_batch", f"/inventory/bulk-update/{batch.id}", batch_id=batch.id),
+        status=202,
+    )
+
+
+async def get_batch(request: web.Request) -> web.Response:
+    batch = await container_of(request).get_stock_batch()(path_int(request, "batch_id"))
+    return json_response(stock_batch_view(batch))
+
+
+async def sync_inventory(request: web.Request) -> web.Response:
+    body = await read_body(request, AccountBody)
+    await container_of(request).enqueue_inventory_sync()(body.account_id)
+    return json_response(
+        Accepted(
+            "sync_inventory",
+            f"/sync-logs?account_id={body.account_id}&kind=inventory",
+            account_id=body.account_id,
+        ),
+        status=202,
+    )
+
+
+ENDPOINTS = (
+    Endpoint(
+        "POST",
+        "/inventory/bulk-update",
+        bulk_update,
+        "Update many stock levels",
+        "inventory",
+        body=BulkUpdateBody,
+        description=f"At most {MAX_BATCH} updates (more is a 422, and nothing is "
+        "applied). Answers at once; the job records a result per update: applied, "
+        "unchanged, rejected with the reason, superseded by a later request, or "
+        "mismatch.",
+        replies={202: Reply("Queued", Accepted), 422: Reply("Refused")},
+    ),
+    Endpoint(
+        "GET",
+        "/inventory/bulk-update/{batch_id}",
+        get_batch,
+        "A bulk update and its results",
+        "inventory",
+        params=(Param("batch_id", "Batch id", "integer", location="path"),),
+        replies={
+            200: Reply("Status and one result per update", StockBatchView),
+            404: Reply("No such batch"),
+        },
+    ),
+    Endpoint(
+        "POST",
+        "/inventory/sync",
+        sync_inventory,
+        "Reconcile an account's stock",
+        "inventory",
+        body=AccountBody,
+        description="Reads stock only and repairs drift without overselling; follow "
+        "it in /sync-logs.",
+        replies={202: Reply("Queued", Accepted), 404: Reply("No such account")},
+    ),
+)

@@ -1,0 +1,383 @@
+"""Listings and inventory through the REST API, against the sandbox (issue 6).
+
+The whole stack runs in-process: the REST app on in-memory storage with the in-process
+worker, the real gateway, and the sandbox over loopback HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+
+import aiohttp
+import pytest
+from aiohttp import FormData
+
+from adapters.crypto.fernet import generate_key
+from domain.accounts import Account, TokenPair
+from entrypoints.container import build_container, start, stop
+from entrypoints.settings import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Settings
+from sandbox.testing import running_sandbox
+from tests.e2e.conftest import API_KEY, AUTH
+from tests.sandbox.images import png
+
+ITEMS = 250
+
+
+@pytest.fixture
+async def stack(tmp_path, aiohttp_client):
+    async with running_sandbox(
+        items_per_seller=ITEMS, rate_limit=0, optimistic_lock_window=0
+    ) as sb:
+        settings = Settings.from_mapping(
+            {
+                "STORAGE": "memory",
+                "DATA_DIR": str(tmp_path),
+                "API_KEYS": API_KEY,
+                "ENCRYPTION_KEY": generate_key(),
+                "CLIENT_ID": SANDBOX_CLIENT_ID,
+                "CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
+                "API_URL": sb.url,
+                "AUTH_URL": sb.url,
+                "RATE_LIMIT_PER_SECOND": "1000",
+                "SAFETY_STOCK": "0",
+            }
+        )
+        container = build_container(settings)
+        await start(container)
+        worker = container.worker()
+        await worker.start()
+        seller = sb.sellers[0]
+        answer = await sb.token_for(seller["id"])
+        now = container.clock().now()
+        async with container.unit_of_work() as uow:
+            account = await uow.accounts.add(
+                Account(seller["id"], seller["site_id"], seller["nickname"])
+            )
+            await container.token_vault().store(
+                uow,
+                account,
+                TokenPair.issued(
+                    answer["access_token"],
+                    answer["refresh_token"],
+                    answer["expires_in"],
+                    now,
+                    answer["scope"],
+                    seller["id"],
+                ),
+            )
+            await uow.commit()
+        client = await aiohttp_client(container.http_app())
+        try:
+            yield {
+                "sb": sb,
+                "client": client,
+                "account_id": account.id,
+                "seller": seller,
+                "container": container,
+            }
+        finally:
+            await worker.stop()
+            await stop(container)
+
+
+async def call(stack, method: str, path: str, body=None):
+    response = await stack["client"].request(method, path, json=body, headers=AUTH)
+    payload = await response.json() if response.content_length != 0 else None
+    return response.status, payload
+
+
+async def wait_until(predicate, timeout: float = 15.0):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        result = await predicate()
+        if result:
+            return result
+        await asyncio.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+async def synced(stack) -> dict:
+    status, accepted = await call(
+        stack, "POST", "/products/sync", {"account_id": stack["account_id"]}
+    )
+    assert status == 202, accepted
+
+    async def finished():
+        _, logs = await call(stack, "GET", accepted["status_url"])
+        done = [log for log in logs["results"] if log["finished_at"]]
+        return done[0] if done else None
+
+    return await wait_until(finished)
+
+
+async def upload_picture(stack) -> str:
+    """§4.8: variations point at uploaded pictures by id."""
+    sb = stack["sb"]
+    token = (await sb.token_for(stack["seller"]["id"]))["access_token"]
+    form = FormData()
+    form.add_field("file", png(800, 800), filename="photo.png", content_type="image/png")
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{sb.url}/pictures/items/upload",
+            data=form,
+            headers={"Authorization": f"Bearer {token}"},
+        ) as response,
+    ):
+        assert response.status == 201
+        return (await response.json())["id"]
+
+
+def sneakers_body(account_id: int, picture_id: str) -> dict:
+    return {
+        "account_id": account_id,
+        "title": "Zapatillas Nike Revolution 6 Hombre",
+        "category_id": "MLA109027",
+        "price": 89999.90,
+        "available_quantity": 8,
+        "condition": "new",
+        "pictures": [{"source": "https://example.com/a.jpg"}, {"id": picture_id}],
+        "description": "Zapatillas nuevas.\nTalles 40 y 41.",
+        "shipping": {"mode": "me2", "free_shipping": True},
+        "attributes": [
+            {"id": "BRAND", "value_name": "Nike"},
+            {"id": "GENDER", "value_name": "Hombre"},
+        ],
+        "variations": [
+            {
+                "attribute_combinations": [
+                    {"id": "COLOR", "value_name": "Negro"},
+                    {"id": "SIZE", "value_name": "40"},
+                ],
+                "available_quantity": 5,
+                "picture_ids": [picture_id],
+                "seller_sku": "NK-40",
+            },
+            {
+                "attribute_combinations": [
+                    {"id": "COLOR", "value_name": "Negro"},
+                    {"id": "SIZE", "value_name": "41"},
+                ],
+                "available_quantity": 3,
+                "picture_ids": [picture_id],
+                "seller_sku": "NK-41",
+            },
+        ],
+    }
+
+
+async def test_the_catalogue_sync_fills_the_local_copy_at_the_minimum_cost(stack):
+    """ref: mercadolibre-api.md §4.11 (scan 100 per page, multiget 20 per call)."""
+    await stack["sb"].admin("POST", "/stats/reset")
+    log = await synced(stack)
+    assert log["status"] == "succeeded" and log["counts"]["fetched"] == ITEMS
+    stats = await stack["sb"].admin("GET", "/stats")
+    scans = stats["calls"]["GET /users/{user_id}/items/search"]
+    multigets = stats["calls"]["GET /items"]
+    assert (scans, multigets) == (math.ceil(ITEMS / 100), math.ceil(ITEMS / 20))
+    status, page = await call(
+        stack, "GET", f"/products?account_id={stack['account_id']}&limit=100&offset=200"
+    )
+    assert status == 200 and page["paging"]["total"] == ITEMS and len(page["results"]) == 50
+    item = page["results"][0]
+    status, one = await call(stack, "GET", f"/products/{item['item_id']}")
+    assert status == 200 and one["stock"] and one["currency_id"] == "ARS"
+
+
+async def test_filters_find_listings_by_status_title_and_sku(stack):
+    await synced(stack)
+    _, paused = await call(stack, "GET", "/products?status=paused&limit=200")
+    assert paused["results"] and all(p["status"] == "paused" for p in paused["results"])
+    title_word = paused["results"][0]["title"].split()[0]
+    _, found = await call(stack, "GET", f"/products?q={title_word.lower()}")
+    assert all(title_word.lower() in p["title"].lower() for p in found["results"])
+    status, problem = await call(stack, "GET", "/products?status=gone")
+    assert status == 400 and problem["errors"][0]["field"] == "status"
+
+
+async def test_a_listing_is_created_varied_paused_reactivated_and_closed(stack):
+    """ref: §4.2 create, §4.3 status, §4.4 close then delete, §4.6 variations."""
+    picture = await upload_picture(stack)
+    status, created = await call(
+        stack, "POST", "/products", sneakers_body(stack["account_id"], picture)
+    )
+    assert status == 201, created
+    item_id = created["item_id"]
+    assert len(created["variations"]) == 2 and created["description"].startswith("Zapatillas")
+
+    # Changing one variation keeps the other: nothing is deleted by leaving it out.
+    first = created["variations"][0]
+    status, updated = await call(
+        stack,
+        "PUT",
+        f"/products/{item_id}",
+        {
+            "price": 79999.90,
+            "variations": [
+                {"id": first["id"], "available_quantity": 9},
+                {
+                    "attribute_combinations": [
+                        {"id": "COLOR", "value_name": "Blanco"},
+                        {"id": "SIZE", "value_name": "40"},
+                    ],
+                    "available_quantity": 2,
+                    "picture_ids": [picture],
+                },
+            ],
+        },
+    )
+    assert status == 200, updated
+    assert len(updated["variations"]) == 3
+    stored = await stack["sb"].admin("GET", f"/items/{item_id}")
+    assert len(stored["variations"]) == 3 and stored["price"] == 79999.9
+
+    status, paused = await call(stack, "POST", f"/products/{item_id}/pause")
+    assert status == 200 and paused["status"] == "paused"
+    status, active = await call(stack, "POST", f"/products/{item_id}/activate")
+    assert status == 200 and active["status"] == "active"
+    status, closed = await call(stack, "DELETE", f"/products/{item_id}")
+    assert status == 200 and closed["status"] == "closed" and closed["removed_at"]
+    status, problem = await call(stack, "POST", f"/products/{item_id}/activate")
+    assert status == 409, problem
+
+
+async def test_bad_input_is_refused_locally_before_any_mercadolibre_call(stack):
+    await stack["sb"].admin("POST", "/stats/reset")
+    status, problem = await call(
+        stack,
+        "POST",
+        "/products",
+        {
+            "account_id": stack["account_id"],
+            "title": "x" * 61,
+            "category_id": "MLB1055",
+            "price": -3,
+            "available_quantity": 1,
+            "currency_id": "USD",
+            "pictures": [{"source": "ftp://nope"}],
+            "description": "<b>bold</b>",
+        },
+    )
+    assert status == 422
+    fields = {error["field"] for error in problem["errors"]}
+    assert {"title", "category_id", "price", "currency_id", "pictures[0]", "description"} <= fields
+    status, problem = await call(stack, "POST", "/products", {"account_id": 1, "titel": "x"})
+    assert status == 422
+    assert (await stack["sb"].admin("GET", "/stats"))["total"] == 0
+
+
+async def test_mercadolibres_own_refusals_come_back_as_422_with_its_causes(stack):
+    body = sneakers_body(stack["account_id"], "unused")
+    body["variations"] = []
+    body["pictures"] = [{"source": "https://example.com/a.jpg"}]
+    body["attributes"] = [{"id": "BRAND", "value_name": "Nike"}]  # GENDER is required
+    status, problem = await call(stack, "POST", "/products", body)
+    assert status == 422, problem
+    assert any("GENDER" in (e.get("reason", "") + e["field"]) for e in problem["errors"])
+
+
+async def test_stock_is_published_net_of_safety_stock_and_read_back(stack):
+    await synced(stack)
+    _, page = await call(stack, "GET", "/products?status=active&limit=200")
+    item = next(p for p in page["results"] if not p["variations"])
+    status, result = await call(
+        stack, "PATCH", f"/products/{item['item_id']}/stock", {"quantity": 20, "safety_stock": 3}
+    )
+    assert status == 200, result
+    assert (result["outcome"], result["published"], result["observed"]) == ("applied", 17, 17)
+    stored = await stack["sb"].admin("GET", f"/items/{item['item_id']}")
+    assert stored["available_quantity"] == 17
+    status, again = await call(
+        stack, "PATCH", f"/products/{item['item_id']}/stock", {"quantity": 20}
+    )
+    assert again["outcome"] == "unchanged"
+    status, _problem = await call(
+        stack, "PATCH", f"/products/{item['item_id']}/stock", {"quantity": -1}
+    )
+    assert status == 422
+
+
+async def test_a_bulk_update_of_100_gives_a_result_for_each(stack):
+    await synced(stack)
+    _, page = await call(stack, "GET", "/products?status=active&limit=200")
+    simple = [p for p in page["results"] if not p["variations"]][:99]
+    updates = [{"item_id": p["item_id"], "quantity": 7} for p in simple]
+    updates.append({"item_id": "MLA9999999999", "quantity": 1})
+    status, accepted = await call(stack, "POST", "/inventory/bulk-update", {"updates": updates})
+    assert status == 202, accepted
+
+    async def done():
+        _, batch = await call(stack, "GET", accepted["status_url"])
+        return batch if batch["status"] == "done" else None
+
+    batch = await wait_until(done, timeout=60)
+    assert len(batch["results"]) == 100
+    assert batch["results"][-1]["outcome"] == "rejected"
+    assert batch["counts"].get("applied", 0) + batch["counts"].get("unchanged", 0) == 99
+    too_many = [{"item_id": "MLA1", "quantity": 1}] * 101
+    status, _problem = await call(stack, "POST", "/inventory/bulk-update", {"updates": too_many})
+    assert status == 422
+
+
+async def test_concurrent_updates_of_one_item_keep_the_latest_request(stack):
+    await synced(stack)
+    _, page = await call(stack, "GET", "/products?status=active&limit=200")
+    item_id = next(p for p in page["results"] if not p["variations"])["item_id"]
+    results = await asyncio.gather(
+        *(
+            call(stack, "PATCH", f"/products/{item_id}/stock", {"quantity": n})
+            for n in range(10, 20)
+        )
+    )
+    assert all(status == 200 for status, _ in results)
+    async with stack["container"].unit_of_work() as uow:
+        latest = await uow.inventory.latest_change(item_id)
+        level = await uow.inventory.find(item_id)
+    stored = await stack["sb"].admin("GET", f"/items/{item_id}")
+    assert level.quantity == latest.quantity == stored["available_quantity"]
+
+
+async def test_the_inventory_sync_follows_sales_and_never_publishes_more(stack):
+    await synced(stack)
+    _, page = await call(stack, "GET", "/products?status=active&limit=200")
+    simple = [p for p in page["results"] if not p["variations"]]
+    sold, raised = simple[0]["item_id"], simple[1]["item_id"]
+    await call(stack, "PATCH", f"/products/{sold}/stock", {"quantity": 10})
+    await call(stack, "PATCH", f"/products/{raised}/stock", {"quantity": 10})
+    await stack["sb"].admin("POST", f"/items/{sold}/sale", {"quantity": 4})
+    await stack["sb"].admin("PATCH", f"/items/{raised}", {"available_quantity": 25})
+    status, _ = await call(stack, "POST", "/inventory/sync", {"account_id": stack["account_id"]})
+    assert status == 202
+
+    async def finished():
+        _, logs = await call(stack, "GET", "/sync-logs?kind=inventory")
+        return logs["results"][0] if logs["results"] and logs["results"][0]["finished_at"] else None
+
+    log = await wait_until(finished)
+    assert log["counts"]["adopted"] == 1 and log["counts"]["pushed"] == 1, log
+    _, local = await call(stack, "GET", f"/products/{sold}")
+    assert local["stock"][0]["quantity"] == 6
+    stored = await stack["sb"].admin("GET", f"/items/{raised}")
+    assert stored["available_quantity"] == 10
+
+
+async def test_health_and_category_prediction(stack):
+    await synced(stack)
+    _, page = await call(stack, "GET", "/products?status=active&limit=1")
+    status, health = await call(stack, "GET", f"/products/{page['results'][0]['item_id']}/health")
+    assert status == 200 and 0 <= health["health"] <= 1
+    status, predicted = await call(
+        stack, "GET", "/categories/predict?site_id=MLA&title=Zapatillas+Nike"
+    )
+    assert status == 200 and predicted["results"][0]["category_id"] == "MLA109027"
+    status, _problem = await call(stack, "GET", "/categories/predict?site_id=XXX&title=a")
+    assert status == 422
+
+
+async def test_unknown_listings_and_ids_are_clear_errors(stack):
+    assert (await call(stack, "GET", "/products/MLA404"))[0] == 404
+    status, problem = await call(stack, "GET", "/products/not-an-id")
+    assert status == 400 and problem["errors"][0]["field"] == "item_id"
+    status, _ = await call(stack, "POST", "/products/sync", {"account_id": 999})
+    assert status == 404
