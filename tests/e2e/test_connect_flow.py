@@ -88,6 +88,21 @@ def test_connect_refresh_and_disconnect_through_the_embedded_sandbox(service, tm
     assert status == 200, body
     assert json.loads(body)["last_refreshed_at"] >= account["last_refreshed_at"]
 
+    synced = subprocess.run(
+        [str(BIN / "meli"), "sync", "products", "--account", str(account["id"])],
+        env=service["env"],
+        cwd=service["cwd"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert synced.returncode == 0, synced.stderr
+    assert "succeeded" in synced.stdout and "fetched 50" in synced.stdout
+    status, _, body = http(
+        "GET", f"{service['base']}/products?account_id={account['id']}", service["auth"]
+    )
+    assert json.loads(body)["paging"]["total"] == 50
+
     listed = subprocess.run(
         [str(BIN / "meli"), "accounts", "list"],
         env=service["env"],
