@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from application.ports.unit_of_work import UnitOfWorkFactory
+from application.errors import ReauthorizationRequired
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.accounts import Account, AccountStatus
 
 
@@ -40,3 +41,16 @@ class CountAccountsByStatus:
         for account in accounts:
             counts[account.status] += 1
         return counts
+
+
+def require_usable(account: Account) -> Account:
+    """The account, if MercadoLibre can be called for it; else ReauthorizationRequired."""
+    if not account.is_usable:
+        assert account.id is not None
+        raise ReauthorizationRequired(account.id, account.status_reason or account.status.value)
+    return account
+
+
+async def usable_account(uow: UnitOfWork, account_id: int) -> Account:
+    """Read an account that can be used. Raises NotFound or ReauthorizationRequired."""
+    return require_usable(await uow.accounts.get(account_id))

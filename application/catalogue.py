@@ -9,12 +9,12 @@ from datetime import datetime
 
 import attrs
 
+from application.accounts import usable_account
 from application.errors import (
     ApplicationError,
     Forbidden,
     NotFound,
     RateLimited,
-    ReauthorizationRequired,
     ScrollExpired,
     Unavailable,
     ValidationFailed,
@@ -159,11 +159,7 @@ class SyncCatalogue:
         self, account_id: int, trigger: SyncTrigger, progress: ProgressCallback | None = None
     ) -> SyncLog:
         async with self._uow() as uow:
-            account = await uow.accounts.get(account_id)
-            if not account.is_usable:
-                raise ReauthorizationRequired(
-                    account_id, account.status_reason or account.status.value
-                )
+            account = await usable_account(uow, account_id)
             sync_log = await uow.sync_logs.add(
                 SyncLog(SyncKind.PRODUCTS, trigger, self._clock.now(), account_id=account_id)
             )
@@ -316,9 +312,7 @@ class RequestSync:
 
     async def __call__(self, account_id: int) -> None:
         async with self._uow() as uow:
-            account = await uow.accounts.get(account_id)
-        if not account.is_usable:
-            raise ReauthorizationRequired(account_id, account.status_reason or account.status.value)
+            await usable_account(uow, account_id)
         await self._queue.enqueue(
             Job(self._actor, {"account_id": account_id, "trigger": SyncTrigger.API.value})
         )

@@ -18,10 +18,10 @@ from datetime import datetime
 
 import attrs
 
+from application.accounts import usable_account
 from application.errors import (
     ApplicationError,
     FieldProblem,
-    ReauthorizationRequired,
     ValidationFailed,
 )
 from application.ports.clock import Clock
@@ -129,9 +129,7 @@ class StockWriter:
                     )
                     for r in requests
                 ]
-            account = await uow.accounts.get(listing.account_id)
-            if not account.is_usable:
-                raise ReauthorizationRequired(account.id or 0, account.status.value)
+            await usable_account(uow, listing.account_id)
             levels = {level.variation_id: level for level in await uow.inventory.for_item(item_id)}
             variation_ids = {v.id for v in listing.variations}
             for request in requests:
@@ -349,9 +347,7 @@ class SyncInventory:
 
     async def __call__(self, account_id: int, trigger: SyncTrigger) -> SyncLog:
         async with self._uow() as uow:
-            account = await uow.accounts.get(account_id)
-            if not account.is_usable:
-                raise ReauthorizationRequired(account_id, account.status.value)
+            await usable_account(uow, account_id)
             sync_log = await uow.sync_logs.add(
                 SyncLog(SyncKind.INVENTORY, trigger, self._clock.now(), account_id=account_id)
             )

@@ -13,12 +13,12 @@ from decimal import Decimal
 
 import attrs
 
+from application.accounts import usable_account
 from application.catalogue import store_observed
 from application.errors import (
     Conflict,
     FieldProblem,
     NotFound,
-    ReauthorizationRequired,
     ValidationFailed,
 )
 from application.ports.clock import Clock
@@ -31,7 +31,7 @@ from application.ports.marketplace import (
 )
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.queries import ListingQuery, Page
-from domain.accounts import Account, AccountStatus
+from domain.accounts import AccountStatus
 from domain.errors import InvalidValue
 from domain.inventory import StockChange, StockLevel
 from domain.listings import (
@@ -233,13 +233,6 @@ def _check_variations(problems: _Problems, variations: Sequence[Variation]) -> N
         problems.add("variations", error.reason)
 
 
-async def _usable_account(uow: UnitOfWork, account_id: int) -> Account:
-    account = await uow.accounts.get(account_id)
-    if not account.is_usable:
-        raise ReauthorizationRequired(account_id, account.status_reason or account.status.value)
-    return account
-
-
 class CreateListing:
     def __init__(
         self, uow: UnitOfWorkFactory, listings: ListingGateway, clock: Clock, safety_stock: int = 0
@@ -251,7 +244,7 @@ class CreateListing:
 
     async def __call__(self, command: CreateListingCommand) -> Listing:
         async with self._uow() as uow:
-            account = await _usable_account(uow, command.account_id)
+            account = await usable_account(uow, command.account_id)
         draft, safety, quantities = self.validate(command, account.site_id)
         created = await self._listings.create_listing(command.account_id, draft)
         now = self._clock.now()
@@ -384,7 +377,7 @@ class UpdateListing:
     async def __call__(self, command: UpdateListingCommand) -> Listing:
         async with self._uow() as uow:
             stored = await uow.listings.get(command.item_id)
-            await _usable_account(uow, stored.account_id)
+            await usable_account(uow, stored.account_id)
             levels = {
                 level.variation_id: level for level in await uow.inventory.for_item(command.item_id)
             }
@@ -577,7 +570,7 @@ class ChangeListingStatus:
             raise ValidationFailed([FieldProblem("status", "only active or paused")])
         async with self._uow() as uow:
             stored = await uow.listings.get(item_id)
-            await _usable_account(uow, stored.account_id)
+            await usable_account(uow, stored.account_id)
         if stored.is_final or stored.removed_at is not None:
             raise Conflict(f"{item_id} is closed; a closed listing cannot change status")
         current = await self._listings.get_listing(stored.account_id, item_id)
@@ -613,7 +606,7 @@ class DeleteListing:
     async def __call__(self, item_id: str) -> Listing:
         async with self._uow() as uow:
             stored = await uow.listings.get(item_id)
-            await _usable_account(uow, stored.account_id)
+            await usable_account(uow, stored.account_id)
         await self._listings.delete_listing(stored.account_id, item_id)
         now = self._clock.now()
         closed = attrs.evolve(stored, status=ListingStatus.CLOSED, removed_at=now)
