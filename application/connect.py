@@ -168,9 +168,12 @@ class CompleteConnect:
 class DisconnectAccount:
     """Forget an account's tokens and mark it disconnected; its local data stays."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, vault: TokenVault | None = None
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        self._vault = vault
 
     async def __call__(self, account_id: int) -> Account:
         async with self._uow() as uow:
@@ -180,4 +183,6 @@ class DisconnectAccount:
             await uow.accounts.erase_tokens(account_id)
             await uow.accounts.save(account)
             await uow.commit()
+        if self._vault is not None:
+            self._vault.forget(account_id)
         return account

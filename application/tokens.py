@@ -29,7 +29,19 @@ log = logging.getLogger(__name__)
 REFRESH_MARGIN = timedelta(minutes=10)
 LOCK_TIMEOUT_SECONDS = 60.0
 
+# How long a decrypted access token is kept in memory: every MercadoLibre call needs one,
+# and reading it from the store each time would cost a transaction per call. Short, so an
+# account disconnected by another process stops being used within the minute.
+CACHE_SECONDS = 60.0
+
 RefreshObserver = Callable[[str], None]
+
+
+@attrs.define(frozen=True)
+class _Cached:
+    token: str = attrs.field(repr=False)
+    expires_at: datetime
+    cached_at: datetime
 
 
 def lock_name(account_id: int) -> str:
@@ -56,6 +68,7 @@ class TokenVault:
         self._clock = clock
         self._margin = margin
         self._on_refresh = on_refresh or (lambda outcome: None)
+        self._cache: dict[int, _Cached] = {}
 
     def seal(self, pair: TokenPair) -> SealedTokens:
         return SealedTokens(
@@ -75,16 +88,36 @@ class TokenVault:
         await uow.accounts.save(account)
 
     async def access_token(self, account_id: int) -> str:
+        cached = self._cache.get(account_id)
+        now = self._clock.now()
+        if (
+            cached is not None
+            and not self._expiring(cached.expires_at)
+            and (now - cached.cached_at).total_seconds() < CACHE_SECONDS
+        ):
+            return cached.token
         sealed = await self._read(account_id)
         if not self._expiring(sealed.expires_at):
-            return self._cipher.decrypt(sealed.access_token)
+            return self._remember(
+                account_id, self._cipher.decrypt(sealed.access_token), sealed.expires_at
+            )
         return await self.refresh(account_id, seen_version=sealed.version)
 
+    def _remember(self, account_id: int, token: str, expires_at: datetime) -> str:
+        self._cache[account_id] = _Cached(token, expires_at, self._clock.now())
+        return token
+
+    def forget(self, account_id: int) -> None:
+        """Drop the in-memory token (after a disconnect or a refusal)."""
+        self._cache.pop(account_id, None)
+
     async def renew_rejected(self, account_id: int, rejected_token: str) -> str:
+        self.forget(account_id)
         sealed = await self._read(account_id)
         current = self._cipher.decrypt(sealed.access_token)
         if current != rejected_token and not self._expiring(sealed.expires_at):
-            return current  # someone refreshed since the rejected call was sent
+            # Someone refreshed since the rejected call was sent.
+            return self._remember(account_id, current, sealed.expires_at)
         return await self.refresh(account_id, seen_version=sealed.version)
 
     async def refresh(self, account_id: int, seen_version: int | None = None) -> str:
@@ -113,7 +146,9 @@ class TokenVault:
                     and not self._expiring(used.expires_at)
                 ):
                     self._on_refresh("reused")
-                    return self._cipher.decrypt(used.access_token)
+                    return self._remember(
+                        account_id, self._cipher.decrypt(used.access_token), used.expires_at
+                    )
                 try:
                     pair = await self._oauth.refresh(self._cipher.decrypt(used.refresh_token))
                 except InvalidGrant as error:
@@ -130,7 +165,7 @@ class TokenVault:
                 return await self._after_invalid_grant(account_id, used.version, refused)
         self._on_refresh("refreshed")
         log.info("refreshed the tokens of account %s", account_id)
-        return pair.access_token
+        return self._remember(account_id, pair.access_token, pair.expires_at)
 
     async def _after_invalid_grant(
         self, account_id: int, used_version: int, error: InvalidGrant
@@ -142,7 +177,10 @@ class TokenVault:
             latest = await uow.accounts.get_tokens(account_id, for_update=True)
             if latest is not None and latest.version != used_version:
                 self._on_refresh("reused")
-                return self._cipher.decrypt(latest.access_token)
+                return self._remember(
+                    account_id, self._cipher.decrypt(latest.access_token), latest.expires_at
+                )
+            self.forget(account_id)
             account.needs_reauthorization(
                 f"MercadoLibre refused the refresh token: {error}", self._clock.now()
             )

@@ -289,7 +289,9 @@ class Container(containers.DeclarativeContainer):
     complete_connect = providers.Factory(
         CompleteConnect, unit_of_work.provider, oauth_gateway, cipher, token_vault, clock
     )
-    disconnect_account = providers.Factory(DisconnectAccount, unit_of_work.provider, clock)
+    disconnect_account = providers.Factory(
+        DisconnectAccount, unit_of_work.provider, clock, token_vault
+    )
     refresh_account = providers.Factory(RefreshAccount, unit_of_work.provider, token_vault)
     refresh_expiring_tokens = providers.Factory(
         RefreshExpiringTokens,

@@ -161,3 +161,26 @@ async def test_key_rotation_re_encrypts_with_the_new_key_and_keeps_tokens_readab
     only_new = FernetTokenCipher([new_key])
     assert only_new.decrypt(sealed.refresh_token) == world.oauth.latest_refresh[SELLER]
     assert only_new.decrypt(sealed.access_token) == world.first_pair.access_token
+
+
+async def test_the_access_token_is_kept_in_memory_for_a_minute_at_most():
+    world = World()
+    account = await world.connected_account()
+    opened = []
+    real_uow = world.uow
+
+    def counting_uow():
+        opened.append(1)
+        return real_uow()
+
+    world.vault._uow = counting_uow
+    first = await world.vault.access_token(account.id)
+    assert len(opened) == 1
+    assert await world.vault.access_token(account.id) == first
+    assert len(opened) == 1, "a second call within the minute reads nothing"
+    world.clock.advance(61)
+    await world.vault.access_token(account.id)
+    assert len(opened) == 2
+    world.vault.forget(account.id)
+    await world.vault.access_token(account.id)
+    assert len(opened) == 3
