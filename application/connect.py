@@ -32,8 +32,16 @@ from domain.sites import site
 
 STATE_TTL = timedelta(minutes=10)
 
-# Jobs to run right after an account is connected (issue 7 fills the local copy).
-ON_CONNECT_JOBS: tuple[str, ...] = ()
+# Jobs (actor names) queued with the account id as soon as an account is connected or
+# connected again: its first copy of listings, orders and questions, and a replay of the
+# work that failed while it needed re-authorization. tests/unit/test_realtime_wiring.py
+# checks that each is a registered actor.
+ON_CONNECT_JOBS: tuple[str, ...] = (
+    "sync_products",
+    "sync_orders",
+    "sync_questions",
+    "replay_dead_letters",
+)
 
 
 def pkce_pair() -> tuple[str, str]:

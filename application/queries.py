@@ -80,3 +80,25 @@ class SyncLogQuery:
     account_id: int | None = None
     kind: str | None = None
     paging: Paging = attrs.field(factory=Paging)
+
+
+@attrs.define(frozen=True)
+class ResourceQuery:
+    topic: str | None = None
+    account_id: int | None = None
+    paging: Paging = attrs.field(factory=Paging)
+
+
+@attrs.define(frozen=True)
+class DeadLetterQuery:
+    source: str | None = None
+    open_only: bool = False
+    account_id: int | None = None
+    paging: Paging = attrs.field(factory=Paging)
+
+
+@attrs.define(frozen=True)
+class DeliveryQuery:
+    subscription_id: int | None = None
+    status: str | None = None
+    paging: Paging = attrs.field(factory=Paging)

@@ -27,6 +27,7 @@ from adapters.mercadolibre.marketplace import AiohttpMarketplace
 from adapters.mercadolibre.metrics import GatewayMetrics
 from adapters.mercadolibre.oauth import AiohttpOAuthGateway
 from adapters.mercadolibre.session import session_resource
+from adapters.queue.background import background_queue
 from adapters.queue.dramatiq_queue import (
     BrokerProbe,
     DramatiqJobQueue,
@@ -40,9 +41,17 @@ from adapters.sql.engine import create_engine
 from adapters.sql.probe import SqlDatabaseProbe
 from adapters.sql.unit_of_work import SqlUnitOfWork
 from adapters.system.clock import SystemClock
+from adapters.webhooks.sender import SystemAddressResolver, webhook_sender_resource
 from application.accounts import CountAccountsByStatus, GetAccount, ListAccounts
 from application.catalogue import RequestSync, SyncCatalogue, SyncListing
 from application.connect import CompleteConnect, DisconnectAccount, StartConnect
+from application.dead_letters import (
+    CountOpenDeadLetters,
+    ListDeadLetters,
+    RecordDeadJob,
+    ReplayDeadLetter,
+    ReplayDeadLetters,
+)
 from application.health import CheckHealth
 from application.inventory import (
     ApplyStockBatch,
@@ -52,6 +61,7 @@ from application.inventory import (
     SyncInventory,
     UpdateStock,
 )
+from application.jobs import RunPeriodicJob
 from application.listings import (
     ChangeListingStatus,
     CreateListing,
@@ -62,6 +72,14 @@ from application.listings import (
     PredictCategory,
     UpdateListing,
 )
+from application.notifications import (
+    ListInbox,
+    ProcessNotification,
+    ProcessNotifications,
+    ReceiveNotification,
+    RecoverMissedFeeds,
+    SweepInbox,
+)
 from application.ports.coordination import (
     API_CALLS,
     DAY,
@@ -69,6 +87,15 @@ from application.ports.coordination import (
     LISTING_CREATE,
     MESSAGE_SEND,
     RateLimits,
+)
+from application.reconcile import FanOut, ReconcileOrders, ReconcileQuestions, RecordResource
+from application.subscriptions import (
+    DeleteSubscription,
+    DeliverWebhook,
+    ListDeliveries,
+    ListSubscriptions,
+    RegisterSubscription,
+    SweepDeliveries,
 )
 from application.sync_logs import GetSyncLog, ListSyncLogs
 from application.tokens import (
@@ -81,7 +108,8 @@ from application.tokens import (
 from entrypoints.api_keys import load_api_keys
 from entrypoints.http.app import create_app
 from entrypoints.http.metrics import AccountMetrics, HttpMetrics
-from entrypoints.settings import Settings, SettingsError
+from entrypoints.pipeline_metrics import PipelineMetrics
+from entrypoints.settings import SANDBOX_CLIENT_ID, Settings, SettingsError
 from entrypoints.worker.actors import ACTORS
 from entrypoints.worker.runtime import WorkerRuntime
 from entrypoints.worker.schedule import periodic_jobs
@@ -178,6 +206,27 @@ def _refresh_counter(registry: CollectorRegistry) -> Callable[[str], None]:
         registry=registry,
     )
     return lambda outcome: counter.labels(outcome).inc()
+
+
+def _application_id(settings: Settings) -> int:
+    """Our MercadoLibre application id, as notifications carry it (§9.2): the client id,
+    or the embedded sandbox's."""
+    client_id = settings.client_id or SANDBOX_CLIENT_ID
+    try:
+        return int(client_id)
+    except ValueError:
+        raise SettingsError(
+            f"MELI_CLIENT_ID must be the application's numeric id, got {client_id!r}"
+        ) from None
+
+
+# The notification endpoint lets a batch wait this long for company: a few milliseconds
+# of latency buy fewer, larger transactions and broker messages under load.
+INGEST_LINGER = 0.003
+
+
+def _seconds(value: int) -> timedelta:
+    return timedelta(seconds=value)
 
 
 def _queue_kind(settings: Settings) -> str:
@@ -349,6 +398,96 @@ class Container(containers.DeclarativeContainer):
     list_sync_logs = providers.Factory(ListSyncLogs, unit_of_work.provider)
     get_sync_log = providers.Factory(GetSyncLog, unit_of_work.provider)
 
+    # --- Real time: notifications, dead letters, subscriptions (issue 7) ---
+    application_id = providers.Callable(_application_id, settings)
+    pipeline_metrics = providers.Singleton(PipelineMetrics, metrics_registry)
+    periodic_job_specs = providers.Callable(periodic_jobs, settings)
+    # The notification endpoint's units of work hand their jobs to a queue that sends
+    # them in the background: the answer to MercadoLibre never waits on the broker.
+    ingest_job_queue = providers.Resource(background_queue, job_queue)
+    ingest_unit_of_work = providers.Selector(
+        storage,
+        sql=providers.Factory(SqlUnitOfWork, engine, ingest_job_queue),
+        memory=providers.Factory(InMemoryUnitOfWork, memory_store, ingest_job_queue),
+    )
+    # One per process: it batches the notifications that arrive together.
+    receive_notification = providers.Singleton(
+        ReceiveNotification,
+        ingest_unit_of_work.provider,
+        clock,
+        application_id,
+        events=pipeline_metrics,
+        linger=INGEST_LINGER,
+    )
+    record_resource = providers.Factory(RecordResource, unit_of_work.provider, marketplace)
+    process_notification = providers.Factory(
+        ProcessNotification,
+        unit_of_work.provider,
+        record_resource,
+        sync_listing,
+        clock,
+        lease=providers.Callable(_seconds, settings.provided.notification_lease),
+        events=pipeline_metrics,
+    )
+    process_notifications = providers.Factory(ProcessNotifications, process_notification)
+    sweep_inbox = providers.Factory(
+        SweepInbox,
+        unit_of_work.provider,
+        job_queue,
+        clock,
+        grace=providers.Callable(_seconds, settings.provided.inbox_grace),
+    )
+    list_inbox = providers.Factory(ListInbox, unit_of_work.provider)
+    recover_missed_feeds = providers.Factory(
+        RecoverMissedFeeds,
+        unit_of_work.provider,
+        marketplace,
+        receive_notification,
+        clock,
+        application_id,
+    )
+    reconcile_orders = providers.Factory(ReconcileOrders, unit_of_work.provider, marketplace, clock)
+    reconcile_questions = providers.Factory(
+        ReconcileQuestions, unit_of_work.provider, marketplace, clock
+    )
+    fan_out = providers.Factory(FanOut, unit_of_work.provider, job_queue)
+    run_periodic_job = providers.Factory(RunPeriodicJob, periodic_job_specs, job_queue)
+    list_dead_letters = providers.Factory(ListDeadLetters, unit_of_work.provider)
+    replay_dead_letter = providers.Factory(ReplayDeadLetter, unit_of_work.provider, clock)
+    replay_dead_letters = providers.Factory(ReplayDeadLetters, unit_of_work.provider, clock)
+    count_open_dead_letters = providers.Factory(CountOpenDeadLetters, unit_of_work.provider)
+    record_dead_job = providers.Factory(RecordDeadJob, unit_of_work.provider, clock)
+    address_resolver = providers.Singleton(SystemAddressResolver)
+    webhook_sender = providers.Resource(
+        webhook_sender_resource, settings.provided.webhook_allow_private
+    )
+    register_subscription = providers.Factory(
+        RegisterSubscription,
+        unit_of_work.provider,
+        cipher,
+        address_resolver,
+        clock,
+        allow_private=settings.provided.webhook_allow_private,
+    )
+    list_subscriptions = providers.Factory(ListSubscriptions, unit_of_work.provider)
+    delete_subscription = providers.Factory(DeleteSubscription, unit_of_work.provider, clock)
+    list_deliveries = providers.Factory(ListDeliveries, unit_of_work.provider)
+    deliver_webhook = providers.Factory(
+        DeliverWebhook,
+        unit_of_work.provider,
+        webhook_sender,
+        cipher,
+        clock,
+        events=pipeline_metrics,
+    )
+    sweep_deliveries = providers.Factory(
+        SweepDeliveries,
+        unit_of_work.provider,
+        job_queue,
+        clock,
+        grace=providers.Callable(_seconds, settings.provided.inbox_grace),
+    )
+
     http_metrics = providers.Singleton(HttpMetrics, metrics_registry)
     account_metrics = providers.Singleton(AccountMetrics, metrics_registry)
     http_app = providers.Factory(create_app, container=__self__, api_keys=api_keys)
@@ -375,6 +514,7 @@ async def start(container: Container) -> None:
     """Create the resources (engine, broker, HTTP session) inside the running loop."""
     # Fail at start, not at the first refresh, when no encryption key can be had.
     container.cipher()
+    container.application_id()  # a client id notifications can never match (issue 7)
     await container.init_resources()
     resources = list(container.traverse(types=[providers.Resource]))
     _ASYNC_RESOURCES[container] = [p for p in resources if p.is_async_mode_enabled()]

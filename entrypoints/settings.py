@@ -7,6 +7,7 @@ that names the variable.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -59,6 +60,23 @@ class Settings:
     safety_stock: int = 0
     # Periodic jobs, in seconds
     token_refresh_interval: int = 4 * 3600
+    # Real time (issue 7): periodic syncs, in seconds (per account, fanned out)
+    sync_products_interval: int = 30 * 60
+    sync_orders_interval: int = 10 * 60
+    sync_questions_interval: int = 15 * 60
+    sync_inventory_interval: int = 3600
+    # The inbox and delivery sweeps; the missed feeds (§9.5 keeps them two days)
+    sweep_interval: int = 60
+    missed_feeds_interval: int = 3600
+    # A notification waits this long before a sweep queues it again; a worker holds a
+    # claimed one this long before another may take it over
+    inbox_grace: int = 60
+    notification_lease: int = 300
+    # Who may POST notifications (empty: anyone), and whether X-Forwarded-For is trusted
+    webhook_allowed_ips: tuple[str, ...] = ()
+    trust_proxy: bool = False
+    # Outbound subscriptions may call private, loopback or link-local addresses
+    webhook_allow_private: bool = False
     ignored: tuple[str, ...] = ()
 
     @property
@@ -225,6 +243,18 @@ def _keys(name: str, raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(",") if part.strip())
 
 
+def _networks(name: str, raw: str) -> tuple[str, ...]:
+    networks = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise _fail(name, f"must list IP addresses or CIDR ranges, got {part!r}") from None
+    return tuple(networks)
+
+
 def _site(name: str, raw: str) -> str:
     value = raw.upper()
     if len(value) != 3 or not value.isalpha():
@@ -259,4 +289,16 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "QUOTA_MESSAGES_PER_HOUR": _int(1),
     "TOKEN_REFRESH_INTERVAL": _int(60, 7 * 24 * 3600),
     "SAFETY_STOCK": _int(0, 1_000_000),
+    "SYNC_PRODUCTS_INTERVAL": _int(60, 7 * 24 * 3600),
+    "SYNC_ORDERS_INTERVAL": _int(60, 7 * 24 * 3600),
+    "SYNC_QUESTIONS_INTERVAL": _int(60, 7 * 24 * 3600),
+    "SYNC_INVENTORY_INTERVAL": _int(60, 7 * 24 * 3600),
+    "SWEEP_INTERVAL": _int(5, 3600),
+    # Well inside the two days MercadoLibre keeps missed notifications (§9.5).
+    "MISSED_FEEDS_INTERVAL": _int(60, 24 * 3600),
+    "INBOX_GRACE": _int(1, 3600),
+    "NOTIFICATION_LEASE": _int(1, 24 * 3600),
+    "WEBHOOK_ALLOWED_IPS": _networks,
+    "TRUST_PROXY": _bool,
+    "WEBHOOK_ALLOW_PRIVATE": _bool,
 }

@@ -30,6 +30,11 @@ INBOX = "inbox"
 SYNC_LOGS = "sync_logs"
 AUTHORIZATION_REQUESTS = "authorization_requests"
 STOCK_BATCHES = "stock_batches"
+# Real time (issue 7)
+RESOURCES = "resources"
+DEAD_LETTERS = "dead_letters"
+SUBSCRIPTIONS = "subscriptions"
+DELIVERIES = "deliveries"
 
 TABLES: Final = (
     ACCOUNTS,
@@ -46,6 +51,10 @@ TABLES: Final = (
     SYNC_LOGS,
     AUTHORIZATION_REQUESTS,
     STOCK_BATCHES,
+    RESOURCES,
+    DEAD_LETTERS,
+    SUBSCRIPTIONS,
+    DELIVERIES,
 )
 
 _DELETED: Final = object()
@@ -84,6 +93,12 @@ UNIQUE: Final[dict[str, tuple[tuple[UniqueKey, str], ...]]] = {
             _pending_resource,
             "another notification for {value.notification.topic} "
             "{value.notification.resource} is already pending",
+        ),
+    ),
+    DELIVERIES: (
+        (
+            lambda delivery: (delivery.subscription_id, delivery.event_id),
+            "subscription {value.subscription_id} already has a delivery of event {value.event_id}",
         ),
     ),
 }

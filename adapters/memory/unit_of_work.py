@@ -6,6 +6,12 @@ from collections.abc import Hashable
 from types import TracebackType
 from typing import Self
 
+from adapters.memory.realtime import (
+    InMemoryDeadLetterRepository,
+    InMemoryResourceSnapshotRepository,
+    InMemorySubscriptionRepository,
+    InMemoryWebhookDeliveryRepository,
+)
 from adapters.memory.repositories import (
     InMemoryAccountRepository,
     InMemoryAuthorizationRequestRepository,
@@ -46,6 +52,10 @@ class InMemoryUnitOfWork:
     sync_logs: InMemorySyncLogRepository
     authorization_requests: InMemoryAuthorizationRequestRepository
     stock_batches: InMemoryStockBatchRepository
+    resources: InMemoryResourceSnapshotRepository
+    dead_letters: InMemoryDeadLetterRepository
+    subscriptions: InMemorySubscriptionRepository
+    deliveries: InMemoryWebhookDeliveryRepository
 
     def __init__(self, store: InMemoryStore, job_queue: JobQueue) -> None:
         self._store = store
@@ -67,12 +77,16 @@ class InMemoryUnitOfWork:
         self.questions = InMemoryQuestionRepository(store, staged)
         self.messages = InMemoryMessageRepository(store, staged)
         self.templates = InMemoryMessageTemplateRepository(store, staged)
-        self.inbox = InMemoryNotificationInbox(store, staged)
+        self.inbox = InMemoryNotificationInbox(store, staged, self._lock_row)
         self.sync_logs = InMemorySyncLogRepository(store, staged)
         self.authorization_requests = InMemoryAuthorizationRequestRepository(
             store, staged, self._lock_row
         )
         self.stock_batches = InMemoryStockBatchRepository(store, staged)
+        self.resources = InMemoryResourceSnapshotRepository(store, staged)
+        self.dead_letters = InMemoryDeadLetterRepository(store, staged)
+        self.subscriptions = InMemorySubscriptionRepository(store, staged)
+        self.deliveries = InMemoryWebhookDeliveryRepository(store, staged, self._lock_row)
         return self
 
     async def __aexit__(

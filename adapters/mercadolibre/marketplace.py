@@ -5,12 +5,13 @@ from typing import Any
 from adapters.mercadolibre.client import MeliResponse, MercadoLibreClient, Params
 from adapters.mercadolibre.converter import structure
 from adapters.mercadolibre.listings import ListingCalls
+from adapters.mercadolibre.realtime import RealtimeCalls
 from adapters.mercadolibre.wire import UserAnswer
 from application.errors import Unauthorized
 from application.ports.marketplace import AccessTokenSource, SellerProfile
 
 
-class AiohttpMarketplace(ListingCalls):
+class AiohttpMarketplace(ListingCalls, RealtimeCalls):
     """Marketplace over HTTP: calls made on behalf of a connected account.
 
     Every call goes through `_call`, which takes the account's token from the

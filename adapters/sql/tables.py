@@ -266,6 +266,8 @@ webhooks = Table(
     UniqueConstraint("notification_id"),
     Index("ix_meli_webhooks_status_received_at", "status", "received_at"),
     Index("ix_meli_webhooks_topic_status", "topic", "status"),
+    # Coalescing reads the latest processed_at of one resource (issue 7).
+    Index("ix_meli_webhooks_topic_resource_processed_at", "topic", "resource", "processed_at"),
     # Dedupe: one pending entry per resource, race-free across processes.
     Index(
         "uq_meli_webhooks_pending_topic_resource",
@@ -322,6 +324,79 @@ stock_batches = Table(
     sqlite_autoincrement=True,
 )
 
+# --- Real time (issue 7) -----------------------------------------------------------------
+
+# The last read of each MercadoLibre resource a notification pointed at, as MercadoLibre
+# sent it, for topics without a model of their own yet. Newest read wins.
+resources = Table(
+    "meli_resources",
+    metadata,
+    Column("path", String(500), primary_key=True),
+    Column("topic", String(64), nullable=False),
+    _account_id(),
+    Column("body", Json, nullable=False),
+    Column("fetched_at", UtcDateTime, nullable=False),
+    Index("ix_meli_resources_topic_path", "topic", "path"),
+)
+
+# Notifications and jobs that failed for good, until an operator replays them.
+dead_letters = Table(
+    "meli_dead_letters",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source", String(16), nullable=False),
+    Column("reference", Text, nullable=False),
+    Column("topic", String(64), nullable=False),
+    _account_id(nullable=True, index=False),
+    Column("error", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("failed_at", UtcDateTime, nullable=False),
+    Column("replayed_at", UtcDateTime),
+    Index("ix_meli_dead_letters_replayed_at_failed_at", "replayed_at", "failed_at"),
+    Index("ix_meli_dead_letters_account_id_failed_at", "account_id", "failed_at"),
+    sqlite_autoincrement=True,
+)
+
+# Other services' subscriptions to processed events; the secret only encrypted.
+subscriptions = Table(
+    "meli_subscriptions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("topic", String(64), nullable=False, index=True),
+    Column("callback_url", Text, nullable=False),
+    Column("secret_ciphertext", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("deleted_at", UtcDateTime),
+    sqlite_autoincrement=True,
+)
+
+# One row per event and subscription: the delivery log.
+webhook_deliveries = Table(
+    "meli_webhook_deliveries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column(
+        "subscription_id",
+        Id,
+        ForeignKey("meli_subscriptions.id"),
+        nullable=False,
+        index=False,  # led by uq_meli_webhook_deliveries_subscription_id_event_id
+    ),
+    Column("event_id", String(64), nullable=False),
+    Column("topic", String(64), nullable=False),
+    Column("payload", Json, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_status", Integer),
+    Column("last_error", Text),
+    Column("next_attempt_at", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("delivered_at", UtcDateTime),
+    UniqueConstraint("subscription_id", "event_id"),
+    Index("ix_meli_webhook_deliveries_status_created_at", "status", "created_at"),
+    sqlite_autoincrement=True,
+)
+
 ALL_TABLES = (
     accounts,
     products,
@@ -336,4 +411,8 @@ ALL_TABLES = (
     sync_logs,
     oauth_states,
     stock_batches,
+    resources,
+    dead_letters,
+    subscriptions,
+    webhook_deliveries,
 )

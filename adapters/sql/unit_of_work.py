@@ -8,6 +8,12 @@ from sqlalchemy import exc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sql.engine import begin_immediately
+from adapters.sql.realtime import (
+    SqlDeadLetterRepository,
+    SqlResourceSnapshotRepository,
+    SqlSubscriptionRepository,
+    SqlWebhookDeliveryRepository,
+)
 from adapters.sql.repositories import (
     SqlAccountRepository,
     SqlAuthorizationRequestRepository,
@@ -51,6 +57,10 @@ class SqlUnitOfWork:
     sync_logs: SqlSyncLogRepository
     authorization_requests: SqlAuthorizationRequestRepository
     stock_batches: SqlStockBatchRepository
+    resources: SqlResourceSnapshotRepository
+    dead_letters: SqlDeadLetterRepository
+    subscriptions: SqlSubscriptionRepository
+    deliveries: SqlWebhookDeliveryRepository
 
     def __init__(self, engine: AsyncEngine, job_queue: JobQueue) -> None:
         self._engine = engine
@@ -81,6 +91,10 @@ class SqlUnitOfWork:
         self.sync_logs = SqlSyncLogRepository(connection)
         self.authorization_requests = SqlAuthorizationRequestRepository(connection)
         self.stock_batches = SqlStockBatchRepository(connection)
+        self.resources = SqlResourceSnapshotRepository(connection)
+        self.dead_letters = SqlDeadLetterRepository(connection)
+        self.subscriptions = SqlSubscriptionRepository(connection)
+        self.deliveries = SqlWebhookDeliveryRepository(connection)
         return self
 
     async def __aexit__(

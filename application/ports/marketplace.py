@@ -10,6 +10,7 @@ renewed token after a 401 (mercadolibre-api.md §2.2).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Protocol
 
 import attrs
@@ -25,6 +26,8 @@ from domain.listings import (
     Variation,
 )
 from domain.money import Money
+from domain.notifications import Notification
+from domain.resources import ResourceSnapshot
 
 
 @attrs.define(frozen=True)
@@ -75,11 +78,82 @@ class AccessTokenSource(Protocol):
         ...
 
 
+@attrs.define(frozen=True)
+class MissedFeedPage:
+    """One page of GET /missed_feeds (§9.5): the notifications MercadoLibre gave up
+    delivering, read leniently like a live one (§9.2). `size` counts every message of the
+    page, `unreadable` those that could not be read as a notification at all."""
+
+    notifications: tuple[Notification, ...]
+    size: int
+    unreadable: int = 0
+
+
+@attrs.define(frozen=True)
+class SnapshotPage:
+    """One page of a search whose results are kept as snapshots; `total` as MercadoLibre
+    counts it (`paging.total`, or `total`)."""
+
+    snapshots: tuple[ResourceSnapshot, ...]
+    total: int
+
+
 class Marketplace(Protocol):
     """Calls made on behalf of a connected account."""
 
     async def seller_profile(self, account_id: int) -> SellerProfile:
         """GET /users/me with the account's token (§3)."""
+        ...
+
+    # --- Real time (issue 7, mercadolibre-api.md §9) ---------------------------------
+
+    async def fetch_resource(
+        self, account_id: int, path: str, params: Mapping[str, str] | None = None
+    ) -> ResourceSnapshot:
+        """GET the resource a notification points at, with the account's token (§9.2:
+        always re-read the resource). `path` carries no query string. Raises NotFound
+        (gone), Forbidden (not the account's, §12.2), ValidationFailed (MercadoLibre
+        refused the request, e.g. §8.4's 400 for an unknown message), and the transient
+        errors. Idempotent."""
+        ...
+
+    async def missed_feeds(
+        self,
+        account_id: int,
+        application_id: int,
+        topic: str,
+        site_id: str | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> MissedFeedPage:
+        """GET /missed_feeds?app_id=&topic=[&site_id=]&offset=&limit= (§9.5), with the
+        token of any seller who authorized the application; `topic=items` needs
+        `site_id`. Idempotent."""
+        ...
+
+    async def search_order_snapshots(
+        self,
+        account_id: int,
+        seller_id: int,
+        updated_from: datetime,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> SnapshotPage:
+        """GET /orders/search?seller=&order.date_last_updated.from=&sort=date_asc (§5.3),
+        each order as a snapshot of /orders/{id}. Idempotent."""
+        ...
+
+    async def search_question_snapshots(
+        self,
+        account_id: int,
+        seller_id: int,
+        offset: int = 0,
+        limit: int = 50,
+        status: str | None = None,
+    ) -> SnapshotPage:
+        """GET /questions/search?seller_id=&api_version=4 newest first (§7), each question
+        as a snapshot of /questions/{id}; offset + limit stay within 1000 (§4.11).
+        Idempotent."""
         ...
 
 

@@ -12,21 +12,27 @@ from datetime import datetime
 from typing import Protocol
 
 from application.queries import (
+    DeadLetterQuery,
+    DeliveryQuery,
     InboxQuery,
     ListingQuery,
     OrderQuery,
     Page,
     QuestionQuery,
+    ResourceQuery,
     SyncLogQuery,
 )
 from domain.accounts import Account, AccountStatus, AuthorizationRequest, SealedTokens
+from domain.dead_letters import DeadLetter
 from domain.inventory import StockBatch, StockChange, StockLevel
 from domain.listings import Listing
 from domain.messages import Message, MessageTemplate
 from domain.notifications import InboxEntry, InboxStatus
 from domain.orders import Order
 from domain.questions import Question
+from domain.resources import ResourceSnapshot
 from domain.shipments import Shipment
+from domain.subscriptions import Subscription, WebhookDelivery
 from domain.sync import SyncLog
 
 
@@ -201,6 +207,11 @@ class NotificationInbox(Protocol):
         """
         ...
 
+    async def add_many(self, entries: Sequence[InboxEntry]) -> list[tuple[InboxEntry, bool]]:
+        """`add` for several entries at once (one statement where the store allows), in
+        order; an entry may be a duplicate of one before it in the same call."""
+        ...
+
     async def get(self, entry_id: int) -> InboxEntry: ...
 
     async def save(self, entry: InboxEntry) -> None:
@@ -217,13 +228,47 @@ class NotificationInbox(Protocol):
         """How many entries per (topic, status)."""
         ...
 
-    async def pending(self, received_before: datetime, limit: int) -> Sequence[InboxEntry]:
+    async def pending(
+        self,
+        received_before: datetime,
+        limit: int,
+        after: tuple[datetime, int] | None = None,
+    ) -> Sequence[InboxEntry]:
         """Entries not finished (received, processing, failed due) received before a time,
         oldest first: what a sweep must enqueue again.
 
         A failed entry is due when its `next_attempt_at` is unset or not after
-        `received_before`.
+        `received_before`; so is a processing one (there `next_attempt_at` is the end of
+        the worker's lease). `after` continues from the (received_at, id) of the last
+        entry of the previous page.
         """
+        ...
+
+    # --- Processing (issue 7): atomic moves that several workers may race for ---------
+
+    async def claim(self, entry_id: int, now: datetime, lease_until: datetime) -> InboxEntry | None:
+        """Move the entry to processing for one worker and return it, or None when it is
+        not this worker's to take: finished, not due (failed with `next_attempt_at` after
+        `now`), or processing under another worker's lease (`next_attempt_at` after
+        `now`). Counts the attempt and sets `next_attempt_at` to `lease_until`. Of two
+        concurrent claims, one wins."""
+        ...
+
+    async def finish(self, entry: InboxEntry) -> bool:
+        """Store the outcome of a claimed entry (processed, failed, dead) if it is still
+        the claim it was: processing, with the same attempt count. False, and nothing
+        stored, when another worker claimed it since or `rearm` put it back."""
+        ...
+
+    async def rearm(self, entry_id: int) -> bool:
+        """A processing entry goes back to received, because a newer notification for its
+        resource arrived while a worker was reading it; that worker's `finish` then fails
+        and the entry is read again. False if it was not processing."""
+        ...
+
+    async def latest_processed_at(self, topic: str, resource: str) -> datetime | None:
+        """The latest `processed_at` of the topic and resource: when the last read of the
+        resource that was stored began."""
         ...
 
 
@@ -267,4 +312,101 @@ class AuthorizationRequestRepository(Protocol):
 
     async def purge_expired(self, now: datetime) -> int:
         """Delete requests past their expiry; return how many."""
+        ...
+
+
+# --- Real time (issue 7) ---------------------------------------------------------------
+
+
+class ResourceSnapshotRepository(Protocol):
+    """The last read of each MercadoLibre resource (table meli_resources)."""
+
+    async def upsert(self, snapshot: ResourceSnapshot) -> bool:
+        """Store the snapshot unless a newer one of its path is stored; return whether it
+        was stored. Idempotent. Raises Conflict if its account does not exist."""
+        ...
+
+    async def find(self, path: str) -> ResourceSnapshot | None: ...
+
+    async def search(self, query: ResourceQuery) -> Page[ResourceSnapshot]:
+        """Snapshots matching the query, by path (code point order)."""
+        ...
+
+
+class DeadLetterRepository(Protocol):
+    """Failed work kept for an operator (table meli_dead_letters)."""
+
+    async def add(self, letter: DeadLetter) -> DeadLetter:
+        """Store and return with its id."""
+        ...
+
+    async def get(self, letter_id: int) -> DeadLetter: ...
+
+    async def save(self, letter: DeadLetter) -> None:
+        """Store changes (the replay time). Raises NotFound."""
+        ...
+
+    async def search(self, query: DeadLetterQuery) -> Page[DeadLetter]:
+        """Letters matching the query, newest first."""
+        ...
+
+    async def count_open(self) -> int:
+        """How many letters were not replayed."""
+        ...
+
+
+class SubscriptionRepository(Protocol):
+    """Other services' subscriptions to processed events (table meli_subscriptions)."""
+
+    async def add(self, subscription: Subscription) -> Subscription:
+        """Store and return with its id."""
+        ...
+
+    async def get(self, subscription_id: int) -> Subscription:
+        """The subscription, deleted or not. Raises NotFound."""
+        ...
+
+    async def save(self, subscription: Subscription) -> None:
+        """Store changes (deletion is a `deleted_at`, so the delivery log keeps its
+        subscription). Raises NotFound."""
+        ...
+
+    async def list(self) -> Sequence[Subscription]:
+        """Subscriptions not deleted, by id."""
+        ...
+
+    async def matching(self, topic: str) -> Sequence[Subscription]:
+        """Subscriptions not deleted for `topic` or for every topic, by id."""
+        ...
+
+
+class WebhookDeliveryRepository(Protocol):
+    """The log of deliveries to subscribers (table meli_webhook_deliveries)."""
+
+    async def add(self, delivery: WebhookDelivery) -> tuple[WebhookDelivery, bool]:
+        """Store unless the subscription already has a delivery of the event; return the
+        stored delivery and whether it is new."""
+        ...
+
+    async def get(self, delivery_id: int) -> WebhookDelivery: ...
+
+    async def save(self, delivery: WebhookDelivery) -> None:
+        """Raises NotFound."""
+        ...
+
+    async def claim(
+        self, delivery_id: int, now: datetime, lease_until: datetime
+    ) -> WebhookDelivery | None:
+        """Take a pending delivery whose `next_attempt_at` is unset or not after `now`
+        for one attempt, setting `next_attempt_at` to `lease_until`; None otherwise. Of
+        two concurrent claims, one wins."""
+        ...
+
+    async def due(self, before: datetime, limit: int) -> Sequence[WebhookDelivery]:
+        """Pending deliveries created before a time whose `next_attempt_at` is unset or
+        not after it, oldest first: what a sweep must enqueue again."""
+        ...
+
+    async def search(self, query: DeliveryQuery) -> Page[WebhookDelivery]:
+        """Deliveries matching the query, newest first."""
         ...

@@ -8,6 +8,7 @@ from application.ports.jobs import Job
 from application.ports.repositories import (
     AccountRepository,
     AuthorizationRequestRepository,
+    DeadLetterRepository,
     InventoryRepository,
     ListingRepository,
     MessageRepository,
@@ -15,9 +16,12 @@ from application.ports.repositories import (
     NotificationInbox,
     OrderRepository,
     QuestionRepository,
+    ResourceSnapshotRepository,
     ShipmentRepository,
     StockBatchRepository,
+    SubscriptionRepository,
     SyncLogRepository,
+    WebhookDeliveryRepository,
 )
 
 
@@ -42,6 +46,11 @@ class UnitOfWork(Protocol):
     sync_logs: SyncLogRepository
     authorization_requests: AuthorizationRequestRepository
     stock_batches: StockBatchRepository
+    # Real time (issue 7)
+    resources: ResourceSnapshotRepository
+    dead_letters: DeadLetterRepository
+    subscriptions: SubscriptionRepository
+    deliveries: WebhookDeliveryRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -13,7 +13,7 @@ from application.errors import ApplicationError
 from domain.accounts import Account, AccountStatus
 from domain.errors import DomainError
 from domain.sync import SyncTrigger
-from entrypoints.cli import runners
+from entrypoints.cli import realtime, runners
 from entrypoints.logs import configure_logging
 from entrypoints.settings import Settings, SettingsError
 from sandbox.cli import sandbox_command
@@ -282,6 +282,8 @@ def keys_rotate() -> None:
 
 
 cli.add_command(sandbox_command, "sandbox")
+cli.add_command(realtime.dlq)
+cli.add_command(realtime.jobs)
 
 
 def main() -> None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 
 import click
 from aiohttp import web
 
+from adapters.queue.dramatiq_queue import DEFAULT_QUEUE
 from adapters.sql.migrate import upgrade
+from application.errors import ApplicationError
 from entrypoints.container import Container, build_container, start, stop
 from entrypoints.settings import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Settings
 from sandbox.app import create_app as create_sandbox_app
@@ -96,12 +99,18 @@ async def serve(settings: Settings, stop_when: asyncio.Event | None = None) -> N
     embedded = not settings.uses_redis
     worker = container.worker() if embedded else None
     scheduler_task: asyncio.Task | None = None
+    sweep_task: asyncio.Task | None = None
     try:
         announce_api_key(container)
+        # What start-up built lives as long as the process: out of the collector's way,
+        # so its full collections stay short (they pause every request in flight).
+        gc.collect()
+        gc.freeze()
         if worker is not None:
             await worker.start()
             # Without Redis this process is the whole service: it schedules too.
             scheduler_task = asyncio.create_task(container.scheduler().run(stop_when))
+        sweep_task = asyncio.create_task(sweep_at_start(container))
         runner = web.AppRunner(container.http_app(), access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, settings.host, settings.port)
@@ -117,6 +126,8 @@ async def serve(settings: Settings, stop_when: asyncio.Event | None = None) -> N
     finally:
         if runner is not None:
             await runner.cleanup()
+        if sweep_task is not None:
+            await _finish(sweep_task)
         if scheduler_task is not None:
             stop_when.set()
             await scheduler_task
@@ -132,13 +143,64 @@ async def run_worker(settings: Settings, stop_when: asyncio.Event | None = None)
     container = build_container(settings)
     await start(container)
     worker = container.worker()
+    sweep_task: asyncio.Task | None = None
     try:
         await worker.start()
+        sweep_task = asyncio.create_task(sweep_at_start(container))
         click.echo(f"worker running ({settings.worker_threads} threads)")
         await stop_when.wait()
         click.echo("stopping the worker (waiting for running jobs)...")
     finally:
+        if sweep_task is not None:
+            await _finish(sweep_task)
         await worker.stop()
+        await stop(container)
+
+
+async def sweep_at_start(container: Container) -> None:
+    """Queue again what a stopped process left behind (issue 7): notifications never
+    processed and deliveries never made. The periodic sweeps retry if this fails."""
+    try:
+        notifications = await container.sweep_inbox()()
+        deliveries = await container.sweep_deliveries()()
+    except ApplicationError as error:
+        log.warning("the start-up sweep failed; the periodic sweep will retry: %s", error)
+        return
+    if notifications or deliveries:
+        log.info(
+            "start-up sweep queued %d notification(s) and %d delivery(ies)",
+            notifications,
+            deliveries,
+        )
+
+
+async def _finish(task: asyncio.Task) -> None:
+    if not task.done():
+        task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def with_worker(settings: Settings, work, timeout_seconds: float = 600.0):
+    """Run `work(container)` and, without Redis, the jobs it queues, in this process,
+    until they are all done; with Redis the worker processes run them."""
+    await migrate_if_embedded(settings)
+    container = build_container(settings)
+    await start(container)
+    worker = None if settings.uses_redis else container.worker()
+    try:
+        if worker is not None:
+            await worker.start()
+        result = await work(container)
+        if worker is not None:
+            broker = container.broker()
+            await asyncio.to_thread(
+                broker.join, DEFAULT_QUEUE, timeout=int(timeout_seconds * 1000), fail_fast=False
+            )
+        return result
+    finally:
+        if worker is not None:
+            await worker.stop()
         await stop(container)
 
 

@@ -13,13 +13,33 @@ from entrypoints.http.endpoints import Endpoint
 from entrypoints.http.metrics import HttpMetrics
 from entrypoints.http.openapi import build_document
 from entrypoints.http.problems import problems_middleware
-from entrypoints.http.routes import accounts, auth, inventory, products, sync_logs, system
+from entrypoints.http.routes import (
+    accounts,
+    auth,
+    dead_letters,
+    inventory,
+    jobs,
+    products,
+    sync_logs,
+    system,
+    webhooks,
+)
 from entrypoints.http.security import API_KEYS, PUBLIC_ROUTES, api_key_middleware
 
 if TYPE_CHECKING:
     from entrypoints.container import Container
 
-ENDPOINT_MODULES = (system, accounts, auth, products, inventory, sync_logs)
+ENDPOINT_MODULES = (
+    system,
+    accounts,
+    auth,
+    products,
+    inventory,
+    sync_logs,
+    webhooks,
+    dead_letters,
+    jobs,
+)
 
 
 def all_endpoints() -> tuple[Endpoint, ...]:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from application.inventory import APPLY_STOCK_BATCH
 from domain.sync import SyncTrigger
+from entrypoints.worker.realtime_actors import REALTIME_ACTORS
 from entrypoints.worker.runtime import ActorSpec
 
 if TYPE_CHECKING:
@@ -54,5 +55,6 @@ ACTORS: dict[str, ActorSpec] = {
         ActorSpec(SYNC_PRODUCTS, sync_products, max_retries=2),
         ActorSpec(SYNC_INVENTORY, sync_inventory, max_retries=2),
         ActorSpec(APPLY_STOCK_BATCH, apply_stock_batch, max_retries=3),
+        *REALTIME_ACTORS,
     )
 }

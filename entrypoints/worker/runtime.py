@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 
 JobHandler = Callable[..., Awaitable[Any]]
 
+# The actor that records a job whose retries ran out as a dead letter (issue 7). Dramatiq
+# sends it (message as a dict, retry info) through `on_retry_exhausted`.
+DEAD_JOB_ACTOR = "record_dead_job"
+
 
 @attrs.define(frozen=True)
 class ActorSpec:
@@ -32,6 +36,8 @@ class ActorSpec:
     handler: JobHandler  # called as handler(container, **job kwargs)
     max_retries: int = 5
     time_limit_ms: int = 30 * 60 * 1000
+    # Whether a failure after the last retry leaves a dead letter (DEAD_JOB_ACTOR).
+    dead_letter: bool = True
 
 
 class WorkerRuntime:
@@ -55,6 +61,9 @@ class WorkerRuntime:
         for spec in self._actors.values():
             if spec.name in declared:
                 continue
+            options: dict[str, Any] = {}
+            if spec.dead_letter and DEAD_JOB_ACTOR in self._actors:
+                options["on_retry_exhausted"] = DEAD_JOB_ACTOR
             dramatiq.actor(
                 self._bridge(spec),
                 actor_name=spec.name,
@@ -62,14 +71,15 @@ class WorkerRuntime:
                 queue_name=DEFAULT_QUEUE,
                 max_retries=spec.max_retries,
                 time_limit=spec.time_limit_ms,
+                **options,
             )
 
     def _bridge(self, spec: ActorSpec) -> Callable[..., Any]:
-        def run(**kwargs: Any) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
             if self._loop is None:
                 raise RuntimeError("the worker runtime was not started")
             future = asyncio.run_coroutine_threadsafe(
-                spec.handler(self._container, **kwargs), self._loop
+                spec.handler(self._container, *args, **kwargs), self._loop
             )
             return future.result()
 

@@ -69,6 +69,12 @@ async def get_metrics(request: web.Request) -> web.Response:
         for status, count in counts.items():
             gauges.accounts.labels(status.value).set(count)
         gauges.needing_reauthorization.set(counts[AccountStatus.NEEDS_REAUTHORIZATION])
+    try:
+        open_letters = await container.count_open_dead_letters()()
+    except Unavailable:
+        log.warning("metrics served without dead letters: the database is unavailable")
+    else:
+        container.pipeline_metrics().dead_letters.set(open_letters)
     response = web.Response(body=generate_latest(registry))
     response.headers["Content-Type"] = CONTENT_TYPE_LATEST
     return response

@@ -1,0 +1,165 @@
+"""In-memory repositories of the real-time pipeline (issue 7), with the semantics of
+adapters/sql/realtime.py: the same keys, filters, orders and atomic claims."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from datetime import datetime
+
+import attrs
+
+from adapters.memory.repositories import LockRow, _InMemoryRepository, _page
+from adapters.memory.store import (
+    DEAD_LETTERS,
+    DELIVERIES,
+    RESOURCES,
+    SUBSCRIPTIONS,
+    InMemoryStore,
+    StagedChanges,
+    private_copy,
+)
+from application.errors import Conflict, NotFound
+from application.queries import DeadLetterQuery, DeliveryQuery, Page, ResourceQuery
+from domain.dead_letters import DeadLetter
+from domain.resources import ResourceSnapshot
+from domain.subscriptions import DeliveryStatus, Subscription, WebhookDelivery
+
+
+class InMemoryResourceSnapshotRepository(_InMemoryRepository):
+    async def upsert(self, snapshot: ResourceSnapshot) -> bool:
+        self._require_account(snapshot.account_id)
+        stored = self._staged.get(RESOURCES, snapshot.path)
+        if stored is not None and not snapshot.supersedes(stored):
+            return False
+        self._staged.put(RESOURCES, snapshot.path, snapshot)
+        return True
+
+    async def find(self, path: str) -> ResourceSnapshot | None:
+        return self._find(RESOURCES, path)
+
+    async def search(self, query: ResourceQuery) -> Page[ResourceSnapshot]:
+        found = [
+            snapshot
+            for snapshot in self._staged.values(RESOURCES)
+            if (query.topic is None or snapshot.topic == query.topic)
+            and (query.account_id is None or snapshot.account_id == query.account_id)
+        ]
+        found.sort(key=lambda snapshot: snapshot.path)
+        return _page(found, query.paging)
+
+
+class InMemoryDeadLetterRepository(_InMemoryRepository):
+    async def add(self, letter: DeadLetter) -> DeadLetter:
+        self._require_account(letter.account_id)
+        stored = attrs.evolve(letter, id=self._store.next_id(DEAD_LETTERS))
+        self._staged.put(DEAD_LETTERS, stored.id, stored)
+        return private_copy(stored)
+
+    async def get(self, letter_id: int) -> DeadLetter:
+        return self._get(DEAD_LETTERS, letter_id, "dead letter")
+
+    async def save(self, letter: DeadLetter) -> None:
+        if letter.id is None or self._staged.get(DEAD_LETTERS, letter.id) is None:
+            raise NotFound("dead letter", letter.id)
+        self._staged.put(DEAD_LETTERS, letter.id, letter)
+
+    async def search(self, query: DeadLetterQuery) -> Page[DeadLetter]:
+        found = [
+            letter
+            for letter in self._staged.values(DEAD_LETTERS)
+            if (query.source is None or letter.source == query.source)
+            and (not query.open_only or letter.replayed_at is None)
+            and (query.account_id is None or letter.account_id == query.account_id)
+        ]
+        found.sort(key=lambda letter: (letter.failed_at, letter.id), reverse=True)
+        return _page(found, query.paging)
+
+    async def count_open(self) -> int:
+        return sum(1 for letter in self._staged.values(DEAD_LETTERS) if letter.replayed_at is None)
+
+
+class InMemorySubscriptionRepository(_InMemoryRepository):
+    async def add(self, subscription: Subscription) -> Subscription:
+        stored = attrs.evolve(subscription, id=self._store.next_id(SUBSCRIPTIONS))
+        self._staged.put(SUBSCRIPTIONS, stored.id, stored)
+        return private_copy(stored)
+
+    async def get(self, subscription_id: int) -> Subscription:
+        return self._get(SUBSCRIPTIONS, subscription_id, "subscription")
+
+    async def save(self, subscription: Subscription) -> None:
+        if subscription.id is None or self._staged.get(SUBSCRIPTIONS, subscription.id) is None:
+            raise NotFound("subscription", subscription.id)
+        self._staged.put(SUBSCRIPTIONS, subscription.id, subscription)
+
+    async def list(self) -> Sequence[Subscription]:
+        found = [s for s in self._staged.values(SUBSCRIPTIONS) if s.deleted_at is None]
+        return [private_copy(s) for s in sorted(found, key=lambda s: s.id)]
+
+    async def matching(self, topic: str) -> Sequence[Subscription]:
+        found = [s for s in self._staged.values(SUBSCRIPTIONS) if s.matches(topic)]
+        return [private_copy(s) for s in sorted(found, key=lambda s: s.id)]
+
+
+def _due(delivery: WebhookDelivery, now: datetime) -> bool:
+    return delivery.status is DeliveryStatus.PENDING and (
+        delivery.next_attempt_at is None or delivery.next_attempt_at <= now
+    )
+
+
+class InMemoryWebhookDeliveryRepository(_InMemoryRepository):
+    def __init__(self, store: InMemoryStore, staged: StagedChanges, lock_row: LockRow) -> None:
+        super().__init__(store, staged)
+        self._lock_row = lock_row
+
+    async def add(self, delivery: WebhookDelivery) -> tuple[WebhookDelivery, bool]:
+        if self._staged.get(SUBSCRIPTIONS, delivery.subscription_id) is None:
+            raise Conflict(f"subscription {delivery.subscription_id} does not exist")
+        for stored in self._staged.values(DELIVERIES):
+            if (stored.subscription_id, stored.event_id) == (
+                delivery.subscription_id,
+                delivery.event_id,
+            ):
+                return private_copy(stored), False
+        stored = attrs.evolve(delivery, id=self._store.next_id(DELIVERIES))
+        self._staged.put(DELIVERIES, stored.id, stored)
+        return private_copy(stored), True
+
+    async def get(self, delivery_id: int) -> WebhookDelivery:
+        return self._get(DELIVERIES, delivery_id, "delivery")
+
+    async def save(self, delivery: WebhookDelivery) -> None:
+        if delivery.id is None or self._staged.get(DELIVERIES, delivery.id) is None:
+            raise NotFound("delivery", delivery.id)
+        self._staged.put(DELIVERIES, delivery.id, delivery)
+
+    async def claim(
+        self, delivery_id: int, now: datetime, lease_until: datetime
+    ) -> WebhookDelivery | None:
+        key: Hashable = delivery_id
+        await self._lock_row(DELIVERIES, key)
+        stored = self._staged.get(DELIVERIES, delivery_id)
+        if stored is None or not _due(stored, now):
+            return None
+        claimed = attrs.evolve(stored, next_attempt_at=lease_until)
+        self._staged.put(DELIVERIES, delivery_id, claimed)
+        return private_copy(claimed)
+
+    async def due(self, before: datetime, limit: int) -> Sequence[WebhookDelivery]:
+        found = [
+            delivery
+            for delivery in self._staged.values(DELIVERIES)
+            if delivery.created_at < before and _due(delivery, before)
+        ]
+        found.sort(key=lambda delivery: (delivery.created_at, delivery.id))
+        return [private_copy(delivery) for delivery in found[:limit]]
+
+    async def search(self, query: DeliveryQuery) -> Page[WebhookDelivery]:
+        found = [
+            delivery
+            for delivery in self._staged.values(DELIVERIES)
+            if (query.subscription_id is None or delivery.subscription_id == query.subscription_id)
+            and (query.status is None or delivery.status == query.status)
+        ]
+        found.sort(key=lambda delivery: (delivery.created_at, delivery.id), reverse=True)
+        return _page(found, query.paging)

@@ -1,0 +1,214 @@
+"""The real-time calls of AiohttpMarketplace (mercadolibre-api.md §9): reading the
+resource a notification points at, the missed feeds, and the order and question searches
+reconciliation keeps as snapshots.
+
+`RealtimeCalls` is a mixin of AiohttpMarketplace, like `ListingCalls`: every account call
+goes through the marketplace's `_get` (the account's token, one renewal after a 401) and
+the client's rate limiter, retries and error translation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from application.errors import Unavailable
+from application.ports.marketplace import MissedFeedPage, SnapshotPage
+from domain.errors import DomainError
+from domain.notifications import Notification, normalise_resource
+from domain.resources import ResourceSnapshot
+
+if TYPE_CHECKING:
+    from adapters.mercadolibre.client import Params
+
+MAX_NOTIFICATION_ID = 64
+MAX_TOPIC = 64
+
+
+MAX_ID_VALUE = 2**63 - 1  # user and application ids are 64-bit (§0.3)
+
+
+def _integer(value: Any) -> int | None:
+    """§9.2: ids come as numbers or as strings of digits; positive, 64-bit."""
+    number = _any_integer(value)
+    return number if number is not None and 0 < number <= MAX_ID_VALUE else None
+
+
+def _any_integer(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _moment(value: Any) -> datetime | None:
+    """§9.2: UTC timestamps (`Z` or an offset); anything unreadable is left out."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def notification_from(message: Any) -> Notification | None:
+    """A notification as MercadoLibre writes it, read leniently (§9.2: `_id` or `id`,
+    number or string ids, `received` or `recieved`), or None if it does not say what to
+    read and for whom."""
+    if not isinstance(message, Mapping):
+        return None
+    raw_id = message.get("_id")
+    if raw_id is None:
+        raw_id = message.get("id")
+    notification_id = str(raw_id).strip() if isinstance(raw_id, str | int) else ""
+    topic = message.get("topic")
+    resource = message.get("resource")
+    user_id = _integer(message.get("user_id"))
+    application_id = _integer(message.get("application_id"))
+    if (
+        not notification_id
+        or len(notification_id) > MAX_NOTIFICATION_ID
+        or not isinstance(topic, str)
+        or not topic
+        or len(topic) > MAX_TOPIC
+        or not isinstance(resource, str | int)
+        or user_id is None
+        or application_id is None
+    ):
+        return None
+    attempts = _any_integer(message.get("attempts"))
+    actions = message.get("actions")
+    try:
+        return Notification(
+            id=notification_id,
+            topic=topic,
+            resource=normalise_resource(topic, str(resource)),
+            user_id=user_id,
+            application_id=application_id,
+            attempts=attempts if attempts is not None and 0 <= attempts <= 10_000 else 1,
+            sent=_moment(message.get("sent")),
+            received=_moment(message.get("received") or message.get("recieved")),
+            actions=tuple(a for a in actions if isinstance(a, str))
+            if isinstance(actions, list)
+            else (),
+        )
+    except DomainError:
+        return None
+
+
+def _orders_date(moment: datetime) -> str:
+    """§5.3's example format: 2015-07-01T00:00:00.000-00:00, here in UTC."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + (
+        f"{moment.astimezone(UTC).microsecond // 1000:03d}-00:00"
+    )
+
+
+def _total(body: Mapping[str, Any], fallback: int) -> int:
+    paging = body.get("paging")
+    total = paging.get("total") if isinstance(paging, Mapping) else body.get("total")
+    return total if isinstance(total, int) and not isinstance(total, bool) else fallback
+
+
+class RealtimeCalls:
+    """The notification and reconciliation methods of AiohttpMarketplace."""
+
+    if TYPE_CHECKING:
+
+        async def _get(self, account_id: int, path: str, params: Params | None = None) -> Any: ...
+
+    async def fetch_resource(
+        self, account_id: int, path: str, params: Mapping[str, str] | None = None
+    ) -> ResourceSnapshot:
+        """§9.2: GET what the notification pointed at, with the account's own token."""
+        body = await self._get(account_id, path, dict(params) if params else None)
+        if not isinstance(body, Mapping):
+            raise Unavailable(f"GET {path} answered something other than a JSON object")
+        return ResourceSnapshot(path, body, datetime.now(UTC))
+
+    async def missed_feeds(
+        self,
+        account_id: int,
+        application_id: int,
+        topic: str,
+        site_id: str | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> MissedFeedPage:
+        """§9.5: GET /missed_feeds?app_id=&topic=[&site_id=]&offset=&limit=."""
+        params: dict[str, str | int] = {
+            "app_id": str(application_id),
+            "topic": topic,
+            "offset": offset,
+            "limit": limit,
+        }
+        if site_id is not None:
+            params["site_id"] = site_id
+        body = await self._get(account_id, "/missed_feeds", params)
+        messages = body.get("messages") if isinstance(body, Mapping) else None
+        if not isinstance(messages, list):
+            raise Unavailable("GET /missed_feeds answered without a list of messages")
+        notifications = [notification_from(message) for message in messages]
+        readable = tuple(n for n in notifications if n is not None)
+        return MissedFeedPage(readable, len(messages), len(messages) - len(readable))
+
+    async def search_order_snapshots(
+        self,
+        account_id: int,
+        seller_id: int,
+        updated_from: datetime,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> SnapshotPage:
+        """§5.3: the seller's orders changed since `updated_from`, oldest change first."""
+        body = await self._get(
+            account_id,
+            "/orders/search",
+            {
+                "seller": seller_id,
+                "order.date_last_updated.from": _orders_date(updated_from),
+                "sort": "date_asc",
+                "offset": offset,
+                "limit": limit,
+            },
+        )
+        return self._snapshots(body, "results", "/orders", "GET /orders/search")
+
+    async def search_question_snapshots(
+        self,
+        account_id: int,
+        seller_id: int,
+        offset: int = 0,
+        limit: int = 50,
+        status: str | None = None,
+    ) -> SnapshotPage:
+        """§7: the seller's questions, newest first, in the api_version=4 shape."""
+        params: dict[str, str | int] = {
+            "seller_id": seller_id,
+            "api_version": "4",
+            "sort_fields": "date_created",
+            "sort_types": "DESC",
+            "offset": offset,
+            "limit": limit,
+        }
+        if status is not None:
+            params["status"] = status
+        body = await self._get(account_id, "/questions/search", params)
+        return self._snapshots(body, "questions", "/questions", "GET /questions/search")
+
+    @staticmethod
+    def _snapshots(body: Any, key: str, prefix: str, call: str) -> SnapshotPage:
+        results = body.get(key) if isinstance(body, Mapping) else None
+        if not isinstance(results, list):
+            raise Unavailable(f"{call} answered without a list of {key}")
+        now = datetime.now(UTC)
+        snapshots = tuple(
+            ResourceSnapshot(f"{prefix}/{result['id']}", result, now)
+            for result in results
+            if isinstance(result, Mapping) and isinstance(result.get("id"), int | str)
+        )
+        return SnapshotPage(snapshots, _total(body, len(results)))

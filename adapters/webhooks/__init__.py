@@ -1,0 +1,1 @@
+"""Outbound webhooks: signed HTTP deliveries of processed events to subscribers."""

@@ -1,0 +1,79 @@
+"""Dead letters: notifications and jobs that failed for good, and their replay."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from application.queries import DeadLetterQuery
+from domain.dead_letters import DeadLetterSource
+from entrypoints.http.context import container_of
+from entrypoints.http.converter import json_response
+from entrypoints.http.endpoints import Endpoint, Param, Reply
+from entrypoints.http.params import PAGING_PARAMS, paging, path_int, query_enum, query_int
+from entrypoints.http.problems import RequestInvalid
+from entrypoints.http.realtime_views import DeadLetterPage, ReplayView, dead_letter_view
+from entrypoints.http.views import PageInfo
+
+_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+async def list_dead_letters(request: web.Request) -> web.Response:
+    source = query_enum(request, "source", DeadLetterSource)
+    raw_open = request.query.get("open", "").lower()
+    if raw_open and raw_open not in _BOOLEANS:
+        raise RequestInvalid(
+            "invalid parameter open: must be true or false",
+            [{"field": "open", "reason": "must be true or false"}],
+        )
+    query = DeadLetterQuery(
+        source=source.value if source else None,
+        open_only=_BOOLEANS.get(raw_open, False),
+        account_id=query_int(request, "account_id", minimum=1),
+        paging=paging(request),
+    )
+    page = await container_of(request).list_dead_letters()(query)
+    return json_response(
+        DeadLetterPage(
+            [dead_letter_view(letter) for letter in page.items],
+            PageInfo(page.total, page.offset, page.limit),
+        )
+    )
+
+
+async def replay_dead_letter(request: web.Request) -> web.Response:
+    replay = await container_of(request).replay_dead_letter()(path_int(request, "dead_letter_id"))
+    return json_response(ReplayView(dead_letter_view(replay.letter), replay.action), status=202)
+
+
+ENDPOINTS = (
+    Endpoint(
+        "GET",
+        "/dead-letters",
+        list_dead_letters,
+        "Notifications and jobs that failed for good, newest first",
+        "notifications",
+        params=(
+            Param("source", "notification or job", enum=tuple(s.value for s in DeadLetterSource)),
+            Param("open", "true: only those not replayed yet", "boolean"),
+            Param("account_id", "Only this account's", "integer"),
+            *PAGING_PARAMS,
+        ),
+        replies={200: Reply("A page of dead letters", DeadLetterPage)},
+    ),
+    Endpoint(
+        "POST",
+        "/dead-letters/{dead_letter_id}/replay",
+        replay_dead_letter,
+        "Replay a dead letter",
+        "notifications",
+        description="A notification goes back to `received` with its attempts reset and "
+        "is queued; a job is queued again. Each dead letter replays once: a second replay "
+        "is a 409 (if the work failed again, it left a new dead letter).",
+        params=(Param("dead_letter_id", "Dead letter id", "integer", location="path"),),
+        replies={
+            202: Reply("Replayed", ReplayView),
+            404: Reply("No such dead letter"),
+            409: Reply("Already replayed"),
+        },
+    ),
+)

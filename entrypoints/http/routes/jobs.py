@@ -1,0 +1,52 @@
+"""The periodic jobs, listed and run by hand: the same jobs the scheduler queues."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from domain.sync import SyncTrigger
+from entrypoints.http.context import container_of
+from entrypoints.http.converter import json_response
+from entrypoints.http.endpoints import Endpoint, Param, Reply
+from entrypoints.http.realtime_views import JobPage, JobQueued, JobView
+
+
+async def list_jobs(request: web.Request) -> web.Response:
+    jobs = container_of(request).periodic_job_specs()
+    return json_response(
+        JobPage([JobView(j.name, j.actor, j.every_seconds, dict(j.kwargs)) for j in jobs])
+    )
+
+
+async def run_job(request: web.Request) -> web.Response:
+    name = request.match_info["name"]
+    job = await container_of(request).run_periodic_job()(name, SyncTrigger.API.value)
+    return json_response(JobQueued(name, job.actor, dict(job.kwargs)), status=202)
+
+
+ENDPOINTS = (
+    Endpoint(
+        "GET",
+        "/jobs",
+        list_jobs,
+        "The periodic jobs and their intervals",
+        "jobs",
+        description="Intervals come from the MELI_*_INTERVAL settings. Per-account syncs "
+        "(products, inventory, orders, questions) are `fan_out` jobs: each run queues one "
+        "job per active account.",
+        replies={200: Reply("Every periodic job", JobPage)},
+    ),
+    Endpoint(
+        "POST",
+        "/jobs/{name}/run",
+        run_job,
+        "Run a periodic job now",
+        "jobs",
+        params=(Param("name", "Job name, as GET /jobs lists it", location="path"),),
+        replies={
+            202: Reply("Queued", JobQueued),
+            404: Reply("No such job"),
+            503: Reply("The job queue is unavailable"),
+        },
+    ),
+)

@@ -1,0 +1,375 @@
+"""MercadoLibre notifications in (mercadolibre-api.md §9), and subscriptions of other
+services to the events processed from them."""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+from aiohttp import web
+
+from application.notifications import Acknowledgement, Rejection
+from application.queries import DeliveryQuery, InboxQuery
+from domain.errors import InvalidValue
+from domain.notifications import InboxStatus, Notification, normalise_resource
+from domain.subscriptions import DeliveryStatus
+from entrypoints.http.context import container_of
+from entrypoints.http.converter import json_response, read_body
+from entrypoints.http.endpoints import Endpoint, Param, Reply
+from entrypoints.http.params import (
+    PAGING_PARAMS,
+    paging,
+    path_int,
+    query_enum,
+    query_int,
+    query_str,
+)
+from entrypoints.http.problems import RequestInvalid
+from entrypoints.http.realtime_views import (
+    Acknowledged,
+    DeliveryPage,
+    InboxPage,
+    SubscriptionCreated,
+    SubscriptionPage,
+    delivery_view,
+    inbox_counts,
+    inbox_entry_view,
+    subscription_view,
+)
+from entrypoints.http.views import PageInfo
+
+MAX_NOTIFICATION_BYTES = 64 * 1024
+MAX_ID = 64
+MAX_TOPIC = 64
+
+# The whole answer, encoded once: MercadoLibre only looks at the status (§9.4).
+_ACKNOWLEDGED = {
+    status: json.dumps({"status": status.value}).encode() for status in Acknowledgement
+}
+
+
+# -- parsing, leniently (§9.2) -----------------------------------------------------------
+
+
+MAX_ID_VALUE = 2**63 - 1  # user and application ids are 64-bit (§0.3)
+
+
+def _integer(value: Any) -> int | None:
+    """§9.2: ids come as numbers or as strings of digits; positive, 64-bit."""
+    number = _any_integer(value)
+    return number if number is not None and 0 < number <= MAX_ID_VALUE else None
+
+
+def _any_integer(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _moment(value: Any) -> datetime | None:
+    """An ISO-8601 time; without an offset it is UTC (§9.1: all times are UTC). What
+    cannot be read is left out: a notification is only a pointer, its times are extra."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def parse_notification(raw: bytes) -> Notification:
+    """MercadoLibre's notification body (§9.2), read leniently: `_id` or `id`, user and
+    application ids as numbers or strings, `received` or `recieved`, a bare message id
+    as resource. The pointer fields are required; RequestInvalid lists what is wrong."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise RequestInvalid("the body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise RequestInvalid("the body must be a JSON object (mercadolibre-api.md §9.2)")
+    problems: list[dict[str, str]] = []
+
+    def problem(field: str, reason: str) -> None:
+        problems.append({"field": field, "reason": reason})
+
+    raw_id = data.get("_id")
+    if raw_id is None:
+        raw_id = data.get("id")
+    notification_id = (
+        str(raw_id).strip()
+        if isinstance(raw_id, str | int) and not isinstance(raw_id, bool)
+        else ""
+    )
+    if not notification_id:
+        problem("_id", "is required: the notification's id (`_id` or `id`)")
+    elif len(notification_id) > MAX_ID:
+        problem("_id", f"must be at most {MAX_ID} characters")
+    topic = data.get("topic")
+    if not isinstance(topic, str) or not topic.strip():
+        problem("topic", "is required: a MercadoLibre topic such as orders_v2")
+        topic = ""
+    elif len(topic) > MAX_TOPIC:
+        problem("topic", f"must be at most {MAX_TOPIC} characters")
+    resource = data.get("resource")
+    if not isinstance(resource, str | int) or isinstance(resource, bool) or not str(resource):
+        problem("resource", "is required: the path of the resource, such as /orders/123")
+    user_id = _integer(data.get("user_id"))
+    if user_id is None:
+        problem("user_id", "is required: the seller's user id, a whole number")
+    application_id = _integer(data.get("application_id"))
+    if application_id is None:
+        problem("application_id", "is required: the application id, a whole number")
+    if problems:
+        raise RequestInvalid("the notification is malformed", problems)
+    attempts = _any_integer(data.get("attempts"))
+    actions = data.get("actions")
+    try:
+        return Notification(
+            id=notification_id,
+            topic=topic,
+            resource=normalise_resource(topic, str(resource)),
+            user_id=user_id,  # type: ignore[arg-type]
+            application_id=application_id,  # type: ignore[arg-type]
+            attempts=attempts if attempts is not None and 0 <= attempts <= 10_000 else 1,
+            sent=_moment(data.get("sent")),
+            received=_moment(data.get("received") or data.get("recieved")),
+            actions=tuple(a for a in actions if isinstance(a, str))
+            if isinstance(actions, list)
+            else (),
+        )
+    except InvalidValue as error:
+        raise RequestInvalid(
+            "the notification is malformed", [{"field": error.field, "reason": error.reason}]
+        ) from None
+
+
+# -- who may send ------------------------------------------------------------------------
+
+
+@attrs.define(frozen=True)
+class SourcePolicy:
+    """MELI_WEBHOOK_ALLOWED_IPS: the addresses notifications may come from (§9.6 lists
+    MercadoLibre's). Behind a proxy (MELI_TRUST_PROXY), the address is the last entry of
+    X-Forwarded-For: the one the proxy itself saw; earlier entries are the client's say."""
+
+    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    trust_proxy: bool
+
+    def allows(self, remote: str | None, forwarded_for: str | None) -> bool:
+        address = remote
+        if self.trust_proxy and forwarded_for:
+            address = forwarded_for.rsplit(",", 1)[-1].strip()
+        if not address:
+            return False
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        return any(ip in network for network in self.networks)
+
+
+@functools.lru_cache(maxsize=8)
+def _policy(allowed: tuple[str, ...], trust_proxy: bool) -> SourcePolicy | None:
+    if not allowed:
+        return None
+    return SourcePolicy(tuple(ipaddress.ip_network(n) for n in allowed), trust_proxy)
+
+
+# -- handlers ----------------------------------------------------------------------------
+
+
+async def receive_notification(request: web.Request) -> web.Response:
+    container = container_of(request)
+    settings = container.settings()
+    policy = _policy(settings.webhook_allowed_ips, settings.trust_proxy)
+    if policy is not None and not policy.allows(
+        request.remote, request.headers.get("X-Forwarded-For")
+    ):
+        container.pipeline_metrics().rejected(Rejection.SOURCE_ADDRESS)
+        raise web.HTTPForbidden(
+            reason="Source address not allowed",
+            text="notifications are accepted only from MELI_WEBHOOK_ALLOWED_IPS",
+        )
+    if request.content_length is not None and request.content_length > MAX_NOTIFICATION_BYTES:
+        raise RequestInvalid(
+            f"a notification has at most {MAX_NOTIFICATION_BYTES} bytes", status=413
+        )
+    raw = await request.read()
+    if len(raw) > MAX_NOTIFICATION_BYTES:
+        raise RequestInvalid(
+            f"a notification has at most {MAX_NOTIFICATION_BYTES} bytes", status=413
+        )
+    receipt = await container.receive_notification()(parse_notification(raw))
+    return web.Response(body=_ACKNOWLEDGED[receipt.status], content_type="application/json")
+
+
+async def list_inbox(request: web.Request) -> web.Response:
+    status = query_enum(request, "status", InboxStatus)
+    query = InboxQuery(
+        status=status.value if status else None,
+        topic=query_str(request, "topic", MAX_TOPIC),
+        paging=paging(request),
+    )
+    report = await container_of(request).list_inbox()(query)
+    counts, totals = inbox_counts(report.counts)
+    page = report.page
+    return json_response(
+        InboxPage(
+            [inbox_entry_view(entry) for entry in page.items],
+            PageInfo(page.total, page.offset, page.limit),
+            counts,
+            totals,
+        )
+    )
+
+
+@attrs.define
+class RegisterBody:
+    """`topic`: a MercadoLibre topic (orders_v2, items, questions, messages, shipments,
+    payments, post_purchase, ...) or `*` for all; `callback_url`: where to POST events."""
+
+    topic: str
+    callback_url: str
+
+
+async def register(request: web.Request) -> web.Response:
+    body = await read_body(request, RegisterBody)
+    registration = await container_of(request).register_subscription()(
+        body.topic, body.callback_url
+    )
+    subscription = registration.subscription
+    assert subscription.id is not None
+    return json_response(
+        SubscriptionCreated(
+            subscription.id,
+            subscription.topic,
+            subscription.callback_url,
+            subscription.created_at,
+            registration.secret,
+        ),
+        status=201,
+    )
+
+
+async def list_subscriptions(request: web.Request) -> web.Response:
+    subscriptions = await container_of(request).list_subscriptions()()
+    return json_response(SubscriptionPage([subscription_view(s) for s in subscriptions]))
+
+
+async def delete_subscription(request: web.Request) -> web.Response:
+    await container_of(request).delete_subscription()(path_int(request, "subscription_id"))
+    return web.Response(status=204)
+
+
+async def list_deliveries(request: web.Request) -> web.Response:
+    status = query_enum(request, "status", DeliveryStatus)
+    query = DeliveryQuery(
+        subscription_id=query_int(request, "subscription_id", minimum=1),
+        status=status.value if status else None,
+        paging=paging(request),
+    )
+    page = await container_of(request).list_deliveries()(query)
+    return json_response(
+        DeliveryPage(
+            [delivery_view(d) for d in page.items], PageInfo(page.total, page.offset, page.limit)
+        )
+    )
+
+
+ENDPOINTS = (
+    Endpoint(
+        "POST",
+        "/webhooks/notification",
+        receive_notification,
+        "MercadoLibre's notification callback",
+        "notifications",
+        public=True,
+        description="Register this URL in DevCenter (§9.1). The body is MercadoLibre's "
+        "`{_id, resource, user_id, topic, application_id, attempts, sent, received, "
+        "actions?}` (§9.2), read leniently. Answers at once, without calling MercadoLibre: "
+        "the notification is stored and processed in the background. A notification for "
+        "another application is refused (403); one for a seller that is not connected is "
+        "acknowledged with status `rejected` and never processed; a duplicate is "
+        "acknowledged with status `duplicate`.",
+        replies={
+            200: Reply("Acknowledged: accepted, duplicate or rejected", Acknowledged),
+            400: Reply("Malformed notification; nothing stored"),
+            403: Reply("Another application's notification, or a source address not allowed"),
+        },
+    ),
+    Endpoint(
+        "GET",
+        "/webhooks/inbox",
+        list_inbox,
+        "Stored notifications, latest first, with counts by topic and status",
+        "notifications",
+        params=(
+            Param("status", "Only this status", enum=tuple(status.value for status in InboxStatus)),
+            Param("topic", "Only this topic, e.g. orders_v2"),
+            *PAGING_PARAMS,
+        ),
+        replies={200: Reply("A page of notifications and the counts", InboxPage)},
+    ),
+    Endpoint(
+        "POST",
+        "/webhooks/register",
+        register,
+        "Subscribe a callback URL to processed events",
+        "subscriptions",
+        body=RegisterBody,
+        description="Every event processed from a MercadoLibre notification of the topic "
+        "is POSTed to the callback URL as `{id, topic, resource, account_id, seller_id, "
+        "occurred_at, data?}`, signed (see SubscriptionCreated), retried with backoff for "
+        "about 2.6 hours, and logged. The secret is shown only in this answer. Callback "
+        "hosts that resolve to private, loopback, link-local or reserved addresses are "
+        "refused unless MELI_WEBHOOK_ALLOW_PRIVATE=true.",
+        replies={
+            201: Reply("Subscribed; keep the secret", SubscriptionCreated),
+            422: Reply("Bad topic or callback URL (or a private address)"),
+        },
+    ),
+    Endpoint(
+        "GET",
+        "/webhooks/subscriptions",
+        list_subscriptions,
+        "Subscriptions to processed events",
+        "subscriptions",
+        replies={200: Reply("The subscriptions, by id (never a secret)", SubscriptionPage)},
+    ),
+    Endpoint(
+        "DELETE",
+        "/webhooks/subscriptions/{subscription_id}",
+        delete_subscription,
+        "Unsubscribe",
+        "subscriptions",
+        description="Stops deliveries; the delivery log is kept.",
+        params=(Param("subscription_id", "Subscription id", "integer", location="path"),),
+        replies={204: Reply("Deleted"), 404: Reply("No such subscription")},
+    ),
+    Endpoint(
+        "GET",
+        "/webhooks/deliveries",
+        list_deliveries,
+        "The delivery log, newest first",
+        "subscriptions",
+        params=(
+            Param("subscription_id", "Only this subscription's deliveries", "integer"),
+            Param(
+                "status", "Only this status", enum=tuple(status.value for status in DeliveryStatus)
+            ),
+            *PAGING_PARAMS,
+        ),
+        replies={200: Reply("A page of deliveries", DeliveryPage)},
+    ),
+)

@@ -1,0 +1,339 @@
+"""The notification pipeline across real processes (issue 7): `meli serve` acknowledges,
+`meli worker` processes, on PostgreSQL and Redis, against the sandbox over HTTP.
+
+A thousand notifications with duplicates and shuffled deliveries, and a worker killed
+while it holds some of them, end processed exactly once in effect: every one acknowledged
+and stored once (or folded into a pending one of the same resource), none lost or left
+waiting, and every resource stored with its latest state. And with Redis down the API
+still acknowledges and stores; the sweep queues the notifications once Redis is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+import pytest
+import redis
+
+from adapters.crypto.fernet import generate_key
+from adapters.sql.migrate import upgrade
+from application.queries import Paging, ResourceQuery
+from domain.accounts import Account, TokenPair
+from entrypoints.container import build_container, start
+from entrypoints.container import stop as stop_container
+from entrypoints.settings import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Settings
+from sandbox.testing import running_sandbox
+from tests.helpers import BIN, free_port
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
+
+NOTIFICATIONS = 1000
+REDIS_DB = 11  # a database of its own: dramatiq's queue names are fixed
+API_KEY = "pipeline-key-0123456789"
+# Every resource the pipeline reads, slowed down so that a killed worker surely holds
+# some notifications when it dies.
+SLOW_READS = "^/(orders|shipments|questions|collections|messages|items|post-purchase)/"
+
+
+def redis_db_url(redis_url: str) -> str:
+    return redis_url.rsplit("/", 1)[0] + f"/{REDIS_DB}"
+
+
+@pytest.fixture
+async def database(postgres_url):
+    dsn = postgres_url.replace("postgresql+asyncpg://", "postgresql://")
+    connection = await asyncpg.connect(dsn)
+    await connection.execute("DROP DATABASE IF EXISTS meli_pipeline WITH (FORCE)")
+    await connection.execute("CREATE DATABASE meli_pipeline")
+    await connection.close()
+    url = postgres_url.rsplit("/", 1)[0] + "/meli_pipeline"
+    await asyncio.to_thread(upgrade, url)
+    pool = await asyncpg.create_pool(
+        dsn.rsplit("/", 1)[0] + "/meli_pipeline", min_size=1, max_size=2
+    )
+    yield url, pool
+    await pool.close()
+
+
+@pytest.fixture
+def isolated_redis(redis_url):
+    url = redis_db_url(redis_url)
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    yield url
+    client.flushdb()
+    client.close()
+
+
+def values_for(sb_url: str, tmp_path: Path, database_url: str, key: str, redis_url: str):
+    return {
+        "DATA_DIR": str(tmp_path / "var"),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "ENCRYPTION_KEY": key,
+        "CLIENT_ID": SANDBOX_CLIENT_ID,
+        "CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
+        "API_URL": sb_url,
+        "AUTH_URL": sb_url,
+        "API_KEYS": API_KEY,
+        "RATE_LIMIT_PER_SECOND": "1000",
+        "RATE_LIMIT_BURST": "1000",
+        "WORKER_THREADS": "8",
+        "NOTIFICATION_LEASE": "3",
+        "INBOX_GRACE": "1",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def launch(args: list[str], env: dict[str, str], cwd: Path, name: str) -> subprocess.Popen:
+    """`meli ...` with its output in a file: a pipe nobody reads would fill and block it."""
+    log = (cwd / f"{name}.log").open("a")
+    return subprocess.Popen(
+        [str(BIN / "meli"), *args], env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT
+    )
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def environment(values: dict[str, str], **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MELI_")}
+    env.update({f"MELI_{k}": v for k, v in {**values, **extra}.items()})
+    return env
+
+
+async def connect_seller(container, sb) -> Account:
+    seller = sb.sellers[0]
+    answer = await sb.token_for(seller["id"])
+    pair = TokenPair.issued(
+        answer["access_token"],
+        answer["refresh_token"],
+        answer["expires_in"],
+        container.clock().now(),
+        answer["scope"],
+        seller["id"],
+    )
+    async with container.unit_of_work() as uow:
+        account = await uow.accounts.add(
+            Account(seller["id"], seller["site_id"], seller["nickname"])
+        )
+        await container.token_vault().store(uow, account, pair)
+        await uow.commit()
+    return account
+
+
+async def wait_http(url: str, process, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise AssertionError(f"process exited early with {process.returncode}")
+            try:
+                async with session.get(url) as response:
+                    await response.read()
+                    return
+            except aiohttp.ClientError:
+                await asyncio.sleep(0.1)
+    raise AssertionError(f"{url} did not answer within {timeout}s")
+
+
+async def statuses(pool) -> dict[str, int]:
+    rows = await pool.fetch("SELECT status, count(*) AS n FROM meli_webhooks GROUP BY status")
+    return {row["status"]: row["n"] for row in rows}
+
+
+def waiting(counts: dict[str, int]) -> int:
+    return sum(counts.get(s, 0) for s in ("received", "processing", "failed"))
+
+
+async def test_a_thousand_notifications_with_duplicates_shuffles_and_a_killed_worker(
+    tmp_path, database, isolated_redis
+):
+    database_url, pool = database
+    async with running_sandbox(
+        rate_limit=0,
+        sellers=1,
+        items_per_seller=40,
+        orders_per_seller=10,
+        questions_per_seller=10,
+        optimistic_lock_window=0,
+    ) as sb:
+        values = values_for(sb.url, tmp_path, database_url, generate_key(), isolated_redis)
+        checker = build_container(Settings.from_mapping(values))
+        await start(checker)
+        processes = []
+        try:
+            account = await connect_seller(checker, sb)
+            port = free_port()
+            serve = launch(["serve"], environment(values, PORT=str(port)), tmp_path, "serve")
+            processes.append(serve)
+            await wait_http(f"http://127.0.0.1:{port}/health", serve)
+            doomed = launch(["worker"], environment(values), tmp_path, "worker-1")
+            processes.append(doomed)
+            await sb.admin("POST", "/faults", {"path": SLOW_READS, "latency_ms": 40})
+            await sb.admin(
+                "PATCH",
+                "/config",
+                {
+                    "callback_url": f"http://127.0.0.1:{port}/webhooks/notification",
+                    "duplicate_rate": 0.3,
+                    "shuffle": True,
+                    "shuffle_window_ms": 300,
+                },
+            )
+
+            killed_holding = 0
+            while len(sb.state.notifier.deliveries()) < NOTIFICATIONS:
+                # Bursts at a pace the sandbox's sender keeps up with.
+                await sb.admin("POST", "/activity/step", {"count": 10})
+                await asyncio.sleep(0.1)
+                if not killed_holding and (await statuses(pool)).get("processing", 0) >= 3:
+                    # Die the hard way while holding notifications: no cleanup at all.
+                    doomed.send_signal(signal.SIGKILL)
+                    await asyncio.to_thread(doomed.wait, 10)
+                    killed_holding = (await statuses(pool)).get("processing", 0)
+                    processes.append(launch(["worker"], environment(values), tmp_path, "worker-2"))
+            await sb.admin("DELETE", "/faults")
+            assert killed_holding, "the worker was killed while it held notifications"
+
+            # The sweep (here from the test; `meli scheduler` runs it every minute) hands
+            # the killed worker's notifications over once their lease ran out.
+            deadline = time.monotonic() + 60
+            while True:
+                pending = await sb.deliveries(outcome="pending")
+                counts = await statuses(pool)
+                if not pending and not waiting(counts):
+                    break
+                assert time.monotonic() < deadline, f"not settled: {counts}, {len(pending)}"
+                await checker.sweep_inbox()()
+                await asyncio.sleep(0.5)
+
+            deliveries = await sb.deliveries()
+            assert len(deliveries) >= NOTIFICATIONS
+            assert {d["outcome"] for d in deliveries} == {"delivered"}, "every one acknowledged"
+            assert any(d["duplicate"] for d in deliveries)
+            ids = {d["_id"] for d in deliveries}
+            rows = await pool.fetch(
+                "SELECT notification_id, topic, resource, status, processing_attempts "
+                "FROM meli_webhooks"
+            )
+            stored = [row["notification_id"] for row in rows]
+            assert len(stored) == len(set(stored)), "stored once"
+            assert set(stored) <= ids
+            assert {row["status"] for row in rows} == {"processed"}, await statuses(pool)
+            assert max(row["processing_attempts"] for row in rows) >= 2, "taken over"
+            # A notification not stored was folded into a pending one of its resource.
+            resources = {(d["topic"], d["resource"]) for d in deliveries}
+            stored_resources = {(row["topic"], row["resource"]) for row in rows}
+            normalised = {
+                (topic, f"/messages/{res}" if topic == "messages" else res)
+                for topic, res in resources
+            }
+            assert normalised == stored_resources, "no resource lost"
+            letters = await pool.fetchval("SELECT count(*) FROM meli_dead_letters")
+            assert letters == 0
+
+            await assert_latest_state(checker, account, stored_resources)
+        finally:
+            for process in processes:
+                stop(process)
+            await stop_container(checker)
+
+
+async def assert_latest_state(container, account, resources) -> None:
+    """Every resource as stored equals what MercadoLibre answers now."""
+    marketplace = container.marketplace()
+    async with container.unit_of_work() as uow:
+        snapshots = {}
+        offset = 0
+        while True:
+            page = await uow.resources.search(ResourceQuery(paging=Paging(offset, 200)))
+            snapshots.update({s.path: s for s in page.items})
+            offset += 200
+            if offset >= page.total:
+                break
+        listings = await uow.listings.find_many(
+            [res.rsplit("/", 1)[-1] for topic, res in resources if topic == "items"]
+        )
+    from application.reconcile import resource_request
+
+    stale = []
+    for topic, resource in sorted(resources):
+        if topic == "items":
+            item_id = resource.rsplit("/", 1)[-1]
+            now = await marketplace.get_listing(account.id, item_id)
+            stored = listings[item_id]
+            fields = ("price", "available_quantity", "sold_quantity", "status")
+            if any(getattr(stored, f) != getattr(now, f) for f in fields):
+                stale.append(resource)
+            continue
+        path, params = resource_request(topic, resource)
+        now = await marketplace.fetch_resource(account.id, path, params or None)
+        if snapshots[path].body != now.body:
+            stale.append(resource)
+    assert stale == []
+
+
+async def test_with_redis_down_notifications_are_acknowledged_stored_and_swept_later(
+    tmp_path, database, isolated_redis
+):
+    database_url, pool = database
+    async with running_sandbox(rate_limit=0, sellers=1, orders_per_seller=3) as sb:
+        values = values_for(sb.url, tmp_path, database_url, generate_key(), isolated_redis)
+        checker = build_container(Settings.from_mapping(values))
+        await start(checker)
+        try:
+            account = await connect_seller(checker, sb)
+            port = free_port()
+            dead_redis = f"redis://127.0.0.1:{free_port()}/0"
+            serve = launch(
+                ["serve"],
+                environment(values, PORT=str(port), REDIS_URL=dead_redis),
+                tmp_path,
+                "serve",
+            )
+            try:
+                await wait_http(f"http://127.0.0.1:{port}/health", serve)
+                await sb.admin(
+                    "PATCH",
+                    "/config",
+                    {"callback_url": f"http://127.0.0.1:{port}/webhooks/notification"},
+                )
+                for _ in range(10):
+                    await sb.event("order", seller_id=account.seller_id)
+                delivered = await sb.wait_for_deliveries(30, timeout=15)
+            finally:
+                stop(serve)
+            assert all(d["attempt_log"][0]["status"] == 200 for d in delivered)
+            counts = await statuses(pool)
+            assert counts == {"received": sum(counts.values())} and counts["received"] >= 10
+
+            # Redis is back: a worker and the sweep process what was stored meanwhile.
+            await asyncio.sleep(1.1)  # MELI_INBOX_GRACE
+            worker = checker.worker()
+            await worker.start()
+            try:
+                assert await checker.sweep_inbox()() == counts["received"]
+                deadline = time.monotonic() + 30
+                while waiting(await statuses(pool)):
+                    assert time.monotonic() < deadline, await statuses(pool)
+                    await asyncio.sleep(0.2)
+            finally:
+                await worker.stop()
+            assert await statuses(pool) == {"processed": counts["received"]}
+        finally:
+            await stop_container(checker)
