@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 import attrs
 
 from domain.common import aware, non_negative_int
-from domain.errors import InvalidValue
+from domain.errors import DomainError, InvalidValue
 from domain.lifecycle import Lifecycle
 
 
@@ -93,6 +95,105 @@ class Notification:
     def resource_id(self) -> str:
         """The last path segment: `/orders/123` -> `123`, `/items/MLA1` -> `MLA1`."""
         return self.resource.rstrip("/").rsplit("/", 1)[-1]
+
+
+MAX_NOTIFICATION_ID = 64
+MAX_TOPIC = 64
+MAX_ID_VALUE = 2**63 - 1  # user and application ids are 64-bit (§0.3)
+
+
+class MalformedNotification(DomainError):
+    """A notification body that does not say what to read and for whom; `problems`
+    lists every field that is wrong, as (field, reason)."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{field}: {reason}" for field, reason in problems))
+        self.problems = problems
+
+
+def _integer(value: Any) -> int | None:
+    """§9.2: ids come as numbers or as strings of digits; positive, 64-bit."""
+    number = _any_integer(value)
+    return number if number is not None and 0 < number <= MAX_ID_VALUE else None
+
+
+def _any_integer(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _moment(value: Any) -> datetime | None:
+    """An ISO-8601 time; without an offset it is UTC (§9.1: all times are UTC). What
+    cannot be read is left out: a notification is only a pointer, its times are extra."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def read_notification(message: Any) -> Notification:
+    """A notification as MercadoLibre writes it (§9.2), whether POSTed to us or read back
+    from the missed feeds (§9.5), read leniently: `_id` or `id`, user and application ids
+    as numbers or strings, `received` or `recieved`, a bare message id as resource. The
+    pointer fields are required; MalformedNotification lists what is wrong."""
+    if not isinstance(message, Mapping):
+        raise MalformedNotification([("body", "must be a JSON object (§9.2)")])
+    problems: list[tuple[str, str]] = []
+    raw_id = message.get("_id")
+    if raw_id is None:
+        raw_id = message.get("id")
+    notification_id = (
+        str(raw_id).strip()
+        if isinstance(raw_id, str | int) and not isinstance(raw_id, bool)
+        else ""
+    )
+    if not notification_id:
+        problems.append(("_id", "is required: the notification's id (`_id` or `id`)"))
+    elif len(notification_id) > MAX_NOTIFICATION_ID:
+        problems.append(("_id", f"must be at most {MAX_NOTIFICATION_ID} characters"))
+    topic = message.get("topic")
+    if not isinstance(topic, str) or not topic.strip():
+        problems.append(("topic", "is required: a MercadoLibre topic such as orders_v2"))
+        topic = ""
+    elif len(topic) > MAX_TOPIC:
+        problems.append(("topic", f"must be at most {MAX_TOPIC} characters"))
+    resource = message.get("resource")
+    if not isinstance(resource, str | int) or isinstance(resource, bool) or not str(resource):
+        problems.append(("resource", "is required: the path of the resource, such as /orders/123"))
+    user_id = _integer(message.get("user_id"))
+    if user_id is None:
+        problems.append(("user_id", "is required: the seller's user id, a whole number"))
+    application_id = _integer(message.get("application_id"))
+    if application_id is None:
+        problems.append(("application_id", "is required: the application id, a whole number"))
+    if problems or user_id is None or application_id is None:
+        raise MalformedNotification(problems)
+    attempts = _any_integer(message.get("attempts"))
+    actions = message.get("actions")
+    try:
+        return Notification(
+            id=notification_id,
+            topic=topic,
+            resource=normalise_resource(topic, str(resource)),
+            user_id=user_id,
+            application_id=application_id,
+            attempts=attempts if attempts is not None and 0 <= attempts <= 10_000 else 1,
+            sent=_moment(message.get("sent")),
+            received=_moment(message.get("received") or message.get("recieved")),
+            actions=tuple(a for a in actions if isinstance(a, str))
+            if isinstance(actions, list)
+            else (),
+        )
+    except InvalidValue as error:
+        raise MalformedNotification([(error.field, error.reason)]) from None
 
 
 @attrs.define

@@ -15,89 +15,19 @@ from typing import TYPE_CHECKING, Any
 
 from application.errors import Unavailable
 from application.ports.marketplace import MissedFeedPage, SnapshotPage
-from domain.errors import DomainError
-from domain.notifications import Notification, normalise_resource
+from domain.notifications import MalformedNotification, Notification, read_notification
 from domain.resources import ResourceSnapshot
 
 if TYPE_CHECKING:
     from adapters.mercadolibre.client import Params
 
-MAX_NOTIFICATION_ID = 64
-MAX_TOPIC = 64
-
-
-MAX_ID_VALUE = 2**63 - 1  # user and application ids are 64-bit (§0.3)
-
-
-def _integer(value: Any) -> int | None:
-    """§9.2: ids come as numbers or as strings of digits; positive, 64-bit."""
-    number = _any_integer(value)
-    return number if number is not None and 0 < number <= MAX_ID_VALUE else None
-
-
-def _any_integer(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
-
-def _moment(value: Any) -> datetime | None:
-    """§9.2: UTC timestamps (`Z` or an offset); anything unreadable is left out."""
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
 
 def notification_from(message: Any) -> Notification | None:
-    """A notification as MercadoLibre writes it, read leniently (§9.2: `_id` or `id`,
-    number or string ids, `received` or `recieved`), or None if it does not say what to
-    read and for whom."""
-    if not isinstance(message, Mapping):
-        return None
-    raw_id = message.get("_id")
-    if raw_id is None:
-        raw_id = message.get("id")
-    notification_id = str(raw_id).strip() if isinstance(raw_id, str | int) else ""
-    topic = message.get("topic")
-    resource = message.get("resource")
-    user_id = _integer(message.get("user_id"))
-    application_id = _integer(message.get("application_id"))
-    if (
-        not notification_id
-        or len(notification_id) > MAX_NOTIFICATION_ID
-        or not isinstance(topic, str)
-        or not topic
-        or len(topic) > MAX_TOPIC
-        or not isinstance(resource, str | int)
-        or user_id is None
-        or application_id is None
-    ):
-        return None
-    attempts = _any_integer(message.get("attempts"))
-    actions = message.get("actions")
+    """A missed feed's message (§9.5) as a notification, or None when it does not say
+    what to read and for whom."""
     try:
-        return Notification(
-            id=notification_id,
-            topic=topic,
-            resource=normalise_resource(topic, str(resource)),
-            user_id=user_id,
-            application_id=application_id,
-            attempts=attempts if attempts is not None and 0 <= attempts <= 10_000 else 1,
-            sent=_moment(message.get("sent")),
-            received=_moment(message.get("received") or message.get("recieved")),
-            actions=tuple(a for a in actions if isinstance(a, str))
-            if isinstance(actions, list)
-            else (),
-        )
-    except DomainError:
+        return read_notification(message)
+    except MalformedNotification:
         return None
 
 

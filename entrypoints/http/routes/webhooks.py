@@ -6,16 +6,19 @@ from __future__ import annotations
 import functools
 import ipaddress
 import json
-from datetime import UTC, datetime
-from typing import Any
 
 import attrs
 from aiohttp import web
 
 from application.notifications import Acknowledgement, Rejection
 from application.queries import DeliveryQuery, InboxQuery
-from domain.errors import InvalidValue
-from domain.notifications import InboxStatus, Notification, normalise_resource
+from domain.notifications import (
+    MAX_TOPIC,
+    InboxStatus,
+    MalformedNotification,
+    Notification,
+    read_notification,
+)
 from domain.subscriptions import DeliveryStatus
 from entrypoints.http.context import container_of
 from entrypoints.http.converter import json_response, read_body
@@ -43,8 +46,6 @@ from entrypoints.http.realtime_views import (
 from entrypoints.http.views import PageInfo
 
 MAX_NOTIFICATION_BYTES = 64 * 1024
-MAX_ID = 64
-MAX_TOPIC = 64
 
 # The whole answer, encoded once: MercadoLibre only looks at the status (§9.4).
 _ACKNOWLEDGED = {
@@ -55,100 +56,20 @@ _ACKNOWLEDGED = {
 # -- parsing, leniently (§9.2) -----------------------------------------------------------
 
 
-MAX_ID_VALUE = 2**63 - 1  # user and application ids are 64-bit (§0.3)
-
-
-def _integer(value: Any) -> int | None:
-    """§9.2: ids come as numbers or as strings of digits; positive, 64-bit."""
-    number = _any_integer(value)
-    return number if number is not None and 0 < number <= MAX_ID_VALUE else None
-
-
-def _any_integer(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
-
-def _moment(value: Any) -> datetime | None:
-    """An ISO-8601 time; without an offset it is UTC (§9.1: all times are UTC). What
-    cannot be read is left out: a notification is only a pointer, its times are extra."""
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def parse_notification(raw: bytes) -> Notification:
-    """MercadoLibre's notification body (§9.2), read leniently: `_id` or `id`, user and
-    application ids as numbers or strings, `received` or `recieved`, a bare message id
-    as resource. The pointer fields are required; RequestInvalid lists what is wrong."""
+    """MercadoLibre's notification body (§9.2); RequestInvalid lists what is wrong."""
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise RequestInvalid("the body is not valid JSON") from None
     if not isinstance(data, dict):
         raise RequestInvalid("the body must be a JSON object (mercadolibre-api.md §9.2)")
-    problems: list[dict[str, str]] = []
-
-    def problem(field: str, reason: str) -> None:
-        problems.append({"field": field, "reason": reason})
-
-    raw_id = data.get("_id")
-    if raw_id is None:
-        raw_id = data.get("id")
-    notification_id = (
-        str(raw_id).strip()
-        if isinstance(raw_id, str | int) and not isinstance(raw_id, bool)
-        else ""
-    )
-    if not notification_id:
-        problem("_id", "is required: the notification's id (`_id` or `id`)")
-    elif len(notification_id) > MAX_ID:
-        problem("_id", f"must be at most {MAX_ID} characters")
-    topic = data.get("topic")
-    if not isinstance(topic, str) or not topic.strip():
-        problem("topic", "is required: a MercadoLibre topic such as orders_v2")
-        topic = ""
-    elif len(topic) > MAX_TOPIC:
-        problem("topic", f"must be at most {MAX_TOPIC} characters")
-    resource = data.get("resource")
-    if not isinstance(resource, str | int) or isinstance(resource, bool) or not str(resource):
-        problem("resource", "is required: the path of the resource, such as /orders/123")
-    user_id = _integer(data.get("user_id"))
-    if user_id is None:
-        problem("user_id", "is required: the seller's user id, a whole number")
-    application_id = _integer(data.get("application_id"))
-    if application_id is None:
-        problem("application_id", "is required: the application id, a whole number")
-    if problems:
-        raise RequestInvalid("the notification is malformed", problems)
-    attempts = _any_integer(data.get("attempts"))
-    actions = data.get("actions")
     try:
-        return Notification(
-            id=notification_id,
-            topic=topic,
-            resource=normalise_resource(topic, str(resource)),
-            user_id=user_id,  # type: ignore[arg-type]
-            application_id=application_id,  # type: ignore[arg-type]
-            attempts=attempts if attempts is not None and 0 <= attempts <= 10_000 else 1,
-            sent=_moment(data.get("sent")),
-            received=_moment(data.get("received") or data.get("recieved")),
-            actions=tuple(a for a in actions if isinstance(a, str))
-            if isinstance(actions, list)
-            else (),
-        )
-    except InvalidValue as error:
+        return read_notification(data)
+    except MalformedNotification as error:
         raise RequestInvalid(
-            "the notification is malformed", [{"field": error.field, "reason": error.reason}]
+            "the notification is malformed",
+            [{"field": field, "reason": reason} for field, reason in error.problems],
         ) from None
 
 

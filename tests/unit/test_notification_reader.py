@@ -1,0 +1,85 @@
+"""The one reader of MercadoLibre's notification shape (mercadolibre-api.md §9.2), used
+for notifications POSTed to us and for those read back from the missed feeds (§9.5)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.notifications import MalformedNotification, read_notification
+
+AS_SENT = {
+    "_id": "f9f08571-1f65-4c46-9e0a-c0f43faas1e",
+    "resource": "/orders/2195160686",
+    "user_id": 468424240,
+    "topic": "orders_v2",
+    "application_id": 5503910054141466,
+    "attempts": 1,
+    "sent": "2019-10-30T16:19:20.129Z",
+    "received": "2019-10-30T16:19:20.106Z",
+}
+
+
+def test_reads_the_documented_body() -> None:
+    """§9.2's example body."""
+    notification = read_notification(AS_SENT)
+    assert notification.id == AS_SENT["_id"]
+    assert notification.resource == "/orders/2195160686"
+    assert notification.user_id == 468424240
+    assert notification.application_id == 5503910054141466
+    assert notification.sent == datetime(2019, 10, 30, 16, 19, 20, 129000, tzinfo=UTC)
+
+
+def test_reads_leniently_ids_as_strings_id_for_underscore_id_and_the_misspelling() -> None:
+    """§9.2: `id` in some payloads, string ids, and `recieved` as MercadoLibre spells it."""
+    body = {**AS_SENT, "user_id": "468424240", "application_id": "5503910054141466"}
+    del body["_id"], body["received"]
+    body["id"] = 77
+    body["recieved"] = "2019-10-30T16:19:20"
+    notification = read_notification(body)
+    assert (notification.id, notification.user_id) == ("77", 468424240)
+    assert notification.received == datetime(2019, 10, 30, 16, 19, 20, tzinfo=UTC)
+
+
+def test_a_message_notification_with_a_bare_id_points_at_the_message() -> None:
+    """§9.3: `messages` notifications carry the bare message id."""
+    notification = read_notification({**AS_SENT, "topic": "messages", "resource": "abc123"})
+    assert notification.resource == "/messages/abc123"
+
+
+def test_lists_every_missing_pointer_field() -> None:
+    with pytest.raises(MalformedNotification) as caught:
+        read_notification({"topic": "", "user_id": True, "application_id": -1})
+    fields = {field for field, _ in caught.value.problems}
+    assert fields == {"_id", "topic", "resource", "user_id", "application_id"}
+
+
+def test_a_resource_that_is_not_a_path_is_malformed() -> None:
+    with pytest.raises(MalformedNotification) as caught:
+        read_notification({**AS_SENT, "resource": "orders/1"})
+    assert [field for field, _ in caught.value.problems] == ["resource"]
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(), st.lists))
+def test_anything_that_is_not_an_object_is_refused_never_crashes(body: object) -> None:
+    with pytest.raises(MalformedNotification):
+        read_notification(body)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["_id", "id", "topic", "resource", "user_id", "application_id"]),
+        st.none() | st.booleans() | st.integers() | st.text(max_size=80),
+    )
+)
+def test_any_object_is_either_read_or_refused_with_reasons(body: dict) -> None:
+    try:
+        notification = read_notification(body)
+    except MalformedNotification as error:
+        assert error.problems
+    else:
+        assert notification.resource.startswith("/")
+        assert 0 < notification.user_id < 2**63
