@@ -92,8 +92,10 @@ class SyncListing:
         self._safety_stock = safety_stock
 
     async def __call__(self, account_id: int, item_id: str) -> Listing | None:
-        """The listing as now stored, or None if MercadoLibre no longer has it (it is
-        then marked removed). Idempotent."""
+        """The listing as MercadoLibre now has it, or None if it no longer has it (it is
+        then marked removed). The description is read too (§4.7) and stored; when the
+        item has none, the stored one is kept (descriptions cannot be deleted, §4.7, and
+        the repository keeps a stored description over None). Idempotent."""
         try:
             listing = await self._listings.get_listing(account_id, item_id)
         except NotFound:
@@ -123,6 +125,10 @@ class _Run:
 
     account_id: int
     log: SyncLog
+    # Listings stored when the run started that the scan has not shown (yet): the only
+    # ones that can have disappeared. One stored meanwhile (POST /products, a
+    # notification) may simply come after the scan's position.
+    unseen_stored: set[str] = attrs.field(factory=set)
     seen: set[str] = attrs.field(factory=set)
     fetched: int = 0
     total: int = 0
@@ -138,7 +144,9 @@ class SyncCatalogue:
     bounded queues: the rate limiter is the only bottleneck and memory stays flat
     whatever N is. A scroll that expires mid-run starts a new scan that skips the ids
     already fetched. Listings no longer on MercadoLibre are marked removed, but only
-    after a complete scan. Every run is a meli_sync_logs row.
+    after a complete scan, and only those stored before the run started that
+    MercadoLibre has not changed since. Every run is a meli_sync_logs row, and every
+    row is finished, whatever happens to the run.
     """
 
     def __init__(
@@ -158,24 +166,33 @@ class SyncCatalogue:
     async def __call__(
         self, account_id: int, trigger: SyncTrigger, progress: ProgressCallback | None = None
     ) -> SyncLog:
+        """The finished log of the run. An ApplicationError (MercadoLibre unavailable,
+        the account disconnected, ...) fails the run and is only recorded; anything else
+        (a bug, the database, cancellation) fails the run too and is then raised."""
         async with self._uow() as uow:
             account = await usable_account(uow, account_id)
             sync_log = await uow.sync_logs.add(
                 SyncLog(SyncKind.PRODUCTS, trigger, self._clock.now(), account_id=account_id)
             )
+            stored = await uow.listings.item_ids(account_id)
             await uow.commit()
-        run = _Run(account_id, sync_log)
+        run = _Run(account_id, sync_log, unseen_stored=stored)
         failure: str | None = None
         try:
-            await self._pipeline(run, account.seller_id, progress)
-        except* ApplicationError as group:
-            failure = "; ".join(f"{type(e).__name__}: {e}" for e in group.exceptions)
-            log.warning("catalogue sync of account %s failed: %s", account_id, failure)
-        else:
-            if run.scan_complete:
+            try:
+                await self._pipeline(run, account.seller_id, progress)
+            except* ApplicationError as group:
+                failure = _describe(group)
+                log.warning("catalogue sync of account %s failed: %s", account_id, failure)
+            if failure is None and run.scan_complete:
                 await self._mark_disappeared(run)
-        run.log.finish(self._clock.now(), failure)
-        await self._save_log(run)
+        except BaseException as error:
+            reason = "; ".join(part for part in (failure, _describe(error)) if part)
+            log.warning("catalogue sync of account %s broke: %s", account_id, reason)
+            # Shielded: a second cancellation must not leave the log `running` either.
+            await asyncio.shield(self._finish(run, reason))
+            raise
+        await self._finish(run, failure)
         return run.log
 
     async def _pipeline(self, run: _Run, seller_id: int, progress: ProgressCallback | None) -> None:
@@ -221,15 +238,15 @@ class SyncCatalogue:
             run.total = max(run.total, page.total)
             fresh = [item_id for item_id in page.item_ids if item_id not in run.seen]
             run.seen.update(fresh)
+            run.unseen_stored.difference_update(fresh)
             for start in range(0, len(fresh), MULTIGET_SIZE):
                 await chunks.put(fresh[start : start + MULTIGET_SIZE])
-            # The end: MercadoLibre sends an empty page with a null scroll (§4.11); we stop
-            # one call earlier when the page is short or every id announced has come.
-            if (
-                page.scroll_id is None
-                or len(page.item_ids) < SCAN_PAGE
-                or len(run.seen) >= page.total
-            ):
+            # The end: MercadoLibre sends an empty page with a null scroll (§4.11). A short
+            # page is not the end (a page may hold fewer ids than asked); we stop one call
+            # earlier only once every id announced has come. The largest total announced
+            # counts: one that shrank mid-scan (deletions) could stop the scan before ids
+            # it has not shown yet, which would then be marked removed.
+            if page.scroll_id is None or not page.item_ids or len(run.seen) >= run.total:
                 run.scan_complete = True
                 run.log.count("scanned", len(run.seen))
                 return
@@ -290,16 +307,34 @@ class SyncCatalogue:
         run.log.count("updated", updated)
 
     async def _mark_disappeared(self, run: _Run) -> None:
+        # A listing MercadoLibre changed after the run started was seen alive by whoever
+        # stored that change (a notification's SyncListing, UpdateListing), even if the
+        # scan, a live index, passed it by. `last_updated` is on MercadoLibre's clock: a
+        # skew can only spare a listing until the next run.
         async with self._uow() as uow:
-            gone = await uow.listings.item_ids(run.account_id) - run.seen
-            removed = await uow.listings.mark_removed(gone, self._clock.now())
+            removed = await uow.listings.mark_removed(
+                run.unseen_stored, self._clock.now(), last_updated_before=run.log.started_at
+            )
             await uow.commit()
         run.log.count("removed", removed)
+
+    async def _finish(self, run: _Run, failure: str | None) -> None:
+        run.log.finish(self._clock.now(), failure)
+        await self._save_log(run)
 
     async def _save_log(self, run: _Run) -> None:
         async with self._uow() as uow:
             await uow.sync_logs.save(run.log)
             await uow.commit()
+
+
+def _describe(error: BaseException) -> str:
+    """`Type: message` of each error in (nested) exception groups, each told once."""
+    if isinstance(error, BaseExceptionGroup):
+        parts = (_describe(inner) for inner in error.exceptions)
+        return "; ".join(dict.fromkeys(parts))
+    message = str(error)
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
 class RequestSync:

@@ -177,6 +177,9 @@ class InMemoryListingRepository(_InMemoryRepository):
     async def upsert(self, listings: Iterable[Listing]) -> None:
         for listing in listings:
             self._require_account(listing.account_id)
+            stored = self._staged.get(LISTINGS, listing.item_id)
+            if listing.description is None and stored is not None:
+                listing = attrs.evolve(listing, description=stored.description)
             self._staged.put(LISTINGS, listing.item_id, listing)
 
     async def search(self, query: ListingQuery) -> Page[Listing]:
@@ -202,11 +205,24 @@ class InMemoryListingRepository(_InMemoryRepository):
             if listing.account_id == account_id and listing.removed_at is None
         }
 
-    async def mark_removed(self, item_ids: Iterable[str], now: datetime) -> int:
+    async def mark_removed(
+        self,
+        item_ids: Iterable[str],
+        now: datetime,
+        *,
+        last_updated_before: datetime | None = None,
+    ) -> int:
+        def changed_since(listing: Listing) -> bool:
+            return (
+                last_updated_before is not None
+                and listing.last_updated is not None
+                and listing.last_updated >= last_updated_before
+            )
+
         changed = 0
         for item_id in dict.fromkeys(item_ids):
             listing = self._staged.get(LISTINGS, item_id)
-            if listing is not None and listing.removed_at is None:
+            if listing is not None and listing.removed_at is None and not changed_since(listing):
                 self._staged.put(LISTINGS, item_id, attrs.evolve(listing, removed_at=now))
                 changed += 1
         return changed

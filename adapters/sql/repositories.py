@@ -247,8 +247,31 @@ class SqlListingRepository(_SqlRepository):
         return found
 
     async def upsert(self, listings: Iterable[Listing]) -> None:
-        rows = [mappers.listing_to_row(listing) for listing in listings]
-        await self._upsert(products, rows, ["item_id"])
+        # One row per id, merged in order as the memory adapter does: a copy without
+        # description keeps the one an earlier copy in the batch brought.
+        rows: dict[str, dict[str, Any]] = {}
+        for listing in listings:
+            row = mappers.listing_to_row(listing)
+            earlier = rows.get(listing.item_id)
+            if row["description"] is None and earlier is not None:
+                row["description"] = earlier["description"]
+            rows[listing.item_id] = row
+        if not rows:
+            return
+        # As _upsert, except that a description of None keeps the stored one.
+        statement = self._insert(products)
+        kept = {
+            "description": func.coalesce(statement.excluded.description, products.c.description)
+        }
+        statement = statement.on_conflict_do_update(
+            index_elements=[products.c.item_id],
+            set_={
+                c.name: kept.get(c.name, statement.excluded[c.name])
+                for c in products.columns
+                if c.name != "item_id"
+            },
+        ).returning(products.c.item_id)
+        await self._write(statement, list(rows.values()))
 
     async def search(self, query: ListingQuery) -> Page[Listing]:
         conditions: list[ColumnElement[bool]] = []
@@ -281,12 +304,28 @@ class SqlListingRepository(_SqlRepository):
         )
         return set(result.scalars().all())
 
-    async def mark_removed(self, item_ids: Iterable[str], now: datetime) -> int:
+    async def mark_removed(
+        self,
+        item_ids: Iterable[str],
+        now: datetime,
+        *,
+        last_updated_before: datetime | None = None,
+    ) -> int:
+        conditions = [products.c.removed_at.is_(None)]
+        if last_updated_before is not None:
+            # In the UPDATE itself, so a change committed meanwhile is seen (PostgreSQL
+            # re-checks the condition on a row another transaction just updated).
+            conditions.append(
+                or_(
+                    products.c.last_updated.is_(None),
+                    products.c.last_updated < last_updated_before,
+                )
+            )
         changed = 0
         for chunk in _chunks(list(dict.fromkeys(item_ids)), MAX_IN_IDS):
             result = await self._write(
                 update(products)
-                .where(products.c.item_id.in_(chunk), products.c.removed_at.is_(None))
+                .where(products.c.item_id.in_(chunk), *conditions)
                 .values(removed_at=now)
             )
             changed += result.rowcount

@@ -89,7 +89,10 @@ class ListingRepository(Protocol):
         ...
 
     async def upsert(self, listings: Iterable[Listing]) -> None:
-        """Insert or replace each listing by item id."""
+        """Insert or replace each listing by item id, in order (the last copy of an id
+        wins). A listing whose description is None keeps the stored description: None
+        means "not read" (multigets leave it out, §4.11; it is its own resource, §4.7),
+        and MercadoLibre has no way to delete one (§4.7). Idempotent."""
         ...
 
     async def search(self, query: ListingQuery) -> Page[Listing]:
@@ -100,8 +103,17 @@ class ListingRepository(Protocol):
         """Ids of the account's listings that are not marked removed."""
         ...
 
-    async def mark_removed(self, item_ids: Iterable[str], now: datetime) -> int:
-        """Mark listings as no longer on MercadoLibre; return how many changed."""
+    async def mark_removed(
+        self,
+        item_ids: Iterable[str],
+        now: datetime,
+        *,
+        last_updated_before: datetime | None = None,
+    ) -> int:
+        """Mark listings as no longer on MercadoLibre; return how many changed. With
+        `last_updated_before`, leave out listings whose MercadoLibre `last_updated` is that
+        moment or later (one changed since was alive then); an unknown one does not count
+        as later. Unknown ids and listings already removed are skipped. Idempotent."""
         ...
 
 

@@ -257,3 +257,109 @@ async def test_an_upsert_brings_a_removed_listing_back(uow_factory):
         await uow.listings.upsert([a_plain_listing("MLA1", account.id, removed_at=NOW)])
         await uow.listings.upsert([a_plain_listing("MLA1", account.id)])
         assert await uow.listings.item_ids(account.id) == {"MLA1"}
+
+
+# -- descriptions a sync did not read (§4.7, §4.11) ------------------------------------------
+
+
+async def test_an_upsert_without_description_keeps_the_stored_one(uow_factory):
+    """Multigets leave the description out (§4.11 `attributes=`; it is its own resource,
+    §4.7), so None means "not read", never "erased"."""
+    account = await given_account(uow_factory)
+    listing = a_plain_listing("MLA1", account.id, description="Mate de calabaza.")
+    async with uow_factory() as uow:
+        await uow.listings.upsert([listing])
+        await uow.commit()
+
+    observed = attrs.evolve(listing, title="Mate de calabaza curado", description=None)
+    async with uow_factory() as uow:
+        await uow.listings.upsert([observed])
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        stored = await uow.listings.get("MLA1")
+    assert stored == attrs.evolve(observed, description="Mate de calabaza.")
+
+
+async def test_an_upsert_with_a_description_replaces_the_stored_one(uow_factory):
+    account = await given_account(uow_factory)
+    async with uow_factory() as uow:
+        await uow.listings.upsert([a_plain_listing("MLA1", account.id, description="old")])
+        await uow.listings.upsert([a_plain_listing("MLA1", account.id, description="new")])
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert (await uow.listings.get("MLA1")).description == "new"
+
+
+async def test_a_new_listing_without_description_is_stored_without_one(uow_factory):
+    account = await given_account(uow_factory)
+    async with uow_factory() as uow:
+        await uow.listings.upsert([a_plain_listing("MLA1", account.id, description=None)])
+        assert (await uow.listings.get("MLA1")).description is None
+
+
+async def test_a_batch_keeps_the_description_an_earlier_copy_of_the_listing_brought(uow_factory):
+    account = await given_account(uow_factory)
+    described = a_plain_listing("MLA1", account.id, title="first", description="text")
+    undescribed = a_plain_listing("MLA1", account.id, title="second", description=None)
+
+    async with uow_factory() as uow:
+        await uow.listings.upsert([described, undescribed])
+        stored = await uow.listings.get("MLA1")
+    assert (stored.title, stored.description) == ("second", "text")
+
+
+async def test_a_batch_upsert_keeps_each_stored_description(uow_factory):
+    account = await given_account(uow_factory)
+    listings = [a_plain_listing(f"MLA{n}", account.id, description=f"d{n}") for n in range(1, 4)]
+    async with uow_factory() as uow:
+        await uow.listings.upsert(listings)
+        await uow.commit()
+
+    observed = [attrs.evolve(listing, description=None) for listing in listings]
+    observed.append(a_plain_listing("MLA4", account.id, description=None))
+    async with uow_factory() as uow:
+        await uow.listings.upsert(observed)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        found = await uow.listings.find_many(["MLA1", "MLA2", "MLA3", "MLA4"])
+    assert {item_id: found[item_id].description for item_id in found} == {
+        "MLA1": "d1",
+        "MLA2": "d2",
+        "MLA3": "d3",
+        "MLA4": None,
+    }
+
+
+# -- removals that spare listings changed since a moment ----------------------------------
+
+
+async def test_marking_removed_can_spare_listings_mercadolibre_changed_since_a_moment(
+    uow_factory,
+):
+    account = await given_account(uow_factory)
+    started = NOW + timedelta(minutes=10)
+    async with uow_factory() as uow:
+        await uow.listings.upsert(
+            [
+                a_plain_listing("MLA1", account.id, last_updated=started - timedelta(seconds=1)),
+                a_plain_listing("MLA2", account.id, last_updated=started),
+                a_plain_listing("MLA3", account.id, last_updated=started + timedelta(hours=2)),
+                a_plain_listing("MLA4", account.id, last_updated=None),
+            ]
+        )
+        await uow.commit()
+
+    later = started + timedelta(hours=3)
+    async with uow_factory() as uow:
+        changed = await uow.listings.mark_removed(
+            ["MLA1", "MLA2", "MLA3", "MLA4"], later, last_updated_before=started
+        )
+        await uow.commit()
+
+    assert changed == 2
+    async with uow_factory() as uow:
+        assert await uow.listings.item_ids(account.id) == {"MLA2", "MLA3"}
+        assert (await uow.listings.get("MLA4")).removed_at == later
