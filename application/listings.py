@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 
 import attrs
@@ -21,6 +22,7 @@ from application.errors import (
     NotFound,
     ValidationFailed,
 )
+from application.inventory import StockWriter
 from application.ports.clock import Clock
 from application.ports.marketplace import (
     CategoryPrediction,
@@ -28,12 +30,13 @@ from application.ports.marketplace import (
     ListingGateway,
     ListingHealth,
     NewListing,
+    VariationChange,
 )
-from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from application.ports.unit_of_work import UnitOfWorkFactory
 from application.queries import ListingQuery, Page
 from domain.accounts import AccountStatus
 from domain.errors import InvalidValue
-from domain.inventory import StockChange, StockLevel
+from domain.inventory import StockChange, StockLevel, StockOutcome, StockRequest
 from domain.listings import (
     DEFAULT_MAX_TITLE_LENGTH,
     MAX_VARIATIONS,
@@ -97,7 +100,8 @@ class CreateListingCommand:
 @attrs.define(frozen=True)
 class UpdateListingCommand:
     """Only the fields given change. Variations left out are KEPT: unlike MercadoLibre's
-    PUT, a caller never deletes a variation by forgetting it (§4.6)."""
+    PUT, a caller never deletes a variation by forgetting it (§4.6). Quantities are the
+    seller's counts, written like a stock update (safety stock kept back)."""
 
     item_id: str
     title: str | None = None
@@ -366,47 +370,112 @@ class CreateListing:
 
 
 class UpdateListing:
+    """PUT /products/{item_id}: change a listing on MercadoLibre, then the local copy.
+
+    Stock never travels in the item PUT. A quantity the caller gives goes through the
+    StockWriter, the path of PATCH /products/{id}/stock: the stock ledger, the safety
+    stock, the item's lock and the read-back. The PUT still names every variation, as
+    MercadoLibre deletes those it leaves out (§4.6), but one that does not change goes
+    by `id` alone: sending back its stored available_quantity would undo the sales made
+    since we last read it (overselling or underselling).
+
+    Order: the PUT, whose answer is stored at once; then the stock; then the
+    description (its own resource, §4.7). A failure in a later step leaves the earlier
+    ones stored, and propagates as its port error.
+    """
+
     def __init__(
-        self, uow: UnitOfWorkFactory, listings: ListingGateway, clock: Clock, safety_stock: int = 0
+        self,
+        uow: UnitOfWorkFactory,
+        listings: ListingGateway,
+        clock: Clock,
+        safety_stock: int = 0,
+        *,
+        stock: StockWriter,
     ) -> None:
         self._uow = uow
         self._listings = listings
         self._clock = clock
         self._safety_stock = safety_stock
+        self._stock = stock
 
     async def __call__(self, command: UpdateListingCommand) -> Listing:
+        requested_at = self._clock.now()
         async with self._uow() as uow:
             stored = await uow.listings.get(command.item_id)
             await usable_account(uow, stored.account_id)
-            levels = {
-                level.variation_id: level for level in await uow.inventory.for_item(command.item_id)
-            }
         # MercadoLibre's copy is the one a PUT applies to; the local one may be stale.
         current = await self._listings.get_listing(stored.account_id, command.item_id)
-        changes = self._changes(command, current, levels)
-        if changes.is_empty and command.description is None:
+        changes, quantities = self._changes(command, current)
+        if changes.is_empty and not quantities and command.description is None:
             raise ValidationFailed([FieldProblem("body", "nothing to change")])
         updated = current
         if not changes.is_empty:
-            updated = await self._listings.update_listing(
+            answered = await self._listings.update_listing(
                 stored.account_id, command.item_id, changes
             )
+            updated = _with_skus_of(answered, current)
+        await self._store(updated)
+        if quantities:
+            updated = await self._set_stock(command, updated, quantities, requested_at)
         if command.description is not None:
             await self._listings.set_description(
                 stored.account_id, command.item_id, command.description
             )
             updated = attrs.evolve(updated, description=command.description)
-        now = self._clock.now()
-        async with self._uow() as uow:
-            await self._record_quantities(uow, command, updated, levels, now)
-            # Stores the listing, and a stock level for each variation just added.
-            await store_observed(uow, [updated], self._safety_stock, now)
-            await uow.commit()
+        if quantities or command.description is not None:
+            await self._store(updated)
         return updated
 
+    async def _store(self, listing: Listing) -> None:
+        async with self._uow() as uow:
+            # Stores the listing, and a stock level for each variation just added.
+            await store_observed(uow, [listing], self._safety_stock, self._clock.now())
+            await uow.commit()
+
+    async def _set_stock(
+        self,
+        command: UpdateListingCommand,
+        listing: Listing,
+        quantities: dict[int | None, int],
+        requested_at: datetime,
+    ) -> Listing:
+        """Write the caller's quantities like PATCH /products/{id}/stock; the listing as
+        MercadoLibre now shows it. Port errors propagate; a request the writer refuses
+        is ValidationFailed naming the variation (the other changes are stored)."""
+        requests = [
+            StockRequest(listing.item_id, quantity, variation_id)
+            for variation_id, quantity in quantities.items()
+        ]
+        write = await self._stock.apply(listing.item_id, requests, requested_at, "update")
+        results = write.or_raise()
+        fields = {
+            variation.id: f"variations[{index}].available_quantity"
+            for index, variation in enumerate(command.variations or ())
+            if variation.id is not None
+        }
+        shown = attrs.evolve(listing)
+        refused = []
+        for result in results:
+            if result.outcome is StockOutcome.REJECTED:
+                field = fields.get(result.variation_id, "available_quantity")
+                refused.append(FieldProblem(field, result.reason or "refused"))
+                continue
+            if result.outcome is StockOutcome.SUPERSEDED:
+                continue
+            observed = result.observed if result.observed is not None else result.published
+            if observed is not None:
+                shown.set_quantity(observed, result.variation_id)
+        if refused:
+            raise ValidationFailed(refused, "the listing was updated, but not its stock")
+        return shown
+
     def _changes(
-        self, command: UpdateListingCommand, current: Listing, levels: dict[int | None, StockLevel]
-    ) -> ListingChanges:
+        self, command: UpdateListingCommand, current: Listing
+    ) -> tuple[ListingChanges, dict[int | None, int]]:
+        """The PUT to send, and the quantities to write through the StockWriter (by
+        variation id, None for a listing without variations). Raises ValidationFailed
+        naming every problem."""
         problems = _Problems()
         if current.is_final:
             raise Conflict(f"{current.item_id} is closed; a closed listing cannot change")
@@ -433,52 +502,49 @@ class UpdateListing:
         )
         _description(problems, command.description)
         shipping = _shipping(problems, command.shipping_mode, command.free_shipping, None)
-        variations = (
-            self._merge_variations(problems, command.variations, current, levels)
-            if command.variations is not None
-            else None
-        )
-        if price is not None and current.variations:
-            # One price for every variation (§4.6): the listing's price is theirs, except
-            # where the caller priced a variation explicitly.
-            priced = {v.id for v in command.variations or () if v.price is not None}
-            variations = tuple(
-                v if v.id is not None and v.id in priced else attrs.evolve(v, price=price)
-                for v in (variations if variations is not None else current.variations)
+        quantities: dict[int | None, int] = {}
+        variations = None
+        if command.variations is not None or (price is not None and current.variations):
+            variations = self._variation_changes(
+                problems, command.variations or (), current, price, quantities
             )
         problems.check()
-        quantity = None
         if command.available_quantity is not None:
-            safety = levels.get(None).safety_stock if None in levels else 0
-            quantity = max(0, command.available_quantity - safety)
-        return ListingChanges(
+            quantities[None] = command.available_quantity
+        changes = ListingChanges(
             title=command.title if command.title != current.title else None,
             price=price,
-            available_quantity=quantity,
             pictures=pictures,
             attributes=attributes,
             variations=variations,
             shipping=shipping,
             video_id=command.video_id,
         )
+        return changes, quantities
 
-    def _merge_variations(
+    def _variation_changes(
         self,
         problems: _Problems,
         given: Sequence[VariationInput],
         current: Listing,
-        levels: dict[int | None, StockLevel],
-    ) -> tuple[Variation, ...]:
-        """The complete set to send: existing ones with the caller's changes, plus new
-        ones; those the caller left out are kept as they are."""
+        price: Money | None,
+        quantities: dict[int | None, int],
+    ) -> tuple[VariationChange, ...] | None:
+        """The variations to send: every existing one by id, with only what changes
+        (none of them with a quantity: those go to `quantities`), plus new ones; those
+        the caller left out are kept as they are. None when nothing would change.
+
+        A listing price applies to every variation the caller did not price (§4.6: one
+        price for every variation)."""
         by_id = {v.id: v for v in current.variations}
-        changed = dict(by_id)
+        updates: dict[int | None, dict] = {variation_id: {} for variation_id in by_id}
+        priced: set[int] = set()
         added: list[Variation] = []
         currency_id = current.price.currency_id
         for index, variation in enumerate(given):
             field = f"variations[{index}]"
             _quantity(problems, f"{field}.available_quantity", variation.available_quantity)
-            price = _money(problems, f"{field}.price", variation.price, currency_id)
+            variation_price = _money(problems, f"{field}.price", variation.price, currency_id)
             if variation.id is not None:
                 existing = by_id.get(variation.id)
                 if existing is None:
@@ -486,16 +552,16 @@ class UpdateListing:
                         f"{field}.id", f"{variation.id} is not a variation of {current.item_id}"
                     )
                     continue
-                updates: dict = {}
-                if price is not None:
-                    updates["price"] = price
+                update = updates[variation.id]
+                if variation_price is not None:
+                    update["price"] = variation_price
+                    priced.add(variation.id)
                 if variation.available_quantity is not None:
-                    safety = levels[variation.id].safety_stock if variation.id in levels else 0
-                    updates["available_quantity"] = max(0, variation.available_quantity - safety)
+                    quantities[variation.id] = variation.available_quantity
                 if variation.picture_ids:
-                    updates["picture_ids"] = variation.picture_ids
+                    update["picture_ids"] = variation.picture_ids
                 if variation.seller_sku is not None:
-                    updates["seller_sku"] = variation.seller_sku
+                    update["seller_sku"] = variation.seller_sku
                 if variation.attribute_combinations:
                     combination = _attributes(
                         problems,
@@ -507,8 +573,7 @@ class UpdateListing:
                             f"{field}.attribute_combinations",
                             "cannot change once the listing has sales (§4.6)",
                         )
-                    updates["attribute_combinations"] = combination
-                changed[variation.id] = attrs.evolve(existing, **updates)
+                    update["attribute_combinations"] = combination
                 continue
             combination = _attributes(
                 problems, f"{field}.attribute_combinations", variation.attribute_combinations
@@ -521,40 +586,48 @@ class UpdateListing:
             added.append(
                 Variation(
                     combination,
-                    price or current.price,
-                    variation.available_quantity,
+                    variation_price or price or current.price,
+                    # A new variation has no stock level yet: it gets one with the default
+                    # safety stock kept back, as a new listing does.
+                    max(0, variation.available_quantity - self._safety_stock),
                     picture_ids=variation.picture_ids,
                     seller_sku=variation.seller_sku,
                 )
             )
-        merged = (*changed.values(), *added)
+        if price is not None:
+            for variation_id, update in updates.items():
+                if variation_id not in priced:
+                    update["price"] = price
+        entries = []
+        merged = []
+        for variation_id, existing in by_id.items():
+            # Only what differs travels; `{"id"}` alone keeps the rest, stock included.
+            change = {
+                name: value
+                for name, value in updates[variation_id].items()
+                if getattr(existing, name) != value
+            }
+            merged.append(attrs.evolve(existing, **change))
+            entries.append(VariationChange(variation_id, **change))
+        merged.extend(added)
+        entries.extend(VariationChange.new(v) for v in added)
         _check_variations(problems, merged)
-        return tuple(merged)
+        if all(entry.keeps_as_is for entry in entries):
+            return None
+        return tuple(entries)
 
-    async def _record_quantities(
-        self,
-        uow: UnitOfWork,
-        command: UpdateListingCommand,
-        updated: Listing,
-        levels: dict[int | None, StockLevel],
-        now,
-    ) -> None:
-        wanted: dict[int | None, int] = {}
-        if command.available_quantity is not None:
-            wanted[None] = command.available_quantity
-        for variation in command.variations or ():
-            if variation.id is not None and variation.available_quantity is not None:
-                wanted[variation.id] = variation.available_quantity
-        for variation_id, quantity in wanted.items():
-            level = levels.get(variation_id)
-            safety = level.safety_stock if level else 0
-            previous = level.quantity if level else None
-            await uow.inventory.upsert(
-                [StockLevel(updated.item_id, quantity, variation_id, safety, now)]
-            )
-            await uow.inventory.record_change(
-                StockChange(updated.item_id, quantity, now, "update", variation_id, previous)
-            )
+
+def _with_skus_of(listing: Listing, current: Listing) -> Listing:
+    """A PUT answers variations without their SKUs (§4.6: `attributes` come only with
+    include_attributes=all); those not sent keep the SKU MercadoLibre had."""
+    skus = {v.id: v.seller_sku for v in current.variations if v.seller_sku}
+    if not skus or all(v.seller_sku for v in listing.variations):
+        return listing
+    variations = tuple(
+        v if v.seller_sku else attrs.evolve(v, seller_sku=skus.get(v.id))
+        for v in listing.variations
+    )
+    return attrs.evolve(listing, variations=variations)
 
 
 class ChangeListingStatus:

@@ -63,15 +63,17 @@ class StockChange:
 
 
 MAX_BATCH = 100  # the product's bulk limit per request
+MAX_QUANTITY = 99_999  # listing type max_stock_per_item (mercadolibre-api.md §4.10)
 
 
 class StockOutcome(StrEnum):
     PENDING = "pending"
     APPLIED = "applied"  # published, and MercadoLibre shows it
     UNCHANGED = "unchanged"  # MercadoLibre already showed it
-    REJECTED = "rejected"  # refused, with a reason; nothing changed
+    REJECTED = "rejected"  # refused by our own checks, with a reason; nothing changed
     SUPERSEDED = "superseded"  # a later request for the same stock won
     MISMATCH = "mismatch"  # published, but MercadoLibre shows another quantity
+    FAILED = "failed"  # MercadoLibre could not be written (the reason says why); not stored
 
 
 @attrs.define(frozen=True)

@@ -38,6 +38,7 @@ from application.ports.marketplace import (
     ListingHealth,
     NewListing,
     StockSnapshot,
+    VariationChange,
 )
 from domain.errors import DomainError
 from domain.listings import (
@@ -287,6 +288,31 @@ def variation_body(variation: Variation) -> dict[str, Any]:
     return body
 
 
+def variation_change_body(change: VariationChange) -> dict[str, Any]:
+    """§4.6: only what the change names. An existing variation sent as `{"id"}` alone is
+    kept as MercadoLibre has it, its stock included (see VariationChange)."""
+    body: dict[str, Any] = {}
+    if change.id is not None:
+        body["id"] = change.id
+    if change.attribute_combinations is not None:
+        body["attribute_combinations"] = [attribute_body(a) for a in change.attribute_combinations]
+    if change.price is not None:
+        body["price"] = price_number(change.price)
+    if change.available_quantity is not None:
+        body["available_quantity"] = change.available_quantity
+    if change.picture_ids:
+        body["picture_ids"] = list(change.picture_ids)
+    if change.seller_sku is not None:
+        body["attributes"] = [{"id": SELLER_SKU, "value_name": change.seller_sku}]
+    return body
+
+
+def _variation_entry(variation: Variation | VariationChange) -> dict[str, Any]:
+    if isinstance(variation, VariationChange):
+        return variation_change_body(variation)
+    return variation_body(variation)
+
+
 def _check_currency(money: Money, site_id: str, field: str) -> None:
     expected = site(site_id).currency_id
     if money.currency_id != expected:
@@ -339,7 +365,8 @@ def changes_body(changes: ListingChanges, site_id: str) -> dict[str, Any]:
     if changes.price is not None:
         _check_currency(changes.price, site_id, "price")
     for n, variation in enumerate(changes.variations or ()):
-        _check_currency(variation.price, site_id, f"variations[{n}].price")
+        if variation.price is not None:
+            _check_currency(variation.price, site_id, f"variations[{n}].price")
     body: dict[str, Any] = {}
     if changes.title is not None:
         body["title"] = changes.title
@@ -352,7 +379,7 @@ def changes_body(changes: ListingChanges, site_id: str) -> dict[str, Any]:
     if changes.attributes is not None:
         body["attributes"] = [attribute_body(a) for a in changes.attributes]
     if changes.variations is not None:
-        body["variations"] = [variation_body(v) for v in changes.variations]
+        body["variations"] = [_variation_entry(v) for v in changes.variations]
     if changes.shipping is not None:
         body["shipping"] = shipping_body(changes.shipping)
     if changes.video_id is not None:
@@ -386,14 +413,14 @@ def _same_combination(sent: Sequence[Attribute], answered: Sequence[Attribute]) 
     return True
 
 
-def with_sent_skus(listing: Listing, sent: Sequence[Variation]) -> Listing:
+def with_sent_skus(listing: Listing, sent: Sequence[Variation | VariationChange]) -> Listing:
     """The listing with the SKUs of the variations sent filled in where the answer has
     none: POST and PUT /items answer variations without their `attributes` (§4.6:
     those come only with include_attributes=all), so SELLER_SKU would be lost."""
     if not sent or all(v.seller_sku for v in listing.variations):
         return listing
     by_id = {v.id: v.seller_sku for v in sent if v.id is not None and v.seller_sku}
-    new = [v for v in sent if v.id is None and v.seller_sku]
+    new = [v for v in sent if v.id is None and v.seller_sku and v.attribute_combinations]
     variations = []
     for variation in listing.variations:
         sku = variation.seller_sku or by_id.get(variation.id)
@@ -402,7 +429,9 @@ def with_sent_skus(listing: Listing, sent: Sequence[Variation]) -> Listing:
                 (
                     v
                     for v in new
-                    if _same_combination(v.attribute_combinations, variation.attribute_combinations)
+                    if _same_combination(
+                        v.attribute_combinations or (), variation.attribute_combinations
+                    )
                 ),
                 None,
             )

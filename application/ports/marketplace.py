@@ -201,16 +201,56 @@ class NewListing:
 
 
 @attrs.define(frozen=True)
+class VariationChange:
+    """One entry of the `variations` of a PUT /items/{id} (§4.6), carrying only what
+    changes; None means "leave as is".
+
+    An existing variation is named by `id`; `{"id"}` alone keeps it exactly as
+    MercadoLibre has it, stock included. That is how a PUT keeps the variations it does
+    not change (MercadoLibre deletes the ones left out) without sending back a stored
+    available_quantity that sales may have lowered since. A new variation has no id and
+    carries what §4.6 requires: attribute_combinations, price, available_quantity and
+    picture_ids.
+    """
+
+    id: int | None = None
+    attribute_combinations: tuple[Attribute, ...] | None = None
+    price: Money | None = None
+    available_quantity: int | None = None
+    picture_ids: tuple[str, ...] | None = None
+    seller_sku: str | None = None
+
+    @classmethod
+    def new(cls, variation: Variation) -> VariationChange:
+        return cls(
+            None,
+            variation.attribute_combinations,
+            variation.price,
+            variation.available_quantity,
+            variation.picture_ids,
+            variation.seller_sku,
+        )
+
+    @property
+    def keeps_as_is(self) -> bool:
+        """An existing variation named by id alone: nothing of it changes."""
+        return self.id is not None and all(
+            getattr(self, f.name) is None for f in attrs.fields(type(self)) if f.name != "id"
+        )
+
+
+@attrs.define(frozen=True)
 class ListingChanges:
     """A PUT /items/{id} (§4.3). None means "leave as is". `variations`, when given, is the
-    complete set to keep: MercadoLibre deletes the variations a PUT leaves out (§4.6)."""
+    complete set to keep: MercadoLibre deletes the variations a PUT leaves out (§4.6). A
+    Variation entry is sent whole; a VariationChange sends only what it names."""
 
     title: str | None = None
     price: Money | None = None
     available_quantity: int | None = None
     pictures: tuple[Picture, ...] | None = None
     attributes: tuple[Attribute, ...] | None = None
-    variations: tuple[Variation, ...] | None = None
+    variations: tuple[Variation | VariationChange, ...] | None = None
     shipping: Shipping | None = None
     video_id: str | None = None
     status: ListingStatus | None = None
@@ -295,7 +335,10 @@ class ListingGateway(Protocol):
         """Change only stock with a PUT (§4.3, §4.6): `available_quantity` (key None) for
         a listing without variations; otherwise every variation in `variation_ids` is
         sent by id (MercadoLibre deletes the ones a PUT leaves out) with the new quantity
-        of those in `quantities`. Idempotent; rides out the 409 like update_listing."""
+        of those in `quantities`. Idempotent; rides out the 409 like update_listing.
+        ValueError (a caller's bug, checked before any call) when the keys of
+        `quantities` do not fit `variation_ids`: callers check them against a fresh
+        `get_stock` first."""
         ...
 
     async def set_description(self, account_id: int, item_id: str, text: str) -> None:

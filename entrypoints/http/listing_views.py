@@ -158,8 +158,9 @@ def listing_view(listing: Listing, stock: tuple[StockLevel, ...] | None = None) 
 
 @attrs.define(frozen=True)
 class StockResultView:
-    """What became of one stock update: applied, unchanged, rejected (with the reason),
-    superseded by a later request, or mismatch (MercadoLibre shows another figure)."""
+    """What became of one stock update: applied, unchanged, rejected (our checks refused
+    it, with the reason), superseded by a later request, mismatch (MercadoLibre shows
+    another figure) or failed (MercadoLibre could not be written; nothing was stored)."""
 
     item_id: str
     variation_id: int | None

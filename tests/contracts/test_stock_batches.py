@@ -21,7 +21,11 @@ BIG = 2**40
 
 async def test_a_batch_reads_back_with_its_results(uow_factory):
     batch = StockBatch(
-        (StockRequest("MLA1000000001", 5), StockRequest("MLA1000000002", 0, BIG + 1, 2)),
+        (
+            StockRequest("MLA1000000001", 5),
+            StockRequest("MLA1000000002", 0, BIG + 1, 2),
+            StockRequest("MLA1000000003", 9),
+        ),
         NOW,
     )
     async with uow_factory() as uow:
@@ -33,6 +37,7 @@ async def test_a_batch_reads_back_with_its_results(uow_factory):
         (
             StockResult("MLA1000000001", None, 5, StockOutcome.APPLIED, published=5, observed=5),
             StockResult("MLA1000000002", BIG + 1, 0, StockOutcome.REJECTED, "unknown listing"),
+            StockResult("MLA1000000003", None, 9, StockOutcome.FAILED, "Unavailable: 503"),
         ),
         NOW + timedelta(seconds=3),
     )

@@ -338,6 +338,53 @@ async def test_concurrent_updates_of_one_item_keep_the_latest_request(stack):
     assert level.quantity == latest.quantity == stored["available_quantity"]
 
 
+async def test_stock_for_what_mercadolibre_no_longer_has_is_a_clear_answer(stack):
+    """A listing deleted on MercadoLibre (§4.4) is a 404 and a variation deleted there
+    since the last sync (§4.6) a 422 with the reason, never a 500; in a bulk update they
+    are `failed` and `rejected`, the other updates are applied and the batch finishes."""
+    sb = stack["sb"]
+    await synced(stack)
+    _, page = await call(stack, "GET", "/products?status=active&limit=200")
+    simple = [p for p in page["results"] if not p["variations"]]
+    gone, kept = simple[0]["item_id"], simple[1]["item_id"]
+    await sb.admin("PATCH", f"/items/{gone}", {"status": "closed", "sub_status": ["deleted"]})
+    picture = await upload_picture(stack)
+    status, created = await call(
+        stack, "POST", "/products", sneakers_body(stack["account_id"], picture)
+    )
+    assert status == 201, created
+    shoes = created["item_id"]
+    on_mercadolibre = await sb.admin("GET", f"/items/{shoes}")
+    removed = on_mercadolibre["variations"][1]["id"]
+    await sb.admin("PATCH", f"/items/{shoes}", {"variations": on_mercadolibre["variations"][:1]})
+
+    status, problem = await call(stack, "PATCH", f"/products/{gone}/stock", {"quantity": 5})
+    assert status == 404, problem
+    status, problem = await call(
+        stack, "PATCH", f"/products/{shoes}/stock", {"quantity": 4, "variation_id": removed}
+    )
+    assert status == 422, problem
+    assert "no longer exists on MercadoLibre" in problem["errors"][0]["reason"]
+
+    updates = [
+        {"item_id": gone, "quantity": 5},
+        {"item_id": shoes, "variation_id": removed, "quantity": 4},
+        {"item_id": kept, "quantity": 7},
+    ]
+    status, accepted = await call(stack, "POST", "/inventory/bulk-update", {"updates": updates})
+    assert status == 202, accepted
+
+    async def finished():
+        _, batch = await call(stack, "GET", accepted["status_url"])
+        return batch if batch["status"] != "pending" else None
+
+    batch = await wait_until(finished)
+    assert batch["status"] == "done", batch
+    assert [r["outcome"] for r in batch["results"]] == ["failed", "rejected", "applied"]
+    assert "NotFound" in batch["results"][0]["reason"]
+    assert (await sb.admin("GET", f"/items/{kept}"))["available_quantity"] == 7
+
+
 async def test_the_inventory_sync_follows_sales_and_never_publishes_more(stack):
     await synced(stack)
     _, page = await call(stack, "GET", "/products?status=active&limit=200")

@@ -28,7 +28,7 @@ from adapters.mercadolibre.item_mapping import (
 )
 from adapters.mercadolibre.wire import HealthAnswer, ItemAnswer, StockAnswer
 from application.errors import Forbidden, Unavailable, ValidationFailed
-from application.ports.marketplace import ListingChanges, NewListing
+from application.ports.marketplace import ListingChanges, NewListing, VariationChange
 from domain.listings import Attribute, Condition, ListingStatus, Picture, Shipping, Variation
 from domain.money import Money
 
@@ -472,6 +472,47 @@ def test_changes_send_only_the_fields_given():
         "pictures": [],
         "attributes": [],
     }
+
+
+def test_variation_changes_send_only_what_changes_and_an_id_alone_keeps_a_variation():
+    """§4.6: every variation to keep is sent, but one that does not change goes as
+    `{"id"}` alone, so its stock (moved by sales since we read it) is left as it is."""
+    new = VariationChange.new(
+        Variation(combination("Negro", "42"), PRICE, 4, picture_ids=("p1",), seller_sku="NK-42")
+    )
+    body = changes_body(
+        ListingChanges(
+            variations=(
+                VariationChange(170000000010),
+                VariationChange(170000000011, price=Money.of("100", "ARS")),
+                new,
+            )
+        ),
+        "MLA",
+    )
+    assert body == {
+        "variations": [
+            {"id": 170000000010},
+            {"id": 170000000011, "price": 100},
+            {
+                "attribute_combinations": [
+                    {"id": "COLOR", "value_name": "Negro"},
+                    {"id": "SIZE", "value_name": "42"},
+                ],
+                "price": 89999.9,
+                "available_quantity": 4,
+                "picture_ids": ["p1"],
+                "attributes": [{"id": "SELLER_SKU", "value_name": "NK-42"}],
+            },
+        ]
+    }
+    assert VariationChange(170000000010).keeps_as_is
+    assert not VariationChange(170000000010, available_quantity=3).keeps_as_is
+    assert not new.keeps_as_is
+    with pytest.raises(ValidationFailed, match=r"variations\[0\]\.price"):
+        changes_body(
+            ListingChanges(variations=(VariationChange(1, price=Money.of("10", "USD")),)), "MLA"
+        )
 
 
 def test_changed_prices_in_another_currency_than_the_sites_are_refused():

@@ -77,8 +77,9 @@ ENDPOINTS = (
         body=BulkUpdateBody,
         description=f"At most {MAX_BATCH} updates (more is a 422, and nothing is "
         "applied). Answers at once; the job records a result per update: applied, "
-        "unchanged, rejected with the reason, superseded by a later request, or "
-        "mismatch.",
+        "unchanged, rejected with the reason, superseded by a later request, "
+        "mismatch, or failed (MercadoLibre could not be written; the error is the "
+        "reason).",
         replies={202: Reply("Queued", Accepted), 422: Reply("Refused")},
     ),
     Endpoint(

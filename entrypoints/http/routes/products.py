@@ -375,7 +375,14 @@ ENDPOINTS = (
         body=StockBody,
         description="Recorded in the stock ledger; MercadoLibre gets the quantity minus "
         "the safety stock; the write is read back and a mismatch reported.",
-        replies={200: Reply("The outcome", StockResultView), 404: NOT_FOUND, 422: Reply("Refused")},
+        replies={
+            200: Reply("The outcome", StockResultView),
+            404: NOT_FOUND,
+            409: Reply("MercadoLibre refused the change in the listing's state"),
+            422: Reply("Refused"),
+            429: Reply("MercadoLibre's rate limit; retry later"),
+            503: Reply("MercadoLibre could not be reached; nothing was stored"),
+        },
     ),
     Endpoint(
         "POST",
