@@ -2,7 +2,8 @@
 
 `StartConnect` makes a single-use, expiring `state` and a PKCE S256 challenge and gives
 the consent URL of the site's authorization host; `CompleteConnect` takes the redirect
-back, checks the state, trades the code and stores the account and its sealed tokens.
+back, checks the state, trades the code, stores the account and its sealed tokens, and
+only then reads the seller's profile.
 """
 
 from __future__ import annotations
@@ -14,19 +15,23 @@ from datetime import datetime, timedelta
 
 import attrs
 
+from application.accounts import store_profile
 from application.errors import (
+    ApplicationError,
     AuthorizationRejected,
+    Conflict,
     FieldProblem,
     InvalidGrant,
+    Unavailable,
     ValidationFailed,
 )
 from application.ports.clock import Clock
 from application.ports.crypto import TokenCipher
 from application.ports.jobs import Job
-from application.ports.marketplace import OAuthGateway
+from application.ports.marketplace import OAuthGateway, SellerProfile
 from application.ports.unit_of_work import UnitOfWorkFactory
-from application.tokens import TokenVault
-from domain.accounts import Account, AccountStatus, AuthorizationRequest
+from application.tokens import AccessTokenCache, TokenVault
+from domain.accounts import Account, AccountStatus, AuthorizationRequest, TokenPair
 from domain.errors import UnknownSite
 from domain.sites import site
 
@@ -106,7 +111,32 @@ class ConnectResult:
     created: bool
 
 
+class ProfileUnavailable(Unavailable):
+    """The account is connected and its tokens are stored, but MercadoLibre did not give
+    its profile; a forced refresh (or connecting again) fills it in later."""
+
+    def __init__(self, account: Account, error: Exception) -> None:
+        super().__init__(
+            f"account {account.id} (seller {account.seller_id}) is connected and its tokens "
+            f"are stored, but MercadoLibre did not give its profile ({error}); "
+            f"`meli accounts refresh {account.id}` or POST /auth/refresh/{account.id} "
+            "fills it in"
+        )
+        self.account = account
+
+
 class CompleteConnect:
+    """Take MercadoLibre's redirect back: check the state, trade the code, store the
+    account and its sealed tokens, then read its profile.
+
+    The pair is stored and committed before the access token is used for anything
+    (issue 5; §1.3): the code worked once and the refresh token exists nowhere else, so
+    a failure after the exchange must not lose it. The token answer names its user
+    (`user_id`, §1.2), which is enough to key the account; GET /users/me (§3) then fills
+    in the nickname and site. If that fails the account is kept, active with its tokens,
+    and ProfileUnavailable says so.
+    """
+
     def __init__(
         self,
         uow: UnitOfWorkFactory,
@@ -146,42 +176,83 @@ class CompleteConnect:
             )
         except InvalidGrant as error:
             raise AuthorizationRejected(f"MercadoLibre refused the code: {error}") from error
-        profile = await self._oauth.profile(pair.access_token)
-        if pair.user_id is not None and pair.user_id != profile.user_id:
-            raise AuthorizationRejected("the token and the profile name different users")
+        seller_id = pair.user_id
+        profile: SellerProfile | None = None
+        if seller_id is None:
+            # §1.2 always names the user; an answer that does not leaves /users/me as the
+            # only way to know whose account to store the pair on.
+            profile = await self._oauth.profile(pair.access_token)
+            seller_id = profile.user_id
+        account, created = await self._store(seller_id, request.site_id, pair)
+        if profile is None:
+            try:
+                profile = await self._oauth.profile(pair.access_token)
+            except ApplicationError as error:
+                raise ProfileUnavailable(account, error) from error
+        assert account.id is not None
+        try:
+            async with self._uow() as uow:
+                account = await store_profile(uow, account.id, profile, self._clock.now())
+                await uow.commit()
+        except Conflict as error:
+            await self._distrust(account.id, str(error))
+            raise AuthorizationRejected("the token and the profile name different users") from error
+        return ConnectResult(account, created)
+
+    async def _store(self, seller_id: int, site_id: str, pair: TokenPair) -> tuple[Account, bool]:
+        """Store the pair on the seller's account, made or revived as needed; commit."""
+        now = self._clock.now()
         async with self._uow() as uow:
-            account = await uow.accounts.find_by_seller(profile.user_id)
+            account = await uow.accounts.find_by_seller(seller_id)
             created = account is None
             if account is None:
+                # The site the seller consented on, and no nickname, until the profile
+                # is read (see profile_pending).
                 account = await uow.accounts.add(
                     Account(
-                        seller_id=profile.user_id,
-                        site_id=profile.site_id,
-                        nickname=profile.nickname,
+                        seller_id=seller_id,
+                        site_id=site_id,
+                        nickname="",
                         status=AccountStatus.ACTIVE,
                         connected_at=now,
                         updated_at=now,
                     )
                 )
             else:
-                account.reconnected(profile.nickname, profile.site_id, now)
+                account.reconnected(account.nickname, account.site_id, now)
             await self._vault.store(uow, account, pair)
             assert account.id is not None
             for actor in ON_CONNECT_JOBS:
                 uow.enqueue_after_commit(Job(actor, {"account_id": account.id}))
             await uow.commit()
-        return ConnectResult(account, created)
+        self._vault.forget(account.id)
+        return account, created
+
+    async def _distrust(self, account_id: int, reason: str) -> None:
+        """MercadoLibre contradicted itself about whose grant this is: nothing from it
+        may be used."""
+        async with self._uow() as uow:
+            account = await uow.accounts.get(account_id)
+            await uow.accounts.erase_tokens(account_id)
+            account.needs_reauthorization(reason, self._clock.now())
+            await uow.accounts.save(account)
+            await uow.commit()
+        self._vault.forget(account_id)
 
 
 class DisconnectAccount:
-    """Forget an account's tokens and mark it disconnected; its local data stays."""
+    """Forget an account's tokens and mark it disconnected; its local data stays.
+
+    Needs only the database (and this process's token cache): an operator disconnects
+    from the CLI without a MercadoLibre application configured.
+    """
 
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, vault: TokenVault | None = None
+        self, uow: UnitOfWorkFactory, clock: Clock, tokens: AccessTokenCache | None = None
     ) -> None:
         self._uow = uow
         self._clock = clock
-        self._vault = vault
+        self._tokens = tokens
 
     async def __call__(self, account_id: int) -> Account:
         async with self._uow() as uow:
@@ -191,6 +262,6 @@ class DisconnectAccount:
             await uow.accounts.erase_tokens(account_id)
             await uow.accounts.save(account)
             await uow.commit()
-        if self._vault is not None:
-            self._vault.forget(account_id)
+        if self._tokens is not None:
+            self._tokens.forget(account_id)
         return account

@@ -15,12 +15,19 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from application.errors import ApplicationError, InvalidGrant, ReauthorizationRequired
+from application.accounts import profile_pending, store_profile
+from application.errors import (
+    ApplicationError,
+    InvalidGrant,
+    ReauthorizationRequired,
+    UndecryptableToken,
+)
 from application.ports.clock import Clock
 from application.ports.coordination import Lock
 from application.ports.crypto import TokenCipher
 from application.ports.marketplace import OAuthGateway
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from application.subscriptions import rotate_subscription_secrets
 from domain.accounts import Account, AccountStatus, SealedTokens, TokenPair
 
 log = logging.getLogger(__name__)
@@ -48,6 +55,30 @@ def lock_name(account_id: int) -> str:
     return f"token-refresh:{account_id}"
 
 
+class AccessTokenCache:
+    """Decrypted access tokens kept in memory, one per account, CACHE_SECONDS at most.
+
+    One per process, shared by the vault that fills it and by what must empty it at once
+    (a disconnect), which thus needs neither the OAuth client nor MercadoLibre.
+    """
+
+    def __init__(self, seconds: float = CACHE_SECONDS) -> None:
+        self._seconds = seconds
+        self._entries: dict[int, _Cached] = {}
+
+    def get(self, account_id: int, now: datetime) -> _Cached | None:
+        cached = self._entries.get(account_id)
+        if cached is None or (now - cached.cached_at).total_seconds() >= self._seconds:
+            return None
+        return cached
+
+    def put(self, account_id: int, token: str, expires_at: datetime, now: datetime) -> None:
+        self._entries[account_id] = _Cached(token, expires_at, now)
+
+    def forget(self, account_id: int) -> None:
+        self._entries.pop(account_id, None)
+
+
 class TokenVault:
     """Implements AccessTokenSource for the gateway, and refreshes on demand."""
 
@@ -60,6 +91,7 @@ class TokenVault:
         clock: Clock,
         margin: timedelta = REFRESH_MARGIN,
         on_refresh: RefreshObserver | None = None,
+        cache: AccessTokenCache | None = None,
     ) -> None:
         self._uow = uow
         self._oauth = oauth
@@ -68,7 +100,7 @@ class TokenVault:
         self._clock = clock
         self._margin = margin
         self._on_refresh = on_refresh or (lambda outcome: None)
-        self._cache: dict[int, _Cached] = {}
+        self._cache = cache if cache is not None else AccessTokenCache()
 
     def seal(self, pair: TokenPair) -> SealedTokens:
         return SealedTokens(
@@ -88,13 +120,8 @@ class TokenVault:
         await uow.accounts.save(account)
 
     async def access_token(self, account_id: int) -> str:
-        cached = self._cache.get(account_id)
-        now = self._clock.now()
-        if (
-            cached is not None
-            and not self._expiring(cached.expires_at)
-            and (now - cached.cached_at).total_seconds() < CACHE_SECONDS
-        ):
+        cached = self._cache.get(account_id, self._clock.now())
+        if cached is not None and not self._expiring(cached.expires_at):
             return cached.token
         sealed = await self._read(account_id)
         if not self._expiring(sealed.expires_at):
@@ -104,12 +131,12 @@ class TokenVault:
         return await self.refresh(account_id, seen_version=sealed.version)
 
     def _remember(self, account_id: int, token: str, expires_at: datetime) -> str:
-        self._cache[account_id] = _Cached(token, expires_at, self._clock.now())
+        self._cache.put(account_id, token, expires_at, self._clock.now())
         return token
 
     def forget(self, account_id: int) -> None:
         """Drop the in-memory token (after a disconnect or a refusal)."""
-        self._cache.pop(account_id, None)
+        self._cache.forget(account_id)
 
     async def renew_rejected(self, account_id: int, rejected_token: str) -> str:
         self.forget(account_id)
@@ -238,16 +265,65 @@ class RefreshExpiringTokens:
         return outcome
 
 
-class RotateTokenKeys:
-    """Re-encrypt every stored secret with the current (first) key, so older keys can be
-    retired. Idempotent; returns how many secrets were re-encrypted."""
+@attrs.define(frozen=True)
+class KeyRotation:
+    """What a key rotation re-encrypted, and what no configured key could open."""
 
-    def __init__(self, uow: UnitOfWorkFactory, cipher: TokenCipher) -> None:
+    accounts: int = 0
+    subscriptions: int = 0
+    unreadable_accounts: tuple[int, ...] = ()
+    unreadable_subscriptions: tuple[int, ...] = ()
+    purged_connect_flows: int = 0
+
+    @property
+    def complete(self) -> bool:
+        """Whether every stored secret now opens with the current key alone."""
+        return not (self.unreadable_accounts or self.unreadable_subscriptions)
+
+
+class RotateTokenKeys:
+    """Re-encrypt with the current (first) key every secret sealed at rest, so older
+    keys can be retired: the accounts' OAuth tokens and the signing secrets of the
+    outbound webhook subscriptions (sealed with the same cipher). Idempotent; what no
+    configured key opens is reported, not fatal, so the rest still moves to the new key.
+
+    Connect flows in progress keep their PKCE verifier sealed with the key that was
+    current when they started; they last 10 minutes at most (the expired ones are purged
+    here), so the old key must stay that long after a rotation.
+    """
+
+    def __init__(self, uow: UnitOfWorkFactory, cipher: TokenCipher, clock: Clock) -> None:
         self._uow = uow
         self._cipher = cipher
+        self._clock = clock
 
-    async def __call__(self) -> int:
+    async def __call__(self) -> KeyRotation:
+        accounts, unreadable_accounts = await self._rotate_tokens()
+        subscriptions, unreadable_subscriptions = await rotate_subscription_secrets(
+            self._uow, self._cipher
+        )
+        async with self._uow() as uow:
+            purged = await uow.authorization_requests.purge_expired(self._clock.now())
+            await uow.commit()
+        rotation = KeyRotation(
+            accounts,
+            subscriptions,
+            tuple(unreadable_accounts),
+            tuple(unreadable_subscriptions),
+            purged,
+        )
+        if not rotation.complete:
+            log.warning(
+                "no configured key decrypts the tokens of accounts %s or the secrets of "
+                "subscriptions %s",
+                list(rotation.unreadable_accounts),
+                list(rotation.unreadable_subscriptions),
+            )
+        return rotation
+
+    async def _rotate_tokens(self) -> tuple[int, list[int]]:
         rotated = 0
+        unreadable: list[int] = []
         async with self._uow() as uow:
             accounts = await uow.accounts.list()
         for account in accounts:
@@ -259,31 +335,46 @@ class RotateTokenKeys:
                 secrets_ = [sealed.access_token, sealed.refresh_token]
                 if not any(s and self._cipher.needs_rotation(s) for s in secrets_):
                     continue
+                try:
+                    access_token = self._cipher.rotate(sealed.access_token)
+                    refresh_token = (
+                        self._cipher.rotate(sealed.refresh_token) if sealed.refresh_token else None
+                    )
+                except UndecryptableToken:
+                    unreadable.append(account.id)
+                    continue
                 await uow.accounts.store_tokens(
                     account.id,
-                    attrs.evolve(
-                        sealed,
-                        access_token=self._cipher.rotate(sealed.access_token),
-                        refresh_token=(
-                            self._cipher.rotate(sealed.refresh_token)
-                            if sealed.refresh_token
-                            else None
-                        ),
-                    ),
+                    attrs.evolve(sealed, access_token=access_token, refresh_token=refresh_token),
                 )
                 await uow.commit()
                 rotated += 1
-        return rotated
+        return rotated, unreadable
 
 
 class RefreshAccount:
-    """An operator's forced refresh (REST and CLI): returns the account afterwards."""
+    """An operator's forced refresh (REST and CLI): returns the account afterwards.
 
-    def __init__(self, uow: UnitOfWorkFactory, vault: TokenVault) -> None:
+    An account whose profile could not be read when it was connected (profile_pending)
+    gets it now, with the new token (GET /users/me, §3).
+    """
+
+    def __init__(
+        self, uow: UnitOfWorkFactory, vault: TokenVault, oauth: OAuthGateway, clock: Clock
+    ) -> None:
         self._uow = uow
         self._vault = vault
+        self._oauth = oauth
+        self._clock = clock
 
     async def __call__(self, account_id: int) -> Account:
-        await self._vault.refresh(account_id)
+        token = await self._vault.refresh(account_id)
         async with self._uow() as uow:
-            return await uow.accounts.get(account_id)
+            account = await uow.accounts.get(account_id)
+        if not profile_pending(account):
+            return account
+        profile = await self._oauth.profile(token)
+        async with self._uow() as uow:
+            account = await store_profile(uow, account_id, profile, self._clock.now())
+            await uow.commit()
+        return account

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hmac
-import os
 import secrets
 from pathlib import Path
 
 import attrs
 
+from adapters.crypto.fernet import create_secret_file
 from entrypoints.settings import Settings
 
 
@@ -34,18 +34,8 @@ def load_api_keys(settings: Settings) -> ApiKeys:
 
 
 def _file_key(path: Path) -> ApiKeys:
-    if path.exists():
-        key = path.read_text(encoding="utf-8").strip()
-        if len(key) < 16:
-            raise ValueError(f"{path} holds no usable API key; delete it to generate a new one")
-        return ApiKeys((key,), source=str(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(32)
-    try:
-        # O_EXCL: two processes starting together cannot both generate a key.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return _file_key(path)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(key + "\n")
-    return ApiKeys((key,), generated=key, source=str(path))
+    # Processes starting together agree on one key, and none reads a half-written file.
+    key, generated = create_secret_file(path, lambda: secrets.token_urlsafe(32))
+    if len(key) < 16:
+        raise ValueError(f"{path} holds no usable API key; delete it to generate a new one")
+    return ApiKeys((key,), generated=key if generated else None, source=str(path))

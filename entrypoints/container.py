@@ -100,6 +100,7 @@ from application.subscriptions import (
 from application.sync_logs import GetSyncLog, ListSyncLogs
 from application.tokens import (
     REFRESH_MARGIN,
+    AccessTokenCache,
     RefreshAccount,
     RefreshExpiringTokens,
     RotateTokenKeys,
@@ -297,6 +298,9 @@ class Container(containers.DeclarativeContainer):
         metrics=gateway_metrics,
     )
     oauth_gateway = providers.Singleton(_oauth_gateway, settings, meli_client, clock)
+    # Its own provider so that a disconnect can empty it without building the vault
+    # (whose OAuth client needs credentials the CLI may not have).
+    token_cache = providers.Singleton(AccessTokenCache)
     token_vault = providers.Singleton(
         TokenVault,
         unit_of_work.provider,
@@ -305,6 +309,7 @@ class Container(containers.DeclarativeContainer):
         lock,
         clock,
         on_refresh=providers.Singleton(_refresh_counter, metrics_registry),
+        cache=token_cache,
     )
     marketplace = providers.Singleton(AiohttpMarketplace, meli_client, token_vault)
 
@@ -339,9 +344,11 @@ class Container(containers.DeclarativeContainer):
         CompleteConnect, unit_of_work.provider, oauth_gateway, cipher, token_vault, clock
     )
     disconnect_account = providers.Factory(
-        DisconnectAccount, unit_of_work.provider, clock, token_vault
+        DisconnectAccount, unit_of_work.provider, clock, token_cache
     )
-    refresh_account = providers.Factory(RefreshAccount, unit_of_work.provider, token_vault)
+    refresh_account = providers.Factory(
+        RefreshAccount, unit_of_work.provider, token_vault, oauth_gateway, clock
+    )
     refresh_expiring_tokens = providers.Factory(
         RefreshExpiringTokens,
         unit_of_work.provider,
@@ -351,7 +358,7 @@ class Container(containers.DeclarativeContainer):
             lambda s: timedelta(seconds=s.token_refresh_interval) + REFRESH_MARGIN, settings
         ),
     )
-    rotate_token_keys = providers.Factory(RotateTokenKeys, unit_of_work.provider, cipher)
+    rotate_token_keys = providers.Factory(RotateTokenKeys, unit_of_work.provider, cipher, clock)
     sync_listing = providers.Factory(
         SyncListing,
         unit_of_work.provider,
@@ -375,8 +382,14 @@ class Container(containers.DeclarativeContainer):
     create_listing = providers.Factory(
         CreateListing, unit_of_work.provider, marketplace, clock, safety_stock=safety_stock
     )
+    stock_writer = providers.Factory(StockWriter, unit_of_work.provider, marketplace, lock, clock)
     update_listing = providers.Factory(
-        UpdateListing, unit_of_work.provider, marketplace, clock, safety_stock=safety_stock
+        UpdateListing,
+        unit_of_work.provider,
+        marketplace,
+        clock,
+        safety_stock=safety_stock,
+        stock=stock_writer,
     )
     change_listing_status = providers.Factory(
         ChangeListingStatus, unit_of_work.provider, marketplace, clock
@@ -384,7 +397,6 @@ class Container(containers.DeclarativeContainer):
     delete_listing = providers.Factory(DeleteListing, unit_of_work.provider, marketplace, clock)
     get_listing_health = providers.Factory(GetListingHealth, unit_of_work.provider, marketplace)
     predict_category = providers.Factory(PredictCategory, unit_of_work.provider, marketplace)
-    stock_writer = providers.Factory(StockWriter, unit_of_work.provider, marketplace, lock, clock)
     update_stock = providers.Factory(UpdateStock, stock_writer, clock)
     submit_stock_batch = providers.Factory(SubmitStockBatch, unit_of_work.provider, clock)
     apply_stock_batch = providers.Factory(

@@ -7,7 +7,8 @@ stored tokens re-encrypted (`meli keys rotate`) before the old key is retired.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -56,15 +57,47 @@ def generate_key() -> str:
 
 
 def load_or_create_key_file(path: Path) -> str:
-    """The embedded default's key: created once with mode 0600, then reused."""
-    if path.exists():
-        return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = generate_key()
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="utf-8").strip()
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(key + "\n")
+    """The embedded default's key: created once with mode 0600, then reused. Processes
+    starting together agree on one key (see create_secret_file)."""
+    key, _ = create_secret_file(path, generate_key)
+    if not key:
+        raise ValueError(f"{path} is empty; it should hold the key the stored tokens use")
     return key
+
+
+def create_secret_file(path: Path, make: Callable[[], str]) -> tuple[str, bool]:
+    """The stripped content of the secret file `path`, made with `make()` if there is
+    none yet; and whether this call made it.
+
+    Of processes creating it at once, one wins and the others read its file, which is
+    never seen empty or half written: the content is written and synced to a temporary
+    file (mode 0600) in the same directory, then hard-linked to `path`, which fails if
+    the name exists already. Then the directory is synced, so a crash cannot lose a key
+    that tokens were already encrypted with.
+    """
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip(), False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    content = make()
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".new")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(content + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return path.read_text(encoding="utf-8").strip(), False
+    finally:
+        os.unlink(temporary)
+    _sync_directory(path.parent)
+    return content, True
+
+
+def _sync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

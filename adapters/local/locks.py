@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import fcntl
 import hashlib
+import logging
 import os
 import re
 import time
@@ -11,6 +12,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from application.errors import LockTimeout
+from application.ports.coordination import LockLost
+
+log = logging.getLogger(__name__)
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _FIRST_POLL = 0.005
@@ -27,7 +31,12 @@ def _file_name(name: str) -> str:
 def _try_flock(path: Path) -> int | None:
     """Open `path` and take its exclusive flock without blocking; the descriptor, or None
     when another open file holds it."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except FileNotFoundError:
+        # The directory went with a cleanup of the data directory; make it again.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -36,10 +45,37 @@ def _try_flock(path: Path) -> int | None:
     except BaseException:
         os.close(fd)
         raise
+    if not _still_at(fd, path):
+        # The file was removed or replaced between open and flock: this flock guards
+        # nothing anyone else will open. Try again with the file that is there now.
+        _unflock(fd)
+        return None
     # The holder's pid, for an operator wondering who holds it; never read by the code.
     os.ftruncate(fd, 0)
     os.write(fd, f"{os.getpid()}\n".encode())
     return fd
+
+
+def _still_at(fd: int, path: Path) -> bool:
+    """Whether `path` still names the file open as `fd`."""
+    try:
+        named = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
+
+
+def _release(fd: int, path: Path, name: str) -> str | None:
+    """Drop the flock; the reason it stopped guarding anything meanwhile, or None."""
+    try:
+        if _still_at(fd, path):
+            return None
+        reason = f"its file {path} was removed or replaced while held"
+        log.error("lock %r was lost while held: %s", name, reason)
+        return reason
+    finally:
+        _unflock(fd)
 
 
 def _unflock(fd: int) -> None:
@@ -53,7 +89,11 @@ class FileLock:
     """Lock for the processes of one machine (the embedded default, without Redis).
 
     Each name is an flock on a file in `directory`. The kernel drops an flock when its
-    holder dies, however it dies, so a crashed process never leaves a lock behind.
+    holder dies, however it dies, so a crashed process never leaves a lock behind, and
+    keeps it for a living holder however long it works: there is no lease to expire.
+    The one way to lose it is for the file to go (someone cleaning the data directory):
+    the next process would lock a new file. That is checked when the lock is taken and
+    when it is left, which raises LockLost.
     flock cannot wait with a timeout, so other processes are polled with short sleeps
     (never a blocking flock in a thread, which could not be abandoned at the timeout and
     would take the lock later for nobody). Coroutines of one process queue first on an
@@ -78,18 +118,23 @@ class FileLock:
             except TimeoutError:
                 raise LockTimeout(name, timeout) from None
             try:
-                fd = await self._flock(name, deadline, patience=timeout)
+                path = self._directory / _file_name(name)
+                fd = await self._flock(path, name, deadline, patience=timeout)
                 try:
                     yield
-                finally:
-                    _unflock(fd)
+                except BaseException:
+                    # The block's own error says more than a lost lock; the loss is logged.
+                    _release(fd, path, name)
+                    raise
+                lost = _release(fd, path, name)
+                if lost is not None:
+                    raise LockLost(name, lost)
             finally:
                 local.release()
         finally:
             self._leave(name)
 
-    async def _flock(self, name: str, deadline: float, patience: float) -> int:
-        path = self._directory / _file_name(name)
+    async def _flock(self, path: Path, name: str, deadline: float, patience: float) -> int:
         pause = _FIRST_POLL
         while True:
             fd = _try_flock(path)

@@ -271,14 +271,30 @@ def keys_generate() -> None:
 
 @keys.command("rotate")
 def keys_rotate() -> None:
-    """Re-encrypt every stored token with the first key of MELI_ENCRYPTION_KEY.
+    """Re-encrypt every stored secret (account tokens, webhook subscription secrets) with
+    the first key of MELI_ENCRYPTION_KEY.
 
     Put the new key first and keep the old ones after it, run this, then drop the old
-    keys from MELI_ENCRYPTION_KEY.
+    keys from MELI_ENCRYPTION_KEY (after 10 minutes: connect flows already started
+    still need them).
     """
     settings = load_settings()
-    rotated = _run(settings, lambda c: c.rotate_token_keys()())
-    click.echo(f"re-encrypted the tokens of {rotated} account(s)")
+    rotation = _run(settings, lambda c: c.rotate_token_keys()())
+    click.echo(
+        f"re-encrypted the tokens of {rotation.accounts} account(s) and the secrets of "
+        f"{rotation.subscriptions} webhook subscription(s)"
+    )
+    if not rotation.complete:
+        raise click.ClickException(
+            "no configured key decrypts the tokens of account(s) "
+            f"{_ids(rotation.unreadable_accounts)} or the secrets of subscription(s) "
+            f"{_ids(rotation.unreadable_subscriptions)}; keep the keys they were sealed "
+            "with, or connect those accounts again and register those subscriptions again"
+        )
+
+
+def _ids(ids: tuple[int, ...]) -> str:
+    return ", ".join(map(str, ids)) or "none"
 
 
 cli.add_command(sandbox_command, "sandbox")

@@ -23,7 +23,7 @@ from adapters.local.locks import FileLock
 from adapters.redis.coordination import redis_client
 from adapters.redis.locks import RedisLock
 from application.errors import LockTimeout
-from application.ports.coordination import Lock
+from application.ports.coordination import Lock, LockLost
 
 
 class Boom(Exception):
@@ -133,17 +133,73 @@ async def test_coroutines_of_one_process_are_served_in_arrival_order(tmp_path):
     assert order == list(range(6))
 
 
-async def test_the_redis_lock_expires_after_its_ttl(redis_url):
-    """A holder that hangs past the TTL loses the lock; its release then harms nobody."""
-    client = redis_client(redis_url)
-    lock = RedisLock(client, namespace=f"meli-test-{uuid.uuid4().hex}", ttl=0.2)
-    try:
-        async with lock.hold("slow", timeout=1):
-            await asyncio.sleep(0.3)
-            async with lock.hold("slow", timeout=0.5):
-                pass
-    finally:
+def make_lock(spec: dict[str, Any], client: Any = None, ttl: float = 10) -> Lock:
+    if spec["kind"] == "file":
+        return FileLock(spec["directory"])
+    return RedisLock(client, namespace=spec["namespace"], ttl=ttl)
+
+
+@pytest.fixture
+async def clients(lock_spec: dict[str, Any]) -> AsyncIterator[list[Any]]:
+    """Two Redis connections, as two processes would have (none for the file lock)."""
+    if lock_spec["kind"] == "file":
+        yield [None, None]
+        return
+    made = [redis_client(lock_spec["url"]), redis_client(lock_spec["url"])]
+    yield made
+    for client in made:
         await client.aclose()
+
+
+async def test_a_holder_keeps_the_lock_however_long_it_works(lock_spec, clients):
+    """A slow holder (a refresh waiting out 429 backoff, a long stock write) is never
+    joined by another: the Redis lease (0.3 s here) is renewed while the block runs."""
+    holder = make_lock(lock_spec, clients[0], ttl=0.3)
+    other = make_lock(lock_spec, clients[1], ttl=0.3)
+    async with holder.hold("slow", timeout=1):
+        with pytest.raises(LockTimeout):
+            async with other.hold("slow", timeout=1.2):
+                pytest.fail("a second holder entered while the first still worked")
+    async with other.hold("slow", timeout=0.5):
+        pass
+
+
+def take_the_lock_away(spec: dict[str, Any]) -> None:
+    """Blocking on purpose: delete the lock files, or block the event loop (and with it
+    the renewals) past a 0.3 s Redis lease."""
+    if spec["kind"] == "file":
+        for path in Path(spec["directory"]).iterdir():
+            path.unlink()
+    else:
+        time.sleep(0.5)
+
+
+async def test_a_holder_whose_lock_was_lost_is_told_when_it_leaves(lock_spec, clients, caplog):
+    """What can still take a lock from a living holder (a Redis lease that ran out while
+    its event loop was blocked, a lock file someone deleted) raises LockLost on leaving
+    and is logged when it is found."""
+    holder = make_lock(lock_spec, clients[0], ttl=0.3)
+    other = make_lock(lock_spec, clients[1], ttl=10)
+    entered = False
+    with pytest.raises(LockLost) as caught:
+        async with holder.hold("lost", timeout=1):
+            take_the_lock_away(lock_spec)
+            async with other.hold("lost", timeout=0.5):
+                entered = True
+    assert entered, "the lock really was lost: a second holder got it"
+    assert caught.value.name == "lost"
+    assert any("was lost while held" in r.getMessage() for r in caplog.records)
+    async with holder.hold("lost", timeout=0.5):
+        pass
+
+
+async def test_a_lost_lock_does_not_hide_the_error_of_the_block(lock_spec, clients, caplog):
+    holder = make_lock(lock_spec, clients[0], ttl=0.3)
+    with pytest.raises(Boom):
+        async with holder.hold("lost-and-failed", timeout=1):
+            take_the_lock_away(lock_spec)
+            raise Boom
+    assert any("was lost while held" in r.getMessage() for r in caplog.records)
 
 
 # -- several processes ---------------------------------------------------------------------
@@ -210,6 +266,29 @@ async def test_processes_incrementing_under_the_lock_lose_no_increment(lock_spec
         await asyncio.wait_for(child.wait(), 60)
     assert [child.returncode for child in children] == [0] * processes
     assert int(counter.read_text()) == processes * times
+
+
+async def test_no_process_enters_while_a_slow_holder_works_past_the_ttl(lock_spec):
+    """The finding this guards against: a holder in another process working longer than
+    the TTL (0.3 s here) silently lost the lock and a second process entered."""
+    spec = {**lock_spec, "ttl": 0.3}
+    child = await spawn(spec, "hold")
+    client = None
+    try:
+        line = await asyncio.wait_for(child.stdout.readline(), 30)
+        assert line.strip() == b"held"
+        if spec["kind"] == "redis":
+            client = redis_client(spec["url"])
+        lock = make_lock(spec, client)
+        with pytest.raises(LockTimeout):
+            async with lock.hold("victim", timeout=1.5):
+                pytest.fail("entered while the other process still held the lock")
+    finally:
+        if child.returncode is None:
+            child.kill()
+            await child.wait()
+        if client is not None:
+            await client.aclose()
 
 
 async def test_a_killed_holder_does_not_block_the_others(lock_spec):

@@ -153,3 +153,32 @@ def test_no_token_appears_in_the_service_output(service, tmp_path):
     output = stop_process(service["process"])
     assert "APP_USR-" not in output and "TG-" not in output
     assert "Connect a demo seller" in output
+
+
+def test_a_profile_that_cannot_be_read_keeps_the_tokens_and_a_refresh_fills_it(service):
+    """§1.2: the token answer names the user, so the pair is stored before /users/me (§3)
+    is read; when that read fails the seller sees why, and nothing is lost."""
+    redirect_url, seller = consent(service, "MLA")
+    status, _, body = http(
+        "POST",
+        f"{service['sandbox']}/_sandbox/faults",
+        {"Content-Type": "application/json"},
+        json.dumps({"path": "/users/me", "status": 503, "count": 50}).encode(),
+    )
+    assert status in (200, 201), body
+    callback = redirect_url.replace("http://localhost:", "http://127.0.0.1:", 1)
+    status, headers, page = http("GET", callback, {"Accept": "text/html"})
+    assert status == 503 and headers["Content-Type"].startswith("text/html"), page
+    assert b"profile pending" in page and b"tokens are stored" in page
+
+    _, _, body = http("GET", f"{service['base']}/accounts", service["auth"])
+    [account] = json.loads(body)["results"]
+    assert (account["seller_id"], account["status"]) == (seller["id"], "active")
+    assert account["nickname"] != seller["nickname"]
+
+    http("DELETE", f"{service['sandbox']}/_sandbox/faults")
+    status, _, body = http(
+        "POST", f"{service['base']}/auth/refresh/{account['id']}", service["auth"]
+    )
+    assert status == 200, body
+    assert json.loads(body)["nickname"] == seller["nickname"]

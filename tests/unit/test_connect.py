@@ -12,13 +12,42 @@ import pytest
 from adapters.crypto.fernet import FernetTokenCipher, generate_key
 from adapters.memory import InMemoryJobQueue, InMemoryStore, InMemoryUnitOfWork
 from adapters.system.clock import ManualClock
-from application.connect import CompleteConnect, DisconnectAccount, StartConnect
-from application.errors import AuthorizationRejected, ValidationFailed
-from application.tokens import TokenVault
+from application.connect import (
+    CompleteConnect,
+    DisconnectAccount,
+    ProfileUnavailable,
+    StartConnect,
+)
+from application.errors import AuthorizationRejected, Unavailable, ValidationFailed
+from application.ports.marketplace import SellerProfile
+from application.tokens import AccessTokenCache, RefreshAccount, TokenVault
 from domain.accounts import AccountStatus
 from tests.fakes import FakeOAuthGateway, ProcessLock
 
 START = datetime(2026, 11, 26, 12, tzinfo=UTC)
+
+
+class FlakyProfiles(FakeOAuthGateway):
+    """GET /users/me that fails when told to, and notes what was stored when it was
+    called (the pair must be stored before the access token is used)."""
+
+    def __init__(self, clock, store: InMemoryStore) -> None:
+        super().__init__(clock)
+        self.store = store
+        self.failing = False
+        self.profile_calls = 0
+        self.stored_when_used: list[bool] = []
+
+    async def profile(self, access_token: str) -> SellerProfile:
+        self.profile_calls += 1
+        user_id = int(access_token.rsplit("-", 1)[-1])
+        async with InMemoryUnitOfWork(self.store, InMemoryJobQueue()) as uow:
+            account = await uow.accounts.find_by_seller(user_id)
+            sealed = None if account is None else await uow.accounts.get_tokens(account.id)
+        self.stored_when_used.append(sealed is not None)
+        if self.failing:
+            raise Unavailable("GET /users/me answered 503 (after 5 attempts)")
+        return await super().profile(access_token)
 
 
 class World:
@@ -26,10 +55,10 @@ class World:
         self.clock = ManualClock(START)
         self.store = InMemoryStore()
         self.cipher = FernetTokenCipher([generate_key()])
-        self.oauth = FakeOAuthGateway(self.clock)
-        vault = TokenVault(self.uow, self.oauth, self.cipher, ProcessLock(), self.clock)
+        self.oauth = FlakyProfiles(self.clock, self.store)
+        self.vault = TokenVault(self.uow, self.oauth, self.cipher, ProcessLock(), self.clock)
         self.start = StartConnect(self.uow, self.oauth, self.cipher, self.clock, "MCO")
-        self.complete = CompleteConnect(self.uow, self.oauth, self.cipher, vault, self.clock)
+        self.complete = CompleteConnect(self.uow, self.oauth, self.cipher, self.vault, self.clock)
 
     def uow(self) -> InMemoryUnitOfWork:
         return InMemoryUnitOfWork(self.store, InMemoryJobQueue())
@@ -138,3 +167,97 @@ async def test_disconnecting_erases_the_tokens():
     assert disconnected.status is AccountStatus.DISCONNECTED
     async with world.uow() as uow:
         assert await uow.accounts.get_tokens(account.id) is None
+
+
+async def test_the_pair_is_stored_before_the_access_token_is_used():
+    """Issue 5: the new pair is stored before it is used; the profile read (§3) is the
+    first use, and the account is keyed on the token answer's user_id (§1.2)."""
+    world = World()
+    started, code = await world.consent(3037204123, site_id="MCO", nickname="TIENDA")
+    result = await world.complete(code, started.state)
+    assert world.oauth.stored_when_used == [True]
+    assert (result.account.nickname, result.account.site_id) == ("TIENDA", "MCO")
+
+
+async def test_a_failed_profile_read_keeps_the_account_and_its_tokens():
+    """The code worked once: losing the pair because /users/me failed would make the
+    seller start over. The account stays, active with its tokens, and the error says
+    what happened and how the profile gets filled in."""
+    world = World()
+    started, code = await world.consent(3037204123, site_id="MCO", nickname="TIENDA")
+    world.oauth.failing = True
+
+    with pytest.raises(ProfileUnavailable, match="connected and its tokens are stored") as caught:
+        await world.complete(code, started.state)
+
+    account_id = caught.value.account.id
+    async with world.uow() as uow:
+        [account] = await uow.accounts.list()
+        sealed = await uow.accounts.get_tokens(account_id)
+    assert (account.id, account.seller_id, account.status) == (
+        account_id,
+        3037204123,
+        AccountStatus.ACTIVE,
+    )
+    assert account.site_id == "MCO" and account.nickname == "", "the profile is not known yet"
+    assert world.cipher.decrypt(sealed.refresh_token) == world.oauth.latest_refresh[3037204123]
+    assert str(account_id) in str(caught.value) and "refresh" in str(caught.value)
+
+    world.oauth.failing = False
+    refreshed = await RefreshAccount(world.uow, world.vault, world.oauth, world.clock)(account_id)
+    assert (refreshed.nickname, refreshed.site_id) == ("TIENDA", "MCO")
+    async with world.uow() as uow:
+        assert (await uow.accounts.get(account_id)).nickname == "TIENDA"
+
+
+async def test_reconnecting_a_lapsed_account_revives_it_even_without_a_profile():
+    world = World()
+    started, code = await world.consent(1234567, nickname="OLD")
+    first = (await world.complete(code, started.state)).account
+    async with world.uow() as uow:
+        account = await uow.accounts.get(first.id)
+        account.needs_reauthorization("invalid_grant", START)
+        await uow.accounts.save(account)
+        await uow.commit()
+    started, code = await world.consent(1234567, nickname="NEW")
+    world.oauth.failing = True
+
+    with pytest.raises(ProfileUnavailable):
+        await world.complete(code, started.state)
+
+    async with world.uow() as uow:
+        [account] = await uow.accounts.list()
+        sealed = await uow.accounts.get_tokens(first.id)
+    assert account.id == first.id and account.status is AccountStatus.ACTIVE
+    assert account.nickname == "OLD", "kept until the new profile is read"
+    assert world.cipher.decrypt(sealed.refresh_token) == world.oauth.latest_refresh[1234567]
+
+
+async def test_a_profile_of_another_user_is_not_trusted_and_its_tokens_are_erased():
+    world = World()
+    started, code = await world.consent(1234567)
+    world.oauth.profiles[1234567] = SellerProfile(7654321, "SOMEONE", "MCO")
+
+    with pytest.raises(AuthorizationRejected, match="different users"):
+        await world.complete(code, started.state)
+
+    async with world.uow() as uow:
+        [account] = await uow.accounts.list()
+        assert await uow.accounts.get_tokens(account.id) is None
+    assert account.status is AccountStatus.NEEDS_REAUTHORIZATION
+
+
+async def test_disconnecting_empties_the_token_cache_without_the_oauth_client():
+    world = World()
+    started, code = await world.consent(1234567)
+    account = (await world.complete(code, started.state)).account
+    cache = AccessTokenCache()
+    vault = TokenVault(
+        world.uow, world.oauth, world.cipher, ProcessLock(), world.clock, cache=cache
+    )
+    assert await vault.access_token(account.id)
+    assert cache.get(account.id, world.clock.now()) is not None
+
+    await DisconnectAccount(world.uow, world.clock, cache)(account.id)
+
+    assert cache.get(account.id, world.clock.now()) is None

@@ -11,12 +11,21 @@ from adapters.crypto.fernet import FernetTokenCipher, generate_key
 from adapters.memory import InMemoryJobQueue, InMemoryStore, InMemoryUnitOfWork
 from adapters.system.clock import ManualClock
 from application.errors import InvalidGrant, ReauthorizationRequired
+from application.subscriptions import DeleteSubscription, RegisterSubscription
 from application.tokens import RefreshExpiringTokens, RotateTokenKeys, TokenVault
 from domain.accounts import Account, AccountStatus
+from domain.subscriptions import Subscription
 from tests.fakes import FakeOAuthGateway, ProcessLock, hours
 
 START = datetime(2026, 11, 26, 12, tzinfo=UTC)
 SELLER = 202593498
+
+
+class NoResolver:
+    """Registration with private callbacks allowed never resolves a host."""
+
+    async def addresses(self, host: str) -> list[str]:
+        raise AssertionError(f"{host} should not have been resolved")
 
 
 class World:
@@ -154,13 +163,60 @@ async def test_key_rotation_re_encrypts_with_the_new_key_and_keeps_tokens_readab
     world = World(key=old_key)
     account = await world.connected_account()
     rotating = FernetTokenCipher([new_key, old_key])
-    assert await RotateTokenKeys(world.uow, rotating)() == 1
-    assert await RotateTokenKeys(world.uow, rotating)() == 0
+    assert (await RotateTokenKeys(world.uow, rotating, world.clock)()).accounts == 1
+    assert (await RotateTokenKeys(world.uow, rotating, world.clock)()).accounts == 0
     async with world.uow() as uow:
         sealed = await uow.accounts.get_tokens(account.id)
     only_new = FernetTokenCipher([new_key])
     assert only_new.decrypt(sealed.refresh_token) == world.oauth.latest_refresh[SELLER]
     assert only_new.decrypt(sealed.access_token) == world.first_pair.access_token
+
+
+async def test_after_a_rotation_the_old_key_can_go_tokens_and_webhook_secrets_still_open():
+    """`meli keys rotate` re-encrypts every secret sealed at rest, not only the tokens:
+    the subscriptions' signing secrets are sealed with the same cipher."""
+    old_key, new_key = generate_key(), generate_key()
+    world = World(key=old_key)
+    account = await world.connected_account()
+    register = RegisterSubscription(world.uow, world.cipher, NoResolver(), world.clock, True)
+    registration = await register("orders_v2", "http://hooks.internal/meli")
+    deleted = await register("items", "http://hooks.internal/gone")
+    await DeleteSubscription(world.uow, world.clock)(deleted.subscription.id)
+
+    rotation = await RotateTokenKeys(
+        world.uow, FernetTokenCipher([new_key, old_key]), world.clock
+    )()
+
+    assert (rotation.accounts, rotation.subscriptions, rotation.complete) == (1, 1, True)
+    only_new = FernetTokenCipher([new_key])
+    async with world.uow() as uow:
+        sealed = await uow.accounts.get_tokens(account.id)
+        subscription = await uow.subscriptions.get(registration.subscription.id)
+    assert only_new.decrypt(sealed.access_token) == world.first_pair.access_token
+    assert only_new.decrypt(subscription.sealed_secret) == registration.secret
+    again = await RotateTokenKeys(world.uow, FernetTokenCipher([new_key, old_key]), world.clock)()
+    assert (again.accounts, again.subscriptions) == (0, 0), "idempotent"
+
+
+async def test_a_rotation_reports_secrets_no_configured_key_opens_and_rotates_the_rest():
+    lost_key, new_key = generate_key(), generate_key()
+    world = World(key=lost_key)
+    account = await world.connected_account()
+    register = RegisterSubscription(world.uow, world.cipher, NoResolver(), world.clock, True)
+    lost = await register("orders_v2", "http://hooks.internal/lost")
+    kept_secret = FernetTokenCipher([new_key]).encrypt("kept")
+    async with world.uow() as uow:
+        kept = await uow.subscriptions.add(
+            Subscription("items", "http://hooks.internal/kept", kept_secret, START)
+        )
+        await uow.commit()
+
+    rotation = await RotateTokenKeys(world.uow, FernetTokenCipher([new_key]), world.clock)()
+
+    assert not rotation.complete
+    assert rotation.unreadable_accounts == (account.id,)
+    assert rotation.unreadable_subscriptions == (lost.subscription.id,)
+    assert kept.id not in rotation.unreadable_subscriptions
 
 
 async def test_the_access_token_is_kept_in_memory_for_a_minute_at_most():

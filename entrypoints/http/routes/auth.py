@@ -8,6 +8,7 @@ from datetime import datetime
 import attrs
 from aiohttp import web
 
+from application.connect import ProfileUnavailable
 from application.errors import AuthorizationRejected
 from entrypoints.http.context import container_of
 from entrypoints.http.converter import json_response
@@ -68,7 +69,18 @@ async def callback(request: web.Request) -> web.Response:
         if _wants_json(request):
             raise
         return _page(
-            "Connection failed", f"<p>{html.escape(str(error))}</p><p>Nothing was stored.</p>", 400
+            "Connection failed",
+            f"<p>{html.escape(str(error))}</p><p>No account was connected.</p>",
+            400,
+        )
+    except ProfileUnavailable as error:
+        if _wants_json(request):
+            raise
+        return _page(
+            "Connected, profile pending",
+            f"<p>{html.escape(str(error))}</p><p>The account's tokens are stored; nothing "
+            "needs to be done again by the seller.</p>",
+            503,
         )
     account = result.account
     if _wants_json(request):
