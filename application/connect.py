@@ -34,13 +34,16 @@ from application.tokens import AccessTokenCache, TokenVault
 from domain.accounts import Account, AccountStatus, AuthorizationRequest, TokenPair
 from domain.errors import UnknownSite
 from domain.sites import site
+from domain.sync import SyncTrigger
 
 STATE_TTL = timedelta(minutes=10)
 
-# Jobs (actor names) queued with the account id as soon as an account is connected or
-# connected again: its first copy of listings, orders and questions, and a replay of the
-# work that failed while it needed re-authorization. tests/unit/test_realtime_wiring.py
-# checks that each is a registered actor.
+# Jobs (actor names) queued with the account id (and trigger "connect", so their sync
+# logs say why they ran) as soon as an account is connected or connected again: its first
+# copy of listings (stock included: the catalogue sync stores each listing's stock, so no
+# separate inventory sync is needed), orders and questions, and a replay of the work that
+# failed while it needed re-authorization. tests/unit/test_realtime_wiring.py checks that
+# each is a registered actor.
 ON_CONNECT_JOBS: tuple[str, ...] = (
     "sync_products",
     "sync_orders",
@@ -223,7 +226,9 @@ class CompleteConnect:
             await self._vault.store(uow, account, pair)
             assert account.id is not None
             for actor in ON_CONNECT_JOBS:
-                uow.enqueue_after_commit(Job(actor, {"account_id": account.id}))
+                uow.enqueue_after_commit(
+                    Job(actor, {"account_id": account.id, "trigger": SyncTrigger.CONNECT.value})
+                )
             await uow.commit()
         self._vault.forget(account.id)
         return account, created

@@ -42,7 +42,7 @@ from application.reconcile import RecordResource
 from application.subscriptions import announce
 from domain.accounts import Account, AccountStatus
 from domain.dead_letters import DeadLetter, DeadLetterSource
-from domain.notifications import InboxEntry, InboxStatus, Notification
+from domain.notifications import InboxEntry, InboxStatus, Notification, expected_resource
 from domain.resources import ResourceSnapshot
 from domain.sync import SyncKind, SyncLog, SyncTrigger
 
@@ -85,6 +85,10 @@ class Rejection(StrEnum):
     UNKNOWN_SELLER = "unknown_seller"
     DISCONNECTED_SELLER = "disconnected_seller"
     SOURCE_ADDRESS = "source_address"
+    # §9.3 names no such topic, or the resource is not the shape of the topic's: stored
+    # as rejected and never read, since the body only decides what we GET (§9.6).
+    UNKNOWN_TOPIC = "unknown_topic"
+    UNEXPECTED_RESOURCE = "unexpected_resource"
 
 
 class Acknowledgement(StrEnum):
@@ -201,31 +205,30 @@ class ReceiveNotification:
         finished while this batch was being written)."""
         now = self._clock.now()
         async with self._uow() as uow:
-            rejections: dict[int, Rejection | None] = {}
+            by_seller: dict[int, Rejection | None] = {}
+            rejections: list[Rejection | None] = []
             for arrival in batch:
                 seller = arrival.notification.user_id
-                if seller not in rejections:
-                    rejections[seller] = _rejection(await uow.accounts.find_by_seller(seller))
+                if seller not in by_seller:
+                    by_seller[seller] = _rejection(await uow.accounts.find_by_seller(seller))
+                rejections.append(_unreadable(arrival.notification) or by_seller[seller])
             entries = [
                 InboxEntry(
                     arrival.notification,
-                    InboxStatus.RECEIVED
-                    if rejections[arrival.notification.user_id] is None
-                    else InboxStatus.REJECTED,
+                    InboxStatus.RECEIVED if rejection is None else InboxStatus.REJECTED,
                     received_at=now,
                     origin=arrival.origin,
-                    last_error=_rejection_text(rejections[arrival.notification.user_id]),
+                    last_error=_rejection_text(rejection),
                 )
-                for arrival in batch
+                for arrival, rejection in zip(batch, rejections, strict=True)
             ]
             receipts: list[Receipt | None] = []
             accepted: list[int] = []
-            for entry, (stored, is_new) in zip(
-                entries, await uow.inbox.add_many(entries), strict=True
+            for entry, rejection, (stored, is_new) in zip(
+                entries, rejections, await uow.inbox.add_many(entries), strict=True
             ):
                 assert stored.id is not None
                 notification = entry.notification
-                rejection = rejections[notification.user_id]
                 if is_new and rejection is None:
                     accepted.append(stored.id)
                     receipts.append(Receipt(Acknowledgement.ACCEPTED, stored.id))
@@ -271,7 +274,16 @@ def _rejection_text(rejection: Rejection | None) -> str | None:
 _REJECTION_TEXT = {
     Rejection.UNKNOWN_SELLER: "the seller is not connected to this service",
     Rejection.DISCONNECTED_SELLER: "the seller's account was disconnected",
+    Rejection.UNKNOWN_TOPIC: "MercadoLibre documents no such topic (§9.3); not read",
+    Rejection.UNEXPECTED_RESOURCE: "the resource is not one this topic points at (§9.3); not read",
 }
+
+
+def _unreadable(notification: Notification) -> Rejection | None:
+    expected = expected_resource(notification.topic, notification.resource)
+    if expected is None:
+        return Rejection.UNKNOWN_TOPIC
+    return None if expected else Rejection.UNEXPECTED_RESOURCE
 
 
 def _rejection(account: Account | None) -> Rejection | None:

@@ -11,12 +11,13 @@ from urllib.parse import parse_qsl
 
 import attrs
 
-from application.errors import ApplicationError, ReauthorizationRequired
+from application.errors import ReauthorizationRequired
 from application.ports.clock import Clock
 from application.ports.jobs import Job, JobQueue
 from application.ports.marketplace import Marketplace, SnapshotPage
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.queries import Paging, SyncLogQuery
+from application.sync_logs import run_logged
 from domain.accounts import Account, AccountStatus
 from domain.resources import ResourceSnapshot
 from domain.sync import SyncKind, SyncLog, SyncStatus, SyncTrigger
@@ -97,12 +98,6 @@ async def store_snapshots(
         await uow.commit()
 
 
-async def save_log(uow_factory: UnitOfWorkFactory, sync_log: SyncLog) -> None:
-    async with uow_factory() as uow:
-        await uow.sync_logs.save(sync_log)
-        await uow.commit()
-
-
 class ReconcileOrders:
     """Store every order of the account changed since the last successful run (with an
     overlap), or in the last week on the first run, as snapshots of /orders/{id}.
@@ -130,15 +125,9 @@ class ReconcileOrders:
                 SyncLog(SyncKind.ORDERS, trigger, now, account_id=account_id)
             )
             await uow.commit()
-        failure = None
-        try:
-            await self._read(account, since, sync_log)
-        except ApplicationError as error:
-            failure = f"{type(error).__name__}: {error}"
-            log.warning("order reconciliation of account %s failed: %s", account_id, failure)
-        sync_log.finish(self._clock.now(), failure)
-        await save_log(self._uow, sync_log)
-        return sync_log
+        return await run_logged(
+            self._uow, self._clock, sync_log, lambda: self._read(account, since, sync_log)
+        )
 
     async def _since(self, uow: UnitOfWork, account_id: int, now: datetime) -> datetime:
         runs = await uow.sync_logs.search(
@@ -187,16 +176,12 @@ class ReconcileQuestions:
                 SyncLog(SyncKind.QUESTIONS, trigger, now, account_id=account_id)
             )
             await uow.commit()
-        failure = None
-        try:
+
+        async def both_passes() -> None:
             await self._pass(account, sync_log, "UNANSWERED", self.MAX_OFFSET // self.PAGE)
             await self._pass(account, sync_log, None, self.RECENT_PAGES)
-        except ApplicationError as error:
-            failure = f"{type(error).__name__}: {error}"
-            log.warning("question reconciliation of account %s failed: %s", account_id, failure)
-        sync_log.finish(self._clock.now(), failure)
-        await save_log(self._uow, sync_log)
-        return sync_log
+
+        return await run_logged(self._uow, self._clock, sync_log, both_passes)
 
     async def _pass(
         self, account: Account, sync_log: SyncLog, status: str | None, pages: int

@@ -22,9 +22,15 @@ from application.ports.webhooks import AddressResolver, WebhookSender
 from application.queries import DeliveryQuery, Page
 from domain.accounts import Account
 from domain.dead_letters import DeadLetter, DeadLetterSource
-from domain.notifications import InboxEntry
+from domain.notifications import DOCUMENTED_TOPICS, InboxEntry
 from domain.resources import ResourceSnapshot
-from domain.subscriptions import DeliveryStatus, Subscription, WebhookDelivery
+from domain.subscriptions import (
+    ANY_TOPIC,
+    DeliveryStatus,
+    Subscription,
+    WebhookDelivery,
+    canonical_topic,
+)
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +138,18 @@ class RegisterSubscription:
         self._allow_private = allow_private
 
     async def __call__(self, topic: str, callback_url: str) -> Registration:
+        if topic != ANY_TOPIC and canonical_topic(topic) not in DOCUMENTED_TOPICS:
+            # A typo would subscribe to events that never come.
+            raise ValidationFailed(
+                [
+                    FieldProblem(
+                        "topic",
+                        f"{topic!r} is not a MercadoLibre topic (§9.3); use one of "
+                        f"{', '.join(sorted(DOCUMENTED_TOPICS))}, or * for every topic",
+                        "unknown_topic",
+                    )
+                ]
+            )
         secret = secrets.token_urlsafe(SECRET_BYTES)
         subscription = Subscription(
             topic=topic,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -66,9 +67,68 @@ def normalise_resource(topic: str, resource: str) -> str:
     return resource
 
 
+# The body is untrusted (§9.6): it only decides what we GET with the seller's token. A
+# resource is a plain API path (letters, digits, `_-.` and `/`; an optional simple query,
+# as in §9.3's items_prices), never `.`/`..` segments, `//`, escapes or control characters.
+_SAFE_RESOURCE = re.compile(r"/[A-Za-z0-9_\-./]*(\?[A-Za-z0-9_\-.=&:,]*)?")
+_SAFE_TOPIC = re.compile(r"[A-Za-z0-9_\-]+")
+_SAFE_ID = re.compile(r"[^\x00-\x1f\x7f]+")  # no control characters
+
+_ID = r"[A-Za-z0-9_\-]+"
+_ITEM = r"[A-Z]{3}\d+"
+# §9.3: the resource each topic points at. A notification of one of these topics whose
+# resource has another shape is acknowledged but never read (see `expected_resource`).
+_TOPIC_RESOURCES: dict[str, re.Pattern[str]] = {
+    topic: re.compile(pattern + r"(\?[A-Za-z0-9_\-.=&:,]*)?")
+    for topic, pattern in {
+        "orders_v2": r"/orders/\d+",
+        "orders": r"/orders/\d+",  # legacy
+        "created_orders": r"/orders/\d+",  # legacy
+        "orders_feedback": r"/orders/\d+(/feedback)?",
+        "items": rf"/items/{_ITEM}",
+        "items_prices": rf"/items/{_ITEM}(/sale_price|/prices)?",
+        "questions": r"/questions/\d+",
+        "messages": rf"/messages/{_ID}",
+        "shipments": r"/shipments/\d+",
+        "payments": r"/collections/\d+",
+        "claims": r"(/post-purchase/v1|/v1)?/claims/\d+",
+        "post_purchase": rf"/post-purchase/v\d+/claims/\d+(/{_ID})?",
+        "invoices": rf"/users/\d+/invoices/{_ID}",
+        "fbm_stock_operations": r"/stock/fulfillment/operations/\d+",
+        "flex-handshakes": r"/flex/sites/[A-Z]{3}/shipments/\d+/assignment/v1",
+        "catalog_item_competition_status": rf"/items/{_ITEM}/price_to_win",
+        "catalog_suggestions": rf"/catalog_suggestions/{_ID}",
+        "price_suggestion": rf"/suggestions/items/{_ITEM}/details",
+        "public_offers": rf"/seller-promotions/offers/{_ID}",
+        "public_candidates": rf"/seller-promotions/candidates/{_ID}",
+        "stock-location": rf"/user-products/{_ID}/stock",
+        "user-products-families": rf"/user-products-families/{_ID}",
+        "vis_leads": rf"/vis/leads/{_ID}",
+        "leads-credits": rf"/vis/loans/{_ID}",
+    }.items()
+}
+
+
+# Every topic §9.3 documents (with the legacy ones).
+DOCUMENTED_TOPICS = frozenset(_TOPIC_RESOURCES)
+
+
+def expected_resource(topic: str, resource: str) -> bool | None:
+    """Whether `resource` has the shape §9.3 gives the topic's resources; None for a
+    topic MercadoLibre does not document."""
+    pattern = _TOPIC_RESOURCES.get(topic)
+    return None if pattern is None else pattern.fullmatch(resource) is not None
+
+
 def _resource_path(instance: object, attribute: attrs.Attribute, value: str) -> None:
-    if not isinstance(value, str) or not value.startswith("/") or len(value) > 500:
-        raise InvalidValue("resource", "must be an API path such as /orders/123")
+    if (
+        not isinstance(value, str)
+        or len(value) > 500
+        or not _SAFE_RESOURCE.fullmatch(value)
+        or "//" in value
+        or any(segment in (".", "..") for segment in value.split("?", 1)[0].split("/"))
+    ):
+        raise InvalidValue("resource", "must be a plain API path such as /orders/123 (§9.2, §9.3)")
 
 
 @attrs.define(frozen=True)
@@ -88,8 +148,12 @@ class Notification:
     def __attrs_post_init__(self) -> None:
         if not self.id:
             raise InvalidValue("_id", "must not be empty")
+        if not _SAFE_ID.fullmatch(self.id):
+            raise InvalidValue("_id", "must not contain control characters")
         if not self.topic:
             raise InvalidValue("topic", "must not be empty")
+        if not _SAFE_TOPIC.fullmatch(self.topic):
+            raise InvalidValue("topic", "must be a topic name such as orders_v2")
 
     @property
     def resource_id(self) -> str:

@@ -295,6 +295,52 @@ async def test_a_seller_that_is_not_connected_is_acknowledged_as_rejected_and_ne
     assert body["paging"]["total"] == 2 and body["totals"]["rejected"] == 2
 
 
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"resource": "/orders/../users/me"},
+        {"resource": "/orders/%2e%2e/users/me"},
+        {"resource": "//evil.example/orders/1"},
+        {"resource": "/orders/1\u0000"},
+        {"topic": "messages", "resource": "../users/me"},
+        {"_id": "qa\u0000"},
+        {"topic": "orders_v2\u0000"},
+    ],
+)
+async def test_a_resource_path_that_escapes_its_topic_or_a_control_character_is_a_400(
+    world, fields
+):
+    """§9.6: the body is untrusted; it only says what to GET with the seller's token, so
+    it can never point outside a plain API path (and never reaches the database as NUL)."""
+    status, body = await world.notify(**fields)
+
+    assert status == 400, body
+    assert await world.entries() == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"topic": "orders_v2", "resource": "/users/me"}, "unexpected_resource"),
+        ({"topic": "questions", "resource": "/orders/1"}, "unexpected_resource"),
+        ({"topic": "not_a_topic", "resource": "/orders/1"}, "unknown_topic"),
+    ],
+)
+async def test_a_resource_of_another_shape_than_its_topics_is_stored_as_rejected_never_read(
+    world, fields, reason
+):
+    """§9.3 gives the resource each topic points at; anything else is acknowledged (so
+    MercadoLibre does not retry it for an hour) but never read, and counted."""
+    status, body = await world.notify(**fields)
+
+    assert (status, body) == (200, {"status": "rejected"})
+    (entry,) = await world.entries()
+    assert entry.status.value == "rejected" and "§9.3" in entry.last_error
+    assert await world.snapshot(fields["resource"]) is None
+    metrics = await (await world.client.get("/metrics")).text()
+    assert f'meli_notifications_rejected_total{{reason="{reason}"}} 1.0' in metrics
+
+
 async def test_the_webhook_is_public_but_the_inbox_needs_the_api_key(world):
     assert (await world.client.get("/webhooks/inbox")).status == 401
     assert (await world.notify())[0] == 200

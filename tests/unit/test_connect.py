@@ -13,6 +13,7 @@ from adapters.crypto.fernet import FernetTokenCipher, generate_key
 from adapters.memory import InMemoryJobQueue, InMemoryStore, InMemoryUnitOfWork
 from adapters.system.clock import ManualClock
 from application.connect import (
+    ON_CONNECT_JOBS,
     CompleteConnect,
     DisconnectAccount,
     ProfileUnavailable,
@@ -54,6 +55,7 @@ class World:
     def __init__(self) -> None:
         self.clock = ManualClock(START)
         self.store = InMemoryStore()
+        self.queue = InMemoryJobQueue()
         self.cipher = FernetTokenCipher([generate_key()])
         self.oauth = FlakyProfiles(self.clock, self.store)
         self.vault = TokenVault(self.uow, self.oauth, self.cipher, ProcessLock(), self.clock)
@@ -61,7 +63,7 @@ class World:
         self.complete = CompleteConnect(self.uow, self.oauth, self.cipher, self.vault, self.clock)
 
     def uow(self) -> InMemoryUnitOfWork:
-        return InMemoryUnitOfWork(self.store, InMemoryJobQueue())
+        return InMemoryUnitOfWork(self.store, self.queue)
 
     async def consent(self, user_id: int, site_id: str = "MCO", nickname: str = "SELLER"):
         """What the seller's browser does: open the URL, log in, come back with a code."""
@@ -90,6 +92,18 @@ async def test_the_whole_flow_stores_the_account_and_sealed_tokens():
         pending = await uow.authorization_requests.take(started.state)
     assert sealed.refresh_token and "TG-" not in sealed.refresh_token
     assert pending is None, "the state is single use"
+
+
+async def test_connecting_queues_the_first_syncs_at_once_marked_as_started_by_connect():
+    """Issue 7: the local copy fills without waiting for a tick, and each sync log says
+    why it ran."""
+    world = World()
+    started, code = await world.consent(3037204123)
+    account = (await world.complete(code, started.state)).account
+
+    assert [(job.actor, job.kwargs) for job in world.queue.jobs] == [
+        (actor, {"account_id": account.id, "trigger": "connect"}) for actor in ON_CONNECT_JOBS
+    ]
 
 
 @pytest.mark.parametrize("state", [None, "", "forged-" + "x" * 40])

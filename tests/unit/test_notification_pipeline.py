@@ -32,7 +32,7 @@ from application.notifications import (
     SweepInbox,
 )
 from application.ports.marketplace import MissedFeedPage, SnapshotPage
-from application.queries import DeadLetterQuery, InboxQuery, Paging
+from application.queries import DeadLetterQuery, InboxQuery, Paging, SyncLogQuery
 from application.reconcile import FanOut, RecordResource, resource_request
 from domain.accounts import Account, AccountStatus
 from domain.dead_letters import AlreadyReplayed
@@ -596,6 +596,33 @@ async def test_question_reconciliation_reads_the_unanswered_and_the_recent_ones(
     statuses = [call[1] for call in searches.calls]
     assert statuses == ["UNANSWERED"] * 2 + [None] * 4
     assert sync_log.counts["fetched"] == 100 + 200
+
+
+class BrokenSearches(FakeSearches):
+    async def search_order_snapshots(self, *args):
+        raise RuntimeError("a bug")
+
+    async def search_question_snapshots(self, *args, **kwargs):
+        raise Unavailable("GET /questions/search answered 503 (after 5 attempts)")
+
+
+async def test_a_reconciliation_that_breaks_still_finishes_its_log_and_raises(world):
+    """No sync log is left `running`: a bug fails the run and is raised; a MercadoLibre
+    outage fails it and is only recorded."""
+    from application.reconcile import ReconcileOrders, ReconcileQuestions
+
+    searches = BrokenSearches(world.clock)
+    with pytest.raises(RuntimeError):
+        await ReconcileOrders(world.uow, searches, world.clock)(1, SyncTrigger.API)
+    questions = await ReconcileQuestions(world.uow, searches, world.clock)(1, SyncTrigger.API)
+
+    async with world.uow() as uow:
+        logs = (await uow.sync_logs.search(SyncLogQuery(account_id=1))).items
+    assert {log.kind.value: (log.status, log.errors[-1][:12]) for log in logs} == {
+        "orders": (SyncStatus.FAILED, "RuntimeError"),
+        "questions": (SyncStatus.FAILED, "Unavailable:"),
+    }
+    assert questions.finished_at is not None
 
 
 async def test_reconciling_an_account_needing_reauthorization_is_refused(world):

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.notifications import MalformedNotification, read_notification
+from domain.notifications import MalformedNotification, expected_resource, read_notification
 
 AS_SENT = {
     "_id": "f9f08571-1f65-4c46-9e0a-c0f43faas1e",
@@ -83,3 +83,55 @@ def test_any_object_is_either_read_or_refused_with_reasons(body: dict) -> None:
     else:
         assert notification.resource.startswith("/")
         assert 0 < notification.user_id < 2**63
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        "/orders/../users/me",
+        "/orders/./1",
+        "/orders/%2e%2e/users/me",
+        "//evil.example/orders/1",
+        "/orders/1\\..\\users",
+        "/orders/1\x00",
+        "/orders/1 2",
+        "/orders/1#x",
+    ],
+)
+def test_a_resource_that_is_not_a_plain_api_path_is_malformed(resource: str) -> None:
+    """§9.6: the body is untrusted and only decides what to GET with the seller's token."""
+    with pytest.raises(MalformedNotification) as caught:
+        read_notification({**AS_SENT, "resource": resource})
+    assert [field for field, _ in caught.value.problems] == ["resource"]
+
+
+@pytest.mark.parametrize(("field", "value"), [("_id", "a\x00b"), ("topic", "orders v2")])
+def test_control_characters_in_ids_and_odd_topics_are_malformed(field: str, value: str) -> None:
+    with pytest.raises(MalformedNotification) as caught:
+        read_notification({**AS_SENT, field: value})
+    assert [name for name, _ in caught.value.problems] == [field]
+
+
+@pytest.mark.parametrize(
+    ("topic", "resource", "expected"),
+    [
+        ("orders_v2", "/orders/2195160686", True),
+        ("orders", "/orders/2195160686", True),
+        ("items", "/items/MLA686791111", True),
+        ("items_prices", "/items/MLA686791111/sale_price?context=channel_marketplace", True),
+        ("questions", "/questions/5036111111", True),
+        ("messages", "/messages/0f6f6e3a-7c59-4c1d-9d43-6f1f2b9a1c11", True),
+        ("shipments", "/shipments/40000000001", True),
+        ("payments", "/collections/123456789", True),
+        ("post_purchase", "/post-purchase/v1/claims/5000000001", True),
+        ("orders_v2", "/users/me", False),
+        ("items", "/items/MLA1/description/../../users/me", False),
+        ("questions", "/orders/1", False),
+        ("payments", "/users/1/invoices/2", False),
+        ("no_such_topic", "/orders/1", None),
+    ],
+)
+def test_each_topic_points_at_the_resources_of_section_9_3(
+    topic: str, resource: str, expected: bool | None
+) -> None:
+    assert expected_resource(topic, resource) is expected
