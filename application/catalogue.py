@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
@@ -23,11 +24,20 @@ from application.ports.clock import Clock
 from application.ports.jobs import Job, JobQueue
 from application.ports.marketplace import ListingGateway
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from application.sync_logs import describe
 from domain.inventory import StockLevel
 from domain.listings import Listing
 from domain.sync import SyncKind, SyncLog, SyncTrigger
 
 log = logging.getLogger(__name__)
+
+
+def _stock_slots(listing: Listing) -> list[tuple[int | None, int]]:
+    """(variation id, quantity shown) of each stock the listing has: one per variation
+    when it has variations, else one for the item (None); never both (§4.6)."""
+    if listing.variations:
+        return [(v.id, v.available_quantity) for v in listing.variations]
+    return [(None, listing.available_quantity)]
 
 
 def observed_stock_levels(
@@ -45,12 +55,7 @@ def observed_stock_levels(
     created = []
     for listing in listings:
         known = {level.variation_id for level in existing.get(listing.item_id, ())}
-        slots = (
-            [(v.id, v.available_quantity) for v in listing.variations]
-            if listing.variations
-            else [(None, listing.available_quantity)]
-        )
-        for variation_id, available in slots:
+        for variation_id, available in _stock_slots(listing):
             if variation_id in known:
                 continue
             created.append(
@@ -65,19 +70,58 @@ def observed_stock_levels(
     return created
 
 
+def stale_stock_keys(
+    listings: Iterable[Listing], existing: dict[str, list[StockLevel]]
+) -> list[tuple[str, int | None]]:
+    """The (item id, variation id) of stored levels for stock the listings no longer
+    have: the item-level count of a listing that now has variations, the variations'
+    counts of one that has none left, a variation deleted on MercadoLibre (§4.6)."""
+    stale = []
+    for listing in listings:
+        slots = {variation_id for variation_id, _ in _stock_slots(listing)}
+        stale.extend(
+            (listing.item_id, level.variation_id)
+            for level in existing.get(listing.item_id, ())
+            if level.variation_id not in slots
+        )
+    return stale
+
+
+def _older(listing: Listing, stored: Listing | None) -> bool:
+    """Whether MercadoLibre changed the listing after `listing` was read (both times on
+    MercadoLibre's clock): a sync's read overtaken by an update stored meanwhile."""
+    return (
+        stored is not None
+        and stored.last_updated is not None
+        and listing.last_updated is not None
+        and listing.last_updated < stored.last_updated
+    )
+
+
 async def store_observed(
     uow: UnitOfWork, listings: list[Listing], safety_stock: int, now: datetime
 ) -> tuple[int, int]:
-    """Upsert listings as MercadoLibre shows them; return (created, updated)."""
+    """Upsert listings as MercadoLibre shows them; return (created, updated).
+
+    Their stock levels take the listing's shape: a level for each stock it has that has
+    none yet (observed_stock_levels), and none for stock it no longer has
+    (stale_stock_keys; the ledger keeps their history). So once a listing has
+    variations its stock is per variation only, and the other way round. A copy older
+    than the stored one (by MercadoLibre's `last_updated`: a sync that read the listing
+    just before a PUT stored a newer answer) is not stored at all, so it can neither
+    undo the newer listing nor its levels.
+    """
     if not listings:
         return 0, 0
     ids = [listing.item_id for listing in listings]
     known = await uow.listings.find_many(ids)
-    await uow.listings.upsert(listings)
-    levels = await uow.inventory.for_items(ids)
-    await uow.inventory.upsert(observed_stock_levels(listings, levels, safety_stock, now))
-    created = sum(1 for item_id in ids if item_id not in known)
-    return created, len(ids) - created
+    current = [listing for listing in listings if not _older(listing, known.get(listing.item_id))]
+    await uow.listings.upsert(current)
+    levels = await uow.inventory.for_items([listing.item_id for listing in current])
+    await uow.inventory.remove(stale_stock_keys(current, levels))
+    await uow.inventory.upsert(observed_stock_levels(current, levels, safety_stock, now))
+    created = sum(1 for listing in current if listing.item_id not in known)
+    return created, len(current) - created
 
 
 class SyncListing:
@@ -111,6 +155,7 @@ class SyncListing:
 
 
 MULTIGET_SIZE = 20  # §4.11: at most 20 ids per multiget
+EXTRA_SCAN_PAGES = 3  # beyond what the announced total fills
 SCAN_PAGE = 100  # §4.11: at most 100 ids per scan page
 CONCURRENT_MULTIGETS = 8
 WRITE_BATCH = 500
@@ -182,12 +227,12 @@ class SyncCatalogue:
             try:
                 await self._pipeline(run, account.seller_id, progress)
             except* ApplicationError as group:
-                failure = _describe(group)
+                failure = describe(group)
                 log.warning("catalogue sync of account %s failed: %s", account_id, failure)
             if failure is None and run.scan_complete:
                 await self._mark_disappeared(run)
         except BaseException as error:
-            reason = "; ".join(part for part in (failure, _describe(error)) if part)
+            reason = "; ".join(part for part in (failure, describe(error)) if part)
             log.warning("catalogue sync of account %s broke: %s", account_id, reason)
             # Shielded: a second cancellation must not leave the log `running` either.
             await asyncio.shield(self._finish(run, reason))
@@ -219,6 +264,7 @@ class SyncCatalogue:
         scroll_id: str | None = None
         restarts = 0
         pages = 0
+        pages_in_scroll = 0
         while True:
             try:
                 page = await self._listings.scan_item_ids(
@@ -232,6 +278,7 @@ class SyncCatalogue:
                 if restarts > 3:
                     raise
                 scroll_id = None
+                pages_in_scroll = 0
                 continue
             run.log.api_calls += 1
             pages += 1
@@ -239,6 +286,14 @@ class SyncCatalogue:
             fresh = [item_id for item_id in page.item_ids if item_id not in run.seen]
             run.seen.update(fresh)
             run.unseen_stored.difference_update(fresh)
+            # One scroll never needs more pages than the total announced fills; one that
+            # keeps answering pages would otherwise loop forever.
+            pages_in_scroll += 1
+            if pages_in_scroll > math.ceil(run.total / SCAN_PAGE) + EXTRA_SCAN_PAGES:
+                raise Unavailable(
+                    f"the scan answered {pages_in_scroll} pages for {run.total} listings; "
+                    "stopped without marking any listing removed"
+                )
             for start in range(0, len(fresh), MULTIGET_SIZE):
                 await chunks.put(fresh[start : start + MULTIGET_SIZE])
             # The end: MercadoLibre sends an empty page with a null scroll (§4.11). A short
@@ -326,15 +381,6 @@ class SyncCatalogue:
         async with self._uow() as uow:
             await uow.sync_logs.save(run.log)
             await uow.commit()
-
-
-def _describe(error: BaseException) -> str:
-    """`Type: message` of each error in (nested) exception groups, each told once."""
-    if isinstance(error, BaseExceptionGroup):
-        parts = (_describe(inner) for inner in error.exceptions)
-        return "; ".join(dict.fromkeys(parts))
-    message = str(error)
-    return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
 class RequestSync:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 import attrs
@@ -25,6 +25,7 @@ import attrs
 from application.accounts import usable_account
 from application.errors import (
     ApplicationError,
+    Conflict,
     FieldProblem,
     NotFound,
     ValidationFailed,
@@ -118,16 +119,44 @@ def _failed(request: StockRequest, error: BaseException) -> StockResult:
 @attrs.define(frozen=True)
 class StockWrite:
     """What became of the requests for one item, in their order. `error` is the port
-    error behind the FAILED results (None when there are none)."""
+    error behind the FAILED results (None when there are none). `refused` is why the
+    listing takes no stock write at all, every request REJECTED: NotFound when it is
+    not in the local copy, Conflict when it is closed or removed (None otherwise)."""
 
     results: tuple[StockResult, ...]
     error: ApplicationError | None = None
+    refused: ApplicationError | None = None
 
     def or_raise(self) -> tuple[StockResult, ...]:
-        """The results, or the error that made some of them FAILED."""
+        """The results, or the error that refused the listing or made some FAILED."""
+        if self.refused is not None:
+            raise self.refused
         if self.error is not None:
             raise self.error
         return self.results
+
+
+UNKNOWN_LISTING = "unknown listing: sync the catalogue first"
+
+
+def state_refusal(listing: Listing) -> str | None:
+    """Why the listing's state takes no stock write, or None. A closed listing is final
+    (§4.3, §4.5) and a deleted one is closed with sub_status `deleted` (§4.4); one the
+    local copy marks removed is no longer on MercadoLibre."""
+    status = listing.status.value
+    if listing.sub_status:
+        status += f", sub_status {', '.join(listing.sub_status)}"
+    if listing.removed_at is not None:
+        return (
+            f"{listing.item_id} was removed from MercadoLibre on "
+            f"{listing.removed_at.isoformat()} (status {status}): its stock cannot change"
+        )
+    if listing.is_final:
+        return (
+            f"{listing.item_id} is closed (status {status}): the stock of a closed listing "
+            "cannot change (§4.3)"
+        )
+    return None
 
 
 class StockWriter:
@@ -188,11 +217,18 @@ class StockWriter:
         wanted: dict[Key, StockLevel] = {}
         async with self._uow() as uow:
             listing = await uow.listings.find(item_id)
-            if listing is None or listing.removed_at is not None:
-                reason = "unknown listing: sync the catalogue first"
+            refusal = (
+                (UNKNOWN_LISTING, NotFound("listing", item_id))
+                if listing is None
+                else _refused_for_state(listing)
+            )
+            if refusal is not None:
+                reason, error = refusal
                 return StockWrite(
-                    tuple(_result(r, StockOutcome.REJECTED, reason) for r in requests)
+                    tuple(_result(r, StockOutcome.REJECTED, reason) for r in requests),
+                    refused=error,
                 )
+            assert listing is not None
             await usable_account(uow, listing.account_id)
             levels = {level.variation_id: level for level in await uow.inventory.for_item(item_id)}
             variation_ids = {v.id for v in listing.variations}
@@ -249,8 +285,6 @@ class StockWriter:
 
     @staticmethod
     def _refusal(request: StockRequest, listing: Listing, variation_ids: set) -> str | None:
-        if listing.is_final:
-            return "the listing is closed"
         if request.variation_id is None and variation_ids:
             return "the listing has variations: give a variation_id"
         if request.variation_id is not None and request.variation_id not in variation_ids:
@@ -373,6 +407,35 @@ class StockWriter:
                 await uow.commit()
         return adopted, skipped
 
+    async def retire(
+        self, item_id: str, shown: Collection[Key], snapshot_at: datetime
+    ) -> tuple[int, int]:
+        """Remove the levels of `item_id` for stock MercadoLibre did not show at
+        `snapshot_at` (the listing's shape changed there, §4.6: the item-level count of
+        a listing that now has variations, or the other way round), under the item's
+        lock. A level changed after the snapshot (written for the newer shape) is left
+        alone. The ledger keeps the history. Returns (retired, skipped)."""
+        retired = skipped = 0
+        async with self._lock.hold(stock_lock(item_id), LOCK_TIMEOUT):
+            async with self._uow() as uow:
+                stale = []
+                for level in await uow.inventory.for_item(item_id):
+                    if level.variation_id in shown:
+                        continue
+                    latest = await uow.inventory.latest_change(item_id, level.variation_id)
+                    if _changed_since(level, latest, snapshot_at):
+                        skipped += 1
+                        continue
+                    stale.append((item_id, level.variation_id))
+                retired = await uow.inventory.remove(stale)
+                await uow.commit()
+        return retired, skipped
+
+
+def _refused_for_state(listing: Listing) -> tuple[str, Conflict] | None:
+    reason = state_refusal(listing)
+    return None if reason is None else (reason, Conflict(reason))
+
 
 def _gone(level: StockLevel) -> StockResult:
     """A request for stock MercadoLibre no longer has: the variations changed there
@@ -412,9 +475,11 @@ def _shown(snapshot: StockSnapshot) -> dict[Key, int]:
 class UpdateStock:
     """PATCH one listing's stock (or one variation's), applied at once.
 
-    Raises ValidationFailed for bad input (before any call) and, when MercadoLibre could
-    not be written, the port error itself (NotFound, Conflict, RateLimited, Unavailable,
-    ...), so that the caller gets its status rather than a refusal.
+    Raises ValidationFailed for bad input (before any call); NotFound for a listing not
+    in the local copy and Conflict for one closed or removed (its state, not the input,
+    refuses the write; nothing is called); and, when MercadoLibre could not be written,
+    the port error itself (NotFound, Conflict, RateLimited, Unavailable, ...), so that
+    the caller gets its status rather than a refusal.
     """
 
     def __init__(self, writer: StockWriter, clock: Clock) -> None:
@@ -523,6 +588,9 @@ class _Drift:
     adopted: int = 0  # MercadoLibre showed less (sales): the local count follows it
     pushed: int = 0  # MercadoLibre showed more: our lower figure is published
     changed_meanwhile: int = 0  # written after the snapshot: left for the next run
+    # Levels of stock MercadoLibre no longer has (the item-level count of a listing that
+    # now has variations, or the other way round): removed, the ledger kept.
+    retired: int = 0
 
 
 class SyncInventory:
@@ -532,7 +600,11 @@ class SyncInventory:
     local count follows; when it shows more, our figure is published.
 
     Both repairs go through the StockWriter under the item's lock and only touch levels
-    unchanged since the snapshot was read, so a concurrent stock write always wins.
+    unchanged since the snapshot was read, so a concurrent stock write always wins; so
+    does the removal of levels for stock MercadoLibre no longer shows (its variations
+    changed, §4.6). Stock it shows without a local level is counted
+    (`without_local_level`): the catalogue sync, which reads the whole listing, creates
+    those levels.
     The sync log is always finished: failed when an error stops the run (an
     ApplicationError is recorded; any other error is recorded and propagates).
     """
@@ -598,6 +670,7 @@ class SyncInventory:
     ) -> None:
         follow: dict[str, dict[Key, int]] = defaultdict(dict)
         push: dict[str, list[StockRequest]] = defaultdict(list)
+        retire: dict[str, set[Key]] = {}
         async with self._uow() as uow:
             levels = await uow.inventory.for_items(chunk)
         for item_id in chunk:
@@ -606,6 +679,11 @@ class SyncInventory:
                 sync_log.count("missing_on_mercadolibre")
                 continue
             shown = _shown(snapshot)
+            keys = {level.variation_id for level in levels.get(item_id, ())}
+            if keys - shown.keys():
+                retire[item_id] = set(shown)
+            if shown.keys() - keys:
+                sync_log.count("without_local_level", len(shown.keys() - keys))
             for level in levels.get(item_id, ()):
                 if level.variation_id not in shown:
                     continue
@@ -618,6 +696,14 @@ class SyncInventory:
                 else:
                     drift.pushed += 1
                     push[item_id].append(StockRequest(item_id, level.quantity, level.variation_id))
+        for item_id, keys in retire.items():
+            try:
+                retired, skipped = await self._writer.retire(item_id, keys, snapshot_at)
+            except ApplicationError as error:
+                sync_log.record_error(f"{item_id}: {type(error).__name__}: {error}")
+                continue
+            drift.retired += retired
+            drift.changed_meanwhile += skipped
         for item_id, available in follow.items():
             try:
                 adopted, skipped = await self._writer.follow(item_id, available, snapshot_at)

@@ -32,7 +32,7 @@ from application.ports.marketplace import (
     NewListing,
     VariationChange,
 )
-from application.ports.unit_of_work import UnitOfWorkFactory
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.queries import ListingQuery, Page
 from domain.accounts import AccountStatus
 from domain.errors import InvalidValue
@@ -114,6 +114,19 @@ class UpdateListingCommand:
     video_id: str | None = None
     shipping_mode: str | None = None
     free_shipping: bool | None = None
+
+
+@attrs.define(frozen=True)
+class ListingWithStock:
+    """A listing as stored and its stock levels (one per variation, or one for the
+    item): what every use case that reads or changes one listing returns."""
+
+    listing: Listing
+    stock: tuple[StockLevel, ...]
+
+
+async def _with_stock(uow: UnitOfWork, listing: Listing) -> ListingWithStock:
+    return ListingWithStock(listing, tuple(await uow.inventory.for_item(listing.item_id)))
 
 
 class _Problems:
@@ -246,7 +259,7 @@ class CreateListing:
         self._clock = clock
         self._safety_stock = safety_stock
 
-    async def __call__(self, command: CreateListingCommand) -> Listing:
+    async def __call__(self, command: CreateListingCommand) -> ListingWithStock:
         async with self._uow() as uow:
             account = await usable_account(uow, command.account_id)
         draft, safety, quantities = self.validate(command, account.site_id)
@@ -271,8 +284,9 @@ class CreateListing:
                 await uow.inventory.record_change(
                     StockChange(level.item_id, level.quantity, now, "create", level.variation_id)
                 )
+            result = await _with_stock(uow, created)
             await uow.commit()
-        return created
+        return result
 
     def validate(self, command: CreateListingCommand, site_id: str) -> tuple[NewListing, int, dict]:
         """The listing to publish, its safety stock and the local quantities; raises
@@ -382,6 +396,10 @@ class UpdateListing:
     Order: the PUT, whose answer is stored at once; then the stock; then the
     description (its own resource, §4.7). A failure in a later step leaves the earlier
     ones stored, and propagates as its port error.
+
+    The stock levels follow the listing's shape (store_observed): once variations are
+    added to a listing that had none, its stock is per variation only and the
+    item-level level is removed (the ledger keeps its history).
     """
 
     def __init__(
@@ -399,7 +417,7 @@ class UpdateListing:
         self._safety_stock = safety_stock
         self._stock = stock
 
-    async def __call__(self, command: UpdateListingCommand) -> Listing:
+    async def __call__(self, command: UpdateListingCommand) -> ListingWithStock:
         requested_at = self._clock.now()
         async with self._uow() as uow:
             stored = await uow.listings.get(command.item_id)
@@ -415,7 +433,7 @@ class UpdateListing:
                 stored.account_id, command.item_id, changes
             )
             updated = _with_skus_of(answered, current)
-        await self._store(updated)
+        result = await self._store(updated)
         if quantities:
             updated = await self._set_stock(command, updated, quantities, requested_at)
         if command.description is not None:
@@ -424,14 +442,17 @@ class UpdateListing:
             )
             updated = attrs.evolve(updated, description=command.description)
         if quantities or command.description is not None:
-            await self._store(updated)
-        return updated
+            result = await self._store(updated)
+        return result
 
-    async def _store(self, listing: Listing) -> None:
+    async def _store(self, listing: Listing) -> ListingWithStock:
         async with self._uow() as uow:
-            # Stores the listing, and a stock level for each variation just added.
+            # Stores the listing, and shapes its stock levels after it: a level for each
+            # variation just added, none left for the item once it has variations.
             await store_observed(uow, [listing], self._safety_stock, self._clock.now())
+            result = await _with_stock(uow, listing)
             await uow.commit()
+        return result
 
     async def _set_stock(
         self,
@@ -493,6 +514,14 @@ class UpdateListing:
             problems.add(
                 "available_quantity",
                 "this listing has variations: set the quantity of each variation",
+            )
+        elif command.available_quantity is not None and any(
+            v.id is None for v in command.variations or ()
+        ):
+            problems.add(
+                "available_quantity",
+                "variations are being added: once it has variations, a listing's stock is "
+                "the quantity of each variation (§4.6)",
             )
         pictures = _pictures(problems, command.pictures) if command.pictures is not None else None
         attributes = (
@@ -638,7 +667,7 @@ class ChangeListingStatus:
         self._listings = listings
         self._clock = clock
 
-    async def __call__(self, item_id: str, status: ListingStatus) -> Listing:
+    async def __call__(self, item_id: str, status: ListingStatus) -> ListingWithStock:
         if status not in (ListingStatus.ACTIVE, ListingStatus.PAUSED):
             raise ValidationFailed([FieldProblem("status", "only active or paused")])
         async with self._uow() as uow:
@@ -664,29 +693,51 @@ class ChangeListingStatus:
             )
         async with self._uow() as uow:
             await uow.listings.upsert([updated])
+            result = await _with_stock(uow, updated)
             await uow.commit()
-        return updated
+        return result
+
+
+DELETED = "deleted"  # §4.5: the sub_status of a deleted item, which stays closed (§4.4)
 
 
 class DeleteListing:
-    """Close, then delete (§4.4); the local copy is kept, marked removed."""
+    """Close, then delete (§4.4); the local copy is kept, marked removed.
+
+    The copy stores what MercadoLibre then shows: status `closed`, sub_status
+    `["deleted"]` (§4.4, §4.5). Idempotent: a listing already deleted is answered as
+    stored, its first `removed_at` kept, and MercadoLibre is not called again.
+    """
 
     def __init__(self, uow: UnitOfWorkFactory, listings: ListingGateway, clock: Clock) -> None:
         self._uow = uow
         self._listings = listings
         self._clock = clock
 
-    async def __call__(self, item_id: str) -> Listing:
+    async def __call__(self, item_id: str) -> ListingWithStock:
         async with self._uow() as uow:
             stored = await uow.listings.get(item_id)
+            if stored.removed_at is not None and DELETED in stored.sub_status:
+                return await _with_stock(uow, stored)
             await usable_account(uow, stored.account_id)
+        # Not deleted yet, or only marked removed by a sync (gone from a scan): make sure.
+        # The gateway's delete is idempotent; one already gone or deleted costs a GET.
         await self._listings.delete_listing(stored.account_id, item_id)
         now = self._clock.now()
-        closed = attrs.evolve(stored, status=ListingStatus.CLOSED, removed_at=now)
         async with self._uow() as uow:
-            await uow.listings.upsert([closed])
+            # Read again: a DELETE retried while this one was waiting on MercadoLibre may
+            # have stored the removal; its time stands.
+            current = await uow.listings.find(item_id) or stored
+            deleted = attrs.evolve(
+                current,
+                status=ListingStatus.CLOSED,
+                sub_status=(DELETED,),
+                removed_at=current.removed_at or now,
+            )
+            await uow.listings.upsert([deleted])
+            result = await _with_stock(uow, deleted)
             await uow.commit()
-        return closed
+        return result
 
 
 class GetListingHealth:
@@ -745,12 +796,6 @@ class ListListings:
             return await uow.listings.search(query)
 
 
-@attrs.define(frozen=True)
-class ListingWithStock:
-    listing: Listing
-    stock: tuple[StockLevel, ...]
-
-
 class GetListing:
     def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
@@ -760,4 +805,4 @@ class GetListing:
             listing = await uow.listings.find(item_id)
             if listing is None:
                 raise NotFound("listing", item_id)
-            return ListingWithStock(listing, tuple(await uow.inventory.for_item(item_id)))
+            return await _with_stock(uow, listing)

@@ -255,6 +255,14 @@ class InMemoryInventoryRepository(_InMemoryRepository):
         for level in levels:
             self._staged.put(STOCK_LEVELS, (level.item_id, level.variation_id), level)
 
+    async def remove(self, keys: Iterable[tuple[str, int | None]]) -> int:
+        removed = 0
+        for key in dict.fromkeys(keys):
+            if self._staged.get(STOCK_LEVELS, key) is not None:
+                self._staged.delete(STOCK_LEVELS, key)
+                removed += 1
+        return removed
+
     async def record_change(self, change: StockChange) -> StockChange:
         stored = attrs.evolve(change, id=self._store.next_id(STOCK_LEDGER))
         self._staged.put(STOCK_LEDGER, stored.id, stored)

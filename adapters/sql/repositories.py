@@ -368,6 +368,22 @@ class SqlInventoryRepository(_SqlRepository):
         rows = [mappers.stock_level_to_row(level) for level in levels]
         await self._upsert(inventory, rows, ["item_id", "variation_id"])
 
+    async def remove(self, keys: Iterable[tuple[str, int | None]]) -> int:
+        by_item: dict[str, set[int]] = {}
+        for item_id, variation_id in keys:
+            by_item.setdefault(item_id, set()).add(mappers.variation_key(variation_id))
+        removed = 0
+        # Rare (a listing whose variations changed): one statement per item is enough.
+        for item_id, variation_keys in by_item.items():
+            result = await self._write(
+                delete(inventory).where(
+                    inventory.c.item_id == item_id,
+                    inventory.c.variation_id.in_(sorted(variation_keys)),
+                )
+            )
+            removed += result.rowcount
+        return removed
+
     async def record_change(self, change: StockChange) -> StockChange:
         statement = (
             stock_ledger.insert()

@@ -131,6 +131,13 @@ class InventoryRepository(Protocol):
 
     async def upsert(self, levels: Iterable[StockLevel]) -> None: ...
 
+    async def remove(self, keys: Iterable[tuple[str, int | None]]) -> int:
+        """Delete the stock levels with these (item id, variation id) keys: stock the
+        listing no longer has (its item-level count once it has variations, a variation
+        deleted on MercadoLibre). Return how many were deleted. The stock ledger keeps
+        their history. Idempotent: unknown keys are skipped."""
+        ...
+
     async def record_change(self, change: StockChange) -> StockChange:
         """Append to the stock ledger; return the entry with its id."""
         ...

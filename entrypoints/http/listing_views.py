@@ -59,7 +59,11 @@ class StockLevelView:
 
 @attrs.define(frozen=True)
 class ListingView:
-    """A listing as stored locally (MercadoLibre's copy at the last sync or change)."""
+    """A listing as stored locally (MercadoLibre's copy at the last sync or change).
+
+    `stock` is its stock levels (one per variation, or one for the item) in every answer
+    about one listing: GET, POST and PUT /products/{item_id}, pause, activate and
+    DELETE. It is null only in the pages of GET /products."""
 
     item_id: str
     account_id: int

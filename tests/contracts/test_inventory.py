@@ -122,3 +122,60 @@ async def test_levels_of_many_items_are_read_at_once_grouped_by_item(uow_factory
         found = await uow.inventory.for_items(["MLA1000000001", "MLA1000000002", "MLA404"])
     assert list(found) == ["MLA1000000001", "MLA1000000002"]
     assert [level.variation_id for level in found["MLA1000000001"]] == [BIG + 1, BIG + 2]
+
+
+async def test_removed_levels_are_gone_and_the_others_and_the_ledger_stay(uow_factory):
+    """A listing that gained variations loses its item-level count (§4.6); the ledger
+    keeps the history of the removed level."""
+    async with uow_factory() as uow:
+        await uow.inventory.upsert(
+            [
+                a_stock_level(variation_id=None, quantity=10),
+                a_stock_level(variation_id=BIG + 1, quantity=4),
+                a_stock_level(variation_id=BIG + 2, quantity=6),
+                a_stock_level(item_id="MLA1000000002", variation_id=None),
+            ]
+        )
+        entry = await uow.inventory.record_change(a_stock_change(quantity=10))
+        await uow.commit()
+    async with uow_factory() as uow:
+        removed = await uow.inventory.remove(
+            [
+                ("MLA1000000001", None),
+                ("MLA1000000001", BIG + 2),
+                ("MLA1000000001", BIG + 2),
+                ("MLA1000000001", BIG + 9),
+                ("MLA404", None),
+            ]
+        )
+        await uow.commit()
+
+    assert removed == 2
+    async with uow_factory() as uow:
+        found = await uow.inventory.for_items(["MLA1000000001", "MLA1000000002"])
+        assert await uow.inventory.latest_change("MLA1000000001") == entry
+    assert [level.variation_id for level in found["MLA1000000001"]] == [BIG + 1]
+    assert [level.variation_id for level in found["MLA1000000002"]] == [None]
+
+
+async def test_removing_nothing_or_unknown_levels_changes_nothing(uow_factory):
+    async with uow_factory() as uow:
+        await uow.inventory.upsert([a_stock_level()])
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.inventory.remove([]) == 0
+        assert await uow.inventory.remove([("MLA1000000001", BIG + 1)]) == 0
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert len(await uow.inventory.for_item("MLA1000000001")) == 1
+
+
+async def test_a_removal_rolled_back_keeps_the_level(uow_factory):
+    async with uow_factory() as uow:
+        await uow.inventory.upsert([a_stock_level()])
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.inventory.remove([("MLA1000000001", None)]) == 1
+        assert await uow.inventory.find("MLA1000000001") is None
+    async with uow_factory() as uow:
+        assert await uow.inventory.find("MLA1000000001") is not None

@@ -428,3 +428,87 @@ async def test_unknown_listings_and_ids_are_clear_errors(stack):
     assert status == 400 and problem["errors"][0]["field"] == "item_id"
     status, _ = await call(stack, "POST", "/products/sync", {"account_id": 999})
     assert status == 404
+
+
+async def test_a_listing_that_gains_variations_keeps_stock_per_variation_only(stack):
+    """§4.6: once a listing has variations, its stock is per variation. The item-level
+    row goes with the PUT that adds them, and neither sync brings it back. The PUT
+    answers the same shape as GET, stock included."""
+    picture = await upload_picture(stack)
+    body = sneakers_body(stack["account_id"], picture)
+    body["variations"] = []
+    body["available_quantity"] = 10
+    status, created = await call(stack, "POST", "/products", body)
+    assert status == 201, created
+    item_id = created["item_id"]
+    assert [(s["variation_id"], s["quantity"]) for s in created["stock"]] == [(None, 10)]
+
+    def variation(size: str, quantity: int) -> dict:
+        return {
+            "attribute_combinations": [
+                {"id": "COLOR", "value_name": "Negro"},
+                {"id": "SIZE", "value_name": size},
+            ],
+            "available_quantity": quantity,
+            "picture_ids": [picture],
+        }
+
+    status, updated = await call(
+        stack,
+        "PUT",
+        f"/products/{item_id}",
+        {"variations": [variation("40", 4), variation("41", 6)]},
+    )
+    assert status == 200, updated
+    expected = sorted((v["id"], v["available_quantity"]) for v in updated["variations"])
+    assert [(s["variation_id"], s["quantity"]) for s in updated["stock"]] == expected
+    _, got = await call(stack, "GET", f"/products/{item_id}")
+    assert got["stock"] == updated["stock"]
+
+    await synced(stack)
+    status, _ = await call(stack, "POST", "/inventory/sync", {"account_id": stack["account_id"]})
+    assert status == 202
+
+    async def inventory_synced():
+        _, logs = await call(stack, "GET", "/sync-logs?kind=inventory")
+        return logs["results"][0] if logs["results"] and logs["results"][0]["finished_at"] else None
+
+    log = await wait_until(inventory_synced)
+    assert log["status"] == "succeeded", log
+    _, got = await call(stack, "GET", f"/products/{item_id}")
+    assert [(s["variation_id"], s["quantity"]) for s in got["stock"]] == expected
+
+
+async def test_a_deleted_listing_answers_the_same_twice_and_takes_no_stock(stack):
+    """§4.4, §4.5: a deleted item is closed with sub_status `deleted`. A second DELETE
+    changes nothing; a stock update is a conflict (PATCH) or rejected naming the state
+    (bulk), not an unknown listing."""
+    sb = stack["sb"]
+    await synced(stack)
+    _, page = await call(stack, "GET", "/products?status=active&limit=200")
+    simple = [p for p in page["results"] if not p["variations"]]
+    item_id, kept = simple[0]["item_id"], simple[1]["item_id"]
+    status, first = await call(stack, "DELETE", f"/products/{item_id}")
+    assert status == 200, first
+    assert (first["status"], first["sub_status"]) == ("closed", ["deleted"])
+    assert first["removed_at"] and first["stock"]
+    on_mercadolibre = await sb.admin("GET", f"/items/{item_id}")
+    assert (on_mercadolibre["status"], on_mercadolibre["sub_status"]) == ("closed", ["deleted"])
+    status, again = await call(stack, "DELETE", f"/products/{item_id}")
+    assert (status, again) == (200, first)
+
+    status, problem = await call(stack, "PATCH", f"/products/{item_id}/stock", {"quantity": 5})
+    assert status == 409, problem
+    assert "was removed from MercadoLibre" in problem["detail"]
+    assert "status closed, sub_status deleted" in problem["detail"]
+    updates = [{"item_id": item_id, "quantity": 5}, {"item_id": kept, "quantity": 7}]
+    status, accepted = await call(stack, "POST", "/inventory/bulk-update", {"updates": updates})
+    assert status == 202, accepted
+
+    async def finished():
+        _, batch = await call(stack, "GET", accepted["status_url"])
+        return batch if batch["status"] != "pending" else None
+
+    batch = await wait_until(finished)
+    assert [r["outcome"] for r in batch["results"]] == ["rejected", "applied"]
+    assert "was removed from MercadoLibre" in batch["results"][0]["reason"]

@@ -183,6 +183,27 @@ async def test_a_catalogue_sync_keeps_the_descriptions_it_does_not_read():
     assert stored.description == "Mate de calabaza.\nHecho a mano."
 
 
+async def test_a_copy_older_than_the_stored_listing_does_not_undo_it():
+    """A sync that read a listing just before a PUT stored MercadoLibre's newer answer
+    (later `last_updated`, §4.3) must not put the old price back."""
+    world = World()
+    account_id = await world.account()
+    catalogue = listings(3, account_id)
+    read_before = attrs.evolve(catalogue[1], last_updated=NOW)
+    newer = attrs.evolve(
+        catalogue[1], price=Money.of(999, "ARS"), last_updated=NOW + timedelta(seconds=5)
+    )
+    await given_stored(world, newer)
+
+    log = await world.sync(FakeCatalogue([catalogue[0], read_before, catalogue[2]]))(
+        account_id, SyncTrigger.API
+    )
+
+    assert log.status is SyncStatus.SUCCEEDED
+    assert (await stored_listing(world, newer.item_id)).price == Money.of(999, "ARS")
+    assert log.counts["created"] == 2 and log.counts.get("updated", 0) == 0
+
+
 async def test_a_single_listing_sync_stores_the_description_it_reads_and_keeps_a_missing_one():
     """SyncListing reads GET /items/{id}/description (§4.7): a description read replaces
     the stored one; none (404) keeps it, as descriptions cannot be deleted (§4.7)."""
@@ -304,6 +325,28 @@ async def test_a_scan_that_announces_too_few_ids_still_runs_to_its_empty_page():
 
     assert log.counts["fetched"] == 250 and log.counts.get("removed", 0) == 0
     assert catalogue.calls["scan"] == math.ceil(250 / 60) + 1, "the empty page ends it"
+
+
+class Stuck(FakeCatalogue):
+    """A scroll that keeps answering its first page."""
+
+    async def scan_item_ids(self, account_id, seller_id, scroll_id=None, limit=100):
+        page = await super().scan_item_ids(account_id, seller_id, None, limit)
+        return attrs.evolve(page, scroll_id="stuck", total=page.total * 10)
+
+
+async def test_a_scan_that_stops_advancing_fails_the_run_instead_of_looping():
+    world = World()
+    account_id = await world.account()
+    everything = listings(250, account_id)
+    await world.sync(FakeCatalogue(everything))(account_id, SyncTrigger.API)
+
+    catalogue = Stuck(everything)
+    log = await asyncio.wait_for(world.sync(catalogue)(account_id, SyncTrigger.SCHEDULE), 5)
+
+    assert log.status is SyncStatus.FAILED and "pages for 2500 listings" in log.errors[-1]
+    assert log.counts.get("removed", 0) == 0
+    assert catalogue.calls["scan"] == 2500 // 100 + 3 + 1
 
 
 class Broken(FakeCatalogue):

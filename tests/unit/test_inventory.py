@@ -170,6 +170,14 @@ class FakeListings:
         await self._enter("set_description", [item_id])
         self.descriptions[item_id] = text
 
+    async def delete_listing(self, account_id: int, item_id: str) -> None:
+        """§4.4: closed, then deleted (sub_status `deleted`); one gone already is fine."""
+        await self._enter("delete_listing", [item_id])
+        listing = self.items.get(item_id)
+        if listing is not None:
+            listing.status = ListingStatus.CLOSED
+            listing.sub_status = ("deleted",)
+
     def _put(self, item_id: str, body: dict[str, Any]) -> None:
         self.bodies.append((item_id, body))
         listing = self.items[item_id]
@@ -211,6 +219,8 @@ class FakeListings:
             listing.available_quantity = listing.total_quantity
         elif "available_quantity" in body:
             listing.set_quantity(body["available_quantity"])
+        if "status" in body:
+            listing.status = ListingStatus(body["status"])
 
 
 def a_listing(item_id: str = SIMPLE, quantity: int = 10, **overrides: Any) -> Listing:
@@ -613,7 +623,143 @@ async def test_a_sync_stopped_by_an_unexpected_error_is_finished_as_failed(world
     assert "RuntimeError: a bug" in log.errors
 
 
-async def test_listings_are_closed_for_stock_writes(world):
+# -- listings whose state takes no stock write -----------------------------------------------
+
+
+async def test_a_closed_listing_refuses_a_stock_write_as_a_conflict_naming_its_status(world):
+    """§4.3: closed is final. The listing's state refuses the write, not the input: a
+    Conflict (409), before any MercadoLibre call, and nothing is recorded."""
     await world.publish(a_listing(quantity=10, status=ListingStatus.CLOSED))
-    result = await world.container.update_stock()(StockRequest(SIMPLE, 3))
-    assert (result.outcome, result.reason) == (StockOutcome.REJECTED, "the listing is closed")
+    with pytest.raises(Conflict) as refused:
+        await world.container.update_stock()(StockRequest(SIMPLE, 3))
+    assert str(refused.value) == (
+        f"{SIMPLE} is closed (status closed): the stock of a closed listing cannot change (§4.3)"
+    )
+    assert sum(world.market.calls.values()) == 0
+    assert await world.latest(SIMPLE) is None
+    assert (await world.level(SIMPLE)).quantity == 10
+
+
+async def test_a_removed_listing_refuses_a_stock_write_saying_when_it_was_removed(world):
+    """§4.4: a deleted listing stays closed with sub_status `deleted`."""
+    await world.publish(
+        a_listing(quantity=10, status=ListingStatus.CLOSED, sub_status=("deleted",), removed_at=NOW)
+    )
+    with pytest.raises(Conflict) as refused:
+        await world.container.update_stock()(StockRequest(SIMPLE, 3))
+    assert str(refused.value) == (
+        f"{SIMPLE} was removed from MercadoLibre on {NOW.isoformat()} "
+        "(status closed, sub_status deleted): its stock cannot change"
+    )
+    assert sum(world.market.calls.values()) == 0
+
+
+async def test_a_stock_write_for_a_listing_not_in_the_local_copy_is_not_found(world):
+    with pytest.raises(NotFound):
+        await world.container.update_stock()(StockRequest(OTHER, 3))
+
+
+async def test_a_bulk_update_names_the_state_of_closed_and_removed_listings(world):
+    """Not the misleading "unknown listing" of a listing never synced."""
+    await world.publish(a_listing(quantity=10, status=ListingStatus.CLOSED))
+    await world.publish(a_listing(OTHER, quantity=10, removed_at=NOW))
+    await world.publish(shoes())
+    batch = await world.bulk(
+        StockRequest(SIMPLE, 3),
+        StockRequest(OTHER, 3),
+        StockRequest("MLA1000000404", 3),
+        StockRequest(SHOES, 4, BLACK),
+    )
+    assert [r.outcome for r in batch.results] == [
+        StockOutcome.REJECTED,
+        StockOutcome.REJECTED,
+        StockOutcome.REJECTED,
+        StockOutcome.APPLIED,
+    ]
+    closed, removed, unknown, _ = (r.reason for r in batch.results)
+    assert closed.startswith(f"{SIMPLE} is closed (status closed)")
+    assert removed.startswith(f"{OTHER} was removed from MercadoLibre on {NOW.isoformat()}")
+    assert "(status active)" in removed
+    assert unknown == "unknown listing: sync the catalogue first"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "status"),
+    [
+        ({"status": ListingStatus.CLOSED}, 409),
+        ({"status": ListingStatus.CLOSED, "sub_status": ("deleted",), "removed_at": NOW}, 409),
+        (None, 404),
+    ],
+    ids=["closed", "deleted", "unknown"],
+)
+async def test_the_rest_caller_gets_409_for_a_closed_or_removed_listing_and_404_for_none(
+    world, aiohttp_client, overrides, status
+):
+    """As other state conflicts (a closed listing's PUT, pause or activate) map."""
+    if overrides is not None:
+        await world.publish(a_listing(quantity=10, **overrides))
+    client = await aiohttp_client(world.container.http_app())
+    response = await client.patch(f"/products/{SIMPLE}/stock", json={"quantity": 3}, headers=AUTH)
+    assert response.status == status, await response.text()
+    problem = await response.json()
+    if status == 409:
+        assert "cannot change" in problem["detail"] and "status closed" in problem["detail"]
+
+
+# -- the shape of the stock follows the listing's (§4.6) --------------------------------------
+
+
+def with_variations(listing: Listing, *quantities: int) -> None:
+    """MercadoLibre now has variations on a listing that had none (added there)."""
+    price = listing.price
+    listing.variations = tuple(
+        Variation(combination(f"C{n}"), price, quantity, id=BLACK + n)
+        for n, quantity in enumerate(quantities)
+    )
+    listing.available_quantity = listing.total_quantity
+
+
+async def test_the_inventory_sync_retires_the_item_level_once_the_listing_has_variations(
+    world,
+):
+    await world.publish(a_listing(quantity=10))
+    async with world.uow() as uow:
+        await uow.inventory.record_change(StockChange(SIMPLE, 10, NOW, "api"))
+        await uow.commit()
+    with_variations(world.market.items[SIMPLE], 4, 6)
+    world.clock.advance(60)
+    log = await sync(world)
+    assert log.status is SyncStatus.SUCCEEDED, log.errors
+    assert log.counts["retired"] == 1
+    assert log.counts["without_local_level"] == 2, "the catalogue sync creates them"
+    assert await world.level(SIMPLE) is None
+    assert (await world.latest(SIMPLE)).quantity == 10, "the ledger keeps the history"
+
+
+async def test_the_inventory_sync_retires_variation_levels_once_the_variations_are_gone(world):
+    await world.publish(shoes(black=5, white=3))
+    listing = world.market.items[SHOES]
+    listing.variations = ()
+    listing.available_quantity = 8
+    world.clock.advance(60)
+    log = await sync(world)
+    assert log.counts["retired"] == 2
+    async with world.uow() as uow:
+        assert await uow.inventory.for_item(SHOES) == []
+
+
+async def test_the_inventory_sync_leaves_a_level_written_after_its_snapshot(world):
+    """A level stored while the multiget was on its way back belongs to a newer shape."""
+    await world.publish(a_listing(quantity=10))
+    with_variations(world.market.items[SIMPLE], 4, 6)
+
+    async def rewritten():
+        world.clock.advance(1)
+        async with world.uow() as uow:
+            await uow.inventory.upsert([StockLevel(SIMPLE, 10, None, 0, world.clock.now())])
+            await uow.commit()
+
+    world.market.hooks["get_stock"] = rewritten
+    log = await sync(world)
+    assert (log.counts["retired"], log.counts["changed_meanwhile"]) == (0, 1)
+    assert await world.level(SIMPLE) is not None

@@ -6,11 +6,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
+import attrs
 import pytest
 
-from application.errors import Unavailable
-from application.listings import UpdateListingCommand, VariationInput
+from application.catalogue import store_observed
+from application.errors import Unavailable, ValidationFailed
+from application.listings import ListingWithStock, UpdateListingCommand, VariationInput
 from domain.inventory import StockChange, StockLevel
+from domain.listings import Attribute, Variation
 from domain.money import Money
 from tests.unit.test_inventory import (
     BLACK,
@@ -22,6 +25,7 @@ from tests.unit.test_inventory import (
     a_listing,
     running_world,
     shoes,
+    with_variations,
 )
 
 
@@ -31,7 +35,7 @@ async def world(tmp_path) -> AsyncIterator[World]:
         yield running
 
 
-async def update(world: World, **fields) -> object:
+async def update(world: World, **fields) -> ListingWithStock:
     item_id = fields.pop("item_id", SHOES)
     return await world.container.update_listing()(UpdateListingCommand(item_id, **fields))
 
@@ -55,7 +59,7 @@ async def test_variations_that_do_not_change_go_by_id_alone_so_sales_meanwhile_a
     assert [v.id for v in world.market.items[SHOES].variations] == [BLACK, WHITE]
     for _, body in world.market.bodies:
         assert "available_quantity" not in str(body), body
-    assert updated.title == "Zapatillas Running Pro"
+    assert updated.listing.title == "Zapatillas Running Pro"
 
 
 async def test_a_new_price_goes_to_each_variation_with_its_id_and_price_only(world):
@@ -82,7 +86,11 @@ async def test_a_quantity_in_the_update_is_a_stock_write_with_safety_stock_and_l
     assert (level.quantity, level.safety_stock) == (9, 2)
     latest = await world.latest(SHOES, BLACK)
     assert (latest.quantity, latest.source, latest.previous_quantity) == (9, "update", 7)
-    assert updated.variation(BLACK).available_quantity == 7
+    assert updated.listing.variation(BLACK).available_quantity == 7
+    assert [(level.variation_id, level.quantity) for level in updated.stock] == [
+        (BLACK, 9),
+        (WHITE, 5),
+    ]
 
 
 async def test_a_quantity_in_the_update_never_overwrites_a_later_stock_request(world):
@@ -141,9 +149,92 @@ async def test_new_variations_are_sent_whole_and_the_others_keep_their_skus(worl
         "picture_ids": ["p1"],
         "attributes": [{"id": "SELLER_SKU", "value_name": "NK-R"}],
     }
-    assert [v.seller_sku for v in updated.variations] == ["NK-N", "NK-B", "NK-R"]
+    assert [v.seller_sku for v in updated.listing.variations] == ["NK-N", "NK-B", "NK-R"]
     async with world.uow() as uow:
         stored = await uow.listings.get(SHOES)
         levels = await uow.inventory.for_item(SHOES)
     assert [v.seller_sku for v in stored.variations] == ["NK-N", "NK-B", "NK-R"]
     assert len(levels) == 3
+
+
+# -- the stock follows the listing's shape (§4.6) ----------------------------------------------
+
+
+def new_variation(color: str, quantity: int) -> VariationInput:
+    return VariationInput(attribute_combinations=(("COLOR", color),), available_quantity=quantity)
+
+
+async def stock_of(world: World, item_id: str) -> list[tuple[int | None, int]]:
+    async with world.uow() as uow:
+        return [
+            (level.variation_id, level.quantity) for level in await uow.inventory.for_item(item_id)
+        ]
+
+
+async def test_adding_variations_leaves_the_stock_per_variation_only_and_the_ledger_as_it_was(
+    world,
+):
+    """§4.6: a listing with variations has its stock per variation. The item-level level
+    goes with the update, and stays gone after a sync; its ledger history is kept."""
+    await world.publish(a_listing(quantity=10))
+    async with world.uow() as uow:
+        entry = await uow.inventory.record_change(StockChange(SIMPLE, 10, NOW, "create"))
+        await uow.commit()
+    updated = await update(
+        world, item_id=SIMPLE, variations=(new_variation("Negro", 4), new_variation("Blanco", 6))
+    )
+    black, white = (v.id for v in updated.listing.variations)
+    assert [(level.variation_id, level.quantity) for level in updated.stock] == [
+        (black, 4),
+        (white, 6),
+    ]
+    assert await stock_of(world, SIMPLE) == [(black, 4), (white, 6)]
+    await world.container.sync_listing()(world.account_id, SIMPLE)
+    assert await stock_of(world, SIMPLE) == [(black, 4), (white, 6)]
+    assert await world.latest(SIMPLE) == entry
+
+
+async def test_a_quantity_for_the_item_with_new_variations_is_refused_before_any_change(world):
+    await world.publish(a_listing(quantity=10))
+    with pytest.raises(ValidationFailed) as refused:
+        await update(
+            world, item_id=SIMPLE, available_quantity=12, variations=(new_variation("Negro", 4),)
+        )
+    assert [p.field for p in refused.value.problems] == ["available_quantity"]
+    assert world.market.calls["update_listing"] == world.market.calls["set_stock"] == 0
+    assert await stock_of(world, SIMPLE) == [(None, 10)]
+
+
+async def test_a_listing_that_gained_variations_on_mercadolibre_loses_its_item_level_stock(world):
+    await world.publish(a_listing(quantity=10))
+    with_variations(world.market.items[SIMPLE], 4, 6)
+    await world.container.sync_listing()(world.account_id, SIMPLE)
+    assert await stock_of(world, SIMPLE) == [(BLACK, 4), (BLACK + 1, 6)]
+
+
+async def test_a_listing_whose_variations_are_all_gone_gets_an_item_level_stock_again(world):
+    await world.publish(shoes(black=5, white=3))
+    listing = world.market.items[SHOES]
+    listing.variations = ()
+    listing.available_quantity = 8
+    await world.container.sync_listing()(world.account_id, SHOES)
+    assert await stock_of(world, SHOES) == [(None, 8)]
+
+
+async def test_a_copy_read_before_an_update_leaves_the_stock_of_the_newer_shape(world):
+    """A catalogue sync's multiget overtaken by an update that added variations stores an
+    older copy (by MercadoLibre's last_updated): the levels keep the newer shape."""
+    read_at = NOW.replace(minute=5)
+    old = await world.publish(a_listing(quantity=10, last_updated=read_at))
+    price = old.price
+    newer = attrs.evolve(
+        old,
+        last_updated=read_at.replace(minute=6),
+        available_quantity=9,
+        variations=(Variation((Attribute("COLOR", "Negro"),), price, 9, id=BLACK),),
+    )
+    for copy in (newer, old):
+        async with world.uow() as uow:
+            await store_observed(uow, [copy], 0, NOW)
+            await uow.commit()
+    assert await stock_of(world, SIMPLE) == [(BLACK, 9)]

@@ -214,7 +214,7 @@ async def create_product(request: web.Request) -> web.Response:
         safety_stock=body.safety_stock,
     )
     created = await container_of(request).create_listing()(command)
-    return json_response(listing_view(created), status=201)
+    return json_response(listing_view(created.listing, created.stock), status=201)
 
 
 async def update_product(request: web.Request) -> web.Response:
@@ -233,7 +233,7 @@ async def update_product(request: web.Request) -> web.Response:
         free_shipping=body.shipping.free_shipping if body.shipping else None,
     )
     updated = await container_of(request).update_listing()(command)
-    return json_response(listing_view(updated))
+    return json_response(listing_view(updated.listing, updated.stock))
 
 
 async def update_stock(request: web.Request) -> web.Response:
@@ -251,22 +251,22 @@ async def update_stock(request: web.Request) -> web.Response:
 
 
 async def pause_product(request: web.Request) -> web.Response:
-    listing = await container_of(request).change_listing_status()(
+    paused = await container_of(request).change_listing_status()(
         item_id_of(request), ListingStatus.PAUSED
     )
-    return json_response(listing_view(listing))
+    return json_response(listing_view(paused.listing, paused.stock))
 
 
 async def activate_product(request: web.Request) -> web.Response:
-    listing = await container_of(request).change_listing_status()(
+    active = await container_of(request).change_listing_status()(
         item_id_of(request), ListingStatus.ACTIVE
     )
-    return json_response(listing_view(listing))
+    return json_response(listing_view(active.listing, active.stock))
 
 
 async def delete_product(request: web.Request) -> web.Response:
-    listing = await container_of(request).delete_listing()(item_id_of(request))
-    return json_response(listing_view(listing))
+    deleted = await container_of(request).delete_listing()(item_id_of(request))
+    return json_response(listing_view(deleted.listing, deleted.stock))
 
 
 async def product_health(request: web.Request) -> web.Response:
@@ -346,8 +346,12 @@ ENDPOINTS = (
         "products",
         params=(ITEM,),
         body=UpdateProductBody,
+        description="Only the fields given change; variations left out are kept. "
+        "Quantities are written like a stock update. Once a listing has variations its "
+        "stock is per variation only. The answer has the same shape as GET, stock "
+        "included.",
         replies={
-            200: Reply("The listing as MercadoLibre now has it", ListingView),
+            200: Reply("The listing as MercadoLibre now has it, with its stock", ListingView),
             404: NOT_FOUND,
             409: Reply("The listing is closed"),
             422: Reply("Refused"),
@@ -360,8 +364,12 @@ ENDPOINTS = (
         "Close, then delete a listing",
         "products",
         params=(ITEM,),
+        description="The local copy is kept, as MercadoLibre then shows it: status "
+        '`closed`, sub_status `["deleted"]`, and `removed_at`. Idempotent: deleting it '
+        "again answers 200 with the same listing, its first `removed_at` kept, without "
+        "calling MercadoLibre.",
         replies={
-            200: Reply("The closed listing (kept locally, marked removed)", ListingView),
+            200: Reply("The deleted listing (kept locally, marked removed)", ListingView),
             404: NOT_FOUND,
         },
     ),
@@ -374,11 +382,15 @@ ENDPOINTS = (
         params=(ITEM,),
         body=StockBody,
         description="Recorded in the stock ledger; MercadoLibre gets the quantity minus "
-        "the safety stock; the write is read back and a mismatch reported.",
+        "the safety stock; the write is read back and a mismatch reported. A closed or "
+        "removed listing's stock cannot change: 409, naming its status.",
         replies={
             200: Reply("The outcome", StockResultView),
             404: NOT_FOUND,
-            409: Reply("MercadoLibre refused the change in the listing's state"),
+            409: Reply(
+                "The listing is closed or removed, or MercadoLibre refused the change in "
+                "the listing's state"
+            ),
             422: Reply("Refused"),
             429: Reply("MercadoLibre's rate limit; retry later"),
             503: Reply("MercadoLibre could not be reached; nothing was stored"),
