@@ -3,10 +3,12 @@ through the PipelineEvents port, and the dead letters counted at scrape time.
 
 Counters live in the process that does the work: notifications received live are counted
 by the API; processing, recovery and deliveries by whichever process runs the jobs (the
-API itself without Redis).
+API itself without Redis; with Redis, `meli worker`, which serves them on its own port).
 """
 
 from __future__ import annotations
+
+from functools import cached_property
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
@@ -24,6 +26,7 @@ class PipelineMetrics:
     """PipelineEvents as Prometheus counters."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
+        self._registry = registry
         self.received_total = Counter(
             "meli_notifications_received_total",
             "Notifications stored for processing, by topic and origin (live: MercadoLibre "
@@ -40,7 +43,7 @@ class PipelineMetrics:
         self.rejected_total = Counter(
             "meli_notifications_rejected_total",
             "Notifications refused: foreign_application, unknown_seller, "
-            "disconnected_seller, source_address",
+            "disconnected_seller, source_address, unknown_topic, unexpected_resource",
             ["reason"],
             registry=registry,
         )
@@ -56,10 +59,15 @@ class PipelineMetrics:
             ["outcome"],
             registry=registry,
         )
-        self.dead_letters = Gauge(
+
+    @cached_property
+    def dead_letters(self) -> Gauge:
+        """Registered by the first process that measures it (the API, at scrape time), so
+        that a worker, which never does, does not report a constant zero."""
+        return Gauge(
             "meli_dead_letters",
             "Dead letters not replayed yet (notifications and jobs that failed for good)",
-            registry=registry,
+            registry=self._registry,
         )
 
     def received(self, topic: str, origin: str) -> None:

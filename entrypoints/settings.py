@@ -40,6 +40,8 @@ class Settings:
     log_format: str = "text"
     storage: str = "sql"
     worker_threads: int = 4
+    # `meli worker`'s own /metrics and /health, on `host` (0: none)
+    worker_metrics_port: int = 9012
     auto_migrate: bool | None = None
     # MercadoLibre application and OAuth
     client_id: str | None = None
@@ -273,6 +275,7 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "LOG_FORMAT": _choice("text", "json"),
     "STORAGE": _choice("sql", "memory"),
     "WORKER_THREADS": _int(1, 64),
+    "WORKER_METRICS_PORT": _int(0, 65535),
     "AUTO_MIGRATE": _bool,
     "CLIENT_ID": _text,
     "CLIENT_SECRET": _text,

@@ -52,9 +52,16 @@ def serve(host: str | None, port: int | None) -> None:
 
 
 @cli.command()
-def worker() -> None:
-    """Run background jobs from the Redis queue (needs MELI_REDIS_URL)."""
-    settings = load_settings()
+@click.option("--host", help="Address of the metrics endpoint (default MELI_HOST or 127.0.0.1).")
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(0, 65535),
+    help="Port of /metrics and /health (default MELI_WORKER_METRICS_PORT or 9012; 0: none).",
+)
+def worker(host: str | None, metrics_port: int | None) -> None:
+    """Run background jobs from the Redis queue (needs MELI_REDIS_URL), serving this
+    process's metrics at /metrics and its liveness at /health."""
+    settings = load_settings(host=host, worker_metrics_port=metrics_port)
     if not settings.uses_redis:
         raise click.UsageError(
             "a separate worker needs MELI_REDIS_URL; without Redis, `meli serve` runs the "

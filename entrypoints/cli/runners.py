@@ -15,6 +15,7 @@ from adapters.queue.dramatiq_queue import DEFAULT_QUEUE
 from adapters.sql.migrate import upgrade
 from application.errors import ApplicationError
 from entrypoints.container import Container, build_container, start, stop
+from entrypoints.metrics_endpoint import start_metrics_endpoint
 from entrypoints.settings import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Settings
 from sandbox.app import create_app as create_sandbox_app
 from sandbox.config import SandboxConfig
@@ -58,6 +59,11 @@ async def start_embedded_sandbox(settings: Settings) -> tuple[Settings, web.AppR
         redirect_uri=settings.effective_redirect_uri,
         rate_limit=settings.rate_limit_per_second,
         burst=settings.effective_burst,
+        # Like an application's callback URL in DevCenter (§9.1): the sandbox notifies
+        # this very service of every change it makes.
+        callback_url=f"http://127.0.0.1:{settings.port}/webhooks/notification"
+        if settings.port
+        else None,
     )
     runner = web.AppRunner(create_sandbox_app(config), access_log=None)
     await runner.setup()
@@ -143,18 +149,56 @@ async def run_worker(settings: Settings, stop_when: asyncio.Event | None = None)
     container = build_container(settings)
     await start(container)
     worker = container.worker()
+    metrics: web.AppRunner | None = None
     sweep_task: asyncio.Task | None = None
     try:
+        # Before the first job: a worker that cannot be scraped stops here, not later.
+        metrics = await start_worker_metrics(container, settings)
         await worker.start()
         sweep_task = asyncio.create_task(sweep_at_start(container))
-        click.echo(f"worker running ({settings.worker_threads} threads)")
+        where = (
+            f", metrics on http://{settings.host}:{settings.worker_metrics_port}/metrics"
+            if metrics is not None
+            else ""
+        )
+        click.echo(f"worker running ({settings.worker_threads} threads{where})")
         await stop_when.wait()
         click.echo("stopping the worker (waiting for running jobs)...")
     finally:
         if sweep_task is not None:
             await _finish(sweep_task)
         await worker.stop()
+        if metrics is not None:
+            await metrics.cleanup()
         await stop(container)
+
+
+async def start_worker_metrics(container: Container, settings: Settings) -> web.AppRunner | None:
+    """The worker's /metrics and /health on MELI_HOST:MELI_WORKER_METRICS_PORT (0: none).
+
+    A worker is one process (its jobs run in threads), so one port serves all it counts;
+    several workers on one host need a port each."""
+    port = settings.worker_metrics_port
+    if not port:
+        return None
+    # The metrics the jobs report, registered now so that a scrape before the first job
+    # finds their families; the token refresh counter comes with the vault, which needs
+    # the application's credentials.
+    container.pipeline_metrics()
+    container.gateway_metrics()
+    if settings.client_id is not None:
+        container.token_vault()
+    worker = container.worker()
+    try:
+        return await start_metrics_endpoint(
+            container.metrics_registry(), settings.host, port, alive=lambda: worker.is_running
+        )
+    except OSError as error:
+        raise click.ClickException(
+            f"the worker's metrics endpoint cannot listen on {settings.host}:{port} "
+            f"({error.strerror or error}): give each worker on this host its own "
+            "MELI_WORKER_METRICS_PORT, or set it to 0 for none"
+        ) from None
 
 
 async def sweep_at_start(container: Container) -> None:

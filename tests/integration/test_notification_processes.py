@@ -89,6 +89,9 @@ def values_for(sb_url: str, tmp_path: Path, database_url: str, key: str, redis_u
         "NOTIFICATION_LEASE": "3",
         "INBOX_GRACE": "1",
         "LOG_LEVEL": "WARNING",
+        # The workers' own /metrics are covered by tests/e2e/test_worker_metrics.py; here
+        # they must not depend on a free port 9012.
+        "WORKER_METRICS_PORT": "0",
     }
 
 
@@ -249,8 +252,8 @@ async def test_a_thousand_notifications_with_duplicates_shuffles_and_a_killed_wo
 
             await assert_latest_state(checker, account, stored_resources)
         finally:
-            for process in processes:
-                stop(process)
+            # Off the loop: a stopping worker may be waiting on the in-process sandbox.
+            await asyncio.gather(*(asyncio.to_thread(stop, p) for p in processes))
             await stop_container(checker)
 
 
@@ -317,7 +320,7 @@ async def test_with_redis_down_notifications_are_acknowledged_stored_and_swept_l
                     await sb.event("order", seller_id=account.seller_id)
                 delivered = await sb.wait_for_deliveries(30, timeout=15)
             finally:
-                stop(serve)
+                await asyncio.to_thread(stop, serve)
             assert all(d["attempt_log"][0]["status"] == 200 for d in delivered)
             counts = await statuses(pool)
             assert counts == {"received": sum(counts.values())} and counts["received"] >= 10

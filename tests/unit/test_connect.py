@@ -90,7 +90,7 @@ async def test_the_whole_flow_stores_the_account_and_sealed_tokens():
     async with world.uow() as uow:
         sealed = await uow.accounts.get_tokens(result.account.id)
         pending = await uow.authorization_requests.take(started.state)
-    assert sealed.refresh_token and "TG-" not in sealed.refresh_token
+    assert sealed.refresh_token and not sealed.refresh_token.startswith("TG-")
     assert pending is None, "the state is single use"
 
 
