@@ -109,7 +109,7 @@ class ReplayDeadLetters:
             async with self._uow() as uow:
                 page = await uow.dead_letters.search(
                     DeadLetterQuery(
-                        open_only=True, account_id=account_id, paging=Paging(0, REPLAY_BATCH)
+                        replayed=False, account_id=account_id, paging=Paging(0, REPLAY_BATCH)
                     )
                 )
                 if not page.items:

@@ -485,7 +485,6 @@ class ProcessNotification:
         now = self._clock.now()
         async with self._uow() as uow:
             entry.move_to(InboxStatus.DEAD, now, error=error)
-            entry.next_attempt_at = None
             if not await uow.inbox.finish(entry):
                 return ProcessOutcome.SUPERSEDED
             await uow.dead_letters.add(

@@ -92,7 +92,8 @@ class ResourceQuery:
 @attrs.define(frozen=True)
 class DeadLetterQuery:
     source: str | None = None
-    open_only: bool = False
+    # False: only those not replayed yet (open); True: only replayed ones; None: all.
+    replayed: bool | None = None
     account_id: int | None = None
     paging: Paging = attrs.field(factory=Paging)
 

@@ -282,5 +282,7 @@ class InboxEntry:
         if status is InboxStatus.PROCESSED:
             self.processed_at = now
             self.last_error = None
+        if status in (InboxStatus.PROCESSED, InboxStatus.DEAD):
+            self.next_attempt_at = None  # no attempt (nor lease) is coming any more
         if error is not None:
             self.last_error = error[:2000]

@@ -68,7 +68,7 @@ class InMemoryDeadLetterRepository(_InMemoryRepository):
             letter
             for letter in self._staged.values(DEAD_LETTERS)
             if (query.source is None or letter.source == query.source)
-            and (not query.open_only or letter.replayed_at is None)
+            and (query.replayed is None or query.replayed == (letter.replayed_at is not None))
             and (query.account_id is None or letter.account_id == query.account_id)
         ]
         found.sort(key=lambda letter: (letter.failed_at, letter.id), reverse=True)

@@ -187,8 +187,9 @@ class SqlDeadLetterRepository(_SqlRepository):
         conditions: list[ColumnElement[bool]] = []
         if query.source is not None:
             conditions.append(dead_letters.c.source == query.source)
-        if query.open_only:
-            conditions.append(dead_letters.c.replayed_at.is_(None))
+        if query.replayed is not None:
+            replayed_at = dead_letters.c.replayed_at
+            conditions.append(replayed_at.is_not(None) if query.replayed else replayed_at.is_(None))
         if query.account_id is not None:
             conditions.append(dead_letters.c.account_id == query.account_id)
         statement = (

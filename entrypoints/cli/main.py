@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Sequence
 
 import click
 
@@ -126,6 +127,12 @@ def _run(settings: Settings, work):
         raise click.ClickException(str(error)) from None
 
 
+def _account_table(found: Sequence[Account]) -> None:
+    click.echo(f"{'id':>5}  {'seller':>12}  site  {'nickname':<20}  {'status':<22}  token expires")
+    for account in found:
+        click.echo(_account_line(account))
+
+
 @cli.group()
 def accounts() -> None:
     """Connected MercadoLibre seller accounts."""
@@ -141,9 +148,7 @@ def accounts_list(status: str | None) -> None:
     """List the accounts, their status and token expiry (never a token)."""
     settings = load_settings()
     found = _run(settings, lambda c: c.list_accounts()(AccountStatus(status) if status else None))
-    click.echo(f"{'id':>5}  {'seller':>12}  site  {'nickname':<20}  {'status':<22}  token expires")
-    for account in found:
-        click.echo(_account_line(account))
+    _account_table(found)
     waiting = sum(a.status is AccountStatus.NEEDS_REAUTHORIZATION for a in found)
     if waiting:
         click.echo(
@@ -177,7 +182,7 @@ def accounts_refresh(account_id: int) -> None:
     """Refresh an account's tokens now."""
     settings = _for_accounts(load_settings())
     account = _run(settings, lambda c: c.refresh_account()(account_id))
-    click.echo(_account_line(account))
+    _account_table([account])
 
 
 @accounts.command("disconnect")
@@ -187,7 +192,9 @@ def accounts_disconnect(account_id: int) -> None:
     """Disconnect an account: its tokens are erased, its local data kept."""
     settings = load_settings()
     account = _run(settings, lambda c: c.disconnect_account()(account_id))
-    click.echo(_account_line(account))
+    if not sys.stdin.isatty():
+        click.echo()  # an answer piped to the prompt leaves no newline after it
+    _account_table([account])
 
 
 @cli.group()

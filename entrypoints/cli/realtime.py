@@ -57,7 +57,10 @@ def dlq_list(show_all: bool, source: str | None, account_id: int | None, limit: 
     """List dead letters, newest first (by default only those not replayed)."""
     settings = _settings()
     query = DeadLetterQuery(
-        source=source, open_only=not show_all, account_id=account_id, paging=Paging(0, limit)
+        source=source,
+        replayed=None if show_all else False,
+        account_id=account_id,
+        paging=Paging(0, limit),
     )
     page = _run(settings, lambda c: c.list_dead_letters()(query), jobs=False)
     click.echo(f"{'id':>6}  {'source':<12}  {'topic':<20}  tries  {'failed at':<20}  error")

@@ -143,7 +143,8 @@ async def test_dead_letters_are_searched_newest_first_and_filtered(uow_factory):
         return [letter.id for letter in page.items]
 
     assert await ids() == [replayed.id, job.id, old.id]
-    assert await ids(open_only=True) == [job.id, old.id]
+    assert await ids(replayed=False) == [job.id, old.id]
+    assert await ids(replayed=True) == [replayed.id]
     assert await ids(source="job") == [job.id]
     assert await ids(account_id=account.id) == [job.id]
 

@@ -53,6 +53,8 @@ def test_an_account_is_disconnected_from_the_cli_without_a_mercadolibre_applicat
 
     assert result.returncode == 0, result.stderr
     assert "disconnected" in result.stdout and "TETE" in result.stdout
+    header, row = [line for line in result.stdout.splitlines() if line.strip()]
+    assert header.split()[:3] == ["id", "seller", "site"] and "TETE" in row
     with sqlite3.connect(path) as connection:
         row = connection.execute(
             "SELECT status, access_token_ciphertext, refresh_token_ciphertext "

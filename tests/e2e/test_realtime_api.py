@@ -432,6 +432,14 @@ async def test_a_seller_needing_reauthorization_leaves_a_dead_letter_replayable_
     assert (await world.inbox(status="processed"))["paging"]["total"] == processed + 1
     assert "meli_dead_letters 0.0" in await (await world.client.get("/metrics")).text()
 
+    async def listed(query: str) -> list[int]:
+        response = await world.client.get(f"/dead-letters{query}", headers=AUTH)
+        return [found["id"] for found in (await response.json())["results"]]
+
+    assert await listed("?open=true") == []
+    assert await listed("?open=false") == [letter["id"]], "open=false: the replayed ones"
+    assert await listed("") == [letter["id"]], "no filter: all"
+
 
 async def _json(request):
     response = await request

@@ -114,3 +114,18 @@ def test_inbox_entries_count_processing_attempts():
     assert entry.attempts == 2 and entry.last_error is None and entry.processed_at == NOW
     with pytest.raises(InvalidTransition):
         entry.move_to(InboxStatus.PROCESSING, NOW)
+
+
+@pytest.mark.parametrize("end", [InboxStatus.PROCESSED, InboxStatus.DEAD])
+def test_a_finished_inbox_entry_waits_for_no_next_attempt(end):
+    from datetime import timedelta
+
+    from domain.notifications import InboxEntry, Notification
+
+    entry = InboxEntry(Notification("n1", "items", "/items/MLA1", 1, 2), InboxStatus.RECEIVED, NOW)
+    entry.move_to(InboxStatus.PROCESSING, NOW)
+    entry.move_to(InboxStatus.FAILED, NOW, error="boom")
+    entry.next_attempt_at = NOW + timedelta(minutes=1)
+    entry.move_to(InboxStatus.PROCESSING, NOW)
+    entry.move_to(end, NOW)
+    assert entry.next_attempt_at is None

@@ -27,7 +27,8 @@ async def list_dead_letters(request: web.Request) -> web.Response:
         )
     query = DeadLetterQuery(
         source=source.value if source else None,
-        open_only=_BOOLEANS.get(raw_open, False),
+        # open=true: not replayed yet; open=false: replayed; absent: all.
+        replayed=None if not raw_open else not _BOOLEANS[raw_open],
         account_id=query_int(request, "account_id", minimum=1),
         paging=paging(request),
     )
@@ -54,7 +55,11 @@ ENDPOINTS = (
         "notifications",
         params=(
             Param("source", "notification or job", enum=tuple(s.value for s in DeadLetterSource)),
-            Param("open", "true: only those not replayed yet", "boolean"),
+            Param(
+                "open",
+                "true: only those not replayed yet; false: only replayed ones; absent: all",
+                "boolean",
+            ),
             Param("account_id", "Only this account's", "integer"),
             *PAGING_PARAMS,
         ),
