@@ -11,7 +11,8 @@ from urllib.parse import parse_qsl
 
 import attrs
 
-from application.errors import ReauthorizationRequired
+from application.accounts import usable_account
+from application.errors import NotFound
 from application.ports.clock import Clock
 from application.ports.jobs import Job, JobQueue
 from application.ports.marketplace import Marketplace, SnapshotPage
@@ -72,13 +73,6 @@ class RecordResource:
             await uow.resources.upsert(snapshot)
             await uow.commit()
         return snapshot
-
-
-async def usable_account(uow: UnitOfWork, account_id: int) -> Account:
-    account = await uow.accounts.get(account_id)
-    if not account.is_usable:
-        raise ReauthorizationRequired(account_id, account.status_reason or account.status.value)
-    return account
 
 
 async def store_snapshots(
@@ -154,10 +148,16 @@ class ReconcileOrders:
 
 
 class ReconcileQuestions:
-    """Store the account's unanswered questions and its most recent ones as snapshots of
-    /questions/{id} (GET /questions/search?seller_id=&api_version=4, §7), within the
-    1000 results offset paging reaches (§4.11). Every run is a meli_sync_logs row (kind
-    questions)."""
+    """Keep snapshots of /questions/{id} for the account's unanswered questions and its
+    most recent ones (GET /questions/search?seller_id=&api_version=4, §7), within the 1000
+    results offset paging reaches (§4.11). Every run is a meli_sync_logs row (kind
+    questions).
+
+    Search results are a shorter shape than GET /questions/{id} (`from` instead of
+    `buyer_id`, no `last_updated` or `app_id`, §7), so they only say what changed: a
+    question whose status and answer match the stored snapshot is left alone (counted
+    `unchanged`), and the others are read whole and stored, as a notification would.
+    """
 
     PAGE = 50
     RECENT_PAGES = 4
@@ -167,6 +167,7 @@ class ReconcileQuestions:
         self._uow = uow
         self._marketplace = marketplace
         self._clock = clock
+        self._record = RecordResource(uow, marketplace)
 
     async def __call__(self, account_id: int, trigger: SyncTrigger) -> SyncLog:
         now = self._clock.now()
@@ -193,10 +194,32 @@ class ReconcileQuestions:
                 account.id, account.seller_id, offset, self.PAGE, status
             )
             sync_log.api_calls += 1
-            await store_snapshots(self._uow, sync_log, page.snapshots, "questions", account.id)
+            for path in await self._changed(page.snapshots, sync_log):
+                try:
+                    await self._record(account.id, "questions", path)
+                except NotFound:
+                    sync_log.count("gone")
+                    continue
+                finally:
+                    sync_log.api_calls += 1
+                sync_log.count("stored")
             offset += len(page.snapshots)
             if not page.snapshots or offset >= min(page.total, self.MAX_OFFSET):
                 return
+
+    async def _changed(self, found: Iterable[ResourceSnapshot], sync_log: SyncLog) -> list[str]:
+        changed: list[str] = []
+        async with self._uow() as uow:
+            for snapshot in found:
+                sync_log.count("fetched")
+                stored = await uow.resources.find(snapshot.path)
+                if stored is not None and all(
+                    stored.body.get(key) == snapshot.body.get(key) for key in ("status", "answer")
+                ):
+                    sync_log.count("unchanged")
+                else:
+                    changed.append(snapshot.path)
+        return changed
 
 
 class FanOut:

@@ -562,6 +562,14 @@ class FakeSearches:
         found = [q for q in self.questions if status is None or q["status"] == status]
         return self._page("/questions", found, offset, limit)
 
+    async def fetch_resource(self, account_id, path, params=None):
+        """GET /questions/{id}?api_version=4: the whole shape, which search leaves short
+        (§7: `buyer_id`, `last_updated`, `app_id`)."""
+        self.calls.append(("get", path, params))
+        question_id = int(path.rsplit("/", 1)[-1])
+        body = next(q for q in self.questions if q["id"] == question_id)
+        return ResourceSnapshot(path, {**body, "last_updated": "2026-11-26"}, self.clock.now())
+
 
 async def test_order_reconciliation_pages_through_changes_since_the_last_good_run(world):
     from application.reconcile import ReconcileOrders
@@ -590,12 +598,27 @@ async def test_question_reconciliation_reads_the_unanswered_and_the_recent_ones(
         {"id": n, "status": "UNANSWERED" if n % 3 == 0 else "ANSWERED"} for n in range(300)
     ]
 
-    sync_log = await ReconcileQuestions(world.uow, searches, world.clock)(1, SyncTrigger.API)
+    reconcile = ReconcileQuestions(world.uow, searches, world.clock)
+    sync_log = await reconcile(1, SyncTrigger.API)
 
     assert sync_log.status is SyncStatus.SUCCEEDED
-    statuses = [call[1] for call in searches.calls]
+    statuses = [call[1] for call in searches.calls if call[0] == "questions"]
     assert statuses == ["UNANSWERED"] * 2 + [None] * 4
     assert sync_log.counts["fetched"] == 100 + 200
+    # Each distinct question found is read whole once: the 100 unanswered, and the
+    # 133 of the 200 most recent that are not among them.
+    reads = [call for call in searches.calls if call[0] == "get"]
+    assert len(reads) == len({call[1] for call in reads}) == 100 + 133
+    assert reads[0][2] == {"api_version": "4"}
+    assert (await world.snapshot("/questions/3")).body["last_updated"] == "2026-11-26"
+
+    searches.calls.clear()
+    searches.questions[1]["status"] = "CLOSED_UNANSWERED"
+    again = await reconcile(1, SyncTrigger.SCHEDULE)
+
+    assert [call[1] for call in searches.calls if call[0] == "get"] == ["/questions/1"]
+    assert again.counts["unchanged"] == 300 - 1 and again.counts["stored"] == 1
+    assert (await world.snapshot("/questions/1")).body["status"] == "CLOSED_UNANSWERED"
 
 
 class BrokenSearches(FakeSearches):
