@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import secrets
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 import attrs
 
@@ -29,17 +31,27 @@ from application.ports.clock import Clock
 from application.ports.crypto import TokenCipher
 from application.ports.jobs import Job
 from application.ports.marketplace import OAuthGateway, SellerProfile
-from application.ports.unit_of_work import UnitOfWorkFactory
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.tokens import AccessTokenCache, TokenVault
-from domain.accounts import Account, AccountStatus, AuthorizationRequest, TokenPair
+from domain.accounts import (
+    Account,
+    AccountStatus,
+    AuthorizationRequest,
+    SealedTokens,
+    TokenPair,
+)
 from domain.errors import UnknownSite
 from domain.sites import site
 from domain.sync import SyncTrigger
 
+log = logging.getLogger(__name__)
+
 STATE_TTL = timedelta(minutes=10)
 
 # Jobs (actor names) queued with the account id (and trigger "connect", so their sync
-# logs say why they ran) as soon as an account is connected or connected again: its first
+# logs say why they ran) as soon as an account is connected or connected again, that is
+# once its profile is stored and names the token's user, or could not be read (the
+# syncs need only the tokens; see CompleteConnect): its first
 # copy of listings (stock included: the catalogue sync stores each listing's stock, so no
 # separate inventory sync is needed), orders and questions, and a replay of the work that
 # failed while it needed re-authorization. tests/unit/test_realtime_wiring.py checks that
@@ -128,6 +140,69 @@ class ProfileUnavailable(Unavailable):
         self.account = account
 
 
+class ContradictionOutcome(StrEnum):
+    """What became of the local account when the token and the profile named different
+    users (see CompleteConnect._distrust)."""
+
+    # The account this call made is deleted again.
+    NOTHING_KEPT = "nothing_kept"
+    # The existing account has its previous tokens and state back.
+    UNCHANGED = "unchanged"
+    # The account stays without tokens (it moved on meanwhile, or data refers to it).
+    NEEDS_REAUTHORIZATION = "needs_reauthorization"
+
+
+class GrantContradicted(AuthorizationRejected):
+    """The token answer names one user (§1.2) and GET /users/me another (§3): nothing
+    from this grant is kept. `consequence` says, as a sentence, what became of the
+    local account (`outcome`)."""
+
+    def __init__(
+        self,
+        token_user_id: int,
+        profile_user_id: int,
+        outcome: ContradictionOutcome,
+        account_id: int,
+    ) -> None:
+        self.reason = (
+            f"MercadoLibre's token answer names user {token_user_id} and its profile user "
+            f"{profile_user_id}: the token and the profile name different users, so "
+            "nothing from this authorization is trusted"
+        )
+        account = f"Account {account_id} (seller {token_user_id})"
+        self.consequence = {
+            ContradictionOutcome.NOTHING_KEPT: "No account was connected.",
+            ContradictionOutcome.UNCHANGED: (
+                f"{account} was left as it was before, with its previous tokens."
+            ),
+            ContradictionOutcome.NEEDS_REAUTHORIZATION: (
+                f"{account} has no tokens now and must be connected again."
+            ),
+        }[outcome]
+        super().__init__(f"{self.reason}. {self.consequence}")
+        self.outcome = outcome
+        self.account_id = account_id
+
+
+@attrs.define(frozen=True)
+class _Stored:
+    """An account as CompleteConnect stored the new pair on it, and what it was before
+    (`previous` None: the account was made by this call)."""
+
+    account: Account
+    created: bool
+    tokens: SealedTokens = attrs.field(repr=False)
+    previous: Account | None
+    previous_tokens: SealedTokens | None = attrs.field(repr=False)
+
+
+def _queue_first_syncs(uow: UnitOfWork, account_id: int) -> None:
+    for actor in ON_CONNECT_JOBS:
+        uow.enqueue_after_commit(
+            Job(actor, {"account_id": account_id, "trigger": SyncTrigger.CONNECT.value})
+        )
+
+
 class CompleteConnect:
     """Take MercadoLibre's redirect back: check the state, trade the code, store the
     account and its sealed tokens, then read its profile.
@@ -137,7 +212,9 @@ class CompleteConnect:
     a failure after the exchange must not lose it. The token answer names its user
     (`user_id`, §1.2), which is enough to key the account; GET /users/me (§3) then fills
     in the nickname and site. If that fails the account is kept, active with its tokens,
-    and ProfileUnavailable says so.
+    and ProfileUnavailable says so. If the profile names another user, nothing from the
+    grant is kept (GrantContradicted; see `_distrust`). The first syncs (ON_CONNECT_JOBS)
+    are queued once the profile is stored, or once it could not be read, never before.
     """
 
     def __init__(
@@ -186,28 +263,52 @@ class CompleteConnect:
             # only way to know whose account to store the pair on.
             profile = await self._oauth.profile(pair.access_token)
             seller_id = profile.user_id
-        account, created = await self._store(seller_id, request.site_id, pair)
+        stored = await self._store(seller_id, request.site_id, pair)
+        account = stored.account
+        account_id = account.id
+        assert account_id is not None
         if profile is None:
             try:
                 profile = await self._oauth.profile(pair.access_token)
             except ApplicationError as error:
+                # Connected with its tokens, which is all the first syncs need; the token
+                # answer's user_id (§1.2) is MercadoLibre's own word on whose they are.
+                # A profile read later (RefreshAccount) that names someone else is
+                # refused there with a Conflict.
+                async with self._uow() as uow:
+                    _queue_first_syncs(uow, account_id)
+                    await uow.commit()
                 raise ProfileUnavailable(account, error) from error
-        assert account.id is not None
         try:
             async with self._uow() as uow:
-                account = await store_profile(uow, account.id, profile, self._clock.now())
+                account = await store_profile(uow, account_id, profile, self._clock.now())
+                # Only now: work queued before the profile agreed would have run with a
+                # grant that may be about to be taken back.
+                _queue_first_syncs(uow, account_id)
                 await uow.commit()
         except Conflict as error:
-            await self._distrust(account.id, str(error))
-            raise AuthorizationRejected("the token and the profile name different users") from error
-        return ConnectResult(account, created)
+            outcome = await self._distrust(stored, str(error))
+            log.warning("connect of seller %s not trusted (%s): %s", seller_id, error, outcome)
+            raise GrantContradicted(seller_id, profile.user_id, outcome, account_id) from error
+        return ConnectResult(account, stored.created)
 
-    async def _store(self, seller_id: int, site_id: str, pair: TokenPair) -> tuple[Account, bool]:
-        """Store the pair on the seller's account, made or revived as needed; commit."""
+    async def _store(self, seller_id: int, site_id: str, pair: TokenPair) -> _Stored:
+        """Store the pair on the seller's account, made or revived as needed; commit.
+        What the row was before is kept, so that `_distrust` can put it back."""
         now = self._clock.now()
+        previous: Account | None = None
+        previous_tokens: SealedTokens | None = None
         async with self._uow() as uow:
             account = await uow.accounts.find_by_seller(seller_id)
             created = account is None
+            if account is not None:
+                assert account.id is not None
+                # Locked, and read again under the lock: the pair a refresh in another
+                # process committed meanwhile is the one to put back, not the one it
+                # spent.
+                previous_tokens = await uow.accounts.get_tokens(account.id, for_update=True)
+                account = await uow.accounts.get(account.id)
+                previous = attrs.evolve(account)
             if account is None:
                 # The site the seller consented on, and no nickname, until the profile
                 # is read (see profile_pending).
@@ -225,24 +326,59 @@ class CompleteConnect:
                 account.reconnected(account.nickname, account.site_id, now)
             await self._vault.store(uow, account, pair)
             assert account.id is not None
-            for actor in ON_CONNECT_JOBS:
-                uow.enqueue_after_commit(
-                    Job(actor, {"account_id": account.id, "trigger": SyncTrigger.CONNECT.value})
-                )
+            tokens = await uow.accounts.get_tokens(account.id)
+            assert tokens is not None
             await uow.commit()
         self._vault.forget(account.id)
-        return account, created
+        return _Stored(account, created, tokens, previous, previous_tokens)
 
-    async def _distrust(self, account_id: int, reason: str) -> None:
+    async def _distrust(self, stored: _Stored, reason: str) -> ContradictionOutcome:
         """MercadoLibre contradicted itself about whose grant this is: nothing from it
-        may be used."""
+        may be used, and the row goes back to what it was before this call.
+
+        An account this call made is deleted. An existing one gets its previous tokens
+        and state back rather than losing them: that pair came from an earlier connect
+        whose profile agreed, and nothing says it is wrong. If the new grant made the old
+        refresh token invalid (only the latest one is valid, §1.3), the first refresh
+        gets invalid_grant and the vault asks for re-authorization then, as erasing would
+        have now; if not, the seller's account keeps working. Only when the row moved on
+        since the pair was stored (another process refreshed with the distrusted pair,
+        or disconnected the account) are its tokens erased instead.
+        """
+        account_id = stored.account.id
+        assert account_id is not None
+        now = self._clock.now()
         async with self._uow() as uow:
-            account = await uow.accounts.get(account_id)
-            await uow.accounts.erase_tokens(account_id)
-            account.needs_reauthorization(reason, self._clock.now())
-            await uow.accounts.save(account)
+            current = await uow.accounts.get_tokens(account_id, for_update=True)
+            untouched = current == stored.tokens
+            if untouched and stored.created:
+                try:
+                    await uow.accounts.delete(account_id)
+                except Conflict:
+                    # Something already refers to it (a sync that ran meanwhile): it
+                    # stays, without tokens.
+                    pass
+                else:
+                    await uow.commit()
+                    self._vault.forget(account_id)
+                    return ContradictionOutcome.NOTHING_KEPT
+            if untouched and stored.previous is not None:
+                if stored.previous_tokens is None:
+                    await uow.accounts.erase_tokens(account_id)
+                else:
+                    await uow.accounts.store_tokens(account_id, stored.previous_tokens)
+                await uow.accounts.save(stored.previous)
+                outcome = ContradictionOutcome.UNCHANGED
+            else:
+                account = await uow.accounts.get(account_id)
+                await uow.accounts.erase_tokens(account_id)
+                if account.status is AccountStatus.ACTIVE:
+                    account.needs_reauthorization(reason, now)
+                    await uow.accounts.save(account)
+                outcome = ContradictionOutcome.NEEDS_REAUTHORIZATION
             await uow.commit()
         self._vault.forget(account_id)
+        return outcome
 
 
 class DisconnectAccount:

@@ -57,7 +57,9 @@ async def replay_in(uow: UnitOfWork, letter: DeadLetter, now: datetime) -> str:
     if entry.status is not InboxStatus.DEAD:
         return "nothing"
     entry.move_to(InboxStatus.RECEIVED, now)
-    entry.attempts = 0
+    # A full retry budget again. `attempts` keeps growing: it is what tells a claim still
+    # running from before from the claims of the replay (NotificationInbox.finish).
+    entry.failures = 0
     entry.next_attempt_at = None
     try:
         await uow.inbox.save(entry)
@@ -76,8 +78,9 @@ async def replay_in(uow: UnitOfWork, letter: DeadLetter, now: datetime) -> str:
 
 class ReplayDeadLetter:
     """Put a dead letter's work back: a notification goes back to `received` with its
-    attempts reset and is queued; a job is queued again. Each letter replays once
-    (AlreadyReplayed, a 409, the second time)."""
+    failures reset (a full retry budget) and is queued; a job is queued again. Each
+    letter replays once (AlreadyReplayed, a 409, the second time; Conflict, a 409 too, for
+    the loser of two replays at the same time)."""
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
@@ -88,8 +91,14 @@ class ReplayDeadLetter:
         async with self._uow() as uow:
             letter = await uow.dead_letters.get(letter_id)
             letter.mark_replayed(now)
+            # The read above locks nothing: two replays at once both get this far. The
+            # conditional update lets exactly one through; the other queues nothing.
+            if not await uow.dead_letters.mark_replayed(letter_id, now):
+                raise Conflict(
+                    f"dead letter {letter_id} was replayed by another request at the same "
+                    "time; if that failed again, it has a new dead letter"
+                )
             action = await replay_in(uow, letter, now)
-            await uow.dead_letters.save(letter)
             await uow.commit()
         log.info("dead letter %s replayed: %s", letter_id, action)
         return Replay(letter, action)

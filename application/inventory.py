@@ -39,6 +39,7 @@ from domain.errors import InvalidValue
 from domain.inventory import (
     MAX_BATCH,
     MAX_QUANTITY,
+    REPAIR_SOURCE,
     StockBatch,
     StockChange,
     StockLevel,
@@ -239,7 +240,9 @@ class StockWriter:
                     results[key] = _result(request, StockOutcome.REJECTED, reason)
                     continue
                 level = levels.get(key)
-                latest = await uow.inventory.latest_change(item_id, key)
+                # Only a later request supersedes this one; the inventory sync's repairs
+                # record what MercadoLibre showed, not what the seller wants.
+                latest = await uow.inventory.latest_change(item_id, key, requests_only=True)
                 if latest is not None and latest.requested_at > requested_at:
                     results[key] = _result(
                         request,
@@ -397,7 +400,7 @@ class StockWriter:
                             item_id,
                             quantity,
                             snapshot_at,
-                            "inventory_sync",
+                            REPAIR_SOURCE,
                             level.variation_id,
                             level.quantity,
                         )
@@ -714,7 +717,7 @@ class SyncInventory:
             drift.changed_meanwhile += skipped
         for item_id, requests in push.items():
             write = await self._writer.apply(
-                item_id, requests, snapshot_at, "inventory_sync", unchanged_since=snapshot_at
+                item_id, requests, snapshot_at, REPAIR_SOURCE, unchanged_since=snapshot_at
             )
             for result in write.results:
                 if result.outcome in (

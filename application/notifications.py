@@ -43,7 +43,7 @@ from application.subscriptions import announce
 from domain.accounts import Account, AccountStatus
 from domain.dead_letters import DeadLetter, DeadLetterSource
 from domain.notifications import InboxEntry, InboxStatus, Notification, expected_resource
-from domain.resources import ResourceSnapshot
+from domain.resources import ResourceSnapshot, belongs_to, parties
 from domain.sync import SyncKind, SyncLog, SyncTrigger
 
 log = logging.getLogger(__name__)
@@ -296,9 +296,10 @@ def _rejection(account: Account | None) -> Rejection | None:
 
 @attrs.define(frozen=True)
 class RetryPolicy:
-    """After attempt n fails, the next one comes `delays[n - 1]` seconds later (or after
-    MercadoLibre's Retry-After, if longer); after `len(delays) + 1` attempts the
-    notification becomes a dead letter. Defaults: 5 attempts, 10 s, 1 min, 5 min, 30 min."""
+    """After the n-th failure, the next attempt comes `delays[n - 1]` seconds later (or
+    after MercadoLibre's Retry-After, if longer); failure `len(delays) + 1` makes the
+    notification a dead letter. Defaults: 5 failures, 10 s, 1 min, 5 min, 30 min between.
+    Failures, not claims: re-arms and lease takeovers are no failed reads."""
 
     delays: tuple[float, ...] = (10, 60, 300, 1800)
 
@@ -306,11 +307,11 @@ class RetryPolicy:
     def max_attempts(self) -> int:
         return len(self.delays) + 1
 
-    def delay_after(self, attempts: int, retry_after: float | None = None) -> float | None:
-        """Seconds to wait after `attempts` failed ones, or None to give up."""
-        if attempts >= self.max_attempts:
+    def delay_after(self, failures: int, retry_after: float | None = None) -> float | None:
+        """Seconds to wait after `failures` failed attempts, or None to give up."""
+        if failures >= self.max_attempts:
             return None
-        delay = self.delays[max(attempts, 1) - 1]
+        delay = self.delays[max(failures, 1) - 1]
         return max(delay, retry_after or 0.0)
 
 
@@ -403,7 +404,7 @@ class ProcessNotification:
             return await self._dead(entry, account, f"{error}; replay after reconnecting")
         assert account.id is not None
         try:
-            snapshot = await self._read(account.id, entry)
+            snapshot = await self._read(account, entry)
         except NotFound:
             return await self._processed(entry, account, None, started, ProcessOutcome.GONE)
         except PERMANENT_ERRORS as error:
@@ -422,13 +423,24 @@ class ProcessNotification:
             return await self._failed(entry, account, f"{type(error).__name__}: {error}", None)
         return await self._processed(entry, account, snapshot, started, ProcessOutcome.PROCESSED)
 
-    async def _read(self, account_id: int, entry: InboxEntry) -> ResourceSnapshot | None:
+    async def _read(self, account: Account, entry: InboxEntry) -> ResourceSnapshot | None:
+        """Raises Forbidden for a resource of another seller: public ones (an item, §4.1)
+        can be read with any token, and a notification is unsigned (§9.6), so naming one
+        seller and another's resource must not store it as the first's."""
+        assert account.id is not None
         notification = entry.notification
         if notification.topic in ITEM_TOPICS:
-            # SyncListing stores the listing itself (and marks it removed on a 404).
-            await self._sync_item(account_id, notification.resource_id)
+            # SyncListing stores the listing itself (and marks it removed on a 404); it
+            # refuses another seller's listing the same way.
+            await self._sync_item(account.id, notification.resource_id)
             return None
-        return await self._record.read(account_id, notification.topic, notification.resource)
+        snapshot = await self._record.read(account.id, notification.topic, notification.resource)
+        if not belongs_to(snapshot.body, account.seller_id):
+            raise Forbidden(
+                f"{notification.resource} is not seller {account.seller_id}'s "
+                f"(it names {sorted(parties(snapshot.body) or ())}); not stored"
+            )
+        return snapshot
 
     async def _processed(
         self,
@@ -454,14 +466,17 @@ class ProcessNotification:
     async def _failed(
         self, entry: InboxEntry, account: Account | None, error: str, retry_after: float | None
     ) -> ProcessOutcome:
-        delay = self._retry.delay_after(entry.attempts, retry_after)
+        now = self._clock.now()
+        # The budget is failed reads, not claims: a burst re-arming the entry while it was
+        # read, or a lease taken over, spends none of it. The last failure is counted too
+        # (FAILED may go on to DEAD); only a finish on this claim stores either.
+        entry.move_to(InboxStatus.FAILED, now, error=error)
+        delay = self._retry.delay_after(entry.failures, retry_after)
         if delay is None:
             return await self._dead(
-                entry, account, f"{error} (gave up after {entry.attempts} attempts)"
+                entry, account, f"{error} (gave up after {entry.failures} failures)"
             )
-        now = self._clock.now()
         async with self._uow() as uow:
-            entry.move_to(InboxStatus.FAILED, now, error=error)
             entry.next_attempt_at = now + timedelta(seconds=delay)
             if not await uow.inbox.finish(entry):
                 return ProcessOutcome.SUPERSEDED
@@ -470,11 +485,11 @@ class ProcessNotification:
             )
             await uow.commit()
         log.info(
-            "notification %s (%s %s) failed, attempt %d; retrying in %gs: %s",
+            "notification %s (%s %s) failed, failure %d; retrying in %gs: %s",
             entry.id,
             entry.notification.topic,
             entry.notification.resource,
-            entry.attempts,
+            entry.failures,
             delay,
             error,
         )
@@ -671,7 +686,9 @@ class RecoverMissedFeeds:
                     if receipt.status is Acknowledgement.ACCEPTED
                     else receipt.status.value
                 )
-            if page.size < self.PAGE:
+            # §9.5 documents no maximum `limit`: a page shorter than asked for may be
+            # MercadoLibre's cap, not the end. Only an empty page ends the feed.
+            if page.size == 0:
                 return
             offset += page.size
 

@@ -5,9 +5,10 @@ throughput at a sustained rate, and proof that nothing acknowledged was lost.
     .venv/bin/python bench/webhook_ingest.py --rate 800 --duration 20
     .venv/bin/python bench/webhook_ingest.py --database-url postgresql+asyncpg://...
 
-`meli serve` runs as a subprocess on PostgreSQL (a database of its own, `meli_bench`, next
-to MELI_TEST_DATABASE_URL's or the one given) and Redis (MELI_TEST_REDIS_URL's server,
-database 12, flushed before and after); no worker runs, so the figures are the
+`meli serve` runs as a subprocess on PostgreSQL (a database of its own for the run,
+`meli_bench_<random>`, next to MELI_TEST_DATABASE_URL's or the one given, dropped after)
+and Redis (a database of MELI_TEST_REDIS_URL's server leased for the run, emptied
+before and after: see tests/isolation.py); no worker runs, so the figures are the
 acknowledgement path alone (one insert, the job handed to Redis in the background). The
 load generator runs here on loopback, open loop: request i is due at start + i / rate and
 its latency is counted from that moment, so a stall is not hidden by sending less
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import os
@@ -36,7 +38,6 @@ from pathlib import Path
 
 import aiohttp
 import asyncpg
-import redis
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -47,13 +48,13 @@ from domain.accounts import Account  # noqa: E402
 from entrypoints.container import build_container, start, stop  # noqa: E402
 from entrypoints.settings import Settings  # noqa: E402
 from tests.helpers import free_port  # noqa: E402
+from tests.isolation import LEASE_SECONDS, leased_redis_db, own_postgres_database  # noqa: E402
 
 APP_ID = "1000000000000001"
 SELLER_ID = 1_234_567_890
 API_KEY = "bench-key-0123456789abcdef"
 DEFAULT_DATABASE = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
-REDIS_DB = 12
 TOPICS = ("orders_v2", "items", "questions", "shipments", "payments")
 
 
@@ -89,15 +90,9 @@ def notification(n: int) -> dict:
     }
 
 
-async def prepare(database_url: str, redis_url: str, workdir: Path) -> dict[str, str]:
-    admin_dsn = database_url.replace("postgresql+asyncpg://", "postgresql://")
-    connection = await asyncpg.connect(admin_dsn)
-    await connection.execute("DROP DATABASE IF EXISTS meli_bench WITH (FORCE)")
-    await connection.execute("CREATE DATABASE meli_bench")
-    await connection.close()
-    url = database_url.rsplit("/", 1)[0] + "/meli_bench"
+async def prepare(url: str, redis_url: str, workdir: Path) -> dict[str, str]:
+    """Migrate the run's own (empty) database and connect the seller."""
     await asyncio.to_thread(upgrade, url)
-    redis.Redis.from_url(redis_url).flushdb()
     values = {
         "DATA_DIR": str(workdir),
         "DATABASE_URL": url,
@@ -228,14 +223,23 @@ async def main() -> None:
     parser.add_argument(
         "--database-url",
         default=os.environ.get("MELI_TEST_DATABASE_URL", DEFAULT_DATABASE),
-        help="PostgreSQL server (a database meli_bench is created next to this one)",
+        help="PostgreSQL server (a database meli_bench_<random> is created next to this "
+        "one for the run, and dropped after it)",
     )
     parser.add_argument("--redis-url", default=os.environ.get("MELI_TEST_REDIS_URL", DEFAULT_REDIS))
     args = parser.parse_args()
-    redis_url = args.redis_url.rsplit("/", 1)[0] + f"/{REDIS_DB}"
 
-    with tempfile.TemporaryDirectory() as workdir:
-        values = await prepare(args.database_url, redis_url, Path(workdir))
+    async with contextlib.AsyncExitStack() as resources:
+        workdir = resources.enter_context(tempfile.TemporaryDirectory())
+        # A PostgreSQL and a Redis database of its own (tests/isolation.py): a run never
+        # meets another run, nor a test suite, on the same servers.
+        redis_url = resources.enter_context(
+            leased_redis_db(args.redis_url, LEASE_SECONDS + int(args.warmup + args.duration))
+        )
+        database_url = await resources.enter_async_context(
+            own_postgres_database(args.database_url, "meli_bench")
+        )
+        values = await prepare(database_url, redis_url, Path(workdir))
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("MELI_")}
         env.update({f"MELI_{k}": v for k, v in values.items()})
@@ -264,7 +268,6 @@ async def main() -> None:
         connection = await asyncpg.connect(pool_dsn)
         stored = await connection.fetchval("SELECT count(*) FROM meli_webhooks")
         await connection.close()
-        redis.Redis.from_url(redis_url).flushdb()
 
     latencies = run["latencies"]
     # Accepted and rejected notifications are both stored (rejected ones never processed).

@@ -62,6 +62,10 @@ class StockChange:
     id: int | None = None
 
 
+# The ledger source of the inventory sync's repairs: what MercadoLibre was seen to show,
+# not a request of the seller's, so never a reason to supersede one.
+REPAIR_SOURCE = "inventory_sync"
+
 MAX_BATCH = 100  # the product's bulk limit per request
 MAX_QUANTITY = 99_999  # listing type max_stock_per_item (mercadolibre-api.md §4.10)
 

@@ -191,6 +191,9 @@ def _any_integer(value: Any) -> int | None:
     return None
 
 
+_EARLIEST_YEAR, _LATEST_YEAR = 1999, 2999  # MercadoLibre was founded in 1999
+
+
 def _moment(value: Any) -> datetime | None:
     """An ISO-8601 time; without an offset it is UTC (§9.1: all times are UTC). What
     cannot be read is left out: a notification is only a pointer, its times are extra."""
@@ -198,9 +201,14 @@ def _moment(value: Any) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    # Far-off years (0001, 9999) are no real notification time and would overflow the
+    # arithmetic done on them (a clock-skew margin) or the database's range.
+    return moment if _EARLIEST_YEAR <= moment.year <= _LATEST_YEAR else None
 
 
 def read_notification(message: Any) -> Notification:
@@ -268,17 +276,24 @@ class InboxEntry:
     status: InboxStatus
     received_at: datetime = attrs.field(validator=aware)
     id: int | None = None
+    # Claims: every read begun, including one re-armed or taken over from a worker whose
+    # lease ran out. Only ever grows: it tells a claim's finish from a later claim's.
     attempts: int = 0
     last_error: str | None = None
     processed_at: datetime | None = attrs.field(default=None, validator=aware)
     next_attempt_at: datetime | None = attrs.field(default=None, validator=aware)
     # "live" when MercadoLibre delivered it, "recovered" when read from missed_feeds.
     origin: str = "live"
+    # Reads that failed: the retry budget. Claims are no failures (a burst for a resource
+    # being read re-arms it many times); a replay from the dead letters starts it over.
+    failures: int = attrs.field(default=0, validator=non_negative_int)
 
     def move_to(self, status: InboxStatus, now: datetime, error: str | None = None) -> None:
         self.status = INBOX_LIFECYCLE.check(self.status, status)
         if status is InboxStatus.PROCESSING:
             self.attempts += 1
+        if status is InboxStatus.FAILED:
+            self.failures += 1
         if status is InboxStatus.PROCESSED:
             self.processed_at = now
             self.last_error = None

@@ -39,3 +39,44 @@ class ResourceSnapshot:
     def supersedes(self, other: ResourceSnapshot) -> bool:
         """Whether this read may replace `other` (same path, not older)."""
         return self.fetched_at >= other.fetched_at
+
+
+def _user_id(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def parties(body: Mapping[str, object]) -> frozenset[int] | None:
+    """The MercadoLibre users a resource belongs to on the selling side, as its body names
+    them: an item's or question's `seller_id` (§4, §7), an order's `seller.id` (§5), a
+    shipment's `sender_id` (§6), a payment's `collector.id`, both ends of a message (§8),
+    a claim's players. None when the body names none of them (it cannot be told)."""
+    found: set[int | None] = set()
+    found.add(_user_id(body.get("seller_id")))
+    found.add(_user_id(body.get("sender_id")))
+    for key in ("seller", "collector"):
+        party = body.get(key)
+        if isinstance(party, Mapping):
+            found.add(_user_id(party.get("id")))
+    for key in ("from", "to"):
+        party = body.get(key)
+        if isinstance(party, Mapping):
+            found.add(_user_id(party.get("user_id")))
+    players = body.get("players")
+    if isinstance(players, list):
+        found.update(_user_id(p.get("user_id")) for p in players if isinstance(p, Mapping))
+    found.discard(None)
+    return frozenset(n for n in found if n is not None) or None
+
+
+def belongs_to(body: Mapping[str, object], seller_id: int) -> bool:
+    """Whether a resource read with a seller's token is that seller's own. Public
+    resources (an item, §4.1) can be read with any token, so a notification naming one
+    seller and another seller's resource must not make us store it as the first's."""
+    named = parties(body)
+    return named is None or seller_id in named

@@ -49,6 +49,10 @@ class InMemoryResourceSnapshotRepository(_InMemoryRepository):
 
 
 class InMemoryDeadLetterRepository(_InMemoryRepository):
+    def __init__(self, store: InMemoryStore, staged: StagedChanges, lock_row: LockRow) -> None:
+        super().__init__(store, staged)
+        self._lock_row = lock_row
+
     async def add(self, letter: DeadLetter) -> DeadLetter:
         self._require_account(letter.account_id)
         stored = attrs.evolve(letter, id=self._store.next_id(DEAD_LETTERS))
@@ -62,6 +66,16 @@ class InMemoryDeadLetterRepository(_InMemoryRepository):
         if letter.id is None or self._staged.get(DEAD_LETTERS, letter.id) is None:
             raise NotFound("dead letter", letter.id)
         self._staged.put(DEAD_LETTERS, letter.id, letter)
+
+    async def mark_replayed(self, letter_id: int, now: datetime) -> bool:
+        # Locked until the unit of work ends, as the conditional UPDATE locks the row on
+        # PostgreSQL: a second call waits, then reads the first one's committed replay.
+        await self._lock_row(DEAD_LETTERS, letter_id)
+        stored = self._staged.get(DEAD_LETTERS, letter_id)
+        if stored is None or stored.replayed_at is not None:
+            return False
+        self._staged.put(DEAD_LETTERS, letter_id, attrs.evolve(stored, replayed_at=now))
+        return True
 
     async def search(self, query: DeadLetterQuery) -> Page[DeadLetter]:
         found = [

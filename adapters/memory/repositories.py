@@ -14,12 +14,14 @@ import attrs
 from adapters.memory.store import (
     ACCOUNTS,
     AUTHORIZATION_REQUESTS,
+    DEAD_LETTERS,
     INBOX,
     LISTINGS,
     MESSAGES,
     ORDERS,
     PENDING_INBOX_STATUSES,
     QUESTIONS,
+    RESOURCES,
     SHIPMENTS,
     STOCK_BATCHES,
     STOCK_LEDGER,
@@ -42,7 +44,7 @@ from application.queries import (
     SyncLogQuery,
 )
 from domain.accounts import Account, AccountStatus, AuthorizationRequest, SealedTokens
-from domain.inventory import StockBatch, StockChange, StockLevel
+from domain.inventory import REPAIR_SOURCE, StockBatch, StockChange, StockLevel
 from domain.listings import Listing
 from domain.messages import Message, MessageTemplate
 from domain.notifications import InboxEntry, InboxStatus
@@ -53,6 +55,20 @@ from domain.sync import SyncLog
 
 T = TypeVar("T")
 LockRow = Callable[[str, Hashable], Awaitable[None]]
+
+# The tables whose rows carry an account_id with a foreign key to meli_accounts in the SQL
+# schema (adapters/sql/tables.py).
+ACCOUNT_REFERENCES = (
+    LISTINGS,
+    ORDERS,
+    SHIPMENTS,
+    QUESTIONS,
+    MESSAGES,
+    TEMPLATES,
+    SYNC_LOGS,
+    RESOURCES,
+    DEAD_LETTERS,
+)
 
 
 def _page(matches: Sequence[T], paging: Paging) -> Page[T]:
@@ -157,6 +173,17 @@ class InMemoryAccountRepository(_InMemoryRepository):
             return
         await self._lock_row(ACCOUNTS, account_id)
         self._staged.put(TOKENS, account_id, TokenRecord(None, record.version))
+
+    async def delete(self, account_id: int) -> None:
+        if self._staged.get(ACCOUNTS, account_id) is None:
+            raise NotFound("account", account_id)
+        await self._lock_row(ACCOUNTS, account_id)
+        # The foreign keys to meli_accounts of the SQL schema refuse the delete.
+        for table in ACCOUNT_REFERENCES:
+            if any(row.account_id == account_id for row in self._staged.values(table)):
+                raise Conflict(f"account {account_id} is referred to by its {table}")
+        self._staged.delete(ACCOUNTS, account_id)
+        self._staged.delete(TOKENS, account_id)
 
 
 class InMemoryListingRepository(_InMemoryRepository):
@@ -269,12 +296,14 @@ class InMemoryInventoryRepository(_InMemoryRepository):
         return stored
 
     async def latest_change(
-        self, item_id: str, variation_id: int | None = None
+        self, item_id: str, variation_id: int | None = None, *, requests_only: bool = False
     ) -> StockChange | None:
         changes = [
             change
             for change in self._staged.values(STOCK_LEDGER)
-            if change.item_id == item_id and change.variation_id == variation_id
+            if change.item_id == item_id
+            and change.variation_id == variation_id
+            and not (requests_only and change.source == REPAIR_SOURCE)
         ]
         if not changes:
             return None

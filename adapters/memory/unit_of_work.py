@@ -84,7 +84,7 @@ class InMemoryUnitOfWork:
         )
         self.stock_batches = InMemoryStockBatchRepository(store, staged)
         self.resources = InMemoryResourceSnapshotRepository(store, staged)
-        self.dead_letters = InMemoryDeadLetterRepository(store, staged)
+        self.dead_letters = InMemoryDeadLetterRepository(store, staged, self._lock_row)
         self.subscriptions = InMemorySubscriptionRepository(store, staged)
         self.deliveries = InMemoryWebhookDeliveryRepository(store, staged, self._lock_row)
         return self

@@ -592,6 +592,7 @@ def inbox_entry_to_row(entry: InboxEntry) -> JsonObject:
         "processed_at": entry.processed_at,
         "next_attempt_at": entry.next_attempt_at,
         "origin": entry.origin,
+        "failures": entry.failures,
     }
 
 
@@ -616,6 +617,7 @@ def inbox_entry_to_domain(row: Row) -> InboxEntry:
         processed_at=row["processed_at"],
         next_attempt_at=row["next_attempt_at"],
         origin=row["origin"],
+        failures=row["failures"],
     )
 
 

@@ -183,6 +183,16 @@ class SqlDeadLetterRepository(_SqlRepository):
         if result.rowcount == 0:
             raise NotFound("dead letter", letter.id)
 
+    async def mark_replayed(self, letter_id: int, now: datetime) -> bool:
+        # On PostgreSQL a concurrent UPDATE of the row waits for this transaction, then
+        # finds replayed_at set; on SQLite the write lock serialises the transactions.
+        result = await self._write(
+            update(dead_letters)
+            .where(dead_letters.c.id == letter_id, dead_letters.c.replayed_at.is_(None))
+            .values(replayed_at=now)
+        )
+        return result.rowcount == 1
+
     async def search(self, query: DeadLetterQuery) -> Page[DeadLetter]:
         conditions: list[ColumnElement[bool]] = []
         if query.source is not None:

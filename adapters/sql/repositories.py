@@ -46,7 +46,7 @@ from application.queries import (
     SyncLogQuery,
 )
 from domain.accounts import Account, AccountStatus, AuthorizationRequest, SealedTokens
-from domain.inventory import StockBatch, StockChange, StockLevel
+from domain.inventory import REPAIR_SOURCE, StockBatch, StockChange, StockLevel
 from domain.listings import Listing
 from domain.messages import Message, MessageTemplate
 from domain.notifications import InboxEntry, InboxStatus
@@ -225,6 +225,12 @@ class SqlAccountRepository(_SqlRepository):
             )
         )
 
+    async def delete(self, account_id: int) -> None:
+        # A row that refers to the account makes the foreign key refuse: Conflict.
+        result = await self._write(delete(accounts).where(accounts.c.id == account_id))
+        if result.rowcount == 0:
+            raise NotFound("account", account_id)
+
 
 class SqlListingRepository(_SqlRepository):
     async def get(self, item_id: str) -> Listing:
@@ -394,16 +400,19 @@ class SqlInventoryRepository(_SqlRepository):
         return attrs.evolve(change, id=new_id)
 
     async def latest_change(
-        self, item_id: str, variation_id: int | None = None
+        self, item_id: str, variation_id: int | None = None, *, requests_only: bool = False
     ) -> StockChange | None:
         variation = (
             stock_ledger.c.variation_id.is_(None)
             if variation_id is None
             else stock_ledger.c.variation_id == variation_id
         )
+        conditions = [stock_ledger.c.item_id == item_id, variation]
+        if requests_only:
+            conditions.append(stock_ledger.c.source != REPAIR_SOURCE)
         row = await self._one(
             select(stock_ledger)
-            .where(stock_ledger.c.item_id == item_id, variation)
+            .where(*conditions)
             .order_by(stock_ledger.c.requested_at.desc(), stock_ledger.c.id.desc())
             .limit(1)
         )
@@ -762,6 +771,8 @@ class SqlNotificationInbox(_SqlRepository):
             )
             .values(
                 status=InboxStatus.PROCESSING.value,
+                # Every claim counts here (finish's token); the retry budget is `failures`,
+                # which only a finish of a failed read moves.
                 processing_attempts=webhooks.c.processing_attempts + 1,
                 next_attempt_at=lease_until,
             )

@@ -263,6 +263,8 @@ webhooks = Table(
     Column("processed_at", UtcDateTime),
     Column("next_attempt_at", UtcDateTime),
     Column("origin", String(16), nullable=False),
+    # The retry budget; processing_attempts counts claims and is finish's token (0006).
+    Column("failures", Integer, nullable=False, server_default=text("0")),
     UniqueConstraint("notification_id"),
     Index("ix_meli_webhooks_status_received_at", "status", "received_at"),
     Index("ix_meli_webhooks_topic_status", "topic", "status"),

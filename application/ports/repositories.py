@@ -78,6 +78,13 @@ class AccountRepository(Protocol):
         `store_tokens` still bumps it."""
         ...
 
+    async def delete(self, account_id: int) -> None:
+        """Remove the account and its tokens (a connect that turned out untrustworthy
+        takes back the row it made). Raises NotFound, and Conflict if anything refers
+        to the account (listings, orders, sync logs, dead letters, ...): such an
+        account is kept, never removed with its data."""
+        ...
+
 
 class ListingRepository(Protocol):
     async def get(self, item_id: str) -> Listing: ...
@@ -143,9 +150,10 @@ class InventoryRepository(Protocol):
         ...
 
     async def latest_change(
-        self, item_id: str, variation_id: int | None = None
+        self, item_id: str, variation_id: int | None = None, *, requests_only: bool = False
     ) -> StockChange | None:
-        """The ledger entry with the latest `requested_at` for this item or variation."""
+        """The ledger entry with the latest `requested_at` for this item or variation;
+        with `requests_only`, leaving out the inventory sync's repairs (REPAIR_SOURCE)."""
         ...
 
 
@@ -363,6 +371,14 @@ class DeadLetterRepository(Protocol):
 
     async def save(self, letter: DeadLetter) -> None:
         """Store changes (the replay time). Raises NotFound."""
+        ...
+
+    async def mark_replayed(self, letter_id: int, now: datetime) -> bool:
+        """Set the replay time of a letter that has none, in one conditional update
+        (`... WHERE id = :id AND replayed_at IS NULL`): True if this call set it; False
+        if the letter was replayed already, or is unknown. Of concurrent calls for one
+        letter exactly one gets True: the row stays locked until the unit of work ends,
+        and a call waiting for it sees the replay once that commits."""
         ...
 
     async def search(self, query: DeadLetterQuery) -> Page[DeadLetter]:

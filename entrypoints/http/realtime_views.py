@@ -27,7 +27,8 @@ class InboxEntryView:
     status: str
     origin: str
     received_at: datetime
-    attempts: int
+    attempts: int  # times a worker took it up (a burst re-arming it counts too)
+    failures: int  # failed reads: the retry budget (a dead letter after the fifth)
     last_error: str | None
     processed_at: datetime | None
     next_attempt_at: datetime | None
@@ -48,6 +49,7 @@ def inbox_entry_view(entry: InboxEntry) -> InboxEntryView:
         origin=entry.origin,
         received_at=entry.received_at,
         attempts=entry.attempts,
+        failures=entry.failures,
         last_error=entry.last_error,
         processed_at=entry.processed_at,
         next_attempt_at=entry.next_attempt_at,

@@ -9,7 +9,7 @@ import pytest
 from application.errors import Conflict, NotFound
 from domain.accounts import AccountStatus
 
-from .builders import BIG, NOW, an_account, given_account, sealed_tokens
+from .builders import BIG, NOW, a_sync_log, an_account, given_account, sealed_tokens
 
 
 async def test_an_added_account_gets_an_id_and_reads_back_with_every_field(uow_factory):
@@ -236,3 +236,54 @@ async def test_a_token_read_for_update_waits_until_the_holder_commits(uow_factor
     async with uow_factory() as uow:
         assert (await uow.accounts.get_tokens(account.id)).access_token == "after-second"
     assert tokens.version == 1
+
+
+async def test_deleting_an_account_removes_it_and_its_tokens(uow_factory):
+    account = await given_account(uow_factory, seller_id=BIG)
+    kept = await given_account(uow_factory, seller_id=2)
+    async with uow_factory() as uow:
+        await uow.accounts.store_tokens(account.id, sealed_tokens())
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        await uow.accounts.delete(account.id)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.accounts.find_by_seller(BIG) is None
+        assert await uow.accounts.get_tokens(account.id) is None
+        assert [a.id for a in await uow.accounts.list()] == [kept.id]
+        with pytest.raises(NotFound):
+            await uow.accounts.get(account.id)
+        with pytest.raises(NotFound):
+            await uow.accounts.delete(account.id)
+    again = await given_account(uow_factory, seller_id=BIG)
+    assert again.id != account.id, "the seller can be connected again, under a new id"
+
+
+async def test_an_account_that_anything_refers_to_is_not_deleted(uow_factory):
+    account = await given_account(uow_factory)
+    async with uow_factory() as uow:
+        await uow.accounts.store_tokens(account.id, sealed_tokens())
+        await uow.sync_logs.add(a_sync_log(account_id=account.id))
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        with pytest.raises(Conflict):
+            await uow.accounts.delete(account.id)
+        # The refusal leaves the unit of work usable, as every Conflict does.
+        await uow.accounts.erase_tokens(account.id)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.accounts.get(account.id) == attrs.evolve(account, token_expires_at=None)
+        assert await uow.accounts.get_tokens(account.id) is None
+
+
+async def test_a_delete_rolled_back_keeps_the_account(uow_factory):
+    account = await given_account(uow_factory)
+    async with uow_factory() as uow:
+        await uow.accounts.delete(account.id)
+
+    async with uow_factory() as uow:
+        assert await uow.accounts.get(account.id) == account

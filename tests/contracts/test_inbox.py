@@ -29,6 +29,7 @@ async def _add(uow_factory, *entries):
 async def test_a_new_notification_is_stored_with_every_field(uow_factory):
     entry = an_inbox_entry(
         attempts=2,
+        failures=1,
         last_error="timeout",
         next_attempt_at=NOW + minutes(5),
         processed_at=NOW + minutes(1),

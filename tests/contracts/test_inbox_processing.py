@@ -110,6 +110,35 @@ async def test_a_finish_lands_only_on_its_own_claim(uow_factory):
     assert (stored.status, stored.attempts, stored.last_error) == (InboxStatus.FAILED, 2, "timeout")
 
 
+async def test_failures_are_stored_by_a_finish_and_left_alone_by_claims_and_re_arms(
+    uow_factory,
+):
+    """`failures` is the retry budget; `attempts` counts claims (finish's token)."""
+    (entry,) = await _add(uow_factory, _entry(1, failures=2))
+    claimed = await _claim(uow_factory, entry.id)
+    claimed.move_to(InboxStatus.FAILED, NOW, error="503")
+    claimed.next_attempt_at = NOW + minutes(1)
+    async with uow_factory() as uow:
+        assert await uow.inbox.finish(claimed) is True
+        await uow.commit()
+
+    again = await _claim(uow_factory, entry.id, NOW + minutes(1))
+    async with uow_factory() as uow:
+        assert await uow.inbox.rearm(entry.id) is True
+        await uow.commit()
+    taken = await _claim(uow_factory, entry.id, NOW + minutes(1))
+
+    assert (again.attempts, again.failures) == (2, 3)
+    assert (taken.attempts, taken.failures) == (3, 3)
+    async with uow_factory() as uow:
+        stored = await uow.inbox.get(entry.id)
+        batch = await uow.inbox.add_many([_entry(2, failures=4), _entry(3)])
+        await uow.commit()
+    assert (stored.attempts, stored.failures) == (3, 3)
+    async with uow_factory() as uow:
+        assert [(await uow.inbox.get(e.id)).failures for e, _ in batch] == [4, 0]
+
+
 async def test_a_re_armed_entry_goes_back_to_received_and_its_claim_cannot_finish(uow_factory):
     (entry,) = await _add(uow_factory, _entry(1))
     claimed = await _claim(uow_factory, entry.id)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from domain.inventory import REPAIR_SOURCE
+
 from .builders import BIG, NOW, a_stock_change, a_stock_level
 
 
@@ -97,6 +99,21 @@ async def test_the_latest_change_is_the_latest_requested_not_the_latest_recorded
         assert latest_variation.previous_quantity == 12
         assert await uow.inventory.latest_change("MLA1000000001", BIG + 2) is None
         assert await uow.inventory.latest_change("MLA404") is None
+
+
+async def test_the_latest_request_leaves_out_the_inventory_syncs_repairs(uow_factory):
+    async with uow_factory() as uow:
+        request = await uow.inventory.record_change(a_stock_change(quantity=50, source="api"))
+        repair = await uow.inventory.record_change(
+            a_stock_change(
+                quantity=9, requested_at=NOW + timedelta(seconds=30), source=REPAIR_SOURCE
+            )
+        )
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.inventory.latest_change("MLA1000000001") == repair
+        assert await uow.inventory.latest_change("MLA1000000001", requests_only=True) == request
 
 
 async def test_of_two_changes_requested_at_once_the_later_recorded_is_the_latest(uow_factory):

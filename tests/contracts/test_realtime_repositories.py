@@ -121,6 +121,44 @@ async def test_a_dead_letter_reads_back_and_its_replay_is_saved(uow_factory):
             await uow.dead_letters.save(a_dead_letter(id=404))
 
 
+async def test_a_dead_letter_is_marked_replayed_by_exactly_one_of_concurrent_calls(uow_factory):
+    async with uow_factory() as uow:
+        letter = await uow.dead_letters.add(a_dead_letter())
+        await uow.commit()
+
+    async def mark(now):
+        async with uow_factory() as uow:
+            marked = await uow.dead_letters.mark_replayed(letter.id, now)
+            await asyncio.sleep(0.05)  # the others try while this one holds the row
+            await uow.commit()
+        return marked
+
+    results = await asyncio.gather(*(mark(NOW + minutes(n)) for n in range(1, 5)))
+
+    assert sorted(results) == [False, False, False, True]
+    winner = NOW + minutes(results.index(True) + 1)
+    async with uow_factory() as uow:
+        assert (await uow.dead_letters.get(letter.id)).replayed_at == winner
+        assert await uow.dead_letters.count_open() == 0
+        assert await uow.dead_letters.mark_replayed(letter.id, NOW + minutes(9)) is False
+        assert await uow.dead_letters.mark_replayed(404, NOW) is False
+
+
+async def test_a_replay_mark_rolled_back_leaves_the_letter_open(uow_factory):
+    async with uow_factory() as uow:
+        letter = await uow.dead_letters.add(a_dead_letter())
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.dead_letters.mark_replayed(letter.id, NOW) is True
+
+    async with uow_factory() as uow:
+        assert (await uow.dead_letters.get(letter.id)).replayed_at is None
+        assert await uow.dead_letters.mark_replayed(letter.id, NOW + minutes(1)) is True
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert (await uow.dead_letters.get(letter.id)).replayed_at == NOW + minutes(1)
+
+
 async def test_dead_letters_are_searched_newest_first_and_filtered(uow_factory):
     account = await given_account(uow_factory)
     async with uow_factory() as uow:

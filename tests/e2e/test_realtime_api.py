@@ -188,6 +188,36 @@ async def test_a_sandbox_sale_is_acknowledged_stored_and_its_resources_read(worl
     views = {entry["topic"]: entry for entry in body["results"]}
     assert views["orders_v2"]["resource"] == f"/orders/{order['id']}"
     assert views["orders_v2"]["origin"] == "live"
+    assert views["orders_v2"]["failures"] == 0 and views["orders_v2"]["attempts"] >= 1
+
+
+async def test_a_notification_naming_another_sellers_resource_stores_nothing_of_it(world):
+    """§9.6: notifications are unsigned and items are public (§4.1), so a notification
+    naming our seller and another seller's item or order must not copy it into our
+    seller's data (nor move it from another connected account): a dead letter says so."""
+    other = world.sb.sellers[1]
+    item = await world.sb.event("item", seller_id=other["id"])
+    sale = await world.sb.event("order", seller_id=other["id"])
+    await world.sb.wait_for_deliveries(1)  # the sandbox's own, to nobody of ours
+
+    for topic, resource in (
+        ("items", f"/items/{item['id']}"),
+        ("orders_v2", f"/orders/{sale['id']}"),
+    ):
+        status, body = await world.notify(_id=f"forged-{topic}", topic=topic, resource=resource)
+        assert (status, body) == (200, {"status": "accepted"})
+
+    async def both_dead():
+        letters = await _json(world.client.get("/dead-letters?open=true", headers=AUTH))
+        return letters if letters and len(letters["results"]) == 2 else None
+
+    letters = await eventually(both_dead)
+    assert {letter["topic"] for letter in letters["results"]} == {"items", "orders_v2"}
+    # The item is public, so only our check refuses it; the order MercadoLibre refuses.
+    assert all("Forbidden" in letter["error"] for letter in letters["results"])
+    async with world.container.unit_of_work() as uow:
+        assert await uow.listings.find(item["id"]) is None
+    assert await world.snapshot(f"/orders/{sale['id']}") is None
 
 
 async def test_messages_with_bare_ids_and_claims_are_read_at_their_paths(world):

@@ -126,3 +126,34 @@ def test_the_alembic_command_line_migrates_the_database_named_in_the_environment
         (version,) = connection.execute("SELECT version_num FROM alembic_version").fetchone()
     assert TABLE_NAMES <= tables
     assert version == head_revision()
+
+
+async def test_inbox_entries_between_retries_keep_their_spent_budget_as_failures(sqlite_url):
+    """0006: until then every claim was counted as a failure; an entry failed or retrying
+    keeps the budget it had spent, the others start with none spent."""
+    await asyncio.to_thread(command.upgrade, alembic_config(sqlite_url), "0005")
+    rows = [
+        ("failed", 3, "503"),
+        ("processing", 3, "503"),  # its current claim is no failure yet
+        ("processing", 1, None),
+        ("received", 0, None),
+        ("processed", 2, None),
+    ]
+    database = make_url(sqlite_url).database
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        connection.executemany(
+            "INSERT INTO meli_webhooks (notification_id, topic, resource, user_id, "
+            "application_id, attempts, actions, status, received_at, processing_attempts, "
+            "last_error, origin) VALUES (?, 'orders_v2', ?, 1, 2, 1, '[]', ?, "
+            "'2026-11-27 12:00:00.000000', ?, ?, 'live')",
+            [(f"n-{n}", f"/orders/{n}", *row) for n, row in enumerate(rows)],
+        )
+        connection.commit()
+
+    await asyncio.to_thread(upgrade, sqlite_url)
+
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        failures = [
+            row[0] for row in connection.execute("SELECT failures FROM meli_webhooks ORDER BY id")
+        ]
+    assert failures == [3, 2, 0, 0, 0]

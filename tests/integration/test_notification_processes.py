@@ -20,7 +20,6 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 import pytest
-import redis
 
 from adapters.crypto.fernet import generate_key
 from adapters.sql.migrate import upgrade
@@ -31,45 +30,38 @@ from entrypoints.container import stop as stop_container
 from entrypoints.settings import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Settings
 from sandbox.testing import running_sandbox
 from tests.helpers import BIN, free_port
+from tests.isolation import leased_redis_db, own_postgres_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
 NOTIFICATIONS = 1000
-REDIS_DB = 11  # a database of its own: dramatiq's queue names are fixed
 API_KEY = "pipeline-key-0123456789"
 # Every resource the pipeline reads, slowed down so that a killed worker surely holds
 # some notifications when it dies.
 SLOW_READS = "^/(orders|shipments|questions|collections|messages|items|post-purchase)/"
 
 
-def redis_db_url(redis_url: str) -> str:
-    return redis_url.rsplit("/", 1)[0] + f"/{REDIS_DB}"
-
-
 @pytest.fixture
 async def database(postgres_url):
-    dsn = postgres_url.replace("postgresql+asyncpg://", "postgresql://")
-    connection = await asyncpg.connect(dsn)
-    await connection.execute("DROP DATABASE IF EXISTS meli_pipeline WITH (FORCE)")
-    await connection.execute("CREATE DATABASE meli_pipeline")
-    await connection.close()
-    url = postgres_url.rsplit("/", 1)[0] + "/meli_pipeline"
-    await asyncio.to_thread(upgrade, url)
-    pool = await asyncpg.create_pool(
-        dsn.rsplit("/", 1)[0] + "/meli_pipeline", min_size=1, max_size=2
-    )
-    yield url, pool
-    await pool.close()
+    """A database of its own, named per run and dropped at the end: two runs on one
+    server cannot meet."""
+    async with own_postgres_database(postgres_url, "meli_pipeline") as url:
+        await asyncio.to_thread(upgrade, url)
+        pool = await asyncpg.create_pool(
+            url.replace("postgresql+asyncpg://", "postgresql://"), min_size=1, max_size=2
+        )
+        try:
+            yield url, pool
+        finally:
+            await pool.close()
 
 
 @pytest.fixture
 def isolated_redis(redis_url):
-    url = redis_db_url(redis_url)
-    client = redis.Redis.from_url(url)
-    client.flushdb()
-    yield url
-    client.flushdb()
-    client.close()
+    """A Redis database no other run uses meanwhile (dramatiq's queue names are fixed);
+    see tests/isolation.py."""
+    with leased_redis_db(redis_url) as url:
+        yield url
 
 
 def values_for(sb_url: str, tmp_path: Path, database_url: str, key: str, redis_url: str):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from aiohttp import web
 
 from adapters.crypto.fernet import FernetTokenCipher, generate_key
 from adapters.memory import InMemoryJobQueue, InMemoryStore, InMemoryUnitOfWork
@@ -15,7 +17,9 @@ from adapters.system.clock import ManualClock
 from application.connect import (
     ON_CONNECT_JOBS,
     CompleteConnect,
+    ContradictionOutcome,
     DisconnectAccount,
+    GrantContradicted,
     ProfileUnavailable,
     StartConnect,
 )
@@ -23,6 +27,9 @@ from application.errors import AuthorizationRejected, Unavailable, ValidationFai
 from application.ports.marketplace import SellerProfile
 from application.tokens import AccessTokenCache, RefreshAccount, TokenVault
 from domain.accounts import AccountStatus
+from domain.sync import SyncKind, SyncLog, SyncTrigger
+from entrypoints.http.context import CONTAINER
+from entrypoints.http.routes.auth import callback
 from tests.fakes import FakeOAuthGateway, ProcessLock
 
 START = datetime(2026, 11, 26, 12, tzinfo=UTC)
@@ -30,7 +37,9 @@ START = datetime(2026, 11, 26, 12, tzinfo=UTC)
 
 class FlakyProfiles(FakeOAuthGateway):
     """GET /users/me that fails when told to, and notes what was stored when it was
-    called (the pair must be stored before the access token is used)."""
+    called (the pair must be stored before the access token is used). `meanwhile`, if
+    set, runs first with the account's id: what another process does while MercadoLibre
+    answers."""
 
     def __init__(self, clock, store: InMemoryStore) -> None:
         super().__init__(clock)
@@ -38,6 +47,7 @@ class FlakyProfiles(FakeOAuthGateway):
         self.failing = False
         self.profile_calls = 0
         self.stored_when_used: list[bool] = []
+        self.meanwhile: Callable[[int], Awaitable[None]] | None = None
 
     async def profile(self, access_token: str) -> SellerProfile:
         self.profile_calls += 1
@@ -46,6 +56,8 @@ class FlakyProfiles(FakeOAuthGateway):
             account = await uow.accounts.find_by_seller(user_id)
             sealed = None if account is None else await uow.accounts.get_tokens(account.id)
         self.stored_when_used.append(sealed is not None)
+        if self.meanwhile is not None and account is not None:
+            await self.meanwhile(account.id)
         if self.failing:
             raise Unavailable("GET /users/me answered 503 (after 5 attempts)")
         return await super().profile(access_token)
@@ -247,18 +259,191 @@ async def test_reconnecting_a_lapsed_account_revives_it_even_without_a_profile()
     assert world.cipher.decrypt(sealed.refresh_token) == world.oauth.latest_refresh[1234567]
 
 
-async def test_a_profile_of_another_user_is_not_trusted_and_its_tokens_are_erased():
+async def connected(world: World, user_id: int, nickname: str = "SELLER"):
+    """An account connected the ordinary way, with the queue emptied afterwards."""
+    started, code = await world.consent(user_id, nickname=nickname)
+    account = (await world.complete(code, started.state)).account
+    world.queue.jobs.clear()
+    return account
+
+
+async def contradicted(world: World, user_id: int) -> GrantContradicted:
+    """Connect `user_id` again, with a profile that names another user."""
+    started, code = await world.consent(user_id)
+    world.oauth.profiles[user_id] = SellerProfile(7654321, "SOMEONE", "MCO")
+    with pytest.raises(GrantContradicted, match="different users") as caught:
+        await world.complete(code, started.state)
+    return caught.value
+
+
+async def stored(world: World, account_id: int):
+    async with world.uow() as uow:
+        return await uow.accounts.get(account_id), await uow.accounts.get_tokens(account_id)
+
+
+async def test_a_profile_of_another_user_takes_back_the_account_this_connect_made():
+    world = World()
+
+    rejected = await contradicted(world, 1234567)
+
+    assert isinstance(rejected, AuthorizationRejected)
+    assert rejected.outcome is ContradictionOutcome.NOTHING_KEPT
+    assert rejected.consequence == "No account was connected."
+    async with world.uow() as uow:
+        assert await uow.accounts.list() == []
+        assert await uow.accounts.get_tokens(rejected.account_id) is None
+    assert world.queue.jobs == [], "no sync runs with a grant that is taken back"
+
+
+async def test_a_profile_of_another_user_leaves_an_existing_account_as_it_was():
+    """Its tokens came from a connect whose profile agreed: they are put back, not
+    erased, and the account keeps working."""
+    world = World()
+    account = await connected(world, 1234567, nickname="TIENDA")
+    before, tokens_before = await stored(world, account.id)
+    refresh_before = world.cipher.decrypt(tokens_before.refresh_token)
+
+    rejected = await contradicted(world, 1234567)
+
+    assert (rejected.outcome, rejected.account_id) == (ContradictionOutcome.UNCHANGED, account.id)
+    assert "No account was connected" not in str(rejected)
+    assert f"Account {account.id} (seller 1234567) was left as it was before" in str(rejected)
+    after, tokens_after = await stored(world, account.id)
+    assert after == before and after.status is AccountStatus.ACTIVE
+    assert world.cipher.decrypt(tokens_after.refresh_token) == refresh_before
+    assert tokens_after.version > tokens_before.version, "a waiting refresh sees the change"
+    assert world.queue.jobs == []
+
+
+async def test_a_lapsed_account_stays_lapsed_when_the_profile_names_another_user():
+    world = World()
+    account = await connected(world, 1234567)
+    async with world.uow() as uow:
+        lapsed = await uow.accounts.get(account.id)
+        lapsed.needs_reauthorization("invalid_grant", START)
+        await uow.accounts.save(lapsed)
+        await uow.commit()
+    before, tokens_before = await stored(world, account.id)
+
+    rejected = await contradicted(world, 1234567)
+
+    assert rejected.outcome is ContradictionOutcome.UNCHANGED
+    after, tokens_after = await stored(world, account.id)
+    assert after == before and after.status_reason == "invalid_grant"
+    assert tokens_after.refresh_token == tokens_before.refresh_token
+
+
+async def test_a_disconnected_account_stays_disconnected_without_tokens():
+    world = World()
+    account = await connected(world, 1234567)
+    await DisconnectAccount(world.uow, world.clock)(account.id)
+    before, _ = await stored(world, account.id)
+
+    rejected = await contradicted(world, 1234567)
+
+    assert rejected.outcome is ContradictionOutcome.UNCHANGED
+    after, tokens = await stored(world, account.id)
+    assert after == before and after.status is AccountStatus.DISCONNECTED and tokens is None
+
+
+async def test_tokens_refreshed_meanwhile_from_the_distrusted_pair_are_erased():
+    """Another process refreshed with the new pair before the profile came back: what
+    is stored now descends from the grant that is not trusted, so nothing is put back."""
+    world = World()
+    account = await connected(world, 1234567)
+
+    async def refresh_meanwhile(account_id: int) -> None:
+        world.oauth.meanwhile = None
+        await world.vault.refresh(account_id)
+
+    world.oauth.meanwhile = refresh_meanwhile
+    rejected = await contradicted(world, 1234567)
+
+    assert rejected.outcome is ContradictionOutcome.NEEDS_REAUTHORIZATION
+    assert "must be connected again" in rejected.consequence
+    after, tokens = await stored(world, account.id)
+    assert tokens is None and after.status is AccountStatus.NEEDS_REAUTHORIZATION
+
+
+async def test_a_new_account_that_data_already_refers_to_is_kept_without_tokens():
+    world = World()
+
+    async def sync_meanwhile(account_id: int) -> None:
+        async with world.uow() as uow:
+            await uow.sync_logs.add(
+                SyncLog(SyncKind.ORDERS, SyncTrigger.SCHEDULE, START, account_id=account_id)
+            )
+            await uow.commit()
+
+    world.oauth.meanwhile = sync_meanwhile
+    rejected = await contradicted(world, 1234567)
+
+    assert rejected.outcome is ContradictionOutcome.NEEDS_REAUTHORIZATION
+    after, tokens = await stored(world, rejected.account_id)
+    assert tokens is None and after.status is AccountStatus.NEEDS_REAUTHORIZATION
+    assert world.queue.jobs == []
+
+
+async def test_a_failed_profile_read_still_queues_the_first_syncs():
+    """The account is connected with its tokens, which is all the syncs need."""
+    world = World()
+    started, code = await world.consent(3037204123)
+    world.oauth.failing = True
+
+    with pytest.raises(ProfileUnavailable) as caught:
+        await world.complete(code, started.state)
+
+    assert [(job.actor, job.kwargs) for job in world.queue.jobs] == [
+        (actor, {"account_id": caught.value.account.id, "trigger": "connect"})
+        for actor in ON_CONNECT_JOBS
+    ]
+
+
+class CallbackOnly:
+    """The one provider of the container the callback handler uses."""
+
+    def __init__(self, complete: CompleteConnect) -> None:
+        self._complete = complete
+
+    def complete_connect(self) -> CompleteConnect:
+        return self._complete
+
+
+async def callback_page(world: World, aiohttp_client, code: str, state: str) -> tuple[int, str]:
+    app = web.Application()
+    app[CONTAINER] = CallbackOnly(world.complete)
+    app.router.add_get("/auth/callback", callback)
+    client = await aiohttp_client(app)
+    response = await client.get(
+        "/auth/callback", params={"code": code, "state": state}, headers={"Accept": "text/html"}
+    )
+    return response.status, await response.text()
+
+
+async def test_the_callback_page_says_no_account_was_connected_only_when_none_was(
+    aiohttp_client,
+):
     world = World()
     started, code = await world.consent(1234567)
     world.oauth.profiles[1234567] = SellerProfile(7654321, "SOMEONE", "MCO")
 
-    with pytest.raises(AuthorizationRejected, match="different users"):
-        await world.complete(code, started.state)
+    status, page = await callback_page(world, aiohttp_client, code, started.state)
 
-    async with world.uow() as uow:
-        [account] = await uow.accounts.list()
-        assert await uow.accounts.get_tokens(account.id) is None
-    assert account.status is AccountStatus.NEEDS_REAUTHORIZATION
+    assert status == 400 and "different users" in page
+    assert "No account was connected." in page
+
+
+async def test_the_callback_page_says_an_existing_account_was_left_as_it_was(aiohttp_client):
+    world = World()
+    account = await connected(world, 1234567)
+    started, code = await world.consent(1234567)
+    world.oauth.profiles[1234567] = SellerProfile(7654321, "SOMEONE", "MCO")
+
+    status, page = await callback_page(world, aiohttp_client, code, started.state)
+
+    assert status == 400 and "different users" in page
+    assert "No account was connected" not in page
+    assert f"Account {account.id} (seller 1234567) was left as it was before" in page
 
 
 async def test_disconnecting_empties_the_token_cache_without_the_oauth_client():

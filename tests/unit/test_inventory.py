@@ -529,6 +529,23 @@ async def test_the_sync_follows_sales_and_publishes_our_lower_figure(world):
     assert world.market.shown(OTHER) == 10
 
 
+async def test_a_seller_request_queued_before_a_sync_repair_still_applies(world):
+    """Last request wins among the seller's requests; what the inventory sync adopted or
+    republished is an observation, not a later request (issue 6)."""
+    await world.publish(a_listing(quantity=10))
+    batch = await world.container.submit_stock_batch()([StockRequest(SIMPLE, 50)])
+    world.clock.advance(30)
+    world.market.sell(SIMPLE, 1)
+    log = await sync(world)
+    assert log.counts["adopted"] == 1 and (await world.level(SIMPLE)).quantity == 9
+
+    applied = await world.container.apply_stock_batch()(batch.id)
+
+    (result,) = applied.results
+    assert result.outcome is StockOutcome.APPLIED, result.reason
+    assert world.market.shown(SIMPLE) == 50 and (await world.level(SIMPLE)).quantity == 50
+
+
 async def test_the_sync_never_adopts_over_a_write_made_after_its_snapshot(world):
     """A restock written while the multiget was on its way back wins: MercadoLibre's
     figure in the snapshot is older than it."""

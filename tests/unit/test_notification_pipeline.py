@@ -59,6 +59,8 @@ class FakeMarketplace:
         self.missed: dict[tuple[str, str | None], list[Notification]] = {}
         self.missed_readers: list[int] = []
         self.refuse_missed_for: set[int] = set()
+        # §9.5 documents a default of 10 results and no maximum: a smaller cap is possible.
+        self.missed_limit = 100
 
     async def fetch_resource(self, account_id, path, params=None):
         self.reads.append((path, params))
@@ -78,7 +80,7 @@ class FakeMarketplace:
         if account_id in self.refuse_missed_for:
             raise ReauthorizationRequired(account_id, "invalid_grant")
         found = self.missed.get((topic, site_id), [])
-        page = tuple(found[offset : offset + limit])
+        page = tuple(found[offset : offset + min(limit, self.missed_limit)])
         return MissedFeedPage(page, len(page))
 
 
@@ -294,11 +296,78 @@ async def test_failures_are_retried_on_the_schedule_then_become_a_dead_letter(wo
 
     assert delays == [10, 60, 300, 1800]
     assert outcome is ProcessOutcome.DEAD
-    assert (entry.status, entry.attempts) == (InboxStatus.DEAD, 5)
+    assert (entry.status, entry.attempts, entry.failures) == (InboxStatus.DEAD, 5, 5)
     (letter,) = await world.letters()
     assert letter.reference == str(receipt.entry_id) and letter.attempts == 5
-    assert "503 from MercadoLibre" in letter.error and "gave up after 5 attempts" in letter.error
+    assert "503 from MercadoLibre" in letter.error and "gave up after 5 failures" in letter.error
     assert letter.account_id == 1
+
+
+async def _read_during_a_burst(world, rearms: int) -> tuple[int, list[asyncio.Task]]:
+    """A notification whose resource is read `rearms` times over, each read overtaken
+    by another notification of it arriving meanwhile; the reads wait at the gate."""
+    world.marketplace.gate = asyncio.Event()
+    receipt = await world.receive(a_notification())
+    reads = []
+    for n in range(rearms):
+        world.marketplace.reading.clear()
+        reads.append(asyncio.create_task(world.process(receipt.entry_id)))
+        await world.marketplace.reading.wait()
+        again = await world.receive(a_notification(f"burst-{n}", resource="/orders/1"))
+        assert again.status is Acknowledgement.DUPLICATE, "re-armed"
+    world.marketplace.reading.clear()
+    reads.append(asyncio.create_task(world.process(receipt.entry_id)))
+    await world.marketplace.reading.wait()
+    return receipt.entry_id, reads
+
+
+async def test_re_arms_during_a_read_spend_none_of_the_retry_budget(world):
+    """Five notifications arriving while their resource is read are five claims, not
+    five failures: the one transient error after them is retried, not a dead letter."""
+    entry_id, reads = await _read_during_a_burst(world, rearms=5)
+    world.marketplace.errors["/orders/1"] = Unavailable("503 from MercadoLibre")
+    world.marketplace.gate.set()
+
+    outcomes = await asyncio.gather(*reads)
+
+    assert outcomes == [ProcessOutcome.SUPERSEDED] * 5 + [ProcessOutcome.RETRY]
+    entry = await world.entry(entry_id)
+    assert (entry.status, entry.attempts, entry.failures) == (InboxStatus.FAILED, 6, 1)
+    assert entry.next_attempt_at == START + timedelta(seconds=10), "the first delay"
+    assert await world.letters() == []
+
+
+async def test_after_re_arms_the_fifth_real_failure_still_leaves_a_dead_letter(world):
+    entry_id, reads = await _read_during_a_burst(world, rearms=5)
+    world.marketplace.errors["/orders/1"] = Unavailable("503 from MercadoLibre")
+    world.marketplace.gate.set()
+    outcomes = list(await asyncio.gather(*reads))
+    for delay in (10, 60, 300, 1800):
+        world.clock.advance(delay)
+        outcomes.append(await world.process(entry_id))
+
+    assert outcomes[5:] == [ProcessOutcome.RETRY] * 4 + [ProcessOutcome.DEAD]
+    entry = await world.entry(entry_id)
+    assert (entry.status, entry.attempts, entry.failures) == (InboxStatus.DEAD, 10, 5)
+    (letter,) = await world.letters()
+    assert "gave up after 5 failures" in letter.error and letter.attempts == 10
+
+
+async def test_a_replayed_notification_gets_its_full_retry_budget_again(world):
+    world.marketplace.errors["/orders/1"] = Unavailable("503 from MercadoLibre")
+    receipt = await world.receive(a_notification())
+    for delay in (10, 60, 300, 1800, 0):
+        await world.process(receipt.entry_id)
+        world.clock.advance(delay)
+    (letter,) = await world.letters()
+
+    await ReplayDeadLetter(world.uow, world.clock)(letter.id)
+
+    entry = await world.entry(receipt.entry_id)
+    assert (entry.status, entry.failures) == (InboxStatus.RECEIVED, 0)
+    assert entry.attempts == 5, "claims keep counting: a claim from before cannot finish"
+    assert await world.process(receipt.entry_id) is ProcessOutcome.RETRY
+    assert (await world.entry(receipt.entry_id)).failures == 1
 
 
 async def test_mercadolibres_retry_after_is_honoured_when_longer(world):
@@ -329,6 +398,38 @@ async def test_errors_no_retry_can_fix_go_straight_to_the_dead_letters(world, er
     assert type(error).__name__ in letter.error and letter.attempts == 1
 
 
+@pytest.mark.parametrize(
+    ("resource", "body"),
+    [
+        ("/orders/1", {"id": 1, "seller": {"id": 999}}),
+        ("/questions/1", {"id": 1, "seller_id": 999}),
+        ("/shipments/1", {"id": 1, "sender_id": "999"}),
+        ("/collections/1", {"id": 1, "collector": {"id": 999}}),
+    ],
+)
+async def test_a_resource_of_another_seller_is_never_stored_as_ours(world, resource, body):
+    """§9.6: an unsigned notification naming our seller and a resource whose body names
+    another seller is a dead letter, and nothing of the resource is kept."""
+    world.marketplace.bodies[resource] = body
+    topic = {"orders": "orders_v2", "collections": "payments"}.get(
+        resource.split("/")[1], resource.split("/")[1]
+    )
+    receipt = await world.receive(a_notification(topic=topic, resource=resource))
+
+    assert await world.process(receipt.entry_id) is ProcessOutcome.DEAD
+    (letter,) = await world.letters()
+    assert "Forbidden" in letter.error and "999" in letter.error
+    assert await world.snapshot(resource) is None
+
+
+async def test_a_resource_naming_our_seller_or_no_seller_at_all_is_stored(world):
+    world.marketplace.bodies["/orders/1"] = {"id": 1, "seller": {"id": SELLER}}
+    world.marketplace.bodies["/orders/2"] = {"id": 2}
+    for n in (1, 2):
+        receipt = await world.receive(a_notification(n))
+        assert await world.process(receipt.entry_id) is ProcessOutcome.PROCESSED
+
+
 async def test_a_seller_needing_reauthorization_is_not_called_and_is_replayable(world):
     async with world.uow() as uow:
         account = await uow.accounts.get(1)
@@ -352,7 +453,7 @@ async def test_a_seller_needing_reauthorization_is_not_called_and_is_replayable(
     (replay,) = await ReplayDeadLetters(world.uow, world.clock)(account_id=1)
     assert replay.action == "requeued"
     entry = await world.entry(receipt.entry_id)
-    assert (entry.status, entry.attempts) == (InboxStatus.RECEIVED, 0)
+    assert (entry.status, entry.attempts, entry.failures) == (InboxStatus.RECEIVED, 1, 0)
     assert await world.process(receipt.entry_id) is ProcessOutcome.PROCESSED
     with pytest.raises(AlreadyReplayed, match="already replayed"):
         await ReplayDeadLetter(world.uow, world.clock)(letter.id)
@@ -498,6 +599,17 @@ async def test_missed_feeds_are_read_for_every_topic_and_items_per_site(world):
 
     again = await recover(SyncTrigger.API)
     assert again.counts == {"duplicate": 152, "foreign": 1}
+
+
+async def test_missed_feeds_capped_below_the_page_asked_for_are_read_to_their_end(world):
+    """§9.5: no maximum `limit` is documented; a short page is not the end of the feed."""
+    world.marketplace.missed_limit = 10
+    world.marketplace.missed[("orders_v2", None)] = [a_notification(n) for n in range(35)]
+    recover = RecoverMissedFeeds(world.uow, world.marketplace, world.receive, world.clock, APP_ID)
+
+    sync_log = await recover(SyncTrigger.SCHEDULE)
+
+    assert sync_log.counts == {"recovered": 35}
 
 
 async def test_a_recovered_notification_older_than_the_last_read_is_coalesced(world):

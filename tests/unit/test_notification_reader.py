@@ -135,3 +135,12 @@ def test_each_topic_points_at_the_resources_of_section_9_3(
     topic: str, resource: str, expected: bool | None
 ) -> None:
     assert expected_resource(topic, resource) is expected
+
+
+@pytest.mark.parametrize(
+    "moment", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "9999-12-31T23:59:59Z"]
+)
+def test_times_out_of_any_real_range_are_left_out_not_an_error(moment: str) -> None:
+    """§9.2: the times are extra; one that would overflow is dropped, the pointer kept."""
+    notification = read_notification({**AS_SENT, "sent": moment, "received": moment})
+    assert notification.sent is None and notification.received is None

@@ -8,7 +8,7 @@ from datetime import datetime
 import attrs
 from aiohttp import web
 
-from application.connect import ProfileUnavailable
+from application.connect import GrantContradicted, ProfileUnavailable
 from application.errors import AuthorizationRejected
 from entrypoints.http.context import container_of
 from entrypoints.http.converter import json_response
@@ -64,6 +64,15 @@ async def callback(request: web.Request) -> web.Response:
             raise AuthorizationRejected(f"MercadoLibre did not authorize: {reason}")
         result = await container_of(request).complete_connect()(
             query_str(request, "code", 500), query_str(request, "state", 200)
+        )
+    except GrantContradicted as error:
+        if _wants_json(request):
+            raise
+        # Whether an account was connected depends on what was there before.
+        return _page(
+            "Connection failed",
+            f"<p>{html.escape(error.reason)}.</p><p>{html.escape(error.consequence)}</p>",
+            400,
         )
     except AuthorizationRejected as error:
         if _wants_json(request):
@@ -138,7 +147,10 @@ ENDPOINTS = (
         replies={
             200: Reply("Connected (HTML page, or the account as JSON)", AccountView),
             201: Reply("A new account (JSON)", AccountView),
-            400: Reply("The callback cannot be trusted; nothing stored"),
+            400: Reply(
+                "The callback cannot be trusted; no token from it is kept, and the detail "
+                "says what became of the seller's account"
+            ),
         },
     ),
     Endpoint(

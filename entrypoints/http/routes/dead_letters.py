@@ -71,7 +71,7 @@ ENDPOINTS = (
         replay_dead_letter,
         "Replay a dead letter",
         "notifications",
-        description="A notification goes back to `received` with its attempts reset and "
+        description="A notification goes back to `received` with its failures reset and "
         "is queued; a job is queued again. Each dead letter replays once: a second replay "
         "is a 409 (if the work failed again, it left a new dead letter).",
         params=(Param("dead_letter_id", "Dead letter id", "integer", location="path"),),
