@@ -187,13 +187,21 @@ def accounts_refresh(account_id: int) -> None:
 
 @accounts.command("disconnect")
 @click.argument("account_id", type=click.IntRange(min=1))
-@click.confirmation_option(prompt="Erase this account's tokens?")
-def accounts_disconnect(account_id: int) -> None:
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def accounts_disconnect(account_id: int, yes: bool) -> None:
     """Disconnect an account: its tokens are erased, its local data kept."""
     settings = load_settings()
+    # An unknown account is said at once, not after asking to confirm.
+    account = _run(settings, lambda c: c.get_account()(account_id))
+    if not yes:
+        click.confirm(
+            f"Erase the tokens of account {account_id} ({account.nickname or 'no nickname'}, "
+            f"seller {account.seller_id})?",
+            abort=True,
+        )
+        if not sys.stdin.isatty():
+            click.echo()  # an answer piped to the prompt leaves no newline after it
     account = _run(settings, lambda c: c.disconnect_account()(account_id))
-    if not sys.stdin.isatty():
-        click.echo()  # an answer piped to the prompt leaves no newline after it
     _account_table([account])
 
 

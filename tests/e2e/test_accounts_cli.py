@@ -49,6 +49,23 @@ def test_an_account_is_disconnected_from_the_cli_without_a_mercadolibre_applicat
     path = database(tmp_path)
     account_id = add_account(path, "sealed-access", "sealed-refresh")
 
+    declined = subprocess.run(
+        [str(BIN / "meli"), "accounts", "disconnect", str(account_id)],
+        env=clean_env(MELI_DATA_DIR=str(tmp_path / "var"), MELI_LOG_LEVEL="WARNING"),
+        cwd=tmp_path,
+        input="n\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert declined.returncode == 1 and "Erase the tokens of account" in declined.stdout
+    with sqlite3.connect(path) as connection:
+        status = connection.execute(
+            "SELECT status FROM meli_accounts WHERE id = ?", (account_id,)
+        ).fetchone()
+    assert status == ("active",), "declining changes nothing"
+
     result = meli(tmp_path, "accounts", "disconnect", str(account_id), "--yes")
 
     assert result.returncode == 0, result.stderr
@@ -64,6 +81,10 @@ def test_an_account_is_disconnected_from_the_cli_without_a_mercadolibre_applicat
     assert row == ("disconnected", None, None)
     missing = meli(tmp_path, "accounts", "disconnect", "99", "--yes")
     assert missing.returncode == 1 and "account 99 was not found" in missing.stderr
+    # Without --yes, an unknown account is said before any confirmation is asked.
+    unasked = meli(tmp_path, "accounts", "disconnect", "99")
+    assert unasked.returncode == 1 and "account 99 was not found" in unasked.stderr
+    assert "Erase" not in unasked.stdout
 
 
 def test_keys_rotate_re_encrypts_tokens_and_webhook_secrets_so_the_old_key_can_go(tmp_path):
