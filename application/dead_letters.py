@@ -125,12 +125,16 @@ class ReplayDeadLetters:
                     return replays
                 now = self._clock.now()
                 for letter in page.items:
+                    assert letter.id is not None
                     try:
                         letter.mark_replayed(now)
                     except AlreadyReplayed:
                         continue
+                    # As in ReplayDeadLetter: a letter replayed meanwhile by another
+                    # request is that request's to replay, not queued twice.
+                    if not await uow.dead_letters.mark_replayed(letter.id, now):
+                        continue
                     replays.append(Replay(letter, await replay_in(uow, letter, now)))
-                    await uow.dead_letters.save(letter)
                 await uow.commit()
 
 

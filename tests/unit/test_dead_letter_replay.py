@@ -10,7 +10,7 @@ import pytest
 
 from adapters.memory import InMemoryJobQueue, InMemoryStore, InMemoryUnitOfWork
 from adapters.system.clock import ManualClock
-from application.dead_letters import ReplayDeadLetter, job_reference
+from application.dead_letters import ReplayDeadLetter, ReplayDeadLetters, job_reference
 from application.errors import Conflict
 from domain.dead_letters import AlreadyReplayed, DeadLetter, DeadLetterSource
 from entrypoints.http.problems import problem_for
@@ -86,3 +86,43 @@ async def test_a_replay_after_the_first_finished_is_refused_with_its_time():
         await replay(letter.id)
 
     assert len(queue.jobs) == 1
+
+
+class SearchingTogether(InMemoryUnitOfWork):
+    """A unit of work whose first dead-letter search waits at the barrier: a bulk replay
+    that has listed the open letters just as a single replay read one."""
+
+    def __init__(self, store: InMemoryStore, queue: InMemoryJobQueue, barrier: asyncio.Barrier):
+        super().__init__(store, queue)
+        self._barrier = barrier
+
+    async def __aenter__(self) -> SearchingTogether:
+        await super().__aenter__()
+        search = self.dead_letters.search
+        barrier = self._barrier
+
+        async def search_then_wait(query):
+            page = await search(query)
+            if page.items and barrier.n_waiting < barrier.parties:
+                await barrier.wait()
+                await asyncio.sleep(0.01)  # the single replay writes first
+            return page
+
+        self.dead_letters.search = search_then_wait
+        return self
+
+
+async def test_a_bulk_replay_and_a_single_one_at_the_same_time_queue_the_work_once():
+    store, queue, clock = InMemoryStore(), InMemoryJobQueue(), ManualClock(START)
+    letter = await a_job_letter(store)
+    barrier = asyncio.Barrier(2)
+    single = ReplayDeadLetter(lambda: ReadingTogether(store, queue, barrier), clock)
+    bulk = ReplayDeadLetters(lambda: SearchingTogether(store, queue, barrier), clock)
+
+    results = await asyncio.gather(single(letter.id), bulk(), return_exceptions=True)
+
+    assert [(job.actor, job.kwargs) for job in queue.jobs] == [JOB], "queued once"
+    single_result, bulk_result = results
+    assert not isinstance(bulk_result, BaseException), "the bulk replay skips it, no error"
+    replayed_by_single = not isinstance(single_result, BaseException)
+    assert replayed_by_single != bool(bulk_result)
