@@ -25,8 +25,7 @@ import redis
 # A database the tests may empty whenever no run leases it.
 POOL_MARK = "meli-test:pool"
 LEASE = "meli-test:lease"
-# tests/e2e/test_worker_metrics.py still empties database 12 as its own.
-NEVER_LEASED = frozenset({12})
+NEVER_LEASED: frozenset[int] = frozenset()
 LEASE_SECONDS = 3600  # longer than any run; a crashed run's database is free after it
 
 _TAKE = """

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import stat
 
-import asyncpg
 import pytest
 
 from tests.helpers import clean_env, free_port, http, start_meli, stop_process, wait_for_http
+from tests.isolation import own_postgres_database
 
 
 def test_the_embedded_service_starts_guards_its_routes_and_prints_the_key_once(tmp_path):
@@ -47,15 +47,10 @@ def test_the_embedded_service_starts_guards_its_routes_and_prints_the_key_once(t
 
 @pytest.fixture
 async def e2e_database_url(postgres_url):
-    """A database of its own, so the service's migrations meet no other test's tables."""
-    dsn = postgres_url.replace("postgresql+asyncpg://", "postgresql://")
-    connection = await asyncpg.connect(dsn)
-    try:
-        await connection.execute("DROP DATABASE IF EXISTS meli_e2e WITH (FORCE)")
-        await connection.execute("CREATE DATABASE meli_e2e")
-    finally:
-        await connection.close()
-    yield postgres_url.rsplit("/", 1)[0] + "/meli_e2e"
+    """A database of its own, named per run, so the service's migrations meet no other
+    test's tables and two runs on one server do not meet (tests/isolation.py)."""
+    async with own_postgres_database(postgres_url, "meli_e2e") as url:
+        yield url
 
 
 def test_postgresql_without_an_encryption_key_refuses_to_start(tmp_path, e2e_database_url):

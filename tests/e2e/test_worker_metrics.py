@@ -9,13 +9,10 @@ import asyncio
 import os
 import subprocess
 import time
-import uuid
 from pathlib import Path
 
 import aiohttp
-import asyncpg
 import pytest
-import redis
 from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.crypto.fernet import generate_key
@@ -25,10 +22,10 @@ from entrypoints.container import build_container, start, stop
 from entrypoints.settings import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Settings
 from sandbox.testing import running_sandbox
 from tests.helpers import BIN, free_port
+from tests.isolation import leased_redis_db, own_postgres_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
-REDIS_DB = 12  # a database of its own: dramatiq's queue names are fixed
 API_KEY = "worker-metrics-key-0123456789"
 JOB_FAMILIES = (
     "meli_notifications_received",
@@ -42,31 +39,16 @@ JOB_FAMILIES = (
 @pytest.fixture
 async def database_url(postgres_url):
     """A database of its own, named per run so that two runs at once cannot meet."""
-    name = f"meli_worker_metrics_{uuid.uuid4().hex[:8]}"
-    dsn = postgres_url.replace("postgresql+asyncpg://", "postgresql://")
-    connection = await asyncpg.connect(dsn)
-    try:
-        await connection.execute(f"CREATE DATABASE {name}")
-    finally:
-        await connection.close()
-    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
-    await asyncio.to_thread(upgrade, url)
-    yield url
-    connection = await asyncpg.connect(dsn)
-    try:
-        await connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    finally:
-        await connection.close()
+    async with own_postgres_database(postgres_url, "meli_worker_metrics") as url:
+        await asyncio.to_thread(upgrade, url)
+        yield url
 
 
 @pytest.fixture
 def isolated_redis(redis_url):
-    url = redis_url.rsplit("/", 1)[0] + f"/{REDIS_DB}"
-    client = redis.Redis.from_url(url)
-    client.flushdb()
-    yield url
-    client.flushdb()
-    client.close()
+    """A Redis database no other run uses meanwhile (dramatiq's queue names are fixed)."""
+    with leased_redis_db(redis_url) as url:
+        yield url
 
 
 def launch(args: list[str], values: dict[str, str], cwd: Path, name: str) -> subprocess.Popen:

@@ -13,7 +13,6 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from adapters.crypto.fernet import generate_key
@@ -23,6 +22,7 @@ from domain.accounts import Account, TokenPair
 from entrypoints.container import build_container, start, stop
 from entrypoints.settings import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Settings
 from sandbox.testing import running_sandbox
+from tests.isolation import leased_redis_db, own_postgres_database
 
 PROCESSES = 5
 CALLS_PER_PROCESS = 10
@@ -108,25 +108,15 @@ async def connect_with_expired_token(values: dict[str, str], sb) -> int:
 async def backend(request, tmp_path):
     if request.param == "sqlite-filelock":
         url = f"sqlite+aiosqlite:///{tmp_path / 'meli.db'}"
-        redis_url = None
-    else:
-        base = request.getfixturevalue("postgres_url")
-        redis_url = request.getfixturevalue("redis_url")
-        dsn = base.replace("postgresql+asyncpg://", "postgresql://")
-        connection = await asyncpg.connect(dsn)
-        await connection.execute("DROP DATABASE IF EXISTS meli_refresh WITH (FORCE)")
-        await connection.execute("CREATE DATABASE meli_refresh")
-        await connection.close()
-        url = base.rsplit("/", 1)[0] + "/meli_refresh"
-    await asyncio.to_thread(upgrade, url)
-    yield url, redis_url
-    if redis_url:
-        import redis
-
-        client = redis.Redis.from_url(redis_url)
-        for key in client.scan_iter("meli:lock:*"):
-            client.delete(key)
-        client.close()
+        await asyncio.to_thread(upgrade, url)
+        yield url, None
+        return
+    # A PostgreSQL and a Redis database of this run's own (tests/isolation.py).
+    base = request.getfixturevalue("postgres_url")
+    async with own_postgres_database(base, "meli_refresh") as url:
+        with leased_redis_db(request.getfixturevalue("redis_url")) as redis_url:
+            await asyncio.to_thread(upgrade, url)
+            yield url, redis_url
 
 
 async def test_concurrent_calls_in_several_processes_cause_one_refresh(backend, tmp_path):
