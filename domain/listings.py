@@ -7,6 +7,7 @@ variations with unique attribute combinations (§4.6).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
@@ -23,6 +24,10 @@ MAX_VARIATIONS = 100  # §4.6; some categories allow 250 through their settings.
 DEFAULT_MAX_TITLE_LENGTH = 60  # category settings.max_title_length (§4.2)
 OUT_OF_STOCK = "out_of_stock"
 PAUSED_BY_SELLER = "paused_by_seller"
+# A title is one line; a description is plain text with tabs and line breaks. Neither
+# may hold any other control character (and PostgreSQL's text cannot hold NUL at all).
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_CHARACTERS_BUT_LAYOUT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class ListingStatus(StrEnum):
@@ -143,8 +148,18 @@ def _without(values: tuple[str, ...], *removed: str) -> tuple[str, ...]:
     return tuple(v for v in values if v not in removed)
 
 
+def has_control_characters(text: str, *, multiline: bool = False) -> bool:
+    """Whether `text` holds a control character; `multiline` allows tabs and line breaks
+    (\\t, \\n, \\r), as a description may have."""
+    pattern = _CONTROL_CHARACTERS_BUT_LAYOUT if multiline else _CONTROL_CHARACTERS
+    return pattern.search(text) is not None
+
+
 def check_title(title: str, maximum: int = DEFAULT_MAX_TITLE_LENGTH) -> str:
-    return text_within("title", title, maximum)
+    text_within("title", title, maximum)
+    if has_control_characters(title):
+        raise InvalidValue("title", "must not contain control characters")
+    return title
 
 
 @attrs.define

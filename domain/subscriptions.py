@@ -17,6 +17,7 @@ from domain.errors import InvalidTransition, InvalidValue
 ANY_TOPIC = "*"
 MAX_URL = 2000
 _TOPIC = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 # §9.3: claims are notified as post_purchase today; older pages call the topic claims.
 TOPIC_ALIASES = {"claims": "post_purchase"}
 
@@ -33,6 +34,9 @@ def _topic(instance: object, attribute: attrs.Attribute, value: str) -> None:
 def _callback_url(instance: object, attribute: attrs.Attribute, value: str) -> None:
     if not isinstance(value, str) or len(value) > MAX_URL:
         raise InvalidValue("callback_url", f"must be a URL of at most {MAX_URL} characters")
+    if _CONTROL_CHARACTERS.search(value):
+        # urlsplit drops tabs and line breaks silently; PostgreSQL cannot hold NUL.
+        raise InvalidValue("callback_url", "must not contain control characters")
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidValue("callback_url", "must be an http:// or https:// URL with a host")

@@ -275,11 +275,29 @@ class MercadoLibreClient:
 
 
 def _decode(raw: bytes) -> Any:
-    """JSON when it is JSON; the text otherwise (error pages of proxies); None if empty."""
+    """JSON when it is JSON; the text otherwise (error pages of proxies); None if empty.
+
+    NUL characters are removed from every string (keys included): MercadoLibre stores
+    them where sellers type them (a title can hold `\\u0000`), and PostgreSQL's text and
+    JSONB cannot hold NUL, so one such listing would make every sync of its account fail.
+    The structure is walked only when the text has the escape, so the common path costs a
+    substring search.
+    """
     if not raw.strip():
         return None
     text = raw.decode("utf-8", errors="replace")
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except ValueError:
-        return text
+        return text.replace("\x00", "")
+    return _without_nul(data) if "\\u0000" in text else data
+
+
+def _without_nul(data: Any) -> Any:
+    if isinstance(data, str):
+        return data.replace("\x00", "")
+    if isinstance(data, dict):
+        return {_without_nul(key): _without_nul(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_without_nul(value) for value in data]
+    return data

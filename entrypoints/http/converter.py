@@ -1,12 +1,16 @@
 """The REST boundary's own cattrs converter: strict on the way in, plain JSON out.
 
 Unknown fields are refused (a typo must not be silently ignored), types are checked,
-and errors name the field that was wrong.
+and errors name the field that was wrong. Text with control characters other than tab
+and line breaks is refused too: PostgreSQL's text and JSONB cannot hold NUL, and no field
+of ours means anything by the others.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
@@ -21,6 +25,8 @@ from entrypoints.http.problems import RequestInvalid
 
 T = TypeVar("T")
 MAX_BODY_BYTES = 1024 * 1024
+# Every C0 control character and DEL, except tab, line feed and carriage return.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 converter = cattrs.Converter(forbid_extra_keys=True)
 
@@ -96,6 +102,36 @@ def _field_errors(error: Exception) -> list[dict[str, str]]:
     return problems
 
 
+def _strings_with_control_characters(data: Any, path: str = "") -> Iterator[str]:
+    """The path (`title`, `variations[0].attributes[1].value_name`) of every string, or
+    object key, in decoded JSON that holds a control character."""
+    if isinstance(data, str):
+        if CONTROL_CHARACTERS.search(data):
+            yield path or "$"
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            field = f"{path}.{key}" if path else key
+            if CONTROL_CHARACTERS.search(key):
+                yield f"{path}.{key!r}" if path else repr(key)
+            else:
+                yield from _strings_with_control_characters(value, field)
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _strings_with_control_characters(value, f"{path}[{index}]")
+
+
+def refuse_control_characters(data: Any) -> None:
+    """Raise RequestInvalid (422) naming every field whose text holds a control character."""
+    fields = list(_strings_with_control_characters(data))
+    if fields:
+        reason = "must not contain control characters (only tab and line breaks are allowed)"
+        raise RequestInvalid(
+            "the body contains control characters",
+            [{"field": field, "reason": reason} for field in fields],
+            status=422,
+        )
+
+
 async def read_body(request: web.Request, cls: type[T]) -> T:
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise RequestInvalid(f"the body is larger than {MAX_BODY_BYTES} bytes", status=413)
@@ -106,6 +142,7 @@ async def read_body(request: web.Request, cls: type[T]) -> T:
         data = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError) as error:
         raise RequestInvalid(f"the body is not valid JSON: {error}") from None
+    refuse_control_characters(data)
     return structure(data, cls)
 
 

@@ -9,26 +9,25 @@ from domain.dead_letters import DeadLetterSource
 from entrypoints.http.context import container_of
 from entrypoints.http.converter import json_response
 from entrypoints.http.endpoints import Endpoint, Param, Reply
-from entrypoints.http.params import PAGING_PARAMS, paging, path_int, query_enum, query_int
-from entrypoints.http.problems import RequestInvalid
+from entrypoints.http.params import (
+    PAGING_PARAMS,
+    paging,
+    path_int,
+    query_bool,
+    query_enum,
+    query_int,
+)
 from entrypoints.http.realtime_views import DeadLetterPage, ReplayView, dead_letter_view
 from entrypoints.http.views import PageInfo
-
-_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 
 async def list_dead_letters(request: web.Request) -> web.Response:
     source = query_enum(request, "source", DeadLetterSource)
-    raw_open = request.query.get("open", "").lower()
-    if raw_open and raw_open not in _BOOLEANS:
-        raise RequestInvalid(
-            "invalid parameter open: must be true or false",
-            [{"field": "open", "reason": "must be true or false"}],
-        )
+    is_open = query_bool(request, "open")
     query = DeadLetterQuery(
         source=source.value if source else None,
         # open=true: not replayed yet; open=false: replayed; absent: all.
-        replayed=None if not raw_open else not _BOOLEANS[raw_open],
+        replayed=None if is_open is None else not is_open,
         account_id=query_int(request, "account_id", minimum=1),
         paging=paging(request),
     )

@@ -8,6 +8,7 @@ from domain.sync import SyncTrigger
 from entrypoints.http.context import container_of
 from entrypoints.http.converter import json_response
 from entrypoints.http.endpoints import Endpoint, Param, Reply
+from entrypoints.http.params import path_str
 from entrypoints.http.realtime_views import JobPage, JobQueued, JobView
 
 
@@ -19,7 +20,7 @@ async def list_jobs(request: web.Request) -> web.Response:
 
 
 async def run_job(request: web.Request) -> web.Response:
-    name = request.match_info["name"]
+    name = path_str(request, "name")
     job = await container_of(request).run_periodic_job()(name, SyncTrigger.API.value)
     return json_response(JobQueued(name, job.actor, dict(job.kwargs)), status=202)
 
