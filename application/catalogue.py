@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
@@ -98,10 +99,34 @@ def _older(listing: Listing, stored: Listing | None) -> bool:
     )
 
 
+def _unchanged(listing: Listing, stored: Listing | None) -> bool:
+    """Whether storing `listing` would leave the stored row as it is. Every field is
+    compared (attrs eq), as the upsert writes every field, except that a copy without
+    description keeps the stored one (multigets do not read it, §4.7). A stored
+    `removed_at` counts as a change: the upsert clears it (the listing is back)."""
+    if stored is None:
+        return False
+    if listing.description is None:
+        listing = attrs.evolve(listing, description=stored.description)
+    return listing == stored
+
+
+@attrs.define(frozen=True)
+class ObservedCounts:
+    """What store_observed did with the copies it was given. A copy older than the
+    stored listing is in none of the counts."""
+
+    created: int = 0
+    updated: int = 0  # stored, and something MercadoLibre shows changed
+    unchanged: int = 0  # equal to the stored listing: not written
+
+
 async def store_observed(
     uow: UnitOfWork, listings: list[Listing], safety_stock: int, now: datetime
-) -> tuple[int, int]:
-    """Upsert listings as MercadoLibre shows them; return (created, updated).
+) -> ObservedCounts:
+    """Upsert listings as MercadoLibre shows them; return how many were created,
+    updated, and unchanged (equal to the stored copy, so not written: most of a periodic
+    sync's listings).
 
     Their stock levels take the listing's shape: a level for each stock it has that has
     none yet (observed_stock_levels), and none for stock it no longer has
@@ -112,16 +137,24 @@ async def store_observed(
     undo the newer listing nor its levels.
     """
     if not listings:
-        return 0, 0
+        return ObservedCounts()
     ids = [listing.item_id for listing in listings]
     known = await uow.listings.find_many(ids)
     current = [listing for listing in listings if not _older(listing, known.get(listing.item_id))]
-    await uow.listings.upsert(current)
+    # An id given twice is written as given: the upsert merges its copies in order.
+    repeated = Counter(listing.item_id for listing in current)
+    changed = [
+        listing
+        for listing in current
+        if repeated[listing.item_id] > 1 or not _unchanged(listing, known.get(listing.item_id))
+    ]
+    await uow.listings.upsert(changed)
+    # Every copy shapes the levels, unchanged ones too: a level may be missing still.
     levels = await uow.inventory.for_items([listing.item_id for listing in current])
     await uow.inventory.remove(stale_stock_keys(current, levels))
     await uow.inventory.upsert(observed_stock_levels(current, levels, safety_stock, now))
     created = sum(1 for listing in current if listing.item_id not in known)
-    return created, len(current) - created
+    return ObservedCounts(created, len(changed) - created, len(current) - len(changed))
 
 
 class SyncListing:
@@ -366,14 +399,13 @@ class SyncCatalogue:
         if not listings:
             return
         async with self._uow() as uow:
-            created, updated = await store_observed(
-                uow, listings, self._safety_stock, self._clock.now()
-            )
+            observed = await store_observed(uow, listings, self._safety_stock, self._clock.now())
             await uow.commit()
         run.fetched += len(listings)
         run.log.count("fetched", len(listings))
-        run.log.count("created", created)
-        run.log.count("updated", updated)
+        run.log.count("created", observed.created)
+        run.log.count("updated", observed.updated)
+        run.log.count("unchanged", observed.unchanged)
 
     async def _mark_disappeared(self, run: _Run) -> None:
         # A listing MercadoLibre changed after the run started was seen alive by whoever

@@ -140,24 +140,32 @@ class StockWrite:
 UNKNOWN_LISTING = "unknown listing: sync the catalogue first"
 
 
-def state_refusal(listing: Listing) -> str | None:
-    """Why the listing's state takes no stock write, or None. A closed listing is final
-    (§4.3, §4.5) and a deleted one is closed with sub_status `deleted` (§4.4); one the
-    local copy marks removed is no longer on MercadoLibre."""
+def final_state(listing: Listing) -> str | None:
+    """The listing and the state that makes it final, for an error message, or None
+    when it can still change. A closed listing is final (§4.3, §4.5) and a deleted one
+    is closed with sub_status `deleted` (§4.4); one the local copy marks removed is no
+    longer on MercadoLibre. Read from the local copy alone: no MercadoLibre call."""
     status = listing.status.value
     if listing.sub_status:
         status += f", sub_status {', '.join(listing.sub_status)}"
     if listing.removed_at is not None:
         return (
             f"{listing.item_id} was removed from MercadoLibre on "
-            f"{listing.removed_at.isoformat()} (status {status}): its stock cannot change"
+            f"{listing.removed_at.isoformat()} (status {status})"
         )
     if listing.is_final:
-        return (
-            f"{listing.item_id} is closed (status {status}): the stock of a closed listing "
-            "cannot change (§4.3)"
-        )
+        return f"{listing.item_id} is closed (status {status})"
     return None
+
+
+def state_refusal(listing: Listing) -> str | None:
+    """Why the listing's state takes no stock write, or None (see final_state)."""
+    state = final_state(listing)
+    if state is None:
+        return None
+    if listing.removed_at is not None:
+        return f"{state}: its stock cannot change"
+    return f"{state}: the stock of a closed listing cannot change (§4.3)"
 
 
 class StockWriter:
@@ -697,7 +705,6 @@ class SyncInventory:
                 elif available < level.publishable:
                     follow[item_id][level.variation_id] = available
                 else:
-                    drift.pushed += 1
                     push[item_id].append(StockRequest(item_id, level.quantity, level.variation_id))
         for item_id, keys in retire.items():
             try:
@@ -719,10 +726,12 @@ class SyncInventory:
             write = await self._writer.apply(
                 item_id, requests, snapshot_at, REPAIR_SOURCE, unchanged_since=snapshot_at
             )
+            # Counted from what the writer did, not from what was planned: a level written
+            # between the snapshot and the repair is SUPERSEDED and left alone.
             for result in write.results:
-                if result.outcome in (
-                    StockOutcome.REJECTED,
-                    StockOutcome.MISMATCH,
-                    StockOutcome.FAILED,
-                ):
+                if result.outcome in (StockOutcome.APPLIED, StockOutcome.UNCHANGED):
+                    drift.pushed += 1
+                elif result.outcome is StockOutcome.SUPERSEDED:
+                    drift.changed_meanwhile += 1
+                else:
                     sync_log.record_error(f"{item_id}/{result.variation_id}: {result.reason}")

@@ -22,7 +22,7 @@ from application.errors import (
     NotFound,
     ValidationFailed,
 )
-from application.inventory import StockWriter
+from application.inventory import StockWriter, final_state
 from application.ports.clock import Clock
 from application.ports.marketplace import (
     CategoryPrediction,
@@ -48,6 +48,7 @@ from domain.listings import (
     Shipping,
     Variation,
     check_variations,
+    has_control_characters,
 )
 from domain.money import Money, currency
 from domain.sites import site
@@ -174,6 +175,8 @@ def _title(problems: _Problems, title: str | None) -> None:
         problems.add(
             "title", f"is {len(title)} characters long; the limit is {DEFAULT_MAX_TITLE_LENGTH}"
         )
+    elif has_control_characters(title):
+        problems.add("title", "must not contain control characters")
 
 
 def _quantity(problems: _Problems, field: str, quantity: int | None) -> None:
@@ -206,6 +209,10 @@ def _description(problems: _Problems, text: str | None) -> None:
         return
     if len(text) > MAX_DESCRIPTION:
         problems.add("description", f"at most {MAX_DESCRIPTION} characters")
+    if has_control_characters(text, multiline=True):
+        problems.add(
+            "description", "must not contain control characters other than tabs and line breaks"
+        )
     if _HTML.search(text):
         problems.add(
             "description",
@@ -421,6 +428,12 @@ class UpdateListing:
         requested_at = self._clock.now()
         async with self._uow() as uow:
             stored = await uow.listings.get(command.item_id)
+            # A closed or removed listing is final: refused from the local copy, as the
+            # stock and status changes are, without asking MercadoLibre (a deleted item
+            # is not found there at all, §4.4).
+            state = final_state(stored)
+            if state is not None:
+                raise Conflict(f"{state}: a closed or removed listing cannot change")
             await usable_account(uow, stored.account_id)
         # MercadoLibre's copy is the one a PUT applies to; the local one may be stale.
         current = await self._listings.get_listing(stored.account_id, command.item_id)
@@ -741,6 +754,10 @@ class DeleteListing:
 
 
 class GetListingHealth:
+    """A listing's quality score (§4.12). MercadoLibre scores only live listings: a
+    closed or removed one is a Conflict naming its state, read from the local copy,
+    and MercadoLibre is not called."""
+
     def __init__(self, uow: UnitOfWorkFactory, listings: ListingGateway) -> None:
         self._uow = uow
         self._listings = listings
@@ -748,6 +765,9 @@ class GetListingHealth:
     async def __call__(self, item_id: str) -> ListingHealth:
         async with self._uow() as uow:
             stored = await uow.listings.get(item_id)
+        state = final_state(stored)
+        if state is not None:
+            raise Conflict(f"{state}: a closed or removed listing has no health (§4.12)")
         return await self._listings.listing_health(stored.account_id, item_id)
 
 

@@ -512,3 +512,41 @@ async def test_a_deleted_listing_answers_the_same_twice_and_takes_no_stock(stack
     batch = await wait_until(finished)
     assert [r["outcome"] for r in batch["results"]] == ["rejected", "applied"]
     assert "was removed from MercadoLibre" in batch["results"][0]["reason"]
+
+
+async def test_a_deleted_listing_refuses_an_update_and_its_health_without_asking_mercadolibre(
+    stack,
+):
+    """As its stock, pause and activate do: a 409 naming its state, from the local copy
+    (MercadoLibre no longer has the item, §4.4: a GET would be a 404)."""
+    sb = stack["sb"]
+    await synced(stack)
+    _, page = await call(stack, "GET", "/products?status=active&limit=1")
+    item_id = page["results"][0]["item_id"]
+    status, deleted = await call(stack, "DELETE", f"/products/{item_id}")
+    assert status == 200, deleted
+    await sb.admin("POST", "/stats/reset")
+
+    status, problem = await call(stack, "PUT", f"/products/{item_id}", {"price": 5000})
+    assert status == 409, problem
+    assert problem["detail"] == (
+        f"{item_id} was removed from MercadoLibre on {deleted['removed_at']} "
+        "(status closed, sub_status deleted): a closed or removed listing cannot change"
+    )
+    status, problem = await call(stack, "GET", f"/products/{item_id}/health")
+    assert status == 409, problem
+    assert "(status closed, sub_status deleted)" in problem["detail"]
+    assert "has no health" in problem["detail"]
+    assert (await sb.admin("GET", "/stats"))["total"] == 0
+
+
+@pytest.mark.parametrize("updates", [{"a": 1}, "MLA1", 5, None, [1], [{"item_id": "MLA1"}, []]])
+async def test_bulk_updates_that_are_not_a_list_of_objects_are_one_clear_problem(stack, updates):
+    status, problem = await call(stack, "POST", "/inventory/bulk-update", {"updates": updates})
+    assert status == 422, problem
+    assert problem["errors"] == [
+        {
+            "field": "updates",
+            "reason": "must be a list of {item_id, quantity, variation_id?, safety_stock?}",
+        }
+    ]

@@ -10,6 +10,7 @@ import attrs
 import pytest
 
 from adapters.memory import InMemoryJobQueue, InMemoryStore, InMemoryUnitOfWork
+from adapters.memory.repositories import InMemoryListingRepository
 from adapters.system.clock import ManualClock
 from application.catalogue import SyncCatalogue, SyncListing
 from application.queries import ListingQuery, SyncLogQuery
@@ -92,8 +93,11 @@ async def test_a_second_run_updates_and_marks_listings_that_disappeared():
     account_id = await world.account()
     everything = listings(300, account_id)
     await world.sync(FakeCatalogue(everything))(account_id, SyncTrigger.API)
-    log = await world.sync(FakeCatalogue(everything[:250]))(account_id, SyncTrigger.API)
-    assert log.counts["updated"] == 250 and log.counts["removed"] == 50
+    changed = [attrs.evolve(listing, title=f"{listing.title} v2") for listing in everything[:10]]
+    log = await world.sync(FakeCatalogue(changed + everything[10:250]))(account_id, SyncTrigger.API)
+    assert (log.counts["updated"], log.counts["unchanged"]) == (10, 240)
+    assert log.counts["removed"] == 50
+    assert (await stored_listing(world, changed[0].item_id)).title == "Item 0 v2"
     async with world.uow() as uow:
         gone = await uow.listings.find(everything[-1].item_id)
     assert gone.removed_at == NOW
@@ -178,7 +182,7 @@ async def test_a_catalogue_sync_keeps_the_descriptions_it_does_not_read():
 
     log = await world.sync(FakeCatalogue(catalogue))(account_id, SyncTrigger.API)
 
-    assert log.status is SyncStatus.SUCCEEDED and log.counts["updated"] == 1
+    assert log.status is SyncStatus.SUCCEEDED and log.counts["unchanged"] == 1
     stored = await stored_listing(world, described.item_id)
     assert stored.description == "Mate de calabaza.\nHecho a mano."
 
@@ -398,3 +402,42 @@ async def test_a_cancelled_sync_finishes_its_log_as_failed():
     sync_log = await only_log(world)
     assert sync_log.status is SyncStatus.FAILED
     assert sync_log.errors == ["CancelledError"]
+
+
+async def test_a_sync_with_nothing_changed_counts_every_listing_unchanged_and_writes_none(
+    monkeypatch,
+):
+    """The 30-minute sync mostly sees what it stored last time: `updated` counts real
+    changes only, and an unchanged row is not written again."""
+    world = World()
+    account_id = await world.account()
+    catalogue = listings(50, account_id)
+    await world.sync(FakeCatalogue(catalogue))(account_id, SyncTrigger.API)
+    written: list[str] = []
+    upsert = InMemoryListingRepository.upsert
+
+    async def recording(self, listings):
+        listings = list(listings)
+        written.extend(listing.item_id for listing in listings)
+        await upsert(self, listings)
+
+    monkeypatch.setattr(InMemoryListingRepository, "upsert", recording)
+
+    log = await world.sync(FakeCatalogue(catalogue))(account_id, SyncTrigger.SCHEDULE)
+
+    assert log.status is SyncStatus.SUCCEEDED
+    assert (log.counts["created"], log.counts["updated"], log.counts["unchanged"]) == (0, 0, 50)
+    assert written == []
+
+
+async def test_a_listing_back_on_mercadolibre_is_updated_not_unchanged():
+    """`removed_at` is ours, but clearing it is a change: the listing is back."""
+    world = World()
+    account_id = await world.account()
+    catalogue = listings(3, account_id)
+    await given_stored(world, *catalogue[:2], attrs.evolve(catalogue[2], removed_at=NOW))
+
+    log = await world.sync(FakeCatalogue(catalogue))(account_id, SyncTrigger.API)
+
+    assert (log.counts["updated"], log.counts["unchanged"]) == (1, 2)
+    assert (await stored_listing(world, catalogue[2].item_id)).removed_at is None

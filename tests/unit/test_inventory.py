@@ -628,6 +628,36 @@ async def test_the_sync_waits_for_a_write_in_flight_and_does_not_push_over_it(wo
     assert world.market.shown(SIMPLE) == 30
 
 
+async def test_a_push_superseded_by_a_write_after_the_snapshot_counts_as_changed_meanwhile(
+    world,
+):
+    """The repair is counted from what the writer did: a seller's write landed between
+    the snapshot and the push, so nothing was pushed."""
+    await world.publish(a_listing(quantity=10))
+    world.market.items[SIMPLE].set_quantity(25)  # MercadoLibre shows more than we would
+
+    async def restock():
+        world.clock.advance(1)
+        result = await world.container.update_stock()(StockRequest(SIMPLE, 30))
+        assert result.outcome is StockOutcome.APPLIED
+
+    world.market.hooks["get_stock"] = restock
+    log = await sync(world)
+    assert log.status is SyncStatus.SUCCEEDED, log.errors
+    assert (log.counts["pushed"], log.counts["changed_meanwhile"]) == (0, 1)
+    assert world.market.shown(SIMPLE) == 30 and (await world.level(SIMPLE)).quantity == 30
+
+
+async def test_a_push_mercadolibre_refuses_is_an_error_in_the_sync_log_not_a_push(world):
+    await world.publish(a_listing(quantity=10))
+    world.market.items[SIMPLE].set_quantity(25)
+    world.market.errors[("set_stock", SIMPLE)] = Unavailable("503 from MercadoLibre")
+    log = await sync(world)
+    assert (log.counts["pushed"], log.counts["errors"]) == (0, 1)
+    assert log.errors == [f"{SIMPLE}/None: Unavailable: 503 from MercadoLibre"]
+    assert world.market.shown(SIMPLE) == 25
+
+
 async def test_a_sync_stopped_by_an_unexpected_error_is_finished_as_failed(world):
     await world.publish(a_listing(quantity=10))
     world.market.errors[("get_stock", SIMPLE)] = RuntimeError("a bug")

@@ -10,10 +10,10 @@ import attrs
 import pytest
 
 from application.catalogue import store_observed
-from application.errors import Unavailable, ValidationFailed
+from application.errors import Conflict, Unavailable, ValidationFailed
 from application.listings import ListingWithStock, UpdateListingCommand, VariationInput
 from domain.inventory import StockChange, StockLevel
-from domain.listings import Attribute, Variation
+from domain.listings import Attribute, ListingStatus, Variation
 from domain.money import Money
 from tests.unit.test_inventory import (
     BLACK,
@@ -238,3 +238,42 @@ async def test_a_copy_read_before_an_update_leaves_the_stock_of_the_newer_shape(
             await store_observed(uow, [copy], 0, NOW)
             await uow.commit()
     assert await stock_of(world, SIMPLE) == [(BLACK, 9)]
+
+
+FINAL_STATES = pytest.mark.parametrize(
+    ("overrides", "state"),
+    [
+        ({"status": ListingStatus.CLOSED}, f"{SIMPLE} is closed (status closed)"),
+        (
+            {"status": ListingStatus.CLOSED, "sub_status": ("deleted",), "removed_at": NOW},
+            f"{SIMPLE} was removed from MercadoLibre on {NOW.isoformat()} "
+            "(status closed, sub_status deleted)",
+        ),
+    ],
+    ids=["closed", "deleted"],
+)
+
+
+@FINAL_STATES
+async def test_a_closed_or_deleted_listing_refuses_an_update_from_its_local_state(
+    world, overrides, state
+):
+    """§4.3, §4.4: as the stock and status changes do, a 409 naming the state, and
+    MercadoLibre is not called (it no longer has a deleted item: a GET would be a 404)."""
+    await world.publish(a_listing(quantity=10, **overrides))
+    with pytest.raises(Conflict) as refused:
+        await update(world, item_id=SIMPLE, price=Decimal("5000"))
+    assert str(refused.value) == f"{state}: a closed or removed listing cannot change"
+    assert sum(world.market.calls.values()) == 0
+
+
+@FINAL_STATES
+async def test_a_closed_or_deleted_listing_has_no_health_and_mercadolibre_is_not_asked(
+    world, overrides, state
+):
+    """§4.12: MercadoLibre scores live listings only."""
+    await world.publish(a_listing(quantity=10, **overrides))
+    with pytest.raises(Conflict) as refused:
+        await world.container.get_listing_health()(SIMPLE)
+    assert str(refused.value) == f"{state}: a closed or removed listing has no health (§4.12)"
+    assert sum(world.market.calls.values()) == 0

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 from aiohttp import web
+from cattrs.gen import make_dict_structure_fn
 
 from domain.inventory import MAX_BATCH, StockRequest
 from entrypoints.http.context import container_of
-from entrypoints.http.converter import json_response, read_body
+from entrypoints.http.converter import converter, json_response, read_body
 from entrypoints.http.endpoints import Endpoint, Param, Reply
 from entrypoints.http.listing_views import Accepted, StockBatchView, stock_batch_view
 from entrypoints.http.params import path_int
@@ -28,6 +31,31 @@ class BulkUpdateBody:
     """Up to 100 stock updates, applied by a background job."""
 
     updates: list[StockUpdateBody]
+
+
+UPDATES_SHAPE = "must be a list of {item_id, quantity, variation_id?, safety_stock?}"
+_structure_bulk_update_fields = make_dict_structure_fn(BulkUpdateBody, converter)
+
+
+def _structure_bulk_update(data: Any, cls: type[BulkUpdateBody]) -> BulkUpdateBody:
+    """Refuse `updates` that is not a list of objects with one clear problem: cattrs
+    would iterate a mapping or a string and report each key or character as a broken
+    update (`updates[0]: 'str' object has no attribute 'keys'`)."""
+    updates = data.get("updates") if isinstance(data, dict) else None
+    if (
+        isinstance(data, dict)
+        and "updates" in data
+        and not (isinstance(updates, list) and all(isinstance(u, dict) for u in updates))
+    ):
+        raise RequestInvalid(
+            "the body does not match the expected shape",
+            [{"field": "updates", "reason": UPDATES_SHAPE}],
+            status=422,
+        )
+    return _structure_bulk_update_fields(data, cls)
+
+
+converter.register_structure_hook(BulkUpdateBody, _structure_bulk_update)
 
 
 async def bulk_update(request: web.Request) -> web.Response:

@@ -28,7 +28,14 @@ from entrypoints.http.listing_views import (
     predictions_view,
     stock_result_view,
 )
-from entrypoints.http.params import PAGING_PARAMS, paging, query_enum, query_int, query_str
+from entrypoints.http.params import (
+    PAGING_PARAMS,
+    paging,
+    path_str,
+    query_enum,
+    query_int,
+    query_str,
+)
 from entrypoints.http.problems import RequestInvalid
 from entrypoints.http.views import PageInfo
 
@@ -122,7 +129,7 @@ class AccountBody:
 
 
 def item_id_of(request: web.Request) -> str:
-    item_id = request.match_info["item_id"]
+    item_id = path_str(request, "item_id")
     if not _ITEM_ID.match(item_id):
         raise RequestInvalid(
             f"invalid item id {item_id!r}",
@@ -349,11 +356,12 @@ ENDPOINTS = (
         description="Only the fields given change; variations left out are kept. "
         "Quantities are written like a stock update. Once a listing has variations its "
         "stock is per variation only. The answer has the same shape as GET, stock "
-        "included.",
+        "included. A closed or removed (deleted) listing cannot change: 409 naming its "
+        "state (status, sub_status, removed_at), and MercadoLibre is not called.",
         replies={
             200: Reply("The listing as MercadoLibre now has it, with its stock", ListingView),
             404: NOT_FOUND,
-            409: Reply("The listing is closed"),
+            409: Reply("The listing is closed or removed"),
             422: Reply("Refused"),
         },
     ),
@@ -430,7 +438,14 @@ ENDPOINTS = (
         "Listing quality",
         "products",
         params=(ITEM,),
-        replies={200: Reply("Health and open goals", ListingHealthView), 404: NOT_FOUND},
+        description="Read from MercadoLibre (§4.12), which scores only live listings: a "
+        "closed or removed (deleted) listing has no health, a 409 naming its state "
+        "(status, sub_status, removed_at), and MercadoLibre is not called.",
+        replies={
+            200: Reply("Health and open goals", ListingHealthView),
+            404: NOT_FOUND,
+            409: Reply("The listing is closed or removed"),
+        },
     ),
     Endpoint(
         "GET",
