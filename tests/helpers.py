@@ -73,3 +73,27 @@ def http(
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
+
+
+async def connect_seller(container, sb, seller: dict | None = None):
+    """What the OAuth flow stores for a sandbox seller (the first one by default),
+    without a browser (tests/e2e/test_connect_flow.py covers the flow itself)."""
+    from domain.accounts import Account, TokenPair
+
+    seller = seller or sb.sellers[0]
+    answer = await sb.token_for(seller["id"])
+    pair = TokenPair.issued(
+        answer["access_token"],
+        answer["refresh_token"],
+        answer["expires_in"],
+        container.clock().now(),
+        answer["scope"],
+        seller["id"],
+    )
+    async with container.unit_of_work() as uow:
+        account = await uow.accounts.add(
+            Account(seller["id"], seller["site_id"], seller["nickname"])
+        )
+        await container.token_vault().store(uow, account, pair)
+        await uow.commit()
+    return account

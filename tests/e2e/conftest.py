@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
 import pytest
 
+from adapters.crypto.fernet import generate_key
 from entrypoints.container import build_container, start, stop
-from entrypoints.settings import Settings
+from entrypoints.settings import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Settings
+from tests.helpers import connect_seller
 
 API_KEY = "test-key-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
@@ -27,3 +33,46 @@ async def container(tmp_path):
 @pytest.fixture
 async def client(container, aiohttp_client):
     return await aiohttp_client(container.http_app())
+
+
+@contextlib.asynccontextmanager
+async def service_on_sandbox(
+    sb, tmp_path, aiohttp_client, **values: str
+) -> AsyncIterator[dict[str, Any]]:
+    """The service (in-process worker, the real gateway) pointed at a running sandbox,
+    its first seller connected, and a test client of the REST app. `values` are settings
+    (without the MELI_ prefix) over the defaults: in-memory storage, no rate limit worth
+    the name, no safety stock."""
+    settings = Settings.from_mapping(
+        {
+            "STORAGE": "memory",
+            "DATA_DIR": str(tmp_path),
+            "API_KEYS": API_KEY,
+            "ENCRYPTION_KEY": generate_key(),
+            "CLIENT_ID": SANDBOX_CLIENT_ID,
+            "CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
+            "API_URL": sb.url,
+            "AUTH_URL": sb.url,
+            "RATE_LIMIT_PER_SECOND": "1000",
+            "SAFETY_STOCK": "0",
+            **values,
+        }
+    )
+    container = build_container(settings)
+    await start(container)
+    worker = container.worker()
+    await worker.start()
+    try:
+        seller = sb.sellers[0]
+        account = await connect_seller(container, sb, seller)
+        client = await aiohttp_client(container.http_app())
+        yield {
+            "sb": sb,
+            "client": client,
+            "account_id": account.id,
+            "seller": seller,
+            "container": container,
+        }
+    finally:
+        await worker.stop()
+        await stop(container)

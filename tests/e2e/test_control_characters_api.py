@@ -11,13 +11,9 @@ from typing import Any
 
 import pytest
 
-from adapters.crypto.fernet import generate_key
 from adapters.sql.migrate import upgrade
-from domain.accounts import Account, TokenPair
-from entrypoints.container import build_container, start, stop
-from entrypoints.settings import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Settings
 from sandbox.testing import running_sandbox
-from tests.e2e.conftest import API_KEY, AUTH
+from tests.e2e.conftest import AUTH, service_on_sandbox
 from tests.e2e.test_products_api import call, synced, wait_until
 from tests.isolation import own_postgres_database
 
@@ -38,53 +34,11 @@ async def database(request) -> AsyncIterator[dict[str, str]]:
 
 @pytest.fixture
 async def stack(database, tmp_path, aiohttp_client) -> AsyncIterator[dict[str, Any]]:
-    async with running_sandbox(
-        items_per_seller=ITEMS, rate_limit=0, optimistic_lock_window=0
-    ) as sb:
-        settings = Settings.from_mapping(
-            {
-                **database,
-                "DATA_DIR": str(tmp_path),
-                "API_KEYS": API_KEY,
-                "ENCRYPTION_KEY": generate_key(),
-                "CLIENT_ID": SANDBOX_CLIENT_ID,
-                "CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
-                "API_URL": sb.url,
-                "AUTH_URL": sb.url,
-                "RATE_LIMIT_PER_SECOND": "1000",
-                "SAFETY_STOCK": "0",
-            }
-        )
-        container = build_container(settings)
-        await start(container)
-        worker = container.worker()
-        await worker.start()
-        seller = sb.sellers[0]
-        answer = await sb.token_for(seller["id"])
-        now = container.clock().now()
-        async with container.unit_of_work() as uow:
-            account = await uow.accounts.add(
-                Account(seller["id"], seller["site_id"], seller["nickname"])
-            )
-            await container.token_vault().store(
-                uow,
-                account,
-                TokenPair.issued(
-                    answer["access_token"],
-                    answer["refresh_token"],
-                    answer["expires_in"],
-                    now,
-                    answer["scope"],
-                    seller["id"],
-                ),
-            )
-            await uow.commit()
-        client = await aiohttp_client(container.http_app())
-        try:
-            yield {"sb": sb, "client": client, "account_id": account.id}
-        finally:
-            await worker.stop()
-            await stop(container)
+    async with (
+        running_sandbox(items_per_seller=ITEMS, rate_limit=0, optimistic_lock_window=0) as sb,
+        service_on_sandbox(sb, tmp_path, aiohttp_client, **database) as running,
+    ):
+        yield running
 
 
 async def an_item_id(stack) -> str:

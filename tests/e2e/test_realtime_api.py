@@ -16,11 +16,12 @@ from dependency_injector import providers
 from adapters.webhooks.signing import verify
 from application.errors import QueueUnavailable
 from application.queries import InboxQuery, ResourceQuery
-from domain.accounts import Account, TokenPair
+from domain.accounts import Account
 from entrypoints.container import build_container, start, stop
 from entrypoints.settings import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Settings
 from sandbox.testing import running_sandbox
 from tests.e2e.conftest import API_KEY, AUTH
+from tests.helpers import connect_seller as connect
 
 APP_ID = int(SANDBOX_CLIENT_ID)
 
@@ -113,27 +114,6 @@ def service_settings(sb, tmp_path, **extra) -> Settings:
             **extra,
         }
     )
-
-
-async def connect(container, sb, seller) -> Account:
-    """What the OAuth flow stores, without a browser (tests/e2e/test_connect_flow.py
-    covers the flow itself)."""
-    answer = await sb.token_for(seller["id"])
-    pair = TokenPair.issued(
-        answer["access_token"],
-        answer["refresh_token"],
-        answer["expires_in"],
-        container.clock().now(),
-        answer["scope"],
-        seller["id"],
-    )
-    async with container.unit_of_work() as uow:
-        account = await uow.accounts.add(
-            Account(seller["id"], seller["site_id"], seller["nickname"])
-        )
-        await container.token_vault().store(uow, account, pair)
-        await uow.commit()
-    return account
 
 
 @pytest.fixture

@@ -17,11 +17,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.crypto.fernet import generate_key
 from adapters.sql.migrate import upgrade
-from domain.accounts import Account, TokenPair
 from entrypoints.container import build_container, start, stop
 from entrypoints.settings import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Settings
 from sandbox.testing import running_sandbox
-from tests.helpers import BIN, free_port
+from tests.helpers import BIN, connect_seller, free_port
 from tests.isolation import leased_redis_db, own_postgres_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -69,27 +68,6 @@ def terminate(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-async def connect_seller(container, sb) -> Account:
-    """What the OAuth flow stores (tests/e2e/test_connect_flow.py covers the flow)."""
-    seller = sb.sellers[0]
-    answer = await sb.token_for(seller["id"])
-    pair = TokenPair.issued(
-        answer["access_token"],
-        answer["refresh_token"],
-        answer["expires_in"],
-        container.clock().now(),
-        answer["scope"],
-        seller["id"],
-    )
-    async with container.unit_of_work() as uow:
-        account = await uow.accounts.add(
-            Account(seller["id"], seller["site_id"], seller["nickname"])
-        )
-        await container.token_vault().store(uow, account, pair)
-        await uow.commit()
-    return account
 
 
 class Scrape:

@@ -24,12 +24,11 @@ import pytest
 from adapters.crypto.fernet import generate_key
 from adapters.sql.migrate import upgrade
 from application.queries import Paging, ResourceQuery
-from domain.accounts import Account, TokenPair
 from entrypoints.container import build_container, start
 from entrypoints.container import stop as stop_container
 from entrypoints.settings import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Settings
 from sandbox.testing import running_sandbox
-from tests.helpers import BIN, free_port
+from tests.helpers import BIN, connect_seller, free_port
 from tests.isolation import leased_redis_db, own_postgres_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -109,26 +108,6 @@ def environment(values: dict[str, str], **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MELI_")}
     env.update({f"MELI_{k}": v for k, v in {**values, **extra}.items()})
     return env
-
-
-async def connect_seller(container, sb) -> Account:
-    seller = sb.sellers[0]
-    answer = await sb.token_for(seller["id"])
-    pair = TokenPair.issued(
-        answer["access_token"],
-        answer["refresh_token"],
-        answer["expires_in"],
-        container.clock().now(),
-        answer["scope"],
-        seller["id"],
-    )
-    async with container.unit_of_work() as uow:
-        account = await uow.accounts.add(
-            Account(seller["id"], seller["site_id"], seller["nickname"])
-        )
-        await container.token_vault().store(uow, account, pair)
-        await uow.commit()
-    return account
 
 
 async def wait_http(url: str, process, timeout: float = 30.0) -> None:
