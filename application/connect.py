@@ -40,7 +40,7 @@ from domain.accounts import (
     SealedTokens,
     TokenPair,
 )
-from domain.errors import UnknownSite
+from domain.errors import DomainError, UnknownSite
 from domain.sites import site
 from domain.sync import SyncTrigger
 
@@ -173,7 +173,7 @@ class GrantContradicted(AuthorizationRejected):
         self.consequence = {
             ContradictionOutcome.NOTHING_KEPT: "No account was connected.",
             ContradictionOutcome.UNCHANGED: (
-                f"{account} was left as it was before, with its previous tokens."
+                f"{account} was left as it was before, with the tokens it had (if any)."
             ),
             ContradictionOutcome.NEEDS_REAUTHORIZATION: (
                 f"{account} has no tokens now and must be connected again."
@@ -290,6 +290,14 @@ class CompleteConnect:
             outcome = await self._distrust(stored, str(error))
             log.warning("connect of seller %s not trusted (%s): %s", seller_id, error, outcome)
             raise GrantContradicted(seller_id, profile.user_id, outcome, account_id) from error
+        except (ApplicationError, DomainError) as error:
+            # The profile could not be stored (a site this service does not know, the
+            # database): connected with its tokens all the same, as when it could not
+            # be read, so the first syncs still go.
+            async with self._uow() as uow:
+                _queue_first_syncs(uow, account_id)
+                await uow.commit()
+            raise ProfileUnavailable(account, error) from error
         return ConnectResult(account, stored.created)
 
     async def _store(self, seller_id: int, site_id: str, pair: TokenPair) -> _Stored:

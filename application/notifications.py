@@ -411,7 +411,10 @@ class ProcessNotification:
             hint = (
                 "; replay after reconnecting" if isinstance(error, ReauthorizationRequired) else ""
             )
-            return await self._dead(entry, account, f"{type(error).__name__}: {error}{hint}")
+            reason = f"{type(error).__name__}: {error}{hint}"
+            # A failed read all the same: counted, then straight on to the dead letters.
+            entry.move_to(InboxStatus.FAILED, self._clock.now(), error=reason)
+            return await self._dead(entry, account, reason)
         except ApplicationError as error:
             retry_after = error.retry_after if isinstance(error, RateLimited) else None
             return await self._failed(
@@ -508,7 +511,9 @@ class ProcessNotification:
                     reference=str(entry.id),
                     topic=entry.notification.topic,
                     error=error,
-                    attempts=entry.attempts,
+                    # Failed reads, as the error says ("gave up after N failures"); the
+                    # inbox entry's `attempts` also counts claims a burst re-armed.
+                    attempts=entry.failures,
                     failed_at=now,
                     account_id=None if account is None else account.id,
                 )

@@ -260,7 +260,9 @@ def read_notification(message: Any) -> Notification:
             attempts=attempts if attempts is not None and 0 <= attempts <= 10_000 else 1,
             sent=_moment(message.get("sent")),
             received=_moment(message.get("received") or message.get("recieved")),
-            actions=tuple(a for a in actions if isinstance(a, str))
+            # Extra detail (§9.2 typed topics); one with control characters is dropped,
+            # never stored (PostgreSQL's JSONB cannot hold NUL).
+            actions=tuple(a for a in actions if isinstance(a, str) and _SAFE_ID.fullmatch(a))
             if isinstance(actions, list)
             else (),
         )

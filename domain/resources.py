@@ -54,11 +54,15 @@ def _user_id(value: object) -> int | None:
 def parties(body: Mapping[str, object]) -> frozenset[int] | None:
     """The MercadoLibre users a resource belongs to on the selling side, as its body names
     them: an item's or question's `seller_id` (§4, §7), an order's `seller.id` (§5), a
-    shipment's `sender_id` (§6), a payment's `collector.id`, both ends of a message (§8),
-    a claim's players. None when the body names none of them (it cannot be told)."""
+    shipment's `sender_id` or `origin.sender_id` (§6.1), a payment's `collector.id`, both
+    ends of a message (§8), a claim's players. None when the body names none of them (it
+    cannot be told)."""
     found: set[int | None] = set()
     found.add(_user_id(body.get("seller_id")))
     found.add(_user_id(body.get("sender_id")))
+    origin = body.get("origin")  # a shipment's x-format-new shape (§6.1)
+    if isinstance(origin, Mapping):
+        found.add(_user_id(origin.get("sender_id")))
     for key in ("seller", "collector"):
         party = body.get(key)
         if isinstance(party, Mapping):

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
 
+import attrs
 import pytest
 from aiohttp import web
 
@@ -116,6 +117,28 @@ async def test_connecting_queues_the_first_syncs_at_once_marked_as_started_by_co
     assert [(job.actor, job.kwargs) for job in world.queue.jobs] == [
         (actor, {"account_id": account.id, "trigger": "connect"}) for actor in ON_CONNECT_JOBS
     ]
+
+
+async def test_a_profile_that_cannot_be_stored_keeps_the_account_and_queues_its_syncs():
+    """A profile naming a site this service does not know (a new MercadoLibre site, say)
+    cannot be stored; the account is connected with its tokens all the same, the caller is
+    told, and the first syncs still go."""
+    world = World()
+    started, code = await world.consent(3037204123)
+    original = world.oauth.profile
+
+    async def unknown_site(access_token):
+        return attrs.evolve(await original(access_token), site_id="MZZ")
+
+    world.oauth.profile = unknown_site
+
+    with pytest.raises(ProfileUnavailable, match="MZZ"):
+        await world.complete(code, started.state)
+
+    async with world.uow() as uow:
+        [account] = await uow.accounts.list()
+        assert await uow.accounts.get_tokens(account.id) is not None
+    assert [job.actor for job in world.queue.jobs] == list(ON_CONNECT_JOBS)
 
 
 @pytest.mark.parametrize("state", [None, "", "forged-" + "x" * 40])

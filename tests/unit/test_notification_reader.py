@@ -105,6 +105,13 @@ def test_a_resource_that_is_not_a_plain_api_path_is_malformed(resource: str) -> 
     assert [field for field, _ in caught.value.problems] == ["resource"]
 
 
+def test_actions_with_control_characters_are_dropped_the_rest_kept() -> None:
+    """§9.2: typed topics add `actions`; they are only detail, so one that could not be
+    stored (PostgreSQL's JSONB cannot hold NUL) is dropped, not the notification."""
+    notification = read_notification({**AS_SENT, "actions": ["payments", "a\x00b", 7]})
+    assert notification.actions == ("payments",)
+
+
 @pytest.mark.parametrize(("field", "value"), [("_id", "a\x00b"), ("topic", "orders v2")])
 def test_control_characters_in_ids_and_odd_topics_are_malformed(field: str, value: str) -> None:
     with pytest.raises(MalformedNotification) as caught:
