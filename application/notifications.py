@@ -391,6 +391,15 @@ class ProcessNotification:
             await uow.commit()
         if latest is not None and latest >= _event_time(entry):
             return await self._processed(entry, account, None, latest, ProcessOutcome.COALESCED)
+        if entry.failures >= self._retry.max_attempts:
+            # Reached by lease takeovers (the claim counts them): reads that died or
+            # outlived their lease every time must end, like any other failing read.
+            return await self._dead(
+                entry,
+                account,
+                f"gave up after {entry.failures} failures: the read did not finish within "
+                f"its lease ({self._lease.total_seconds():g} s) on the last attempts",
+            )
         if account is None or account.status is AccountStatus.DISCONNECTED:
             state = "not connected" if account is None else "disconnected"
             return await self._dead(

@@ -451,6 +451,8 @@ class InMemoryNotificationInbox(_InMemoryRepository):
         if stored is None or not _claimable(stored, now):
             return None
         claimed = private_copy(stored)
+        if stored.status is InboxStatus.PROCESSING:
+            claimed.failures += 1  # a takeover: that read died or outlived its lease
         claimed.move_to(InboxStatus.PROCESSING, now)
         claimed.next_attempt_at = lease_until
         self._staged.put(INBOX, entry_id, claimed)

@@ -12,7 +12,18 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import attrs
-from sqlalchemy import ColumnElement, Table, and_, delete, exc, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    case,
+    delete,
+    exc,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -772,8 +783,12 @@ class SqlNotificationInbox(_SqlRepository):
             .values(
                 status=InboxStatus.PROCESSING.value,
                 # Every claim counts here (finish's token); the retry budget is `failures`,
-                # which only a finish of a failed read moves.
+                # moved by a finish of a failed read, and by taking over an entry whose
+                # lease ran out: that read died, or outlived its lease (a re-armed entry
+                # is `received`, so a burst costs nothing).
                 processing_attempts=webhooks.c.processing_attempts + 1,
+                failures=webhooks.c.failures
+                + case((webhooks.c.status == InboxStatus.PROCESSING.value, 1), else_=0),
                 next_attempt_at=lease_until,
             )
             .returning(*webhooks.c)

@@ -139,6 +139,18 @@ async def test_failures_are_stored_by_a_finish_and_left_alone_by_claims_and_re_a
         assert [(await uow.inbox.get(e.id)).failures for e, _ in batch] == [4, 0]
 
 
+async def test_taking_over_an_entry_whose_lease_ran_out_counts_a_failure(uow_factory):
+    """The read under the lost lease died or outlived its lease: a failed read all the
+    same, or a read that always outlives its lease would be taken over for ever."""
+    (entry,) = await _add(uow_factory, _entry(1))
+    first = await _claim(uow_factory, entry.id)
+    assert await _claim(uow_factory, entry.id, NOW + LEASE - minutes(1)) is None, "still leased"
+    taken = await _claim(uow_factory, entry.id, NOW + LEASE)
+
+    assert (first.attempts, first.failures) == (1, 0)
+    assert (taken.attempts, taken.failures) == (2, 1)
+
+
 async def test_a_re_armed_entry_goes_back_to_received_and_its_claim_cannot_finish(uow_factory):
     (entry,) = await _add(uow_factory, _entry(1))
     claimed = await _claim(uow_factory, entry.id)

@@ -355,6 +355,30 @@ async def test_after_re_arms_the_fifth_real_failure_still_leaves_a_dead_letter(w
     )
 
 
+async def test_a_read_that_always_outlives_its_lease_ends_as_a_dead_letter(world):
+    """Each lease that runs out is taken over and counted as a failure (the read died or
+    hung); after the fifth the entry is a dead letter instead of being taken over for
+    ever."""
+    world.marketplace.bodies["/orders/1"] = {"id": 1}
+    world.marketplace.gate = asyncio.Event()  # every read hangs
+    receipt = await world.receive(a_notification())
+    hung = []
+    for _ in range(5):
+        world.marketplace.reading.clear()
+        hung.append(asyncio.create_task(world.process(receipt.entry_id)))
+        await world.marketplace.reading.wait()
+        world.clock.advance(5 * 60)  # the lease runs out
+
+    outcome = await world.process(receipt.entry_id)
+
+    assert outcome is ProcessOutcome.DEAD
+    (letter,) = await world.letters()
+    assert "gave up after 5 failures" in letter.error and "lease" in letter.error
+    assert letter.attempts == 5
+    world.marketplace.gate.set()
+    assert set(await asyncio.gather(*hung)) == {ProcessOutcome.SUPERSEDED}
+
+
 async def test_a_replayed_notification_gets_its_full_retry_budget_again(world):
     world.marketplace.errors["/orders/1"] = Unavailable("503 from MercadoLibre")
     receipt = await world.receive(a_notification())
