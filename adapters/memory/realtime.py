@@ -62,11 +62,6 @@ class InMemoryDeadLetterRepository(_InMemoryRepository):
     async def get(self, letter_id: int) -> DeadLetter:
         return self._get(DEAD_LETTERS, letter_id, "dead letter")
 
-    async def save(self, letter: DeadLetter) -> None:
-        if letter.id is None or self._staged.get(DEAD_LETTERS, letter.id) is None:
-            raise NotFound("dead letter", letter.id)
-        self._staged.put(DEAD_LETTERS, letter.id, letter)
-
     async def mark_replayed(self, letter_id: int, now: datetime) -> bool:
         # Locked until the unit of work ends, as the conditional UPDATE locks the row on
         # PostgreSQL: a second call waits, then reads the first one's committed replay.

@@ -174,15 +174,6 @@ class SqlDeadLetterRepository(_SqlRepository):
             raise NotFound("dead letter", letter_id)
         return dead_letter_to_domain(row)
 
-    async def save(self, letter: DeadLetter) -> None:
-        result = await self._write(
-            update(dead_letters)
-            .where(dead_letters.c.id == letter.id)
-            .values(dead_letter_to_row(letter))
-        )
-        if result.rowcount == 0:
-            raise NotFound("dead letter", letter.id)
-
     async def mark_replayed(self, letter_id: int, now: datetime) -> bool:
         # On PostgreSQL a concurrent UPDATE of the row waits for this transaction, then
         # finds replayed_at set; on SQLite the write lock serialises the transactions.

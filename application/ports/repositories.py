@@ -369,10 +369,6 @@ class DeadLetterRepository(Protocol):
 
     async def get(self, letter_id: int) -> DeadLetter: ...
 
-    async def save(self, letter: DeadLetter) -> None:
-        """Store changes (the replay time). Raises NotFound."""
-        ...
-
     async def mark_replayed(self, letter_id: int, now: datetime) -> bool:
         """Set the replay time of a letter that has none, in one conditional update
         (`... WHERE id = :id AND replayed_at IS NULL`): True if this call set it; False

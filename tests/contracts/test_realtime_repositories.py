@@ -101,7 +101,7 @@ def a_dead_letter(**changes):
     return DeadLetter(**values)
 
 
-async def test_a_dead_letter_reads_back_and_its_replay_is_saved(uow_factory):
+async def test_a_dead_letter_reads_back_and_its_replay_is_stored(uow_factory):
     account = await given_account(uow_factory)
     async with uow_factory() as uow:
         letter = await uow.dead_letters.add(a_dead_letter(account_id=account.id))
@@ -109,16 +109,14 @@ async def test_a_dead_letter_reads_back_and_its_replay_is_saved(uow_factory):
     async with uow_factory() as uow:
         assert await uow.dead_letters.get(letter.id) == letter
         assert await uow.dead_letters.count_open() == 1
-        letter.mark_replayed(NOW + minutes(1))
-        await uow.dead_letters.save(letter)
+        assert await uow.dead_letters.mark_replayed(letter.id, NOW + minutes(1)) is True
         await uow.commit()
     async with uow_factory() as uow:
         assert (await uow.dead_letters.get(letter.id)).replayed_at == NOW + minutes(1)
         assert await uow.dead_letters.count_open() == 0
         with pytest.raises(NotFound):
             await uow.dead_letters.get(404)
-        with pytest.raises(NotFound):
-            await uow.dead_letters.save(a_dead_letter(id=404))
+        assert await uow.dead_letters.mark_replayed(404, NOW) is False
 
 
 async def test_a_dead_letter_is_marked_replayed_by_exactly_one_of_concurrent_calls(uow_factory):
