@@ -92,22 +92,38 @@ def leased_redis_db(
             client.eval(_RELEASE, 2, POOL_MARK, LEASE, token)
 
 
-@contextlib.asynccontextmanager
-async def own_postgres_database(postgres_url: str, prefix: str) -> AsyncIterator[str]:
-    """The SQLAlchemy URL of a new, empty database named `<prefix>_<random>` on
-    `postgres_url`'s server, dropped (connections and all) when the block ends."""
+async def create_postgres_database(postgres_url: str, prefix: str) -> str:
+    """Create a new, empty database named `<prefix>_<random>` on `postgres_url`'s server;
+    return its SQLAlchemy URL."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    dsn = postgres_url.replace("postgresql+asyncpg://", "postgresql://")
-    connection = await asyncpg.connect(dsn)
+    connection = await asyncpg.connect(_dsn(postgres_url))
     try:
         await connection.execute(f'CREATE DATABASE "{name}"')
     finally:
         await connection.close()
+    return postgres_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+async def drop_postgres_database(url: str) -> None:
+    """Drop a database made by create_postgres_database, connections and all."""
+    base, name = url.rsplit("/", 1)
+    connection = await asyncpg.connect(_dsn(f"{base}/postgres"))
     try:
-        yield postgres_url.rsplit("/", 1)[0] + f"/{name}"
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
-        connection = await asyncpg.connect(dsn)
-        try:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await connection.close()
+        await connection.close()
+
+
+def _dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+@contextlib.asynccontextmanager
+async def own_postgres_database(postgres_url: str, prefix: str) -> AsyncIterator[str]:
+    """The SQLAlchemy URL of a new, empty database named `<prefix>_<random>` on
+    `postgres_url`'s server, dropped (connections and all) when the block ends."""
+    url = await create_postgres_database(postgres_url, prefix)
+    try:
+        yield url
+    finally:
+        await drop_postgres_database(url)

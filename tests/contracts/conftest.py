@@ -2,15 +2,16 @@
 MELI_TEST_DATABASE_URL is set (see tests/conftest.py for how a missing one skips or fails).
 
 SQLite: the schema is migrated once per session into a template file, which each test
-copies. PostgreSQL: the schema is dropped, recreated and migrated once per session, and
-every table is truncated before each test.
+copies. PostgreSQL: a database of the run's own (tests/isolation.py) is migrated once per
+session, and every table is truncated before each test, so two runs on one server never
+meet.
 """
 
 from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,6 +23,7 @@ from adapters.sql import SqlUnitOfWork, create_engine
 from adapters.sql.migrate import upgrade
 from adapters.sql.tables import ALL_TABLES
 from application.ports.unit_of_work import UnitOfWork
+from tests.isolation import create_postgres_database, drop_postgres_database
 
 T = TypeVar("T")
 UnitOfWorkFactory = Callable[[], UnitOfWork]
@@ -33,16 +35,6 @@ def run_outside_the_loop(function: Callable[..., T], *args: Any) -> T:
         return executor.submit(function, *args).result()
 
 
-async def _recreate_public_schema(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as connection:
-            await connection.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
-            await connection.exec_driver_sql("CREATE SCHEMA public")
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("contracts") / "template.db"
@@ -51,10 +43,15 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def migrated_postgres(postgres_url: str) -> str:
-    run_outside_the_loop(lambda: asyncio.run(_recreate_public_schema(postgres_url)))
-    run_outside_the_loop(upgrade, postgres_url)
-    return postgres_url
+def migrated_postgres(postgres_url: str) -> Iterator[str]:
+    url = run_outside_the_loop(
+        lambda: asyncio.run(create_postgres_database(postgres_url, "meli_contracts"))
+    )
+    try:
+        run_outside_the_loop(upgrade, url)
+        yield url
+    finally:
+        run_outside_the_loop(lambda: asyncio.run(drop_postgres_database(url)))
 
 
 @pytest.fixture
