@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from application.errors import Conflict, ReauthorizationRequired
-from application.ports.marketplace import SellerProfile
+from application.ports.oauth import SellerProfile
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.accounts import Account, AccountStatus
 

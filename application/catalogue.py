@@ -23,7 +23,7 @@ from application.errors import (
 )
 from application.ports.clock import Clock
 from application.ports.jobs import Job, JobQueue
-from application.ports.marketplace import ListingGateway
+from application.ports.listing_gateway import ListingGateway
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.sync_logs import describe
 from domain.inventory import StockLevel

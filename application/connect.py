@@ -30,7 +30,7 @@ from application.errors import (
 from application.ports.clock import Clock
 from application.ports.crypto import TokenCipher
 from application.ports.jobs import Job
-from application.ports.marketplace import OAuthGateway, SellerProfile
+from application.ports.oauth import OAuthGateway, SellerProfile
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.tokens import AccessTokenCache, TokenVault
 from domain.accounts import (

@@ -31,9 +31,9 @@ from application.errors import (
     ValidationFailed,
 )
 from application.ports.clock import Clock
-from application.ports.coordination import Lock
 from application.ports.jobs import Job
-from application.ports.marketplace import ListingGateway, StockSnapshot
+from application.ports.listing_gateway import ListingGateway, StockSnapshot
+from application.ports.lock import Lock
 from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.errors import InvalidValue
 from domain.inventory import (

@@ -24,7 +24,7 @@ from application.errors import (
 )
 from application.inventory import StockWriter, final_state
 from application.ports.clock import Clock
-from application.ports.marketplace import (
+from application.ports.listing_gateway import (
     CategoryPrediction,
     ListingChanges,
     ListingGateway,

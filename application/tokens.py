@@ -23,9 +23,9 @@ from application.errors import (
     UndecryptableToken,
 )
 from application.ports.clock import Clock
-from application.ports.coordination import Lock
 from application.ports.crypto import TokenCipher
-from application.ports.marketplace import OAuthGateway
+from application.ports.lock import Lock
+from application.ports.oauth import OAuthGateway
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.subscriptions import rotate_subscription_secrets
 from domain.accounts import Account, AccountStatus, SealedTokens, TokenPair

@@ -80,7 +80,7 @@ from application.notifications import (
     RecoverMissedFeeds,
     SweepInbox,
 )
-from application.ports.coordination import (
+from application.ports.rate_limiter import (
     API_CALLS,
     DAY,
     HOUR,

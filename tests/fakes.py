@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from application.errors import InvalidGrant, LockTimeout
-from application.ports.marketplace import SellerProfile
+from application.ports.oauth import SellerProfile
 from domain.accounts import TokenPair
 
 
@@ -117,7 +117,7 @@ class FakeCatalogue:
 
     async def scan_item_ids(self, account_id, seller_id, scroll_id=None, limit=100):
         from application.errors import ScrollExpired
-        from application.ports.marketplace import ItemIdPage
+        from application.ports.listing_gateway import ItemIdPage
 
         self.calls["scan"] += 1
         assert limit <= 100

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from application.errors import LockTimeout
-from application.ports.coordination import LockLost
+from application.ports.lock import LockLost
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from application.errors import QuotaExhausted
-from application.ports.coordination import API_CALLS, RateLimits
+from application.ports.rate_limiter import API_CALLS, RateLimits
 
 
 class LocalRateLimiter:

@@ -25,7 +25,7 @@ from adapters.mercadolibre.errors import scrub, translate
 from adapters.mercadolibre.metrics import GatewayMetrics, family_of
 from adapters.mercadolibre.retry import IDEMPOTENT_METHODS, RetryPolicy, parse_retry_after
 from application.errors import ApplicationError, Unavailable
-from application.ports.coordination import API_CALLS, LISTING_CREATE, MESSAGE_SEND, RateLimiter
+from application.ports.rate_limiter import API_CALLS, LISTING_CREATE, MESSAGE_SEND, RateLimiter
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from adapters.mercadolibre.wire import (
     VariationAnswer,
 )
 from application.errors import FieldProblem, Unavailable, ValidationFailed
-from application.ports.marketplace import (
+from application.ports.listing_gateway import (
     HealthGoal,
     ListingChanges,
     ListingHealth,

@@ -43,7 +43,7 @@ from application.errors import (
     ScrollExpired,
     ValidationFailed,
 )
-from application.ports.marketplace import (
+from application.ports.listing_gateway import (
     CategoryPrediction,
     ItemIdPage,
     ListingChanges,

@@ -8,7 +8,7 @@ from adapters.mercadolibre.listings import ListingCalls
 from adapters.mercadolibre.realtime import RealtimeCalls
 from adapters.mercadolibre.wire import UserAnswer
 from application.errors import Unauthorized
-from application.ports.marketplace import AccessTokenSource, SellerProfile
+from application.ports.oauth import AccessTokenSource, SellerProfile
 
 
 class AiohttpMarketplace(ListingCalls, RealtimeCalls):

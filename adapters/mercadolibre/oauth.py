@@ -7,7 +7,7 @@ from adapters.mercadolibre.converter import structure
 from adapters.mercadolibre.wire import TokenAnswer, UserAnswer
 from application.errors import Unavailable
 from application.ports.clock import Clock
-from application.ports.marketplace import SellerProfile
+from application.ports.oauth import SellerProfile
 from domain.accounts import TokenPair
 from domain.errors import InvalidValue
 from domain.sites import site

@@ -11,7 +11,7 @@ from redis.asyncio.lock import Lock as RedisPyLock
 from redis.exceptions import LockError, LockNotOwnedError, RedisError
 
 from application.errors import LockTimeout, Unavailable
-from application.ports.coordination import LockLost
+from application.ports.lock import LockLost
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from application.errors import QuotaExhausted, Unavailable
-from application.ports.coordination import API_CALLS, RateLimits
+from application.ports.rate_limiter import API_CALLS, RateLimits
 
 # One atomic step per acquire: check the key's quota window, then reserve the next slot
 # of the GCRA token bucket (the stored value is the theoretical arrival time of the next

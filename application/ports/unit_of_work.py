@@ -5,24 +5,23 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from application.ports.jobs import Job
-from application.ports.repositories import (
+from application.ports.repositories.accounts import (
     AccountRepository,
     AuthorizationRequestRepository,
-    DeadLetterRepository,
-    InventoryRepository,
-    ListingRepository,
-    MessageRepository,
-    MessageTemplateRepository,
-    NotificationInbox,
-    OrderRepository,
-    QuestionRepository,
-    ResourceSnapshotRepository,
-    ShipmentRepository,
-    StockBatchRepository,
+)
+from application.ports.repositories.dead_letters import DeadLetterRepository
+from application.ports.repositories.inbox import NotificationInbox
+from application.ports.repositories.inventory import InventoryRepository, StockBatchRepository
+from application.ports.repositories.listings import ListingRepository
+from application.ports.repositories.messages import MessageRepository, MessageTemplateRepository
+from application.ports.repositories.orders import OrderRepository, ShipmentRepository
+from application.ports.repositories.questions import QuestionRepository
+from application.ports.repositories.resources import ResourceSnapshotRepository
+from application.ports.repositories.subscriptions import (
     SubscriptionRepository,
-    SyncLogRepository,
     WebhookDeliveryRepository,
 )
+from application.ports.repositories.sync_logs import SyncLogRepository
 
 
 class UnitOfWork(Protocol):
@@ -46,7 +45,7 @@ class UnitOfWork(Protocol):
     sync_logs: SyncLogRepository
     authorization_requests: AuthorizationRequestRepository
     stock_batches: StockBatchRepository
-    # Real time (issue 7)
+    # The notification pipeline
     resources: ResourceSnapshotRepository
     dead_letters: DeadLetterRepository
     subscriptions: SubscriptionRepository

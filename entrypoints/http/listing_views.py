@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import attrs
 
-from application.ports.marketplace import CategoryPrediction, ListingHealth
+from application.ports.listing_gateway import CategoryPrediction, ListingHealth
 from domain.inventory import StockBatch, StockLevel, StockResult
 from domain.listings import Listing
 from entrypoints.http.views import PageInfo

@@ -15,8 +15,8 @@ import attrs
 
 from application.errors import ApplicationError
 from application.ports.clock import Clock
-from application.ports.coordination import OnceGuard
 from application.ports.jobs import Job, JobQueue
+from application.ports.once_guard import OnceGuard
 
 log = logging.getLogger(__name__)
 

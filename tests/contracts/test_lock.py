@@ -23,7 +23,7 @@ from adapters.local.locks import FileLock
 from adapters.redis.coordination import redis_client
 from adapters.redis.locks import RedisLock
 from application.errors import LockTimeout
-from application.ports.coordination import Lock, LockLost
+from application.ports.lock import Lock, LockLost
 
 
 class Boom(Exception):

@@ -22,7 +22,7 @@ from adapters.local.ratelimit import LocalRateLimiter
 from adapters.redis.coordination import redis_client
 from adapters.redis.ratelimit import RedisRateLimiter
 from application.errors import QuotaExhausted
-from application.ports.coordination import (
+from application.ports.rate_limiter import (
     API_CALLS,
     DAY,
     HOUR,

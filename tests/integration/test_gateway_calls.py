@@ -31,7 +31,7 @@ from application.errors import (
     Unavailable,
     ValidationFailed,
 )
-from application.ports.coordination import RateLimits
+from application.ports.rate_limiter import RateLimits
 from sandbox.testing import RunningSandbox, running_sandbox
 
 MLA_ITEM = {

@@ -29,8 +29,8 @@ from application.errors import (
     ScrollExpired,
     ValidationFailed,
 )
-from application.ports.coordination import RateLimits
-from application.ports.marketplace import ListingChanges, NewListing
+from application.ports.listing_gateway import ListingChanges, NewListing
+from application.ports.rate_limiter import RateLimits
 from domain.listings import Attribute, ListingStatus, Picture, Shipping, Variation
 from domain.money import Money
 from sandbox.testing import RunningSandbox, running_sandbox

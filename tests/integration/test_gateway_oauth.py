@@ -24,8 +24,8 @@ from adapters.mercadolibre import (
 )
 from adapters.system.clock import ManualClock
 from application.errors import InvalidGrant, Unavailable
-from application.ports.coordination import RateLimits
-from application.ports.marketplace import SellerProfile
+from application.ports.oauth import SellerProfile
+from application.ports.rate_limiter import RateLimits
 from domain.errors import UnknownSite
 from sandbox.testing import RunningSandbox, running_sandbox
 

@@ -25,7 +25,7 @@ from application.connect import (
     StartConnect,
 )
 from application.errors import AuthorizationRejected, Unavailable, ValidationFailed
-from application.ports.marketplace import SellerProfile
+from application.ports.oauth import SellerProfile
 from application.tokens import AccessTokenCache, RefreshAccount, TokenVault
 from domain.accounts import AccountStatus
 from domain.sync import SyncKind, SyncLog, SyncTrigger

@@ -16,7 +16,7 @@ from aiohttp.test_utils import make_mocked_request
 from adapters.mercadolibre import MercadoLibreClient, RetryPolicy, create_session
 from application.errors import ValidationFailed
 from application.listings import CreateListingCommand, UpdateListingCommand
-from application.ports.coordination import API_CALLS
+from application.ports.rate_limiter import API_CALLS
 from domain.errors import InvalidValue
 from domain.listings import ListingStatus, check_title, has_control_characters
 from domain.subscriptions import Subscription

@@ -25,7 +25,7 @@ from adapters.mercadolibre.metrics import family_of
 from adapters.mercadolibre.retry import parse_retry_after
 from adapters.system.clock import ManualClock
 from application.errors import QuotaExhausted, RateLimited, Unavailable
-from application.ports.coordination import API_CALLS, LISTING_CREATE, MESSAGE_SEND
+from application.ports.rate_limiter import API_CALLS, LISTING_CREATE, MESSAGE_SEND
 from tests.helpers import free_port
 
 TOKEN = "APP_USR-1000000000000001-010203-0123456789abcdef0123456789abcdef-42"

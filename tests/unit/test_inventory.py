@@ -30,7 +30,7 @@ from application.errors import (
     Unavailable,
     ValidationFailed,
 )
-from application.ports.marketplace import ListingChanges, StockSnapshot
+from application.ports.listing_gateway import ListingChanges, StockSnapshot
 from application.queries import SyncLogQuery
 from domain.accounts import Account
 from domain.inventory import (

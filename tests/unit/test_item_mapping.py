@@ -28,7 +28,7 @@ from adapters.mercadolibre.item_mapping import (
 )
 from adapters.mercadolibre.wire import HealthAnswer, ItemAnswer, StockAnswer
 from application.errors import Forbidden, Unavailable, ValidationFailed
-from application.ports.marketplace import ListingChanges, NewListing, VariationChange
+from application.ports.listing_gateway import ListingChanges, NewListing, VariationChange
 from domain.listings import Attribute, Condition, ListingStatus, Picture, Shipping, Variation
 from domain.money import Money
 

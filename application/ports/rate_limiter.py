@@ -1,20 +1,26 @@
+"""The rate limiter every MercadoLibre call goes through, and the quotas it keeps."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
-from contextlib import AbstractAsyncContextManager
 from typing import NamedTuple, Protocol
 
 import attrs
 
-from application.errors import Unavailable
-
 # The limiter keys of the product's API limits table. Every MercadoLibre call takes one
 # API_CALLS permit; creating a listing and sending a message also take one of their quota.
 API_CALLS = "api"
+
+
 LISTING_CREATE = "listing_create"
+
+
 MESSAGE_SEND = "message_send"
 
+
 HOUR = 3600.0
+
+
 DAY = 86400.0
 
 
@@ -79,37 +85,4 @@ class RateLimiter(Protocol):
 
         Raises QuotaExhausted when a quota that does not refill soon is used up.
         """
-        ...
-
-
-class LockLost(Unavailable):
-    """A lock was taken away from its holder while the holder's block ran (its lease
-    expired, or whatever backs it was removed): another process may have run the same
-    block at the same time. The block ran to its end; what it did is done."""
-
-    def __init__(self, name: str, reason: str) -> None:
-        super().__init__(f"lock {name!r} was lost while held: {reason}")
-        self.name = name
-
-
-class Lock(Protocol):
-    """A mutual-exclusion lock by name, held across processes (and machines when shared)."""
-
-    def hold(self, name: str, timeout: float = 30.0) -> AbstractAsyncContextManager[None]:
-        """Context manager holding the lock `name` for as long as the block runs, however
-        long that is (a lease is renewed while the holder lives).
-
-        Raises LockTimeout if it cannot be taken within `timeout` seconds. A holder that
-        dies releases it (by expiry or by closing its connection). Raises LockLost on
-        leaving the block if the lock was taken away meanwhile; when the block raised,
-        its own error is kept and the loss is logged instead.
-        """
-        ...
-
-
-class OnceGuard(Protocol):
-    """Lets exactly one of many processes act on a key (e.g. one scheduler replica per tick)."""
-
-    async def first(self, key: str, ttl_seconds: float) -> bool:
-        """True for the first caller of `key` within `ttl_seconds`, False for the rest."""
         ...
