@@ -1,50 +1,228 @@
-"""The periodic jobs, run by hand: the same jobs the scheduler queues (REST `POST
-/jobs/{name}/run`, `meli jobs run NAME`)."""
+"""The catalogue of background work: every job the service queues, as a typed value.
+
+A job is a frozen attrs class holding ids and plain values, never objects: the queue
+adapters serialise it (with cattrs) and the worker turns it back into the same class
+before it calls the job's handler (entrypoints/worker/handlers.py, one table). Its name,
+`job_name(type(job))`, is the snake_case of the class and the only name the act has: the
+route `POST /products/sync` queues `SyncCatalogue`, the queue carries `sync_catalogue`,
+the worker runs the use case `SyncCatalogue`, and the log line says `sync_catalogue`.
+
+Every job is idempotent, so the queue may deliver one twice and a sweep may put back one
+that was lost: the database, not the queue, is the source of truth.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Protocol
+import re
+from typing import Any, TypeAlias
 
-from application.errors import NotFound
-from application.ports.jobs import Job, JobQueue, JsonScalar
+import attrs
 
-
-class PeriodicJobSpec(Protocol):
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def actor(self) -> str: ...
-
-    @property
-    def every_seconds(self) -> int: ...
-
-    @property
-    def kwargs(self) -> Mapping[str, JsonScalar]: ...
+from domain.sync import SyncTrigger
 
 
-def job_for(spec: PeriodicJobSpec, trigger: str) -> Job:
-    """The job a periodic job queues; jobs that record a trigger get the caller's."""
-    kwargs = dict(spec.kwargs)
-    if "trigger" in kwargs:
-        kwargs["trigger"] = trigger
-    return Job(spec.actor, kwargs)
+def _trigger(value: SyncTrigger | str) -> SyncTrigger:
+    return SyncTrigger(value)
 
 
-class RunPeriodicJob:
-    def __init__(self, jobs: Sequence[PeriodicJobSpec], queue: JobQueue) -> None:
-        self._jobs = {job.name: job for job in jobs}
-        self._queue = queue
+def _ids(value: Any) -> tuple[int, ...]:
+    if isinstance(value, str):  # the comma-separated form queued by earlier versions
+        value = [part for part in value.split(",") if part.strip()]
+    return tuple(int(v) for v in value)
 
-    def find(self, name: str) -> PeriodicJobSpec:
-        try:
-            return self._jobs[name]
-        except KeyError:
-            raise NotFound("periodic job", name) from None
 
-    async def __call__(self, name: str, trigger: str) -> Job:
-        """Queue the job now. Raises NotFound for an unknown name, QueueUnavailable."""
-        job = job_for(self.find(name), trigger)
-        await self._queue.enqueue(job)
-        return job
+# --- Per account: read MercadoLibre for one connected seller -----------------------------
+
+
+@attrs.define(frozen=True)
+class SyncCatalogue:
+    """Read every listing of the account (scan + multiget, §4.11) and store it."""
+
+    account_id: int
+    trigger: SyncTrigger = attrs.field(default=SyncTrigger.SCHEDULE, converter=_trigger)
+
+
+@attrs.define(frozen=True)
+class SyncInventory:
+    """Compare MercadoLibre's stock with the stored levels and repair the drift."""
+
+    account_id: int
+    trigger: SyncTrigger = attrs.field(default=SyncTrigger.SCHEDULE, converter=_trigger)
+
+
+@attrs.define(frozen=True)
+class ReconcileOrders:
+    """Store the account's orders changed since the last run (§5.3)."""
+
+    account_id: int
+    trigger: SyncTrigger = attrs.field(default=SyncTrigger.SCHEDULE, converter=_trigger)
+
+
+@attrs.define(frozen=True)
+class ReconcileQuestions:
+    """Store the account's unanswered and recent questions (§7)."""
+
+    account_id: int
+    trigger: SyncTrigger = attrs.field(default=SyncTrigger.SCHEDULE, converter=_trigger)
+
+
+@attrs.define(frozen=True)
+class ReplayDeadLetters:
+    """Replay the open dead letters (of one account, after it was connected again)."""
+
+    account_id: int | None = None
+
+
+# --- Writes a seller asked for -----------------------------------------------------------
+
+
+@attrs.define(frozen=True)
+class ApplyStockBatch:
+    """Write a stored stock batch to MercadoLibre."""
+
+    batch_id: int
+
+
+# --- The notification pipeline (§9) ------------------------------------------------------
+
+
+@attrs.define(frozen=True)
+class ProcessNotification:
+    """Read and store what one inbox entry points at."""
+
+    entry_id: int
+
+
+@attrs.define(frozen=True)
+class ProcessNotifications:
+    """Process the new entries of one batch: one broker message for many notifications."""
+
+    entry_ids: tuple[int, ...] = attrs.field(converter=_ids)
+
+
+@attrs.define(frozen=True)
+class DeliverWebhook:
+    """POST one event to a subscriber; `reset` starts its retry budget again (a replay)."""
+
+    delivery_id: int
+    reset: bool = False
+
+
+@attrs.define(frozen=True)
+class RecoverMissedFeeds:
+    """Read back the notifications MercadoLibre gave up delivering (§9.5)."""
+
+    trigger: SyncTrigger = attrs.field(default=SyncTrigger.SCHEDULE, converter=_trigger)
+
+
+# --- Upkeep ------------------------------------------------------------------------------
+
+
+@attrs.define(frozen=True)
+class RefreshExpiringTokens:
+    """Refresh every access token that expires before the next run (§1.3)."""
+
+
+@attrs.define(frozen=True)
+class RequeueLostWork:
+    """Queue again the stored work whose job was lost (`kinds`: all when empty)."""
+
+    kinds: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+
+
+@attrs.define(frozen=True)
+class FanOut:
+    """Queue `job` (a per-account job's name) once for every active account."""
+
+    job: str
+    trigger: SyncTrigger = attrs.field(default=SyncTrigger.SCHEDULE, converter=_trigger)
+
+    def __attrs_post_init__(self) -> None:
+        if _per_account(self.job) is None:
+            raise ValueError(f"{self.job!r} is not a per-account job")
+
+
+Job: TypeAlias = (
+    SyncCatalogue
+    | SyncInventory
+    | ReconcileOrders
+    | ReconcileQuestions
+    | ReplayDeadLetters
+    | ApplyStockBatch
+    | ProcessNotification
+    | ProcessNotifications
+    | DeliverWebhook
+    | RecoverMissedFeeds
+    | RefreshExpiringTokens
+    | RequeueLostWork
+    | FanOut
+)
+
+JOB_TYPES: tuple[type[Job], ...] = (
+    SyncCatalogue,
+    SyncInventory,
+    ReconcileOrders,
+    ReconcileQuestions,
+    ReplayDeadLetters,
+    ApplyStockBatch,
+    ProcessNotification,
+    ProcessNotifications,
+    DeliverWebhook,
+    RecoverMissedFeeds,
+    RefreshExpiringTokens,
+    RequeueLostWork,
+    FanOut,
+)
+
+# The jobs that take an account and a trigger, and so can be fanned out.
+PER_ACCOUNT: tuple[type[Job], ...] = (
+    SyncCatalogue,
+    SyncInventory,
+    ReconcileOrders,
+    ReconcileQuestions,
+)
+
+
+def job_name(job_type: type[Job]) -> str:
+    """`SyncCatalogue` -> `sync_catalogue`: the job's one name."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", job_type.__name__).lower()
+
+
+_BY_NAME: dict[str, type[Job]] = {job_name(t): t for t in JOB_TYPES}
+
+# Names earlier versions queued and recorded in dead letters, so that messages still in a
+# broker and dead letters written before an upgrade run as the same job.
+LEGACY_NAMES: dict[str, type[Job]] = {
+    "sync_products": SyncCatalogue,
+    "sync_orders": ReconcileOrders,
+    "sync_questions": ReconcileQuestions,
+    "refresh_tokens": RefreshExpiringTokens,
+    "sweep_inbox": RequeueLostWork,
+    "sweep_deliveries": RequeueLostWork,
+}
+
+
+def job_type(name: str) -> type[Job]:
+    """The job class of a name (current or legacy). Raises KeyError for an unknown one."""
+    return _BY_NAME.get(name) or LEGACY_NAMES[name]
+
+
+def with_trigger(job: Job, trigger: SyncTrigger) -> Job:
+    """The same job, recording `trigger` if it records one (a periodic job run by hand)."""
+    if "trigger" in attrs.fields_dict(type(job)):
+        return attrs.evolve(job, trigger=trigger)  # type: ignore[misc]
+    return job
+
+
+def _per_account(name: str) -> type[Job] | None:
+    job_class = _BY_NAME.get(name) or LEGACY_NAMES.get(name)
+    return job_class if job_class in PER_ACCOUNT else None
+
+
+def for_account(name: str, account_id: int, trigger: SyncTrigger) -> Job:
+    """The per-account job called `name`, for one account. Raises ValueError for a name
+    that is not a per-account job's."""
+    job_class = _per_account(name)
+    if job_class is None:
+        raise ValueError(f"{name!r} is not a per-account job")
+    return job_class(account_id=account_id, trigger=trigger)  # type: ignore[call-arg]

@@ -28,7 +28,7 @@ import asyncio, json, sys, time
 sys.path.insert(0, {root!r})
 from adapters.redis.coordination import redis_client
 from adapters.redis.ratelimit import RedisRateLimiter
-from application.ports.coordination import RateLimits
+from application.ports.rate_limiter import RateLimits
 
 async def main(url, namespace, start, seconds, rate, burst):
     client = redis_client(url)

@@ -154,11 +154,15 @@ class InMemoryWebhookDeliveryRepository(_InMemoryRepository):
         self._staged.put(DELIVERIES, delivery_id, claimed)
         return private_copy(claimed)
 
-    async def due(self, before: datetime, limit: int) -> Sequence[WebhookDelivery]:
+    async def due(
+        self, before: datetime, limit: int, after: tuple[datetime, int] | None = None
+    ) -> Sequence[WebhookDelivery]:
         found = [
             delivery
             for delivery in self._staged.values(DELIVERIES)
-            if delivery.created_at < before and _due(delivery, before)
+            if delivery.created_at < before
+            and _due(delivery, before)
+            and (after is None or (delivery.created_at, delivery.id or 0) > after)
         ]
         found.sort(key=lambda delivery: (delivery.created_at, delivery.id))
         return [private_copy(delivery) for delivery in found[:limit]]

@@ -28,7 +28,8 @@ from adapters.memory.repositories import (
 )
 from adapters.memory.store import InMemoryStore, StagedChanges
 from application.errors import QueueUnavailable
-from application.ports.jobs import Job, JobQueue
+from application.jobs import Job
+from application.ports.jobs import JobQueue
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ class InMemoryUnitOfWork:
         self._store = store
         self._job_queue = job_queue
         self._staged: StagedChanges | None = None
-        self._jobs: list[Job] = []
+        self._jobs: list[tuple[Job, float]] = []
         self._held: dict[tuple[str, Hashable], asyncio.Lock] = {}
 
     async def __aenter__(self) -> Self:
@@ -127,17 +128,17 @@ class InMemoryUnitOfWork:
         finally:
             self._release_rows()
         jobs, self._jobs = self._jobs, []
-        for job in jobs:
+        for job, delay in jobs:
             try:
-                await self._job_queue.enqueue(job)
+                await self._job_queue.enqueue(job, delay)
             except QueueUnavailable:
                 # The data is committed; the recovery sweeps find it and enqueue again.
-                logger.warning("job %s not sent after commit: the broker is unavailable", job.actor)
+                logger.warning("job %s not sent after commit: the broker is unavailable", job)
 
     async def rollback(self) -> None:
         self._require_staged().discard()
         self._jobs.clear()
         self._release_rows()
 
-    def enqueue_after_commit(self, job: Job) -> None:
-        self._jobs.append(job)
+    def enqueue_after_commit(self, job: Job, delay_seconds: float = 0.0) -> None:
+        self._jobs.append((job, delay_seconds))

@@ -2,7 +2,6 @@
 
 from adapters.mercadolibre.client import DEFAULT_API_URL, MeliResponse, MercadoLibreClient
 from adapters.mercadolibre.marketplace import AiohttpMarketplace
-from adapters.mercadolibre.metrics import GatewayMetrics
 from adapters.mercadolibre.oauth import AiohttpOAuthGateway
 from adapters.mercadolibre.retry import RetryPolicy
 from adapters.mercadolibre.session import create_session, session_resource
@@ -11,7 +10,6 @@ __all__ = [
     "DEFAULT_API_URL",
     "AiohttpMarketplace",
     "AiohttpOAuthGateway",
-    "GatewayMetrics",
     "MeliResponse",
     "MercadoLibreClient",
     "RetryPolicy",

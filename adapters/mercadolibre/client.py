@@ -22,12 +22,25 @@ import aiohttp
 import attrs
 
 from adapters.mercadolibre.errors import scrub, translate
-from adapters.mercadolibre.metrics import GatewayMetrics, family_of
 from adapters.mercadolibre.retry import IDEMPOTENT_METHODS, RetryPolicy, parse_retry_after
 from application.errors import ApplicationError, Unavailable
+from application.ports.events import GatewayEvents
 from application.ports.rate_limiter import API_CALLS, LISTING_CREATE, MESSAGE_SEND, RateLimiter
 
 log = logging.getLogger(__name__)
+
+_FAMILY = re.compile(r"^[a-z_]{1,32}$")
+
+
+def family_of(path: str) -> str:
+    """The endpoint family of a path: its first segment (`/items/MLA1` -> `items`).
+
+    Anything that does not look like a resource name counts as `other`, so a malformed
+    path cannot grow the label set.
+    """
+    first = path.lstrip("/").split("/", 1)[0].split("?", 1)[0]
+    return first if _FAMILY.match(first) else "other"
+
 
 DEFAULT_API_URL = "https://api.mercadolibre.com"
 
@@ -99,7 +112,7 @@ class MercadoLibreClient:
         *,
         api_url: str = DEFAULT_API_URL,
         retry: RetryPolicy | None = None,
-        metrics: GatewayMetrics | None = None,
+        metrics: GatewayEvents | None = None,
         sleep: Sleep = asyncio.sleep,
         random: Callable[[], float] = _random.random,
         now: Callable[[], datetime] | None = None,

@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from adapters.mercadolibre.notifications import MalformedNotification, read_notification
 from application.errors import Unavailable
 from application.ports.marketplace import MissedFeedPage, SnapshotPage
-from domain.notifications import MalformedNotification, Notification, read_notification
+from domain.notifications import Notification
 from domain.resources import ResourceSnapshot
 
 if TYPE_CHECKING:

@@ -15,7 +15,8 @@ import time
 from collections.abc import AsyncIterator
 
 from application.errors import QueueUnavailable
-from application.ports.jobs import Job, JobQueue
+from application.jobs import Job
+from application.ports.jobs import JobQueue
 
 log = logging.getLogger(__name__)
 
@@ -43,18 +44,18 @@ class BackgroundJobQueue:
     def pending(self) -> int:
         return len(self._tasks)
 
-    async def enqueue(self, job: Job) -> None:
+    async def enqueue(self, job: Job, delay_seconds: float = 0.0) -> None:
         if self._paused() or len(self._tasks) >= self._max_pending:
             self.dropped += 1
             return
-        task = asyncio.create_task(self._send(job))
+        task = asyncio.create_task(self._send(job, delay_seconds))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     def _paused(self) -> bool:
         return time.monotonic() < self._paused_until
 
-    async def _send(self, job: Job) -> None:
+    async def _send(self, job: Job, delay_seconds: float) -> None:
         async with self._slots:
             # Checked again once a slot is free: the job ahead may just have found the
             # broker down, and waiting on it again would only hold a thread.
@@ -62,20 +63,20 @@ class BackgroundJobQueue:
                 self.dropped += 1
                 return
             try:
-                await self._inner.enqueue(job)
+                await self._inner.enqueue(job, delay_seconds)
             except QueueUnavailable as error:
                 if not self._paused():
                     log.warning(
                         "the broker refused %s; jobs are not sent for %gs, the inbox "
                         "sweep queues them later: %s",
-                        job.actor,
+                        job,
                         self._pause,
                         error,
                     )
                 self._paused_until = time.monotonic() + self._pause
                 self.dropped += 1
             except Exception:
-                log.exception("sending %s to the broker failed", job.actor)
+                log.exception("sending %s to the broker failed", job)
                 self.dropped += 1
 
     async def drain(self, timeout: float = 5.0) -> None:

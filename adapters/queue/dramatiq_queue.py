@@ -1,7 +1,8 @@
 """The job queue on dramatiq: a Redis broker in production, an in-process one embedded.
 
-Jobs are dramatiq messages addressed by actor name; the actors themselves are declared
-by the worker entrypoint against the same broker. The broker is built here, explicitly,
+A job is a dramatiq message addressed by the job's name, its values as keyword arguments
+(adapters.queue.codec); the actors themselves are declared by the worker entrypoint
+against the same broker. The broker is built here, explicitly,
 and passed around: nothing relies on dramatiq's global broker, so it cannot be set after
 actors were imported by accident.
 """
@@ -25,8 +26,9 @@ from dramatiq.middleware import (
     TimeLimit,
 )
 
+from adapters.queue.codec import job_kwargs
 from application.errors import QueueUnavailable, Unavailable
-from application.ports.jobs import Job
+from application.jobs import Job, job_name
 
 log = logging.getLogger(__name__)
 
@@ -72,20 +74,35 @@ class DramatiqJobQueue:
         self.queue_name = queue_name
         broker.declare_queue(queue_name)
 
-    async def enqueue(self, job: Job) -> None:
+    async def enqueue(self, job: Job, delay_seconds: float = 0.0) -> None:
+        name = job_name(type(job))
         message = dramatiq.Message(
             queue_name=self.queue_name,
-            actor_name=job.actor,
+            actor_name=name,
             args=(),
-            kwargs=dict(job.kwargs),
+            kwargs=job_kwargs(job),
             options={},
         )
-        delay = int(job.delay_seconds * 1000) or None
+        delay = int(delay_seconds * 1000) or None
         try:
             # The Redis client is blocking; keep the event loop free while it talks.
             await asyncio.to_thread(self.broker.enqueue, message, delay=delay)
         except (redis.RedisError, OSError) as error:
-            raise QueueUnavailable(f"the job broker did not take {job.actor}: {error}") from error
+            raise QueueUnavailable(f"the job broker did not take {name}: {error}") from error
+
+
+class WorkerLiveness:
+    """Whether this process's worker runs: the health of the in-process broker, whose
+    jobs run only while it does. The worker runtime tells it how to know (`watch`)."""
+
+    def __init__(self) -> None:
+        self._check: Callable[[], bool] | None = None
+
+    def watch(self, check: Callable[[], bool]) -> None:
+        self._check = check
+
+    def __call__(self) -> bool:
+        return self._check is not None and self._check()
 
 
 class BrokerProbe:

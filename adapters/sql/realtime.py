@@ -316,10 +316,24 @@ class SqlWebhookDeliveryRepository(_SqlRepository):
         row = (await self._execute(statement)).mappings().first()
         return None if row is None else delivery_to_domain(row)
 
-    async def due(self, before: datetime, limit: int) -> Sequence[WebhookDelivery]:
+    async def due(
+        self, before: datetime, limit: int, after: tuple[datetime, int] | None = None
+    ) -> Sequence[WebhookDelivery]:
+        conditions = [webhook_deliveries.c.created_at < before, _due(before)]
+        if after is not None:
+            after_time, after_id = after
+            conditions.append(
+                or_(
+                    webhook_deliveries.c.created_at > after_time,
+                    and_(
+                        webhook_deliveries.c.created_at == after_time,
+                        webhook_deliveries.c.id > after_id,
+                    ),
+                )
+            )
         rows = await self._all(
             select(webhook_deliveries)
-            .where(webhook_deliveries.c.created_at < before, _due(before))
+            .where(*conditions)
             .order_by(webhook_deliveries.c.created_at, webhook_deliveries.c.id)
             .limit(limit)
         )

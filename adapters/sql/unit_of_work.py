@@ -31,7 +31,8 @@ from adapters.sql.repositories import (
     translate_errors,
 )
 from application.errors import QueueUnavailable, Unavailable
-from application.ports.jobs import Job, JobQueue
+from application.jobs import Job
+from application.ports.jobs import JobQueue
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ class SqlUnitOfWork:
         self._engine = engine
         self._job_queue = job_queue
         self._connection: AsyncConnection | None = None
-        self._jobs: list[Job] = []
+        self._jobs: list[tuple[Job, float]] = []
 
     async def __aenter__(self) -> Self:
         if self._connection is not None:
@@ -134,12 +135,12 @@ class SqlUnitOfWork:
             self._jobs.clear()
             raise
         jobs, self._jobs = self._jobs, []
-        for job in jobs:
+        for job, delay in jobs:
             try:
-                await self._job_queue.enqueue(job)
+                await self._job_queue.enqueue(job, delay)
             except QueueUnavailable:
                 # The data is committed; the recovery sweeps find it and enqueue again.
-                logger.warning("job %s not sent after commit: the broker is unavailable", job.actor)
+                logger.warning("job %s not sent after commit: the broker is unavailable", job)
 
     async def rollback(self) -> None:
         connection = self._require_connection()
@@ -148,5 +149,5 @@ class SqlUnitOfWork:
             with translate_errors():
                 await connection.rollback()
 
-    def enqueue_after_commit(self, job: Job) -> None:
-        self._jobs.append(job)
+    def enqueue_after_commit(self, job: Job, delay_seconds: float = 0.0) -> None:
+        self._jobs.append((job, delay_seconds))

@@ -20,7 +20,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from adapters.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
 from application.errors import FieldProblem, ValidationFailed
 from application.ports.webhooks import SendResult
-from application.subscriptions import is_public_address
+from application.subscriptions.addresses import is_public_address
 
 USER_AGENT = "meli-integration-webhooks/0.1"
 TIMEOUT_SECONDS = 10.0

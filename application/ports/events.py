@@ -1,8 +1,11 @@
-"""What the real-time pipeline reports as it works (the metrics adapter counts it)."""
+"""What the use cases and the gateway report as they work (the metrics adapter counts it)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Protocol
+
+from domain.accounts import AccountStatus
 
 
 class PipelineEvents(Protocol):
@@ -46,3 +49,37 @@ class NoPipelineEvents:
 
     def delivered(self, outcome: str) -> None:
         return None
+
+
+class GatewayEvents(Protocol):
+    """What the MercadoLibre gateway reports of its calls."""
+
+    def call(self, family: str, method: str, status: str, seconds: float) -> None:
+        """One HTTP attempt ended: its endpoint family (`items`), method, status (the HTTP
+        status, or `connection_error` / `timeout`) and latency."""
+        ...
+
+    def retry(self, family: str, reason: str) -> None:
+        """An attempt is retried: `rate_limited`, `server_error`, `connection_error`,
+        `timeout`."""
+        ...
+
+    def waited(self, key: str, seconds: float) -> None:
+        """Time spent waiting for the shared rate limiter."""
+        ...
+
+
+class OperationsGauges(Protocol):
+    """Figures read from the store when a scrape asks for them."""
+
+    def accounts(self, counts: Mapping[AccountStatus, int]) -> None:
+        """Accounts by status."""
+        ...
+
+    def open_dead_letters(self, count: int) -> None:
+        """Dead letters not replayed yet."""
+        ...
+
+
+TokenRefreshObserver = Callable[[str], None]
+"""Told the outcome of each token refresh: refreshed, reused, invalid_grant, error."""

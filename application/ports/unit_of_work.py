@@ -4,7 +4,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Protocol, Self
 
-from application.ports.jobs import Job
+from application.jobs import Job
 from application.ports.repositories.accounts import (
     AccountRepository,
     AuthorizationRequestRepository,
@@ -67,7 +67,7 @@ class UnitOfWork(Protocol):
 
     async def rollback(self) -> None: ...
 
-    def enqueue_after_commit(self, job: Job) -> None: ...
+    def enqueue_after_commit(self, job: Job, delay_seconds: float = 0.0) -> None: ...
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

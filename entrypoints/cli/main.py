@@ -14,25 +14,10 @@ from application.errors import ApplicationError
 from domain.accounts import Account, AccountStatus
 from domain.errors import DomainError
 from domain.sync import SyncTrigger
-from entrypoints.cli import realtime, runners
-from entrypoints.logs import configure_logging
+from entrypoints.cli import operations, runners
+from entrypoints.cli.context import load_settings
 from entrypoints.settings import Settings, SettingsError
 from sandbox.cli import sandbox_command
-
-
-def load_settings(**overrides: object) -> Settings:
-    try:
-        settings = Settings.from_environment()
-    except SettingsError as error:
-        raise click.UsageError(str(error)) from None
-    if overrides:
-        import attrs
-
-        settings = attrs.evolve(settings, **{k: v for k, v in overrides.items() if v is not None})
-    configure_logging(settings.log_level, settings.log_format)
-    for name in settings.ignored:
-        click.echo(f"warning: unknown setting {name} ignored", err=True)
-    return settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -320,8 +305,8 @@ def _ids(ids: tuple[int, ...]) -> str:
 
 
 cli.add_command(sandbox_command, "sandbox")
-cli.add_command(realtime.dlq)
-cli.add_command(realtime.jobs)
+cli.add_command(operations.dlq)
+cli.add_command(operations.jobs)
 
 
 def main() -> None:

@@ -15,8 +15,11 @@ from adapters.queue.dramatiq_queue import DEFAULT_QUEUE
 from adapters.sql.migrate import upgrade
 from application.errors import ApplicationError
 from entrypoints.container import Container, build_container, start, stop
-from entrypoints.metrics_endpoint import start_metrics_endpoint
+from entrypoints.http.app import create_app
 from entrypoints.settings import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Settings
+from entrypoints.worker.metrics_endpoint import start_metrics_endpoint
+from entrypoints.worker.runtime import WorkerRuntime, build_worker
+from entrypoints.worker.scheduler import build_scheduler
 from sandbox.app import create_app as create_sandbox_app
 from sandbox.config import SandboxConfig
 
@@ -103,7 +106,7 @@ async def serve(settings: Settings, stop_when: asyncio.Event | None = None) -> N
         raise
     runner: web.AppRunner | None = None
     embedded = not settings.uses_redis
-    worker = container.worker() if embedded else None
+    worker = build_worker(container) if embedded else None
     scheduler_task: asyncio.Task | None = None
     sweep_task: asyncio.Task | None = None
     try:
@@ -115,9 +118,9 @@ async def serve(settings: Settings, stop_when: asyncio.Event | None = None) -> N
         if worker is not None:
             await worker.start()
             # Without Redis this process is the whole service: it schedules too.
-            scheduler_task = asyncio.create_task(container.scheduler().run(stop_when))
+            scheduler_task = asyncio.create_task(build_scheduler(container).run(stop_when))
         sweep_task = asyncio.create_task(sweep_at_start(container))
-        runner = web.AppRunner(container.http_app(), access_log=None)
+        runner = web.AppRunner(create_app(container), access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()
@@ -148,12 +151,12 @@ async def run_worker(settings: Settings, stop_when: asyncio.Event | None = None)
     stop_when = stop_when or _stop_event()
     container = build_container(settings)
     await start(container)
-    worker = container.worker()
+    worker = build_worker(container)
     metrics: web.AppRunner | None = None
     sweep_task: asyncio.Task | None = None
     try:
         # Before the first job: a worker that cannot be scraped stops here, not later.
-        metrics = await start_worker_metrics(container, settings)
+        metrics = await start_worker_metrics(container, settings, worker)
         await worker.start()
         sweep_task = asyncio.create_task(sweep_at_start(container))
         where = (
@@ -173,7 +176,9 @@ async def run_worker(settings: Settings, stop_when: asyncio.Event | None = None)
         await stop(container)
 
 
-async def start_worker_metrics(container: Container, settings: Settings) -> web.AppRunner | None:
+async def start_worker_metrics(
+    container: Container, settings: Settings, worker: WorkerRuntime
+) -> web.AppRunner | None:
     """The worker's /metrics and /health on MELI_HOST:MELI_WORKER_METRICS_PORT (0: none).
 
     A worker is one process (its jobs run in threads), so one port serves all it counts;
@@ -182,16 +187,12 @@ async def start_worker_metrics(container: Container, settings: Settings) -> web.
     if not port:
         return None
     # The metrics the jobs report, registered now so that a scrape before the first job
-    # finds their families; the token refresh counter comes with the vault, which needs
-    # the application's credentials.
-    container.pipeline_metrics()
-    container.gateway_metrics()
-    if settings.client_id is not None:
-        container.token_vault()
-    worker = container.worker()
+    # finds their families.
+    metrics = container.metrics()
+    metrics.register("pipeline", "gateway", "token_refreshes")
     try:
         return await start_metrics_endpoint(
-            container.metrics_registry(), settings.host, port, alive=lambda: worker.is_running
+            metrics, settings.host, port, alive=lambda: worker.is_running
         )
     except OSError as error:
         raise click.ClickException(
@@ -202,20 +203,12 @@ async def start_worker_metrics(container: Container, settings: Settings) -> web.
 
 
 async def sweep_at_start(container: Container) -> None:
-    """Queue again what a stopped process left behind (issue 7): notifications never
-    processed and deliveries never made. The periodic sweeps retry if this fails."""
+    """Queue again what a stopped process left behind: notifications never processed,
+    deliveries never made. The periodic sweeps retry if this fails."""
     try:
-        notifications = await container.sweep_inbox()()
-        deliveries = await container.sweep_deliveries()()
+        await container.requeue_lost_work()()
     except ApplicationError as error:
         log.warning("the start-up sweep failed; the periodic sweep will retry: %s", error)
-        return
-    if notifications or deliveries:
-        log.info(
-            "start-up sweep queued %d notification(s) and %d delivery(ies)",
-            notifications,
-            deliveries,
-        )
 
 
 async def _finish(task: asyncio.Task) -> None:
@@ -231,7 +224,7 @@ async def with_worker(settings: Settings, work, timeout_seconds: float = 600.0):
     await migrate_if_embedded(settings)
     container = build_container(settings)
     await start(container)
-    worker = None if settings.uses_redis else container.worker()
+    worker = None if settings.uses_redis else build_worker(container)
     try:
         if worker is not None:
             await worker.start()
@@ -253,7 +246,7 @@ async def run_scheduler(settings: Settings, stop_when: asyncio.Event | None = No
     container = build_container(settings)
     await start(container)
     try:
-        await container.scheduler().run(stop_when)
+        await build_scheduler(container).run(stop_when)
     finally:
         await stop(container)
 

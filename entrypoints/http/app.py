@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from entrypoints.api_keys import ApiKeys
-from entrypoints.http.context import CONTAINER
+from entrypoints.container import Container
+from entrypoints.http.context import CONTAINER, TRUST_PROXY
 from entrypoints.http.endpoints import Endpoint
-from entrypoints.http.metrics import HttpMetrics
+from entrypoints.http.metrics import metrics_middleware
 from entrypoints.http.openapi import build_document
 from entrypoints.http.problems import problems_middleware
 from entrypoints.http.routes import (
@@ -25,9 +25,6 @@ from entrypoints.http.routes import (
     webhooks,
 )
 from entrypoints.http.security import API_KEYS, PUBLIC_ROUTES, api_key_middleware
-
-if TYPE_CHECKING:
-    from entrypoints.container import Container
 
 ENDPOINT_MODULES = (
     system,
@@ -47,14 +44,22 @@ def all_endpoints() -> tuple[Endpoint, ...]:
 
 
 def create_app(
-    container: Container, api_keys: ApiKeys, endpoints: Iterable[Endpoint] | None = None
+    container: Container,
+    api_keys: ApiKeys | None = None,
+    endpoints: Iterable[Endpoint] | None = None,
 ) -> web.Application:
+    """The REST API on the container's use cases, with its API keys (the container's,
+    unless others are given)."""
+    api_keys = api_keys if api_keys is not None else container.api_keys()
     endpoints = tuple(all_endpoints() if endpoints is None else endpoints)
-    metrics: HttpMetrics = container.http_metrics()
     # Order: metrics see every answer, problems turn errors into answers, and the API key
     # check runs inside so that its refusals are problem+json too.
     app = web.Application(
-        middlewares=[metrics.middleware(), problems_middleware, api_key_middleware],
+        middlewares=[
+            metrics_middleware(container.metrics().http),
+            problems_middleware,
+            api_key_middleware,
+        ],
         client_max_size=2 * 1024 * 1024,
     )
     app[CONTAINER] = container
@@ -64,6 +69,6 @@ def create_app(
         app.router.add_route(
             endpoint.method, endpoint.path, endpoint.handler, name=endpoint.operation_id
         )
-    app[system.ACCOUNT_METRICS] = container.account_metrics()
+    app[TRUST_PROXY] = container.settings().trust_proxy
     app[system.OPENAPI_DOCUMENT] = build_document(endpoints, system.service_version())
     return app

@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from application import errors as app_errors
-from application.notifications import ForeignNotification
+from application.notifications.errors import ForeignNotification, SourceNotAllowed
 from domain import errors as domain_errors
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,7 @@ STATUS_BY_ERROR: tuple[tuple[type[BaseException], int, str], ...] = (
     (app_errors.Unauthorized, 502, "MercadoLibre refused our credentials"),
     (app_errors.Forbidden, 403, "MercadoLibre refused access"),
     (ForeignNotification, 403, "Not a notification for this application"),
+    (SourceNotAllowed, 403, "Source address not allowed"),
     (app_errors.QuotaExhausted, 429, "Quota exhausted"),
     (app_errors.RateLimited, 429, "Rate limited"),
     (app_errors.LockTimeout, 503, "Busy"),

@@ -91,7 +91,7 @@ class Acknowledged:
 @attrs.define(frozen=True)
 class DeadLetterView:
     """Work that failed for good. `reference` is the inbox entry id (source notification)
-    or the job as `{"actor", "kwargs"}` JSON (source job)."""
+    or the job as `{"job", "kwargs"}` JSON (source job)."""
 
     id: int
     source: str
@@ -137,7 +137,8 @@ class ReplayView:
 
 @attrs.define(frozen=True)
 class JobView:
-    """A periodic job: what the scheduler queues every `every_seconds`."""
+    """A periodic job: what the scheduler queues every `every_seconds`; `actor` is the
+    job's name and `kwargs` its values."""
 
     name: str
     actor: str

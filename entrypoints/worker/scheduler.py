@@ -11,26 +11,14 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
-import attrs
-
 from application.errors import ApplicationError
+from application.operations.schedule import PeriodicJob
 from application.ports.clock import Clock
-from application.ports.jobs import Job, JobQueue
+from application.ports.jobs import JobQueue
 from application.ports.once_guard import OnceGuard
+from entrypoints.container import Container
 
 log = logging.getLogger(__name__)
-
-
-@attrs.define(frozen=True)
-class PeriodicJob:
-    name: str
-    actor: str
-    every_seconds: int
-    kwargs: dict[str, str | int | None] = attrs.field(factory=dict)
-
-    def __attrs_post_init__(self) -> None:
-        if self.every_seconds < 1:
-            raise ValueError(f"{self.name}: the interval must be at least one second")
 
 
 class Scheduler:
@@ -60,7 +48,7 @@ class Scheduler:
                 )
                 if won:
                     self._owed[job.name] = slot
-                    await self._queue.enqueue(Job(job.actor, job.kwargs))
+                    await self._queue.enqueue(job.job)
                     del self._owed[job.name]
                     fired.append(job.name)
                     log.info("scheduled %s (slot %d)", job.name, slot)
@@ -81,3 +69,12 @@ class Scheduler:
                 await asyncio.wait_for(stop.wait(), timeout=resolution_seconds)
             except TimeoutError:
                 pass
+
+
+def build_scheduler(container: Container) -> Scheduler:
+    return Scheduler(
+        container.periodic_jobs(),
+        container.job_queue(),
+        container.once_guard(),
+        container.clock(),
+    )

@@ -185,7 +185,7 @@ PROCESS = """
 import asyncio, json, sys, time
 from adapters.redis.coordination import redis_client
 from adapters.redis.ratelimit import RedisRateLimiter
-from application.ports.coordination import RateLimits
+from application.ports.rate_limiter import RateLimits
 
 url, namespace, start, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
 

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.memory.jobs import Queued
+from application import jobs
 from application.errors import Conflict
-from application.ports.jobs import Job
 
 from .builders import a_listing, an_account, given_account
 
-WAKE_UP = Job("process_notification", {"entry_id": 1})
-SYNC = Job("sync_item", {"item_id": "MLA1000000001"}, delay_seconds=2.5)
+WAKE_UP = jobs.ProcessNotification(1)
+SYNC = jobs.ApplyStockBatch(7)
 
 
 async def _seller_ids(uow_factory) -> list[int]:
@@ -111,10 +112,10 @@ async def test_jobs_are_sent_in_order_only_after_the_commit(uow_factory, job_que
     async with uow_factory() as uow:
         await uow.accounts.add(an_account(seller_id=1))
         uow.enqueue_after_commit(WAKE_UP)
-        uow.enqueue_after_commit(SYNC)
+        uow.enqueue_after_commit(SYNC, delay_seconds=2.5)
         assert job_queue.jobs == []
         await uow.commit()
-        assert job_queue.jobs == [WAKE_UP, SYNC]
+        assert job_queue.queued == [Queued(WAKE_UP), Queued(SYNC, 2.5)]
 
     assert job_queue.jobs == [WAKE_UP, SYNC]
 

@@ -8,7 +8,9 @@ import pytest
 
 from adapters.crypto.fernet import generate_key
 from entrypoints.container import build_container, start, stop
+from entrypoints.http.app import create_app
 from entrypoints.settings import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Settings
+from entrypoints.worker.runtime import build_worker
 from tests.helpers import connect_seller
 
 API_KEY = "test-key-0123456789abcdef"
@@ -16,23 +18,34 @@ AUTH = {"Authorization": f"Bearer {API_KEY}"}
 
 
 @pytest.fixture
-async def container(tmp_path):
-    """The whole service on in-memory storage with the in-process worker."""
+async def service(tmp_path):
+    """The whole service on in-memory storage with the in-process worker: (container,
+    worker)."""
     settings = Settings.from_mapping(
         {"STORAGE": "memory", "DATA_DIR": str(tmp_path), "API_KEYS": API_KEY}
     )
     built = build_container(settings)
     await start(built)
-    worker = built.worker()
+    worker = build_worker(built)
     await worker.start()
-    yield built
+    yield built, worker
     await worker.stop()
     await stop(built)
 
 
 @pytest.fixture
+def container(service):
+    return service[0]
+
+
+@pytest.fixture
+def worker(service):
+    return service[1]
+
+
+@pytest.fixture
 async def client(container, aiohttp_client):
-    return await aiohttp_client(container.http_app())
+    return await aiohttp_client(create_app(container))
 
 
 @contextlib.asynccontextmanager
@@ -60,12 +73,12 @@ async def service_on_sandbox(
     )
     container = build_container(settings)
     await start(container)
-    worker = container.worker()
+    worker = build_worker(container)
     await worker.start()
     try:
         seller = sb.sellers[0]
         account = await connect_seller(container, sb, seller)
-        client = await aiohttp_client(container.http_app())
+        client = await aiohttp_client(create_app(container))
         yield {
             "sb": sb,
             "client": client,

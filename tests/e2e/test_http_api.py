@@ -20,8 +20,8 @@ async def test_health_reports_each_dependency(client):
     assert all(check["ok"] for check in body["checks"].values())
 
 
-async def test_health_is_503_with_details_when_the_worker_is_down(container, client):
-    await container.worker().stop()
+async def test_health_is_503_with_details_when_the_worker_is_down(worker, client):
+    await worker.stop()
     response = await client.get("/health")
     assert response.status == 503
     body = await response.json()

@@ -18,7 +18,9 @@ from application.errors import QueueUnavailable
 from application.queries import InboxQuery, ResourceQuery
 from domain.accounts import Account
 from entrypoints.container import build_container, start, stop
+from entrypoints.http.app import create_app
 from entrypoints.settings import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Settings
+from entrypoints.worker.runtime import build_worker
 from sandbox.testing import running_sandbox
 from tests.e2e.conftest import API_KEY, AUTH
 from tests.helpers import connect_seller as connect
@@ -126,11 +128,11 @@ async def world(tmp_path, aiohttp_client, settings_extra):
     async with running_sandbox(rate_limit=0, orders_per_seller=5, questions_per_seller=5) as sb:
         container = build_container(service_settings(sb, tmp_path, **settings_extra))
         await start(container)
-        worker = container.worker()
+        worker = build_worker(container)
         await worker.start()
         try:
             account = await connect(container, sb, sb.sellers[0])
-            client = await aiohttp_client(container.http_app())
+            client = await aiohttp_client(create_app(container))
             await sb.admin(
                 "PATCH",
                 "/config",
@@ -539,12 +541,12 @@ async def test_the_periodic_jobs_are_listed_and_run_by_hand(world):
         "name": "orders",
         "actor": "fan_out",
         "every_seconds": 600,
-        "kwargs": {"actor": "sync_orders", "trigger": "schedule"},
+        "kwargs": {"job": "reconcile_orders", "trigger": "schedule"},
     }
 
     run = await world.client.post("/jobs/orders/run", headers=AUTH)
     assert run.status == 202
-    assert (await run.json())["kwargs"] == {"actor": "sync_orders", "trigger": "api"}
+    assert (await run.json())["kwargs"] == {"job": "reconcile_orders", "trigger": "api"}
     logs = await eventually(lambda: _json(world.client.get("/sync-logs?kind=orders", headers=AUTH)))
     (log,) = logs["results"]
     assert log["trigger"] == "api" and log["account_id"] == world.account.id

@@ -27,7 +27,7 @@ def test_jobs_are_listed_without_touching_the_database(tmp_path):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert any(line.split()[:2] == ["orders", "600s"] for line in lines)
-    assert "fan_out(actor=sync_orders, trigger=schedule)" in result.stdout
+    assert "fan_out(job=reconcile_orders, trigger=schedule)" in result.stdout
     assert "missed_feeds" in result.stdout and "inbox_sweep" in result.stdout
     assert not (tmp_path / "var" / "meli.db").exists()
 
@@ -36,7 +36,7 @@ def test_a_job_runs_in_the_foreground_without_redis(tmp_path):
     result = meli(tmp_path, "jobs", "run", "inbox_sweep")
 
     assert result.returncode == 0, result.stderr
-    assert "inbox_sweep: sweep_inbox done" in result.stdout
+    assert "inbox_sweep: requeue_lost_work(kinds=notifications) done" in result.stdout
     unknown = meli(tmp_path, "jobs", "run", "nope")
     assert unknown.returncode == 1 and "periodic job nope was not found" in unknown.stderr
 

@@ -17,11 +17,11 @@ from adapters.local.ratelimit import LocalRateLimiter
 from adapters.mercadolibre import (
     AiohttpMarketplace,
     AiohttpOAuthGateway,
-    GatewayMetrics,
     MercadoLibreClient,
     RetryPolicy,
     create_session,
 )
+from adapters.metrics.gateway import GatewayMetrics
 from adapters.system.clock import SystemClock
 from application.errors import (
     FieldProblem,

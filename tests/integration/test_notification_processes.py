@@ -27,6 +27,7 @@ from application.queries import Paging, ResourceQuery
 from entrypoints.container import build_container, start
 from entrypoints.container import stop as stop_container
 from entrypoints.settings import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Settings
+from entrypoints.worker.runtime import build_worker
 from sandbox.testing import running_sandbox
 from tests.helpers import BIN, connect_seller, free_port
 from tests.isolation import leased_redis_db, own_postgres_database
@@ -193,7 +194,7 @@ async def test_a_thousand_notifications_with_duplicates_shuffles_and_a_killed_wo
                 if not pending and not waiting(counts):
                     break
                 assert time.monotonic() < deadline, f"not settled: {counts}, {len(pending)}"
-                await checker.sweep_inbox()()
+                await checker.requeue_lost_work()(["notifications"])
                 await asyncio.sleep(0.5)
 
             deliveries = await sb.deliveries()
@@ -243,7 +244,7 @@ async def assert_latest_state(container, account, resources) -> None:
         listings = await uow.listings.find_many(
             [res.rsplit("/", 1)[-1] for topic, res in resources if topic == "items"]
         )
-    from application.reconcile import resource_request
+    from application.notifications.record_resource import resource_request
 
     stale = []
     for topic, resource in sorted(resources):
@@ -298,10 +299,11 @@ async def test_with_redis_down_notifications_are_acknowledged_stored_and_swept_l
 
             # Redis is back: a worker and the sweep process what was stored meanwhile.
             await asyncio.sleep(1.1)  # MELI_INBOX_GRACE
-            worker = checker.worker()
+            worker = build_worker(checker)
             await worker.start()
             try:
-                assert await checker.sweep_inbox()() == counts["received"]
+                queued = await checker.requeue_lost_work()(["notifications"])
+                assert queued == {"notifications": counts["received"]}
                 deadline = time.monotonic() + 30
                 while waiting(await statuses(pool)):
                     assert time.monotonic() < deadline, await statuses(pool)

@@ -62,9 +62,12 @@ class WebhookDeliveryRepository(Protocol):
         two concurrent claims, one wins."""
         ...
 
-    async def due(self, before: datetime, limit: int) -> Sequence[WebhookDelivery]:
+    async def due(
+        self, before: datetime, limit: int, after: tuple[datetime, int] | None = None
+    ) -> Sequence[WebhookDelivery]:
         """Pending deliveries created before a time whose `next_attempt_at` is unset or
-        not after it, oldest first: what a sweep must enqueue again."""
+        not after it, oldest first: what a sweep must enqueue again. `after` continues
+        from the (created_at, id) of the last delivery of the previous page."""
         ...
 
     async def search(self, query: DeliveryQuery) -> Page[WebhookDelivery]:

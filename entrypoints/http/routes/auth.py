@@ -8,7 +8,7 @@ from datetime import datetime
 import attrs
 from aiohttp import web
 
-from application.connect import GrantContradicted, ProfileUnavailable
+from application.accounts.errors import GrantContradicted, ProfileUnavailable
 from application.errors import AuthorizationRejected
 from entrypoints.http.context import container_of
 from entrypoints.http.converter import json_response

@@ -8,7 +8,9 @@ import attrs
 from aiohttp import web
 from cattrs.gen import make_dict_structure_fn
 
+from application import jobs
 from domain.inventory import MAX_BATCH, StockRequest
+from domain.sync import SyncTrigger
 from entrypoints.http.context import container_of
 from entrypoints.http.converter import converter, json_response, read_body
 from entrypoints.http.endpoints import Endpoint, Param, Reply
@@ -84,7 +86,7 @@ async def get_batch(request: web.Request) -> web.Response:
 
 async def sync_inventory(request: web.Request) -> web.Response:
     body = await read_body(request, AccountBody)
-    await container_of(request).enqueue_inventory_sync()(body.account_id)
+    await container_of(request).request_sync()(jobs.SyncInventory(body.account_id, SyncTrigger.API))
     return json_response(
         Accepted(
             "sync_inventory",

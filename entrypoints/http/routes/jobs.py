@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from adapters.queue.codec import job_kwargs
+from application.jobs import job_name
 from domain.sync import SyncTrigger
 from entrypoints.http.context import container_of
 from entrypoints.http.converter import json_response
@@ -13,16 +15,21 @@ from entrypoints.http.realtime_views import JobPage, JobQueued, JobView
 
 
 async def list_jobs(request: web.Request) -> web.Response:
-    jobs = container_of(request).periodic_job_specs()
+    periodic = container_of(request).periodic_jobs()
     return json_response(
-        JobPage([JobView(j.name, j.actor, j.every_seconds, dict(j.kwargs)) for j in jobs])
+        JobPage(
+            [
+                JobView(p.name, job_name(type(p.job)), p.every_seconds, job_kwargs(p.job))
+                for p in periodic
+            ]
+        )
     )
 
 
 async def run_job(request: web.Request) -> web.Response:
     name = path_str(request, "name")
-    job = await container_of(request).run_periodic_job()(name, SyncTrigger.API.value)
-    return json_response(JobQueued(name, job.actor, dict(job.kwargs)), status=202)
+    job = await container_of(request).run_periodic_job()(name, SyncTrigger.API)
+    return json_response(JobQueued(name, job_name(type(job)), job_kwargs(job)), status=202)
 
 
 ENDPOINTS = (
@@ -33,8 +40,8 @@ ENDPOINTS = (
         "The periodic jobs and their intervals",
         "jobs",
         description="Intervals come from the MELI_*_INTERVAL settings. Per-account syncs "
-        "(products, inventory, orders, questions) are `fan_out` jobs: each run queues one "
-        "job per active account.",
+        "(products, inventory, orders, questions) are `fan_out` jobs: each run queues the "
+        "job it names once per active account.",
         replies={200: Reply("Every periodic job", JobPage)},
     ),
     Endpoint(

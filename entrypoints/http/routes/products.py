@@ -8,11 +8,13 @@ from decimal import Decimal
 import attrs
 from aiohttp import web
 
+from application import jobs
 from application.errors import FieldProblem, ValidationFailed
-from application.listings import CreateListingCommand, UpdateListingCommand, VariationInput
+from application.listings.commands import CreateListingCommand, UpdateListingCommand, VariationInput
 from application.queries import ListingQuery
 from domain.inventory import StockOutcome, StockRequest
 from domain.listings import ListingStatus
+from domain.sync import SyncTrigger
 from entrypoints.http.context import container_of
 from entrypoints.http.converter import json_response, read_body
 from entrypoints.http.endpoints import Endpoint, Param, Reply
@@ -290,7 +292,7 @@ async def predict_category(request: web.Request) -> web.Response:
 
 async def sync_products(request: web.Request) -> web.Response:
     body = await read_body(request, AccountBody)
-    await container_of(request).enqueue_catalogue_sync()(body.account_id)
+    await container_of(request).request_sync()(jobs.SyncCatalogue(body.account_id, SyncTrigger.API))
     return json_response(
         Accepted(
             "sync_products",

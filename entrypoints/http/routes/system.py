@@ -9,19 +9,15 @@ from importlib.metadata import PackageNotFoundError, version
 
 import attrs
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from application.errors import Unavailable
-from domain.accounts import AccountStatus
+from adapters.metrics import CONTENT_TYPE
 from entrypoints.http.context import container_of
 from entrypoints.http.converter import json_response
 from entrypoints.http.endpoints import Endpoint, Reply
-from entrypoints.http.metrics import AccountMetrics
 
 log = logging.getLogger(__name__)
 
 OPENAPI_DOCUMENT: web.AppKey[dict] = web.AppKey("openapi_document", dict)
-ACCOUNT_METRICS: web.AppKey[AccountMetrics] = web.AppKey("account_metrics", AccountMetrics)
 
 
 def service_version() -> str:
@@ -59,24 +55,9 @@ async def get_health(request: web.Request) -> web.Response:
 
 async def get_metrics(request: web.Request) -> web.Response:
     container = container_of(request)
-    registry = container.metrics_registry()
-    try:
-        counts = await container.count_accounts()()
-    except Unavailable:
-        log.warning("metrics served without account counts: the database is unavailable")
-    else:
-        gauges = request.app[ACCOUNT_METRICS]
-        for status, count in counts.items():
-            gauges.accounts.labels(status.value).set(count)
-        gauges.needing_reauthorization.set(counts[AccountStatus.NEEDS_REAUTHORIZATION])
-    try:
-        open_letters = await container.count_open_dead_letters()()
-    except Unavailable:
-        log.warning("metrics served without dead letters: the database is unavailable")
-    else:
-        container.pipeline_metrics().dead_letters.set(open_letters)
-    response = web.Response(body=generate_latest(registry))
-    response.headers["Content-Type"] = CONTENT_TYPE_LATEST
+    await container.report_gauges()()
+    response = web.Response(body=container.metrics().render())
+    response.headers["Content-Type"] = CONTENT_TYPE
     return response
 
 

@@ -3,24 +3,17 @@ services to the events processed from them."""
 
 from __future__ import annotations
 
-import functools
-import ipaddress
 import json
 
 import attrs
 from aiohttp import web
 
-from application.notifications import Acknowledgement, Rejection
+from adapters.mercadolibre.notifications import MalformedNotification, read_notification
+from application.notifications.receive_notification import Acknowledgement
 from application.queries import DeliveryQuery, InboxQuery
-from domain.notifications import (
-    MAX_TOPIC,
-    InboxStatus,
-    MalformedNotification,
-    Notification,
-    read_notification,
-)
+from domain.notifications import MAX_TOPIC, InboxStatus, Notification
 from domain.subscriptions import DeliveryStatus
-from entrypoints.http.context import container_of
+from entrypoints.http.context import client_address, container_of
 from entrypoints.http.converter import json_response, read_body
 from entrypoints.http.endpoints import Endpoint, Param, Reply
 from entrypoints.http.params import (
@@ -73,55 +66,12 @@ def parse_notification(raw: bytes) -> Notification:
         ) from None
 
 
-# -- who may send ------------------------------------------------------------------------
-
-
-@attrs.define(frozen=True)
-class SourcePolicy:
-    """MELI_WEBHOOK_ALLOWED_IPS: the addresses notifications may come from (§9.6 lists
-    MercadoLibre's). Behind a proxy (MELI_TRUST_PROXY), the address is the last entry of
-    X-Forwarded-For: the one the proxy itself saw; earlier entries are the client's say."""
-
-    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
-    trust_proxy: bool
-
-    def allows(self, remote: str | None, forwarded_for: str | None) -> bool:
-        address = remote
-        if self.trust_proxy and forwarded_for:
-            address = forwarded_for.rsplit(",", 1)[-1].strip()
-        if not address:
-            return False
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            return False
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
-        return any(ip in network for network in self.networks)
-
-
-@functools.lru_cache(maxsize=8)
-def _policy(allowed: tuple[str, ...], trust_proxy: bool) -> SourcePolicy | None:
-    if not allowed:
-        return None
-    return SourcePolicy(tuple(ipaddress.ip_network(n) for n in allowed), trust_proxy)
-
-
 # -- handlers ----------------------------------------------------------------------------
 
 
 async def receive_notification(request: web.Request) -> web.Response:
     container = container_of(request)
-    settings = container.settings()
-    policy = _policy(settings.webhook_allowed_ips, settings.trust_proxy)
-    if policy is not None and not policy.allows(
-        request.remote, request.headers.get("X-Forwarded-For")
-    ):
-        container.pipeline_metrics().rejected(Rejection.SOURCE_ADDRESS)
-        raise web.HTTPForbidden(
-            reason="Source address not allowed",
-            text="notifications are accepted only from MELI_WEBHOOK_ALLOWED_IPS",
-        )
+    container.admit_notification_source()(client_address(request))
     if request.content_length is not None and request.content_length > MAX_NOTIFICATION_BYTES:
         raise RequestInvalid(
             f"a notification has at most {MAX_NOTIFICATION_BYTES} bytes", status=413

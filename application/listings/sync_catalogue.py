@@ -1,0 +1,268 @@
+"""Keeping the local copy of each seller's listings in step with MercadoLibre."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import Callable
+
+import attrs
+
+from application.accounts.usable import usable_account
+from application.errors import (
+    ApplicationError,
+    Forbidden,
+    RateLimited,
+    ScrollExpired,
+    Unavailable,
+    ValidationFailed,
+)
+from application.listings.observed import store_observed
+from application.ports.clock import Clock
+from application.ports.listing_gateway import ListingGateway
+from application.ports.unit_of_work import UnitOfWorkFactory
+from application.sync_logs.recording import describe
+from domain.listings import Listing
+from domain.sync import SyncKind, SyncLog, SyncTrigger
+
+log = logging.getLogger(__name__)
+
+
+MULTIGET_SIZE = 20  # §4.11: at most 20 ids per multiget
+
+
+EXTRA_SCAN_PAGES = 3  # beyond what the announced total fills
+
+
+SCAN_PAGE = 100  # §4.11: at most 100 ids per scan page
+
+
+CONCURRENT_MULTIGETS = 8
+
+
+WRITE_BATCH = 500
+
+
+PROGRESS_EVERY_PAGES = 10
+
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@attrs.define
+class _Run:
+    """The state of one catalogue sync run."""
+
+    account_id: int
+    log: SyncLog
+    # Listings stored when the run started that the scan has not shown (yet): the only
+    # ones that can have disappeared. One stored meanwhile (POST /products, a
+    # notification) may simply come after the scan's position.
+    unseen_stored: set[str] = attrs.field(factory=set)
+    seen: set[str] = attrs.field(factory=set)
+    fetched: int = 0
+    total: int = 0
+    scan_complete: bool = False
+
+
+class SyncCatalogue:
+    """Copy every listing of an account from MercadoLibre at the API's minimum cost.
+
+    Ids come from a scan (100 per page, §4.11), details from multigets of 20 asking only
+    for the fields the local copy keeps, so a catalogue of N items costs
+    ceil(N/100) + ceil(N/20) calls. Scanning, fetching and writing run as a pipeline with
+    bounded queues: the rate limiter is the only bottleneck and memory stays flat
+    whatever N is. A scroll that expires mid-run starts a new scan that skips the ids
+    already fetched. Listings no longer on MercadoLibre are marked removed, but only
+    after a complete scan, and only those stored before the run started that
+    MercadoLibre has not changed since. Every run is a meli_sync_logs row, and every
+    row is finished, whatever happens to the run.
+    """
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        listings: ListingGateway,
+        clock: Clock,
+        safety_stock: int = 0,
+        concurrency: int = CONCURRENT_MULTIGETS,
+    ) -> None:
+        self._uow = uow
+        self._listings = listings
+        self._clock = clock
+        self._safety_stock = safety_stock
+        self._concurrency = concurrency
+
+    async def __call__(
+        self, account_id: int, trigger: SyncTrigger, progress: ProgressCallback | None = None
+    ) -> SyncLog:
+        """The finished log of the run. An ApplicationError (MercadoLibre unavailable,
+        the account disconnected, ...) fails the run and is only recorded; anything else
+        (a bug, the database, cancellation) fails the run too and is then raised."""
+        async with self._uow() as uow:
+            account = await usable_account(uow, account_id)
+            sync_log = await uow.sync_logs.add(
+                SyncLog(SyncKind.PRODUCTS, trigger, self._clock.now(), account_id=account_id)
+            )
+            stored = await uow.listings.item_ids(account_id)
+            await uow.commit()
+        run = _Run(account_id, sync_log, unseen_stored=stored)
+        failure: str | None = None
+        try:
+            try:
+                await self._pipeline(run, account.seller_id, progress)
+            except* ApplicationError as group:
+                failure = describe(group)
+                log.warning("catalogue sync of account %s failed: %s", account_id, failure)
+            if failure is None and run.scan_complete:
+                await self._mark_disappeared(run)
+        except BaseException as error:
+            reason = "; ".join(part for part in (failure, describe(error)) if part)
+            log.warning("catalogue sync of account %s broke: %s", account_id, reason)
+            # Shielded: a second cancellation must not leave the log `running` either.
+            await asyncio.shield(self._finish(run, reason))
+            raise
+        await self._finish(run, failure)
+        return run.log
+
+    async def _pipeline(self, run: _Run, seller_id: int, progress: ProgressCallback | None) -> None:
+        chunks: asyncio.Queue[list[str] | None] = asyncio.Queue(maxsize=self._concurrency * 4)
+        results: asyncio.Queue[list[Listing] | None] = asyncio.Queue(maxsize=self._concurrency * 4)
+
+        # One failing stage cancels the others (and the scan), so a dead fetcher can
+        # never leave the scan blocked on a full queue.
+        async with asyncio.TaskGroup() as group:
+            fetchers = [
+                group.create_task(self._fetch(run, chunks, results))
+                for _ in range(self._concurrency)
+            ]
+            group.create_task(self._write(run, results, progress))
+            await self._scan(run, seller_id, chunks)
+            for _ in fetchers:
+                await chunks.put(None)
+            await asyncio.wait(fetchers)
+            await results.put(None)
+
+    async def _scan(
+        self, run: _Run, seller_id: int, chunks: asyncio.Queue[list[str] | None]
+    ) -> None:
+        scroll_id: str | None = None
+        restarts = 0
+        pages = 0
+        pages_in_scroll = 0
+        while True:
+            try:
+                page = await self._listings.scan_item_ids(
+                    run.account_id, seller_id, scroll_id, SCAN_PAGE
+                )
+            except ScrollExpired:
+                # §4.11: a scroll lives 5 minutes. Start over; ids already fetched in
+                # this run are skipped, so no detail is fetched twice.
+                restarts += 1
+                run.log.count("scan_restarts")
+                if restarts > 3:
+                    raise
+                scroll_id = None
+                pages_in_scroll = 0
+                continue
+            run.log.api_calls += 1
+            pages += 1
+            run.total = max(run.total, page.total)
+            fresh = [item_id for item_id in page.item_ids if item_id not in run.seen]
+            run.seen.update(fresh)
+            run.unseen_stored.difference_update(fresh)
+            # One scroll never needs more pages than the total announced fills; one that
+            # keeps answering pages would otherwise loop forever.
+            pages_in_scroll += 1
+            if pages_in_scroll > math.ceil(run.total / SCAN_PAGE) + EXTRA_SCAN_PAGES:
+                raise Unavailable(
+                    f"the scan answered {pages_in_scroll} pages for {run.total} listings; "
+                    "stopped without marking any listing removed"
+                )
+            for start in range(0, len(fresh), MULTIGET_SIZE):
+                await chunks.put(fresh[start : start + MULTIGET_SIZE])
+            # The end: MercadoLibre sends an empty page with a null scroll (§4.11). A short
+            # page is not the end (a page may hold fewer ids than asked); we stop one call
+            # earlier only once every id announced has come. The largest total announced
+            # counts: one that shrank mid-scan (deletions) could stop the scan before ids
+            # it has not shown yet, which would then be marked removed.
+            if page.scroll_id is None or not page.item_ids or len(run.seen) >= run.total:
+                run.scan_complete = True
+                run.log.count("scanned", len(run.seen))
+                return
+            scroll_id = page.scroll_id
+
+    async def _fetch(
+        self,
+        run: _Run,
+        chunks: asyncio.Queue[list[str] | None],
+        results: asyncio.Queue[list[Listing] | None],
+    ) -> None:
+        while (ids := await chunks.get()) is not None:
+            try:
+                found = await self._listings.get_listings(run.account_id, ids)
+            except (RateLimited, Unavailable, Forbidden, ValidationFailed) as error:
+                run.log.record_error(f"{ids[0]}..{ids[-1]} ({len(ids)} ids): {error}")
+                continue
+            finally:
+                run.log.api_calls += 1
+            missing = len(ids) - len(found)
+            if missing:
+                run.log.count("vanished_while_syncing", missing)
+            await results.put(list(found.values()))
+
+    async def _write(
+        self,
+        run: _Run,
+        results: asyncio.Queue[list[Listing] | None],
+        progress: ProgressCallback | None,
+    ) -> None:
+        batch: list[Listing] = []
+        written_batches = 0
+        while (listings := await results.get()) is not None:
+            batch.extend(listings)
+            if len(batch) >= WRITE_BATCH:
+                await self._store(run, batch)
+                batch = []
+                written_batches += 1
+                if progress:
+                    progress(run.fetched, run.total)
+                if written_batches % PROGRESS_EVERY_PAGES == 0:
+                    await self._save_log(run)
+        await self._store(run, batch)
+        if progress:
+            progress(run.fetched, run.total)
+
+    async def _store(self, run: _Run, listings: list[Listing]) -> None:
+        if not listings:
+            return
+        async with self._uow() as uow:
+            observed = await store_observed(uow, listings, self._safety_stock, self._clock.now())
+            await uow.commit()
+        run.fetched += len(listings)
+        run.log.count("fetched", len(listings))
+        run.log.count("created", observed.created)
+        run.log.count("updated", observed.updated)
+        run.log.count("unchanged", observed.unchanged)
+
+    async def _mark_disappeared(self, run: _Run) -> None:
+        # A listing MercadoLibre changed after the run started was seen alive by whoever
+        # stored that change (a notification's SyncListing, UpdateListing), even if the
+        # scan, a live index, passed it by. `last_updated` is on MercadoLibre's clock: a
+        # skew can only spare a listing until the next run.
+        async with self._uow() as uow:
+            removed = await uow.listings.mark_removed(
+                run.unseen_stored, self._clock.now(), last_updated_before=run.log.started_at
+            )
+            await uow.commit()
+        run.log.count("removed", removed)
+
+    async def _finish(self, run: _Run, failure: str | None) -> None:
+        run.log.finish(self._clock.now(), failure)
+        await self._save_log(run)
+
+    async def _save_log(self, run: _Run) -> None:
+        async with self._uow() as uow:
+            await uow.sync_logs.save(run.log)
+            await uow.commit()

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from application.ports.unit_of_work import UnitOfWorkFactory
+from domain.subscriptions import (
+    Subscription,
+)
+
+
+class ListSubscriptions:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def __call__(self) -> Sequence[Subscription]:
+        async with self._uow() as uow:
+            return await uow.subscriptions.list()

@@ -1,0 +1,128 @@
+"""`meli dlq` and `meli jobs`: dead letters and the periodic jobs.
+
+Without Redis, the jobs these commands queue run in this process (an in-process worker)
+before the command returns; with Redis, the `meli worker` processes run them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import click
+
+from adapters.queue.codec import job_kwargs
+from application.errors import ApplicationError
+from application.jobs import Job, job_name
+from application.queries import DeadLetterQuery, Paging
+from domain.dead_letters import DeadLetterSource
+from domain.errors import DomainError
+from domain.sync import SyncTrigger
+from entrypoints.cli import runners
+from entrypoints.cli.context import load_settings
+from entrypoints.container import build_container
+from entrypoints.settings import Settings, SettingsError
+
+
+def _settings() -> Settings:
+    settings = load_settings()
+    # Without an application of its own, jobs talk to the sandbox `meli serve` embeds.
+    return settings.with_sandbox() if settings.uses_sandbox else settings
+
+
+def _run(settings: Settings, work: Callable[[Any], Awaitable[Any]], *, jobs: bool) -> Any:
+    try:
+        if jobs:
+            return asyncio.run(runners.with_worker(settings, work))
+        return asyncio.run(runners.with_container(settings, work))
+    except (ApplicationError, DomainError, SettingsError) as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _queued(settings: Settings) -> str:
+    return "queued for the workers" if settings.uses_redis else "done"
+
+
+@click.group()
+def dlq() -> None:
+    """Dead letters: notifications and jobs that failed for good."""
+
+
+@dlq.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Also those already replayed.")
+@click.option("--source", type=click.Choice([s.value for s in DeadLetterSource]))
+@click.option("--account", "account_id", type=click.IntRange(min=1), help="Local account id.")
+@click.option("--limit", type=click.IntRange(1, 200), default=50, show_default=True)
+def dlq_list(show_all: bool, source: str | None, account_id: int | None, limit: int) -> None:
+    """List dead letters, newest first (by default only those not replayed)."""
+    settings = _settings()
+    query = DeadLetterQuery(
+        source=source,
+        replayed=None if show_all else False,
+        account_id=account_id,
+        paging=Paging(0, limit),
+    )
+    page = _run(settings, lambda c: c.list_dead_letters()(query), jobs=False)
+    click.echo(f"{'id':>6}  {'source':<12}  {'topic':<20}  tries  {'failed at':<20}  error")
+    for letter in page.items:
+        replayed = " (replayed)" if letter.replayed_at else ""
+        click.echo(
+            f"{letter.id:>6}  {letter.source.value:<12}  {letter.topic:<20}  "
+            f"{letter.attempts:>5}  {letter.failed_at:%Y-%m-%d %H:%M:%S}  "
+            f"{letter.error[:80]}{replayed}"
+        )
+    click.echo(f"\n{page.total} dead letter(s)" + ("" if show_all else " not replayed"))
+
+
+@dlq.command("replay")
+@click.argument("letter_id", required=False, type=click.IntRange(min=1))
+@click.option("--all", "replay_all", is_flag=True, help="Every dead letter not replayed yet.")
+def dlq_replay(letter_id: int | None, replay_all: bool) -> None:
+    """Put a dead letter's work back (a notification is processed again, a job runs again).
+
+    Each dead letter replays once; if the work fails again it leaves a new one.
+    """
+    if (letter_id is None) == (not replay_all):
+        raise click.UsageError("give a dead letter id, or --all")
+    settings = _settings()
+    if replay_all:
+        replays = _run(settings, lambda c: c.replay_dead_letters()(None), jobs=True)
+    else:
+        replays = [_run(settings, lambda c: c.replay_dead_letter()(letter_id), jobs=True)]
+    for replay in replays:
+        click.echo(f"dead letter {replay.letter.id} ({replay.letter.topic}): {replay.action}")
+    click.echo(f"replayed {len(replays)} dead letter(s); {_queued(settings)}")
+
+
+@click.group()
+def jobs() -> None:
+    """The periodic jobs the scheduler runs, listed and run by hand."""
+
+
+@jobs.command("list")
+def jobs_list() -> None:
+    """List the periodic jobs and their intervals (MELI_*_INTERVAL)."""
+    # Only the settings: nothing is started, the database is not touched.
+    periodic = build_container(_settings()).periodic_jobs()
+    click.echo(f"{'name':<16}  {'every':>8}  job")
+    for entry in periodic:
+        click.echo(f"{entry.name:<16}  {entry.every_seconds:>7}s  {_described(entry.job)}")
+
+
+@jobs.command("run")
+@click.argument("name")
+def jobs_run(name: str) -> None:
+    """Run a periodic job now (see `meli jobs list`)."""
+    settings = _settings()
+    job = _run(settings, lambda c: c.run_periodic_job()(name, SyncTrigger.CLI), jobs=True)
+    click.echo(f"{name}: {_described(job)} {_queued(settings)}")
+
+
+def _described(job: Job) -> str:
+    """`fan_out(job=sync_catalogue, trigger=schedule)`."""
+    arguments = ", ".join(
+        f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}"
+        for k, v in job_kwargs(job).items()
+    )
+    return f"{job_name(type(job))}({arguments})"

@@ -1,0 +1,56 @@
+"""Use cases of listings and their stock."""
+
+from __future__ import annotations
+
+from dependency_injector import providers
+
+from application.inventory.apply_stock_batch import ApplyStockBatch
+from application.inventory.get_stock_batch import GetStockBatch
+from application.inventory.stock_writer import StockWriter
+from application.inventory.submit_stock_batch import SubmitStockBatch
+from application.inventory.sync_inventory import SyncInventory
+from application.inventory.update_stock import UpdateStock
+from application.listings.change_listing_status import ChangeListingStatus
+from application.listings.create_listing import CreateListing
+from application.listings.delete_listing import DeleteListing
+from application.listings.get_listing import GetListing
+from application.listings.get_listing_health import GetListingHealth
+from application.listings.list_listings import ListListings
+from application.listings.predict_category import PredictCategory
+from application.listings.sync_catalogue import SyncCatalogue
+from application.listings.sync_listing import SyncListing
+from application.listings.update_listing import UpdateListing
+from application.operations.request_sync import RequestSync
+from entrypoints.container.accounts import AccountUseCases
+
+A = AccountUseCases
+uow = A.unit_of_work.provider
+
+
+class ListingUseCases(AccountUseCases):
+    safety_stock = providers.Callable(lambda s: s.safety_stock, A.settings)
+    sync_listing = providers.Factory(
+        SyncListing, uow, A.marketplace, A.clock, safety_stock=safety_stock
+    )
+    sync_catalogue = providers.Factory(
+        SyncCatalogue, uow, A.marketplace, A.clock, safety_stock=safety_stock
+    )
+    request_sync = providers.Factory(RequestSync, uow, A.job_queue)
+    list_listings = providers.Factory(ListListings, uow)
+    get_listing = providers.Factory(GetListing, uow)
+    create_listing = providers.Factory(
+        CreateListing, uow, A.marketplace, A.clock, safety_stock=safety_stock
+    )
+    stock_writer = providers.Factory(StockWriter, uow, A.marketplace, A.lock, A.clock)
+    update_listing = providers.Factory(
+        UpdateListing, uow, A.marketplace, A.clock, safety_stock=safety_stock, stock=stock_writer
+    )
+    change_listing_status = providers.Factory(ChangeListingStatus, uow, A.marketplace, A.clock)
+    delete_listing = providers.Factory(DeleteListing, uow, A.marketplace, A.clock)
+    get_listing_health = providers.Factory(GetListingHealth, uow, A.marketplace)
+    predict_category = providers.Factory(PredictCategory, uow, A.marketplace)
+    update_stock = providers.Factory(UpdateStock, stock_writer, A.clock)
+    submit_stock_batch = providers.Factory(SubmitStockBatch, uow, A.clock)
+    apply_stock_batch = providers.Factory(ApplyStockBatch, uow, stock_writer, A.clock)
+    get_stock_batch = providers.Factory(GetStockBatch, uow)
+    sync_inventory = providers.Factory(SyncInventory, uow, A.marketplace, stock_writer, A.clock)

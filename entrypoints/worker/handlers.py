@@ -1,0 +1,133 @@
+"""The one table from each job (application.jobs) to what runs it.
+
+Each handler calls one use case and is idempotent: running it twice does no harm, which
+is what lets the queue retry it, the sweep put it back and the scheduler fire it from any
+replica. `scheduled` names the periodic jobs (application.operations.schedule) that
+queue it, directly or fanned out per account; tests/unit/entrypoints hold the table to the
+job catalogue and the schedule.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import attrs
+
+from application import jobs
+from entrypoints.container import Container
+
+log = logging.getLogger(__name__)
+
+
+@attrs.define(frozen=True)
+class Handler:
+    run: Callable[[Container, Any], Awaitable[None]]
+    max_retries: int = 5
+    # Whether a failure after the last broker retry leaves a dead letter. Jobs that keep
+    # their own retry schedule and dead letters in the database leave none here: the
+    # broker's retries are only a safety net for crashes between their steps.
+    dead_letter: bool = True
+    scheduled: tuple[str, ...] = ()
+    time_limit_ms: int = 30 * 60 * 1000
+
+
+def _logged(what: str, sync_log: Any) -> None:
+    log.info("%s: %s %s", what, sync_log.status.value, sync_log.counts)
+
+
+async def sync_catalogue(c: Container, job: jobs.SyncCatalogue) -> None:
+    _logged(
+        f"sync_catalogue of account {job.account_id}",
+        await c.sync_catalogue()(job.account_id, job.trigger),
+    )
+
+
+async def sync_inventory(c: Container, job: jobs.SyncInventory) -> None:
+    _logged(
+        f"sync_inventory of account {job.account_id}",
+        await c.sync_inventory()(job.account_id, job.trigger),
+    )
+
+
+async def reconcile_orders(c: Container, job: jobs.ReconcileOrders) -> None:
+    _logged(
+        f"reconcile_orders of account {job.account_id}",
+        await c.reconcile_orders()(job.account_id, job.trigger),
+    )
+
+
+async def reconcile_questions(c: Container, job: jobs.ReconcileQuestions) -> None:
+    _logged(
+        f"reconcile_questions of account {job.account_id}",
+        await c.reconcile_questions()(job.account_id, job.trigger),
+    )
+
+
+async def replay_dead_letters(c: Container, job: jobs.ReplayDeadLetters) -> None:
+    replays = await c.replay_dead_letters()(job.account_id)
+    if replays:
+        log.info("replay_dead_letters of account %s: %d", job.account_id, len(replays))
+
+
+async def apply_stock_batch(c: Container, job: jobs.ApplyStockBatch) -> None:
+    batch = await c.apply_stock_batch()(job.batch_id)
+    log.info("apply_stock_batch %s: %s", job.batch_id, batch.status.value)
+
+
+async def process_notification(c: Container, job: jobs.ProcessNotification) -> None:
+    await c.process_notification()(job.entry_id)
+
+
+async def process_notifications(c: Container, job: jobs.ProcessNotifications) -> None:
+    await c.process_notifications()(job.entry_ids)
+
+
+async def deliver_webhook(c: Container, job: jobs.DeliverWebhook) -> None:
+    await c.deliver_webhook()(job.delivery_id, job.reset)
+
+
+async def recover_missed_feeds(c: Container, job: jobs.RecoverMissedFeeds) -> None:
+    _logged("recover_missed_feeds", await c.recover_missed_feeds()(job.trigger))
+
+
+async def refresh_expiring_tokens(c: Container, job: jobs.RefreshExpiringTokens) -> None:
+    log.info("refresh_expiring_tokens: %s", await c.refresh_expiring_tokens()())
+
+
+async def requeue_lost_work(c: Container, job: jobs.RequeueLostWork) -> None:
+    await c.requeue_lost_work()(job.kinds)
+
+
+async def fan_out(c: Container, job: jobs.FanOut) -> None:
+    queued = await c.fan_out()(job.job, job.trigger)
+    log.info("fan_out: %s queued for %d account(s)", job.job, queued)
+
+
+HANDLERS: Mapping[type[jobs.Job], Handler] = {
+    jobs.SyncCatalogue: Handler(sync_catalogue, max_retries=2, scheduled=("products",)),
+    jobs.SyncInventory: Handler(sync_inventory, max_retries=2, scheduled=("inventory",)),
+    jobs.ReconcileOrders: Handler(reconcile_orders, max_retries=2, scheduled=("orders",)),
+    jobs.ReconcileQuestions: Handler(reconcile_questions, max_retries=2, scheduled=("questions",)),
+    jobs.ReplayDeadLetters: Handler(replay_dead_letters, max_retries=3),
+    jobs.ApplyStockBatch: Handler(apply_stock_batch, max_retries=3),
+    jobs.ProcessNotification: Handler(process_notification, max_retries=3, dead_letter=False),
+    jobs.ProcessNotifications: Handler(process_notifications, max_retries=3, dead_letter=False),
+    jobs.DeliverWebhook: Handler(deliver_webhook, max_retries=3, dead_letter=False),
+    jobs.RecoverMissedFeeds: Handler(
+        recover_missed_feeds, max_retries=2, scheduled=("missed_feeds",)
+    ),
+    jobs.RefreshExpiringTokens: Handler(
+        refresh_expiring_tokens, max_retries=3, scheduled=("tokens",)
+    ),
+    jobs.RequeueLostWork: Handler(
+        requeue_lost_work,
+        max_retries=0,
+        dead_letter=False,
+        scheduled=("inbox_sweep", "delivery_sweep"),
+    ),
+    jobs.FanOut: Handler(
+        fan_out, max_retries=3, scheduled=("products", "inventory", "orders", "questions")
+    ),
+}
