@@ -1,6 +1,8 @@
-"""The MercadoLibre gateway: OAuthGateway and Marketplace over aiohttp."""
+"""The MercadoLibre gateways over aiohttp: OAuthGateway, ListingGateway, Marketplace."""
 
+from adapters.mercadolibre.account_calls import AccountCalls
 from adapters.mercadolibre.client import DEFAULT_API_URL, MeliResponse, MercadoLibreClient
+from adapters.mercadolibre.listings import AiohttpListingGateway
 from adapters.mercadolibre.marketplace import AiohttpMarketplace
 from adapters.mercadolibre.oauth import AiohttpOAuthGateway
 from adapters.mercadolibre.retry import RetryPolicy
@@ -8,6 +10,8 @@ from adapters.mercadolibre.session import create_session, session_resource
 
 __all__ = [
     "DEFAULT_API_URL",
+    "AccountCalls",
+    "AiohttpListingGateway",
     "AiohttpMarketplace",
     "AiohttpOAuthGateway",
     "MeliResponse",

@@ -1,9 +1,8 @@
-"""ListingGateway over HTTP: the listing calls of AiohttpMarketplace (mercadolibre-api.md §4).
+"""ListingGateway over HTTP (mercadolibre-api.md §4).
 
-`ListingCalls` is a mixin of AiohttpMarketplace: every account call goes through the
-marketplace's `_get` / `_send` / `_call` (the account's token, one renewal after a 401),
-and through the client's rate limiter, retries and error translation. Answers are read
-with the MercadoLibre converter into wire.py shapes and mapped by item_mapping.py.
+Every call goes through AccountCalls (the account's token, one renewal after a 401, the
+client's rate limiter, retries and error translation). Answers are read with the
+MercadoLibre converter into wire.py shapes and mapped by item_mapping.py.
 """
 
 from __future__ import annotations
@@ -11,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
+from adapters.mercadolibre.account_calls import AccountCalls
 from adapters.mercadolibre.converter import structure
 from adapters.mercadolibre.item_mapping import (
     changes_body,
@@ -54,9 +54,6 @@ from application.ports.listing_gateway import (
 from domain.errors import DomainError, InvalidValue
 from domain.listings import Listing
 from domain.sites import site, site_of_item
-
-if TYPE_CHECKING:
-    from adapters.mercadolibre.client import MeliResponse, MercadoLibreClient, Params
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +110,8 @@ class ConflictPolicy:
     sleep: Sleep = asyncio.sleep
 
 
-class ListingCalls:
-    """The ListingGateway methods of AiohttpMarketplace.
+class AiohttpListingGateway:
+    """ListingGateway over HTTP.
 
     Decisions a caller should know:
     - Ids that cannot be MercadoLibre item ids are never sent: absent from multigets,
@@ -123,37 +120,12 @@ class ListingCalls:
       from `get_listings` / `get_stock`, NotFound from `get_listing`.
     - An unknown item status is kept as `inactive` (item_mapping.listing_status).
     - An answer the Listing refuses is Unavailable naming the item (item_mapping).
-    - PUT /items/{id} rides out the 409 with `conflict_policy`, which the composition
-      root (or a test) may replace on the instance.
+    - PUT /items/{id} rides out the 409 with `conflict_policy`.
     """
 
-    conflict_policy: ConflictPolicy = ConflictPolicy()
-
-    if TYPE_CHECKING:
-        _client: MercadoLibreClient
-
-        async def _get(self, account_id: int, path: str, params: Params | None = None) -> Any: ...
-
-        async def _send(
-            self,
-            account_id: int,
-            method: str,
-            path: str,
-            body: Any,
-            *,
-            idempotent: bool | None = None,
-        ) -> Any: ...
-
-        async def _call(
-            self,
-            account_id: int,
-            method: str,
-            path: str,
-            *,
-            params: Params | None = None,
-            json_body: Any = None,
-            idempotent: bool | None = None,
-        ) -> MeliResponse: ...
+    def __init__(self, calls: AccountCalls, conflict_policy: ConflictPolicy | None = None):
+        self._calls = calls
+        self.conflict_policy = conflict_policy or ConflictPolicy()
 
     # -- reading ------------------------------------------------------------------------
 
@@ -170,7 +142,7 @@ class ListingCalls:
         if scroll_id is not None:
             params["scroll_id"] = scroll_id
         try:
-            body = await self._get(account_id, path, params)
+            body = await self._calls.get(account_id, path, params)
         except (ValidationFailed, NotFound) as error:
             if scroll_id is not None and "scroll" in str(error).lower():
                 raise ScrollExpired(
@@ -195,7 +167,7 @@ class ListingCalls:
             "attributes": ",".join(LISTING_ATTRIBUTES),
             "include_attributes": "all",
         }
-        body = await self._get(account_id, "/items", params)
+        body = await self._calls.get(account_id, "/items", params)
         listings = {}
         for item_id, item_body in multiget_bodies(body, ids):
             answer = structure(item_body, ItemAnswer, f"GET /items?ids= (item {item_id})")
@@ -209,7 +181,7 @@ class ListingCalls:
         if not ids:
             return {}
         params = {"ids": ",".join(ids), "attributes": ",".join(STOCK_ATTRIBUTES)}
-        body = await self._get(account_id, "/items", params)
+        body = await self._calls.get(account_id, "/items", params)
         stock = {}
         for item_id, item_body in multiget_bodies(body, ids):
             answer = structure(item_body, StockAnswer, f"GET /items?ids= (item {item_id})")
@@ -223,7 +195,7 @@ class ListingCalls:
         path = _item_path(item_id)
         params = {"attributes": ",".join(LISTING_ATTRIBUTES), "include_attributes": "all"}
         try:
-            body = await self._get(account_id, path, params)
+            body = await self._calls.get(account_id, path, params)
         except NotFound as error:
             raise NotFound("listing", item_id) from error
         answer = structure(body, ItemAnswer, f"GET {path}")
@@ -235,7 +207,7 @@ class ListingCalls:
     async def _description(self, account_id: int, item_id: str) -> str | None:
         path = f"{_item_path(item_id)}/description"
         try:
-            body = await self._get(account_id, path)
+            body = await self._calls.get(account_id, path)
         except NotFound:
             return None
         return structure(body, DescriptionAnswer, f"GET {path}").plain_text or None
@@ -252,7 +224,7 @@ class ListingCalls:
         later. Raises ValidationFailed with MercadoLibre's causes for the item itself.
         """
         body = new_listing_body(listing)
-        created = await self._send(account_id, "POST", "/items", body)
+        created = await self._calls.send(account_id, "POST", "/items", body)
         answer = structure(created, ItemAnswer, "POST /items")
         description = None
         if listing.description is not None:
@@ -263,7 +235,7 @@ class ListingCalls:
         try:
             path = f"{_item_path(item_id)}/description"
             # Safe to repeat: a second POST only finds the description already there.
-            await self._send(account_id, "POST", path, {"plain_text": text}, idempotent=True)
+            await self._calls.send(account_id, "POST", path, {"plain_text": text}, idempotent=True)
         except ValidationFailed as error:
             if _already_exists(error):
                 return text
@@ -335,7 +307,7 @@ class ListingCalls:
         except NotFound:
             pass
         try:
-            await self._send(account_id, "POST", path, body, idempotent=True)
+            await self._calls.send(account_id, "POST", path, body, idempotent=True)
         except NotFound as error:
             raise NotFound("listing", item_id) from error
         except ValidationFailed as error:
@@ -344,7 +316,7 @@ class ListingCalls:
             await self._replace_description(account_id, path, body)
 
     async def _replace_description(self, account_id: int, path: str, body: Any) -> None:
-        await self._call(account_id, "PUT", path, params={"api_version": 2}, json_body=body)
+        await self._calls.call(account_id, "PUT", path, params={"api_version": 2}, json_body=body)
 
     async def delete_listing(self, account_id: int, item_id: str) -> None:
         """§4.4: PUT {"status":"closed"}, then PUT {"deleted":"true"}, the 409 between
@@ -352,7 +324,9 @@ class ListingCalls:
         -> nothing to do; closed (or under_review + forbidden) -> only step 2."""
         path = _item_path(item_id)
         try:
-            body = await self._get(account_id, path, {"attributes": ",".join(STATE_ATTRIBUTES)})
+            body = await self._calls.get(
+                account_id, path, {"attributes": ",".join(STATE_ATTRIBUTES)}
+            )
         except NotFound:
             return
         state = structure(body, ItemStateAnswer, f"GET {path}")
@@ -374,7 +348,7 @@ class ListingCalls:
         attempt = 0
         while True:
             try:
-                return await self._send(account_id, "PUT", path, body)
+                return await self._calls.send(account_id, "PUT", path, body)
             except NotFound as error:
                 raise NotFound("listing", item_id) from error
             except Conflict as error:
@@ -393,7 +367,7 @@ class ListingCalls:
         NotFound("listing health"), like an unknown item: there is nothing to read."""
         path = f"{_item_path(item_id)}/health"
         try:
-            body = await self._get(account_id, path)
+            body = await self._calls.get(account_id, path)
         except NotFound as error:
             raise NotFound("listing", item_id) from error
         except ValidationFailed as error:
@@ -418,7 +392,7 @@ class ListingCalls:
         if not title.strip():
             raise ValidationFailed([FieldProblem("title", "must not be empty")])
         path = f"/sites/{site_id}/domain_discovery/search"
-        body = await self._get(account_id, path, params={"q": title, "limit": limit})
+        body = await self._calls.get(account_id, path, params={"q": title, "limit": limit})
         answers = structure(body, list[PredictionAnswer], f"GET {path}")
         return [
             CategoryPrediction(a.category_id, a.category_name, a.domain_id, a.domain_name)

@@ -1,69 +1,146 @@
+"""Marketplace over HTTP (mercadolibre-api.md §3, §9): the seller's profile, the resource
+a notification points at, the missed feeds, and the order and question searches
+reconciliation keeps as snapshots. Every call goes through AccountCalls."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
-from adapters.mercadolibre.client import MeliResponse, MercadoLibreClient, Params
+from adapters.mercadolibre.account_calls import AccountCalls
 from adapters.mercadolibre.converter import structure
-from adapters.mercadolibre.listings import ListingCalls
-from adapters.mercadolibre.realtime import RealtimeCalls
+from adapters.mercadolibre.notifications import MalformedNotification, read_notification
 from adapters.mercadolibre.wire import UserAnswer
-from application.errors import Unauthorized
-from application.ports.oauth import AccessTokenSource, SellerProfile
+from application.errors import Unavailable
+from application.ports.marketplace import MissedFeedPage, SnapshotPage
+from application.ports.oauth import SellerProfile
+from domain.notifications import Notification
+from domain.resources import ResourceSnapshot
 
 
-class AiohttpMarketplace(ListingCalls, RealtimeCalls):
-    """Marketplace over HTTP: calls made on behalf of a connected account.
+def notification_from(message: Any) -> Notification | None:
+    """A missed feed's message (§9.5) as a notification, or None when it does not say
+    what to read and for whom."""
+    try:
+        return read_notification(message)
+    except MalformedNotification:
+        return None
 
-    Every call goes through `_call`, which takes the account's token from the
-    AccessTokenSource and, on a 401, asks it to renew that token and tries once more
-    (§2.2: key on the status, refresh once, retry once); a second 401 is Unauthorized.
-    Retrying after a 401 is safe for any method: MercadoLibre processed nothing. The
-    resource methods only build the path, call `_get` / `_send`, and structure the
-    answer with the MercadoLibre converter.
-    """
 
-    def __init__(self, client: MercadoLibreClient, tokens: AccessTokenSource) -> None:
-        self._client = client
-        self._tokens = tokens
+def _orders_date(moment: datetime) -> str:
+    """§5.3's example format: 2015-07-01T00:00:00.000-00:00, here in UTC."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + (
+        f"{moment.astimezone(UTC).microsecond // 1000:03d}-00:00"
+    )
+
+
+def _total(body: Mapping[str, Any], fallback: int) -> int:
+    paging = body.get("paging")
+    total = paging.get("total") if isinstance(paging, Mapping) else body.get("total")
+    return total if isinstance(total, int) and not isinstance(total, bool) else fallback
+
+
+class AiohttpMarketplace:
+    """Marketplace over HTTP: calls made on behalf of a connected account."""
+
+    def __init__(self, calls: AccountCalls) -> None:
+        self._calls = calls
 
     async def seller_profile(self, account_id: int) -> SellerProfile:
         """§3: GET /users/me with the account's token."""
-        body = await self._get(account_id, "/users/me")
+        body = await self._calls.get(account_id, "/users/me")
         user = structure(body, UserAnswer, "GET /users/me")
         return SellerProfile(user.id, user.nickname, user.site_id, user.email)
 
-    async def _get(self, account_id: int, path: str, params: Params | None = None) -> Any:
-        return (await self._call(account_id, "GET", path, params=params)).body
+    async def fetch_resource(
+        self, account_id: int, path: str, params: Mapping[str, str] | None = None
+    ) -> ResourceSnapshot:
+        """§9.2: GET what the notification pointed at, with the account's own token."""
+        body = await self._calls.get(account_id, path, dict(params) if params else None)
+        if not isinstance(body, Mapping):
+            raise Unavailable(f"GET {path} answered something other than a JSON object")
+        return ResourceSnapshot(path, body, datetime.now(UTC))
 
-    async def _send(
+    async def missed_feeds(
         self,
         account_id: int,
-        method: str,
-        path: str,
-        body: Any,
-        *,
-        idempotent: bool | None = None,
-    ) -> Any:
-        response = await self._call(account_id, method, path, json_body=body, idempotent=idempotent)
-        return response.body
+        application_id: int,
+        topic: str,
+        site_id: str | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> MissedFeedPage:
+        """§9.5: GET /missed_feeds?app_id=&topic=[&site_id=]&offset=&limit=."""
+        params: dict[str, str | int] = {
+            "app_id": str(application_id),
+            "topic": topic,
+            "offset": offset,
+            "limit": limit,
+        }
+        if site_id is not None:
+            params["site_id"] = site_id
+        body = await self._calls.get(account_id, "/missed_feeds", params)
+        messages = body.get("messages") if isinstance(body, Mapping) else None
+        if not isinstance(messages, list):
+            raise Unavailable("GET /missed_feeds answered without a list of messages")
+        notifications = [notification_from(message) for message in messages]
+        readable = tuple(n for n in notifications if n is not None)
+        return MissedFeedPage(readable, len(messages), len(messages) - len(readable))
 
-    async def _call(
+    async def search_order_snapshots(
         self,
         account_id: int,
-        method: str,
-        path: str,
-        *,
-        params: Params | None = None,
-        json_body: Any = None,
-        idempotent: bool | None = None,
-    ) -> MeliResponse:
-        token = await self._tokens.access_token(account_id)
-        try:
-            return await self._client.request(
-                method, path, token=token, params=params, json_body=json_body, idempotent=idempotent
-            )
-        except Unauthorized:
-            token = await self._tokens.renew_rejected(account_id, token)
-        return await self._client.request(
-            method, path, token=token, params=params, json_body=json_body, idempotent=idempotent
+        seller_id: int,
+        updated_from: datetime,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> SnapshotPage:
+        """§5.3: the seller's orders changed since `updated_from`, oldest change first."""
+        body = await self._calls.get(
+            account_id,
+            "/orders/search",
+            {
+                "seller": seller_id,
+                "order.date_last_updated.from": _orders_date(updated_from),
+                "sort": "date_asc",
+                "offset": offset,
+                "limit": limit,
+            },
         )
+        return self._snapshots(body, "results", "/orders", "GET /orders/search")
+
+    async def search_question_snapshots(
+        self,
+        account_id: int,
+        seller_id: int,
+        offset: int = 0,
+        limit: int = 50,
+        status: str | None = None,
+    ) -> SnapshotPage:
+        """§7: the seller's questions, newest first, in the api_version=4 shape."""
+        params: dict[str, str | int] = {
+            "seller_id": seller_id,
+            "api_version": "4",
+            "sort_fields": "date_created",
+            "sort_types": "DESC",
+            "offset": offset,
+            "limit": limit,
+        }
+        if status is not None:
+            params["status"] = status
+        body = await self._calls.get(account_id, "/questions/search", params)
+        return self._snapshots(body, "questions", "/questions", "GET /questions/search")
+
+    @staticmethod
+    def _snapshots(body: Any, key: str, prefix: str, call: str) -> SnapshotPage:
+        results = body.get(key) if isinstance(body, Mapping) else None
+        if not isinstance(results, list):
+            raise Unavailable(f"{call} answered without a list of {key}")
+        now = datetime.now(UTC)
+        snapshots = tuple(
+            ResourceSnapshot(f"{prefix}/{result['id']}", result, now)
+            for result in results
+            if isinstance(result, Mapping) and isinstance(result.get("id"), int | str)
+        )
+        return SnapshotPage(snapshots, _total(body, len(results)))

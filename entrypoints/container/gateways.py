@@ -8,7 +8,9 @@ from datetime import timedelta
 
 from dependency_injector import providers
 
+from adapters.mercadolibre.account_calls import AccountCalls
 from adapters.mercadolibre.client import MercadoLibreClient
+from adapters.mercadolibre.listings import AiohttpListingGateway
 from adapters.mercadolibre.marketplace import AiohttpMarketplace
 from adapters.mercadolibre.oauth import AiohttpOAuthGateway
 from adapters.mercadolibre.session import session_resource
@@ -67,7 +69,9 @@ class Gateways(Infrastructure):
         on_refresh=Infrastructure.metrics.provided.token_refreshes,
         cache=token_cache,
     )
-    marketplace = providers.Singleton(AiohttpMarketplace, meli_client, token_vault)
+    account_calls = providers.Singleton(AccountCalls, meli_client, token_vault)
+    marketplace = providers.Singleton(AiohttpMarketplace, account_calls)
+    listing_gateway = providers.Singleton(AiohttpListingGateway, account_calls)
 
     address_resolver = providers.Singleton(SystemAddressResolver)
     webhook_sender = providers.Resource(

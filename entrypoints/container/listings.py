@@ -30,27 +30,32 @@ uow = A.unit_of_work.provider
 class ListingUseCases(AccountUseCases):
     safety_stock = providers.Callable(lambda s: s.safety_stock, A.settings)
     sync_listing = providers.Factory(
-        SyncListing, uow, A.marketplace, A.clock, safety_stock=safety_stock
+        SyncListing, uow, A.listing_gateway, A.clock, safety_stock=safety_stock
     )
     sync_catalogue = providers.Factory(
-        SyncCatalogue, uow, A.marketplace, A.clock, safety_stock=safety_stock
+        SyncCatalogue, uow, A.listing_gateway, A.clock, safety_stock=safety_stock
     )
     request_sync = providers.Factory(RequestSync, uow, A.job_queue)
     list_listings = providers.Factory(ListListings, uow)
     get_listing = providers.Factory(GetListing, uow)
     create_listing = providers.Factory(
-        CreateListing, uow, A.marketplace, A.clock, safety_stock=safety_stock
+        CreateListing, uow, A.listing_gateway, A.clock, safety_stock=safety_stock
     )
-    stock_writer = providers.Factory(StockWriter, uow, A.marketplace, A.lock, A.clock)
+    stock_writer = providers.Factory(StockWriter, uow, A.listing_gateway, A.lock, A.clock)
     update_listing = providers.Factory(
-        UpdateListing, uow, A.marketplace, A.clock, safety_stock=safety_stock, stock=stock_writer
+        UpdateListing,
+        uow,
+        A.listing_gateway,
+        A.clock,
+        safety_stock=safety_stock,
+        stock=stock_writer,
     )
-    change_listing_status = providers.Factory(ChangeListingStatus, uow, A.marketplace, A.clock)
-    delete_listing = providers.Factory(DeleteListing, uow, A.marketplace, A.clock)
-    get_listing_health = providers.Factory(GetListingHealth, uow, A.marketplace)
-    predict_category = providers.Factory(PredictCategory, uow, A.marketplace)
+    change_listing_status = providers.Factory(ChangeListingStatus, uow, A.listing_gateway, A.clock)
+    delete_listing = providers.Factory(DeleteListing, uow, A.listing_gateway, A.clock)
+    get_listing_health = providers.Factory(GetListingHealth, uow, A.listing_gateway)
+    predict_category = providers.Factory(PredictCategory, uow, A.listing_gateway)
     update_stock = providers.Factory(UpdateStock, stock_writer, A.clock)
     submit_stock_batch = providers.Factory(SubmitStockBatch, uow, A.clock)
     apply_stock_batch = providers.Factory(ApplyStockBatch, uow, stock_writer, A.clock)
     get_stock_batch = providers.Factory(GetStockBatch, uow)
-    sync_inventory = providers.Factory(SyncInventory, uow, A.marketplace, stock_writer, A.clock)
+    sync_inventory = providers.Factory(SyncInventory, uow, A.listing_gateway, stock_writer, A.clock)

@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry
 
 from adapters.local.ratelimit import LocalRateLimiter
 from adapters.mercadolibre import (
+    AccountCalls,
     AiohttpMarketplace,
     AiohttpOAuthGateway,
     MercadoLibreClient,
@@ -132,7 +133,7 @@ def tokens(sandbox, seller) -> FakeTokens:
 
 @pytest.fixture
 def marketplace(client, tokens) -> AiohttpMarketplace:
-    return AiohttpMarketplace(client, tokens)
+    return AiohttpMarketplace(AccountCalls(client, tokens))
 
 
 async def admin(sandbox: RunningSandbox, method: str, path: str, body: Any = None) -> Any:
@@ -195,7 +196,7 @@ async def test_an_expired_token_is_renewed_with_the_refresh_token(client, sandbo
 
     tokens = FakeTokens(seller["tokens"]["access_token"], refresh)
     await admin(sandbox, "POST", "/_sandbox/clock/advance", {"seconds": 21_601})
-    profile = await AiohttpMarketplace(client, tokens).seller_profile(ACCOUNT)
+    profile = await AiohttpMarketplace(AccountCalls(client, tokens)).seller_profile(ACCOUNT)
     assert profile.user_id == seller["id"]
     assert len(tokens.rejected) == 1
 
@@ -207,7 +208,7 @@ async def test_a_second_401_is_unauthorized(client, sandbox, seller):
     tokens = FakeTokens("not-a-token", still_bad)
     await admin(sandbox, "POST", "/_sandbox/stats/reset")
     with pytest.raises(Unauthorized, match="401 to GET /users/me"):
-        await AiohttpMarketplace(client, tokens).seller_profile(ACCOUNT)
+        await AiohttpMarketplace(AccountCalls(client, tokens)).seller_profile(ACCOUNT)
     assert len(tokens.rejected) == 1
     assert await calls(sandbox, "GET /users/me") == 2
 
@@ -235,7 +236,7 @@ async def test_the_sandbox_rate_limit_is_ridden_out_by_backoff(sandbox, session,
         api_url=sandbox.url,
         retry=RetryPolicy(max_attempts=12, base=0.05, cap=0.4),
     )
-    marketplace = AiohttpMarketplace(client, tokens)
+    marketplace = AiohttpMarketplace(AccountCalls(client, tokens))
     profiles = await asyncio.gather(*(marketplace.seller_profile(ACCOUNT) for _ in range(8)))
     assert len(profiles) == 8
     assert await calls(sandbox, "GET /users/me") > 8
@@ -253,7 +254,7 @@ async def test_a_shared_limiter_at_the_servers_rate_sees_no_429(sandbox, session
         api_url=sandbox.url,
         retry=RetryPolicy(max_attempts=1),
     )
-    marketplace = AiohttpMarketplace(client, tokens)
+    marketplace = AiohttpMarketplace(AccountCalls(client, tokens))
     await asyncio.gather(*(marketplace.seller_profile(ACCOUNT) for _ in range(8)))
     assert await calls(sandbox, "GET /users/me") == 8
 

@@ -16,7 +16,8 @@ from aiohttp import FormData, web
 
 from adapters.local.ratelimit import LocalRateLimiter
 from adapters.mercadolibre import (
-    AiohttpMarketplace,
+    AccountCalls,
+    AiohttpListingGateway,
     MercadoLibreClient,
     RetryPolicy,
     create_session,
@@ -119,10 +120,11 @@ def sleeps(sandbox) -> ClockSleep:
 
 
 @pytest.fixture
-def gateway(sandbox, session, tokens, sleeps) -> AiohttpMarketplace:
-    marketplace = AiohttpMarketplace(client_for(sandbox, session), tokens)
-    marketplace.conflict_policy = ConflictPolicy(delays=(1.0, 2.0, 4.0), sleep=sleeps)
-    return marketplace
+def gateway(sandbox, session, tokens, sleeps) -> AiohttpListingGateway:
+    return AiohttpListingGateway(
+        AccountCalls(client_for(sandbox, session), tokens),
+        ConflictPolicy(delays=(1.0, 2.0, 4.0), sleep=sleeps),
+    )
 
 
 @pytest.fixture
@@ -143,7 +145,7 @@ async def stored(sandbox: RunningSandbox, item_id: str) -> dict[str, Any]:
     return await sandbox.admin("GET", f"/items/{item_id}")  # type: ignore[no-any-return]
 
 
-async def first_ids(gateway: AiohttpMarketplace, seller_id: int, count: int = 20) -> list[str]:
+async def first_ids(gateway: AiohttpListingGateway, seller_id: int, count: int = 20) -> list[str]:
     page = await gateway.scan_item_ids(MLA, seller_id, limit=count)
     return list(page.item_ids)
 
@@ -577,7 +579,7 @@ async def test_the_optimistic_lock_409_is_ridden_out(gateway, sandbox, sleeps):
 
 
 async def test_a_409_that_does_not_clear_ends_in_conflict(sandbox, session, tokens):
-    gateway = AiohttpMarketplace(client_for(sandbox, session), tokens)
+    gateway = AiohttpListingGateway(AccountCalls(client_for(sandbox, session), tokens))
     created = await gateway.create_listing(MLA, simple_listing())
     frozen = ClockSleep(sandbox, advance=False)
     gateway.conflict_policy = ConflictPolicy(delays=(0.5, 0.5), sleep=frozen)
@@ -728,7 +730,9 @@ async def test_a_missing_description_is_created_with_a_post(session, post_finds_
         client = MercadoLibreClient(
             session, LocalRateLimiter(RateLimits(per_second=0)), api_url=url
         )
-        await AiohttpMarketplace(client, OneToken()).set_description(MLA, "MLA123", "Texto")
+        await AiohttpListingGateway(AccountCalls(client, OneToken())).set_description(
+            MLA, "MLA123", "Texto"
+        )
     finally:
         await runner.cleanup()
     assert stub.seen == expected

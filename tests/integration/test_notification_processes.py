@@ -250,7 +250,7 @@ async def assert_latest_state(container, account, resources) -> None:
     for topic, resource in sorted(resources):
         if topic == "items":
             item_id = resource.rsplit("/", 1)[-1]
-            now = await marketplace.get_listing(account.id, item_id)
+            now = await container.listing_gateway().get_listing(account.id, item_id)
             stored = listings[item_id]
             fields = ("price", "available_quantity", "sold_quantity", "status")
             if any(getattr(stored, f) != getattr(now, f) for f in fields):

@@ -303,7 +303,7 @@ async def running_world(data_dir: Path) -> AsyncIterator[World]:
     clock = ManualClock(NOW)
     market = FakeListings()
     container.clock.override(providers.Object(clock))
-    container.marketplace.override(providers.Object(market))
+    container.listing_gateway.override(providers.Object(market))
     await start(container)
     async with container.unit_of_work() as uow:
         account = await uow.accounts.add(Account(SELLER, "MLA", "SELLER"))
