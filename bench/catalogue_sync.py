@@ -1,4 +1,4 @@
-"""Benchmark of the catalogue sync (issue 6): API calls, wall time and memory.
+"""Benchmark of the catalogue sync: API calls, wall time and memory.
 
     .venv/bin/python bench/catalogue_sync.py                 # both scenarios
     .venv/bin/python bench/catalogue_sync.py --items 10000 --rate 10

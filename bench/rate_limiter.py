@@ -1,4 +1,4 @@
-"""Benchmark of the shared rate limiter (issue 5): do many processes stay together under
+"""Benchmark of the shared rate limiter: do many processes stay together under
 the configured rate?
 
     .venv/bin/python bench/rate_limiter.py [--redis redis://127.0.0.1:6379/0]

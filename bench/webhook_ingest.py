@@ -1,4 +1,4 @@
-"""Benchmark of the notification endpoint (issue 7): acknowledgement latency and
+"""Benchmark of the notification endpoint: acknowledgement latency and
 throughput at a sustained rate, and proof that nothing acknowledged was lost.
 
     .venv/bin/python bench/webhook_ingest.py                          # 500/s for 30 s

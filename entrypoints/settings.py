@@ -62,7 +62,7 @@ class Settings:
     safety_stock: int = 0
     # Periodic jobs, in seconds
     token_refresh_interval: int = 4 * 3600
-    # Real time (issue 7): periodic syncs, in seconds (per account, fanned out)
+    # Periodic syncs, in seconds (per account, fanned out)
     sync_products_interval: int = 30 * 60
     sync_orders_interval: int = 10 * 60
     sync_questions_interval: int = 15 * 60

@@ -30,7 +30,7 @@ INBOX = "inbox"
 SYNC_LOGS = "sync_logs"
 AUTHORIZATION_REQUESTS = "authorization_requests"
 STOCK_BATCHES = "stock_batches"
-# Real time (issue 7)
+# The notification pipeline
 RESOURCES = "resources"
 DEAD_LETTERS = "dead_letters"
 SUBSCRIPTIONS = "subscriptions"

@@ -6,26 +6,29 @@ from collections.abc import Hashable
 from types import TracebackType
 from typing import Self
 
-from adapters.memory.realtime import (
-    InMemoryDeadLetterRepository,
-    InMemoryResourceSnapshotRepository,
+from adapters.memory.repositories.accounts import (
+    InMemoryAccountRepository,
+    InMemoryAuthorizationRequestRepository,
+)
+from adapters.memory.repositories.dead_letters import InMemoryDeadLetterRepository
+from adapters.memory.repositories.inbox import InMemoryNotificationInbox
+from adapters.memory.repositories.inventory import (
+    InMemoryInventoryRepository,
+    InMemoryStockBatchRepository,
+)
+from adapters.memory.repositories.listings import InMemoryListingRepository
+from adapters.memory.repositories.messages import (
+    InMemoryMessageRepository,
+    InMemoryMessageTemplateRepository,
+)
+from adapters.memory.repositories.orders import InMemoryOrderRepository, InMemoryShipmentRepository
+from adapters.memory.repositories.questions import InMemoryQuestionRepository
+from adapters.memory.repositories.resources import InMemoryResourceSnapshotRepository
+from adapters.memory.repositories.subscriptions import (
     InMemorySubscriptionRepository,
     InMemoryWebhookDeliveryRepository,
 )
-from adapters.memory.repositories import (
-    InMemoryAccountRepository,
-    InMemoryAuthorizationRequestRepository,
-    InMemoryInventoryRepository,
-    InMemoryListingRepository,
-    InMemoryMessageRepository,
-    InMemoryMessageTemplateRepository,
-    InMemoryNotificationInbox,
-    InMemoryOrderRepository,
-    InMemoryQuestionRepository,
-    InMemoryShipmentRepository,
-    InMemoryStockBatchRepository,
-    InMemorySyncLogRepository,
-)
+from adapters.memory.repositories.sync_logs import InMemorySyncLogRepository
 from adapters.memory.store import InMemoryStore, StagedChanges
 from application.errors import QueueUnavailable
 from application.jobs import Job

@@ -5,7 +5,7 @@ import asyncio
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql.repositories import short_reason, translate_errors
+from adapters.sql.repositories.base import short_reason, translate_errors
 from application.errors import Unavailable
 
 

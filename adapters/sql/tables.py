@@ -268,7 +268,7 @@ webhooks = Table(
     UniqueConstraint("notification_id"),
     Index("ix_meli_webhooks_status_received_at", "status", "received_at"),
     Index("ix_meli_webhooks_topic_status", "topic", "status"),
-    # Coalescing reads the latest processed_at of one resource (issue 7).
+    # Coalescing reads the latest processed_at of one resource.
     Index("ix_meli_webhooks_topic_resource_processed_at", "topic", "resource", "processed_at"),
     # Dedupe: one pending entry per resource, race-free across processes.
     Index(
@@ -326,7 +326,7 @@ stock_batches = Table(
     sqlite_autoincrement=True,
 )
 
-# --- Real time (issue 7) -----------------------------------------------------------------
+# --- The notification pipeline: snapshots, dead letters, subscriptions ------------------
 
 # The last read of each MercadoLibre resource a notification pointed at, as MercadoLibre
 # sent it, for topics without a model of their own yet. Newest read wins.

@@ -8,28 +8,24 @@ from sqlalchemy import exc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sql.engine import begin_immediately
-from adapters.sql.realtime import (
-    SqlDeadLetterRepository,
-    SqlResourceSnapshotRepository,
+from adapters.sql.repositories.accounts import (
+    SqlAccountRepository,
+    SqlAuthorizationRequestRepository,
+)
+from adapters.sql.repositories.base import short_reason, translate_errors
+from adapters.sql.repositories.dead_letters import SqlDeadLetterRepository
+from adapters.sql.repositories.inbox import SqlNotificationInbox
+from adapters.sql.repositories.inventory import SqlInventoryRepository, SqlStockBatchRepository
+from adapters.sql.repositories.listings import SqlListingRepository
+from adapters.sql.repositories.messages import SqlMessageRepository, SqlMessageTemplateRepository
+from adapters.sql.repositories.orders import SqlOrderRepository, SqlShipmentRepository
+from adapters.sql.repositories.questions import SqlQuestionRepository
+from adapters.sql.repositories.resources import SqlResourceSnapshotRepository
+from adapters.sql.repositories.subscriptions import (
     SqlSubscriptionRepository,
     SqlWebhookDeliveryRepository,
 )
-from adapters.sql.repositories import (
-    SqlAccountRepository,
-    SqlAuthorizationRequestRepository,
-    SqlInventoryRepository,
-    SqlListingRepository,
-    SqlMessageRepository,
-    SqlMessageTemplateRepository,
-    SqlNotificationInbox,
-    SqlOrderRepository,
-    SqlQuestionRepository,
-    SqlShipmentRepository,
-    SqlStockBatchRepository,
-    SqlSyncLogRepository,
-    short_reason,
-    translate_errors,
-)
+from adapters.sql.repositories.sync_logs import SqlSyncLogRepository
 from application.errors import QueueUnavailable, Unavailable
 from application.jobs import Job
 from application.ports.jobs import JobQueue

@@ -77,7 +77,7 @@ class CompleteConnect:
     account and its sealed tokens, then read its profile.
 
     The pair is stored and committed before the access token is used for anything
-    (issue 5; §1.3): the code worked once and the refresh token exists nowhere else, so
+    (§1.3): the code worked once and the refresh token exists nowhere else, so
     a failure after the exchange must not lose it. The token answer names its user
     (`user_id`, §1.2), which is enough to key the account; GET /users/me (§3) then fills
     in the nickname and site. If that fails the account is kept, active with its tokens,

@@ -1,4 +1,4 @@
-"""The inbox's atomic moves for the notification pipeline (issue 7): one claim at a time,
+"""The inbox's atomic moves for the notification pipeline: one claim at a time,
 finishes that only land on their own claim, re-arms, and the sweep's paging."""
 
 from __future__ import annotations

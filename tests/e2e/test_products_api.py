@@ -1,4 +1,4 @@
-"""Listings and inventory through the REST API, against the sandbox (issue 6).
+"""Listings and inventory through the REST API, against the sandbox.
 
 The whole stack runs in-process: the REST app on in-memory storage with the in-process
 worker, the real gateway, and the sandbox over loopback HTTP.

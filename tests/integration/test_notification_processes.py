@@ -1,4 +1,4 @@
-"""The notification pipeline across real processes (issue 7): `meli serve` acknowledges,
+"""The notification pipeline across real processes: `meli serve` acknowledges,
 `meli worker` processes, on PostgreSQL and Redis, against the sandbox over HTTP.
 
 A thousand notifications with duplicates and shuffled deliveries, and a worker killed

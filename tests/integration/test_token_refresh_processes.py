@@ -1,4 +1,4 @@
-"""Token refresh under concurrency, against the sandbox over real HTTP (issue 5).
+"""Token refresh under concurrency, against the sandbox over real HTTP.
 
 Several OS processes, each with many concurrent calls, find the access token expired at
 the same moment: exactly one refresh reaches MercadoLibre and nobody gets invalid_grant

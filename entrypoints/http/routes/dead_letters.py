@@ -9,6 +9,7 @@ from domain.dead_letters import DeadLetterSource
 from entrypoints.http.context import container_of
 from entrypoints.http.converter import json_response
 from entrypoints.http.endpoints import Endpoint, Param, Reply
+from entrypoints.http.notification_views import DeadLetterPage, ReplayView, dead_letter_view
 from entrypoints.http.params import (
     PAGING_PARAMS,
     paging,
@@ -17,7 +18,6 @@ from entrypoints.http.params import (
     query_enum,
     query_int,
 )
-from entrypoints.http.realtime_views import DeadLetterPage, ReplayView, dead_letter_view
 from entrypoints.http.views import PageInfo
 
 

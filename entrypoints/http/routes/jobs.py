@@ -10,8 +10,8 @@ from domain.sync import SyncTrigger
 from entrypoints.http.context import container_of
 from entrypoints.http.converter import json_response
 from entrypoints.http.endpoints import Endpoint, Param, Reply
+from entrypoints.http.notification_views import JobPage, JobQueued, JobView
 from entrypoints.http.params import path_str
-from entrypoints.http.realtime_views import JobPage, JobQueued, JobView
 
 
 async def list_jobs(request: web.Request) -> web.Response:

@@ -16,16 +16,7 @@ from domain.subscriptions import DeliveryStatus
 from entrypoints.http.context import client_address, container_of
 from entrypoints.http.converter import json_response, read_body
 from entrypoints.http.endpoints import Endpoint, Param, Reply
-from entrypoints.http.params import (
-    PAGING_PARAMS,
-    paging,
-    path_int,
-    query_enum,
-    query_int,
-    query_str,
-)
-from entrypoints.http.problems import RequestInvalid
-from entrypoints.http.realtime_views import (
+from entrypoints.http.notification_views import (
     Acknowledged,
     DeliveryPage,
     InboxPage,
@@ -36,6 +27,15 @@ from entrypoints.http.realtime_views import (
     inbox_entry_view,
     subscription_view,
 )
+from entrypoints.http.params import (
+    PAGING_PARAMS,
+    paging,
+    path_int,
+    query_enum,
+    query_int,
+    query_str,
+)
+from entrypoints.http.problems import RequestInvalid
 from entrypoints.http.views import PageInfo
 
 MAX_NOTIFICATION_BYTES = 64 * 1024

@@ -10,7 +10,7 @@ import attrs
 import pytest
 
 from adapters.memory import InMemoryJobQueue, InMemoryStore, InMemoryUnitOfWork
-from adapters.memory.repositories import InMemoryListingRepository
+from adapters.memory.repositories.listings import InMemoryListingRepository
 from adapters.system.clock import ManualClock
 from application.listings.sync_catalogue import SyncCatalogue
 from application.listings.sync_listing import SyncListing

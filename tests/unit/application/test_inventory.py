@@ -1,4 +1,4 @@
-"""Stock writes, bulk batches and the inventory sync on the in-memory container (issue 6).
+"""Stock writes, bulk batches and the inventory sync on the in-memory container.
 
 MercadoLibre is FakeListings: items in memory with the rules of a PUT /items/{id}
 (mercadolibre-api.md §4.3, §4.6), failures and pauses injected per call.
@@ -19,7 +19,7 @@ import attrs
 import pytest
 from dependency_injector import providers
 
-from adapters.memory.repositories import InMemoryStockBatchRepository
+from adapters.memory.repositories.inventory import InMemoryStockBatchRepository
 from adapters.mercadolibre.item_mapping import changes_body, with_sent_skus
 from adapters.system.clock import ManualClock
 from application.errors import (
@@ -532,7 +532,7 @@ async def test_the_sync_follows_sales_and_publishes_our_lower_figure(world):
 
 async def test_a_seller_request_queued_before_a_sync_repair_still_applies(world):
     """Last request wins among the seller's requests; what the inventory sync adopted or
-    republished is an observation, not a later request (issue 6)."""
+    republished is an observation, not a later request."""
     await world.publish(a_listing(quantity=10))
     batch = await world.container.submit_stock_batch()([StockRequest(SIMPLE, 50)])
     world.clock.advance(30)

@@ -1,5 +1,5 @@
-"""The notification pipeline's use cases on the in-memory adapters (issue 7,
-mercadolibre-api.md §9): acknowledge and store, process once, retry on a schedule,
+"""The notification pipeline's use cases on the in-memory adapters (mercadolibre-api.md
+§9): acknowledge and store, process once, retry on a schedule,
 dead-letter, coalesce bursts, sweep, recover the missed feeds."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Outbound subscriptions (issue 7): registration refuses private callbacks, secrets are
+"""Outbound subscriptions: registration refuses private callbacks, secrets are
 sealed and shown once, events are signed, retried with backoff, logged, and dead-lettered
 when every attempt failed."""
 

@@ -82,7 +82,7 @@ def test_the_periodic_jobs_run_at_the_products_intervals_and_are_configurable():
         ("MELI_TRUST_PROXY", "perhaps", "true or false"),
     ],
 )
-def test_bad_realtime_settings_name_the_variable(name, value, message):
+def test_bad_notification_and_schedule_settings_name_the_variable(name, value, message):
     with pytest.raises(SettingsError, match=f"{name}.*{message}"):
         Settings.from_environment({name: value}, env_file=None)
 

@@ -1,4 +1,4 @@
-"""The real-time pipeline through the REST app (issue 7): MercadoLibre's notifications in,
+"""The notification pipeline through the REST app: MercadoLibre's notifications in,
 the worker reading the resources from the sandbox, dead letters and their replay, the
 periodic jobs by hand, and signed deliveries to subscribers (mercadolibre-api.md §9)."""
 

@@ -1,6 +1,3 @@
-"""In-memory repositories of the real-time pipeline (issue 7), with the semantics of
-adapters/sql/realtime.py: the same keys, filters, orders and atomic claims."""
-
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
@@ -8,86 +5,23 @@ from datetime import datetime
 
 import attrs
 
-from adapters.memory.repositories import LockRow, _InMemoryRepository, _page
+from adapters.memory.repositories.base import InMemoryRepository, LockRow, page_of
 from adapters.memory.store import (
-    DEAD_LETTERS,
     DELIVERIES,
-    RESOURCES,
     SUBSCRIPTIONS,
     InMemoryStore,
     StagedChanges,
     private_copy,
 )
 from application.errors import Conflict, NotFound
-from application.queries import DeadLetterQuery, DeliveryQuery, Page, ResourceQuery
-from domain.dead_letters import DeadLetter
-from domain.resources import ResourceSnapshot
+from application.queries import (
+    DeliveryQuery,
+    Page,
+)
 from domain.subscriptions import DeliveryStatus, Subscription, WebhookDelivery
 
 
-class InMemoryResourceSnapshotRepository(_InMemoryRepository):
-    async def upsert(self, snapshot: ResourceSnapshot) -> bool:
-        self._require_account(snapshot.account_id)
-        stored = self._staged.get(RESOURCES, snapshot.path)
-        if stored is not None and not snapshot.supersedes(stored):
-            return False
-        self._staged.put(RESOURCES, snapshot.path, snapshot)
-        return True
-
-    async def find(self, path: str) -> ResourceSnapshot | None:
-        return self._find(RESOURCES, path)
-
-    async def search(self, query: ResourceQuery) -> Page[ResourceSnapshot]:
-        found = [
-            snapshot
-            for snapshot in self._staged.values(RESOURCES)
-            if (query.topic is None or snapshot.topic == query.topic)
-            and (query.account_id is None or snapshot.account_id == query.account_id)
-        ]
-        found.sort(key=lambda snapshot: snapshot.path)
-        return _page(found, query.paging)
-
-
-class InMemoryDeadLetterRepository(_InMemoryRepository):
-    def __init__(self, store: InMemoryStore, staged: StagedChanges, lock_row: LockRow) -> None:
-        super().__init__(store, staged)
-        self._lock_row = lock_row
-
-    async def add(self, letter: DeadLetter) -> DeadLetter:
-        self._require_account(letter.account_id)
-        stored = attrs.evolve(letter, id=self._store.next_id(DEAD_LETTERS))
-        self._staged.put(DEAD_LETTERS, stored.id, stored)
-        return private_copy(stored)
-
-    async def get(self, letter_id: int) -> DeadLetter:
-        return self._get(DEAD_LETTERS, letter_id, "dead letter")
-
-    async def mark_replayed(self, letter_id: int, now: datetime) -> bool:
-        # Locked until the unit of work ends, as the conditional UPDATE locks the row on
-        # PostgreSQL: a second call waits, then reads the first one's committed replay.
-        await self._lock_row(DEAD_LETTERS, letter_id)
-        stored = self._staged.get(DEAD_LETTERS, letter_id)
-        if stored is None or stored.replayed_at is not None:
-            return False
-        self._staged.put(DEAD_LETTERS, letter_id, attrs.evolve(stored, replayed_at=now))
-        return True
-
-    async def search(self, query: DeadLetterQuery) -> Page[DeadLetter]:
-        found = [
-            letter
-            for letter in self._staged.values(DEAD_LETTERS)
-            if (query.source is None or letter.source == query.source)
-            and (query.replayed is None or query.replayed == (letter.replayed_at is not None))
-            and (query.account_id is None or letter.account_id == query.account_id)
-        ]
-        found.sort(key=lambda letter: (letter.failed_at, letter.id), reverse=True)
-        return _page(found, query.paging)
-
-    async def count_open(self) -> int:
-        return sum(1 for letter in self._staged.values(DEAD_LETTERS) if letter.replayed_at is None)
-
-
-class InMemorySubscriptionRepository(_InMemoryRepository):
+class InMemorySubscriptionRepository(InMemoryRepository):
     async def add(self, subscription: Subscription) -> Subscription:
         stored = attrs.evolve(subscription, id=self._store.next_id(SUBSCRIPTIONS))
         self._staged.put(SUBSCRIPTIONS, stored.id, stored)
@@ -116,7 +50,7 @@ def _due(delivery: WebhookDelivery, now: datetime) -> bool:
     )
 
 
-class InMemoryWebhookDeliveryRepository(_InMemoryRepository):
+class InMemoryWebhookDeliveryRepository(InMemoryRepository):
     def __init__(self, store: InMemoryStore, staged: StagedChanges, lock_row: LockRow) -> None:
         super().__init__(store, staged)
         self._lock_row = lock_row
@@ -175,4 +109,4 @@ class InMemoryWebhookDeliveryRepository(_InMemoryRepository):
             and (query.status is None or delivery.status == query.status)
         ]
         found.sort(key=lambda delivery: (delivery.created_at, delivery.id), reverse=True)
-        return _page(found, query.paging)
+        return page_of(found, query.paging)

@@ -1,4 +1,4 @@
-"""The JSON shapes of the real-time routes (issue 7): inbox, dead letters, periodic jobs,
+"""The JSON shapes of the notification and operations routes: inbox, dead letters, periodic jobs,
 subscriptions and deliveries."""
 
 from __future__ import annotations

@@ -1,5 +1,4 @@
-"""SQL repositories of the real-time pipeline (issue 7): resource snapshots, dead letters,
-subscriptions and the delivery log, with their row mappings."""
+"""Outbound subscriptions and their deliveries in SQL."""
 
 from __future__ import annotations
 
@@ -8,14 +7,24 @@ from datetime import datetime
 from typing import Any
 
 import attrs
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    or_,
+    select,
+    update,
+)
 
-from adapters.sql.repositories import _page, _SqlRepository
-from adapters.sql.tables import dead_letters, resources, subscriptions, webhook_deliveries
+from adapters.sql.repositories.base import Row, SqlRepository, page_of
+from adapters.sql.tables import (
+    subscriptions,
+    webhook_deliveries,
+)
 from application.errors import NotFound
-from application.queries import DeadLetterQuery, DeliveryQuery, Page, ResourceQuery
-from domain.dead_letters import DeadLetter, DeadLetterSource
-from domain.resources import ResourceSnapshot
+from application.queries import (
+    DeliveryQuery,
+    Page,
+)
 from domain.subscriptions import (
     ANY_TOPIC,
     DeliveryStatus,
@@ -23,55 +32,6 @@ from domain.subscriptions import (
     WebhookDelivery,
     canonical_topic,
 )
-
-Row = Any
-
-
-def snapshot_to_row(snapshot: ResourceSnapshot) -> dict[str, Any]:
-    return {
-        "path": snapshot.path,
-        "topic": snapshot.topic,
-        "account_id": snapshot.account_id,
-        "body": dict(snapshot.body),
-        "fetched_at": snapshot.fetched_at,
-    }
-
-
-def snapshot_to_domain(row: Row) -> ResourceSnapshot:
-    return ResourceSnapshot(
-        path=row["path"],
-        body=row["body"],
-        fetched_at=row["fetched_at"],
-        topic=row["topic"],
-        account_id=row["account_id"],
-    )
-
-
-def dead_letter_to_row(letter: DeadLetter) -> dict[str, Any]:
-    return {
-        "source": letter.source.value,
-        "reference": letter.reference,
-        "topic": letter.topic,
-        "account_id": letter.account_id,
-        "error": letter.error,
-        "attempts": letter.attempts,
-        "failed_at": letter.failed_at,
-        "replayed_at": letter.replayed_at,
-    }
-
-
-def dead_letter_to_domain(row: Row) -> DeadLetter:
-    return DeadLetter(
-        id=row["id"],
-        source=DeadLetterSource(row["source"]),
-        reference=row["reference"],
-        topic=row["topic"],
-        account_id=row["account_id"],
-        error=row["error"],
-        attempts=row["attempts"],
-        failed_at=row["failed_at"],
-        replayed_at=row["replayed_at"],
-    )
 
 
 def subscription_to_row(subscription: Subscription) -> dict[str, Any]:
@@ -128,86 +88,17 @@ def delivery_to_domain(row: Row) -> WebhookDelivery:
     )
 
 
-class SqlResourceSnapshotRepository(_SqlRepository):
-    async def upsert(self, snapshot: ResourceSnapshot) -> bool:
-        insert = self._insert(resources).values(snapshot_to_row(snapshot))
-        statement = insert.on_conflict_do_update(
-            index_elements=[resources.c.path],
-            set_={c.name: insert.excluded[c.name] for c in resources.columns if c.name != "path"},
-            # Newest read wins, whatever order the reads are stored in.
-            where=resources.c.fetched_at <= insert.excluded.fetched_at,
-        ).returning(resources.c.path)
-        return (await self._write(statement)).scalar_one_or_none() is not None
-
-    async def find(self, path: str) -> ResourceSnapshot | None:
-        row = await self._one(select(resources).where(resources.c.path == path))
-        return None if row is None else snapshot_to_domain(row)
-
-    async def search(self, query: ResourceQuery) -> Page[ResourceSnapshot]:
-        conditions: list[ColumnElement[bool]] = []
-        if query.topic is not None:
-            conditions.append(resources.c.topic == query.topic)
-        if query.account_id is not None:
-            conditions.append(resources.c.account_id == query.account_id)
-        statement = (
-            select(resources)
-            .where(*conditions)
-            .order_by(self._binary(resources.c.path))
-            .offset(query.paging.offset)
-            .limit(query.paging.limit)
-        )
-        items = [snapshot_to_domain(row) for row in await self._all(statement)]
-        return _page(items, await self._count(resources, conditions), query.paging)
+def _due(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        webhook_deliveries.c.status == DeliveryStatus.PENDING.value,
+        or_(
+            webhook_deliveries.c.next_attempt_at.is_(None),
+            webhook_deliveries.c.next_attempt_at <= now,
+        ),
+    )
 
 
-class SqlDeadLetterRepository(_SqlRepository):
-    async def add(self, letter: DeadLetter) -> DeadLetter:
-        statement = (
-            dead_letters.insert().values(dead_letter_to_row(letter)).returning(dead_letters.c.id)
-        )
-        new_id = (await self._write(statement)).scalar_one()
-        return attrs.evolve(letter, id=new_id)
-
-    async def get(self, letter_id: int) -> DeadLetter:
-        row = await self._one(select(dead_letters).where(dead_letters.c.id == letter_id))
-        if row is None:
-            raise NotFound("dead letter", letter_id)
-        return dead_letter_to_domain(row)
-
-    async def mark_replayed(self, letter_id: int, now: datetime) -> bool:
-        # On PostgreSQL a concurrent UPDATE of the row waits for this transaction, then
-        # finds replayed_at set; on SQLite the write lock serialises the transactions.
-        result = await self._write(
-            update(dead_letters)
-            .where(dead_letters.c.id == letter_id, dead_letters.c.replayed_at.is_(None))
-            .values(replayed_at=now)
-        )
-        return result.rowcount == 1
-
-    async def search(self, query: DeadLetterQuery) -> Page[DeadLetter]:
-        conditions: list[ColumnElement[bool]] = []
-        if query.source is not None:
-            conditions.append(dead_letters.c.source == query.source)
-        if query.replayed is not None:
-            replayed_at = dead_letters.c.replayed_at
-            conditions.append(replayed_at.is_not(None) if query.replayed else replayed_at.is_(None))
-        if query.account_id is not None:
-            conditions.append(dead_letters.c.account_id == query.account_id)
-        statement = (
-            select(dead_letters)
-            .where(*conditions)
-            .order_by(dead_letters.c.failed_at.desc(), dead_letters.c.id.desc())
-            .offset(query.paging.offset)
-            .limit(query.paging.limit)
-        )
-        items = [dead_letter_to_domain(row) for row in await self._all(statement)]
-        return _page(items, await self._count(dead_letters, conditions), query.paging)
-
-    async def count_open(self) -> int:
-        return await self._count(dead_letters, [dead_letters.c.replayed_at.is_(None)])
-
-
-class SqlSubscriptionRepository(_SqlRepository):
+class SqlSubscriptionRepository(SqlRepository):
     async def add(self, subscription: Subscription) -> Subscription:
         statement = (
             subscriptions.insert()
@@ -252,17 +143,7 @@ class SqlSubscriptionRepository(_SqlRepository):
         return [subscription_to_domain(row) for row in rows]
 
 
-def _due(now: datetime) -> ColumnElement[bool]:
-    return and_(
-        webhook_deliveries.c.status == DeliveryStatus.PENDING.value,
-        or_(
-            webhook_deliveries.c.next_attempt_at.is_(None),
-            webhook_deliveries.c.next_attempt_at <= now,
-        ),
-    )
-
-
-class SqlWebhookDeliveryRepository(_SqlRepository):
+class SqlWebhookDeliveryRepository(SqlRepository):
     async def add(self, delivery: WebhookDelivery) -> tuple[WebhookDelivery, bool]:
         statement = (
             self._insert(webhook_deliveries)
@@ -353,4 +234,4 @@ class SqlWebhookDeliveryRepository(_SqlRepository):
             .limit(query.paging.limit)
         )
         items = [delivery_to_domain(row) for row in await self._all(statement)]
-        return _page(items, await self._count(webhook_deliveries, conditions), query.paging)
+        return page_of(items, await self._count(webhook_deliveries, conditions), query.paging)

@@ -1,4 +1,4 @@
-"""Resource snapshots, dead letters, subscriptions and the delivery log (issue 7), on
+"""Resource snapshots, dead letters, subscriptions and the delivery log, on
 every adapter."""
 
 from __future__ import annotations

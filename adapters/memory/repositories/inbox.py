@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+
+import attrs
+
+from adapters.memory.repositories.base import InMemoryRepository, LockRow, page_of
+from adapters.memory.store import (
+    INBOX,
+    PENDING_INBOX_STATUSES,
+    InMemoryStore,
+    StagedChanges,
+    private_copy,
+)
+from application.errors import NotFound
+from application.queries import (
+    InboxQuery,
+    Page,
+)
+from domain.notifications import InboxEntry, InboxStatus
+
+
+def _claimable(entry: InboxEntry, now: datetime) -> bool:
+    if entry.status is InboxStatus.RECEIVED:
+        return True
+    if entry.status in (InboxStatus.FAILED, InboxStatus.PROCESSING):
+        return entry.next_attempt_at is None or entry.next_attempt_at <= now
+    return False
+
+
+class InMemoryNotificationInbox(InMemoryRepository):
+    def __init__(
+        self, store: InMemoryStore, staged: StagedChanges, lock_row: LockRow | None = None
+    ) -> None:
+        super().__init__(store, staged)
+        self._lock_row = lock_row
+
+    async def _lock(self, entry_id: int | None) -> None:
+        # Claims, finishes and re-arms hold the row until commit, as UPDATE does on
+        # PostgreSQL: a concurrent one then sees what the first committed.
+        if self._lock_row is not None and entry_id is not None:
+            await self._lock_row(INBOX, entry_id)
+
+    async def claim(self, entry_id: int, now: datetime, lease_until: datetime) -> InboxEntry | None:
+        await self._lock(entry_id)
+        stored = self._staged.get(INBOX, entry_id)
+        if stored is None or not _claimable(stored, now):
+            return None
+        claimed = private_copy(stored)
+        if stored.status is InboxStatus.PROCESSING:
+            claimed.failures += 1  # a takeover: that read died or outlived its lease
+        claimed.move_to(InboxStatus.PROCESSING, now)
+        claimed.next_attempt_at = lease_until
+        self._staged.put(INBOX, entry_id, claimed)
+        return private_copy(claimed)
+
+    async def finish(self, entry: InboxEntry) -> bool:
+        await self._lock(entry.id)
+        stored = self._staged.get(INBOX, entry.id)
+        if (
+            stored is None
+            or stored.status is not InboxStatus.PROCESSING
+            or stored.attempts != entry.attempts
+        ):
+            return False
+        self._staged.put(INBOX, entry.id, entry)
+        return True
+
+    async def rearm(self, entry_id: int) -> bool:
+        await self._lock(entry_id)
+        stored = self._staged.get(INBOX, entry_id)
+        if stored is None or stored.status is not InboxStatus.PROCESSING:
+            return False
+        self._staged.put(INBOX, entry_id, attrs.evolve(stored, status=InboxStatus.RECEIVED))
+        return True
+
+    async def latest_processed_at(self, topic: str, resource: str) -> datetime | None:
+        times = [
+            entry.processed_at
+            for entry in self._staged.values(INBOX)
+            if entry.status is InboxStatus.PROCESSED
+            and entry.processed_at is not None
+            and entry.notification.topic == topic
+            and entry.notification.resource == resource
+        ]
+        return max(times, default=None)
+
+    async def add(self, entry: InboxEntry) -> tuple[InboxEntry, bool]:
+        notification = entry.notification
+        same_resource = None
+        for stored in self._staged.values(INBOX):
+            if stored.notification.id == notification.id:
+                return private_copy(stored), False
+            if (
+                same_resource is None
+                and stored.status in PENDING_INBOX_STATUSES
+                and stored.notification.topic == notification.topic
+                and stored.notification.resource == notification.resource
+            ):
+                same_resource = stored
+        if same_resource is not None:
+            return private_copy(same_resource), False
+        stored = attrs.evolve(entry, id=self._store.next_id(INBOX))
+        self._staged.put(INBOX, stored.id, stored)
+        return private_copy(stored), True
+
+    async def add_many(self, entries: Sequence[InboxEntry]) -> list[tuple[InboxEntry, bool]]:
+        return [await self.add(entry) for entry in entries]
+
+    async def get(self, entry_id: int) -> InboxEntry:
+        return self._get(INBOX, entry_id, "notification")
+
+    async def save(self, entry: InboxEntry) -> None:
+        if entry.id is None or self._staged.get(INBOX, entry.id) is None:
+            raise NotFound("notification", entry.id)
+        self._staged.put(INBOX, entry.id, entry)
+
+    async def search(self, query: InboxQuery) -> Page[InboxEntry]:
+        found = [
+            entry
+            for entry in self._staged.values(INBOX)
+            if (query.status is None or entry.status == query.status)
+            and (query.topic is None or entry.notification.topic == query.topic)
+        ]
+        found.sort(key=lambda entry: (entry.received_at, entry.id), reverse=True)
+        return page_of(found, query.paging)
+
+    async def counts(self) -> dict[tuple[str, InboxStatus], int]:
+        return dict(
+            Counter(
+                (entry.notification.topic, entry.status) for entry in self._staged.values(INBOX)
+            )
+        )
+
+    async def pending(
+        self,
+        received_before: datetime,
+        limit: int,
+        after: tuple[datetime, int] | None = None,
+    ) -> Sequence[InboxEntry]:
+        def waiting(entry: InboxEntry) -> bool:
+            if entry.received_at >= received_before:
+                return False
+            if after is not None and (entry.received_at, entry.id) <= after:
+                return False
+            if entry.status is InboxStatus.RECEIVED:
+                return True
+            return entry.status in (InboxStatus.FAILED, InboxStatus.PROCESSING) and (
+                entry.next_attempt_at is None or entry.next_attempt_at <= received_before
+            )
+
+        found = [entry for entry in self._staged.values(INBOX) if waiting(entry)]
+        found.sort(key=lambda entry: (entry.received_at, entry.id))
+        return [private_copy(entry) for entry in found[:limit]]

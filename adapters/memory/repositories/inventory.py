@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+from adapters.memory.repositories.base import InMemoryRepository
+from adapters.memory.store import (
+    STOCK_BATCHES,
+    STOCK_LEDGER,
+    STOCK_LEVELS,
+    private_copy,
+)
+from application.errors import NotFound
+from domain.inventory import REPAIR_SOURCE, StockBatch, StockChange, StockLevel
+
+
+def _variation_order(variation_id: int | None) -> int:
+    return 0 if variation_id is None else variation_id
+
+
+class InMemoryInventoryRepository(InMemoryRepository):
+    async def find(self, item_id: str, variation_id: int | None = None) -> StockLevel | None:
+        return self._find(STOCK_LEVELS, (item_id, variation_id))
+
+    async def for_item(self, item_id: str) -> Sequence[StockLevel]:
+        levels = [level for level in self._staged.values(STOCK_LEVELS) if level.item_id == item_id]
+        levels.sort(key=lambda level: _variation_order(level.variation_id))
+        return [private_copy(level) for level in levels]
+
+    async def for_items(self, item_ids: Iterable[str]) -> dict[str, list[StockLevel]]:
+        wanted = set(item_ids)
+        found: dict[str, list[StockLevel]] = {}
+        for level in self._staged.values(STOCK_LEVELS):
+            if level.item_id in wanted:
+                found.setdefault(level.item_id, []).append(private_copy(level))
+        for levels in found.values():
+            levels.sort(key=lambda level: _variation_order(level.variation_id))
+        return dict(sorted(found.items()))
+
+    async def upsert(self, levels: Iterable[StockLevel]) -> None:
+        for level in levels:
+            self._staged.put(STOCK_LEVELS, (level.item_id, level.variation_id), level)
+
+    async def remove(self, keys: Iterable[tuple[str, int | None]]) -> int:
+        removed = 0
+        for key in dict.fromkeys(keys):
+            if self._staged.get(STOCK_LEVELS, key) is not None:
+                self._staged.delete(STOCK_LEVELS, key)
+                removed += 1
+        return removed
+
+    async def record_change(self, change: StockChange) -> StockChange:
+        stored = attrs.evolve(change, id=self._store.next_id(STOCK_LEDGER))
+        self._staged.put(STOCK_LEDGER, stored.id, stored)
+        return stored
+
+    async def latest_change(
+        self, item_id: str, variation_id: int | None = None, *, requests_only: bool = False
+    ) -> StockChange | None:
+        changes = [
+            change
+            for change in self._staged.values(STOCK_LEDGER)
+            if change.item_id == item_id
+            and change.variation_id == variation_id
+            and not (requests_only and change.source == REPAIR_SOURCE)
+        ]
+        if not changes:
+            return None
+        return private_copy(max(changes, key=lambda change: (change.requested_at, change.id)))
+
+
+class InMemoryStockBatchRepository(InMemoryRepository):
+    async def add(self, batch: StockBatch) -> StockBatch:
+        stored = attrs.evolve(batch, id=self._store.next_id(STOCK_BATCHES))
+        self._staged.put(STOCK_BATCHES, stored.id, stored)
+        return private_copy(stored)
+
+    async def get(self, batch_id: int) -> StockBatch:
+        return self._get(STOCK_BATCHES, batch_id, "stock batch")
+
+    async def save(self, batch: StockBatch) -> None:
+        if batch.id is None or self._staged.get(STOCK_BATCHES, batch.id) is None:
+            raise NotFound("stock batch", batch.id)
+        self._staged.put(STOCK_BATCHES, batch.id, batch)
