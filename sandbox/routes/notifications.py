@@ -49,7 +49,7 @@ async def claim(request: web.Request) -> web.Response:
     """GET /post-purchase/v1/claims/{id} [INF: a minimal claim]; the generic 404 and
     403 of the claims API (§2.1)."""
     state = state_of(request)
-    found = state.market.claim(request.match_info["id"])
+    found = state.market.mediations.claim(request.match_info["id"])
     if access_of(request).user_id not in (found.seller_id, found.buyer_id):
         raise forbidden_error()
     return respond(request, found.as_json())

@@ -47,7 +47,7 @@ async def ask(request: web.Request) -> web.Response:
         raise bad_request('The body must be {"text": "...", "item_id": "..."}')
     item = state.item(body["item_id"])
     app_id = access_of(request).client_id
-    question = state.market.ask(
+    question = state.market.question_desk.ask(
         buyer, item, body.get("text"), app_id=int(app_id) if app_id.isdigit() else None
     )
     return respond(request, question.as_json(single=True), 201)
@@ -64,7 +64,7 @@ def own_question(request: web.Request, question_id: object) -> Question:
 async def delete_question(request: web.Request) -> web.Response:
     """§7: DELETE /questions/{id} -> `["Question deleted."]` (seller, own item)."""
     question = own_question(request, request.match_info["id"])
-    state_of(request).market.delete_question(question)
+    state_of(request).market.question_desk.delete(question)
     return respond(request, ["Question deleted."], trimmed=False)
 
 
@@ -78,7 +78,7 @@ async def answer(request: web.Request) -> web.Response:
     if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).isdigit():
         raise bad_request("question_id is required and must be a number")
     question = own_question(request, str(raw))
-    state_of(request).market.answer(question, body.get("text"))  # type: ignore[arg-type]
+    state_of(request).market.question_desk.answer(question, body.get("text"))  # type: ignore[arg-type]
     return respond(request, question.as_json(single=True))
 
 

@@ -30,7 +30,7 @@ RESPONSE_TYPES = ("pdf", "zpl2")
 def visible_shipment(request: web.Request) -> Shipment:
     """The shipment of the path for its seller or buyer; 404 / 403 (§5.4 texts)."""
     raw = request.match_info["id"]
-    shipment = state_of(request).market.shipment_of(raw)
+    shipment = state_of(request).market.shipping.shipment_of(raw)
     if shipment is None:
         raise shipment_not_found(raw)
     if access_of(request).user_id not in (shipment.seller_id, shipment.buyer_id):
@@ -71,7 +71,7 @@ async def ready_to_ship(request: web.Request) -> web.Response:
     if shipment.seller_id != access_of(request).user_id or shipment.mode != "me2":
         raise shipment_forbidden()
     if shipment.status == "handling":
-        state.market.advance_shipment(shipment, "ready_to_ship", "ready_to_print")
+        state.market.shipping.advance(shipment, "ready_to_ship", "ready_to_print")
     return respond(request, {"status": 200})
 
 
@@ -82,7 +82,7 @@ async def split(request: web.Request) -> web.Response:
     shipment = visible_shipment(request)
     if shipment.seller_id != access_of(request).user_id:
         raise shipment_forbidden()
-    state.market.split_shipment(shipment, await json_body(request))
+    state.market.shipping.split(shipment, await json_body(request))
     return respond(request, {})
 
 
@@ -110,7 +110,7 @@ async def labels(request: web.Request) -> web.StreamResponse:
         raise bad_request("Invalid response_type. Valid values: pdf, zpl2")
     shipments = []
     for shipment_id in dict.fromkeys(ids):
-        shipment = state.market.shipment_of(shipment_id)
+        shipment = state.market.shipping.shipment_of(shipment_id)
         if shipment is None:
             raise shipment_not_found(shipment_id)
         if shipment.seller_id != caller:
@@ -139,7 +139,7 @@ async def labels(request: web.Request) -> web.StreamResponse:
             "printed",
             causes,
         )
-    printed = state.market.print_labels(shipments)
+    printed = state.market.shipping.print_labels(shipments)
     if response_type == "zpl2":
         return web.Response(
             text=render_zpl(printed),

@@ -210,7 +210,7 @@ async def test_the_api_never_waits_for_the_callback(
     sb = await hooked(make_sandbox, receiver)
     receiver.delay = 0.3
     status, _ = await sb.put(
-        f"/items/{sb.state.market.random_active_item(sb.state.sellers[0])['id']}",
+        f"/items/{sb.state.market.listings.random_active_item(sb.state.sellers[0])['id']}",
         json={"price": 999},
     )
     assert status == 200
