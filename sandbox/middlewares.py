@@ -108,11 +108,11 @@ async def api(request: web.Request, handler: Handler) -> web.StreamResponse:
         request[ACCESS] = access
         client_id = access.client_id
     if client_id is not None:
-        wait = state.limiter.check(client_id)
+        wait = state.throttle.check(client_id)
         group = rate_group_of(handler)
         if not wait and group is not None:
             name, per_minute = group
-            wait = state.limiter.check(client_id, name, per_minute / 60, max(1, int(per_minute)))
+            wait = state.throttle.check(client_id, name, per_minute / 60, max(1, int(per_minute)))
         if wait:
             retry = retry_after_seconds(wait) if state.config.retry_after_header else None
             raise too_many_requests(retry)

@@ -22,7 +22,7 @@ from sandbox.listing_rules import ListingRules, optimistic_lock_conflict
 from sandbox.market import SimulatedMarket
 from sandbox.notifications import Notifier
 from sandbox.oauth import OAuthServer
-from sandbox.ratelimit import RateLimiter
+from sandbox.ratelimit import CallThrottle
 from sandbox.search import ItemSearch
 from sandbox.stats import CallStats
 from sandbox.users import SELLER_SITES, User, UserDirectory
@@ -48,7 +48,7 @@ class SandboxState:
         config = self.config
         seed = config.seed
         self.faults = FaultInjector(seed if config.fault_seed is None else config.fault_seed)
-        self.limiter = RateLimiter(self.clock.monotonic, config.rate_limit, config.burst)
+        self.throttle = CallThrottle(self.clock.monotonic, config.rate_limit, config.burst)
         self.users = UserDirectory(seed)
         self.demo = DemoCatalogue(self.catalogue, seed)
         self.items = ItemStore(self.demo, self.clock, seed)
@@ -98,7 +98,7 @@ class SandboxState:
         config = attrs.evolve(self.config, **changes)
         self.config = self.oauth.config = self.search.config = config
         self.market.configure(config)
-        self.limiter.configure(config.rate_limit, config.burst)
+        self.throttle.configure(config.rate_limit, config.burst)
         self.notifier.configure(config)
         return config
 
