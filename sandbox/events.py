@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sandbox.errors import bad_request, conflict, not_found
 from sandbox.market import SimulatedMarket
 from sandbox.orders import UNPAID, Order
-from sandbox.shipments import shipment_json
+from sandbox.shipment_views import shipment_json
 from sandbox.users import User
 
 if TYPE_CHECKING:

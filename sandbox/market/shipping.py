@@ -14,13 +14,8 @@ from sandbox.labels import Label, LabelLine
 from sandbox.market.context import MarketContext
 from sandbox.market.records import MarketRecords
 from sandbox.orders import Order
-from sandbox.shipments import (
-    WAITING_FOR_PAYMENT,
-    Shipment,
-    address_of,
-    check_status,
-    method_name,
-)
+from sandbox.shipment_statuses import check_status
+from sandbox.shipments import WAITING_FOR_PAYMENT, Shipment, address_of, method_name
 from sandbox.users import User
 
 # §6.4: the reasons POST /shipments/{id}/split accepts.

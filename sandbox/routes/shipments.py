@@ -7,19 +7,21 @@ from aiohttp import web
 from sandbox.errors import api_error, bad_request, forbidden, not_found
 from sandbox.http import access_of, json_body, respond, state_of, user_id_param
 from sandbox.labels import render_pdf, render_zpl
-from sandbox.shipments import (
-    LABEL_LOGISTIC_TYPES,
-    Shipment,
+from sandbox.shipment_statuses import statuses_json
+from sandbox.shipment_views import (
     costs_json,
-    dimensions_of,
     free_shipping_json,
     history_json,
     items_json,
-    shipment_forbidden,
     shipment_json,
-    shipment_not_found,
     shipping_options_json,
-    statuses_json,
+)
+from sandbox.shipments import (
+    LABEL_LOGISTIC_TYPES,
+    Shipment,
+    dimensions_of,
+    shipment_forbidden,
+    shipment_not_found,
 )
 
 # §6.3: shipment ids per label call [INF: the cap is undocumented].
