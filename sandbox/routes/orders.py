@@ -6,14 +6,8 @@ from aiohttp import web
 
 from sandbox.errors import bad_request, forbidden, not_found
 from sandbox.http import access_of, json_body, respond, state_of
-from sandbox.orders import (
-    SORTS,
-    Order,
-    OrderQuery,
-    check_note,
-    order_forbidden,
-    pack_not_found,
-)
+from sandbox.order_search import SORTS, OrderQuery
+from sandbox.orders import Order, check_note, order_forbidden, pack_not_found
 
 
 def seller_order(request: web.Request) -> Order:
