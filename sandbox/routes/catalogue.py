@@ -5,7 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from sandbox import health
-from sandbox.catalogue import Category, Site
+from sandbox.catalogue import Category
+from sandbox.catalogue_data import Site
 from sandbox.errors import bad_request, not_found
 from sandbox.http import respond, state_of
 

@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from sandbox import health
-from sandbox.catalogue import LISTABLE_TYPES
+from sandbox.catalogue_data import LISTABLE_TYPES
 from sandbox.errors import bad_request, cause, error_body, forbidden, not_found, validation_error
 from sandbox.http import (
     access_of,
