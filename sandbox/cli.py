@@ -32,6 +32,7 @@ def banner(config: SandboxConfig, url: str, sellers: list[dict]) -> str:
         f"{config.orders_per_seller} orders and {config.questions_per_seller} questions per seller",
         f"  callback URL  {config.callback_url or 'none (no notifications are sent)'}",
         f"  topics        {', '.join(config.topics)}",
+        f"  public reads  {'without a token' if config.public_reads else 'need a token'}",
         f"  activity      {activity}",
         "  sellers:",
         *(f"    {s['id']:>11}  {s['nickname']:<18} {s['site_id']}" for s in sellers),
@@ -94,6 +95,13 @@ def banner(config: SandboxConfig, url: str, sellers: list[dict]) -> str:
     default=None,
     help="The application's notification callback URL (topics orders_v2, items, questions,"
     " messages, shipments, payments, post_purchase).",
+)
+@click.option(
+    "--public-reads/--no-public-reads",
+    default=True,
+    show_default=True,
+    help="Answer the resources MercadoLibre documents as public (sites, currencies,"
+    " categories, the predictor, items, users) without a token.",
 )
 @click.option(
     "--activity",

@@ -106,6 +106,11 @@ class SandboxConfig:
     # §8.3: the docs disagree on whether a seller may open a post-sale conversation; the
     # sandbox lets him by default [INF]. Off: the first message must be the buyer's.
     seller_may_start_conversation: bool = True
+    # §3, §4.1, §4.9, §4.10, §10: what MercadoLibre documents as public (sites,
+    # currencies, categories and their attributes, the predictor, GET /items/{id}, the
+    # items multiget, GET /users/{id}) answers without a token, with the public fields.
+    # Off: every MercadoLibre call needs a Bearer token.
+    public_reads: bool = True
 
     # -- notifications (§9) ------------------------------------------------------------
     # The application's callback URL (DevCenter, §9.1); None sends nothing.
@@ -157,6 +162,7 @@ RUNTIME_OPTIONS = frozenset(
         "orders_max_limit",
         "orders_hide_cancelled",
         "seller_may_start_conversation",
+        "public_reads",
         "callback_url",
         "topics",
         "delivery_timeout_ms",

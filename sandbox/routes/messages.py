@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from sandbox.errors import ApiError, api_error, bad_request
-from sandbox.http import access_of, caller, json_body, rate_group, respond, state_of
+from sandbox.http import access_of, caller, json_body, path, rate_group, respond, state_of
 from sandbox.messaging import Conversation, check_outgoing, missing_tag
 
 # §2.4: the messaging limits, per application.
@@ -174,9 +174,14 @@ async def download(request: web.Request) -> web.Response:
 def register(app: web.Application) -> None:
     router = app.router
     router.add_get("/messages/unread", unread)
-    router.add_get("/messages/unread/packs/{pack_id}/sellers/{seller_id}", unread_of_conversation)
+    router.add_get(
+        path("/messages/unread/packs/{pack_id:number}/sellers/{seller_id:number}"),
+        unread_of_conversation,
+    )
     router.add_post("/messages/attachments", upload)
     router.add_get("/messages/attachments/{attachment_id}", download)
-    router.add_get("/messages/packs/{pack_id}/sellers/{seller_id}", conversation)
-    router.add_post("/messages/packs/{pack_id}/sellers/{seller_id}", send)
-    router.add_get("/messages/{message_id}", message)
+    router.add_get(
+        path("/messages/packs/{pack_id:number}/sellers/{seller_id:number}"), conversation
+    )
+    router.add_post(path("/messages/packs/{pack_id:number}/sellers/{seller_id:number}"), send)
+    router.add_get(path("/messages/{message_id:message}"), message)

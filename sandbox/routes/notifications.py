@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from sandbox.errors import bad_request, forbidden
-from sandbox.http import access_of, respond, state_of
+from sandbox.http import access_of, path, respond, state_of
 from sandbox.notifications import application_id
 
 # §9.5: 10 results by default [INF: at most 100].
@@ -63,4 +63,4 @@ def forbidden_error() -> Exception:
 
 def register(app: web.Application) -> None:
     app.router.add_get("/missed_feeds", missed_feeds)
-    app.router.add_get("/post-purchase/v1/claims/{id}", claim)
+    app.router.add_get(path("/post-purchase/v1/claims/{id:number}"), claim)

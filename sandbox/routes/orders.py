@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from sandbox.errors import bad_request, forbidden, not_found
-from sandbox.http import access_of, json_body, respond, state_of
+from sandbox.http import access_of, json_body, path, respond, state_of
 from sandbox.order_search import SORTS, OrderQuery
 from sandbox.orders import Order, check_note, order_forbidden, pack_not_found
 
@@ -138,11 +138,11 @@ async def delete_note(request: web.Request) -> web.Response:
 def register(app: web.Application) -> None:
     router = app.router
     router.add_get("/orders/search", search)
-    router.add_get("/orders/{id}", get_order)
-    router.add_get("/orders/{id}/shipments", order_shipments)
-    router.add_get("/orders/{id}/notes", list_notes)
-    router.add_post("/orders/{id}/notes", add_note)
-    router.add_put("/orders/{id}/notes/{note_id}", update_note)
-    router.add_delete("/orders/{id}/notes/{note_id}", delete_note)
-    router.add_get("/packs/{id}", get_pack)
-    router.add_get("/collections/{id}", get_collection)
+    router.add_get(path("/orders/{id:number}"), get_order)
+    router.add_get(path("/orders/{id:number}/shipments"), order_shipments)
+    router.add_get(path("/orders/{id:number}/notes"), list_notes)
+    router.add_post(path("/orders/{id:number}/notes"), add_note)
+    router.add_put(path("/orders/{id:number}/notes/{note_id}"), update_note)
+    router.add_delete(path("/orders/{id:number}/notes/{note_id}"), delete_note)
+    router.add_get(path("/packs/{id:number}"), get_pack)
+    router.add_get(path("/collections/{id:number}"), get_collection)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from sandbox.errors import bad_request, forbidden
-from sandbox.http import access_of, caller, json_body, respond, state_of
+from sandbox.http import access_of, caller, json_body, path, respond, state_of
 from sandbox.questions import Question
 
 
@@ -87,6 +87,6 @@ def register(app: web.Application) -> None:
     router.add_get("/questions/search", search)
     router.add_get("/my/received_questions/search", received)
     router.add_post("/questions", ask)
-    router.add_get("/questions/{id}", get_question)
-    router.add_delete("/questions/{id}", delete_question)
+    router.add_get(path("/questions/{id:number}"), get_question)
+    router.add_delete(path("/questions/{id:number}"), delete_question)
     router.add_post("/answers", answer)

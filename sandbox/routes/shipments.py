@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from sandbox.errors import api_error, bad_request, forbidden, not_found
-from sandbox.http import access_of, json_body, respond, state_of, user_id_param
+from sandbox.http import access_of, json_body, path, respond, state_of, user_id_param
 from sandbox.labels import render_pdf, render_zpl
 from sandbox.shipment_statuses import statuses_json
 from sandbox.shipment_views import (
@@ -199,11 +199,11 @@ def register(app: web.Application) -> None:
     router = app.router
     router.add_get("/shipment_statuses", statuses)
     router.add_get("/shipment_labels", labels)
-    router.add_get("/shipments/{id}", get_shipment)
-    router.add_get("/shipments/{id}/history", history)
-    router.add_get("/shipments/{id}/items", shipment_items)
-    router.add_get("/shipments/{id}/costs", costs)
-    router.add_post("/shipments/{id}/process/ready_to_ship", ready_to_ship)
-    router.add_post("/shipments/{id}/split", split)
-    router.add_get("/items/{id}/shipping_options", item_shipping_options)
-    router.add_get("/users/{user_id}/shipping_options/free", free_shipping_options)
+    router.add_get(path("/shipments/{id:number}"), get_shipment)
+    router.add_get(path("/shipments/{id:number}/history"), history)
+    router.add_get(path("/shipments/{id:number}/items"), shipment_items)
+    router.add_get(path("/shipments/{id:number}/costs"), costs)
+    router.add_post(path("/shipments/{id:number}/process/ready_to_ship"), ready_to_ship)
+    router.add_post(path("/shipments/{id:number}/split"), split)
+    router.add_get(path("/items/{id:item}/shipping_options"), item_shipping_options)
+    router.add_get(path("/users/{user_id:number}/shipping_options/free"), free_shipping_options)

@@ -71,6 +71,7 @@ def test_cli_defaults_match_the_config_defaults() -> None:
         "orders_per_seller",
         "questions_per_seller",
         "callback_url",
+        "public_reads",
         "activity_rate",
     ):
         assert params[name] == getattr(defaults, name), name
