@@ -22,27 +22,33 @@ from sandbox.shipments import (
 )
 from sandbox.users import CITIES, User
 
+# §6.1: the service id of the example's lead_time [INF: one for every shipment].
+SERVICE_ID = 831
+# §6.1 legacy shape [OBS]: the dates of status_history, each null until the shipment
+# first reaches its status.
+LEGACY_HISTORY_FIELDS = (
+    "date_cancelled",
+    "date_delivered",
+    "date_first_visit",
+    "date_handling",
+    "date_not_delivered",
+    "date_ready_to_ship",
+    "date_shipped",
+    "date_returned",
+)
+
 
 def shipment_json(shipment: Shipment, seller: User, buyer: User) -> dict[str, Any]:
-    """§6.1, the `x-format-new: true` shape (the only one the sandbox serves [INF])."""
+    """§6.1, the shape GET /shipments/{id} answers with `x-format-new: true`."""
     site = shipment.site_id
 
     def date(value: float | None) -> str | None:
         return None if value is None else local_iso(value, site)
 
     height, width, length, weight = shipment.dimensions
-    destination_address = address_of(buyer)
-    receiver_name = f"{buyer.first_name} {buyer.last_name}"
-    if not shipment.paid:
-        # §6.1: the buyer's address is hidden until the payment is confirmed.
-        for field in PRIVATE_ADDRESS_FIELDS:
-            destination_address[field] = None
-        receiver_name = None
-    with_phone = shipment.mode in ("me1", "custom") and shipment.paid
+    destination_address, receiver_name, receiver_phone = receiver(shipment, buyer)
     method = METHODS[shipment.method]
     created = shipment.date_created
-    promise = created + (method["days"] + 1) * 86_400
-    offset_date = {"date": date(promise), "shipping": method["days"] * 24}
     return {
         "id": shipment.id,
         "external_reference": None,
@@ -76,7 +82,7 @@ def shipment_json(shipment: Shipment, seller: User, buyer: User) -> dict[str, An
             "type": "buyer_address",
             "receiver_id": shipment.buyer_id,
             "receiver_name": receiver_name,
-            "receiver_phone": "011 4444-5555" if with_phone else None,
+            "receiver_phone": receiver_phone,
             "comments": None,
             "shipping_address": destination_address,
         },
@@ -92,23 +98,10 @@ def shipment_json(shipment: Shipment, seller: User, buyer: User) -> dict[str, An
             "cost": shipment.cost,
             "list_cost": shipment.list_cost,
             "cost_type": "free" if shipment.cost == 0 else "charged",
-            "service_id": 831,
+            "service_id": SERVICE_ID,
             "delivery_type": "estimated",
             "buffering": {"date": date(created + 3600) if shipment.status == "pending" else None},
-            "estimated_delivery_time": {
-                "type": "known_frame",
-                "date": date(promise),
-                "unit": "hour",
-                "offset": offset_date,
-                "time_frame": {"from": None, "to": None},
-                "pay_before": None,
-                "shipping": method["days"] * 24,
-                "handling": 24,
-                "schedule": None,
-            },
-            "estimated_delivery_limit": {"date": date(promise + 2 * 86_400), "offset": None},
-            "estimated_delivery_final": {"date": date(promise + 5 * 86_400), "offset": None},
-            "estimated_delivery_extended": {"date": date(promise + 3 * 86_400), "offset": None},
+            **delivery_estimates(shipment),
             "estimated_schedule_limit": {"date": None},
             "priority_class": {"id": None},
         },
@@ -125,6 +118,134 @@ def shipment_json(shipment: Shipment, seller: User, buyer: User) -> dict[str, An
         "priority_class": {"id": None},
         "quotation": None,
         "tags": ["test_shipment"],
+    }
+
+
+def legacy_shipment_json(shipment: Shipment, seller: User, buyer: User) -> dict[str, Any]:
+    """§0.3, §6.1: the shape GET /shipments/{id} answers without `x-format-new: true`:
+    `mode`, `logistic_type`, `status_history`, `shipping_option`, `sender_address` and
+    `receiver_address` at the root. [OBS: the fields and their order are those of a
+    captured answer; the values are the same shipment's as in the new shape.]"""
+    site = shipment.site_id
+
+    def date(value: float | None) -> str | None:
+        return None if value is None else local_iso(value, site)
+
+    address, receiver_name, receiver_phone = receiver(shipment, buyer)
+    receiver_address = {"id": address.pop("address_id"), **address}
+    receiver_address.update(receiver_name=receiver_name, receiver_phone=receiver_phone)
+    status_history: dict[str, str | None] = dict.fromkeys(LEGACY_HISTORY_FIELDS)
+    for status, _, at in shipment.history:
+        field = f"date_{status}"
+        if field in status_history and status_history[field] is None:
+            status_history[field] = date(at)
+    printed = next((at for _, sub, at in shipment.history if sub == "printed"), None)
+    method = METHODS[shipment.method]
+    return {
+        "id": shipment.id,
+        "mode": shipment.mode,
+        "created_by": "receiver",
+        "order_id": shipment.order_ids[0],
+        "order_cost": shipment.declared_value,
+        "base_cost": shipment.list_cost,
+        "site_id": site,
+        "status": shipment.status,
+        "substatus": shipment.substatus,
+        "status_history": status_history,
+        "substatus_history": [
+            {"date": date(at), "substatus": sub, "status": status}
+            for status, sub, at in shipment.history
+            if sub is not None
+        ],
+        "date_created": date(shipment.date_created),
+        "last_updated": date(shipment.last_updated),
+        "tracking_number": shipment.tracking_number,
+        "tracking_method": tracking_method(shipment),
+        "service_id": SERVICE_ID,
+        "carrier_info": None,
+        "sender_id": shipment.seller_id,
+        "sender_address": sender_address(seller),
+        "receiver_id": shipment.buyer_id,
+        "receiver_address": receiver_address,
+        "shipping_items": [
+            {
+                "id": line.item_id,
+                "description": line.description,
+                "quantity": line.quantity,
+                "dimensions": "{:.1f}x{:.1f}x{:.1f},{:.1f}".format(*line.dimensions),
+            }
+            for line in shipment.lines
+        ],
+        "shipping_option": {
+            "id": shipment.option_id,
+            "shipping_method_id": method["id"],
+            "name": method_name(shipment.method, site),
+            "currency_id": shipment.currency_id,
+            "list_cost": shipment.list_cost,
+            "cost": shipment.cost,
+            "delivery_type": "estimated",
+            "estimated_schedule_limit": {"date": None},
+            **delivery_estimates(shipment),
+            "estimated_handling_limit": {"date": date(shipment.date_created + 86_400)},
+        },
+        "comments": None,
+        "date_first_printed": date(printed),
+        "market_place": "MELI",
+        "return_details": None,
+        "tags": ["test_shipment"],
+        "delay": [],
+        "type": "forward",
+        "logistic_type": shipment.logistic_type,
+        "application_id": None,
+        "return_tracking_number": None,
+        "cost_components": {
+            "special_discount": 0,
+            "loyal_discount": seller_discount(shipment),
+            "compensation": 0,
+            "gap_discount": 0,
+            "ratio": 0,
+        },
+    }
+
+
+def receiver(shipment: Shipment, buyer: User) -> tuple[dict[str, Any], str | None, str | None]:
+    """The buyer's address, name and phone as the shipment shows them: §6.1, the address
+    is hidden until the payment is confirmed; the phone is only for ME1 and custom."""
+    address = address_of(buyer)
+    name: str | None = f"{buyer.first_name} {buyer.last_name}"
+    if not shipment.paid:
+        for field in PRIVATE_ADDRESS_FIELDS:
+            address[field] = None
+        name = None
+    with_phone = shipment.mode in ("me1", "custom") and shipment.paid
+    return address, name, "011 4444-5555" if with_phone else None
+
+
+def delivery_estimates(shipment: Shipment) -> dict[str, Any]:
+    """The delivery promise, the same in both shapes [INF: the method's days after a day
+    of handling; the limits two, three and five days later]."""
+    site = shipment.site_id
+
+    def date(value: float) -> str:
+        return local_iso(value, site)
+
+    days = METHODS[shipment.method]["days"]
+    promise = shipment.date_created + (days + 1) * 86_400
+    return {
+        "estimated_delivery_time": {
+            "type": "known_frame",
+            "date": date(promise),
+            "unit": "hour",
+            "offset": {"date": date(promise), "shipping": days * 24},
+            "time_frame": {"from": None, "to": None},
+            "pay_before": None,
+            "shipping": days * 24,
+            "handling": 24,
+            "schedule": None,
+        },
+        "estimated_delivery_limit": {"date": date(promise + 2 * 86_400), "offset": None},
+        "estimated_delivery_final": {"date": date(promise + 5 * 86_400), "offset": None},
+        "estimated_delivery_extended": {"date": date(promise + 3 * 86_400), "offset": None},
     }
 
 
@@ -185,7 +306,7 @@ def costs_json(shipment: Shipment) -> dict[str, Any]:
     seller_share = shipment.list_cost - shipment.cost
     discounts = []
     if seller_share:
-        promoted = money(seller_share * 0.5, shipment.currency_id)
+        promoted = seller_discount(shipment)
         discounts.append({"rate": 0.5, "type": "loyal", "promoted_amount": promoted})
         seller_share = money(seller_share - promoted, shipment.currency_id)
     return {
@@ -207,6 +328,11 @@ def costs_json(shipment: Shipment) -> dict[str, Any]:
             }
         ],
     }
+
+
+def seller_discount(shipment: Shipment) -> float | int:
+    """What MercadoLibre takes off the seller's share of free shipping [INF: 50 %]."""
+    return money((shipment.list_cost - shipment.cost) * 0.5, shipment.currency_id)
 
 
 def shipping_options_json(item: Mapping[str, Any], zip_code: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from sandbox.shipment_views import (
     free_shipping_json,
     history_json,
     items_json,
+    legacy_shipment_json,
     shipment_json,
     shipping_options_json,
 )
@@ -40,11 +41,18 @@ def visible_shipment(request: web.Request) -> Shipment:
     return shipment
 
 
+def wants_new_format(request: web.Request) -> bool:
+    """§0.3, §6.1: the header `x-format-new: true` asks for the new shape."""
+    return request.headers.get("x-format-new", "").strip().lower() == "true"
+
+
 async def get_shipment(request: web.Request) -> web.Response:
-    """§6.1: GET /shipments/{id} (the `x-format-new: true` shape)."""
+    """§6.1: GET /shipments/{id}: the new shape with `x-format-new: true`, the legacy
+    shape without it (§0.3)."""
     market = state_of(request).market
     shipment = visible_shipment(request)
-    body = shipment_json(shipment, market.user(shipment.seller_id), market.user(shipment.buyer_id))
+    shape = shipment_json if wants_new_format(request) else legacy_shipment_json
+    body = shape(shipment, market.user(shipment.seller_id), market.user(shipment.buyer_id))
     return respond(request, body)
 
 

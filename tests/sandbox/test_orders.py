@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from tests.sandbox.conftest import MLA_ITEM, MakeSandbox, Sandbox
+from tests.sandbox.conftest import MLA_ITEM, NEW_FORMAT, MakeSandbox, Sandbox
 
 
 async def test_order_has_the_shape_of_section_5_1(sandbox: Sandbox) -> None:
@@ -274,7 +274,9 @@ async def test_a_sale_creates_a_pack_and_a_shipment(sandbox: Sandbox) -> None:
     assert pack["orders"] == [{"id": order["id"]}]
     assert pack["shipment"] == {"id": order["shipping"]["id"]}
     assert pack["buyer"] == {"id": order["buyer"]["id"]} and pack["status"] == "released"
-    status, shipment = await sandbox.get(f"/shipments/{order['shipping']['id']}")
+    status, shipment = await sandbox.get(
+        f"/shipments/{order['shipping']['id']}", headers=NEW_FORMAT
+    )
     assert (status, shipment["status"], shipment["substatus"]) == (
         200,
         "pending",
@@ -335,7 +337,7 @@ async def test_refund_of_a_paid_order_cancels_it_and_returns_the_stock(sandbox: 
     assert (await sandbox.get(f"/items/{item['id']}"))[1]["status"] == "paused"
     order = await sandbox.event("payment", seller_id=seller, order_id=order["id"])
     assert order["status"] == "cancelled"
-    _, shipment = await sandbox.get(f"/shipments/{order['shipping']['id']}")
+    _, shipment = await sandbox.get(f"/shipments/{order['shipping']['id']}", headers=NEW_FORMAT)
     assert shipment["status"] == "cancelled"
     _, restocked = await sandbox.get(f"/items/{item['id']}")
     assert (restocked["status"], restocked["available_quantity"]) == ("active", 1)
