@@ -1,4 +1,6 @@
-"""§7: questions and answers (the `api_version=4` shapes)."""
+"""§7: questions and answers. Reads answer the `api_version=4` shape when asked for it,
+the older one otherwise (§0.3); the answers to POST /questions and POST /answers are
+the current shape."""
 
 from __future__ import annotations
 
@@ -33,9 +35,10 @@ async def received(request: web.Request) -> web.Response:
 
 
 async def get_question(request: web.Request) -> web.Response:
-    """§7: GET /questions/{id}?api_version=4."""
-    question = state_of(request).market.questions.get(request.match_info["id"])
-    return respond(request, question.as_json(single=True))
+    """§7: GET /questions/{id}?api_version=4 (without it, the older shape)."""
+    book = state_of(request).market.questions
+    question = book.get(request.match_info["id"])
+    return respond(request, book.view(question, request.query, single=True))
 
 
 async def ask(request: web.Request) -> web.Response:
