@@ -93,7 +93,9 @@ async def api(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(request)
     state = state_of(request)
     route = route_pattern(request)
-    state.stats.record(request.method, route or "(unmatched)")
+    state.stats.record(
+        request.method, route or "(unmatched)", request.path, request.query, request.headers
+    )
     decision = state.faults.decide(request.method, request.path, route)
     if decision is not None:
         if decision.latency:
