@@ -7,7 +7,7 @@ from aiohttp import web
 from yarl import URL
 
 from sandbox.app import create_app
-from sandbox.config import SandboxConfig
+from sandbox.config import NOTIFICATION_VARIANTS, SandboxConfig
 from sandbox.http import STATE
 
 
@@ -31,7 +31,8 @@ def banner(config: SandboxConfig, url: str, sellers: list[dict]) -> str:
         f"  demo data     seed {config.seed}, {config.items_per_seller} items, "
         f"{config.orders_per_seller} orders and {config.questions_per_seller} questions per seller",
         f"  callback URL  {config.callback_url or 'none (no notifications are sent)'}",
-        f"  topics        {', '.join(config.topics)}",
+        f"  topics        {', '.join(config.topics)}"
+        f" ({config.notification_variants} notification shapes)",
         f"  public reads  {'without a token' if config.public_reads else 'need a token'}",
         f"  activity      {activity}",
         "  sellers:",
@@ -102,6 +103,14 @@ def banner(config: SandboxConfig, url: str, sellers: list[dict]) -> str:
     show_default=True,
     help="Answer the resources MercadoLibre documents as public (sites, currencies,"
     " categories, the predictor, items, users) without a token.",
+)
+@click.option(
+    "--notification-variants",
+    type=click.Choice(NOTIFICATION_VARIANTS),
+    default="canonical",
+    show_default=True,
+    help="canonical: one notification shape; varied: every documented shape, drawn from"
+    " the seed (no _id, user_id as a string, bare message ids).",
 )
 @click.option(
     "--activity",

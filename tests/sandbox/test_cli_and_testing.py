@@ -72,6 +72,7 @@ def test_cli_defaults_match_the_config_defaults() -> None:
         "questions_per_seller",
         "callback_url",
         "public_reads",
+        "notification_variants",
         "activity_rate",
     ):
         assert params[name] == getattr(defaults, name), name
