@@ -118,6 +118,8 @@ async def api(request: web.Request, handler: Handler) -> web.StreamResponse:
         and state.config.public_reads
         and "Authorization" not in request.headers
     ):
+        # No application to count it against [INF: MercadoLibre limits anonymous calls
+        # by address; the sandbox does not limit them].
         client_id = None
     else:
         header = request.headers.get("Authorization", "")

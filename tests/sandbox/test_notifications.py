@@ -8,7 +8,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sandbox.notifications import retry_offset
+from sandbox.notifications import NotificationShape, retry_offset
 from sandbox.testing import running_sandbox
 from tests.sandbox.conftest import MLA_ITEM, MakeSandbox, Receiver, Sandbox
 
@@ -489,3 +489,20 @@ async def test_varied_shapes_change_nothing_but_the_body(
         data = json.loads(feed["request"]["data"])
         assert data["resource"].removeprefix("/messages/") == feed["resource"]
         assert data.get("_id", data.get("id", feed["_id"])) == feed["_id"]
+
+
+async def test_notification_variants_change_at_run_time(
+    make_sandbox: MakeSandbox, receiver: Receiver
+) -> None:
+    """ref: mercadolibre-api.md §9.2: PATCH /_sandbox/config switches between the one
+    shape and the documented ones; anything else is refused."""
+    sb = await hooked(make_sandbox, receiver)
+    status, config = await sb.call(
+        "PATCH", "/_sandbox/config", json={"notification_variants": "varied"}
+    )
+    assert (status, config["notification_variants"]) == (200, "varied")
+    await every_topic(sb, 1)
+    assert {d.shape for d in sb.state.notifier.log} != {NotificationShape()}
+    status, _ = await sb.call("PATCH", "/_sandbox/config", json={"notification_variants": "odd"})
+    assert status == 400
+    assert sb.config.notification_variants == "varied"
