@@ -183,10 +183,19 @@ class QuestionBook:
     def view(self, question: Question, params: Mapping[str, str], *, single: bool = False) -> Any:
         """The question in the shape the request asks for: §7's `api_version=4` one, or
         the older one without it (§0.3)."""
+        return self.views([question], params, single=single)[0]
+
+    def views(
+        self, questions: list[Question], params: Mapping[str, str], *, single: bool = False
+    ) -> list[dict[str, Any]]:
+        """`view` of each question; each asker's answered questions counted once."""
         if params.get("api_version") == API_VERSION:
-            return question.as_json(single=single)
-        answered = sum(1 for q in self.by_buyer[question.buyer_id] if q.answer is not None)
-        return question.legacy_json(answered)
+            return [q.as_json(single=single) for q in questions]
+        answered: dict[int, int] = {}
+        for buyer_id in {q.buyer_id for q in questions}:
+            asked = self.by_buyer.get(buyer_id, [])
+            answered[buyer_id] = sum(1 for q in asked if q.answer is not None)
+        return [q.legacy_json(answered[q.buyer_id]) for q in questions]
 
     def get(self, question_id: str | int) -> Question:
         if isinstance(question_id, str):
@@ -273,7 +282,7 @@ class QuestionBook:
             filters["seller"] = query.seller_id
         if query.status is not None:
             filters["status"] = query.status
-        body["questions"] = [self.view(q, params) for q in body["questions"]]
+        body["questions"] = self.views(body["questions"], params)
         body["filters"] = filters
         body["available_filters"] = [
             {"id": "from", "name": "From user id", "type": "number"},
