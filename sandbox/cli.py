@@ -7,7 +7,7 @@ from aiohttp import web
 from yarl import URL
 
 from sandbox.app import create_app
-from sandbox.config import SandboxConfig
+from sandbox.config import NOTIFICATION_VARIANTS, SandboxConfig
 from sandbox.http import STATE
 
 
@@ -31,7 +31,9 @@ def banner(config: SandboxConfig, url: str, sellers: list[dict]) -> str:
         f"  demo data     seed {config.seed}, {config.items_per_seller} items, "
         f"{config.orders_per_seller} orders and {config.questions_per_seller} questions per seller",
         f"  callback URL  {config.callback_url or 'none (no notifications are sent)'}",
-        f"  topics        {', '.join(config.topics)}",
+        f"  topics        {', '.join(config.topics)}"
+        f" ({config.notification_variants} notification shapes)",
+        f"  public reads  {'without a token' if config.public_reads else 'need a token'}",
         f"  activity      {activity}",
         "  sellers:",
         *(f"    {s['id']:>11}  {s['nickname']:<18} {s['site_id']}" for s in sellers),
@@ -94,6 +96,21 @@ def banner(config: SandboxConfig, url: str, sellers: list[dict]) -> str:
     default=None,
     help="The application's notification callback URL (topics orders_v2, items, questions,"
     " messages, shipments, payments, post_purchase).",
+)
+@click.option(
+    "--public-reads/--no-public-reads",
+    default=True,
+    show_default=True,
+    help="Answer the resources MercadoLibre documents as public (sites, currencies,"
+    " categories, the predictor, items, users) without a token.",
+)
+@click.option(
+    "--notification-variants",
+    type=click.Choice(NOTIFICATION_VARIANTS),
+    default="canonical",
+    show_default=True,
+    help="canonical: one notification shape; varied: every documented shape, drawn from"
+    " the seed (no _id, user_id as a string, bare message ids).",
 )
 @click.option(
     "--activity",

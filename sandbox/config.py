@@ -12,6 +12,7 @@ DAY = 86_400
 # older pages call the topic `claims`, which is accepted as an alias of it.
 TOPICS = ("orders_v2", "items", "questions", "messages", "shipments", "payments", "post_purchase")
 TOPIC_ALIASES = {"claims": "post_purchase"}
+NOTIFICATION_VARIANTS = ("canonical", "varied")
 
 
 def topic_name(name: str) -> str:
@@ -106,6 +107,11 @@ class SandboxConfig:
     # §8.3: the docs disagree on whether a seller may open a post-sale conversation; the
     # sandbox lets him by default [INF]. Off: the first message must be the buyer's.
     seller_may_start_conversation: bool = True
+    # §3, §4.1, §4.9, §4.10, §10: what MercadoLibre documents as public (sites,
+    # currencies, categories and their attributes, the predictor, GET /items/{id}, the
+    # items multiget, GET /users/{id}) answers without a token, with the public fields.
+    # Off: every MercadoLibre call needs a Bearer token.
+    public_reads: bool = True
 
     # -- notifications (§9) ------------------------------------------------------------
     # The application's callback URL (DevCenter, §9.1); None sends nothing.
@@ -130,6 +136,14 @@ class SandboxConfig:
     duplicate_rate: float = attrs.field(default=0.0, validator=[v.ge(0), v.le(1)])
     shuffle: bool = False
     shuffle_window_ms: int = attrs.field(default=2000, validator=v.ge(0))
+    # §9.2, §0.3: "canonical" sends every notification in one shape (`_id`, a numeric
+    # user_id, `actions` on typed topics); "varied" draws, per notification and from the
+    # seed, among the shapes MercadoLibre documents (no id or `id` instead of `_id`,
+    # user_id as a string, `recieved`, a messages resource with or without `/messages/`).
+    # Canonical by default until the service takes notifications without `_id`.
+    notification_variants: str = attrs.field(
+        default="canonical", validator=v.in_(NOTIFICATION_VARIANTS)
+    )
 
     # -- market activity ---------------------------------------------------------------
     # Simulated buyers' events per second (orders, payments, questions, messages,
@@ -157,6 +171,7 @@ RUNTIME_OPTIONS = frozenset(
         "orders_max_limit",
         "orders_hide_cancelled",
         "seller_may_start_conversation",
+        "public_reads",
         "callback_url",
         "topics",
         "delivery_timeout_ms",
@@ -167,5 +182,6 @@ RUNTIME_OPTIONS = frozenset(
         "duplicate_rate",
         "shuffle",
         "shuffle_window_ms",
+        "notification_variants",
     }
 )

@@ -12,15 +12,8 @@ from typing import Any
 
 import attrs
 
-from sandbox.catalogue import (
-    CONDITION_NAMES,
-    CURRENCIES,
-    GENDER,
-    SITES,
-    Catalogue,
-    Category,
-    Currency,
-)
+from sandbox.catalogue import Catalogue, Category
+from sandbox.catalogue_data import CONDITION_NAMES, CURRENCIES, GENDER, SITES, Currency
 from sandbox.clock import iso
 from sandbox.item_shape import new_item, picture_json
 

@@ -89,6 +89,17 @@ def item_not_found(item_id: str) -> ApiError:
     return not_found(f"Item with id {item_id} not found")
 
 
+def not_simulated(method: str, path: str) -> ApiError:
+    """A path (or a method on it) the sandbox does not simulate: 501, never an answer
+    that could pass for MercadoLibre's own."""
+    return api_error(501, "not_simulated", f"The sandbox does not simulate {method} {path}")
+
+
+def conflict(message: str) -> ApiError:
+    """A simulated event that does not apply to the resource's current state."""
+    return api_error(409, "conflict", message)
+
+
 def forbidden(message: str) -> ApiError:
     """§2.3: the official SDK mock uses `error: forbidden` with a human message."""
     return api_error(403, "forbidden", message)

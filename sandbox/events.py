@@ -1,5 +1,5 @@
-"""Marketplace events by hand (POST /_sandbox/events) or from the activity simulator:
-each applies one change through the Marketplace and answers what it created or changed.
+"""SimulatedMarket events by hand (POST /_sandbox/events) or from the activity simulator:
+each applies one change through the simulated market and answers what it created or changed.
 """
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ import random
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from sandbox.errors import bad_request, not_found
-from sandbox.market import Marketplace, conflict
+from sandbox.errors import bad_request, conflict, not_found
+from sandbox.market import SimulatedMarket
 from sandbox.orders import UNPAID, Order
-from sandbox.shipments import shipment_json
+from sandbox.shipment_views import shipment_json
 from sandbox.users import User
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def perform(
     market = state.market
     rng = rng or market.rng
     seller = seller_of(state, body, rng)
-    handler: Callable[[Marketplace, User, Mapping[str, Any], random.Random], Result]
+    handler: Callable[[SimulatedMarket, User, Mapping[str, Any], random.Random], Result]
     handler = HANDLERS[kind]
     return handler(market, seller, body, rng)
 
@@ -71,7 +71,7 @@ def _text(body: Mapping[str, Any]) -> str | None:
     return text
 
 
-def order_of(market: Marketplace, seller: User, body: Mapping[str, Any]) -> Order | None:
+def order_of(market: SimulatedMarket, seller: User, body: Mapping[str, Any]) -> Order | None:
     order_id = _optional_int(body, "order_id")
     if order_id is None:
         return None
@@ -85,7 +85,7 @@ def order_of(market: Marketplace, seller: User, body: Mapping[str, Any]) -> Orde
 
 
 def order_event(
-    market: Marketplace, seller: User, body: Mapping[str, Any], rng: random.Random
+    market: SimulatedMarket, seller: User, body: Mapping[str, Any], rng: random.Random
 ) -> Result:
     """A purchase of the given item (or a random active one), paid unless `status` says
     confirmed or payment_in_process."""
@@ -96,7 +96,7 @@ def order_event(
     for name in ("status", "mode", "logistic_type"):
         if body.get(name) is not None and not isinstance(body[name], str):
             raise bad_request(f"{name} must be a string")
-    order = market.place_order(
+    order = market.sales.place_order(
         seller,
         item_id=item_id,
         variation_id=_optional_int(body, "variation_id"),
@@ -107,16 +107,16 @@ def order_event(
         logistic_type=body.get("logistic_type"),
         rng=rng,
     )
-    return 201, market.order_view(order)
+    return 201, market.sales.order_view(order)
 
 
 def question_event(
-    market: Marketplace, seller: User, body: Mapping[str, Any], rng: random.Random
+    market: SimulatedMarket, seller: User, body: Mapping[str, Any], rng: random.Random
 ) -> Result:
     """A buyer asks on the given item (or a random active one)."""
     item_id = body.get("item_id")
     if item_id is None:
-        item = market.random_active_item(seller, rng)
+        item = market.listings.random_active_item(seller, rng)
     else:
         found = market.items.get(str(item_id))
         if found is None or found["seller_id"] != seller.id:
@@ -126,19 +126,19 @@ def question_event(
     buyer = (
         rng.choice(market.buyers_of(seller.site_id)) if buyer_id is None else market.user(buyer_id)
     )
-    text = _text(body) or market.random_question_text(seller.site_id, rng)
-    question = market.ask(buyer, item, text)
+    text = _text(body) or market.question_desk.random_text(seller.site_id, rng)
+    question = market.question_desk.ask(buyer, item, text)
     return 201, question.as_json(single=True)
 
 
 def message_event(
-    market: Marketplace, seller: User, body: Mapping[str, Any], rng: random.Random
+    market: SimulatedMarket, seller: User, body: Mapping[str, Any], rng: random.Random
 ) -> Result:
     """The buyer writes in the conversation of the given order or pack (or of a random
     paid order whose conversation is open)."""
     key = body.get("pack_id") or body.get("order_id")
     if key is not None:
-        conversation = market.conversation(str(_int(key, "order_id")))
+        conversation = market.messaging.conversation(str(_int(key, "order_id")))
         if conversation.seller_id != seller.id:
             raise not_found(f"Order {key} not found for seller {seller.id}")
     else:
@@ -146,29 +146,29 @@ def message_event(
         def open_conversation(order: Order) -> bool:
             if order.status in UNPAID or order.status == "cancelled":
                 return False
-            return not market.conversation(str(order.pack_id or order.id)).blocked
+            return not market.messaging.conversation(str(order.pack_id or order.id)).blocked
 
-        order = market.random_order(seller, open_conversation, rng)
-        conversation = market.conversation(str(order.pack_id or order.id))
-    text = _text(body) or market.random_message_text(seller.site_id, rng)
-    message = market.buyer_message(conversation, text)
+        order = market.sales.random_order(seller, open_conversation, rng)
+        conversation = market.messaging.conversation(str(order.pack_id or order.id))
+    text = _text(body) or market.messaging.random_text(seller.site_id, rng)
+    message = market.messaging.buyer_message(conversation, text)
     return 201, message.as_json()
 
 
 def shipment_event(
-    market: Marketplace, seller: User, body: Mapping[str, Any], rng: random.Random
+    market: SimulatedMarket, seller: User, body: Mapping[str, Any], rng: random.Random
 ) -> Result:
     """One step of the given shipment (or of a random one that can move), or straight to
     `status`/`substatus`."""
     shipment_id = _optional_int(body, "shipment_id")
     if shipment_id is None:
-        shipment = market.random_shipment(seller, rng)
+        shipment = market.shipping.random_shipment(seller, rng)
     else:
         found = market.shipments.get(shipment_id)
         if found is None or found.seller_id != seller.id:
             raise not_found(f"Shipment {shipment_id} not found for seller {seller.id}")
         shipment = found
-    market.advance_shipment(shipment, body.get("status"), body.get("substatus"))
+    market.shipping.advance(shipment, body.get("status"), body.get("substatus"))
     body_json = shipment_json(
         shipment, market.user(shipment.seller_id), market.user(shipment.buyer_id)
     )
@@ -176,7 +176,7 @@ def shipment_event(
 
 
 def item_event(
-    market: Marketplace, seller: User, body: Mapping[str, Any], rng: random.Random
+    market: SimulatedMarket, seller: User, body: Mapping[str, Any], rng: random.Random
 ) -> Result:
     """A change to an item through the listing rules: the fields given (price,
     available_quantity, status, ...) or a small random price or stock change."""
@@ -184,12 +184,12 @@ def item_event(
     if item_id is not None and not isinstance(item_id, str):
         raise bad_request("item_id must be a string")
     changes = {k: v for k, v in body.items() if k not in EVENT_FIELDS}
-    item = market.change_item(seller, item_id, changes)
+    item = market.listings.change_item(seller, item_id, changes)
     return 200, item
 
 
 def payment_event(
-    market: Marketplace, seller: User, body: Mapping[str, Any], rng: random.Random
+    market: SimulatedMarket, seller: User, body: Mapping[str, Any], rng: random.Random
 ) -> Result:
     """Pays an unpaid order or refunds a paid one; `status` approved, in_process,
     rejected, refunded or partially_refunded (with `amount`) says which."""
@@ -199,20 +199,20 @@ def payment_event(
     order = order_of(market, seller, body)
     if order is None:
         if status in ("refunded", "partially_refunded"):
-            order = market.random_order(seller, lambda o: o.status == "paid", rng)
+            order = market.sales.random_order(seller, lambda o: o.status == "paid", rng)
         else:
-            order = market.random_order(seller, lambda o: o.status in UNPAID, rng)
+            order = market.sales.random_order(seller, lambda o: o.status in UNPAID, rng)
     if status is None:
         status = "approved" if order.status in UNPAID else "refunded"
     amount = body.get("amount")
     if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int | float)):
         raise bad_request("amount must be a number")
-    market.pay(order, status, amount)
-    return 200, market.order_view(order)
+    market.sales.pay(order, status, amount)
+    return 200, market.sales.order_view(order)
 
 
 def claim_event(
-    market: Marketplace, seller: User, body: Mapping[str, Any], rng: random.Random
+    market: SimulatedMarket, seller: User, body: Mapping[str, Any], rng: random.Random
 ) -> Result:
     """The buyer opens a claim (mediation) on an order; its conversation is blocked."""
     order = order_of(market, seller, body)
@@ -221,15 +221,15 @@ def claim_event(
         def claimable(o: Order) -> bool:
             return o.is_paid and not o.mediations
 
-        order = market.random_order(seller, claimable, rng)
+        order = market.sales.random_order(seller, claimable, rng)
     reason = body.get("reason_id")
     if reason is not None and not isinstance(reason, str):
         raise bad_request("reason_id must be a string")
-    claim = market.open_claim(order, reason)
+    claim = market.mediations.open_claim(order, reason)
     return 201, claim.as_json()
 
 
-HANDLERS: dict[str, Callable[[Marketplace, User, Mapping[str, Any], random.Random], Result]] = {
+HANDLERS: dict[str, Callable[[SimulatedMarket, User, Mapping[str, Any], random.Random], Result]] = {
     "order": order_event,
     "question": question_event,
     "message": message_event,

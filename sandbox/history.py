@@ -15,10 +15,11 @@ from typing import Any
 
 from sandbox.clock import SimulatedClock
 from sandbox.config import SandboxConfig
-from sandbox.market import Claim, Marketplace
+from sandbox.market import SimulatedMarket
+from sandbox.market.records import sale_line
 from sandbox.notifications import application_id
-from sandbox.orders import MARKETPLACE_APP_ID, Order, Pack
-from sandbox.questions import Answer, Question
+from sandbox.orders import MARKETPLACE_APP_ID, Order
+from sandbox.questions import Answer
 from sandbox.shipments import Shipment, free_shipping, shipping_profile
 from sandbox.users import User
 
@@ -44,7 +45,7 @@ def history_window(count: int) -> float:
 
 
 def build_history(
-    market: Marketplace, sellers: list[User], config: SandboxConfig, clock: SimulatedClock
+    market: SimulatedMarket, sellers: list[User], config: SandboxConfig, clock: SimulatedClock
 ) -> None:
     anchor = math.floor(clock.now() / HOUR) * HOUR
     if not config.orders_per_seller and not config.questions_per_seller:
@@ -59,7 +60,7 @@ def build_history(
         )
 
 
-def item_pool(market: Marketplace, seller: User) -> list[dict[str, Any]]:
+def item_pool(market: SimulatedMarket, seller: User) -> list[dict[str, Any]]:
     listings = market.items.listings_of(seller.id, seller.site_id)
     pool = []
     position = listings.statuses.find(0)
@@ -74,7 +75,7 @@ def item_pool(market: Marketplace, seller: User) -> list[dict[str, Any]]:
 class SellerHistory:
     def __init__(
         self,
-        market: Marketplace,
+        market: SimulatedMarket,
         seller: User,
         pool: list[dict[str, Any]],
         rng: random.Random,
@@ -108,7 +109,7 @@ class SellerHistory:
             cart = k < count - 1 and rng.random() < 0.1
             size = 2 if cart else 1
             orders, items = self.sale(when, size, with_pack=cart or rng.random() < 0.75)
-            shipment = self.market._new_shipment(
+            shipment = self.market.records.new_shipment(
                 orders, items, shipping_profile(items[0]), when, free=free_shipping(items[0])
             )
             self.settle(orders, shipment, when, rank, fresh, in_transit)
@@ -118,29 +119,16 @@ class SellerHistory:
         self, when: float, size: int, *, with_pack: bool
     ) -> tuple[list[Order], list[dict[str, Any]]]:
         rng = self.rng
-        market = self.market
+        records = self.market.records
         buyer = rng.choice(self.buyers)
-        pack = None
-        if with_pack:
-            pack = Pack(
-                id=market.next_id("pack"),
-                seller_id=self.seller.id,
-                buyer_id=buyer.id,
-                site_id=self.seller.site_id,
-                order_ids=[],
-                date_created=when,
-                last_updated=when,
-            )
-            market.orders.packs[pack.id] = pack
+        pack = records.new_pack(self.seller, buyer, when) if with_pack else None
         items = rng.sample(self.pool, min(size, len(self.pool)))
         orders = []
         for n, item in enumerate(items):
             variation = rng.choice(item["variations"]) if item["variations"] else None
             quantity = rng.choices((1, 2, 3), weights=(85, 12, 3))[0]
-            line = market.sale_line(item, variation, quantity)
-            orders.append(
-                market._new_order(self.seller, buyer, [line], when + n, with_pack=False, pack=pack)
-            )
+            line = sale_line(item, variation, quantity)
+            orders.append(records.new_order(self.seller, buyer, [line], when + n, pack=pack))
         return orders, items
 
     def settle(
@@ -186,7 +174,7 @@ class SellerHistory:
     def pay(self, orders: list[Order], shipment: Shipment, when: float) -> None:
         paid_at = when + 60
         for order in orders:
-            self.market._new_payment(order, "approved", "accredited", paid_at)
+            self.market.records.new_payment(order, "approved", "accredited", paid_at)
             order.status = "paid"
             order.last_updated = paid_at
         shipment.paid = True
@@ -233,33 +221,21 @@ class SellerHistory:
             self.market.orders.packs[orders[0].pack_id].status = "cancelled"
 
     def claim(self, order: Order, when: float) -> None:
-        market = self.market
         at = min(when + 5 * DAY, self.anchor - HOUR)
-        claim = Claim(
-            id=market.next_id("claim"),
-            order_id=order.id,
-            seller_id=order.seller_id,
-            buyer_id=order.buyer_id,
-            site_id=order.site_id,
-            reason_id="PDD9939",
-            date_created=at,
-            last_updated=at,
-        )
-        market.claims[claim.id] = claim
-        order.mediations.append(claim.id)
+        self.market.records.new_claim(order, "PDD9939", at)
 
     def conversation(self, order: Order, when: float, *, unread: bool) -> None:
         market = self.market
         rng = self.rng
         key = order.pack_id or order.id
-        conversation = market.conversation(str(key))
+        conversation = market.messaging.conversation(str(key))
         site = self.seller.site_id
         asked = min(when + 2 * HOUR, self.anchor - 60)
-        message = market._add_message(
+        message = market.records.add_message(
             conversation,
             order.buyer_id,
             order.seller_id,
-            market.random_message_text(site, rng),
+            market.messaging.random_text(site, rng),
             MARKETPLACE_APP_ID,
             now=asked,
         )
@@ -267,7 +243,7 @@ class SellerHistory:
             return
         message.read = asked + 600
         if rng.random() < 0.7:
-            reply = market._add_message(
+            reply = market.records.add_message(
                 conversation,
                 order.seller_id,
                 order.buyer_id,
@@ -287,18 +263,9 @@ class SellerHistory:
         for k in range(count):
             when = self.anchor - window + (k + rng.random() * 0.8) * window / count
             item = rng.choice(self.pool)
-            question = Question(
-                id=market.next_id("question"),
-                seller_id=self.seller.id,
-                buyer_id=rng.choice(self.buyers).id,
-                item_id=item["id"],
-                site_id=item["site_id"],
-                text=market.random_question_text(item["site_id"], rng),
-                status="UNANSWERED",
-                date_created=when,
-                last_updated=when,
-                app_id=MARKETPLACE_APP_ID,
-            )
+            buyer = rng.choice(self.buyers)
+            text = market.question_desk.random_text(item["site_id"], rng)
+            question = market.records.new_question(item, buyer.id, text, when)
             rank = count - 1 - k
             if rank >= unanswered:
                 if rng.random() < 0.03:
@@ -309,4 +276,3 @@ class SellerHistory:
                     question.answer = Answer(ANSWERS[language], "ACTIVE", answered)
                     question.status = "ANSWERED"
                     question.last_updated = answered
-            market.questions.add(question)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -21,6 +22,26 @@ PARTIAL: web.RequestKey[bool] = web.RequestKey("sandbox_partial_content", bool)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+# The shapes of the ids in MercadoLibre's paths (§0.3). A route names the shape of each
+# id it takes (`/items/{id:item}`), so that a segment of another shape is not taken for
+# an id: /items/visits is a path the sandbox does not simulate (501), not an unknown
+# item (404).
+ID_SHAPES = {
+    "item": r"[A-Z]{3}\d+",  # site prefix + digits, e.g. MLA1136716168
+    "category": r"[A-Z]{3}\d+",  # e.g. MLA1055
+    "site": r"[A-Z]{3}",  # e.g. MLA
+    "currency": r"[A-Z]{3}",  # e.g. ARS
+    "number": r"\d+",  # users, orders, packs, shipments, payments, questions, claims
+    "message": r"[0-9a-f]{32}",  # §8.1, e.g. fd1d2e37ad004ede9e0bf25d1215002d
+}
+_SHAPED = re.compile(r"\{(\w+):(\w+)\}")
+
+
+def path(template: str) -> str:
+    """The aiohttp route of `template`, its `{name:shape}` segments as their regex."""
+    return _SHAPED.sub(lambda m: f"{{{m[1]}:{ID_SHAPES[m[2]]}}}", template)
+
+
 def public(handler: Handler) -> Handler:
     """Mark a MercadoLibre route that needs no Bearer token (the OAuth endpoints)."""
     handler.sandbox_public = True  # type: ignore[attr-defined]
@@ -29,6 +50,18 @@ def public(handler: Handler) -> Handler:
 
 def is_public(handler: Any) -> bool:
     return getattr(handler, "sandbox_public", False)
+
+
+def public_read(handler: Handler) -> Handler:
+    """Mark a read MercadoLibre documents as public (§3, §4.1, §4.9, §4.10, §10): with
+    the `public_reads` setting on, it answers without a token, as anyone may see it; a
+    token, when sent, is checked and its owner sees what the owner sees."""
+    handler.sandbox_public_read = True  # type: ignore[attr-defined]
+    return handler
+
+
+def is_public_read(handler: Any) -> bool:
+    return getattr(handler, "sandbox_public_read", False)
 
 
 def rate_group(name: str, per_minute: float) -> Callable[[Handler], Handler]:
@@ -52,6 +85,12 @@ def state_of(request: web.Request) -> SandboxState:
 
 def access_of(request: web.Request) -> AccessToken:
     return request[ACCESS]
+
+
+def viewer_id(request: web.Request) -> int | None:
+    """The user behind the token of a public read; None when it came without one."""
+    access = request.get(ACCESS)
+    return access.user_id if access is not None else None
 
 
 def caller(request: web.Request) -> User:

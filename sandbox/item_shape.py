@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sandbox.catalogue import SITES
+from sandbox.catalogue_data import SITES
 
 PICTURE_HOST = "http2.mlstatic.com"
 # §4.2: pictures given by source first point to a "processing-image" placeholder.

@@ -10,24 +10,21 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from sandbox.catalogue import ITEM_CONDITIONS, Catalogue
+from sandbox.catalogue import Catalogue
+from sandbox.catalogue_data import ITEM_CONDITIONS
 from sandbox.clock import SimulatedClock, iso
 from sandbox.errors import ApiError, api_error, cause
 from sandbox.item_shape import new_item, refresh_derived
 from sandbox.items import ItemStore
-from sandbox.listing_fields import (
+from sandbox.listing_body import (
     CREATE_FIELDS,
     REQUIRED_FIELDS,
     UPDATE_FIELDS,
-    Causes,
-    FieldRules,
     check_body,
     field_not_updatable,
-    is_number,
-    plain_number,
-    reject,
     required_fields_error,
 )
+from sandbox.listing_fields import Causes, FieldRules, is_number, plain_number, reject
 from sandbox.users import User
 from sandbox.variation_rules import VariationRules
 

@@ -1,5 +1,6 @@
-"""What every MercadoLibre call goes through: call counting, fault injection, the Bearer
-check and the per-application rate limit; JSONP and JSON error bodies around it all."""
+"""What every MercadoLibre call goes through: call counting, fault injection, the 501 of
+a path the sandbox does not simulate, the Bearer check (public reads may come without
+one) and the per-application rate limit; JSONP and JSON error bodies around it all."""
 
 from __future__ import annotations
 
@@ -10,9 +11,17 @@ import re
 
 from aiohttp import web
 
-from sandbox.errors import ApiError, error_body, too_many_requests
+from sandbox.errors import ApiError, error_body, not_simulated, too_many_requests
 from sandbox.faults import fault_error
-from sandbox.http import ACCESS, PARTIAL, Handler, is_public, rate_group_of, state_of
+from sandbox.http import (
+    ACCESS,
+    PARTIAL,
+    Handler,
+    is_public,
+    is_public_read,
+    rate_group_of,
+    state_of,
+)
 from sandbox.ratelimit import retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -84,7 +93,9 @@ async def api(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(request)
     state = state_of(request)
     route = route_pattern(request)
-    state.stats.record(request.method, route or "(unmatched)")
+    state.stats.record(
+        request.method, route or "(unmatched)", request.path, request.query, request.headers
+    )
     decision = state.faults.decide(request.method, request.path, route)
     if decision is not None:
         if decision.latency:
@@ -96,10 +107,20 @@ async def api(request: web.Request, handler: Handler) -> web.StreamResponse:
         elif decision.status is not None:
             retry = 1 if state.config.retry_after_header else None
             raise fault_error(decision.status, retry)
+    if route is None and not _self_documented(request):
+        raise not_simulated(request.method, request.path)
     if route is None or request.method == "OPTIONS":
         return await handler(request)
     if is_public(handler):
         client_id = await _form_client_id(request)
+    elif (
+        is_public_read(handler)
+        and state.config.public_reads
+        and "Authorization" not in request.headers
+    ):
+        # No application to count it against [INF: MercadoLibre limits anonymous calls
+        # by address; the sandbox does not limit them].
+        client_id = None
     else:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
@@ -108,15 +129,21 @@ async def api(request: web.Request, handler: Handler) -> web.StreamResponse:
         request[ACCESS] = access
         client_id = access.client_id
     if client_id is not None:
-        wait = state.limiter.check(client_id)
+        wait = state.throttle.check(client_id)
         group = rate_group_of(handler)
         if not wait and group is not None:
             name, per_minute = group
-            wait = state.limiter.check(client_id, name, per_minute / 60, max(1, int(per_minute)))
+            wait = state.throttle.check(client_id, name, per_minute / 60, max(1, int(per_minute)))
         if wait:
             retry = retry_after_seconds(wait) if state.config.retry_after_header else None
             raise too_many_requests(retry)
     return await handler(request)
+
+
+def _self_documented(request: web.Request) -> bool:
+    """§0.3: OPTIONS on a path the sandbox serves (with other methods) documents it."""
+    error = request.match_info.http_exception
+    return request.method == "OPTIONS" and error is not None and error.status == 405
 
 
 async def _form_client_id(request: web.Request) -> str | None:

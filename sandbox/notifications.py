@@ -5,7 +5,8 @@ background, so the request that caused it never waits for the callback. A delive
 only when the callback answers HTTP 200 within `delivery_timeout_ms` (§9.4); otherwise it
 is retried on the simulated clock, eight attempts over one hour, and then kept for two
 days in the missed feeds (§9.5). Advancing the clock wakes the sender, so retries that
-fell due are made at once.
+fell due are made at once. Bodies have one shape, or with `notification_variants`
+"varied" any of the shapes MercadoLibre documents, drawn from the seed (§9.2).
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ MAX_SLEEP = 30.0
 BODY_LIMIT = 1000
 # §9.1 / §9.6: the only headers sent (plus content-length); no signature.
 HEADERS = {"accept": "application/json", "content-type": "application/json"}
+# §9.2: the documented examples of these topics carry no id at all.
+ID_LESS_TOPICS = frozenset({"orders_v2", "questions", "shipments", "messages"})
 
 
 def retry_offset(failures: int, max_attempts: int, window: float) -> float:
@@ -54,6 +57,35 @@ def retry_offset(failures: int, max_attempts: int, window: float) -> float:
         return 0.0
     base = window / (2 ** (max_attempts - 1) - 1)
     return base * (2**failures - 1)
+
+
+@attrs.define(frozen=True)
+class NotificationShape:
+    """How one notification is written. MercadoLibre's documented examples disagree
+    (§9.2, §0.3): `_id`, `id` or no id at all, `user_id` as a number or a string,
+    `received` or `recieved` (sic), and a `messages` resource that is the bare message
+    id or its path. The default is the one shape the sandbox sends unless told to vary."""
+
+    id_field: str | None = "_id"
+    user_id_as_text: bool = False
+    received_field: str = "received"
+    message_path: bool = False
+
+    @classmethod
+    def draw(cls, topic: str, rng: random.Random) -> NotificationShape:
+        """A documented shape for a notification of `topic`, drawn at random."""
+        ids: list[str | None] = ["_id", "id"]
+        if topic in ID_LESS_TOPICS:
+            ids.append(None)
+        return cls(
+            id_field=rng.choice(ids),
+            user_id_as_text=rng.random() < 0.5,
+            received_field=rng.choice(("received", "recieved")),
+            message_path=topic == "messages" and rng.random() < 0.5,
+        )
+
+
+CANONICAL = NotificationShape()
 
 
 @attrs.define
@@ -98,20 +130,28 @@ class Delivery:
     lost_at: float | None = None
     in_flight: bool = False
     request: dict[str, Any] | None = None
+    shape: NotificationShape = CANONICAL
 
-    def body(self, attempt: int, sent: float) -> dict[str, Any]:
+    def body(
+        self, attempt: int, sent: float, shape: NotificationShape | None = None
+    ) -> dict[str, Any]:
         """§9.2: `{_id, resource, user_id, topic, application_id, attempts, sent,
-        received[, actions]}`; times in UTC."""
-        body: dict[str, Any] = {
-            "_id": self.id,
-            "resource": self.resource,
-            "user_id": self.user_id,
-            "topic": self.topic,
-            "application_id": self.application_id,
-            "attempts": attempt,
-            "sent": iso(sent),
-            "received": iso(self.received),
-        }
+        received[, actions]}`, times in UTC, written in the delivery's shape (or in
+        `shape`); typed topics always carry their actions."""
+        shape = shape or self.shape
+        body: dict[str, Any] = {}
+        if shape.id_field is not None:
+            body[shape.id_field] = self.id
+        resource = self.resource
+        if shape.message_path and not resource.startswith("/"):
+            resource = f"/messages/{resource}"
+        body["resource"] = resource
+        body["user_id"] = str(self.user_id) if shape.user_id_as_text else self.user_id
+        body["topic"] = self.topic
+        body["application_id"] = self.application_id
+        body["attempts"] = attempt
+        body["sent"] = iso(sent)
+        body[shape.received_field] = iso(self.received)
         if self.actions is not None:
             body["actions"] = list(self.actions)
         return body
@@ -134,9 +174,11 @@ class Delivery:
         }
 
     def missed_json(self) -> dict[str, Any]:
-        """§9.5: the notification with the last request and response."""
+        """§9.5: the notification with the last request and response. MercadoLibre's own
+        record has the §9.5 fields whatever shape the notification was sent in; the
+        request's `data` is what was sent."""
         last = self.attempts[-1]
-        body = self.body(len(self.attempts), last.at)
+        body = self.body(len(self.attempts), last.at, CANONICAL)
         body["request"] = self.request
         body["response"] = {
             "req_time": last.latency_ms,
@@ -152,6 +194,9 @@ class Notifier:
         self.clock = clock
         self.config = config
         self._rng = random.Random(f"{seed}:notifications")
+        # Shapes come from a generator of their own, so that varying them changes
+        # nothing else (ids, delays and duplicates stay what the seed makes them).
+        self._shapes = random.Random(f"{seed}:notification-shapes")
         self._seq = itertools.count(1)
         self._generation = 0
         self.log: deque[Delivery] = deque(maxlen=LOG_SIZE)
@@ -205,6 +250,9 @@ class Notifier:
         now = self.clock.now()
         rng = self._rng
         delay = rng.uniform(0, config.shuffle_window_ms / 1000) if config.shuffle else 0.0
+        shape = CANONICAL
+        if config.notification_variants == "varied":
+            shape = NotificationShape.draw(topic, self._shapes)
         delivery = Delivery(
             id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
             topic=topic,
@@ -216,6 +264,7 @@ class Notifier:
             seq=next(self._seq),
             generation=self._generation,
             due=now + delay,
+            shape=shape,
         )
         self._queue(delivery)
         if config.duplicate_rate and rng.random() < config.duplicate_rate:

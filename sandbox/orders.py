@@ -1,4 +1,5 @@
-"""§5: orders with their payments, packs (carts) and notes, and the order search.
+"""§5: orders with their payments, packs (carts) and notes, and the book that indexes
+them.
 
 Orders are kept as small mutable records; their JSON (§5.1) is built when something
 reads it, so a seller with thousands of orders costs little until a page is asked for.
@@ -8,13 +9,16 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from sandbox.catalogue import CURRENCIES
-from sandbox.clock import local_iso, parse_iso
+from sandbox.catalogue_data import CURRENCIES
+from sandbox.clock import local_iso
 from sandbox.errors import ApiError, api_error, bad_request, forbidden, not_found
+
+if TYPE_CHECKING:
+    from sandbox.order_search import OrderQuery
 
 # §5.2, every status an order can have.
 ORDER_STATUSES = (
@@ -31,15 +35,6 @@ ORDER_STATUSES = (
 UNPAID = ("confirmed", "payment_required", "payment_in_process", "partially_paid")
 # §5.5: a note has at most 300 characters.
 NOTE_MAX_LENGTH = 300
-# §5.3: default page size.
-DEFAULT_LIMIT = 50
-SORTS = {"date_asc": "Date ascending", "date_desc": "Date descending"}
-# §5.3: the date ranges a search accepts, each as `<name>.from` and `<name>.to`.
-DATE_FILTERS = {
-    "order.date_created": "date_created",
-    "order.date_closed": "date_closed",
-    "order.date_last_updated": "last_updated",
-}
 # The sale fee MercadoLibre keeps, by listing type [INF: typical rates].
 SALE_FEE_RATES = {"gold_pro": 0.17, "gold_special": 0.13, "free": 0.0}
 # The application id orders placed on the marketplace's own site carry [OBS: the web
@@ -346,130 +341,6 @@ def order_json(
         "order_request": {"change": None, "return": None},
         "application_id": None,
     }
-
-
-# -- the order search (§5.3) -----------------------------------------------------------------
-
-
-@attrs.define
-class OrderQuery:
-    statuses: tuple[str, ...] | None = None
-    item: str | None = None
-    text: str | None = None
-    tags: tuple[str, ...] = ()
-    tags_not: tuple[str, ...] = ()
-    ranges: tuple[tuple[str, float | None, float | None], ...] = ()
-    sort: str = "date_asc"
-    offset: int = 0
-    limit: int = DEFAULT_LIMIT
-    hide_cancelled: bool = True
-
-    @classmethod
-    def parse(
-        cls, params: Mapping[str, str], *, max_limit: int, hide_cancelled: bool
-    ) -> OrderQuery:
-        statuses = None
-        raw_status = params.get("order.status")
-        if raw_status:
-            statuses = tuple(s.strip() for s in raw_status.split(",") if s.strip())
-            for status in statuses:
-                if status not in ORDER_STATUSES:
-                    raise bad_request(f"Invalid order.status: {status}")
-        ranges = []
-        for name, field in DATE_FILTERS.items():
-            low = _date_param(params, f"{name}.from")
-            high = _date_param(params, f"{name}.to")
-            if low is not None or high is not None:
-                ranges.append((field, low, high))
-        sort = params.get("sort", "date_asc")
-        if sort not in SORTS:
-            raise bad_request(f"Invalid sort: {sort}. Valid values: {', '.join(SORTS)}")
-        limit = _int_param(params, "limit", DEFAULT_LIMIT, 1)
-        if limit > max_limit:
-            # §13: the real cap is undocumented [INF: 400 past it].
-            raise bad_request(f"Limit must be lower or equal than {max_limit}")
-        return cls(
-            statuses=statuses,
-            item=params.get("item") or None,
-            text=params.get("q") or None,
-            tags=_list_param(params, "tags"),
-            tags_not=_list_param(params, "tags.not"),
-            ranges=tuple(ranges),
-            sort=sort,
-            offset=_int_param(params, "offset", 0, 0),
-            limit=limit,
-            hide_cancelled=hide_cancelled and statuses is None,
-        )
-
-    def accepts(self, order: Order, nickname: Callable[[int], str]) -> bool:
-        if self.statuses is not None and order.status not in self.statuses:
-            return False
-        if self.hide_cancelled and order.status == "cancelled":
-            return False
-        if self.item is not None and all(line.item_id != self.item for line in order.lines):
-            return False
-        for field, low, high in self.ranges:
-            value = getattr(order, field)
-            if value is None:
-                return False
-            # Stored dates have microseconds; the API shows milliseconds and compares
-            # what it shows (integer milliseconds, rounded as the dates are printed).
-            shown = round(value * 1_000_000) // 1000
-            if (low is not None and shown < round(low * 1000)) or (
-                high is not None and shown > round(high * 1000)
-            ):
-                return False
-        if self.tags or self.tags_not:
-            tags = order.tags()
-            if any(t not in tags for t in self.tags) or any(t in tags for t in self.tags_not):
-                return False
-        return self.text is None or order.matches_text(self.text, nickname(order.buyer_id))
-
-    def applied_filters(self) -> list[dict[str, Any]]:
-        filters = []
-        if self.statuses:
-            filters.append(
-                {
-                    "id": "order.status",
-                    "name": "Order Status",
-                    "type": "text",
-                    "values": [{"id": s, "name": s} for s in self.statuses],
-                }
-            )
-        if self.item:
-            filters.append(
-                {"id": "item", "name": "Item", "type": "text", "values": [{"id": self.item}]}
-            )
-        return filters
-
-
-def _list_param(params: Mapping[str, str], name: str) -> tuple[str, ...]:
-    return tuple(t.strip() for t in params.get(name, "").split(",") if t.strip())
-
-
-def _date_param(params: Mapping[str, str], name: str) -> float | None:
-    raw = params.get(name)
-    if raw is None or raw == "":
-        return None
-    value = parse_iso(raw)
-    if value is None:
-        raise bad_request(
-            f"Invalid date for {name}: {raw}. Use ISO-8601, e.g. 2015-07-01T00:00:00.000-00:00"
-        )
-    return value
-
-
-def _int_param(params: Mapping[str, str], name: str, default: int, minimum: int) -> int:
-    raw = params.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise bad_request(f"Invalid {name}: {raw}") from None
-    if value < minimum:
-        raise bad_request(f"{name} must be {minimum} or more")
-    return value
 
 
 class OrderBook:

@@ -1,4 +1,5 @@
-"""§7: questions on items, their answers, and the question search with scan."""
+"""§7: questions on items, their answers, and the question search with scan; in the
+`api_version=4` shape when asked for it, in the older one otherwise (§0.3)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ DEFAULT_LIMIT = 50
 SORT_FIELDS = ("item_id", "from_id", "date_created", "seller_id")
 # A search leaves deleted questions out unless `status` asks for them [INF].
 HIDDEN_BY_DEFAULT = ("DELETED",)
+# §7: the version parameter that asks for the current shape.
+API_VERSION = "4"
 
 
 def question_not_found(question_id: str | int) -> ApiError:
@@ -75,13 +78,6 @@ class Question:
         """§7, the `api_version=4` shape. BANNED questions and answers come back with
         empty text. GET /questions/{id} adds buyer_id, app_id and last_updated."""
         site = self.site_id
-        answer = None
-        if self.answer is not None:
-            answer = {
-                "text": "" if self.answer.status == "BANNED" else self.answer.text,
-                "status": self.answer.status,
-                "date_created": local_iso(self.answer.date_created, site),
-            }
         body: dict[str, Any] = {
             "date_created": local_iso(self.date_created, site),
             "item_id": self.item_id,
@@ -93,7 +89,7 @@ class Question:
             "deleted_from_listing": self.deleted_from_listing,
             "hold": self.hold,
             "suspected_spam": self.suspected_spam,
-            "answer": answer,
+            "answer": self._answer_json(),
             "from": {"id": self.buyer_id},
         }
         if single:
@@ -101,6 +97,32 @@ class Question:
             body["app_id"] = self.app_id
             body["last_updated"] = local_iso(self.last_updated, site)
         return body
+
+    def legacy_json(self, answered_questions: int) -> dict[str, Any]:
+        """§0.3, §7: the shape without `api_version=4`, in searches and by id alike: the
+        asker as `from: {id, answered_questions}` (the questions of his that have an
+        answer [INF]), no buyer_id, app_id, tags or suspected_spam."""
+        return {
+            "date_created": local_iso(self.date_created, self.site_id),
+            "item_id": self.item_id,
+            "seller_id": self.seller_id,
+            "status": self.status,
+            "text": "" if self.status == "BANNED" else self.text,
+            "id": self.id,
+            "deleted_from_listing": self.deleted_from_listing,
+            "hold": self.hold,
+            "answer": self._answer_json(),
+            "from": {"id": self.buyer_id, "answered_questions": answered_questions},
+        }
+
+    def _answer_json(self) -> dict[str, Any] | None:
+        if self.answer is None:
+            return None
+        return {
+            "text": "" if self.answer.status == "BANNED" else self.answer.text,
+            "status": self.answer.status,
+            "date_created": local_iso(self.answer.date_created, self.site_id),
+        }
 
 
 @attrs.define
@@ -149,12 +171,31 @@ class QuestionBook:
         self.questions: dict[int, Question] = {}
         self.by_seller: dict[int, list[Question]] = {}
         self.by_item: dict[str, list[Question]] = {}
+        self.by_buyer: dict[int, list[Question]] = {}
         self.scrolls: dict[str, QuestionScroll] = {}
 
     def add(self, question: Question) -> None:
         self.questions[question.id] = question
         self.by_seller.setdefault(question.seller_id, []).append(question)
         self.by_item.setdefault(question.item_id, []).append(question)
+        self.by_buyer.setdefault(question.buyer_id, []).append(question)
+
+    def view(self, question: Question, params: Mapping[str, str], *, single: bool = False) -> Any:
+        """The question in the shape the request asks for: §7's `api_version=4` one, or
+        the older one without it (§0.3)."""
+        return self.views([question], params, single=single)[0]
+
+    def views(
+        self, questions: list[Question], params: Mapping[str, str], *, single: bool = False
+    ) -> list[dict[str, Any]]:
+        """`view` of each question; each asker's answered questions counted once."""
+        if params.get("api_version") == API_VERSION:
+            return [q.as_json(single=single) for q in questions]
+        answered: dict[int, int] = {}
+        for buyer_id in {q.buyer_id for q in questions}:
+            asked = self.by_buyer.get(buyer_id, [])
+            answered[buyer_id] = sum(1 for q in asked if q.answer is not None)
+        return [q.legacy_json(answered[q.buyer_id]) for q in questions]
 
     def get(self, question_id: str | int) -> Question:
         if isinstance(question_id, str):
@@ -230,7 +271,7 @@ class QuestionBook:
         filters: dict[str, Any] = {
             "limit": query.limit,
             "offset": _int(params, "offset") or 0,
-            "api_version": params.get("api_version", "4"),
+            "api_version": params.get("api_version"),
             "is_admin": False,
             "sorts": list(query.sort_fields),
             "caller": caller,
@@ -241,7 +282,7 @@ class QuestionBook:
             filters["seller"] = query.seller_id
         if query.status is not None:
             filters["status"] = query.status
-        body["questions"] = [q.as_json() for q in body["questions"]]
+        body["questions"] = self.views(body["questions"], params)
         body["filters"] = filters
         body["available_filters"] = [
             {"id": "from", "name": "From user id", "type": "number"},

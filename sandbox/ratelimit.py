@@ -23,7 +23,7 @@ class TokenBucket:
         return (1 - self.tokens) / self.rate
 
 
-class RateLimiter:
+class CallThrottle:
     """Token buckets per application and endpoint group (§2.4, §12.3).
 
     Limits apply per client id; `group` lets a module give some endpoints their own

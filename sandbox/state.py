@@ -19,10 +19,10 @@ from sandbox.history import build_history
 from sandbox.item_shape import picture_json, view
 from sandbox.items import ItemStore
 from sandbox.listing_rules import ListingRules, optimistic_lock_conflict
-from sandbox.market import Marketplace
+from sandbox.market import SimulatedMarket
 from sandbox.notifications import Notifier
 from sandbox.oauth import OAuthServer
-from sandbox.ratelimit import RateLimiter
+from sandbox.ratelimit import CallThrottle
 from sandbox.search import ItemSearch
 from sandbox.stats import CallStats
 from sandbox.users import SELLER_SITES, User, UserDirectory
@@ -48,7 +48,7 @@ class SandboxState:
         config = self.config
         seed = config.seed
         self.faults = FaultInjector(seed if config.fault_seed is None else config.fault_seed)
-        self.limiter = RateLimiter(self.clock.monotonic, config.rate_limit, config.burst)
+        self.throttle = CallThrottle(self.clock.monotonic, config.rate_limit, config.burst)
         self.users = UserDirectory(seed)
         self.demo = DemoCatalogue(self.catalogue, seed)
         self.items = ItemStore(self.demo, self.clock, seed)
@@ -59,7 +59,7 @@ class SandboxState:
         self.oauth = OAuthServer(config, self.clock, self.users)
         self.rules = ListingRules(self.catalogue, self.items, self.clock)
         self.search = ItemSearch(self.items, self.clock, config)
-        self.market = Marketplace(
+        self.market = SimulatedMarket(
             config=config,
             clock=self.clock,
             users=self.users,
@@ -97,8 +97,8 @@ class SandboxState:
             raise ValueError(f"options that cannot change at run time: {sorted(unknown)}")
         config = attrs.evolve(self.config, **changes)
         self.config = self.oauth.config = self.search.config = config
-        self.market.config = self.market.questions.config = config
-        self.limiter.configure(config.rate_limit, config.burst)
+        self.market.configure(config)
+        self.throttle.configure(config.rate_limit, config.burst)
         self.notifier.configure(config)
         return config
 
@@ -144,7 +144,7 @@ class SandboxState:
         self.items.insert(item)
         if description is not None:
             self.items.set_description(item["id"], description)
-        self.market.item_changed(item)
+        self.market.listings.item_changed(item)
         response = self.item_view(item, seller.id)
         response["pictures"] = [
             picture_json(p["id"], processing=p["id"] in processing) for p in item["pictures"]
@@ -162,17 +162,17 @@ class SandboxState:
         new = self.rules.update(item, body, user)
         self.items.save(new)
         self.items.last_put[item_id] = now
-        self.market.item_changed(new, item["status"])
+        self.market.listings.item_changed(new, item["status"])
         return self.item_view(new, user.id)
 
     def save_item(self, item: dict[str, Any], previous_status: str | None = None) -> None:
         """Store a changed item and notify it (§12.6)."""
         self.items.save(item)
-        self.market.item_changed(item, previous_status)
+        self.market.listings.item_changed(item, previous_status)
 
     def set_description(self, item: dict[str, Any], text: str) -> dict[str, Any]:
         description = self.items.set_description(item["id"], text)
-        self.market.item_changed(item, item["status"])
+        self.market.listings.item_changed(item, item["status"])
         return description
 
     def admin_patch_item(self, item_id: str, changes: dict[str, Any]) -> dict[str, Any]:

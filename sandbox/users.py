@@ -5,7 +5,7 @@ from typing import Any
 
 import attrs
 
-from sandbox.catalogue import SITES, Site
+from sandbox.catalogue_data import SITES, Site
 
 # Demo sellers are spread over sites in this order, so that seller 1 sells on MLA,
 # seller 2 on MCO (a currency without decimals), seller 3 on MLB (Portuguese), ...

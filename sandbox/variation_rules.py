@@ -6,7 +6,8 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from sandbox.catalogue import Category, Currency
+from sandbox.catalogue import Category
+from sandbox.catalogue_data import Currency
 from sandbox.item_shape import picture_json
 from sandbox.listing_fields import Causes, FieldRules, plain_number
 from sandbox.users import User

@@ -59,6 +59,14 @@ def quota_key(method: str, path: str) -> str | None:
     return None
 
 
+def shape_headers(method: str, path: str) -> dict[str, str]:
+    """The headers that ask for the shape the gateway parses: a shipment answers the
+    new shape only with `x-format-new: true` (§0.3, §6.1)."""
+    if method == "GET" and (path == "/shipments" or path.startswith("/shipments/")):
+        return {"x-format-new": "true"}
+    return {}
+
+
 @attrs.define(frozen=True)
 class MeliResponse:
     """A successful answer. `missing` names the sub-sources a 206 left out (§0.3)."""
@@ -155,7 +163,7 @@ class MercadoLibreClient:
         repeatable = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         family = family_of(path)
         hidden = (token, *secrets)
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": "application/json", **shape_headers(method, path)}
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         quota = quota_key(method, path)

@@ -57,7 +57,11 @@ class AiohttpMarketplace:
         self, account_id: int, path: str, params: Mapping[str, str] | None = None
     ) -> ResourceSnapshot:
         """§9.2: GET what the notification pointed at, with the account's own token."""
-        body = await self._calls.get(account_id, path, dict(params) if params else None)
+        query = dict(params) if params else {}
+        if path.startswith("/questions/"):
+            # §0.3, §7: a question has the shape the gateway parses only in version 4.
+            query["api_version"] = "4"
+        body = await self._calls.get(account_id, path, query or None)
         if not isinstance(body, Mapping):
             raise Unavailable(f"GET {path} answered something other than a JSON object")
         return ResourceSnapshot(path, body, datetime.now(UTC))

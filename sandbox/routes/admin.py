@@ -190,6 +190,12 @@ async def reset_stats(request: web.Request) -> web.Response:
     return web.json_response(state_of(request).stats.as_json())
 
 
+async def requests(request: web.Request) -> web.Response:
+    """The latest MercadoLibre requests (`?path=` keeps those to one path), oldest first,
+    with their query and headers but never the token."""
+    return web.json_response(state_of(request).stats.requests_json(request.query.get("path")))
+
+
 # -- items ----------------------------------------------------------------------------------
 
 
@@ -302,6 +308,7 @@ def register(app: web.Application) -> None:
     add("POST", f"{PREFIX}/apps/{{client_id}}/secret", rotate_secret)
     add("GET", f"{PREFIX}/stats", stats)
     add("POST", f"{PREFIX}/stats/reset", reset_stats)
+    add("GET", f"{PREFIX}/requests", requests)
     add("GET", f"{PREFIX}/items/{{id}}", stored_item)
     add("PATCH", f"{PREFIX}/items/{{id}}", patch_item)
     add("POST", f"{PREFIX}/items/{{id}}/sale", sell)

@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from sandbox import health
-from sandbox.catalogue import LISTABLE_TYPES
+from sandbox.catalogue_data import LISTABLE_TYPES
 from sandbox.errors import bad_request, cause, error_body, forbidden, not_found, validation_error
 from sandbox.http import (
     access_of,
@@ -15,10 +15,13 @@ from sandbox.http import (
     caller,
     ids_param,
     json_body,
+    path,
+    public_read,
     respond,
     respond_in_parts,
     state_of,
     user_id_param,
+    viewer_id,
 )
 from sandbox.item_shape import trim
 from sandbox.pictures import check_upload, upload_json
@@ -49,21 +52,22 @@ async def validate(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
+@public_read
 async def get_item(request: web.Request) -> web.Response:
-    """§4.1: GET /items/{id}; non-owners get the public view."""
+    """§4.1: GET /items/{id}; non-owners (and calls without a token) get the public
+    view."""
     state = state_of(request)
     item = state.item(request.match_info["id"])
-    body = state.item_view(
-        item, access_of(request).user_id, include_attributes=include_attributes(request)
-    )
+    body = state.item_view(item, viewer_id(request), include_attributes=include_attributes(request))
     return respond_in_parts(request, body, MISSING_SECTIONS)
 
 
+@public_read
 async def multiget(request: web.Request) -> web.Response:
     """§4.11: GET /items?ids= (max 20), `[{code, body}]` in request order, with
-    `attributes=` applied to each body."""
+    `attributes=` applied to each body; public views but for the owner's items."""
     state = state_of(request)
-    viewer = access_of(request).user_id
+    viewer = viewer_id(request)
     attributes = attributes_param(request)
     result = []
     for item_id in ids_param(request):
@@ -311,21 +315,21 @@ def register(app: web.Application) -> None:
     router.add_post("/items", create)
     router.add_get("/items", multiget)
     router.add_post("/items/validate", validate)
-    router.add_get("/items/{id}", get_item)
-    router.add_put("/items/{id}", update)
-    router.add_post("/items/{id}/listing_type", switch_listing_type)
-    router.add_get("/items/{id}/description", get_description)
-    router.add_post("/items/{id}/description", create_description)
-    router.add_put("/items/{id}/description", update_description)
-    router.add_get("/items/{id}/variations", list_variations)
-    router.add_post("/items/{id}/variations", add_variation)
-    router.add_get("/items/{id}/variations/{vid}", get_variation)
-    router.add_put("/items/{id}/variations/{vid}", update_variation)
-    router.add_delete("/items/{id}/variations/{vid}", delete_variation)
-    router.add_post("/items/{id}/pictures", link_picture)
+    router.add_get(path("/items/{id:item}"), get_item)
+    router.add_put(path("/items/{id:item}"), update)
+    router.add_post(path("/items/{id:item}/listing_type"), switch_listing_type)
+    router.add_get(path("/items/{id:item}/description"), get_description)
+    router.add_post(path("/items/{id:item}/description"), create_description)
+    router.add_put(path("/items/{id:item}/description"), update_description)
+    router.add_get(path("/items/{id:item}/variations"), list_variations)
+    router.add_post(path("/items/{id:item}/variations"), add_variation)
+    router.add_get(path("/items/{id:item}/variations/{vid:number}"), get_variation)
+    router.add_put(path("/items/{id:item}/variations/{vid:number}"), update_variation)
+    router.add_delete(path("/items/{id:item}/variations/{vid:number}"), delete_variation)
+    router.add_post(path("/items/{id:item}/pictures"), link_picture)
     router.add_post("/pictures/items/upload", upload_picture)
-    router.add_get("/items/{id}/health", item_health)
-    router.add_get("/items/{id}/health/actions", item_health_actions)
-    router.add_get("/users/{user_id}/items/search", seller_search)
-    router.add_get("/users/{user_id}/items/search/restrictions", search_restrictions)
-    router.add_get("/users/{user_id}/available_listing_types", available_listing_types)
+    router.add_get(path("/items/{id:item}/health"), item_health)
+    router.add_get(path("/items/{id:item}/health/actions"), item_health_actions)
+    router.add_get(path("/users/{user_id:number}/items/search"), seller_search)
+    router.add_get(path("/users/{user_id:number}/items/search/restrictions"), search_restrictions)
+    router.add_get(path("/users/{user_id:number}/available_listing_types"), available_listing_types)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from sandbox.errors import ApiError, api_error, bad_request
-from sandbox.http import access_of, caller, json_body, rate_group, respond, state_of
+from sandbox.http import access_of, caller, json_body, path, rate_group, respond, state_of
 from sandbox.messaging import Conversation, check_outgoing, missing_tag
 
 # §2.4: the messaging limits, per application.
@@ -32,7 +32,7 @@ def conversation_in_path(request: web.Request, *, seller_only: bool) -> Conversa
     user_id = access_of(request).user_id
     key = request.match_info["pack_id"]
     seller = request.match_info["seller_id"]
-    conversation = state.market.conversation(key)
+    conversation = state.market.messaging.conversation(key)
     if not seller.isdigit() or int(seller) != conversation.seller_id:
         raise access_denied(user_id, key)
     allowed = (
@@ -74,7 +74,7 @@ async def conversation(request: web.Request) -> web.Response:
     conv = conversation_in_path(request, seller_only=False)
     offset, limit = paging(request, 10)
     if request.query.get("mark_as_read", "true") != "false":
-        state.market.mark_read(conv, access_of(request).user_id)
+        state.market.messaging.mark_read(conv, access_of(request).user_id)
     return respond(request, conv.page_json(offset, limit), trimmed=False)
 
 
@@ -89,7 +89,7 @@ async def send(request: web.Request) -> web.Response:
     outgoing = check_outgoing(body, conv, lambda user_id: state.user(user_id) is not None)
     if access_of(request).user_id != outgoing.from_id:
         raise access_denied(outgoing.from_id, conv.key)
-    message = state.market.send_message(conv, outgoing, access_of(request).client_id)
+    message = state.market.messaging.send(conv, outgoing, access_of(request).client_id)
     return respond(request, message.as_json(), 201)
 
 
@@ -102,7 +102,7 @@ async def unread(request: web.Request) -> web.Response:
     if role not in ("seller", "buyer"):
         raise bad_request("role must be seller or buyer")
     user_id = access_of(request).user_id
-    results = state_of(request).market.unread(user_id, role)
+    results = state_of(request).market.messaging.unread(user_id, role)
     return respond(request, {"user_id": user_id, "results": results}, trimmed=False)
 
 
@@ -149,7 +149,9 @@ async def upload(request: web.Request) -> web.Response:
     field = form.get("file")
     if field is None or isinstance(field, str | bytes | bytearray):
         raise bad_request("The multipart field 'file' is required")
-    attachment = state.market.upload_attachment(user, field.filename or "", field.file.read())
+    attachment = state.market.messaging.upload_attachment(
+        user, field.filename or "", field.file.read()
+    )
     return respond(request, {"id": attachment.id}, 201, trimmed=False)
 
 
@@ -158,9 +160,9 @@ async def download(request: web.Request) -> web.Response:
     """§8.4: GET /messages/attachments/{id}?tag=post_sale&site_id=: the file."""
     require_tag(request)
     state = state_of(request)
-    attachment = state.market.attachment(request.match_info["attachment_id"])
+    attachment = state.market.messaging.attachment(request.match_info["attachment_id"])
     user_id = access_of(request).user_id
-    if not state.market.may_read_attachment(attachment, user_id):
+    if not state.market.messaging.may_read_attachment(attachment, user_id):
         raise api_error(403, "forbidden", f"Access denied for user {user_id} to attachment")
     return web.Response(
         body=attachment.data,
@@ -172,9 +174,14 @@ async def download(request: web.Request) -> web.Response:
 def register(app: web.Application) -> None:
     router = app.router
     router.add_get("/messages/unread", unread)
-    router.add_get("/messages/unread/packs/{pack_id}/sellers/{seller_id}", unread_of_conversation)
+    router.add_get(
+        path("/messages/unread/packs/{pack_id:number}/sellers/{seller_id:number}"),
+        unread_of_conversation,
+    )
     router.add_post("/messages/attachments", upload)
     router.add_get("/messages/attachments/{attachment_id}", download)
-    router.add_get("/messages/packs/{pack_id}/sellers/{seller_id}", conversation)
-    router.add_post("/messages/packs/{pack_id}/sellers/{seller_id}", send)
-    router.add_get("/messages/{message_id}", message)
+    router.add_get(
+        path("/messages/packs/{pack_id:number}/sellers/{seller_id:number}"), conversation
+    )
+    router.add_post(path("/messages/packs/{pack_id:number}/sellers/{seller_id:number}"), send)
+    router.add_get(path("/messages/{message_id:message}"), message)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from sandbox.errors import bad_request, forbidden
-from sandbox.http import access_of, respond, state_of
+from sandbox.http import access_of, path, respond, state_of
 from sandbox.notifications import application_id
 
 # §9.5: 10 results by default [INF: at most 100].
@@ -49,7 +49,7 @@ async def claim(request: web.Request) -> web.Response:
     """GET /post-purchase/v1/claims/{id} [INF: a minimal claim]; the generic 404 and
     403 of the claims API (§2.1)."""
     state = state_of(request)
-    found = state.market.claim(request.match_info["id"])
+    found = state.market.mediations.claim(request.match_info["id"])
     if access_of(request).user_id not in (found.seller_id, found.buyer_id):
         raise forbidden_error()
     return respond(request, found.as_json())
@@ -63,4 +63,4 @@ def forbidden_error() -> Exception:
 
 def register(app: web.Application) -> None:
     app.router.add_get("/missed_feeds", missed_feeds)
-    app.router.add_get("/post-purchase/v1/claims/{id}", claim)
+    app.router.add_get(path("/post-purchase/v1/claims/{id:number}"), claim)

@@ -5,15 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from sandbox.errors import bad_request, forbidden, not_found
-from sandbox.http import access_of, json_body, respond, state_of
-from sandbox.orders import (
-    SORTS,
-    Order,
-    OrderQuery,
-    check_note,
-    order_forbidden,
-    pack_not_found,
-)
+from sandbox.http import access_of, json_body, path, respond, state_of
+from sandbox.order_search import SORTS, OrderQuery
+from sandbox.orders import Order, check_note, order_forbidden, pack_not_found
 
 
 def seller_order(request: web.Request) -> Order:
@@ -53,7 +47,7 @@ async def search(request: web.Request) -> web.Response:
         "query": params.get("q"),
         "display": "complete",
         "paging": {"total": total, "offset": query.offset, "limit": query.limit},
-        "results": [state.market.order_view(o) for o in page],
+        "results": [state.market.sales.order_view(o) for o in page],
         "sort": {"id": query.sort, "name": SORTS[query.sort]},
         "available_sorts": [{"id": k, "name": v} for k, v in SORTS.items() if k != query.sort],
         "filters": query.applied_filters(),
@@ -65,7 +59,7 @@ async def get_order(request: web.Request) -> web.Response:
     """§5.1: GET /orders/{id}; 404 "Order does not exist", 403 for other users."""
     state = state_of(request)
     order = state.market.orders.visible(request.match_info["id"], access_of(request).user_id)
-    return respond(request, state.market.order_view(order))
+    return respond(request, state.market.sales.order_view(order))
 
 
 async def order_shipments(request: web.Request) -> web.Response:
@@ -120,14 +114,14 @@ async def list_notes(request: web.Request) -> web.Response:
 async def add_note(request: web.Request) -> web.Response:
     order = seller_order(request)
     text = check_note(await json_body(request))
-    note = state_of(request).market.add_note(order, text)
+    note = state_of(request).market.sales.add_note(order, text)
     return respond(request, note_body(order, note.as_json(order.site_id)), 201)
 
 
 async def update_note(request: web.Request) -> web.Response:
     state = state_of(request)
     order = seller_order(request)
-    note = state.market.note(order, request.match_info["note_id"])
+    note = state.market.sales.note(order, request.match_info["note_id"])
     note.text = check_note(await json_body(request))
     note.last_updated = state.clock.now()
     return respond(request, note_body(order, note.as_json(order.site_id)))
@@ -136,7 +130,7 @@ async def update_note(request: web.Request) -> web.Response:
 async def delete_note(request: web.Request) -> web.Response:
     state = state_of(request)
     order = seller_order(request)
-    note = state.market.note(order, request.match_info["note_id"])
+    note = state.market.sales.note(order, request.match_info["note_id"])
     order.notes.remove(note)
     return respond(request, {"order_id": str(order.id), "note_id": note.id, "deleted": True})
 
@@ -144,11 +138,11 @@ async def delete_note(request: web.Request) -> web.Response:
 def register(app: web.Application) -> None:
     router = app.router
     router.add_get("/orders/search", search)
-    router.add_get("/orders/{id}", get_order)
-    router.add_get("/orders/{id}/shipments", order_shipments)
-    router.add_get("/orders/{id}/notes", list_notes)
-    router.add_post("/orders/{id}/notes", add_note)
-    router.add_put("/orders/{id}/notes/{note_id}", update_note)
-    router.add_delete("/orders/{id}/notes/{note_id}", delete_note)
-    router.add_get("/packs/{id}", get_pack)
-    router.add_get("/collections/{id}", get_collection)
+    router.add_get(path("/orders/{id:number}"), get_order)
+    router.add_get(path("/orders/{id:number}/shipments"), order_shipments)
+    router.add_get(path("/orders/{id:number}/notes"), list_notes)
+    router.add_post(path("/orders/{id:number}/notes"), add_note)
+    router.add_put(path("/orders/{id:number}/notes/{note_id}"), update_note)
+    router.add_delete(path("/orders/{id:number}/notes/{note_id}"), delete_note)
+    router.add_get(path("/packs/{id:number}"), get_pack)
+    router.add_get(path("/collections/{id:number}"), get_collection)

@@ -1,11 +1,13 @@
-"""§7: questions and answers (the `api_version=4` shapes)."""
+"""§7: questions and answers. Reads answer the `api_version=4` shape when asked for it,
+the older one otherwise (§0.3); the answers to POST /questions and POST /answers are
+the current shape."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from sandbox.errors import bad_request, forbidden
-from sandbox.http import access_of, caller, json_body, respond, state_of
+from sandbox.http import access_of, caller, json_body, path, respond, state_of
 from sandbox.questions import Question
 
 
@@ -33,9 +35,10 @@ async def received(request: web.Request) -> web.Response:
 
 
 async def get_question(request: web.Request) -> web.Response:
-    """§7: GET /questions/{id}?api_version=4."""
-    question = state_of(request).market.questions.get(request.match_info["id"])
-    return respond(request, question.as_json(single=True))
+    """§7: GET /questions/{id}?api_version=4 (without it, the older shape)."""
+    book = state_of(request).market.questions
+    question = book.get(request.match_info["id"])
+    return respond(request, book.view(question, request.query, single=True))
 
 
 async def ask(request: web.Request) -> web.Response:
@@ -47,7 +50,7 @@ async def ask(request: web.Request) -> web.Response:
         raise bad_request('The body must be {"text": "...", "item_id": "..."}')
     item = state.item(body["item_id"])
     app_id = access_of(request).client_id
-    question = state.market.ask(
+    question = state.market.question_desk.ask(
         buyer, item, body.get("text"), app_id=int(app_id) if app_id.isdigit() else None
     )
     return respond(request, question.as_json(single=True), 201)
@@ -64,7 +67,7 @@ def own_question(request: web.Request, question_id: object) -> Question:
 async def delete_question(request: web.Request) -> web.Response:
     """§7: DELETE /questions/{id} -> `["Question deleted."]` (seller, own item)."""
     question = own_question(request, request.match_info["id"])
-    state_of(request).market.delete_question(question)
+    state_of(request).market.question_desk.delete(question)
     return respond(request, ["Question deleted."], trimmed=False)
 
 
@@ -78,7 +81,7 @@ async def answer(request: web.Request) -> web.Response:
     if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).isdigit():
         raise bad_request("question_id is required and must be a number")
     question = own_question(request, str(raw))
-    state_of(request).market.answer(question, body.get("text"))  # type: ignore[arg-type]
+    state_of(request).market.question_desk.answer(question, body.get("text"))  # type: ignore[arg-type]
     return respond(request, question.as_json(single=True))
 
 
@@ -87,6 +90,6 @@ def register(app: web.Application) -> None:
     router.add_get("/questions/search", search)
     router.add_get("/my/received_questions/search", received)
     router.add_post("/questions", ask)
-    router.add_get("/questions/{id}", get_question)
-    router.add_delete("/questions/{id}", delete_question)
+    router.add_get(path("/questions/{id:number}"), get_question)
+    router.add_delete(path("/questions/{id:number}"), delete_question)
     router.add_post("/answers", answer)

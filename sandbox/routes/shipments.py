@@ -5,21 +5,24 @@ from __future__ import annotations
 from aiohttp import web
 
 from sandbox.errors import api_error, bad_request, forbidden, not_found
-from sandbox.http import access_of, json_body, respond, state_of, user_id_param
+from sandbox.http import access_of, json_body, path, respond, state_of, user_id_param
 from sandbox.labels import render_pdf, render_zpl
-from sandbox.shipments import (
-    LABEL_LOGISTIC_TYPES,
-    Shipment,
+from sandbox.shipment_statuses import statuses_json
+from sandbox.shipment_views import (
     costs_json,
-    dimensions_of,
     free_shipping_json,
     history_json,
     items_json,
-    shipment_forbidden,
+    legacy_shipment_json,
     shipment_json,
-    shipment_not_found,
     shipping_options_json,
-    statuses_json,
+)
+from sandbox.shipments import (
+    LABEL_LOGISTIC_TYPES,
+    Shipment,
+    dimensions_of,
+    shipment_forbidden,
+    shipment_not_found,
 )
 
 # §6.3: shipment ids per label call [INF: the cap is undocumented].
@@ -30,7 +33,7 @@ RESPONSE_TYPES = ("pdf", "zpl2")
 def visible_shipment(request: web.Request) -> Shipment:
     """The shipment of the path for its seller or buyer; 404 / 403 (§5.4 texts)."""
     raw = request.match_info["id"]
-    shipment = state_of(request).market.shipment_of(raw)
+    shipment = state_of(request).market.shipping.shipment_of(raw)
     if shipment is None:
         raise shipment_not_found(raw)
     if access_of(request).user_id not in (shipment.seller_id, shipment.buyer_id):
@@ -38,11 +41,18 @@ def visible_shipment(request: web.Request) -> Shipment:
     return shipment
 
 
+def wants_new_format(request: web.Request) -> bool:
+    """§0.3, §6.1: the header `x-format-new: true` asks for the new shape."""
+    return request.headers.get("x-format-new", "").strip().lower() == "true"
+
+
 async def get_shipment(request: web.Request) -> web.Response:
-    """§6.1: GET /shipments/{id} (the `x-format-new: true` shape)."""
+    """§6.1: GET /shipments/{id}: the new shape with `x-format-new: true`, the legacy
+    shape without it (§0.3)."""
     market = state_of(request).market
     shipment = visible_shipment(request)
-    body = shipment_json(shipment, market.user(shipment.seller_id), market.user(shipment.buyer_id))
+    shape = shipment_json if wants_new_format(request) else legacy_shipment_json
+    body = shape(shipment, market.user(shipment.seller_id), market.user(shipment.buyer_id))
     return respond(request, body)
 
 
@@ -71,7 +81,7 @@ async def ready_to_ship(request: web.Request) -> web.Response:
     if shipment.seller_id != access_of(request).user_id or shipment.mode != "me2":
         raise shipment_forbidden()
     if shipment.status == "handling":
-        state.market.advance_shipment(shipment, "ready_to_ship", "ready_to_print")
+        state.market.shipping.advance(shipment, "ready_to_ship", "ready_to_print")
     return respond(request, {"status": 200})
 
 
@@ -82,7 +92,7 @@ async def split(request: web.Request) -> web.Response:
     shipment = visible_shipment(request)
     if shipment.seller_id != access_of(request).user_id:
         raise shipment_forbidden()
-    state.market.split_shipment(shipment, await json_body(request))
+    state.market.shipping.split(shipment, await json_body(request))
     return respond(request, {})
 
 
@@ -110,7 +120,7 @@ async def labels(request: web.Request) -> web.StreamResponse:
         raise bad_request("Invalid response_type. Valid values: pdf, zpl2")
     shipments = []
     for shipment_id in dict.fromkeys(ids):
-        shipment = state.market.shipment_of(shipment_id)
+        shipment = state.market.shipping.shipment_of(shipment_id)
         if shipment is None:
             raise shipment_not_found(shipment_id)
         if shipment.seller_id != caller:
@@ -139,7 +149,7 @@ async def labels(request: web.Request) -> web.StreamResponse:
             "printed",
             causes,
         )
-    printed = state.market.print_labels(shipments)
+    printed = state.market.shipping.print_labels(shipments)
     if response_type == "zpl2":
         return web.Response(
             text=render_zpl(printed),
@@ -197,11 +207,11 @@ def register(app: web.Application) -> None:
     router = app.router
     router.add_get("/shipment_statuses", statuses)
     router.add_get("/shipment_labels", labels)
-    router.add_get("/shipments/{id}", get_shipment)
-    router.add_get("/shipments/{id}/history", history)
-    router.add_get("/shipments/{id}/items", shipment_items)
-    router.add_get("/shipments/{id}/costs", costs)
-    router.add_post("/shipments/{id}/process/ready_to_ship", ready_to_ship)
-    router.add_post("/shipments/{id}/split", split)
-    router.add_get("/items/{id}/shipping_options", item_shipping_options)
-    router.add_get("/users/{user_id}/shipping_options/free", free_shipping_options)
+    router.add_get(path("/shipments/{id:number}"), get_shipment)
+    router.add_get(path("/shipments/{id:number}/history"), history)
+    router.add_get(path("/shipments/{id:number}/items"), shipment_items)
+    router.add_get(path("/shipments/{id:number}/costs"), costs)
+    router.add_post(path("/shipments/{id:number}/process/ready_to_ship"), ready_to_ship)
+    router.add_post(path("/shipments/{id:number}/split"), split)
+    router.add_get(path("/items/{id:item}/shipping_options"), item_shipping_options)
+    router.add_get(path("/users/{user_id:number}/shipping_options/free"), free_shipping_options)

@@ -7,7 +7,17 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.errors import error_body, not_found
-from sandbox.http import access_of, attributes_param, ids_param, respond, respond_in_parts, state_of
+from sandbox.http import (
+    access_of,
+    attributes_param,
+    ids_param,
+    path,
+    public_read,
+    respond,
+    respond_in_parts,
+    state_of,
+    viewer_id,
+)
 from sandbox.item_shape import trim
 from sandbox.users import User
 
@@ -15,8 +25,8 @@ from sandbox.users import User
 MISSING_SECTIONS = ("seller_reputation",)
 
 
-def user_body(user: User, viewer_id: int) -> dict[str, Any]:
-    return user.private_json() if user.id == viewer_id else user.public_json()
+def user_body(user: User, viewer: int | None) -> dict[str, Any]:
+    return user.private_json() if user.id == viewer else user.public_json()
 
 
 async def me(request: web.Request) -> web.Response:
@@ -26,12 +36,13 @@ async def me(request: web.Request) -> web.Response:
     return respond(request, user.private_json())
 
 
+@public_read
 async def one(request: web.Request) -> web.Response:
-    raw = request.match_info["user_id"]
-    user = state_of(request).user(int(raw)) if raw.isdigit() else None
+    """§3: GET /users/{id}: the public subset, private fields with the user's own token."""
+    user = state_of(request).user(int(request.match_info["user_id"]))
     if user is None:
         raise not_found("User not found")
-    body = user_body(user, access_of(request).user_id)
+    body = user_body(user, viewer_id(request))
     return respond_in_parts(request, body, MISSING_SECTIONS)
 
 
@@ -53,4 +64,4 @@ async def multiget(request: web.Request) -> web.Response:
 def register(app: web.Application) -> None:
     app.router.add_get("/users/me", me)
     app.router.add_get("/users", multiget)
-    app.router.add_get("/users/{user_id}", one)
+    app.router.add_get(path("/users/{user_id:number}"), one)

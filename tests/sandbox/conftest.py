@@ -22,6 +22,8 @@ from tests.sandbox.images import png
 # Most tests want neither the rate limit nor the optimistic lock in their way; the tests
 # of those two behaviours switch them on explicitly.
 QUIET = {"rate_limit": 0, "optimistic_lock_window": 0}
+# §0.3, §6.1: the header that asks GET /shipments/{id} for the new shape.
+NEW_FORMAT = {"x-format-new": "true"}
 
 MLA_ITEM = {
     "title": "Item de test - No Ofertar",

@@ -42,6 +42,31 @@ async def test_stats_count_api_calls_by_route_pattern(sandbox: Sandbox) -> None:
     assert stats == {"total": 0, "calls": {}}
 
 
+async def test_requests_log_query_and_headers_but_no_secret(sandbox: Sandbox) -> None:
+    """GET /_sandbox/requests: the latest MercadoLibre calls with their query and headers,
+    so a test can see that a client asked for the shape it parses (ref:
+    mercadolibre-api.md §0.3 x-format-new and api_version); the Bearer token and secret
+    parameters are never recorded."""
+    await sandbox.post("/_sandbox/stats/reset")
+    await sandbox.get("/shipments/40000000001", headers={"x-format-new": "true"})
+    await sandbox.get("/questions/99", params={"api_version": "4", "access_token": "APP_USR-x"})
+    await sandbox.get("/_sandbox/clock")
+    status, logged = await sandbox.get("/_sandbox/requests")
+    assert status == 200
+    assert [(r["method"], r["path"], r["route"]) for r in logged] == [
+        ("GET", "/shipments/40000000001", "/shipments/{id}"),
+        ("GET", "/questions/99", "/questions/{id}"),
+    ]
+    assert logged[0]["headers"]["x-format-new"] == "true"
+    assert logged[1]["query"] == {"api_version": "4"}
+    assert all("authorization" not in r["headers"] for r in logged)
+    assert sandbox.token is not None and sandbox.token not in str(logged)
+    _, only = await sandbox.get("/_sandbox/requests", params={"path": "/questions/99"})
+    assert [r["path"] for r in only] == ["/questions/99"]
+    await sandbox.post("/_sandbox/stats/reset")
+    assert (await sandbox.get("/_sandbox/requests"))[1] == []
+
+
 async def test_stats_count_refused_calls_too(make_sandbox: MakeSandbox) -> None:
     """ref: mercadolibre-api.md §2.2, §2.4 (401 and 429 answers are calls all the same)."""
     sb = await make_sandbox()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandbox.catalogue import SITES
+from sandbox.catalogue_data import SITES
 from tests.sandbox.conftest import Sandbox
 
 

@@ -50,6 +50,24 @@ def test_cli_prints_url_credentials_and_sellers(monkeypatch: pytest.MonkeyPatch)
     assert (config.rate_limit, config.token_ttl, config.items_per_seller) == (0, 60, 5)
 
 
+def test_cli_sets_public_reads_and_notification_variants(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--no-public-reads` and `--notification-variants varied` reach the configuration
+    (ref: mercadolibre-api.md §3/§4.1 public reads, §9.2 notification shapes)."""
+    started: dict[str, Any] = {}
+    monkeypatch.setattr(cli.web, "run_app", lambda app, **_: started.update(app=app))
+    result = CliRunner().invoke(
+        cli.sandbox_command,
+        ["--items-per-seller", "1", "--no-public-reads", "--notification-variants", "varied"],
+    )
+    assert result.exit_code == 0, result.output
+    from sandbox.http import STATE
+
+    config = started["app"][STATE].config
+    assert (config.public_reads, config.notification_variants) == (False, "varied")
+    bad = CliRunner().invoke(cli.sandbox_command, ["--notification-variants", "random"])
+    assert bad.exit_code != 0
+
+
 def test_cli_defaults_match_the_config_defaults() -> None:
     """The documented defaults: port 8013, seed 42, 2 sellers, 50 items, 20 orders and 10
     questions each, no callback, no activity, 10 rps (ref: mercadolibre-api.md §1.2
@@ -71,6 +89,8 @@ def test_cli_defaults_match_the_config_defaults() -> None:
         "orders_per_seller",
         "questions_per_seller",
         "callback_url",
+        "public_reads",
+        "notification_variants",
         "activity_rate",
     ):
         assert params[name] == getattr(defaults, name), name

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from sandbox.labels import itf_bars
-from tests.sandbox.conftest import Sandbox
+from tests.sandbox.conftest import NEW_FORMAT, Sandbox
 
 
 async def printable(sb: Sandbox, logistic_type: str = "cross_docking") -> dict[str, Any]:
@@ -70,7 +70,7 @@ async def test_pdf_label_is_a_valid_pdf_with_the_label_data(
     assert response.status == 200 and response.content_type == "application/pdf"
     pdf = await response.read()
     assert check_pdf_structure(pdf) == 1
-    _, after = await sandbox.get(f"/shipments/{shipment['id']}")
+    _, after = await sandbox.get(f"/shipments/{shipment['id']}", headers=NEW_FORMAT)
     assert (after["status"], after["substatus"]) == ("ready_to_ship", "printed")
     _, history = await sandbox.get(f"/shipments/{shipment['id']}/history")
     assert history[-1]["substatus"] == "printed"
@@ -83,7 +83,7 @@ async def test_pdf_label_is_a_valid_pdf_with_the_label_data(
         code, text = await asyncio.to_thread(run, "pdftotext", str(path), "-")
         assert code == 0, text
         order = sale["order"]
-        _, full = await sandbox.get(f"/shipments/{shipment['id']}")
+        _, full = await sandbox.get(f"/shipments/{shipment['id']}", headers=NEW_FORMAT)
         address = full["destination"]["shipping_address"]
         assert str(shipment["id"]) in text
         assert after["tracking_number"] in text
@@ -120,7 +120,7 @@ async def test_zpl_label_has_one_block_per_shipment(sandbox: Sandbox) -> None:
     blocks = re.findall(r"\^XA.*?\^XZ", text, flags=re.S)
     assert len(blocks) == 2 and text.count("^XA") == 2
     for block, shipment in zip(blocks, (first, second), strict=True):
-        _, stored = await sandbox.get(f"/shipments/{shipment['id']}")
+        _, stored = await sandbox.get(f"/shipments/{shipment['id']}", headers=NEW_FORMAT)
         assert str(shipment["id"]) in block
         assert stored["tracking_number"] in block
         assert stored["destination"]["receiver_name"] in block
@@ -154,7 +154,7 @@ async def test_no_label_before_ready_to_print_answers_json(sandbox: Sandbox) -> 
         body = await response.json()
         assert set(body) == {"message", "error", "status", "cause"}
         assert body["cause"][0]["shipment_id"] == order["shipping"]["id"]
-    _, still = await sandbox.get(f"/shipments/{handling['shipping']['id']}")
+    _, still = await sandbox.get(f"/shipments/{handling['shipping']['id']}", headers=NEW_FORMAT)
     assert still["status"] == "handling"
 
 

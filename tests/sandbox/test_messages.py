@@ -285,7 +285,9 @@ async def test_one_message_by_id(sandbox: Sandbox) -> None:
     status, body = await sandbox.get(f"/messages/{sent['id']}", params=TAG)
     assert status == 200 and body["paging"] is None
     assert [m["id"] for m in body["messages"]] == [sent["id"]]
-    assert (await sandbox.get("/messages/nope", params=TAG))[0] == 400
+    assert (await sandbox.get(f"/messages/{'0' * 32}", params=TAG))[0] == 400
+    # Not a message id: a path the sandbox does not simulate.
+    assert (await sandbox.get("/messages/nope", params=TAG))[0] == 501
 
 
 async def upload(sb: Sandbox, data: bytes, filename: str, content_type: str) -> tuple[int, Any]:

@@ -8,7 +8,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sandbox.notifications import retry_offset
+from sandbox.notifications import NotificationShape, retry_offset
 from sandbox.testing import running_sandbox
 from tests.sandbox.conftest import MLA_ITEM, MakeSandbox, Receiver, Sandbox
 
@@ -210,7 +210,7 @@ async def test_the_api_never_waits_for_the_callback(
     sb = await hooked(make_sandbox, receiver)
     receiver.delay = 0.3
     status, _ = await sb.put(
-        f"/items/{sb.state.market.random_active_item(sb.state.sellers[0])['id']}",
+        f"/items/{sb.state.market.listings.random_active_item(sb.state.sellers[0])['id']}",
         json={"price": 999},
     )
     assert status == 200
@@ -375,3 +375,134 @@ async def test_running_sandbox_helpers(receiver: Receiver) -> None:
         assert {d["topic"] for d in delivered} >= {"orders_v2", "items", "shipments", "payments"}
         assert f"/orders/{order['id']}" in {d["resource"] for d in delivered}
         assert await sb.deliveries(topic="orders_v2", outcome="delivered")
+
+
+# §9.3: the typed topics, and the actions each carries.
+TYPED_TOPICS = {"messages": ({"created"}, {"read"}), "post_purchase": ({"claims"},)}
+# §9.2: the topics whose documented examples carry no id.
+ID_LESS_TOPICS = {"orders_v2", "questions", "shipments", "messages"}
+
+
+async def every_topic(sb: Sandbox, rounds: int) -> int:
+    """Sales that notify every topic, `rounds` times; answers how many were sent."""
+    seller = sb.seller()
+    for _ in range(rounds):
+        order = await sb.event("order", seller_id=seller, status="confirmed")
+        await sb.event("payment", seller_id=seller, order_id=order["id"])
+        question = await sb.event("question", seller_id=seller)
+        await sb.post("/answers", json={"question_id": question["id"], "text": "Sí"})
+        await sb.event("message", seller_id=seller, order_id=order["id"])
+        await sb.get(f"/messages/packs/{order['pack_id']}/sellers/{seller}", params=TAG)
+        await sb.event("claim", seller_id=seller, order_id=order["id"])
+    await sb.settle()
+    return len(await sb.deliveries())
+
+
+async def test_canonical_notifications_have_one_shape(
+    make_sandbox: MakeSandbox, receiver: Receiver
+) -> None:
+    """ref: mercadolibre-api.md §9.2 (the body; typed topics add `actions`), §12.6: by
+    default (`notification_variants` canonical) every notification has `_id`, a numeric
+    user_id and `received`, and a messages notification names the bare message id."""
+    sb = await hooked(make_sandbox, receiver)
+    assert sb.config.notification_variants == "canonical"
+    bodies = await receiver.wait_for(await every_topic(sb, 1))
+    assert {b["topic"] for b in bodies} >= {"orders_v2", "messages", "post_purchase"}
+    for body in bodies:
+        typed = body["topic"] in TYPED_TOPICS
+        assert set(body) == BODY_KEYS | ({"actions"} if typed else set()), body
+        assert body["user_id"] == sb.seller()
+        if body["topic"] == "messages":
+            assert not body["resource"].startswith("/")
+
+
+async def test_varied_notifications_take_every_documented_shape(
+    make_sandbox: MakeSandbox, receiver: Receiver
+) -> None:
+    """ref: mercadolibre-api.md §0.3, §9.2 (examples lack `_id` (orders_v2, questions,
+    shipments, messages) or call it `id`, send user_id as a string, spell `recieved`,
+    and name a bare message id as the resource; typed topics carry `actions`)."""
+    sb = await hooked(make_sandbox, receiver, notification_variants="varied")
+    bodies = await receiver.wait_for(await every_topic(sb, 4))
+    id_fields, user_id_types, received_fields, message_resources = set(), set(), set(), set()
+    for body in bodies:
+        topic = body["topic"]
+        [named] = [k for k in ("_id", "id") if k in body] or [None]
+        assert named is not None or topic in ID_LESS_TOPICS, body
+        id_fields.add(named)
+        user_id_types.add(type(body["user_id"]))
+        assert int(body["user_id"]) == sb.seller()
+        [received] = {"received", "recieved"} & set(body)
+        received_fields.add(received)
+        if topic in TYPED_TOPICS:
+            assert set(body["actions"]) in TYPED_TOPICS[topic], body
+        else:
+            assert "actions" not in body
+        if topic == "messages":
+            message_resources.add(body["resource"].startswith("/messages/"))
+            message_id = body["resource"].removeprefix("/messages/")
+            assert (await sb.get(f"/messages/{message_id}", params=TAG))[0] == 200
+    assert id_fields == {"_id", "id", None}
+    assert user_id_types == {int, str}
+    assert received_fields == {"received", "recieved"}
+    assert message_resources == {True, False}
+
+
+async def test_varied_shapes_follow_the_seed(make_sandbox: MakeSandbox, receiver: Receiver) -> None:
+    """ref: mercadolibre-api.md §9.2: the same seed draws the same shapes, so a failure
+    seen once can be run again."""
+    drawn = []
+    for _ in range(2):
+        sb = await hooked(make_sandbox, receiver, notification_variants="varied", seed=7)
+        await every_topic(sb, 2)
+        drawn.append([(d.topic, d.shape) for d in sb.state.notifier.log])
+    assert drawn[0] == drawn[1] and len(drawn[0]) > 10
+    assert len({shape for _, shape in drawn[0]}) > 1
+
+
+async def test_varied_shapes_change_nothing_but_the_body(
+    make_sandbox: MakeSandbox, receiver: Receiver
+) -> None:
+    """ref: mercadolibre-api.md §9.4, §9.5: retries resend the same shape; the missed
+    feed keeps MercadoLibre's own record (with `_id`) and, as the request's data, the
+    body that was sent."""
+    sb = await hooked(make_sandbox, receiver, notification_variants="varied", max_attempts=2)
+    receiver.status = 503
+    await every_topic(sb, 1)
+    sb.advance(3600)
+    await sb.settle()
+    deliveries = await sb.deliveries()
+    assert len(receiver.calls) == 2 * len(deliveries)
+    by_id: dict[str, list[dict[str, Any]]] = {}
+    for call in receiver.calls:
+        body = call["body"]
+        named = body.get("_id", body.get("id"))
+        if named is not None:
+            by_id.setdefault(named, []).append({k: v for k, v in body.items() if k != "sent"})
+    assert by_id
+    for first, second in by_id.values():
+        assert {**first, "attempts": 2} == second
+    _, feeds = await sb.get("/missed_feeds", params={"app_id": sb.config.client_id, "limit": "50"})
+    assert feeds["messages"]
+    for feed in feeds["messages"]:
+        assert BODY_KEYS <= set(feed)
+        data = json.loads(feed["request"]["data"])
+        assert data["resource"].removeprefix("/messages/") == feed["resource"]
+        assert data.get("_id", data.get("id", feed["_id"])) == feed["_id"]
+
+
+async def test_notification_variants_change_at_run_time(
+    make_sandbox: MakeSandbox, receiver: Receiver
+) -> None:
+    """ref: mercadolibre-api.md §9.2: PATCH /_sandbox/config switches between the one
+    shape and the documented ones; anything else is refused."""
+    sb = await hooked(make_sandbox, receiver)
+    status, config = await sb.call(
+        "PATCH", "/_sandbox/config", json={"notification_variants": "varied"}
+    )
+    assert (status, config["notification_variants"]) == (200, "varied")
+    await every_topic(sb, 1)
+    assert {d.shape for d in sb.state.notifier.log} != {NotificationShape()}
+    status, _ = await sb.call("PATCH", "/_sandbox/config", json={"notification_variants": "odd"})
+    assert status == 400
+    assert sb.config.notification_variants == "varied"

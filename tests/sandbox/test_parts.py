@@ -6,7 +6,7 @@ import pytest
 
 from sandbox.clock import SimulatedClock, iso
 from sandbox.faults import FaultInjector
-from sandbox.ratelimit import RateLimiter
+from sandbox.ratelimit import CallThrottle
 
 
 def test_clock_only_moves_forwards() -> None:
@@ -27,7 +27,7 @@ def test_iso_has_milliseconds_and_z() -> None:
 def test_token_bucket_refills_at_the_rate() -> None:
     """ref: mercadolibre-api.md §2.4 (per-app limiter, token bucket)."""
     now = [0.0]
-    limiter = RateLimiter(lambda: now[0], rate=2, burst=2)
+    limiter = CallThrottle(lambda: now[0], rate=2, burst=2)
     assert [limiter.check("app") for _ in range(2)] == [0, 0]
     assert limiter.check("app") == pytest.approx(0.5)
     now[0] = 0.5

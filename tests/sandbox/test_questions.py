@@ -252,3 +252,62 @@ async def test_moderation_states_by_hand(sandbox: Sandbox) -> None:
     }
     assert (await sandbox.call("PATCH", path, json={"status": "GONE"}))[0] == 400
     assert (await sandbox.call("PATCH", path, json={"text": "x"}))[0] == 400
+
+
+V4_ONLY = {"buyer_id", "app_id", "last_updated", "tags", "suspected_spam"}
+
+
+async def test_without_api_version_4_a_search_answers_the_older_shape(sandbox: Sandbox) -> None:
+    """ref: mercadolibre-api.md §0.3, §7 (without api_version=4: `from: {id,
+    answered_questions}` instead of buyer_id)."""
+    seller = sandbox.seller()
+    status, body = await sandbox.get("/questions/search", params={"seller_id": seller})
+    assert status == 200 and body["total"] == 10
+    for question in body["questions"]:
+        assert not V4_ONLY & set(question)
+        assert set(question["from"]) == {"id", "answered_questions"}
+        assert question["seller_id"] == seller
+    _, current = await sandbox.get(
+        "/questions/search", params={"seller_id": seller, "api_version": "4"}
+    )
+    assert [q["id"] for q in current["questions"]] == [q["id"] for q in body["questions"]]
+    assert all(set(q["from"]) == {"id"} for q in current["questions"])
+
+
+async def test_without_api_version_4_a_question_by_id_has_no_buyer_id(sandbox: Sandbox) -> None:
+    """ref: mercadolibre-api.md §0.3, §7 (GET /questions/{id}: buyer_id, app_id and
+    last_updated only with api_version=4; the older shape names the asker in `from`)."""
+    question = await ask(sandbox, text="¿Tenés talle 42?")
+    path = f"/questions/{question['id']}"
+    for params in ({}, {"api_version": "3"}):
+        status, older = await sandbox.get(path, params=params)
+        assert status == 200
+        assert not V4_ONLY & set(older)
+        assert older["from"]["id"] == question["buyer_id"]
+        assert older["text"] == "¿Tenés talle 42?"
+    _, current = await sandbox.get(path, params={"api_version": "4"})
+    assert current["buyer_id"] == older["from"]["id"] and current["from"] == {
+        "id": older["from"]["id"]
+    }
+
+
+async def test_answered_questions_counts_the_askers_answered_questions(sandbox: Sandbox) -> None:
+    """ref: mercadolibre-api.md §7 (`from.answered_questions` of the older shape)
+    [INF: the asker's questions that have an answer]."""
+    buyer = sandbox.state.market.buyers_of("MLA")[0].id
+    first = await ask(sandbox, buyer_id=buyer)
+    path = f"/questions/{first['id']}"
+    before = (await sandbox.get(path))[1]["from"]["answered_questions"]
+    second = await ask(sandbox, buyer_id=buyer)
+    status, _ = await sandbox.post("/answers", json={"question_id": second["id"], "text": "Sí"})
+    assert status == 200
+    assert (await sandbox.get(path))[1]["from"]["answered_questions"] == before + 1
+
+
+async def test_received_questions_follow_api_version(sandbox: Sandbox) -> None:
+    """ref: mercadolibre-api.md §0.3, §7 (GET /my/received_questions/search: the same
+    question fields as the search, in the shape asked for)."""
+    _, older = await sandbox.get("/my/received_questions/search")
+    assert all("answered_questions" in q["from"] for q in older["questions"])
+    _, current = await sandbox.get("/my/received_questions/search", params={"api_version": "4"})
+    assert all(q["from"].keys() == {"id"} and "tags" in q for q in current["questions"])

@@ -1,10 +1,11 @@
-"""Shipments: the x-format-new shape, statuses and history, sub-resources, costs (§6)."""
+"""Shipments: both shapes of GET /shipments/{id}, statuses and history, sub-resources,
+costs (§6)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tests.sandbox.conftest import MLA_ITEM, Sandbox
+from tests.sandbox.conftest import MLA_ITEM, NEW_FORMAT, Sandbox
 
 ME2_PATH = [
     ("pending", "buffered"),
@@ -68,16 +69,97 @@ async def test_buyer_address_is_hidden_until_payment(sandbox: Sandbox) -> None:
     """ref: mercadolibre-api.md §6.1 (the buyer address is hidden until payment)."""
     order = await sale(sandbox, status="confirmed")
     path = f"/shipments/{order['shipping']['id']}"
-    _, before = await sandbox.get(path)
+    _, before = await sandbox.get(path, headers=NEW_FORMAT)
     address = before["destination"]["shipping_address"]
     assert address["street_name"] is None and address["address_line"] is None
     assert address["zip_code"] and address["city"]["name"]
     assert before["destination"]["receiver_name"] is None
     await sandbox.event("payment", seller_id=sandbox.seller(), order_id=order["id"])
-    _, after = await sandbox.get(path)
+    _, after = await sandbox.get(path, headers=NEW_FORMAT)
     assert after["destination"]["shipping_address"]["street_name"]
     assert after["destination"]["receiver_name"]
     assert (after["status"], after["substatus"]) == ("pending", "buffered")
+
+
+async def test_without_the_header_a_shipment_has_the_legacy_shape(sandbox: Sandbox) -> None:
+    """ref: mercadolibre-api.md §0.3, §6.1 (without `x-format-new: true`: status_history,
+    shipping_option, sender_address and receiver_address at the root; mode and
+    logistic_type flat), the same shipment as the new shape shows."""
+    order = await sale(sandbox)
+    path = f"/shipments/{order['shipping']['id']}"
+    _, new = await sandbox.get(path, headers=NEW_FORMAT)
+    for headers in ({}, {"x-format-new": "false"}):
+        status, legacy = await sandbox.get(path, headers=headers)
+        assert status == 200
+        for key in ("logistic", "origin", "destination", "lead_time", "source", "sibling"):
+            assert key not in legacy, key
+        assert (legacy["id"], legacy["status"], legacy["substatus"]) == (
+            new["id"],
+            new["status"],
+            new["substatus"],
+        )
+        assert (legacy["mode"], legacy["logistic_type"]) == ("me2", "cross_docking")
+        assert legacy["order_id"] == order["id"] and legacy["site_id"] == "MLA"
+        assert legacy["sender_id"] == sandbox.seller()
+        assert legacy["sender_address"] == new["origin"]["shipping_address"]
+        receiver = legacy["receiver_address"]
+        assert legacy["receiver_id"] == order["buyer"]["id"]
+        assert receiver["zip_code"] == new["destination"]["shipping_address"]["zip_code"]
+        assert receiver["receiver_name"] == new["destination"]["receiver_name"]
+        option = legacy["shipping_option"]
+        lead = new["lead_time"]
+        assert option["id"] == lead["option_id"]
+        assert option["shipping_method_id"] == lead["shipping_method"]["id"]
+        assert (option["cost"], option["list_cost"]) == (lead["cost"], lead["list_cost"])
+        assert option["estimated_delivery_time"] == lead["estimated_delivery_time"]
+        assert set(legacy["status_history"]) == {
+            "date_cancelled",
+            "date_delivered",
+            "date_first_visit",
+            "date_handling",
+            "date_not_delivered",
+            "date_ready_to_ship",
+            "date_shipped",
+            "date_returned",
+        }
+        [line] = legacy["shipping_items"]
+        assert line["id"] == order["order_items"][0]["item"]["id"]
+        assert line["dimensions"].count("x") == 2 and "," in line["dimensions"]
+
+
+async def test_legacy_status_history_dates_the_steps(sandbox: Sandbox) -> None:
+    """ref: mercadolibre-api.md §6.1 (legacy status_history), §6.2 (the ME2 path), §6.3
+    (printing: date_first_printed)."""
+    order = await sale(sandbox)
+    shipment_id = order["shipping"]["id"]
+    _, legacy = await sandbox.get(f"/shipments/{shipment_id}")
+    assert set(legacy["status_history"].values()) == {None}
+    assert legacy["date_first_printed"] is None
+    for _ in ME2_PATH[1:5]:
+        await sandbox.event("shipment", seller_id=sandbox.seller(), shipment_id=shipment_id)
+    _, legacy = await sandbox.get(f"/shipments/{shipment_id}")
+    history = legacy["status_history"]
+    assert history["date_handling"] and history["date_ready_to_ship"]
+    assert history["date_shipped"] is None and history["date_delivered"] is None
+    assert legacy["date_first_printed"] and legacy["tracking_number"]
+    assert [(h["status"], h["substatus"]) for h in legacy["substatus_history"]] == [
+        ("pending", "waiting_for_payment"),
+        *ME2_PATH[:5],
+    ]
+
+
+async def test_legacy_receiver_address_is_hidden_until_payment(sandbox: Sandbox) -> None:
+    """ref: mercadolibre-api.md §6.1 (the buyer address is hidden until payment), in the
+    legacy shape too."""
+    order = await sale(sandbox, status="confirmed")
+    path = f"/shipments/{order['shipping']['id']}"
+    _, before = await sandbox.get(path)
+    assert before["receiver_address"]["street_name"] is None
+    assert before["receiver_address"]["receiver_name"] is None
+    await sandbox.event("payment", seller_id=sandbox.seller(), order_id=order["id"])
+    _, after = await sandbox.get(path)
+    assert after["receiver_address"]["street_name"]
+    assert after["receiver_address"]["receiver_name"]
 
 
 async def test_shipment_moves_along_the_me2_path_and_records_history(sandbox: Sandbox) -> None:
@@ -182,7 +264,7 @@ async def test_shipment_errors(sandbox: Sandbox) -> None:
     status, body = await sandbox.get("/shipments/40000000001")
     assert (status, body["message"]) == (404, "Not found shipment with id 40000000001")
     other = sandbox.order_of(sandbox.seller(1), lambda o: o.shipment_id is not None)
-    status, body = await sandbox.get(f"/shipments/{other.shipment_id}")
+    status, body = await sandbox.get(f"/shipments/{other.shipment_id}", headers=NEW_FORMAT)
     assert (status, body["message"]) == (403, "At least one policy returned UNAUTHORIZED")
     for sub in ("history", "items", "costs"):
         assert (await sandbox.get(f"/shipments/{other.shipment_id}/{sub}"))[0] == 403
@@ -196,7 +278,7 @@ async def test_ready_to_ship_process(sandbox: Sandbox) -> None:
     await sandbox.event("shipment", seller_id=sandbox.seller(), shipment_id=shipment_id)
     status, body = await sandbox.post(f"/shipments/{shipment_id}/process/ready_to_ship")
     assert (status, body) == (200, {"status": 200})
-    _, shipment = await sandbox.get(f"/shipments/{shipment_id}")
+    _, shipment = await sandbox.get(f"/shipments/{shipment_id}", headers=NEW_FORMAT)
     assert (shipment["status"], shipment["substatus"]) == ("ready_to_ship", "ready_to_print")
     me1 = await sale(sandbox, mode="me1", logistic_type="default")
     status, _ = await sandbox.post(f"/shipments/{me1['shipping']['id']}/process/ready_to_ship")
@@ -281,7 +363,7 @@ async def test_split_a_shipment(sandbox: Sandbox) -> None:
     assert (await sandbox.post(path, json=too_many))[0] == 400
     status, answer = await sandbox.post(path, json=body)
     assert (status, answer) == (200, {})
-    _, old = await sandbox.get(f"/shipments/{shipment_id}")
+    _, old = await sandbox.get(f"/shipments/{shipment_id}", headers=NEW_FORMAT)
     assert (old["status"], old["substatus"]) == ("cancelled", "pack_splitted")
     _, old_order = await sandbox.get(f"/orders/{order['id']}")
     assert old_order["status"] == "cancelled"
@@ -292,7 +374,7 @@ async def test_split_a_shipment(sandbox: Sandbox) -> None:
         s for s in sandbox.state.market.shipments.values() if s.sibling_id == shipment_id
     ]
     assert sorted(line.quantity for s in new_shipments for line in s.lines) == [1, 2]
-    _, new = await sandbox.get(f"/shipments/{new_shipments[0].id}")
+    _, new = await sandbox.get(f"/shipments/{new_shipments[0].id}", headers=NEW_FORMAT)
     assert new["sibling"]["sibling_id"] == shipment_id and new["sibling"]["reason"] == "FRAGILE"
     assert (new["status"], new["substatus"]) == ("pending", "buffered")
     new_order_id = new_shipments[0].order_ids[0]
