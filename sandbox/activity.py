@@ -13,13 +13,18 @@ import contextlib
 import logging
 import random
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from sandbox.config import SandboxConfig
 from sandbox.errors import ApiError
-from sandbox.events import perform
+from sandbox.events import EventWorld, perform
 
-if TYPE_CHECKING:
-    from sandbox.state import SandboxState
+
+class SimulationWorld(EventWorld, Protocol):
+    """What the activity simulator needs of the sandbox: its configuration and events."""
+
+    config: SandboxConfig
+
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +42,7 @@ WEIGHTS: dict[str, int] = {
 
 
 class ActivitySimulator:
-    def __init__(self, state: SandboxState) -> None:
+    def __init__(self, state: SimulationWorld) -> None:
         self.state = state
         self.rate = 0.0
         self.seed = state.config.seed

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sandbox.errors import bad_request, conflict, not_found
 from sandbox.market import SimulatedMarket
@@ -14,8 +14,15 @@ from sandbox.orders import UNPAID, Order
 from sandbox.shipment_views import shipment_json
 from sandbox.users import User
 
-if TYPE_CHECKING:
-    from sandbox.state import SandboxState
+
+class EventWorld(Protocol):
+    """What an event needs of the sandbox: its market and its users."""
+
+    market: SimulatedMarket
+    sellers: list[User]
+
+    def user(self, user_id: int) -> User | None: ...
+
 
 EVENT_TYPES = ("order", "question", "message", "shipment", "item", "payment", "claim")
 # Fields of an `item` event that are not changes to the item.
@@ -24,9 +31,7 @@ EVENT_FIELDS = frozenset({"type", "seller_id", "item_id"})
 Result = tuple[int, dict[str, Any]]
 
 
-def perform(
-    state: SandboxState, body: Mapping[str, Any], rng: random.Random | None = None
-) -> Result:
+def perform(state: EventWorld, body: Mapping[str, Any], rng: random.Random | None = None) -> Result:
     """Apply the event `body` (`{"type": ..., "seller_id": ..., ...}`) and answer (HTTP
     status, JSON of what it created or changed)."""
     kind = body.get("type")
@@ -40,7 +45,7 @@ def perform(
     return handler(market, seller, body, rng)
 
 
-def seller_of(state: SandboxState, body: Mapping[str, Any], rng: random.Random) -> User:
+def seller_of(state: EventWorld, body: Mapping[str, Any], rng: random.Random) -> User:
     raw = body.get("seller_id")
     if raw is None:
         if not state.sellers:

@@ -3,7 +3,7 @@ sort and the offset/limit page."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -142,3 +142,19 @@ def _int_param(params: Mapping[str, str], name: str, default: int, minimum: int)
     if value < minimum:
         raise bad_request(f"{name} must be {minimum} or more")
     return value
+
+
+def search_orders(
+    orders: list[Order], query: OrderQuery, nickname: Callable[[int], str]
+) -> tuple[int, list[Order]]:
+    """(total, page): a scan of the user's orders that keeps only the page."""
+    walk: Iterable[Order] = reversed(orders) if query.sort == "date_desc" else orders
+    total = 0
+    page = []
+    end = query.offset + query.limit
+    for order in walk:
+        if query.accepts(order, nickname):
+            if query.offset <= total < end:
+                page.append(order)
+            total += 1
+    return total, page

@@ -8,17 +8,14 @@ reads it, so a seller with thousands of orders costs little until a page is aske
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import attrs
 
 from sandbox.catalogue_data import CURRENCIES
 from sandbox.clock import local_iso
 from sandbox.errors import ApiError, api_error, bad_request, forbidden, not_found
-
-if TYPE_CHECKING:
-    from sandbox.order_search import OrderQuery
 
 # §5.2, every status an order can have.
 ORDER_STATUSES = (
@@ -393,21 +390,6 @@ class OrderBook:
 
     def orders_of(self, pack: Pack) -> list[Order]:
         return [self.orders[order_id] for order_id in pack.order_ids]
-
-    def search(
-        self, orders: list[Order], query: OrderQuery, nickname: Callable[[int], str]
-    ) -> tuple[int, list[Order]]:
-        """(total, page): a scan of the user's orders that keeps only the page."""
-        walk: Iterable[Order] = reversed(orders) if query.sort == "date_desc" else orders
-        total = 0
-        page = []
-        end = query.offset + query.limit
-        for order in walk:
-            if query.accepts(order, nickname):
-                if query.offset <= total < end:
-                    page.append(order)
-                total += 1
-        return total, page
 
     def __iter__(self) -> Iterator[Order]:
         return iter(self.orders.values())

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from sandbox.errors import bad_request, forbidden, not_found
 from sandbox.http import access_of, json_body, path, respond, state_of
-from sandbox.order_search import SORTS, OrderQuery
+from sandbox.order_search import SORTS, OrderQuery, search_orders
 from sandbox.orders import Order, check_note, order_forbidden, pack_not_found
 
 
@@ -42,7 +42,7 @@ async def search(request: web.Request) -> web.Response:
     )
     book = state.market.orders
     orders = (book.by_seller if role == "seller" else book.by_buyer).get(caller, [])
-    total, page = book.search(orders, query, state.market.nickname)
+    total, page = search_orders(orders, query, state.market.nickname)
     body = {
         "query": params.get("q"),
         "display": "complete",

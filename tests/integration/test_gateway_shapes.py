@@ -12,8 +12,13 @@ import aiohttp
 import pytest
 
 from adapters.local.ratelimit import LocalRateLimiter
-from adapters.mercadolibre import AiohttpMarketplace, MercadoLibreClient, create_session
-from application.ports.coordination import RateLimits
+from adapters.mercadolibre import (
+    AccountCalls,
+    AiohttpMarketplace,
+    MercadoLibreClient,
+    create_session,
+)
+from application.ports.rate_limiter import RateLimits
 from sandbox.testing import RunningSandbox, running_sandbox
 
 ACCOUNT = 7
@@ -56,7 +61,7 @@ async def marketplace(sandbox, session, seller_id) -> AiohttpMarketplace:
     client = MercadoLibreClient(
         session, LocalRateLimiter(RateLimits(per_second=0)), api_url=sandbox.url
     )
-    return AiohttpMarketplace(client, SellerTokens(token))
+    return AiohttpMarketplace(AccountCalls(client, SellerTokens(token)))
 
 
 async def requests_to(sandbox: RunningSandbox, path: str) -> list[dict[str, Any]]:
