@@ -39,6 +39,12 @@ sandbox: $(STAMP)
 worker: $(STAMP)
 	$(BIN)/meli worker
 
+scheduler: $(STAMP)
+	$(BIN)/meli scheduler
+
+bench: $(STAMP)
+	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+
 migrate: $(STAMP)
 	$(BIN)/meli db upgrade
 
