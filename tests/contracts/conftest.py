@@ -1,5 +1,7 @@
 """Every contract test runs against each adapter: memory, SQLite, and PostgreSQL when
 MELI_TEST_DATABASE_URL is set (see tests/conftest.py for how a missing one skips or fails).
+The MercadoLibre gateway suites run the real gateway against a sandbox of the module's own
+and the fake of tests/fakes/ (see sandbox_sellers.py).
 
 SQLite: the schema is migrated once per session into a template file, which each test
 copies. PostgreSQL: a database of the run's own (tests/isolation.py) is migrated once per

@@ -330,6 +330,25 @@ async def test_an_update_naming_a_variation_not_of_the_listing_is_refused(world)
     assert (await stock_of(world, sneakers.item_id)).variations == ((black, 5), (white, 3))
 
 
+async def test_a_new_variation_without_its_pictures_is_refused(world):
+    """§4.6: a new variation needs attribute_combinations, available_quantity and
+    picture_ids."""
+    sneakers = await world.listing(shoes(await world.picture()))
+    black, white = (v.id for v in sneakers.variations)
+    red = VariationChange(
+        attribute_combinations=combination("Rojo"), price=PRICE, available_quantity=2
+    )
+
+    with pytest.raises(ValidationFailed):
+        await world.gateway.update_listing(
+            world.account_id,
+            sneakers.item_id,
+            ListingChanges(variations=(VariationChange(black), VariationChange(white), red)),
+        )
+
+    assert (await stock_of(world, sneakers.item_id)).variations == ((black, 5), (white, 3))
+
+
 async def test_an_update_with_nothing_to_change_or_of_an_unknown_listing_is_refused(world):
     simple = await world.listing(plain())
     with pytest.raises(ValueError):

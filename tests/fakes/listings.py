@@ -28,7 +28,6 @@ from application.errors import (
 )
 from application.ports.listing_gateway import (
     CategoryPrediction,
-    HealthGoal,
     ItemIdPage,
     ListingChanges,
     ListingHealth,
@@ -39,6 +38,7 @@ from domain.errors import DomainError, InvalidValue
 from domain.listings import Attribute, Listing, ListingStatus, Variation
 from domain.money import Money
 from domain.sites import site, site_of_item
+from tests.fakes.listing_quality import health_of, predictions
 
 Hook = Callable[[], Awaitable[None]]
 
@@ -50,20 +50,6 @@ DELETED = "deleted"  # §4.4: the sub_status of a deleted item
 OUT_OF_STOCK = "out_of_stock"
 # §4.7: what MercadoLibre takes for HTML in a plain-text description.
 HTML = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
-# §4.12: the goals of a listing's health, their weights, and the levels.
-HEALTH_WEIGHTS = {
-    "picture": 0.3,
-    "technical_specification": 0.3,
-    "description": 0.2,
-    "video": 0.1,
-    "upgrade_listing": 0.1,
-}
-HEALTH_LEVELS = (("professional", 0.8), ("standard", 0.5), ("basic", 0.0))
-# §4.9: the predictor knows a few words per site; a title with none gets nothing.
-PREDICTIONS = {
-    "zapatillas": ("109027", "Zapatillas", "SNEAKERS", "Zapatillas"),
-    "celular": ("1055", "Celulares y Smartphones", "CELLPHONES", "Celulares"),
-}
 
 
 def is_deleted(listing: Listing) -> bool:
@@ -417,10 +403,11 @@ class FakeListingGateway:
                     raise ValidationFailed([FieldProblem(f"{where}.id", reason)])
                 variation = by_id[entry["id"]]
             else:
+                # §4.6; the price defaults to the item's, as on the sandbox [INF].
                 missing = [
                     field
-                    for field in ("attribute_combinations", "price", "available_quantity")
-                    if field not in entry
+                    for field in ("attribute_combinations", "available_quantity", "picture_ids")
+                    if not entry.get(field) and entry.get(field) != 0
                 ]
                 if missing:
                     raise ValidationFailed(
@@ -487,17 +474,7 @@ class FakeListingGateway:
             ListingStatus.PAUSED,
         ):
             raise NotFound("listing health", item_id)
-        progress = {
-            "picture": min(len(listing.pictures), 6) / 6,
-            "technical_specification": min(len(listing.attributes), 5) / 5,
-            "description": 1.0 if self.descriptions.get(item_id) else 0.0,
-            "video": 1.0 if listing.video_id else 0.0,
-            "upgrade_listing": 1.0 if listing.listing_type_id == "gold_pro" else 0.0,
-        }
-        health = round(sum(HEALTH_WEIGHTS[goal] * done for goal, done in progress.items()), 2)
-        level = next(name for name, low in HEALTH_LEVELS if health >= low)
-        goals = tuple(HealthGoal(goal, goal, done, done >= 1) for goal, done in progress.items())
-        return ListingHealth(item_id, health, level, goals)
+        return health_of(listing, self.descriptions.get(item_id))
 
     async def predict_category(
         self, account_id: int, site_id: str, title: str, limit: int = 4
@@ -511,9 +488,4 @@ class FakeListingGateway:
         if not title.strip():
             raise ValidationFailed([FieldProblem("title", "must not be empty")])
         await self._enter("predict_category", [])
-        words = set(re.findall(r"\w+", title.casefold()))
-        return [
-            CategoryPrediction(f"{site_id}{number}", name, f"{site_id}-{domain}", domain_name)
-            for word, (number, name, domain, domain_name) in PREDICTIONS.items()
-            if word in words
-        ][:limit]
+        return predictions(site_id, title)[:limit]

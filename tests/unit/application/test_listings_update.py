@@ -162,7 +162,12 @@ async def test_new_variations_are_sent_whole_and_the_others_keep_their_skus(worl
 
 
 def new_variation(color: str, quantity: int) -> VariationInput:
-    return VariationInput(attribute_combinations=(("COLOR", color),), available_quantity=quantity)
+    """§4.6: a new variation comes with its combination, its stock and its pictures."""
+    return VariationInput(
+        attribute_combinations=(("COLOR", color),),
+        available_quantity=quantity,
+        picture_ids=("p1",),
+    )
 
 
 async def stock_of(world: World, item_id: str) -> list[tuple[int | None, int]]:
