@@ -231,6 +231,29 @@ async def test_stock_is_set_per_variation_and_the_others_keep_theirs_sales_inclu
 
     stock = await stock_of(world, sneakers.item_id)
     assert (stock.available_quantity, stock.variations) == (11, ((black, 9), (white, 2)))
+    read = await world.gateway.get_listing(world.account_id, sneakers.item_id)
+    assert (read.sold_quantity, [v.sold_quantity for v in read.variations]) == (1, [0, 1])
+
+
+async def test_a_listing_with_sales_keeps_its_title_and_takes_other_changes(world):
+    """§4.3: with sales, the title can no longer change."""
+    simple = await world.listing(plain())
+    await world.sell(simple.item_id, 1)
+    gateway = world.gateway
+
+    with pytest.raises(ValidationFailed):
+        await gateway.update_listing(
+            world.account_id, simple.item_id, ListingChanges(title="Item de test nuevo")
+        )
+    updated = await gateway.update_listing(
+        world.account_id, simple.item_id, ListingChanges(price=Money.of("400", "ARS"))
+    )
+
+    assert (updated.title, updated.price, updated.sold_quantity) == (
+        "Item de test - No Ofertar",
+        Money.of("400", "ARS"),
+        1,
+    )
 
 
 async def test_stock_keys_that_do_not_fit_are_a_value_error_and_change_nothing(world):

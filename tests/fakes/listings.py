@@ -101,8 +101,8 @@ class FakeListingGateway:
     - a PUT (§4.3, §4.6) applies `variations` as the whole set: an entry with an `id`
       changes only what it carries (`{"id"}` alone keeps it as it is), one without is
       new, those left out are deleted; stock at zero pauses, a restock reactivates; a
-      closed item refuses every change. Each PUT body, as item_mapping builds it for the
-      wire, is kept in `bodies`;
+      closed item refuses every change, one with sales a new title. Each PUT body, as
+      item_mapping builds it for the wire, is kept in `bodies`;
     - descriptions are their own resource (§4.7): multigets come without them.
 
     Test controls: `items` (the listings, editable in place), `errors[(call, item_id)]`
@@ -142,6 +142,7 @@ class FakeListingGateway:
         return self.items[listing.item_id]
 
     def sell(self, item_id: str, units: int, variation_id: int | None = None) -> None:
+        """A buyer takes `units`: stock falls (zero pauses, §4.3), sales count up."""
         listing = self.items[item_id]
         shown = (
             listing.variation(variation_id).available_quantity
@@ -149,6 +150,11 @@ class FakeListingGateway:
             else listing.available_quantity
         )
         listing.set_quantity(shown - units, variation_id)
+        listing.sold_quantity += units
+        listing.variations = tuple(
+            attrs.evolve(v, sold_quantity=v.sold_quantity + units) if v.id == variation_id else v
+            for v in listing.variations
+        )
 
     def shown(self, item_id: str, variation_id: int | None = None) -> int:
         listing = self.items[item_id]
@@ -370,6 +376,9 @@ class FakeListingGateway:
             raise not_updatable(listing)
         self.bodies.append((item_id, body))
         currency_id = listing.price.currency_id
+        if "title" in body and body["title"] != listing.title and listing.sold_quantity:
+            reason = "The title cannot be modified on an item with sales."
+            raise ValidationFailed([FieldProblem("item.title", reason)])
         if "title" in body:
             listing.title = body["title"]
         if "price" in body:
