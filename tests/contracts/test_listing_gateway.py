@@ -12,7 +12,7 @@ import pytest_asyncio
 
 from application.errors import Forbidden, NotFound, ScrollExpired, ValidationFailed
 from application.ports.listing_gateway import ListingChanges, VariationChange
-from domain.listings import ListingStatus, Variation
+from domain.listings import Attribute, ListingStatus, Picture, Shipping, Variation
 from domain.money import Money
 from tests.contracts.listing_worlds import (
     PRICE,
@@ -301,6 +301,33 @@ async def test_an_update_changes_what_it_names_and_answers_the_whole_listing(wor
         assert listing.description == "Primera versión"
 
 
+async def test_an_update_replaces_pictures_merges_attributes_and_sets_shipping_and_video(world):
+    """§4.3, §4.8: the pictures sent are the listing's pictures; attributes sent replace
+    those of their id and leave the others."""
+    simple = await world.listing(plain())
+    picture = await world.picture()
+
+    await world.gateway.update_listing(
+        world.account_id,
+        simple.item_id,
+        ListingChanges(
+            pictures=(Picture(id=picture), Picture(source="https://example.com/b.jpg")),
+            attributes=(Attribute("MODEL", value_name="X1"),),
+            shipping=Shipping(mode="me2", free_shipping=True),
+            video_id="RUNPRO2026",
+        ),
+    )
+
+    read = await world.gateway.get_listing(world.account_id, simple.item_id)
+    assert len(read.pictures) == 2 and read.pictures[0].id == picture
+    assert {(a.id, a.value_name) for a in read.attributes} >= {
+        ("BRAND", "Marca del producto"),
+        ("MODEL", "X1"),
+    }
+    assert (read.shipping.mode, read.shipping.free_shipping) == ("me2", True)
+    assert read.video_id == "RUNPRO2026"
+
+
 async def test_an_update_keeps_variations_named_by_id_alone_adds_new_ones_drops_the_rest(world):
     picture = await world.picture()
     sneakers = await world.listing(shoes(picture))
@@ -337,7 +364,7 @@ async def test_an_update_keeps_variations_named_by_id_alone_adds_new_ones_drops_
     assert (await stock_of(world, sneakers.item_id)).variations == ((black, 9), (added, 4))
 
 
-async def test_an_update_naming_a_variation_not_of_the_listing_is_refused(world):
+async def test_an_update_naming_a_variation_not_of_the_listing_is_refused_whole(world):
     sneakers = await world.listing(shoes(await world.picture()))
     black, white = (v.id for v in sneakers.variations)
 
@@ -346,10 +373,13 @@ async def test_an_update_naming_a_variation_not_of_the_listing_is_refused(world)
             world.account_id,
             sneakers.item_id,
             ListingChanges(
-                variations=(VariationChange(black, available_quantity=1), VariationChange(123))
+                title="Zapatillas Nike Otro Modelo",
+                variations=(VariationChange(black, available_quantity=1), VariationChange(123)),
             ),
         )
 
+    read = await world.gateway.get_listing(world.account_id, sneakers.item_id)
+    assert read.title == "Zapatillas Nike Revolution 6 Hombre", "nothing of it was applied"
     assert (await stock_of(world, sneakers.item_id)).variations == ((black, 5), (white, 3))
 
 

@@ -13,7 +13,6 @@ import secrets
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -34,10 +33,10 @@ from application.ports.listing_gateway import (
     NewListing,
     StockSnapshot,
 )
-from domain.errors import DomainError, InvalidValue
-from domain.listings import Attribute, Listing, ListingStatus, Variation
-from domain.money import Money
+from domain.errors import DomainError
+from domain.listings import Listing, ListingStatus
 from domain.sites import site, site_of_item
+from tests.fakes.item_put import apply_put
 from tests.fakes.listing_quality import health_of, predictions
 
 Hook = Callable[[], Awaitable[None]]
@@ -47,19 +46,12 @@ MULTIGET_MAX_IDS = 20
 SCAN_MAX_LIMIT = 100
 PREDICTOR_MAX_LIMIT = 8
 DELETED = "deleted"  # §4.4: the sub_status of a deleted item
-OUT_OF_STOCK = "out_of_stock"
 # §4.7: what MercadoLibre takes for HTML in a plain-text description.
 HTML = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
 
 
 def is_deleted(listing: Listing) -> bool:
     return DELETED in listing.sub_status
-
-
-def not_updatable(listing: Listing) -> ValidationFailed:
-    """§4.3: a closed item is final; MercadoLibre refuses any PUT but `deleted`."""
-    reason = f"Cannot update item {listing.item_id} [status:{listing.status.value}]"
-    return ValidationFailed([FieldProblem("request", reason, "field_not_updatable")])
 
 
 def _item_site(item_id: str) -> str:
@@ -372,102 +364,8 @@ class FakeListingGateway:
         listing = self.items.get(item_id)
         if listing is None:
             raise NotFound("listing", item_id)
-        if listing.status is ListingStatus.CLOSED:
-            raise not_updatable(listing)
         self.bodies.append((item_id, body))
-        currency_id = listing.price.currency_id
-        if "title" in body and body["title"] != listing.title and listing.sold_quantity:
-            reason = "The title cannot be modified on an item with sales."
-            raise ValidationFailed([FieldProblem("item.title", reason)])
-        if "title" in body:
-            listing.title = body["title"]
-        if "price" in body:
-            listing.price = Money.of(Decimal(str(body["price"])), currency_id)
-        if "video_id" in body:
-            listing.video_id = body["video_id"]
-        if "variations" in body:
-            listing.variations = self._variations(listing, body["variations"])
-            listing.available_quantity = listing.total_quantity
-            self._follow_stock(listing)
-        elif "available_quantity" in body:
-            try:
-                listing.set_quantity(body["available_quantity"])
-            except DomainError as error:
-                raise ValidationFailed(
-                    [FieldProblem("item.available_quantity", str(error))]
-                ) from error
-        if "status" in body:
-            self._move(listing, ListingStatus(body["status"]))
-        listing.last_updated = datetime.now(UTC)
-
-    def _variations(self, listing: Listing, entries: list[dict[str, Any]]) -> tuple[Variation, ...]:
-        currency_id = listing.price.currency_id
-        by_id = {v.id: v for v in listing.variations}
-        kept = []
-        for n, entry in enumerate(entries):
-            where = f"item.variations[{n}]"
-            if "id" in entry:
-                if entry["id"] not in by_id:
-                    reason = f"Variation {entry['id']} does not belong to this item."
-                    raise ValidationFailed([FieldProblem(f"{where}.id", reason)])
-                variation = by_id[entry["id"]]
-            else:
-                # §4.6; the price defaults to the item's, as on the sandbox [INF].
-                missing = [
-                    field
-                    for field in ("attribute_combinations", "available_quantity", "picture_ids")
-                    if not entry.get(field) and entry.get(field) != 0
-                ]
-                if missing:
-                    raise ValidationFailed(
-                        [FieldProblem(f"{where}.{f}", "required") for f in missing]
-                    )
-                variation = Variation(
-                    (Attribute("?", "?"),), listing.price, 0, id=next(self._variation_ids)
-                )
-            changes: dict[str, Any] = {}
-            if "attribute_combinations" in entry:
-                changes["attribute_combinations"] = tuple(
-                    Attribute(a["id"], a.get("value_name"), a.get("value_id"))
-                    for a in entry["attribute_combinations"]
-                )
-            if "price" in entry:
-                changes["price"] = Money.of(Decimal(str(entry["price"])), currency_id)
-            if "available_quantity" in entry:
-                changes["available_quantity"] = entry["available_quantity"]
-            if "picture_ids" in entry:
-                changes["picture_ids"] = tuple(entry["picture_ids"])
-            for attribute in entry.get("attributes", ()):
-                if attribute["id"] == "SELLER_SKU":
-                    changes["seller_sku"] = attribute["value_name"]
-            kept.append(attrs.evolve(variation, **changes))
-        return tuple(kept)
-
-    @staticmethod
-    def _follow_stock(listing: Listing) -> None:
-        """§4.3: stock at zero pauses the item (out_of_stock); a restock reactivates one
-        paused that way."""
-        if listing.total_quantity == 0 and listing.status is ListingStatus.ACTIVE:
-            listing.status = ListingStatus.PAUSED
-            listing.sub_status = (*listing.sub_status, OUT_OF_STOCK)
-        elif listing.total_quantity > 0 and OUT_OF_STOCK in listing.sub_status:
-            listing.sub_status = tuple(s for s in listing.sub_status if s != OUT_OF_STOCK)
-            if listing.status is ListingStatus.PAUSED:
-                listing.status = ListingStatus.ACTIVE
-
-    @staticmethod
-    def _move(listing: Listing, target: ListingStatus) -> None:
-        try:
-            if target is ListingStatus.PAUSED:
-                listing.pause()
-            elif target is ListingStatus.ACTIVE:
-                listing.activate()
-            elif target is ListingStatus.CLOSED:
-                listing.close()
-            else:
-                raise InvalidValue("status", f"a PUT cannot set {target.value}")
-        except DomainError as error:
-            raise ValidationFailed([FieldProblem("item.status", str(error))]) from error
+        apply_put(listing, body, lambda: next(self._variation_ids))
 
     # -- quality and categories -------------------------------------------------------------
 
