@@ -1,5 +1,7 @@
 """Every contract test runs against each adapter: memory, SQLite, and PostgreSQL when
 MELI_TEST_DATABASE_URL is set (see tests/conftest.py for how a missing one skips or fails).
+The MercadoLibre gateway suites run the real gateway against a sandbox of the module's own
+and the fake of tests/fakes/ (see sandbox_sellers.py).
 
 SQLite: the schema is migrated once per session into a template file, which each test
 copies. PostgreSQL: a database of the run's own (tests/isolation.py) is migrated once per
@@ -16,13 +18,18 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+import aiohttp
 import pytest
+import pytest_asyncio
 
 from adapters.memory import InMemoryJobQueue, InMemoryStore, InMemoryUnitOfWork
+from adapters.mercadolibre import create_session
 from adapters.sql import SqlUnitOfWork, create_engine
 from adapters.sql.migrate import upgrade
 from adapters.sql.tables import ALL_TABLES
 from application.ports.unit_of_work import UnitOfWork
+from sandbox.testing import RunningSandbox, running_sandbox
+from tests.contracts.sandbox_sellers import SANDBOX_OPTIONS
 from tests.isolation import create_postgres_database, drop_postgres_database
 
 T = TypeVar("T")
@@ -93,3 +100,21 @@ async def uow_factory(
         yield lambda: SqlUnitOfWork(engine, job_queue)
     finally:
         await engine.dispose()
+
+
+# -- the MercadoLibre gateways: one sandbox per module --------------------------------------
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def gateway_sandbox() -> AsyncIterator[RunningSandbox]:
+    """The sandbox the real gateways run against in the gateway contract suites; see
+    tests/contracts/sandbox_sellers.py."""
+    async with running_sandbox(**SANDBOX_OPTIONS) as sandbox:
+        yield sandbox
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def gateway_session() -> AsyncIterator[aiohttp.ClientSession]:
+    session = create_session()
+    yield session
+    await session.close()

@@ -12,6 +12,7 @@ import pytest
 from adapters.memory import InMemoryJobQueue, InMemoryStore, InMemoryUnitOfWork
 from adapters.memory.repositories.listings import InMemoryListingRepository
 from adapters.system.clock import ManualClock
+from application.errors import Unavailable
 from application.listings.sync_catalogue import SyncCatalogue
 from application.listings.sync_listing import SyncListing
 from application.queries import ListingQuery, SyncLogQuery
@@ -19,7 +20,7 @@ from domain.accounts import Account
 from domain.listings import Listing
 from domain.money import Money
 from domain.sync import SyncLog, SyncStatus, SyncTrigger
-from tests.fakes import FakeCatalogue
+from tests.fakes import FakeListingGateway
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 
@@ -60,17 +61,20 @@ class World:
 async def test_a_catalogue_costs_one_scan_page_per_100_and_one_multiget_per_20():
     world = World()
     account_id = await world.account()
-    catalogue = FakeCatalogue(listings(1234, account_id))
+    catalogue = FakeListingGateway(listings(1234, account_id))
     progress = []
     log = await world.sync(catalogue)(
         account_id, SyncTrigger.CLI, lambda done, total: progress.append((done, total))
     )
     assert log.status is SyncStatus.SUCCEEDED
-    assert catalogue.calls == {"scan": math.ceil(1234 / 100), "multiget": math.ceil(1234 / 20)}
+    assert catalogue.calls == {
+        "scan_item_ids": math.ceil(1234 / 100),
+        "get_listings": math.ceil(1234 / 20),
+    }
     assert log.api_calls == math.ceil(1234 / 100) + math.ceil(1234 / 20)
     assert log.counts["fetched"] == 1234 and log.counts["created"] == 1234
     assert progress[-1] == (1234, 1234)
-    assert sorted(catalogue.fetched_ids) == sorted(catalogue.listings), "each id fetched once"
+    assert sorted(catalogue.fetched_ids) == sorted(catalogue.items), "each id fetched once"
     async with world.uow() as uow:
         page = await uow.listings.search(ListingQuery(account_id=account_id))
         levels = await uow.inventory.for_items(["MLA1000000006"])
@@ -81,21 +85,24 @@ async def test_a_catalogue_costs_one_scan_page_per_100_and_one_multiget_per_20()
 async def test_an_expired_scroll_restarts_without_fetching_details_again():
     world = World()
     account_id = await world.account()
-    catalogue = FakeCatalogue(listings(950, account_id), expire_after_pages=4)
+    catalogue = FakeListingGateway(listings(950, account_id))
+    catalogue.expire_scroll_after_pages = 4
     log = await world.sync(catalogue)(account_id, SyncTrigger.API)
     assert log.status is SyncStatus.SUCCEEDED
     assert log.counts["scan_restarts"] == 1
-    assert sorted(catalogue.fetched_ids) == sorted(catalogue.listings)
-    assert catalogue.calls["multiget"] == math.ceil(950 / 20)
+    assert sorted(catalogue.fetched_ids) == sorted(catalogue.items)
+    assert catalogue.calls["get_listings"] == math.ceil(950 / 20)
 
 
 async def test_a_second_run_updates_and_marks_listings_that_disappeared():
     world = World()
     account_id = await world.account()
     everything = listings(300, account_id)
-    await world.sync(FakeCatalogue(everything))(account_id, SyncTrigger.API)
+    await world.sync(FakeListingGateway(everything))(account_id, SyncTrigger.API)
     changed = [attrs.evolve(listing, title=f"{listing.title} v2") for listing in everything[:10]]
-    log = await world.sync(FakeCatalogue(changed + everything[10:250]))(account_id, SyncTrigger.API)
+    log = await world.sync(FakeListingGateway(changed + everything[10:250]))(
+        account_id, SyncTrigger.API
+    )
     assert (log.counts["updated"], log.counts["unchanged"]) == (10, 240)
     assert log.counts["removed"] == 50
     assert (await stored_listing(world, changed[0].item_id)).title == "Item 0 v2"
@@ -108,11 +115,12 @@ async def test_failed_multigets_make_a_partial_run_that_removes_nothing_wrongly(
     world = World()
     account_id = await world.account()
     everything = listings(100, account_id)
-    await world.sync(FakeCatalogue(everything))(account_id, SyncTrigger.API)
-    failing = frozenset({everything[5].item_id})
-    log = await world.sync(FakeCatalogue(everything, failing_ids=failing))(
-        account_id, SyncTrigger.API
+    await world.sync(FakeListingGateway(everything))(account_id, SyncTrigger.API)
+    failing = FakeListingGateway(everything)
+    failing.errors[("get_listings", everything[5].item_id)] = Unavailable(
+        "503 from MercadoLibre (after 5 attempts)"
     )
+    log = await world.sync(failing)(account_id, SyncTrigger.API)
     assert log.status is SyncStatus.PARTIAL
     assert log.counts["errors"] == 1 and "503" in log.errors[0]
     assert log.counts["fetched"] == 80 and log.counts.get("removed", 0) == 0
@@ -121,7 +129,7 @@ async def test_failed_multigets_make_a_partial_run_that_removes_nothing_wrongly(
 async def test_new_stock_levels_keep_the_safety_stock_back():
     world = World()
     account_id = await world.account()
-    await world.sync(FakeCatalogue(listings(10, account_id)), safety_stock=2)(
+    await world.sync(FakeListingGateway(listings(10, account_id)), safety_stock=2)(
         account_id, SyncTrigger.API
     )
     async with world.uow() as uow:
@@ -130,13 +138,11 @@ async def test_new_stock_levels_keep_the_safety_stock_back():
 
 
 async def test_a_scan_that_keeps_failing_fails_the_run_and_removes_nothing():
-    from application.errors import Unavailable
-
     world = World()
     account_id = await world.account()
-    await world.sync(FakeCatalogue(listings(50, account_id)))(account_id, SyncTrigger.API)
+    await world.sync(FakeListingGateway(listings(50, account_id)))(account_id, SyncTrigger.API)
 
-    class Down(FakeCatalogue):
+    class Down(FakeListingGateway):
         async def scan_item_ids(self, *args, **kwargs):
             raise Unavailable("MercadoLibre is down")
 
@@ -147,18 +153,6 @@ async def test_a_scan_that_keeps_failing_fails_the_run_and_removes_nothing():
 
 
 # -- review findings: descriptions, concurrent writes, short pages, unexpected errors ------
-
-
-class ItemGateway(FakeCatalogue):
-    """FakeCatalogue plus GET /items/{id} with its description (§4.1, §4.7)."""
-
-    async def get_listing(self, account_id, item_id):
-        from application.errors import NotFound
-
-        self.calls["item"] += 1
-        if item_id not in self.listings:
-            raise NotFound("listing", item_id)
-        return self.listings[item_id]
 
 
 async def given_stored(world: World, *stored: Listing) -> None:
@@ -181,7 +175,7 @@ async def test_a_catalogue_sync_keeps_the_descriptions_it_does_not_read():
     described = attrs.evolve(catalogue[3], description="Mate de calabaza.\nHecho a mano.")
     await given_stored(world, described)
 
-    log = await world.sync(FakeCatalogue(catalogue))(account_id, SyncTrigger.API)
+    log = await world.sync(FakeListingGateway(catalogue))(account_id, SyncTrigger.API)
 
     assert log.status is SyncStatus.SUCCEEDED and log.counts["unchanged"] == 1
     stored = await stored_listing(world, described.item_id)
@@ -200,7 +194,7 @@ async def test_a_copy_older_than_the_stored_listing_does_not_undo_it():
     )
     await given_stored(world, newer)
 
-    log = await world.sync(FakeCatalogue([catalogue[0], read_before, catalogue[2]]))(
+    log = await world.sync(FakeListingGateway([catalogue[0], read_before, catalogue[2]]))(
         account_id, SyncTrigger.API
     )
 
@@ -220,7 +214,7 @@ async def test_a_single_listing_sync_stores_the_description_it_reads_and_keeps_a
         attrs.evolve(first, description="old text"),
         attrs.evolve(second, description="kept text"),
     )
-    gateway = ItemGateway([attrs.evolve(first, description="new text"), second])
+    gateway = FakeListingGateway([attrs.evolve(first, description="new text"), second])
     sync = SyncListing(world.uow, gateway, world.clock)
 
     assert (await sync(account_id, first.item_id)).description == "new text"
@@ -230,20 +224,6 @@ async def test_a_single_listing_sync_stores_the_description_it_reads_and_keeps_a
     assert (await stored_listing(world, second.item_id)).description == "kept text"
 
 
-class WritesDuringTheScan(FakeCatalogue):
-    """Runs `during` (another use case committing a listing) before its first page."""
-
-    def __init__(self, listings, during) -> None:
-        super().__init__(listings)
-        self.during = during
-
-    async def scan_item_ids(self, account_id, seller_id, scroll_id=None, limit=100):
-        if self.during is not None:
-            during, self.during = self.during, None
-            await during()
-        return await super().scan_item_ids(account_id, seller_id, scroll_id, limit)
-
-
 async def test_a_listing_stored_while_the_sync_runs_is_not_marked_removed():
     """POST /products (or a notification's SyncListing) may store a listing the scan
     has already passed; only listings stored before the run started can have
@@ -251,14 +231,15 @@ async def test_a_listing_stored_while_the_sync_runs_is_not_marked_removed():
     world = World()
     account_id = await world.account()
     old = listings(20, account_id)
-    await world.sync(FakeCatalogue(old))(account_id, SyncTrigger.API)
+    await world.sync(FakeListingGateway(old))(account_id, SyncTrigger.API)
     [created] = listings(1, account_id, start=2000000000)
 
     async def create_listing_meanwhile():
         world.clock.advance(5)
         await given_stored(world, created)
 
-    catalogue = WritesDuringTheScan(old[:15], create_listing_meanwhile)
+    catalogue = FakeListingGateway(old[:15])
+    catalogue.hooks["scan_item_ids"] = create_listing_meanwhile
     log = await world.sync(catalogue)(account_id, SyncTrigger.SCHEDULE)
 
     assert log.counts["removed"] == 5
@@ -272,16 +253,17 @@ async def test_a_listing_mercadolibre_changed_during_the_run_is_not_marked_remov
     world = World()
     account_id = await world.account()
     old = listings(20, account_id)
-    await world.sync(FakeCatalogue(old))(account_id, SyncTrigger.API)
+    await world.sync(FakeListingGateway(old))(account_id, SyncTrigger.API)
     changed = attrs.evolve(old[-1], last_updated=NOW + timedelta(seconds=3))
 
     async def notification_meanwhile():
         world.clock.advance(5)
-        await SyncListing(world.uow, ItemGateway([changed]), world.clock)(
+        await SyncListing(world.uow, FakeListingGateway([changed]), world.clock)(
             account_id, changed.item_id
         )
 
-    catalogue = WritesDuringTheScan(old[:15], notification_meanwhile)
+    catalogue = FakeListingGateway(old[:15])
+    catalogue.hooks["scan_item_ids"] = notification_meanwhile
     log = await world.sync(catalogue)(account_id, SyncTrigger.SCHEDULE)
 
     assert log.counts["removed"] == 4
@@ -289,7 +271,7 @@ async def test_a_listing_mercadolibre_changed_during_the_run_is_not_marked_remov
     assert (await stored_listing(world, old[-2].item_id)).removed_at is not None
 
 
-class ShortPages(FakeCatalogue):
+class ShortPages(FakeListingGateway):
     """A scan that answers fewer ids than asked before its end: only an empty page or a
     null scroll ends it (§4.11)."""
 
@@ -308,7 +290,7 @@ async def test_a_short_scan_page_is_not_taken_for_the_end_of_the_catalogue():
     world = World()
     account_id = await world.account()
     everything = listings(250, account_id)
-    await world.sync(FakeCatalogue(everything))(account_id, SyncTrigger.API)
+    await world.sync(FakeListingGateway(everything))(account_id, SyncTrigger.API)
 
     catalogue = ShortPages(everything, page_size=60)
     log = await world.sync(catalogue)(account_id, SyncTrigger.SCHEDULE)
@@ -316,23 +298,23 @@ async def test_a_short_scan_page_is_not_taken_for_the_end_of_the_catalogue():
     assert log.status is SyncStatus.SUCCEEDED
     assert log.counts["fetched"] == 250 and log.counts.get("removed", 0) == 0
     # Every announced id came with the fifth page, so no empty page is asked for.
-    assert catalogue.calls["scan"] == math.ceil(250 / 60)
+    assert catalogue.calls["scan_item_ids"] == math.ceil(250 / 60)
 
 
 async def test_a_scan_that_announces_too_few_ids_still_runs_to_its_empty_page():
     world = World()
     account_id = await world.account()
     everything = listings(250, account_id)
-    await world.sync(FakeCatalogue(everything))(account_id, SyncTrigger.API)
+    await world.sync(FakeListingGateway(everything))(account_id, SyncTrigger.API)
 
     catalogue = ShortPages(everything, page_size=60, announced_total=300)
     log = await world.sync(catalogue)(account_id, SyncTrigger.SCHEDULE)
 
     assert log.counts["fetched"] == 250 and log.counts.get("removed", 0) == 0
-    assert catalogue.calls["scan"] == math.ceil(250 / 60) + 1, "the empty page ends it"
+    assert catalogue.calls["scan_item_ids"] == math.ceil(250 / 60) + 1, "the empty page ends it"
 
 
-class Stuck(FakeCatalogue):
+class Stuck(FakeListingGateway):
     """A scroll that keeps answering its first page."""
 
     async def scan_item_ids(self, account_id, seller_id, scroll_id=None, limit=100):
@@ -344,17 +326,17 @@ async def test_a_scan_that_stops_advancing_fails_the_run_instead_of_looping():
     world = World()
     account_id = await world.account()
     everything = listings(250, account_id)
-    await world.sync(FakeCatalogue(everything))(account_id, SyncTrigger.API)
+    await world.sync(FakeListingGateway(everything))(account_id, SyncTrigger.API)
 
     catalogue = Stuck(everything)
     log = await asyncio.wait_for(world.sync(catalogue)(account_id, SyncTrigger.SCHEDULE), 5)
 
     assert log.status is SyncStatus.FAILED and "pages for 2500 listings" in log.errors[-1]
     assert log.counts.get("removed", 0) == 0
-    assert catalogue.calls["scan"] == 2500 // 100 + 3 + 1
+    assert catalogue.calls["scan_item_ids"] == 2500 // 100 + 3 + 1
 
 
-class Broken(FakeCatalogue):
+class Broken(FakeListingGateway):
     async def get_listings(self, account_id, item_ids):
         raise RuntimeError("a bug in the gateway")
 
@@ -389,7 +371,7 @@ async def test_a_cancelled_sync_finishes_its_log_as_failed():
     account_id = await world.account()
     scanning = asyncio.Event()
 
-    class Stuck(FakeCatalogue):
+    class Stuck(FakeListingGateway):
         async def scan_item_ids(self, *args, **kwargs):
             scanning.set()
             await asyncio.Event().wait()
@@ -413,7 +395,7 @@ async def test_a_sync_with_nothing_changed_counts_every_listing_unchanged_and_wr
     world = World()
     account_id = await world.account()
     catalogue = listings(50, account_id)
-    await world.sync(FakeCatalogue(catalogue))(account_id, SyncTrigger.API)
+    await world.sync(FakeListingGateway(catalogue))(account_id, SyncTrigger.API)
     written: list[str] = []
     upsert = InMemoryListingRepository.upsert
 
@@ -424,7 +406,7 @@ async def test_a_sync_with_nothing_changed_counts_every_listing_unchanged_and_wr
 
     monkeypatch.setattr(InMemoryListingRepository, "upsert", recording)
 
-    log = await world.sync(FakeCatalogue(catalogue))(account_id, SyncTrigger.SCHEDULE)
+    log = await world.sync(FakeListingGateway(catalogue))(account_id, SyncTrigger.SCHEDULE)
 
     assert log.status is SyncStatus.SUCCEEDED
     assert (log.counts["created"], log.counts["updated"], log.counts["unchanged"]) == (0, 0, 50)
@@ -438,7 +420,7 @@ async def test_a_listing_back_on_mercadolibre_is_updated_not_unchanged():
     catalogue = listings(3, account_id)
     await given_stored(world, *catalogue[:2], attrs.evolve(catalogue[2], removed_at=NOW))
 
-    log = await world.sync(FakeCatalogue(catalogue))(account_id, SyncTrigger.API)
+    log = await world.sync(FakeListingGateway(catalogue))(account_id, SyncTrigger.API)
 
     assert (log.counts["updated"], log.counts["unchanged"]) == (1, 2)
     assert (await stored_listing(world, catalogue[2].item_id)).removed_at is None

@@ -1,17 +1,16 @@
 """Stock writes, bulk batches and the inventory sync on the in-memory container.
 
-MercadoLibre is FakeListings: items in memory with the rules of a PUT /items/{id}
-(mercadolibre-api.md §4.3, §4.6), failures and pauses injected per call.
+MercadoLibre is FakeListingGateway (tests/fakes/listings.py): items in memory with the
+rules of a PUT /items/{id} (mercadolibre-api.md §4.3, §4.6), failures and pauses injected
+per call.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,6 @@ import pytest
 from dependency_injector import providers
 
 from adapters.memory.repositories.inventory import InMemoryStockBatchRepository
-from adapters.mercadolibre.item_mapping import changes_body, with_sent_skus
 from adapters.system.clock import ManualClock
 from application.errors import (
     Conflict,
@@ -30,7 +28,6 @@ from application.errors import (
     Unavailable,
     ValidationFailed,
 )
-from application.ports.listing_gateway import ListingChanges, StockSnapshot
 from application.queries import SyncLogQuery
 from domain.accounts import Account
 from domain.inventory import (
@@ -46,6 +43,7 @@ from domain.sync import SyncStatus, SyncTrigger
 from entrypoints.container import build_container, start, stop
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
+from tests.fakes import FakeListingGateway
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 API_KEY = "test-key-0123456789abcdef"
@@ -56,172 +54,9 @@ OTHER = "MLA1000000002"
 SHOES = "MLA1000000003"
 BLACK, WHITE = 170000000010, 170000000011
 
-Hook = Callable[[], Awaitable[None]]
-
 
 def combination(color: str) -> tuple[Attribute, ...]:
     return (Attribute("COLOR", color),)
-
-
-class FakeListings:
-    """The ListingGateway calls of stock writes and listing updates, over items in
-    memory. A PUT applies MercadoLibre's rules (§4.3, §4.6): `variations` is the whole
-    set, an entry with an `id` changes only what it carries (`{"id"}` alone keeps the
-    variation as it is), an entry without id is new, and those left out are deleted.
-    Every PUT body, as item_mapping builds it for the wire, is kept in `bodies`.
-
-    `errors[(call, item_id)]` is raised by that call; `hooks[call]` is awaited at the
-    start of the next such call (once), to make something happen meanwhile."""
-
-    def __init__(self) -> None:
-        self.items: dict[str, Listing] = {}
-        self.bodies: list[tuple[str, dict[str, Any]]] = []
-        self.calls: Counter[str] = Counter()
-        self.errors: dict[tuple[str, str], BaseException] = {}
-        self.hooks: dict[str, Hook] = {}
-        self.descriptions: dict[str, str] = {}
-        self._next_variation = 170000000100
-
-    def add(self, listing: Listing) -> Listing:
-        self.items[listing.item_id] = listing
-        return listing
-
-    def sell(self, item_id: str, units: int, variation_id: int | None = None) -> None:
-        listing = self.items[item_id]
-        shown = (
-            listing.variation(variation_id).available_quantity
-            if variation_id is not None
-            else listing.available_quantity
-        )
-        listing.set_quantity(shown - units, variation_id)
-
-    def shown(self, item_id: str, variation_id: int | None = None) -> int:
-        listing = self.items[item_id]
-        if variation_id is None:
-            return listing.available_quantity
-        return listing.variation(variation_id).available_quantity
-
-    async def _enter(self, call: str, item_ids: list[str]) -> None:
-        self.calls[call] += 1
-        hook = self.hooks.pop(call, None)
-        if hook is not None:
-            await hook()
-        for item_id in item_ids:
-            error = self.errors.get((call, item_id))
-            if error is not None:
-                raise error
-
-    async def get_stock(self, account_id: int, item_ids) -> dict[str, StockSnapshot]:
-        assert len(item_ids) <= 20, "a multiget takes at most 20 ids (§4.11)"
-        snapshot = {
-            item_id: StockSnapshot(
-                item_id,
-                listing.total_quantity,
-                listing.status.value,
-                tuple((v.id, v.available_quantity) for v in listing.variations),
-            )
-            for item_id in item_ids
-            if (listing := self.items.get(item_id)) is not None
-        }
-        # The answer is what MercadoLibre had when the call came in, whatever a hook
-        # does while it is on its way back.
-        await self._enter("get_stock", list(item_ids))
-        return snapshot
-
-    async def set_stock(self, account_id, item_id, quantities, variation_ids=()) -> None:
-        if variation_ids:
-            stray = set(quantities) - set(variation_ids)
-            if stray:
-                raise ValueError(f"not variations of {item_id}: {sorted(map(str, stray))}")
-            body: dict[str, Any] = {
-                "variations": [
-                    {"id": v, "available_quantity": quantities[v]} if v in quantities else {"id": v}
-                    for v in variation_ids
-                ]
-            }
-        else:
-            if set(quantities) != {None}:
-                raise ValueError(f"{item_id} has no variations given: use the key None")
-            body = {"available_quantity": quantities[None]}
-        await self._enter("set_stock", [item_id])
-        self._put(item_id, body)
-
-    async def get_listing(self, account_id: int, item_id: str) -> Listing:
-        if item_id not in self.items:
-            raise NotFound("listing", item_id)
-        listing = attrs.evolve(self.items[item_id])
-        await self._enter("get_listing", [item_id])
-        return listing
-
-    async def update_listing(self, account_id, item_id, changes: ListingChanges) -> Listing:
-        await self._enter("update_listing", [item_id])
-        if item_id not in self.items:
-            raise NotFound("listing", item_id)
-        self._put(item_id, changes_body(changes, item_id[:3]))
-        answered = self.items[item_id]
-        # §4.6: a PUT answers variations without their attributes, so without SKUs.
-        answered = attrs.evolve(
-            answered,
-            variations=tuple(attrs.evolve(v, seller_sku=None) for v in answered.variations),
-            description=self.descriptions.get(item_id),
-        )
-        return with_sent_skus(answered, changes.variations or ())
-
-    async def set_description(self, account_id: int, item_id: str, text: str) -> None:
-        await self._enter("set_description", [item_id])
-        self.descriptions[item_id] = text
-
-    async def delete_listing(self, account_id: int, item_id: str) -> None:
-        """§4.4: closed, then deleted (sub_status `deleted`); one gone already is fine."""
-        await self._enter("delete_listing", [item_id])
-        listing = self.items.get(item_id)
-        if listing is not None:
-            listing.status = ListingStatus.CLOSED
-            listing.sub_status = ("deleted",)
-
-    def _put(self, item_id: str, body: dict[str, Any]) -> None:
-        self.bodies.append((item_id, body))
-        listing = self.items[item_id]
-        currency_id = listing.price.currency_id
-        if "title" in body:
-            listing.title = body["title"]
-        if "price" in body:
-            listing.price = Money.of(Decimal(str(body["price"])), currency_id)
-        if "variations" in body:
-            by_id = {v.id: v for v in listing.variations}
-            kept = []
-            for entry in body["variations"]:
-                if "id" in entry:
-                    if entry["id"] not in by_id:
-                        raise ValidationFailed([], f"variation {entry['id']} is not of the item")
-                    variation = by_id[entry["id"]]
-                else:
-                    self._next_variation += 1
-                    variation = Variation(
-                        combination("?"), listing.price, 0, id=self._next_variation
-                    )
-                changes: dict[str, Any] = {}
-                if "attribute_combinations" in entry:
-                    changes["attribute_combinations"] = tuple(
-                        Attribute(a["id"], a.get("value_name"), a.get("value_id"))
-                        for a in entry["attribute_combinations"]
-                    )
-                if "price" in entry:
-                    changes["price"] = Money.of(Decimal(str(entry["price"])), currency_id)
-                if "available_quantity" in entry:
-                    changes["available_quantity"] = entry["available_quantity"]
-                if "picture_ids" in entry:
-                    changes["picture_ids"] = tuple(entry["picture_ids"])
-                for attribute in entry.get("attributes", ()):
-                    if attribute["id"] == "SELLER_SKU":
-                        changes["seller_sku"] = attribute["value_name"]
-                kept.append(attrs.evolve(variation, **changes))
-            listing.variations = tuple(kept)
-            listing.available_quantity = listing.total_quantity
-        elif "available_quantity" in body:
-            listing.set_quantity(body["available_quantity"])
-        if "status" in body:
-            listing.status = ListingStatus(body["status"])
 
 
 def a_listing(item_id: str = SIMPLE, quantity: int = 10, **overrides: Any) -> Listing:
@@ -254,7 +89,7 @@ def shoes(black: int = 5, white: int = 3) -> Listing:
 class World:
     container: Any
     clock: ManualClock
-    market: FakeListings
+    market: FakeListingGateway
     account_id: int
 
     def uow(self):
@@ -294,14 +129,14 @@ class World:
 
 @contextlib.asynccontextmanager
 async def running_world(data_dir: Path) -> AsyncIterator[World]:
-    """The service on in-memory storage, its clock stopped at NOW, FakeListings as
+    """The service on in-memory storage, its clock stopped at NOW, FakeListingGateway as
     MercadoLibre, and one connected account."""
     settings = Settings.from_mapping(
         {"STORAGE": "memory", "DATA_DIR": str(data_dir), "API_KEYS": API_KEY}
     )
     container = build_container(settings)
     clock = ManualClock(NOW)
-    market = FakeListings()
+    market = FakeListingGateway()
     container.clock.override(providers.Object(clock))
     container.listing_gateway.override(providers.Object(market))
     await start(container)

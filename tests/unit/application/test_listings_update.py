@@ -52,15 +52,16 @@ def sell_after_the_read(world: World, item_id: str, units: int, variation_id: in
 
 async def test_variations_that_do_not_change_go_by_id_alone_so_sales_meanwhile_are_kept(world):
     """§4.6: the PUT names every variation (those left out are deleted), but sending a
-    stored available_quantity back would undo the sales made since it was read."""
+    stored available_quantity back would undo the sales made since it was read. (The
+    change is the video: with sales, the title can no longer change, §4.3.)"""
     await world.publish(shoes(black=5, white=3))
     sell_after_the_read(world, SHOES, 2, WHITE)
-    updated = await update(world, title="Zapatillas Running Pro")
+    updated = await update(world, video_id="RUNPRO2026")
     assert world.market.shown(SHOES, WHITE) == 1
     assert [v.id for v in world.market.items[SHOES].variations] == [BLACK, WHITE]
     for _, body in world.market.bodies:
         assert "available_quantity" not in str(body), body
-    assert updated.listing.title == "Zapatillas Running Pro"
+    assert updated.listing.video_id == "RUNPRO2026"
 
 
 async def test_a_new_price_goes_to_each_variation_with_its_id_and_price_only(world):
@@ -162,7 +163,12 @@ async def test_new_variations_are_sent_whole_and_the_others_keep_their_skus(worl
 
 
 def new_variation(color: str, quantity: int) -> VariationInput:
-    return VariationInput(attribute_combinations=(("COLOR", color),), available_quantity=quantity)
+    """§4.6: a new variation comes with its combination, its stock and its pictures."""
+    return VariationInput(
+        attribute_combinations=(("COLOR", color),),
+        available_quantity=quantity,
+        picture_ids=("p1",),
+    )
 
 
 async def stock_of(world: World, item_id: str) -> list[tuple[int | None, int]]:

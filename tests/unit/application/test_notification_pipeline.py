@@ -18,7 +18,6 @@ from application.dead_letters.replay_dead_letter import ReplayDeadLetter
 from application.dead_letters.replay_dead_letters import ReplayDeadLetters
 from application.errors import (
     Forbidden,
-    NotFound,
     RateLimited,
     ReauthorizationRequired,
     Unavailable,
@@ -32,56 +31,17 @@ from application.notifications.recover_missed_feeds import RecoverMissedFeeds
 from application.notifications.retry_policy import RetryPolicy
 from application.operations.fan_out import FanOut
 from application.operations.requeue_lost_work import RequeueLostWork
-from application.ports.marketplace import MissedFeedPage, SnapshotPage
+from application.ports.oauth import SellerProfile
 from application.queries import DeadLetterQuery, InboxQuery, Paging, SyncLogQuery
 from domain.accounts import Account, AccountStatus
 from domain.dead_letters import AlreadyReplayed
 from domain.notifications import InboxStatus, Notification
-from domain.resources import ResourceSnapshot
 from domain.sync import SyncStatus, SyncTrigger
+from tests.fakes import FakeMarketplace, order_body, question_body
 
 START = datetime(2026, 11, 27, 12, tzinfo=UTC)
 APP_ID = 1000000000000001
 SELLER = 123456789
-
-
-class FakeMarketplace:
-    """MercadoLibre's resources as the gateway reads them: a dict of bodies by path,
-    errors by path, a count of reads, and the missed feeds (§9.5)."""
-
-    def __init__(self, clock: ManualClock) -> None:
-        self.clock = clock
-        self.bodies: dict[str, dict] = {}
-        self.errors: dict[str, Exception] = {}
-        self.reads: list[tuple[str, dict | None]] = []
-        self.gate: asyncio.Event | None = None
-        self.reading = asyncio.Event()  # set by the first read
-        self.missed: dict[tuple[str, str | None], list[Notification]] = {}
-        self.missed_readers: list[int] = []
-        self.refuse_missed_for: set[int] = set()
-        # §9.5 documents a default of 10 results and no maximum: a smaller cap is possible.
-        self.missed_limit = 100
-
-    async def fetch_resource(self, account_id, path, params=None):
-        self.reads.append((path, params))
-        self.reading.set()
-        if self.gate is not None:
-            await self.gate.wait()
-        if path in self.errors:
-            raise self.errors[path]
-        if path not in self.bodies:
-            raise NotFound("resource", path)
-        return ResourceSnapshot(path, self.bodies[path], self.clock.now())
-
-    async def missed_feeds(
-        self, account_id, application_id, topic, site_id=None, offset=0, limit=100
-    ):
-        self.missed_readers.append(account_id)
-        if account_id in self.refuse_missed_for:
-            raise ReauthorizationRequired(account_id, "invalid_grant")
-        found = self.missed.get((topic, site_id), [])
-        page = tuple(found[offset : offset + min(limit, self.missed_limit)])
-        return MissedFeedPage(page, len(page))
 
 
 CODEC = CattrsJobCodec()
@@ -121,6 +81,7 @@ class World:
                     account.needs_reauthorization("invalid_grant", self.clock.now())
                 await uow.accounts.save(account)
             await uow.commit()
+        self.marketplace.connect(account.id, SellerProfile(seller_id, f"S{seller_id}", "MLA"))
         return account
 
     async def entry(self, entry_id: int):
@@ -617,16 +578,12 @@ async def test_missed_feeds_are_read_for_every_topic_and_items_per_site(world):
         await uow.commit()
     marketplace = world.marketplace
     marketplace.refuse_missed_for = {1}
-    marketplace.missed[("orders_v2", None)] = [
-        a_notification(n, received=START - timedelta(hours=n)) for n in range(150)
-    ]
-    marketplace.missed[("items", "MLA")] = [
+    marketplace.lose(
+        *(a_notification(n, received=START - timedelta(hours=n)) for n in range(150)),
         a_notification("i1", topic="items", resource="/items/MLA1"),
         a_notification("x", topic="items", resource="/items/MLA2", application_id=5),
-    ]
-    marketplace.missed[("items", "MCO")] = [
-        a_notification("i2", topic="items", resource="/items/MCO1", user_id=999)
-    ]
+        a_notification("i2", topic="items", resource="/items/MCO1", user_id=999),
+    )
     recover = RecoverMissedFeeds(world.uow, marketplace, world.receive, world.clock, APP_ID)
 
     sync_log = await recover(SyncTrigger.SCHEDULE)
@@ -645,7 +602,7 @@ async def test_missed_feeds_are_read_for_every_topic_and_items_per_site(world):
 async def test_missed_feeds_capped_below_the_page_asked_for_are_read_to_their_end(world):
     """§9.5: no maximum `limit` is documented; a short page is not the end of the feed."""
     world.marketplace.missed_limit = 10
-    world.marketplace.missed[("orders_v2", None)] = [a_notification(n) for n in range(35)]
+    world.marketplace.lose(*(a_notification(n) for n in range(35)))
     recover = RecoverMissedFeeds(world.uow, world.marketplace, world.receive, world.clock, APP_ID)
 
     sync_log = await recover(SyncTrigger.SCHEDULE)
@@ -658,9 +615,9 @@ async def test_a_recovered_notification_older_than_the_last_read_is_coalesced(wo
     live = await world.receive(a_notification())
     await world.process(live.entry_id)
     world.clock.advance(3600)
-    world.marketplace.missed[("orders_v2", None)] = [
+    world.marketplace.lose(
         a_notification("lost", resource="/orders/1", received=START - timedelta(hours=2))
-    ]
+    )
     await RecoverMissedFeeds(
         world.uow, world.marketplace, world.receive, world.clock, APP_ID, topics=("orders_v2",)
     )()
@@ -690,45 +647,12 @@ async def test_the_fan_out_queues_one_job_per_active_account(world):
     ]
 
 
-class FakeSearches:
-    """The order and question searches of §5.3 and §7, over lists of bodies."""
-
-    def __init__(self, clock) -> None:
-        self.clock = clock
-        self.orders: list[dict] = []
-        self.questions: list[dict] = []
-        self.calls: list[tuple] = []
-
-    def _page(self, prefix, bodies, offset, limit):
-        page = bodies[offset : offset + limit]
-        snapshots = tuple(
-            ResourceSnapshot(f"{prefix}/{b['id']}", b, self.clock.now()) for b in page
-        )
-        return SnapshotPage(snapshots, len(bodies))
-
-    async def search_order_snapshots(self, account_id, seller_id, updated_from, offset, limit):
-        self.calls.append(("orders", updated_from, offset))
-        return self._page("/orders", self.orders, offset, limit)
-
-    async def search_question_snapshots(self, account_id, seller_id, offset, limit, status=None):
-        self.calls.append(("questions", status, offset))
-        found = [q for q in self.questions if status is None or q["status"] == status]
-        return self._page("/questions", found, offset, limit)
-
-    async def fetch_resource(self, account_id, path, params=None):
-        """GET /questions/{id}?api_version=4: the whole shape, which search leaves short
-        (§7: `buyer_id`, `last_updated`, `app_id`)."""
-        self.calls.append(("get", path, params))
-        question_id = int(path.rsplit("/", 1)[-1])
-        body = next(q for q in self.questions if q["id"] == question_id)
-        return ResourceSnapshot(path, {**body, "last_updated": "2026-11-26"}, self.clock.now())
-
-
 async def test_order_reconciliation_pages_through_changes_since_the_last_good_run(world):
     from application.orders.reconcile_orders import ReconcileOrders
 
-    searches = FakeSearches(world.clock)
-    searches.orders = [{"id": n, "status": "paid"} for n in range(120)]
+    searches = world.marketplace
+    for n in range(120):
+        searches.add_order(order_body(n, SELLER, START))
     reconcile = ReconcileOrders(world.uow, searches, world.clock)
 
     first = await reconcile(1, SyncTrigger.SCHEDULE)
@@ -737,8 +661,8 @@ async def test_order_reconciliation_pages_through_changes_since_the_last_good_ru
 
     assert first.status is SyncStatus.SUCCEEDED and first.api_calls == 3
     assert first.counts == {"fetched": 120, "stored": 120}
-    assert searches.calls[0] == ("orders", START - timedelta(days=7), 0)
-    assert searches.calls[3] == ("orders", START - timedelta(minutes=10), 0)
+    assert searches.searches[0] == ("orders", START - timedelta(days=7), 0)
+    assert searches.searches[3] == ("orders", START - timedelta(minutes=10), 0)
     assert second.counts["stored"] == 120
     assert (await world.snapshot("/orders/7")).topic == "orders_v2"
 
@@ -746,10 +670,13 @@ async def test_order_reconciliation_pages_through_changes_since_the_last_good_ru
 async def test_question_reconciliation_reads_the_unanswered_and_the_recent_ones(world):
     from application.questions.reconcile_questions import ReconcileQuestions
 
-    searches = FakeSearches(world.clock)
-    searches.questions = [
-        {"id": n, "status": "UNANSWERED" if n % 3 == 0 else "ANSWERED"} for n in range(300)
-    ]
+    searches = world.marketplace
+    for n in range(300):
+        status = "UNANSWERED" if n % 3 == 0 else "ANSWERED"
+        newest_first = START - timedelta(minutes=n)
+        searches.add_question(
+            question_body(n, SELLER, newest_first, status, last_updated="2026-11-26")
+        )
 
     reconcile = ReconcileQuestions(
         world.uow, searches, RecordResource(world.uow, searches, world.sync_item), world.clock
@@ -757,26 +684,27 @@ async def test_question_reconciliation_reads_the_unanswered_and_the_recent_ones(
     sync_log = await reconcile(1, SyncTrigger.API)
 
     assert sync_log.status is SyncStatus.SUCCEEDED
-    statuses = [call[1] for call in searches.calls if call[0] == "questions"]
+    statuses = [search[1] for search in searches.searches if search[0] == "questions"]
     assert statuses == ["UNANSWERED"] * 2 + [None] * 4
     assert sync_log.counts["fetched"] == 100 + 200
     # Each distinct question found is read whole once: the 100 unanswered, and the
     # 133 of the 200 most recent that are not among them.
-    reads = [call for call in searches.calls if call[0] == "get"]
-    assert len(reads) == len({call[1] for call in reads}) == 100 + 133
-    assert reads[0][2] == {"api_version": "4"}
+    reads = searches.reads
+    assert len(reads) == len({path for path, _ in reads}) == 100 + 133
+    assert reads[0][1] == {"api_version": "4"}
     assert (await world.snapshot("/questions/3")).body["last_updated"] == "2026-11-26"
 
-    searches.calls.clear()
-    searches.questions[1]["status"] = "CLOSED_UNANSWERED"
+    searches.reads.clear()
+    searches.searches.clear()
+    searches.bodies["/questions/1"]["status"] = "CLOSED_UNANSWERED"
     again = await reconcile(1, SyncTrigger.SCHEDULE)
 
-    assert [call[1] for call in searches.calls if call[0] == "get"] == ["/questions/1"]
+    assert [path for path, _ in searches.reads] == ["/questions/1"]
     assert again.counts["unchanged"] == 300 - 1 and again.counts["stored"] == 1
     assert (await world.snapshot("/questions/1")).body["status"] == "CLOSED_UNANSWERED"
 
 
-class BrokenSearches(FakeSearches):
+class BrokenSearches(FakeMarketplace):
     async def search_order_snapshots(self, *args):
         raise RuntimeError("a bug")
 
@@ -811,7 +739,7 @@ async def test_reconciling_an_account_needing_reauthorization_is_refused(world):
 
     await world.account(seller_id=5, status=AccountStatus.NEEDS_REAUTHORIZATION)
     with pytest.raises(ReauthorizationRequired):
-        await ReconcileOrders(world.uow, FakeSearches(world.clock), world.clock)(2, SyncTrigger.API)
+        await ReconcileOrders(world.uow, world.marketplace, world.clock)(2, SyncTrigger.API)
 
 
 async def test_notifications_arriving_together_are_stored_in_one_batch_with_one_job(world):

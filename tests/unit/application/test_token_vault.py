@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -18,10 +18,14 @@ from application.subscriptions.delete_subscription import DeleteSubscription
 from application.subscriptions.register_subscription import RegisterSubscription
 from domain.accounts import Account, AccountStatus
 from domain.subscriptions import Subscription
-from tests.fakes import FakeOAuthGateway, ProcessLock, hours
+from tests.fakes import FakeOAuthGateway, ProcessLock
 
 START = datetime(2026, 11, 26, 12, tzinfo=UTC)
 SELLER = 202593498
+
+
+def hours(n: float) -> timedelta:
+    return timedelta(hours=n)
 
 
 class NoResolver:
@@ -51,7 +55,7 @@ class World:
         return InMemoryUnitOfWork(self.store, InMemoryJobQueue())
 
     async def connected_account(self) -> Account:
-        pair = self.oauth._pair(SELLER)
+        pair = self.oauth.grant(SELLER)
         async with self.uow() as uow:
             account = await uow.accounts.add(Account(SELLER, "MLA", "TETE"))
             await self.vault.store(uow, account, pair)
@@ -132,7 +136,7 @@ async def test_invalid_grant_after_someone_else_rotated_uses_their_pair():
     account = await world.connected_account()
 
     async def store_another_pair():
-        other = world.oauth._pair(SELLER)
+        other = world.oauth.grant(SELLER)
         async with world.uow() as uow:
             await world.vault.store(uow, await uow.accounts.get(account.id), other)
             await uow.commit()
