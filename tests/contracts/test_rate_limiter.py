@@ -187,11 +187,14 @@ from adapters.redis.coordination import redis_client
 from adapters.redis.ratelimit import RedisRateLimiter
 from application.ports.rate_limiter import RateLimits
 
-url, namespace, start, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+url, namespace, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
 
 async def main():
     client = redis_client(url)
     limiter = RedisRateLimiter(client, RateLimits(per_second=20, burst=2, quotas={}), namespace)
+    await client.ping()
+    print("ready", flush=True)
+    start = float(sys.stdin.readline())
     await asyncio.sleep(max(0.0, start - time.time()))
     end = start + seconds
     granted = 0
@@ -209,7 +212,7 @@ asyncio.run(main())
 async def test_processes_sharing_a_redis_limiter_stay_together_under_the_rate(redis_url):
     """§2.4: the limit is per application, so every process draws from one bucket."""
     namespace = f"meli-test-{uuid.uuid4().hex}"
-    start, seconds, processes = time.time() + 1.5, 1.0, 3
+    seconds, processes = 1.0, 3
     children = [
         await asyncio.create_subprocess_exec(
             sys.executable,
@@ -217,13 +220,18 @@ async def test_processes_sharing_a_redis_limiter_stay_together_under_the_rate(re
             PROCESS,
             redis_url,
             namespace,
-            str(start),
             str(seconds),
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
         )
         for _ in range(processes)
     ]
-    outputs = [await asyncio.wait_for(child.communicate(), 30) for child in children]
+    # Every process is up and connected before the window opens, however slow the
+    # machine is to start them: a late starter would only measure its start-up.
+    for child in children:
+        assert await asyncio.wait_for(child.stdout.readline(), 60) == b"ready\n"
+    start = f"{time.time() + 0.5}\n".encode()
+    outputs = [await asyncio.wait_for(child.communicate(start), 30) for child in children]
     assert all(child.returncode == 0 for child in children)
     granted = [json.loads(out)["granted"] for out, _ in outputs]
     # Three greedy processes alone would each take 2 + 20 per second.
