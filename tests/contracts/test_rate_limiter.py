@@ -231,7 +231,11 @@ async def test_processes_sharing_a_redis_limiter_stay_together_under_the_rate(re
     for child in children:
         assert await asyncio.wait_for(child.stdout.readline(), 60) == b"ready\n"
     start = f"{time.time() + 0.5}\n".encode()
-    outputs = [await asyncio.wait_for(child.communicate(start), 30) for child in children]
+    for child in children:
+        child.stdin.write(start)
+        await child.stdin.drain()
+        child.stdin.close()
+    outputs = [await asyncio.wait_for(child.communicate(), 30) for child in children]
     assert all(child.returncode == 0 for child in children)
     granted = [json.loads(out)["granted"] for out, _ in outputs]
     # Three greedy processes alone would each take 2 + 20 per second.
