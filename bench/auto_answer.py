@@ -16,7 +16,8 @@
    answered.
 2. The inbox. 100,000 questions are stored for one account (20% unanswered) and
    `GET /questions?account_id=` (the default order: unanswered oldest first), with a
-   status filter, and a text search are timed through the REST app (p50/p95 of each).
+   status filter, a deep page and a text search are timed through the REST app (p50/p95
+   of each; the target applies to the first two, what sellers page through).
 
 Targets (issue 15): auto-answer p95 under 2 s with every matching question answered once
 and no other answered; inbox p95 under 50 ms on PostgreSQL. Prints the figures and writes
@@ -332,6 +333,7 @@ async def main() -> None:
             "auto_answer_p95_seconds": TARGET_P95_SECONDS,
             "every_matching_question_answered_exactly_once": True,
             "inbox_p95_ms": TARGET_INBOX_P95_MS,
+            "inbox_queries_with_target": ["default_order", "unanswered"],
         },
         "target_met": bool(
             answers["p95_seconds"] is not None

@@ -208,6 +208,8 @@ questions = Table(
     # Set while the question waits for the auto-answer rules (queued work, swept if lost).
     Column("rules_due_at", UtcDateTime, index=True),
     Index("ix_meli_questions_account_id_inbox_order", "account_id", "inbox_order"),
+    # The inbox filtered by status (UNANSWERED above all), counted from the index alone.
+    Index("ix_meli_questions_account_id_status_inbox_order", "account_id", "status", "inbox_order"),
 )
 
 # Every answer sent or meant to be sent, with its outcome: the intent recorded before the

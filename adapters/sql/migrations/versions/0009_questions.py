@@ -147,6 +147,10 @@ def upgrade() -> None:
         batch.create_index(
             "ix_meli_questions_account_id_inbox_order", ["account_id", "inbox_order"]
         )
+        batch.create_index(
+            "ix_meli_questions_account_id_status_inbox_order",
+            ["account_id", "status", "inbox_order"],
+        )
 
     questions = sa.table(
         "meli_questions",
@@ -377,6 +381,7 @@ def downgrade() -> None:
     op.drop_table("meli_templates")
     op.drop_table("meli_question_answers")
     with op.batch_alter_table("meli_questions") as batch:
+        batch.drop_index("ix_meli_questions_account_id_status_inbox_order")
         batch.drop_index("ix_meli_questions_account_id_inbox_order")
         batch.drop_index("ix_meli_questions_rules_due_at")
         for name in (
