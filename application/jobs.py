@@ -77,6 +77,20 @@ class ReplayDeadLetters:
 
 
 @attrs.define(frozen=True)
+class AutoAnswerQuestion:
+    """Let the auto-answer rules answer a question that arrived (§7)."""
+
+    question_id: int
+
+
+@attrs.define(frozen=True)
+class SettleAnswer:
+    """Learn whether MercadoLibre took an answer whose outcome is unknown (read back)."""
+
+    attempt_id: int
+
+
+@attrs.define(frozen=True)
 class ApplyStockBatch:
     """Write a stored stock batch to MercadoLibre."""
 
@@ -148,6 +162,8 @@ Job: TypeAlias = (
     | ReconcileOrders
     | ReconcileQuestions
     | ReplayDeadLetters
+    | AutoAnswerQuestion
+    | SettleAnswer
     | ApplyStockBatch
     | ProcessNotification
     | ProcessNotifications
@@ -164,6 +180,8 @@ JOB_TYPES: tuple[type[Job], ...] = (
     ReconcileOrders,
     ReconcileQuestions,
     ReplayDeadLetters,
+    AutoAnswerQuestion,
+    SettleAnswer,
     ApplyStockBatch,
     ProcessNotification,
     ProcessNotifications,

@@ -62,9 +62,16 @@ class OrderQuery:
 
 @attrs.define(frozen=True)
 class QuestionQuery:
+    """Questions by account, status, item, creation time (`created_from` inclusive,
+    `created_to` exclusive) and text (case- and accent-insensitive substring); the
+    unanswered ones first, oldest first, then the others newest first."""
+
     account_id: int | None = None
     status: str | None = None
     item_id: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    text: str | None = None
     paging: Paging = attrs.field(factory=Paging)
 
 

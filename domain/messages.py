@@ -1,8 +1,8 @@
-"""Post-sale messages with buyers and the templates sellers reuse (mercadolibre-api.md §8)."""
+"""Post-sale messages with buyers (mercadolibre-api.md §8); the texts sellers reuse are
+domain.templates."""
 
 from __future__ import annotations
 
-import string
 from datetime import datetime
 
 import attrs
@@ -42,36 +42,3 @@ def check_seller_text(text: str, attachments: tuple[str, ...] = ()) -> str:
     if len(attachments) > MAX_ATTACHMENTS:
         raise InvalidValue("attachments", f"at most {MAX_ATTACHMENTS} attachments per message")
     return text_within("text", text, SELLER_MAX_LENGTH)
-
-
-@attrs.define(frozen=True)
-class MessageTemplate:
-    """A reusable message with `$placeholders` (or `${placeholders}`) filled at send time."""
-
-    name: str
-    body: str
-    id: int | None = None
-    account_id: int | None = None
-
-    def __attrs_post_init__(self) -> None:
-        text_within("name", self.name, 100)
-        text_within("body", self.body, SELLER_MAX_LENGTH * 4)
-        try:
-            self.placeholders  # noqa: B018 - parsing the body is the check
-        except ValueError as error:
-            raise InvalidValue("body", f"malformed placeholder: {error}") from None
-
-    @property
-    def placeholders(self) -> frozenset[str]:
-        names = set()
-        for match in string.Template.pattern.finditer(self.body):
-            if match.group("invalid") is not None:
-                raise ValueError("a '$' must be followed by a name or another '$'")
-            names.add(match.group("named") or match.group("braced"))
-        return frozenset(n for n in names if n)
-
-    def render(self, values: dict[str, str]) -> str:
-        missing = sorted(self.placeholders - values.keys())
-        if missing:
-            raise InvalidValue("values", f"missing template values: {', '.join(missing)}")
-        return check_seller_text(string.Template(self.body).substitute(values))

@@ -49,17 +49,32 @@ class ActivitySimulator:
         self.rng = random.Random(f"{self.seed}:activity")
         self.counts: Counter[str] = Counter()
         self.skipped = 0
+        # What the simulation is limited to: some kinds of event, one seller.
+        self.kinds: tuple[str, ...] = tuple(WEIGHTS)
+        self.seller_id: int | None = None
         self._task: asyncio.Task[None] | None = None
 
     @property
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
-    async def start(self, rate: float, seed: int | None = None) -> None:
-        """(Re)start at `rate` events per second; the seed defaults to the sandbox's."""
+    async def start(
+        self,
+        rate: float,
+        seed: int | None = None,
+        kinds: tuple[str, ...] | None = None,
+        seller_id: int | None = None,
+    ) -> None:
+        """(Re)start at `rate` events per second, of the given kinds only (default: all,
+        weighted) and for one seller (default: any); the seed defaults to the sandbox's."""
         await self.stop()
         if rate <= 0:
             return
+        unknown = set(kinds or ()) - set(WEIGHTS)
+        if unknown:
+            raise ValueError(f"unknown kinds of event: {', '.join(sorted(unknown))}")
+        self.kinds = tuple(kinds) if kinds else tuple(WEIGHTS)
+        self.seller_id = seller_id
         self.rate = rate
         self.reseed(self.state.config.seed if seed is None else seed)
         self.counts.clear()
@@ -79,8 +94,13 @@ class ActivitySimulator:
 
     async def _run(self) -> None:
         interval = 1 / self.rate
+        loop = asyncio.get_running_loop()
+        due = loop.time()
         while True:
-            await asyncio.sleep(interval)
+            # Paced on the clock, not by sleeping an interval after each event, so that the
+            # rate holds however long an event takes.
+            due += interval
+            await asyncio.sleep(max(0.0, due - loop.time()))
             try:
                 self.step()
             except Exception:
@@ -91,8 +111,11 @@ class ActivitySimulator:
         """One event; answers its kind and what it created or changed (None when it did
         not apply to the current state, e.g. no unpaid order to pay)."""
         rng = self.rng
-        kind = rng.choices(list(WEIGHTS), weights=list(WEIGHTS.values()))[0]
+        kinds = list(self.kinds)
+        kind = rng.choices(kinds, weights=[WEIGHTS[k] for k in kinds])[0]
         body: dict[str, Any] = {"type": kind}
+        if self.seller_id is not None:
+            body["seller_id"] = self.seller_id
         if kind == "order":
             # Most buyers pay at once; some orders wait for a later payment event.
             body["status"] = "paid" if rng.random() < 0.6 else "confirmed"
@@ -114,5 +137,7 @@ class ActivitySimulator:
             "rate": self.rate if self.running else 0,
             "seed": self.seed,
             "events": dict(self.counts),
+            "kinds": list(self.kinds),
+            "seller_id": self.seller_id,
             "skipped": self.skipped,
         }

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
 
-from sandbox.clock import SimulatedClock, local_iso
+from sandbox.clock import SimulatedClock, iso, local_iso
 from sandbox.config import SandboxConfig
 from sandbox.errors import ApiError, api_error, bad_request, forbidden, not_found
 from sandbox.search import scroll_expired
@@ -173,6 +174,8 @@ class QuestionBook:
         self.by_item: dict[str, list[Question]] = {}
         self.by_buyer: dict[int, list[Question]] = {}
         self.scrolls: dict[str, QuestionScroll] = {}
+        # §7: each seller's questions blacklist, buyer id -> when blocked.
+        self.blacklists: dict[int, dict[int, float]] = {}
 
     def add(self, question: Question) -> None:
         self.questions[question.id] = question
@@ -343,3 +346,68 @@ def already_answered(question: Question) -> ApiError:
         "bad_request",
         f"Question {question.id} cannot be answered: its status is {question.status}",
     )
+
+
+# -- §7: the questions blacklist and the response time ------------------------------------
+
+
+def blocked_json(book: QuestionBook, seller_id: int) -> dict[str, Any]:
+    """GET /users/{seller}/questions_blacklist [OBS: the shape; as the block-api search,
+    `{users: [{id, blocked_at}], paging}`]."""
+    blocked = book.blacklists.get(seller_id, {})
+    users = [{"id": user_id, "blocked_at": iso(at)} for user_id, at in sorted(blocked.items())]
+    return {"users": users, "paging": {"total": len(users), "offset": 0, "limit": len(users)}}
+
+
+def block(book: QuestionBook, seller_id: int, buyer_id: int) -> None:
+    if buyer_id == seller_id:
+        raise bad_request("A seller cannot block himself")
+    book.blacklists.setdefault(seller_id, {}).setdefault(buyer_id, book.clock.now())
+
+
+def unblock(book: QuestionBook, seller_id: int, buyer_id: int) -> None:
+    if book.blacklists.get(seller_id, {}).pop(buyer_id, None) is None:
+        raise not_found(f"User {buyer_id} is not blocked by user {seller_id}")
+
+
+def is_blocked(book: QuestionBook, seller_id: int, buyer_id: int) -> bool:
+    return buyer_id in book.blacklists.get(seller_id, {})
+
+
+def response_time_json(book: QuestionBook, seller_id: int) -> dict[str, Any]:
+    """§7 GET /users/{id}/questions/response_time, in minutes: the mean time to answer of
+    the seller's answered questions, overall and by when they were asked (weekends,
+    weekdays 9-18 and the other weekday hours, in UTC [INF]); 404 with the documented
+    body when the seller answered none."""
+    spans: dict[str, list[float]] = {"total": [], "weekend": [], "working": [], "extra": []}
+    for question in book.by_seller.get(seller_id, []):
+        if question.answer is None:
+            continue
+        minutes = max(0.0, (question.answer.date_created - question.date_created) / 60)
+        asked = datetime.fromtimestamp(question.date_created, UTC)
+        spans["total"].append(minutes)
+        if asked.weekday() >= 5:
+            spans["weekend"].append(minutes)
+        elif 9 <= asked.hour < 18:
+            spans["working"].append(minutes)
+        else:
+            spans["extra"].append(minutes)
+    if not spans["total"]:
+        raise api_error(404, "not_found", f"Response time not found for user id: {seller_id}")
+
+    def mean(values: list[float]) -> int | None:
+        return round(sum(values) / len(values)) if values else None
+
+    return {
+        "user_id": seller_id,
+        "total": {"response_time": mean(spans["total"])},
+        "weekend": {"response_time": mean(spans["weekend"]), "sales_percent_increase": None},
+        "weekdays_working_hours": {
+            "response_time": mean(spans["working"]),
+            "sales_percent_increase": None,
+        },
+        "weekdays_extra_hours": {
+            "response_time": mean(spans["extra"]),
+            "sales_percent_increase": None,
+        },
+    }

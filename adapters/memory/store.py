@@ -24,6 +24,10 @@ STOCK_LEDGER = "stock_ledger"
 ORDERS = "orders"
 SHIPMENTS = "shipments"
 QUESTIONS = "questions"
+QUESTION_ANSWERS = "question_answers"
+# question id -> since when it waits for the auto-answer rules (meli_questions.rules_due_at)
+RULES_DUE = "rules_due"
+ANSWER_RULES = "answer_rules"
 MESSAGES = "messages"
 TEMPLATES = "templates"
 INBOX = "inbox"
@@ -45,6 +49,9 @@ TABLES: Final = (
     ORDERS,
     SHIPMENTS,
     QUESTIONS,
+    QUESTION_ANSWERS,
+    RULES_DUE,
+    ANSWER_RULES,
     MESSAGES,
     TEMPLATES,
     INBOX,
@@ -81,7 +88,13 @@ UNIQUE: Final[dict[str, tuple[tuple[UniqueKey, str], ...]]] = {
     TEMPLATES: (
         (
             lambda template: (template.account_id, template.name),
-            "a message template named {value.name!r} already exists",
+            "a template named {value.name!r} already exists",
+        ),
+    ),
+    QUESTION_ANSWERS: (
+        (
+            lambda attempt: attempt.question_id if attempt.holds_question else None,
+            "question {value.question_id} already has an answer sent or being sent",
         ),
     ),
     INBOX: (

@@ -17,18 +17,20 @@ from adapters.memory.repositories.inventory import (
     InMemoryStockBatchRepository,
 )
 from adapters.memory.repositories.listings import InMemoryListingRepository
-from adapters.memory.repositories.messages import (
-    InMemoryMessageRepository,
-    InMemoryMessageTemplateRepository,
-)
+from adapters.memory.repositories.messages import InMemoryMessageRepository
 from adapters.memory.repositories.orders import InMemoryOrderRepository, InMemoryShipmentRepository
-from adapters.memory.repositories.questions import InMemoryQuestionRepository
+from adapters.memory.repositories.questions import (
+    InMemoryAnswerAttemptRepository,
+    InMemoryAnswerRuleRepository,
+    InMemoryQuestionRepository,
+)
 from adapters.memory.repositories.resources import InMemoryResourceSnapshotRepository
 from adapters.memory.repositories.subscriptions import (
     InMemorySubscriptionRepository,
     InMemoryWebhookDeliveryRepository,
 )
 from adapters.memory.repositories.sync_logs import InMemorySyncLogRepository
+from adapters.memory.repositories.templates import InMemoryTemplateRepository
 from adapters.memory.store import InMemoryStore, StagedChanges
 from application.errors import QueueUnavailable
 from application.jobs import Job
@@ -50,8 +52,10 @@ class InMemoryUnitOfWork:
     orders: InMemoryOrderRepository
     shipments: InMemoryShipmentRepository
     questions: InMemoryQuestionRepository
+    answers: InMemoryAnswerAttemptRepository
+    answer_rules: InMemoryAnswerRuleRepository
     messages: InMemoryMessageRepository
-    templates: InMemoryMessageTemplateRepository
+    templates: InMemoryTemplateRepository
     inbox: InMemoryNotificationInbox
     sync_logs: InMemorySyncLogRepository
     authorization_requests: InMemoryAuthorizationRequestRepository
@@ -79,8 +83,10 @@ class InMemoryUnitOfWork:
         self.orders = InMemoryOrderRepository(store, staged)
         self.shipments = InMemoryShipmentRepository(store, staged)
         self.questions = InMemoryQuestionRepository(store, staged)
+        self.answers = InMemoryAnswerAttemptRepository(store, staged)
+        self.answer_rules = InMemoryAnswerRuleRepository(store, staged)
         self.messages = InMemoryMessageRepository(store, staged)
-        self.templates = InMemoryMessageTemplateRepository(store, staged)
+        self.templates = InMemoryTemplateRepository(store, staged)
         self.inbox = InMemoryNotificationInbox(store, staged, self._lock_row)
         self.sync_logs = InMemorySyncLogRepository(store, staged)
         self.authorization_requests = InMemoryAuthorizationRequestRepository(

@@ -1,6 +1,6 @@
 """Marketplace over HTTP (mercadolibre-api.md §3, §9): the seller's profile, the resource
-a notification points at, the missed feeds, and the order and question searches
-reconciliation keeps as snapshots. Every call goes through AccountCalls."""
+a notification points at, the missed feeds, and the order search reconciliation keeps
+as snapshots. Every call goes through AccountCalls."""
 
 from __future__ import annotations
 
@@ -113,28 +113,6 @@ class AiohttpMarketplace:
             },
         )
         return self._snapshots(body, "results", "/orders", "GET /orders/search")
-
-    async def search_question_snapshots(
-        self,
-        account_id: int,
-        seller_id: int,
-        offset: int = 0,
-        limit: int = 50,
-        status: str | None = None,
-    ) -> SnapshotPage:
-        """§7: the seller's questions, newest first, in the api_version=4 shape."""
-        params: dict[str, str | int] = {
-            "seller_id": seller_id,
-            "api_version": "4",
-            "sort_fields": "date_created",
-            "sort_types": "DESC",
-            "offset": offset,
-            "limit": limit,
-        }
-        if status is not None:
-            params["status"] = status
-        body = await self._calls.get(account_id, "/questions/search", params)
-        return self._snapshots(body, "questions", "/questions", "GET /questions/search")
 
     @staticmethod
     def _snapshots(body: Any, key: str, prefix: str, call: str) -> SnapshotPage:

@@ -12,20 +12,22 @@ from adapters.sql.repositories.accounts import (
     SqlAccountRepository,
     SqlAuthorizationRequestRepository,
 )
+from adapters.sql.repositories.answer_rules import SqlAnswerRuleRepository
 from adapters.sql.repositories.base import short_reason, translate_errors
 from adapters.sql.repositories.dead_letters import SqlDeadLetterRepository
 from adapters.sql.repositories.inbox import SqlNotificationInbox
 from adapters.sql.repositories.inventory import SqlInventoryRepository, SqlStockBatchRepository
 from adapters.sql.repositories.listings import SqlListingRepository
-from adapters.sql.repositories.messages import SqlMessageRepository, SqlMessageTemplateRepository
+from adapters.sql.repositories.messages import SqlMessageRepository
 from adapters.sql.repositories.orders import SqlOrderRepository, SqlShipmentRepository
-from adapters.sql.repositories.questions import SqlQuestionRepository
+from adapters.sql.repositories.questions import SqlAnswerAttemptRepository, SqlQuestionRepository
 from adapters.sql.repositories.resources import SqlResourceSnapshotRepository
 from adapters.sql.repositories.subscriptions import (
     SqlSubscriptionRepository,
     SqlWebhookDeliveryRepository,
 )
 from adapters.sql.repositories.sync_logs import SqlSyncLogRepository
+from adapters.sql.repositories.templates import SqlTemplateRepository
 from application.errors import QueueUnavailable, Unavailable
 from application.jobs import Job
 from application.ports.jobs import JobQueue
@@ -48,8 +50,10 @@ class SqlUnitOfWork:
     orders: SqlOrderRepository
     shipments: SqlShipmentRepository
     questions: SqlQuestionRepository
+    answers: SqlAnswerAttemptRepository
+    answer_rules: SqlAnswerRuleRepository
     messages: SqlMessageRepository
-    templates: SqlMessageTemplateRepository
+    templates: SqlTemplateRepository
     inbox: SqlNotificationInbox
     sync_logs: SqlSyncLogRepository
     authorization_requests: SqlAuthorizationRequestRepository
@@ -82,8 +86,10 @@ class SqlUnitOfWork:
         self.orders = SqlOrderRepository(connection)
         self.shipments = SqlShipmentRepository(connection)
         self.questions = SqlQuestionRepository(connection)
+        self.answers = SqlAnswerAttemptRepository(connection)
+        self.answer_rules = SqlAnswerRuleRepository(connection)
         self.messages = SqlMessageRepository(connection)
-        self.templates = SqlMessageTemplateRepository(connection)
+        self.templates = SqlTemplateRepository(connection)
         self.inbox = SqlNotificationInbox(connection)
         self.sync_logs = SqlSyncLogRepository(connection)
         self.authorization_requests = SqlAuthorizationRequestRepository(connection)

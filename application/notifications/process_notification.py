@@ -12,7 +12,7 @@ from application.errors import (
     ReauthorizationRequired,
 )
 from application.notifications.receive_notification import RECOVERED
-from application.notifications.record_resource import RecordResource
+from application.notifications.record_resource import Read, RecordResource
 from application.notifications.retry_policy import PERMANENT_ERRORS, RetryPolicy
 from application.ports.clock import Clock
 from application.ports.events import NoPipelineEvents, PipelineEvents
@@ -20,7 +20,6 @@ from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.accounts import Account, AccountStatus
 from domain.dead_letters import DeadLetter, DeadLetterSource
 from domain.notifications import InboxEntry, InboxStatus
-from domain.resources import ResourceSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +148,7 @@ class ProcessNotification:
         self,
         entry: InboxEntry,
         account: Account | None,
-        snapshot: ResourceSnapshot | None,
+        snapshot: Read,
         read_at: datetime,
         outcome: ProcessOutcome,
     ) -> ProcessOutcome:

@@ -3,13 +3,15 @@ it, whatever the topic and whoever asks (a notification, a reconciliation).
 
 A notification is unsigned (§9.6) and only says what to GET: the resource is always read
 again with the seller's token (§9.2), checked to be that seller's, and stored; listings
-go to SyncListing, every other topic is kept as a snapshot of what MercadoLibre returned.
+go to SyncListing, a topic with a model of its own to its TopicRecorder (questions: typed
+questions, §7), every other topic is kept as a snapshot of what MercadoLibre returned.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
+from typing import Protocol
 from urllib.parse import parse_qsl
 
 import attrs
@@ -26,6 +28,32 @@ from domain.resources import ResourceSnapshot, belongs_to, parties
 ITEM_TOPICS = frozenset({"items"})
 
 SyncItem = Callable[[int, str], Awaitable[object]]
+
+
+@attrs.define(frozen=True)
+class TypedRead:
+    """What a TopicRecorder read: MercadoLibre's body as a snapshot (for the ownership
+    check and the subscribers; never stored as one) and the model it stores."""
+
+    snapshot: ResourceSnapshot
+    value: object
+
+
+class TopicRecorder(Protocol):
+    """How a topic with a model of its own is read and stored."""
+
+    async def read(self, account: Account, resource: str) -> TypedRead:
+        """Read the resource with the account's token. Raises the gateway's errors
+        (NotFound: gone)."""
+        ...
+
+    async def store(self, uow: UnitOfWork, read: TypedRead, account: Account) -> None:
+        """Store the read inside `uow` (the caller commits); jobs it needs go with
+        uow.enqueue_after_commit."""
+        ...
+
+
+Read = ResourceSnapshot | TypedRead | None
 
 
 def resource_request(topic: str, resource: str) -> tuple[str, dict[str, str]]:
@@ -58,12 +86,19 @@ class RecordResource:
     """Read what a notification of `topic` points at for an account, and store it.
     Idempotent: an older read never replaces a newer one."""
 
-    def __init__(self, uow: UnitOfWorkFactory, marketplace: Marketplace, sync_item: SyncItem):
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        marketplace: Marketplace,
+        sync_item: SyncItem,
+        recorders: Mapping[str, TopicRecorder] | None = None,
+    ):
         self._uow = uow
         self._marketplace = marketplace
         self._sync_item = sync_item
+        self._recorders = dict(recorders or {})
 
-    async def read(self, account: Account, topic: str, resource: str) -> ResourceSnapshot | None:
+    async def read(self, account: Account, topic: str, resource: str) -> Read:
         """The resource as MercadoLibre has it now, or None for a listing (SyncListing
         already stored it, or marked it removed on a 404).
 
@@ -75,27 +110,37 @@ class RecordResource:
             # SyncListing refuses another seller's listing the same way.
             await self._sync_item(account.id, _last_segment(resource.partition("?")[0]))
             return None
-        path, params = resource_request(topic, resource)
-        snapshot = await self._marketplace.fetch_resource(account.id, path, params or None)
-        snapshot = attrs.evolve(snapshot, topic=topic, account_id=account.id)
+        recorder = self._recorders.get(topic)
+        read: ResourceSnapshot | TypedRead
+        if recorder is not None:
+            read = await recorder.read(account, resource)
+            snapshot = attrs.evolve(read.snapshot, topic=topic, account_id=account.id)
+            read = attrs.evolve(read, snapshot=snapshot)
+        else:
+            path, params = resource_request(topic, resource)
+            snapshot = await self._marketplace.fetch_resource(account.id, path, params or None)
+            snapshot = read = attrs.evolve(snapshot, topic=topic, account_id=account.id)
         if not belongs_to(snapshot.body, account.seller_id):
             raise Forbidden(
                 f"{resource} is not seller {account.seller_id}'s "
                 f"(it names {sorted(parties(snapshot.body) or ())}); not stored"
             )
-        return snapshot
+        return read
 
     async def store(
         self,
         uow: UnitOfWork,
-        snapshot: ResourceSnapshot | None,
+        read: Read,
         account: Account,
         entry: InboxEntry | None = None,
         now: datetime | None = None,
     ) -> None:
         """Store a read inside `uow` (the caller commits) and, for a processed
         notification (`entry`), announce it to the subscribers."""
-        if snapshot is not None:
+        snapshot = read.snapshot if isinstance(read, TypedRead) else read
+        if isinstance(read, TypedRead):
+            await self._recorders[read.snapshot.topic].store(uow, read, account)
+        elif snapshot is not None:
             await uow.resources.upsert(snapshot)
         if entry is not None:
             assert now is not None
@@ -103,7 +148,7 @@ class RecordResource:
 
     async def __call__(self, account: Account, topic: str, resource: str) -> None:
         """Read and store, in a unit of work of its own (a reconciliation's re-read)."""
-        snapshot = await self.read(account, topic, resource)
+        read = await self.read(account, topic, resource)
         async with self._uow() as uow:
-            await self.store(uow, snapshot, account)
+            await self.store(uow, read, account)
             await uow.commit()

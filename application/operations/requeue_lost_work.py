@@ -81,7 +81,40 @@ class LostDeliveries:
         ]
 
 
-LOST_WORK: tuple[LostWork, ...] = (LostNotifications(), LostDeliveries())
+class LostAutoAnswers:
+    """Questions still marked for the auto-answer rules (the job never ran or died)."""
+
+    kind = "auto_answers"
+
+    async def page(
+        self, uow: UnitOfWork, before: datetime, limit: int, after: Cursor | None
+    ) -> Sequence[Lost]:
+        marks = await uow.questions.waiting_for_rules(before, limit, after)
+        return [Lost(mark, jobs.AutoAnswerQuestion(mark[1])) for mark in marks]
+
+
+class LostAnswers:
+    """Answers still pending: whether MercadoLibre took them is learnt by reading back."""
+
+    kind = "answers"
+
+    async def page(
+        self, uow: UnitOfWork, before: datetime, limit: int, after: Cursor | None
+    ) -> Sequence[Lost]:
+        attempts = await uow.answers.pending(before, limit, after)
+        return [
+            Lost((attempt.requested_at, attempt.id), jobs.SettleAnswer(attempt.id))
+            for attempt in attempts
+            if attempt.id is not None
+        ]
+
+
+LOST_WORK: tuple[LostWork, ...] = (
+    LostNotifications(),
+    LostDeliveries(),
+    LostAutoAnswers(),
+    LostAnswers(),
+)
 
 
 class RequeueLostWork:

@@ -84,16 +84,3 @@ class Marketplace(Protocol):
         """GET /orders/search?seller=&order.date_last_updated.from=&sort=date_asc (§5.3),
         each order as a snapshot of /orders/{id}. Idempotent."""
         ...
-
-    async def search_question_snapshots(
-        self,
-        account_id: int,
-        seller_id: int,
-        offset: int = 0,
-        limit: int = 50,
-        status: str | None = None,
-    ) -> SnapshotPage:
-        """GET /questions/search?seller_id=&api_version=4 newest first (§7), each question
-        as a snapshot of /questions/{id}; offset + limit stay within 1000 (§4.11).
-        Idempotent."""
-        ...

@@ -13,15 +13,20 @@ from application.ports.repositories.dead_letters import DeadLetterRepository
 from application.ports.repositories.inbox import NotificationInbox
 from application.ports.repositories.inventory import InventoryRepository, StockBatchRepository
 from application.ports.repositories.listings import ListingRepository
-from application.ports.repositories.messages import MessageRepository, MessageTemplateRepository
+from application.ports.repositories.messages import MessageRepository
 from application.ports.repositories.orders import OrderRepository, ShipmentRepository
-from application.ports.repositories.questions import QuestionRepository
+from application.ports.repositories.questions import (
+    AnswerAttemptRepository,
+    AnswerRuleRepository,
+    QuestionRepository,
+)
 from application.ports.repositories.resources import ResourceSnapshotRepository
 from application.ports.repositories.subscriptions import (
     SubscriptionRepository,
     WebhookDeliveryRepository,
 )
 from application.ports.repositories.sync_logs import SyncLogRepository
+from application.ports.repositories.templates import TemplateRepository
 
 
 class UnitOfWork(Protocol):
@@ -39,8 +44,10 @@ class UnitOfWork(Protocol):
     orders: OrderRepository
     shipments: ShipmentRepository
     questions: QuestionRepository
+    answers: AnswerAttemptRepository
+    answer_rules: AnswerRuleRepository
     messages: MessageRepository
-    templates: MessageTemplateRepository
+    templates: TemplateRepository
     inbox: NotificationInbox
     sync_logs: SyncLogRepository
     authorization_requests: AuthorizationRequestRepository

@@ -1,47 +1,45 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 
 from application.accounts.usable import usable_account
-from application.errors import Forbidden, NotFound
-from application.notifications.record_resource import RecordResource
 from application.ports.clock import Clock
-from application.ports.marketplace import Marketplace, SnapshotPage
+from application.ports.question_gateway import QuestionGateway, QuestionPage
 from application.ports.unit_of_work import UnitOfWorkFactory
+from application.questions.record_questions import RecordQuestions
 from application.sync_logs.recording import run_logged
 from domain.accounts import Account
-from domain.resources import ResourceSnapshot
 from domain.sync import SyncKind, SyncLog, SyncTrigger
 
 log = logging.getLogger(__name__)
 
 
 class ReconcileQuestions:
-    """Keep snapshots of /questions/{id} for the account's unanswered questions and its
-    most recent ones (GET /questions/search?seller_id=&api_version=4, §7), within the 1000
-    results offset paging reaches (§4.11). Every run is a meli_sync_logs row (kind
-    questions).
+    """Bring the account's typed questions up to date with MercadoLibre (§7): what the
+    notifications missed. Every run is a meli_sync_logs row (kind questions).
 
-    Search results are a shorter shape than GET /questions/{id} (`from` instead of
-    `buyer_id`, no `last_updated` or `app_id`, §7), so they only say what changed: a
-    question whose status and answer match the stored snapshot is left alone (counted
-    `unchanged`), and the others are read whole and stored, as a notification would.
-    """
+    - Every UNANSWERED question, by scan (`search_type=scan`, §4.11): past 1,000 too.
+    - The most recent questions of any status (offset paging, newest first), so that
+      answers, bans and deletions made elsewhere are seen.
+    - At connect (trigger `connect`), the backfill: every question, by scan.
+
+    Each page is stored as RecordQuestions stores a notification's read (newer reads
+    only; questions that arrive open to the rules are queued for them)."""
 
     PAGE = 50
     RECENT_PAGES = 4
-    MAX_OFFSET = 1000
+    SCAN_PAGE = 100
+    MAX_SCAN_PAGES = 5_000
 
     def __init__(
         self,
         uow: UnitOfWorkFactory,
-        marketplace: Marketplace,
-        record: RecordResource,
+        gateway: QuestionGateway,
+        record: RecordQuestions,
         clock: Clock,
     ) -> None:
         self._uow = uow
-        self._marketplace = marketplace
+        self._gateway = gateway
         self._record = record
         self._clock = clock
 
@@ -54,48 +52,53 @@ class ReconcileQuestions:
             )
             await uow.commit()
 
-        async def both_passes() -> None:
-            await self._pass(account, sync_log, "UNANSWERED", self.MAX_OFFSET // self.PAGE)
-            await self._pass(account, sync_log, None, self.RECENT_PAGES)
+        async def passes() -> None:
+            if trigger is SyncTrigger.CONNECT:
+                await self._scan(account, sync_log, None)
+                return
+            await self._scan(account, sync_log, "UNANSWERED")
+            await self._recent(account, sync_log)
 
-        return await run_logged(self._uow, self._clock, sync_log, both_passes)
+        return await run_logged(self._uow, self._clock, sync_log, passes)
 
-    async def _pass(
-        self, account: Account, sync_log: SyncLog, status: str | None, pages: int
-    ) -> None:
+    async def _scan(self, account: Account, sync_log: SyncLog, status: str | None) -> None:
         assert account.id is not None
-        offset = 0
-        for _ in range(pages):
-            page: SnapshotPage = await self._marketplace.search_question_snapshots(
-                account.id, account.seller_id, offset, self.PAGE, status
+        scroll_id: str | None = None
+        for _ in range(self.MAX_SCAN_PAGES):
+            page = await self._gateway.scan(
+                account.id,
+                account.seller_id,
+                status=status,
+                scroll_id=scroll_id,
+                limit=self.SCAN_PAGE,
             )
             sync_log.api_calls += 1
-            for path in await self._changed(page.snapshots, sync_log):
-                try:
-                    await self._record(account, "questions", path)
-                except NotFound:
-                    sync_log.count("gone")
-                    continue
-                except Forbidden as error:
-                    sync_log.record_error(f"{path}: {error}")
-                    continue
-                finally:
-                    sync_log.api_calls += 1
-                sync_log.count("stored")
-            offset += len(page.snapshots)
-            if not page.snapshots or offset >= min(page.total, self.MAX_OFFSET):
+            await self._store(page, sync_log)
+            if not page.questions or page.scroll_id is None:
+                return
+            scroll_id = page.scroll_id
+        sync_log.count("truncated")
+
+    async def _recent(self, account: Account, sync_log: SyncLog) -> None:
+        assert account.id is not None
+        offset = 0
+        for _ in range(self.RECENT_PAGES):
+            page = await self._gateway.search(
+                account.id, account.seller_id, offset=offset, limit=self.PAGE
+            )
+            sync_log.api_calls += 1
+            await self._store(page, sync_log)
+            offset += len(page.questions) + len(page.unreadable)
+            if not page.questions or offset >= page.total:
                 return
 
-    async def _changed(self, found: Iterable[ResourceSnapshot], sync_log: SyncLog) -> list[str]:
-        changed: list[str] = []
+    async def _store(self, page: QuestionPage, sync_log: SyncLog) -> None:
+        for error in page.unreadable:
+            sync_log.record_error(error)
+        sync_log.count("fetched", len(page.questions))
         async with self._uow() as uow:
-            for snapshot in found:
-                sync_log.count("fetched")
-                stored = await uow.resources.find(snapshot.path)
-                if stored is not None and all(
-                    stored.body.get(key) == snapshot.body.get(key) for key in ("status", "answer")
-                ):
-                    sync_log.count("unchanged")
-                else:
-                    changed.append(snapshot.path)
-        return changed
+            counts = await self._record.store_many(uow, page.questions)
+            await uow.commit()
+        for name, value in counts.items():
+            if value:
+                sync_log.count(name, value)

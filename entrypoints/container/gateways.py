@@ -13,6 +13,7 @@ from adapters.mercadolibre.client import MercadoLibreClient
 from adapters.mercadolibre.listings import AiohttpListingGateway
 from adapters.mercadolibre.marketplace import AiohttpMarketplace
 from adapters.mercadolibre.oauth import AiohttpOAuthGateway
+from adapters.mercadolibre.questions import AiohttpQuestionGateway
 from adapters.mercadolibre.session import session_resource
 from adapters.system.clock import SystemClock
 from adapters.webhooks.sender import SystemAddressResolver, webhook_sender_resource
@@ -72,6 +73,7 @@ class Gateways(Infrastructure):
     account_calls = providers.Singleton(AccountCalls, meli_client, token_vault)
     marketplace = providers.Singleton(AiohttpMarketplace, account_calls)
     listing_gateway = providers.Singleton(AiohttpListingGateway, account_calls)
+    question_gateway = providers.Singleton(AiohttpQuestionGateway, account_calls)
 
     address_resolver = providers.Singleton(SystemAddressResolver)
     webhook_sender = providers.Resource(

@@ -19,17 +19,16 @@ from application.notifications.receive_notification import ReceiveNotification
 from application.notifications.record_resource import RecordResource
 from application.notifications.recover_missed_feeds import RecoverMissedFeeds
 from application.orders.reconcile_orders import ReconcileOrders
-from application.questions.reconcile_questions import ReconcileQuestions
 from application.subscriptions.delete_subscription import DeleteSubscription
 from application.subscriptions.deliver_webhook import DeliverWebhook
 from application.subscriptions.list_deliveries import ListDeliveries
 from application.subscriptions.list_subscriptions import ListSubscriptions
 from application.subscriptions.register_subscription import RegisterSubscription
 from entrypoints.container.infrastructure import seconds
-from entrypoints.container.listings import ListingUseCases
+from entrypoints.container.questions import QuestionUseCases
 from entrypoints.settings import SANDBOX_CLIENT_ID, Settings, SettingsError
 
-L = ListingUseCases
+L = QuestionUseCases
 uow = L.unit_of_work.provider
 
 # The notification endpoint lets a batch wait this long for company: a few milliseconds
@@ -49,7 +48,7 @@ def application_id(settings: Settings) -> int:
         ) from None
 
 
-class NotificationUseCases(ListingUseCases):
+class NotificationUseCases(QuestionUseCases):
     application_id = providers.Callable(application_id, L.settings)
     pipeline_events = L.metrics.provided.pipeline
 
@@ -65,7 +64,13 @@ class NotificationUseCases(ListingUseCases):
         events=pipeline_events,
         linger=INGEST_LINGER,
     )
-    record_resource = providers.Factory(RecordResource, uow, L.marketplace, L.sync_listing)
+    record_resource = providers.Factory(
+        RecordResource,
+        uow,
+        L.marketplace,
+        L.sync_listing,
+        recorders=providers.Dict(questions=L.record_questions),
+    )
     process_notification = providers.Factory(
         ProcessNotification,
         uow,
@@ -80,9 +85,6 @@ class NotificationUseCases(ListingUseCases):
         RecoverMissedFeeds, uow, L.marketplace, receive_notification, L.clock, application_id
     )
     reconcile_orders = providers.Factory(ReconcileOrders, uow, L.marketplace, L.clock)
-    reconcile_questions = providers.Factory(
-        ReconcileQuestions, uow, L.marketplace, record_resource, L.clock
-    )
 
     list_dead_letters = providers.Factory(ListDeadLetters, uow)
     replay_dead_letter = providers.Factory(ReplayDeadLetter, uow, L.clock, L.job_codec)

@@ -20,8 +20,10 @@ from entrypoints.http.routes import (
     inventory,
     jobs,
     products,
+    questions,
     sync_logs,
     system,
+    templates,
     webhooks,
 )
 from entrypoints.http.security import API_KEYS, PUBLIC_ROUTES, api_key_middleware
@@ -32,6 +34,8 @@ ENDPOINT_MODULES = (
     auth,
     products,
     inventory,
+    questions,
+    templates,
     sync_logs,
     webhooks,
     dead_letters,

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from application import errors as app_errors
 from application.notifications.errors import ForeignNotification, SourceNotAllowed
+from application.questions.errors import QuestionNotOpen
 from domain import errors as domain_errors
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,8 @@ def _details(error: BaseException) -> dict[str, Any]:
         return {"detail": str(error), "errors": [{"field": error.field, "reason": error.reason}]}
     if isinstance(error, app_errors.RateLimited):
         return {"detail": str(error), "retry_after": error.retry_after}
+    if isinstance(error, QuestionNotOpen):
+        return {"detail": str(error), "question_status": error.status}
     if isinstance(error, app_errors.ReauthorizationRequired):
         return {"detail": str(error), "account_id": error.account_id}
     return {"detail": str(error)}

@@ -71,6 +71,16 @@ async def replay_dead_letters(c: Container, job: jobs.ReplayDeadLetters) -> None
         log.info("replay_dead_letters of account %s: %d", job.account_id, len(replays))
 
 
+async def auto_answer_question(c: Container, job: jobs.AutoAnswerQuestion) -> None:
+    outcome = await c.auto_answer_question()(job.question_id)
+    log.info("auto_answer_question %s: %s", job.question_id, outcome.value)
+
+
+async def settle_answer(c: Container, job: jobs.SettleAnswer) -> None:
+    attempt = await c.settle_answer()(job.attempt_id)
+    log.info("settle_answer %s: %s", job.attempt_id, attempt.status.value)
+
+
 async def apply_stock_batch(c: Container, job: jobs.ApplyStockBatch) -> None:
     batch = await c.apply_stock_batch()(job.batch_id)
     log.info("apply_stock_batch %s: %s", job.batch_id, batch.status.value)
@@ -111,6 +121,8 @@ HANDLERS: Mapping[type[jobs.Job], Handler] = {
     jobs.ReconcileOrders: Handler(reconcile_orders, max_retries=2, scheduled=("orders",)),
     jobs.ReconcileQuestions: Handler(reconcile_questions, max_retries=2, scheduled=("questions",)),
     jobs.ReplayDeadLetters: Handler(replay_dead_letters, max_retries=3),
+    jobs.AutoAnswerQuestion: Handler(auto_answer_question, max_retries=3),
+    jobs.SettleAnswer: Handler(settle_answer, max_retries=5),
     jobs.ApplyStockBatch: Handler(apply_stock_batch, max_retries=3),
     jobs.ProcessNotification: Handler(process_notification, max_retries=3, dead_letter=False),
     jobs.ProcessNotifications: Handler(process_notifications, max_retries=3, dead_letter=False),
@@ -125,7 +137,7 @@ HANDLERS: Mapping[type[jobs.Job], Handler] = {
         requeue_lost_work,
         max_retries=0,
         dead_letter=False,
-        scheduled=("inbox_sweep", "delivery_sweep"),
+        scheduled=("inbox_sweep", "delivery_sweep", "answer_sweep"),
     ),
     jobs.FanOut: Handler(
         fan_out, max_retries=3, scheduled=("products", "inventory", "orders", "questions")

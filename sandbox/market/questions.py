@@ -6,11 +6,11 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from sandbox.errors import bad_request
+from sandbox.errors import bad_request, forbidden
 from sandbox.market.context import MarketContext
 from sandbox.market.records import MarketRecords
 from sandbox.orders import MARKETPLACE_APP_ID
-from sandbox.questions import Answer, Question, already_answered, check_text
+from sandbox.questions import Answer, Question, already_answered, check_text, is_blocked
 from sandbox.users import User
 
 QUESTIONS_ES = (
@@ -53,6 +53,9 @@ class QuestionDesk:
         text = check_text(text, "question")
         if item["seller_id"] == buyer.id:
             raise bad_request("A seller cannot ask on his own item")
+        if is_blocked(self.context.questions, item["seller_id"], buyer.id):
+            # §7: a blocked buyer cannot ask the seller [INF: the status and wording].
+            raise forbidden(f"User {buyer.id} is blocked from asking seller {item['seller_id']}")
         if item["status"] != "active":
             raise bad_request(f"Item {item['id']} is not active; it does not take questions")
         question = self.records.new_question(

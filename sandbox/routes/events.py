@@ -56,7 +56,8 @@ async def activity(request: web.Request) -> web.Response:
 
 
 async def start_activity(request: web.Request) -> web.Response:
-    """POST /_sandbox/activity {"rate": events_per_second, "seed": optional}."""
+    """POST /_sandbox/activity {"rate": events_per_second, "seed", "kinds": ["question",
+    ...], "seller_id"} (the last three optional)."""
     body = await object_body(request)
     rate = body.get("rate")
     if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate <= 1000:
@@ -64,8 +65,21 @@ async def start_activity(request: web.Request) -> web.Response:
     seed = body.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise bad_request("seed must be an integer")
+    kinds = body.get("kinds")
+    if kinds is not None and (
+        not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds)
+    ):
+        raise bad_request("kinds must be a list of kinds of event")
+    seller_id = body.get("seller_id")
+    if seller_id is not None and (isinstance(seller_id, bool) or not isinstance(seller_id, int)):
+        raise bad_request("seller_id must be an integer")
+    if seller_id is not None and state_of(request).user(seller_id) is None:
+        raise bad_request(f"no user {seller_id}")
     simulator = state_of(request).activity
-    await simulator.start(float(rate), seed)
+    try:
+        await simulator.start(float(rate), seed, tuple(kinds) if kinds else None, seller_id)
+    except ValueError as error:
+        raise bad_request(str(error)) from None
     return web.json_response(simulator.as_json())
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from sandbox import questions as book_rules
 from sandbox.errors import bad_request, forbidden
 from sandbox.http import access_of, caller, json_body, path, respond, state_of
 from sandbox.questions import Question
@@ -85,6 +86,53 @@ async def answer(request: web.Request) -> web.Response:
     return respond(request, question.as_json(single=True))
 
 
+def _own_user(request: web.Request) -> int:
+    raw = request.match_info["user_id"]
+    user_id = int(raw)
+    if user_id != access_of(request).user_id:
+        raise forbidden("The User ID must match the consultant's")
+    return user_id
+
+
+async def blacklist(request: web.Request) -> web.Response:
+    """§7: GET /users/{seller}/questions_blacklist [OBS]."""
+    seller_id = _own_user(request)
+    return respond(
+        request,
+        book_rules.blocked_json(state_of(request).market.questions, seller_id),
+        trimmed=False,
+    )
+
+
+async def block(request: web.Request) -> web.Response:
+    """§7: POST /users/{seller}/questions_blacklist {"user_id"} [OBS; INF: 200 with the
+    list]. Blocking twice is the same."""
+    seller_id = _own_user(request)
+    body = await json_body(request)
+    raw = body.get("user_id") if isinstance(body, dict) else None
+    if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).isdigit():
+        raise bad_request("user_id is required and must be a number")
+    book = state_of(request).market.questions
+    book_rules.block(book, seller_id, int(raw))
+    return respond(request, book_rules.blocked_json(book, seller_id), trimmed=False)
+
+
+async def unblock(request: web.Request) -> web.Response:
+    """§7: DELETE /users/{seller}/questions_blacklist/{user_id} [DOC-S; INF: 200, 404
+    when not blocked]."""
+    seller_id = _own_user(request)
+    book = state_of(request).market.questions
+    book_rules.unblock(book, seller_id, int(request.match_info["buyer_id"]))
+    return respond(request, book_rules.blocked_json(book, seller_id), trimmed=False)
+
+
+async def response_time(request: web.Request) -> web.Response:
+    """§7: GET /users/{id}/questions/response_time (minutes; 404 when there is none)."""
+    user_id = int(request.match_info["user_id"])
+    body = book_rules.response_time_json(state_of(request).market.questions, user_id)
+    return respond(request, body, trimmed=False)
+
+
 def register(app: web.Application) -> None:
     router = app.router
     router.add_get("/questions/search", search)
@@ -93,3 +141,9 @@ def register(app: web.Application) -> None:
     router.add_get(path("/questions/{id:number}"), get_question)
     router.add_delete(path("/questions/{id:number}"), delete_question)
     router.add_post("/answers", answer)
+    router.add_get(path("/users/{user_id:number}/questions_blacklist"), blacklist)
+    router.add_post(path("/users/{user_id:number}/questions_blacklist"), block)
+    router.add_delete(
+        path("/users/{user_id:number}/questions_blacklist/{buyer_id:number}"), unblock
+    )
+    router.add_get(path("/users/{user_id:number}/questions/response_time"), response_time)

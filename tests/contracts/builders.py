@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 
 from domain.accounts import Account, AccountStatus, SealedTokens
+from domain.answer_rules import ActiveHours, AnswerRule
 from domain.inventory import StockChange, StockLevel
 from domain.listings import (
     Attribute,
@@ -20,13 +21,14 @@ from domain.listings import (
     Shipping,
     Variation,
 )
-from domain.messages import Message, MessageTemplate
+from domain.messages import Message
 from domain.money import Money
 from domain.notifications import InboxEntry, InboxStatus, Notification
 from domain.orders import Buyer, Order, OrderItem, OrderNote, OrderStatus, Payment
 from domain.questions import Answer, Question, QuestionStatus
 from domain.shipments import Shipment, ShipmentStatus, ShippingMode
 from domain.sync import SyncKind, SyncLog, SyncTrigger
+from domain.templates import Template
 
 NOW = datetime(2024, 5, 17, 12, 30, 15, 123456, tzinfo=UTC)
 BUENOS_AIRES = timezone(timedelta(hours=-3))
@@ -260,9 +262,27 @@ def a_message(message_id: str = "0a1b2c3d4e5f", account_id: int = 1, **changes: 
     return attrs.evolve(message, **changes)
 
 
-def a_template(**changes: Any) -> MessageTemplate:
-    template = MessageTemplate(name="Gracias", body="Hola $buyer, ¡gracias por tu compra!")
+def a_template(**changes: Any) -> Template:
+    template = Template(
+        name="Gracias", kind="message", text="Hola {buyer_nickname}, ¡gracias por tu compra!"
+    )
     return attrs.evolve(template, **changes)
+
+
+def a_rule(template_id: int, **changes: Any) -> AnswerRule:
+    rule = AnswerRule(
+        name="Envíos",
+        template_id=template_id,
+        keywords=("envío", "envios"),
+        priority=5,
+        account_ids=(1,),
+        item_ids=("MLA1000000001",),
+        category_ids=("MLA1055",),
+        active_hours=ActiveHours(("mon", "fri"), "09:00", "18:30"),
+        mode="dry_run",
+        created_at=NOW,
+    )
+    return attrs.evolve(rule, **changes)
 
 
 def a_notification(**changes: Any) -> Notification:

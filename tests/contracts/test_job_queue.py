@@ -35,6 +35,8 @@ EVERY_JOB: list[jobs.Job] = [
     jobs.ReconcileQuestions(4),
     jobs.ReplayDeadLetters(5),
     jobs.ReplayDeadLetters(None),
+    jobs.AutoAnswerQuestion(12_000_000_001),
+    jobs.SettleAnswer(13),
     jobs.ApplyStockBatch(6),
     jobs.ProcessNotification(7),
     jobs.ProcessNotifications((8, 9, 10)),

@@ -4,6 +4,7 @@ import attrs
 import pytest
 
 from application.errors import Conflict, NotFound
+from domain.templates import TemplateKind
 
 from .builders import a_template, given_account
 
@@ -28,7 +29,7 @@ async def test_a_template_name_is_taken_once_per_account(uow_factory):
 
     async with uow_factory() as uow:
         with pytest.raises(Conflict):
-            await uow.templates.add(a_template(account_id=account.id, body="otro"))
+            await uow.templates.add(a_template(account_id=account.id, text="otro"))
         # The unit of work is still usable after the conflict.
         assert len(await uow.templates.list(account.id)) == 1
 
@@ -40,7 +41,7 @@ async def test_a_shared_template_name_is_taken_once_among_shared_templates(uow_f
 
     async with uow_factory() as uow:
         with pytest.raises(Conflict):
-            await uow.templates.add(a_template(body="otro"))
+            await uow.templates.add(a_template(text="otro"))
 
 
 async def test_accounts_and_the_shared_templates_may_use_the_same_name(uow_factory):
@@ -87,7 +88,7 @@ async def test_a_saved_template_reads_back_changed(uow_factory):
         template = await uow.templates.add(a_template())
         await uow.commit()
 
-    renamed = attrs.evolve(template, name="Envío", body="Tu envío ${tracking} salió.")
+    renamed = attrs.evolve(template, name="Envío", text="Tu pedido {order_id} salió.")
     async with uow_factory() as uow:
         await uow.templates.save(renamed)
         await uow.commit()
@@ -139,3 +140,14 @@ async def test_a_template_of_an_unknown_account_is_refused_with_conflict(uow_fac
     async with uow_factory() as uow:
         with pytest.raises(Conflict):
             await uow.templates.add(a_template(account_id=404))
+
+
+async def test_templates_list_by_kind(uow_factory):
+    async with uow_factory() as uow:
+        await uow.templates.add(a_template(name="m"))
+        answer = await uow.templates.add(a_template(name="a", kind="answer", text="Sí"))
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.templates.list(kind=TemplateKind.ANSWER) == [answer]
+        assert [t.name for t in await uow.templates.list()] == ["a", "m"]

@@ -29,20 +29,6 @@ APPLICATION_ID = 1000000000000001
 MISSED_FEEDS_MAX_LIMIT = 100
 # §5.3 / §13: the maximum `limit` of /orders/search is undocumented [INF: 51].
 ORDERS_MAX_LIMIT = 51
-# §4.11 / §7: at most 100 a page, and offset + limit within 1000.
-QUESTIONS_MAX_LIMIT = 100
-SEARCH_MAX_OFFSET = 1000
-QUESTION_STATUSES = (
-    "UNANSWERED",
-    "ANSWERED",
-    "CLOSED_UNANSWERED",
-    "UNDER_REVIEW",
-    "BANNED",
-    "DELETED",
-    "DISABLED",
-)
-# §7: what GET /questions/{id} has and a search result has not.
-SINGLE_QUESTION_ONLY = ("buyer_id", "app_id", "last_updated")
 
 
 def iso(moment: datetime) -> str:
@@ -73,8 +59,7 @@ def question_body(
     buyer_id: int = 1,
     **extra: Any,
 ) -> dict[str, Any]:
-    """GET /questions/{id}?api_version=4 (§7); searches answer it without
-    SINGLE_QUESTION_ONLY."""
+    """GET /questions/{id}?api_version=4 (§7)."""
     return {
         "id": question_id,
         "seller_id": seller_id,
@@ -234,41 +219,6 @@ class FakeMarketplace:
             and datetime.fromisoformat(body["date_last_updated"]) >= since
         ]
         return self._page(found, offset, limit, lambda body: body)
-
-    async def search_question_snapshots(
-        self,
-        account_id: int,
-        seller_id: int,
-        offset: int = 0,
-        limit: int = 50,
-        status: str | None = None,
-    ) -> SnapshotPage:
-        self._own(account_id, seller_id, "questions")
-        if not 1 <= limit <= QUESTIONS_MAX_LIMIT:
-            raise _bad_request("limit", f"Limit must be lower or equal than {QUESTIONS_MAX_LIMIT}")
-        if offset < 0 or offset + limit > SEARCH_MAX_OFFSET:
-            raise _bad_request("offset", "The sum of offset and limit must be at most 1000")
-        if status is not None and status not in QUESTION_STATUSES:
-            raise _bad_request("status", f"Invalid status: {status}")
-        self.searches.append(("questions", status, offset))
-        found = [
-            path
-            for path in self._questions
-            if (body := self.bodies[path])["seller_id"] == seller_id
-            and (body["status"] == status if status else body["status"] != "DELETED")
-        ]
-        found.sort(
-            key=lambda path: (
-                datetime.fromisoformat(self.bodies[path]["date_created"]),
-                self.bodies[path]["id"],
-            ),
-            reverse=True,
-        )
-
-        def short(body: dict[str, Any]) -> dict[str, Any]:
-            return {k: v for k, v in body.items() if k not in SINGLE_QUESTION_ONLY}
-
-        return self._page(found, offset, limit, short)
 
     def _own(self, account_id: int, seller_id: int, what: str) -> None:
         if self._seller(account_id).user_id != seller_id:

@@ -15,6 +15,7 @@ from adapters.local.ratelimit import LocalRateLimiter
 from adapters.mercadolibre import (
     AccountCalls,
     AiohttpMarketplace,
+    AiohttpQuestionGateway,
     MercadoLibreClient,
     create_session,
 )
@@ -99,14 +100,24 @@ async def test_a_question_read_asks_for_version_4(
     assert [r["query"] for r in logged] == [{"api_version": "4"}] * 2
 
 
-async def test_the_question_search_asks_for_version_4(
+async def test_the_question_search_and_read_ask_for_version_4(
     sandbox: RunningSandbox, marketplace: AiohttpMarketplace, seller_id: int
 ) -> None:
-    """ref: mercadolibre-api.md §0.3, §7 (GET /questions/search?api_version=4)."""
-    page = await marketplace.search_question_snapshots(ACCOUNT, seller_id)
-    assert page.snapshots
-    for snapshot in page.snapshots:
-        assert "answered_questions" not in snapshot.body["from"]
-        assert "tags" in snapshot.body and "suspected_spam" in snapshot.body
-    [request] = await requests_to(sandbox, "/questions/search")
-    assert request["query"]["api_version"] == "4"
+    """ref: mercadolibre-api.md §0.3, §7 (GET /questions/search?api_version=4, offset and
+    scan; GET /questions/{id}?api_version=4 has buyer_id)."""
+    gateway = AiohttpQuestionGateway(marketplace._calls)
+    page = await gateway.search(ACCOUNT, seller_id)
+    assert page.questions and page.unreadable == ()
+    for question in page.questions:
+        assert "answered_questions" not in question.raw["from"]
+        assert "tags" in question.raw and "suspected_spam" in question.raw
+        assert question.buyer_id == question.raw["from"]["id"]
+    scanned = await gateway.scan(ACCOUNT, seller_id, limit=3)
+    assert len(scanned.questions) == 3 and scanned.scroll_id
+    rest = await gateway.scan(ACCOUNT, seller_id, scroll_id=scanned.scroll_id, limit=100)
+    assert len(scanned.questions) + len(rest.questions) == page.total
+    one = await gateway.get(ACCOUNT, page.questions[0].id)
+    assert one.raw["buyer_id"] == one.buyer_id and one.last_updated is not None
+    requests = await requests_to(sandbox, "/questions/search")
+    assert all(r["query"]["api_version"] == "4" for r in requests)
+    assert requests[1]["query"]["search_type"] == "scan"

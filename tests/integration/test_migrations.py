@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import sqlite3
 import subprocess
@@ -157,3 +158,79 @@ async def test_inbox_entries_between_retries_keep_their_spent_budget_as_failures
             row[0] for row in connection.execute("SELECT failures FROM meli_webhooks ORDER BY id")
         ]
     assert failures == [3, 2, 0, 0, 0]
+
+
+async def test_question_snapshots_become_typed_questions_and_templates_take_braces(sqlite_url):
+    """0009: the snapshots of /questions/{id} in meli_resources (both shapes of §7) move to
+    meli_questions, unreadable ones are dropped with the rest, and the old `$name` message
+    templates become `{name}` templates of kind message."""
+    await asyncio.to_thread(command.upgrade, alembic_config(sqlite_url), "0006")
+    v4 = {
+        "id": 11751825075,
+        "seller_id": 179571326,
+        "buyer_id": 56801932,
+        "item_id": "MLA739200576",
+        "status": "ANSWERED",
+        "hold": False,
+        "suspected_spam": True,
+        "text": "Texto de la pregunta.",
+        "date_created": "2021-02-08T17:51:21.746608Z",
+        "last_updated": "2021-02-08T17:51:29.184950Z",
+        "answer": {
+            "text": "Sí",
+            "status": "ACTIVE",
+            "date_created": "2021-02-16T14:52:13.580-04:00",
+        },
+    }
+    older = {
+        "id": 11949565740,
+        "seller_id": 179571326,
+        "text": "¿Envío?",
+        "status": "UNANSWERED",
+        "item_id": "MLA595976788",
+        "date_created": "2021-06-16T12:07:18.109-04:00",
+        "answer": None,
+        "from": {"id": 21547449, "answered_questions": 0},
+    }
+    database = make_url(sqlite_url).database
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        connection.execute(
+            "INSERT INTO meli_accounts (seller_id, site_id, nickname, status) "
+            "VALUES (179571326, 'MLA', 'S', 'active')"
+        )
+        connection.executemany(
+            "INSERT INTO meli_resources (path, topic, account_id, body, fetched_at) "
+            "VALUES (?, ?, 1, ?, '2026-11-27 12:00:00.000000')",
+            [
+                (f"/questions/{v4['id']}", "questions", json.dumps(v4)),
+                (f"/questions/{older['id']}", "questions", json.dumps(older)),
+                ("/questions/1", "questions", json.dumps({"id": 1})),
+                ("/orders/1", "orders_v2", json.dumps({"id": 1})),
+            ],
+        )
+        connection.execute(
+            "INSERT INTO meli_message_templates (account_id, name, body) "
+            "VALUES (1, 'sent', 'Hola $buyer_nickname, ${order_id} {sale} $$5')"
+        )
+        connection.commit()
+
+    await asyncio.to_thread(upgrade, sqlite_url)
+
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        connection.row_factory = sqlite3.Row
+        rows = {
+            row["id"]: dict(row)
+            for row in connection.execute("SELECT * FROM meli_questions ORDER BY id")
+        }
+        paths = [row[0] for row in connection.execute("SELECT path FROM meli_resources")]
+        template = dict(connection.execute("SELECT * FROM meli_templates").fetchone())
+    assert set(rows) == {v4["id"], older["id"]}
+    assert rows[v4["id"]]["buyer_id"] == 56801932 and rows[v4["id"]]["suspected_spam"] == 1
+    assert rows[v4["id"]]["answer_text"] == "Sí" and rows[v4["id"]]["status"] == "ANSWERED"
+    assert rows[older["id"]]["buyer_id"] == 21547449, "the older shape's from.id"
+    assert rows[older["id"]]["text_search"] == "¿envio?"
+    assert rows[older["id"]]["inbox_order"] < rows[v4["id"]]["inbox_order"]
+    assert json.loads(rows[older["id"]]["raw"]) == older
+    assert paths == ["/orders/1"]
+    assert template["kind"] == "message"
+    assert template["text"] == "Hola {buyer_nickname}, {order_id} {{sale}} $5"

@@ -244,6 +244,9 @@ async def assert_latest_state(container, account, resources) -> None:
         listings = await uow.listings.find_many(
             [res.rsplit("/", 1)[-1] for topic, res in resources if topic == "items"]
         )
+        questions = await uow.questions.find_many(
+            [int(res.rsplit("/", 1)[-1]) for topic, res in resources if topic == "questions"]
+        )
     from application.notifications.record_resource import resource_request
 
     stale = []
@@ -254,6 +257,12 @@ async def assert_latest_state(container, account, resources) -> None:
             stored = listings[item_id]
             fields = ("price", "available_quantity", "sold_quantity", "status")
             if any(getattr(stored, f) != getattr(now, f) for f in fields):
+                stale.append(resource)
+            continue
+        if topic == "questions":  # typed questions (§7), not snapshots
+            question_id = int(resource.rsplit("/", 1)[-1])
+            current = await container.question_gateway().get(account.id, question_id)
+            if questions[question_id].raw != current.raw:
                 stale.append(resource)
             continue
         path, params = resource_request(topic, resource)

@@ -311,3 +311,67 @@ async def test_received_questions_follow_api_version(sandbox: Sandbox) -> None:
     assert all("answered_questions" in q["from"] for q in older["questions"])
     _, current = await sandbox.get("/my/received_questions/search", params={"api_version": "4"})
     assert all(q["from"].keys() == {"id"} and "tags" in q for q in current["questions"])
+
+
+async def test_a_seller_blocks_and_unblocks_a_buyer_from_asking(sandbox: Sandbox) -> None:
+    """ref: mercadolibre-api.md §7 (POST /users/{seller}/questions_blacklist {user_id} [OBS],
+    GET the same path, DELETE .../questions_blacklist/{user_id} [DOC-S]); a blocked buyer
+    cannot ask [INF: 403]."""
+    seller = sandbox.seller()
+    question = await ask(sandbox)
+    buyer = question["from"]["id"]
+    path = f"/users/{seller}/questions_blacklist"
+    assert await sandbox.get(path) == (
+        200,
+        {"users": [], "paging": {"total": 0, "offset": 0, "limit": 0}},
+    )
+    status, body = await sandbox.post(path, json={"user_id": buyer})
+    assert status == 200 and [u["id"] for u in body["users"]] == [buyer]
+    assert (await sandbox.post(path, json={"user_id": buyer}))[0] == 200, "blocking twice is one"
+    _, listed = await sandbox.get(path)
+    assert [u["id"] for u in listed["users"]] == [buyer] and listed["users"][0]["blocked_at"]
+    refused = await sandbox.client.post(
+        "/_sandbox/events", json={"type": "question", "seller_id": seller, "buyer_id": buyer}
+    )
+    assert refused.status == 403
+    assert (await sandbox.post(path, json={"user_id": "x"}))[0] == 400
+    other = sandbox.seller(1)
+    assert (await sandbox.get(f"/users/{other}/questions_blacklist"))[0] == 403
+
+    assert (await sandbox.delete(f"{path}/{buyer}"))[0] == 200
+    assert (await sandbox.delete(f"{path}/{buyer}"))[0] == 404
+    again = await sandbox.client.post(
+        "/_sandbox/events", json={"type": "question", "seller_id": seller, "buyer_id": buyer}
+    )
+    assert again.status == 201
+
+
+async def test_the_response_time_is_in_minutes_and_absent_without_answers(
+    sandbox: Sandbox,
+) -> None:
+    """ref: mercadolibre-api.md §7 (GET /users/{id}/questions/response_time -> {user_id,
+    total, weekend, weekdays_working_hours, weekdays_extra_hours}; none -> the documented
+    404 body)."""
+    seller = sandbox.seller()
+    status, body = await sandbox.get(f"/users/{seller}/questions/response_time")
+    assert status == 200, body
+    assert body["user_id"] == seller
+    assert isinstance(body["total"]["response_time"], int)
+    assert set(body) == {
+        "user_id",
+        "total",
+        "weekend",
+        "weekdays_working_hours",
+        "weekdays_extra_hours",
+    }
+    nobody = sandbox.seller(1)
+    for question in sandbox.state.market.questions.by_seller.get(nobody, []):
+        question.answer = None
+    status, body = await sandbox.get(f"/users/{nobody}/questions/response_time")
+    assert status == 404
+    assert body == {
+        "message": f"Response time not found for user id: {nobody}",
+        "error": "not_found",
+        "status": 404,
+        "cause": [],
+    }

@@ -37,7 +37,7 @@ from domain.accounts import Account, AccountStatus
 from domain.dead_letters import AlreadyReplayed
 from domain.notifications import InboxStatus, Notification
 from domain.sync import SyncStatus, SyncTrigger
-from tests.fakes import FakeMarketplace, order_body, question_body
+from tests.fakes import FakeMarketplace, order_body
 
 START = datetime(2026, 11, 27, 12, tzinfo=UTC)
 APP_ID = 1000000000000001
@@ -562,7 +562,7 @@ async def test_the_sweep_pages_through_a_large_backlog(world):
 
     queued = await RequeueLostWork(world.uow, world.queue, world.clock, batch=10)()
 
-    assert queued == {"notifications": 25, "deliveries": 0}
+    assert queued == {"notifications": 25, "deliveries": 0, "auto_answers": 0, "answers": 0}
     assert len({job.entry_id for job in world.jobs()}) == 25
 
 
@@ -667,71 +667,25 @@ async def test_order_reconciliation_pages_through_changes_since_the_last_good_ru
     assert (await world.snapshot("/orders/7")).topic == "orders_v2"
 
 
-async def test_question_reconciliation_reads_the_unanswered_and_the_recent_ones(world):
-    from application.questions.reconcile_questions import ReconcileQuestions
-
-    searches = world.marketplace
-    for n in range(300):
-        status = "UNANSWERED" if n % 3 == 0 else "ANSWERED"
-        newest_first = START - timedelta(minutes=n)
-        searches.add_question(
-            question_body(n, SELLER, newest_first, status, last_updated="2026-11-26")
-        )
-
-    reconcile = ReconcileQuestions(
-        world.uow, searches, RecordResource(world.uow, searches, world.sync_item), world.clock
-    )
-    sync_log = await reconcile(1, SyncTrigger.API)
-
-    assert sync_log.status is SyncStatus.SUCCEEDED
-    statuses = [search[1] for search in searches.searches if search[0] == "questions"]
-    assert statuses == ["UNANSWERED"] * 2 + [None] * 4
-    assert sync_log.counts["fetched"] == 100 + 200
-    # Each distinct question found is read whole once: the 100 unanswered, and the
-    # 133 of the 200 most recent that are not among them.
-    reads = searches.reads
-    assert len(reads) == len({path for path, _ in reads}) == 100 + 133
-    assert reads[0][1] == {"api_version": "4"}
-    assert (await world.snapshot("/questions/3")).body["last_updated"] == "2026-11-26"
-
-    searches.reads.clear()
-    searches.searches.clear()
-    searches.bodies["/questions/1"]["status"] = "CLOSED_UNANSWERED"
-    again = await reconcile(1, SyncTrigger.SCHEDULE)
-
-    assert [path for path, _ in searches.reads] == ["/questions/1"]
-    assert again.counts["unchanged"] == 300 - 1 and again.counts["stored"] == 1
-    assert (await world.snapshot("/questions/1")).body["status"] == "CLOSED_UNANSWERED"
-
-
 class BrokenSearches(FakeMarketplace):
     async def search_order_snapshots(self, *args):
         raise RuntimeError("a bug")
-
-    async def search_question_snapshots(self, *args, **kwargs):
-        raise Unavailable("GET /questions/search answered 503 (after 5 attempts)")
 
 
 async def test_a_reconciliation_that_breaks_still_finishes_its_log_and_raises(world):
     """No sync log is left `running`: a bug fails the run and is raised; a MercadoLibre
     outage fails it and is only recorded."""
     from application.orders.reconcile_orders import ReconcileOrders
-    from application.questions.reconcile_questions import ReconcileQuestions
 
     searches = BrokenSearches(world.clock)
     with pytest.raises(RuntimeError):
         await ReconcileOrders(world.uow, searches, world.clock)(1, SyncTrigger.API)
-    questions = await ReconcileQuestions(
-        world.uow, searches, RecordResource(world.uow, searches, world.sync_item), world.clock
-    )(1, SyncTrigger.API)
 
     async with world.uow() as uow:
         logs = (await uow.sync_logs.search(SyncLogQuery(account_id=1))).items
     assert {log.kind.value: (log.status, log.errors[-1][:12]) for log in logs} == {
         "orders": (SyncStatus.FAILED, "RuntimeError"),
-        "questions": (SyncStatus.FAILED, "Unavailable:"),
     }
-    assert questions.finished_at is not None
 
 
 async def test_reconciling_an_account_needing_reauthorization_is_refused(world):

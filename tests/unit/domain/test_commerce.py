@@ -7,12 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.errors import InvalidTransition, InvalidValue
-from domain.messages import MessageTemplate, check_seller_text
+from domain.messages import check_seller_text
 from domain.money import Money
 from domain.orders import Buyer, Order, OrderItem, OrderNote, OrderStatus
 from domain.questions import Question, QuestionStatus
 from domain.shipments import Shipment, ShipmentStatus, ShippingMode
 from domain.sync import SyncKind, SyncLog, SyncStatus, SyncTrigger
+from domain.templates import MissingVariables, Template
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 
@@ -109,22 +110,21 @@ def test_seller_messages_fit_350_characters():
         check_seller_text("  ")
 
 
-def test_templates_render_and_refuse_missing_values():
-    template = MessageTemplate("shipped", "Hola $buyer, tu pedido ${order} salió hoy.")
-    assert template.placeholders == {"buyer", "order"}
-    assert template.render({"buyer": "Ana", "order": "123"}) == (
-        "Hola Ana, tu pedido 123 salió hoy."
+def test_message_templates_render_and_refuse_missing_values():
+    template = Template("shipped", "message", "Hola {buyer_nickname}, tu pedido {order_id} salió.")
+    assert template.variables == {"buyer_nickname", "order_id"}
+    assert template.render({"buyer_nickname": "Ana", "order_id": "123"}) == (
+        "Hola Ana, tu pedido 123 salió."
     )
-    with pytest.raises(InvalidValue, match="order"):
-        template.render({"buyer": "Ana"})
-    with pytest.raises(InvalidValue, match="placeholder"):
-        MessageTemplate("bad", "costs 5$ only")
+    with pytest.raises(MissingVariables, match="order_id"):
+        template.render({"buyer_nickname": "Ana"})
 
 
-def test_rendered_templates_still_fit_the_seller_limit():
-    template = MessageTemplate("long", "$text")
+def test_rendered_message_templates_still_fit_the_seller_limit():
+    """ref: mercadolibre-api.md §8.2 (seller max 350)."""
+    template = Template("long", "message", "{item_title}")
     with pytest.raises(InvalidValue, match="350"):
-        template.render({"text": "a" * 351})
+        template.render({"item_title": "a" * 351})
 
 
 def test_labels_only_for_me2_shipments_ready_to_print():
