@@ -210,12 +210,34 @@ async def read_raw(request: web.Request, limit: int, what: str = "the body") -> 
     return b"".join(chunks)
 
 
-async def read_body(request: web.Request, cls: type[T]) -> T:
-    raw = await read_raw(request, MAX_BODY_BYTES)
+MAX_DEPTH = 32  # no body of ours nests deeper than a few levels
+
+
+def decode_json(raw: bytes) -> Any:
+    """JSON text, decoded; RequestInvalid (400) when it is not JSON or nests deeper than
+    MAX_DEPTH arrays and objects (what reads it further walks it recursively)."""
     try:
         data = json.loads(raw or b"null")
+    except RecursionError:
+        raise RequestInvalid(f"the body nests deeper than {MAX_DEPTH} levels") from None
     except (ValueError, UnicodeDecodeError) as error:
         raise RequestInvalid(f"the body is not valid JSON: {error}") from None
+    level = [data]
+    for _ in range(MAX_DEPTH + 1):
+        level = [
+            child
+            for value in level
+            if isinstance(value, dict | list)
+            for child in (value.values() if isinstance(value, dict) else value)
+        ]
+        if not level:
+            return data
+    raise RequestInvalid(f"the body nests deeper than {MAX_DEPTH} levels")
+
+
+async def read_body(request: web.Request, cls: type[T]) -> T:
+    raw = await read_raw(request, MAX_BODY_BYTES)
+    data = decode_json(raw)
     refuse_control_characters(data)
     return structure(data, cls)
 

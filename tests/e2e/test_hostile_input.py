@@ -152,6 +152,22 @@ async def test_a_body_that_is_not_what_its_content_encoding_says_is_a_400(
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
+@pytest.mark.parametrize(
+    "raw", [b"[" * 30_000 + b"]" * 30_000, b'{"a":' * 40 + b"1" + b"}" * 40, b"[" * 100_000]
+)
+@pytest.mark.parametrize(
+    ("path", "auth"), [("/webhooks/notification", {}), ("/webhooks/register", AUTH)]
+)
+async def test_json_nested_beyond_reason_is_a_400(client, path, auth, raw):
+    response = await client.post(path, data=raw, headers=auth)
+    assert response.status in (400, 413), await response.text()
+    if response.status == 400:
+        assert (
+            "nests deeper" in (await problem(response))["detail"]
+            or "JSON" in (await problem(response))["detail"]
+        )
+
+
 async def test_a_body_that_is_deflated_as_it_says_is_read(client):
     body = zlib.compress(json.dumps({"topic": "*", "callback_url": "http://[::1"}).encode())
     response = await client.post(

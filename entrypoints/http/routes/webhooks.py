@@ -20,7 +20,7 @@ from domain.notifications import DOCUMENTED_TOPICS, MAX_TOPIC, InboxStatus, Noti
 from domain.resources import MAX_PATH
 from domain.subscriptions import ANY_TOPIC, MAX_URL, TOPIC_ALIASES, DeliveryStatus
 from entrypoints.http.context import client_address, container_of
-from entrypoints.http.converter import json_response, read_body, read_raw
+from entrypoints.http.converter import decode_json, json_response, read_body, read_raw
 from entrypoints.http.endpoints import MAX_ID, Endpoint, Param, Reply, limited
 from entrypoints.http.notification_views import (
     Acknowledged,
@@ -80,10 +80,7 @@ class NotificationBody:
 
 def parse_notification(raw: bytes) -> Notification:
     """MercadoLibre's notification body (§9.2); RequestInvalid lists what is wrong."""
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise RequestInvalid("the body is not valid JSON") from None
+    data = decode_json(raw)
     if not isinstance(data, dict):
         raise RequestInvalid("the body must be a JSON object (mercadolibre-api.md §9.2)")
     try:
