@@ -24,10 +24,11 @@ from adapters.redis.ratelimit import RedisRateLimiter
 from application import jobs
 from application.errors import QueueUnavailable, Unavailable
 from application.ports.rate_limiter import API_CALLS, HOUR, RateLimits
+from tests.conftest import REQUIRE_SERVICES
 from tests.helpers import free_port
 
 REDIS_SERVER = shutil.which("redis-server")
-pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
+pytestmark = pytest.mark.redis
 
 
 class OwnRedis:
@@ -67,6 +68,11 @@ class OwnRedis:
 
 @pytest.fixture
 def own_redis() -> Iterator[OwnRedis]:
+    if REDIS_SERVER is None:
+        message = "redis-server is not installed: this test starts and kills its own"
+        if REQUIRE_SERVICES:
+            pytest.fail(f"{message} (MELI_TEST_REQUIRE_SERVICES=1 forbids skipping)")
+        pytest.skip(message)
     server = OwnRedis()
     server.start()
     try:
