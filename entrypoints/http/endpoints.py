@@ -102,7 +102,9 @@ def _matches(pattern: str, value: str) -> bool:
 
 
 def _number(value: int | Decimal) -> int | float:
-    return value if isinstance(value, int) else float(value)
+    if isinstance(value, int) or value == value.to_integral_value():
+        return int(value)
+    return float(value)
 
 
 LIMITS = "limits"

@@ -46,8 +46,9 @@ from entrypoints.http.views import PageInfo
 # MercadoLibre item ids: the site's id and the item number (§0.3).
 ITEM_ID_PATTERN = f"^(?:{'|'.join(sorted(SITES))})[0-9]{{1,19}}$"
 ITEM_ID_HINT = "MLA1234567890"
-# What the amount column holds (NUMERIC(20, 2)): a larger price could not be stored.
-MAX_PRICE = Decimal(10 ** (AMOUNT_PRECISION - AMOUNT_SCALE)) - Decimal(1).scaleb(-AMOUNT_SCALE)
+# Within what the amount column holds (NUMERIC(20, 2)): its largest power of ten, which
+# the OpenAPI document writes exactly (a JSON number is a double).
+MAX_PRICE = Decimal(10) ** (AMOUNT_PRECISION - AMOUNT_SCALE - 1)
 SITE_IDS = tuple(sorted(SITES))
 
 
