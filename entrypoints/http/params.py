@@ -21,7 +21,8 @@ from entrypoints.http.endpoints import MAX_ID, Param
 from entrypoints.http.problems import RequestInvalid
 
 E = TypeVar("E", bound=Enum)
-_INTEGER = re.compile(r"^[+-]?[0-9]{1,20}$")
+_INTEGER = re.compile(r"[+-]?[0-9]{1,20}")  # fullmatch
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 _BOOLEANS = {"true": True, "false": False}
 
 
@@ -32,7 +33,7 @@ def _invalid(name: str, reason: str) -> RequestInvalid:
 
 
 def _declared(param: Param | str, **defaults: object) -> Param:
-    return param if isinstance(param, Param) else Param(param, "", **defaults)  # type: ignore[arg-type]
+    return param if isinstance(param, Param) else Param(param, "", **defaults)
 
 
 def _raw(request: web.Request, param: Param) -> str | None:
@@ -41,17 +42,9 @@ def _raw(request: web.Request, param: Param) -> str | None:
     return request.query.get(param.name)
 
 
-def _checked_text(param: Param, raw: str) -> str:
-    reason = param.limits.violation(raw)
-    if reason is not None:
-        if re.search(r"[\x00-\x1f\x7f]", raw):
-            reason = "must not contain control characters"
-        raise _invalid(param.name, reason)
-    return raw
-
-
 def _text(request: web.Request, param: Param) -> str | None:
-    """The parameter's text, None when absent, checked against its limits."""
+    """The parameter's text, None when absent, checked against its limits (a text's
+    length and pattern, a choice's options)."""
     raw = _raw(request, param)
     if raw is None:
         if param.required:
@@ -61,10 +54,12 @@ def _text(request: web.Request, param: Param) -> str | None:
         return None
     if raw == "":
         raise _invalid(param.name, "must not be empty")
-    if param.type == "string" and not param.enum:
-        return _checked_text(param, raw)
-    if re.search(r"[\x00-\x1f\x7f]", raw):
+    if _CONTROL_CHARACTERS.search(raw):
         raise _invalid(param.name, "must not contain control characters")
+    if param.type == "string":
+        reason = param.limits.violation(raw)
+        if reason is not None:
+            raise _invalid(param.name, reason)
     return raw
 
 
@@ -77,7 +72,7 @@ def query_int(
     raw = _text(request, param)
     if raw is None:
         return default
-    if not _INTEGER.match(raw):
+    if not _INTEGER.fullmatch(raw):
         raise _invalid(param.name, "must be a whole number")
     value = int(raw)
     reason = param.limits.violation(value)

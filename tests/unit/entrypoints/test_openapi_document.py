@@ -146,3 +146,12 @@ def test_aiohttp_logging_a_client_error_becomes_one_info_line():
         )
     ClientErrorFilter().filter(ours)
     assert ours.levelno == logging.ERROR and ours.exc_info is not None
+
+
+def test_a_text_parameter_with_options_accepts_only_those_documented():
+    site = Param("site_id", "", enum=("MLA", "MLB"))
+    assert query_str(make_mocked_request("GET", "/?site_id=MLB"), site) == "MLB"
+    for value in ("XYZ", "mla", "MLA%0A"):
+        with pytest.raises(RequestInvalid) as refused:
+            query_str(make_mocked_request("GET", f"/?site_id={value}"), site)
+        assert refused.value.errors[0]["field"] == "site_id"
