@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format sandbox worker scheduler migrate bench clean
+.PHONY: run test lint format fuzz sandbox worker scheduler migrate bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -23,6 +23,11 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+# Schemathesis against the served OpenAPI document with more requests per operation
+# than `make test` sends (docs/testing.md#schemathesis).
+fuzz: $(STAMP)
+	MELI_TEST_FUZZ_EXAMPLES=$${MELI_TEST_FUZZ_EXAMPLES:-200} $(BIN)/pytest tests/e2e/test_openapi_conformance.py
 
 lint: $(STAMP)
 	$(BIN)/lint-imports importlinter.ini

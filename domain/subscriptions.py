@@ -37,8 +37,13 @@ def _callback_url(instance: object, attribute: attrs.Attribute, value: str) -> N
     if _CONTROL_CHARACTERS.search(value):
         # urlsplit drops tabs and line breaks silently; PostgreSQL cannot hold NUL.
         raise InvalidValue("callback_url", "must not contain control characters")
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(value)
+        hostname = parts.hostname
+    except ValueError:
+        # An unclosed IPv6 literal (`http://[::1`), a bracket in the wrong place.
+        raise InvalidValue("callback_url", "must be a well-formed URL") from None
+    if parts.scheme not in ("http", "https") or not hostname:
         raise InvalidValue("callback_url", "must be an http:// or https:// URL with a host")
     if parts.username or parts.password:
         raise InvalidValue("callback_url", "must not carry credentials")

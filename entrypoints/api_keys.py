@@ -23,7 +23,10 @@ class ApiKeys:
         """Constant-time: compare against every key, whatever matched first."""
         matched = False
         for key in self.keys:
-            matched |= hmac.compare_digest(candidate.encode(), key.encode())
+            # surrogateescape: a header's undecodable bytes compare as bytes, never raise.
+            matched |= hmac.compare_digest(
+                candidate.encode("utf-8", "surrogateescape"), key.encode()
+            )
         return matched
 
 

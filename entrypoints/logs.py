@@ -36,6 +36,48 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class ClientErrorFilter(logging.Filter):
+    """A client's error is no error of ours: aiohttp logs a request it could not read to
+    the end (a body that is not what its Content-Encoding says) as an ERROR with a
+    traceback, after the app already answered it 400. Such a record becomes one INFO
+    line; an error of the server keeps its level and traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        client_error = _client_error(error)
+        if client_error is not None:
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            reason = " ".join(str(client_error).split())
+            record.msg, record.args = f"a client's request could not be read: {reason}", None
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def _client_error(error: BaseException | None) -> BaseException | None:
+    """The client's fault behind `error` (itself or a cause), or None."""
+    # Imported here: the logging set-up must not need the HTTP stack to be importable.
+    from aiohttp.http_exceptions import HttpProcessingError
+    from aiohttp.web_protocol import RequestPayloadError
+
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, RequestPayloadError):
+            return error
+        if isinstance(error, HttpProcessingError) and 400 <= (error.code or 0) < 500:
+            return error
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return None
+
+
+CLIENT_ERRORS = ClientErrorFilter()
+
+
+def quiet_client_errors() -> None:
+    """Install ClientErrorFilter on aiohttp's server logger (idempotent)."""
+    logging.getLogger("aiohttp.server").addFilter(CLIENT_ERRORS)
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -62,3 +104,4 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
     root.setLevel(level)
     # aiohttp's access log repeats what the metrics already count.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    quiet_client_errors()

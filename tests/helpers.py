@@ -42,7 +42,8 @@ def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 30.0) ->
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"process exited early:\n{process.stdout.read()}")
+            output = process.stdout.read() if process.stdout else "(its output went to a file)"
+            raise AssertionError(f"process exited early:\n{output}")
         try:
             urllib.request.urlopen(url, timeout=1)
             return

@@ -77,7 +77,7 @@ def create_secret_file(path: Path, make: Callable[[], str]) -> tuple[str, bool]:
     """
     if path.exists():
         return path.read_text(encoding="utf-8").strip(), False
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     content = make()
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".new")
     try:

@@ -35,7 +35,7 @@ def _try_flock(path: Path) -> int | None:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     except FileNotFoundError:
         # The directory went with a cleanup of the data directory; make it again.
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -67,9 +67,17 @@ def _still_at(fd: int, path: Path) -> bool:
 
 
 def _release(fd: int, path: Path, name: str) -> str | None:
-    """Drop the flock; the reason it stopped guarding anything meanwhile, or None."""
+    """Remove the file and drop the flock; the reason it stopped guarding anything
+    meanwhile, or None.
+
+    The file goes while the flock is still held, so no lock file outlives its use (one
+    per account and per token refresh would otherwise pile up). A process that opened it
+    before and takes its flock after finds that the path no longer names it (_still_at)
+    and tries again with the file that is there now."""
     try:
         if _still_at(fd, path):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
             return None
         reason = f"its file {path} was removed or replaced while held"
         log.error("lock %r was lost while held: %s", name, reason)
@@ -91,9 +99,10 @@ class FileLock:
     Each name is an flock on a file in `directory`. The kernel drops an flock when its
     holder dies, however it dies, so a crashed process never leaves a lock behind, and
     keeps it for a living holder however long it works: there is no lease to expire.
-    The one way to lose it is for the file to go (someone cleaning the data directory):
-    the next process would lock a new file. That is checked when the lock is taken and
-    when it is left, which raises LockLost.
+    The file exists only while the lock is held or waited for: its holder removes it when
+    leaving. The one way to lose a lock is for the file to go while held (someone
+    cleaning the data directory): the next process would lock a new file. That is
+    checked when the lock is taken and when it is left, which raises LockLost.
     flock cannot wait with a timeout, so other processes are polled with short sleeps
     (never a blocking flock in a thread, which could not be abandoned at the timeout and
     would take the lock later for nobody). Coroutines of one process queue first on an
@@ -103,7 +112,7 @@ class FileLock:
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self._directory = Path(directory)
-        self._directory.mkdir(parents=True, exist_ok=True)
+        self._directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._local: dict[str, tuple[asyncio.Lock, int]] = {}
 
     # The Lock port names the parameter `timeout`; it is a deadline, not a cancellation.

@@ -29,6 +29,9 @@ def normalise_resource(topic: str, resource: str) -> str:
 
 
 _SAFE_ID = re.compile(r"[^\x00-\x1f\x7f]+")  # no control characters
+# A lone UTF-16 surrogate (JSON's `\ud800`) is no text any database can store as UTF-8.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_NOT_UNICODE = "must be valid Unicode text (a lone UTF-16 surrogate cannot be stored)"
 
 
 MAX_NOTIFICATION_ID = 64
@@ -57,6 +60,8 @@ def _any_integer(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # JSON's 123.0 is the number 123
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         return int(value.strip())
     return None
@@ -100,6 +105,8 @@ def read_notification(message: Any) -> Notification:
     )
     if not notification_id:
         problems.append(("_id", "is required: the notification's id (`_id` or `id`)"))
+    elif _SURROGATE.search(notification_id):
+        problems.append(("_id", _NOT_UNICODE))
     elif len(notification_id) > MAX_NOTIFICATION_ID:
         problems.append(("_id", f"must be at most {MAX_NOTIFICATION_ID} characters"))
     topic = message.get("topic")
@@ -108,9 +115,18 @@ def read_notification(message: Any) -> Notification:
         topic = ""
     elif len(topic) > MAX_TOPIC:
         problems.append(("topic", f"must be at most {MAX_TOPIC} characters"))
+    elif _SURROGATE.search(topic):
+        problems.append(("topic", _NOT_UNICODE))
     resource = message.get("resource")
     if not isinstance(resource, str | int) or isinstance(resource, bool) or not str(resource):
         problems.append(("resource", "is required: the path of the resource, such as /orders/123"))
+    elif _SURROGATE.search(str(resource)):
+        problems.append(("resource", _NOT_UNICODE))
+    actions = message.get("actions")
+    if isinstance(actions, list) and any(
+        isinstance(a, str) and _SURROGATE.search(a) for a in actions
+    ):
+        problems.append(("actions", _NOT_UNICODE))
     user_id = _integer(message.get("user_id"))
     if user_id is None:
         problems.append(("user_id", "is required: the seller's user id, a whole number"))
@@ -120,7 +136,6 @@ def read_notification(message: Any) -> Notification:
     if problems or user_id is None or application_id is None:
         raise MalformedNotification(problems)
     attempts = _any_integer(message.get("attempts"))
-    actions = message.get("actions")
     try:
         return Notification(
             id=notification_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,10 @@ SQLITE_BEGIN = "meli_sqlite_begin"
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """An engine for `sqlite+aiosqlite:///path` or `postgresql+asyncpg://...`.
 
-    Creates the directory of a SQLite file if needed. Connects lazily: nothing touches
-    the database until the first connection is checked out.
+    Creates the directory of a SQLite file if needed (mode 0700), and the file itself
+    (mode 0600: it holds the sellers' encrypted tokens and their data; SQLite gives its
+    -wal and -shm files the same mode). Connects lazily: nothing else touches the
+    database until the first connection is checked out.
     """
     parsed = make_url(url)
     if parsed.drivername == "sqlite+aiosqlite":
@@ -49,12 +52,13 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 def _sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
     database = make_url(url).database
     if database and database != ":memory:" and not database.startswith("file:"):
-        directory = Path(database).expanduser().parent
+        path = Path(database).expanduser()
         try:
-            directory.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
         except OSError as error:
             # Not fatal here: connecting reports it, as Unavailable, where it is handled.
-            logger.warning("cannot create the SQLite directory %s: %s", directory, error)
+            logger.warning("cannot create the SQLite file %s: %s", path, error)
     engine = create_async_engine(url, echo=echo)
 
     @event.listens_for(engine.sync_engine, "connect")

@@ -1,6 +1,12 @@
-"""What every command starts from: the settings, and the logging they configure."""
+"""What every command starts from: the settings, the logging they configure, and a data
+directory only this user can read."""
 
 from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import stat
 
 import attrs
 import click
@@ -19,4 +25,38 @@ def load_settings(**overrides: object) -> Settings:
     configure_logging(settings.log_level, settings.log_format)
     for name in settings.ignored:
         click.echo(f"warning: unknown setting {name} ignored", err=True)
+    keep_private(settings)
     return settings
+
+
+log = logging.getLogger(__name__)
+
+# The service's own files in the data directory: the SQLite database (its journal files
+# too) and the generated keys. They hold the sellers' tokens (encrypted), the key that
+# decrypts them and the API key.
+PRIVATE_FILES = ("meli.db", "meli.db-wal", "meli.db-shm", "meli.db-journal")
+
+
+def keep_private(settings: Settings) -> None:
+    """Whatever this process creates is for its user alone (umask 077: files 0600,
+    folders 0700), and what an older version left readable in the data directory is
+    made so (the database was 0644 and the directory 0755)."""
+    os.umask(0o077)
+    directory = settings.data_dir
+    names = (
+        *PRIVATE_FILES,
+        settings.api_key_file.name,
+        settings.encryption_key_file.name,
+    )
+    for path, mode in (
+        (directory, 0o700),
+        (settings.lock_dir, 0o700),
+        *((directory / name, 0o600) for name in names),
+    ):
+        with contextlib.suppress(FileNotFoundError):
+            current = stat.S_IMODE(path.stat().st_mode)
+            if current & 0o077:
+                try:
+                    path.chmod(mode)
+                except OSError as error:
+                    log.warning("cannot make %s private (mode %o): %s", path, current, error)

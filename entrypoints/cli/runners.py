@@ -192,7 +192,11 @@ async def start_worker_metrics(
     metrics.register("pipeline", "gateway", "token_refreshes")
     try:
         return await start_metrics_endpoint(
-            metrics, settings.host, port, alive=lambda: worker.is_running
+            metrics,
+            settings.host,
+            port,
+            alive=lambda: worker.is_running,
+            probes=[container.broker_probe()],
         )
     except OSError as error:
         raise click.ClickException(

@@ -9,7 +9,7 @@ from aiohttp import web
 from entrypoints.api_keys import ApiKeys
 from entrypoints.container import Container
 from entrypoints.http.context import CONTAINER, TRUST_PROXY
-from entrypoints.http.endpoints import Endpoint
+from entrypoints.http.endpoints import Endpoint, Handler
 from entrypoints.http.metrics import metrics_middleware
 from entrypoints.http.openapi import build_document
 from entrypoints.http.problems import problems_middleware
@@ -27,6 +27,7 @@ from entrypoints.http.routes import (
     webhooks,
 )
 from entrypoints.http.security import API_KEYS, PUBLIC_ROUTES, api_key_middleware
+from entrypoints.logs import quiet_client_errors
 
 ENDPOINT_MODULES = (
     system,
@@ -45,6 +46,13 @@ ENDPOINT_MODULES = (
 
 def all_endpoints() -> tuple[Endpoint, ...]:
     return tuple(e for module in ENDPOINT_MODULES for e in module.ENDPOINTS)
+
+
+def _method_not_allowed(allowed: frozenset[str]) -> Handler:
+    async def method_not_allowed(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPMethodNotAllowed(request.method, allowed)
+
+    return method_not_allowed
 
 
 def create_app(
@@ -73,6 +81,14 @@ def create_app(
         app.router.add_route(
             endpoint.method, endpoint.path, endpoint.handler, name=endpoint.operation_id
         )
+    methods: dict[str, set[str]] = {}
+    for endpoint in endpoints:
+        methods.setdefault(endpoint.path, set()).add(endpoint.method)
+    for path, allowed in methods.items():
+        # Every other method is a 405 naming those the path has, even where a path
+        # with a parameter would match (PUT /products/sync is not PUT /products/{id}).
+        app.router.add_route("*", path, _method_not_allowed(frozenset(allowed)))
     app[TRUST_PROXY] = container.settings().trust_proxy
+    quiet_client_errors()
     app[system.OPENAPI_DOCUMENT] = build_document(endpoints, system.service_version())
     return app

@@ -265,9 +265,17 @@ def predictions_view(predictions: list[CategoryPrediction]) -> CategoryPredictio
 
 @attrs.define(frozen=True)
 class Accepted:
-    """A job was queued; `status_url` says where to follow it."""
+    """A sync of the account was queued; `status_url` says where to follow it."""
 
     job: str
     status_url: str
-    account_id: int | None = None
-    batch_id: int | None = None
+    account_id: int
+
+
+@attrs.define(frozen=True)
+class BatchAccepted:
+    """A bulk update was queued; `status_url` says where to follow it."""
+
+    job: str
+    status_url: str
+    batch_id: int

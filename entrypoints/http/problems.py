@@ -24,12 +24,18 @@ class RequestInvalid(Exception):
     """The HTTP request itself is malformed (bad JSON, unknown field, wrong type)."""
 
     def __init__(
-        self, detail: str, errors: list[dict[str, str]] | None = None, status: int = 400
+        self,
+        detail: str,
+        errors: list[dict[str, str]] | None = None,
+        status: int = 400,
+        close_connection: bool = False,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or []
         self.status = status
+        # The rest of the request cannot be read: answer, then close the connection.
+        self.close_connection = close_connection
 
 
 class AuthenticationRequired(Exception):
@@ -119,24 +125,44 @@ def _details(error: BaseException) -> dict[str, Any]:
 
 @web.middleware
 async def problems_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every error as problem details, logged once: a client's error (4xx) at INFO in
+    one line, ours (5xx) at ERROR, with the traceback when it was unexpected."""
     try:
         return await handler(request)
     except web.HTTPException as http_error:
         if http_error.status < 400:
             raise
-        return problem_response(
+        response = problem_response(
             http_error.status, http_error.reason, _http_detail(request, http_error)
         )
+        # 405 says which methods the resource has (RFC 9110 §15.5.6).
+        if "Allow" in http_error.headers:
+            response.headers["Allow"] = http_error.headers["Allow"]
+        _log_answer(request, response.status, _http_detail(request, http_error))
+        return response
     except (
         app_errors.ApplicationError,
         domain_errors.DomainError,
         RequestInvalid,
         AuthenticationRequired,
     ) as error:
-        return problem_for(error)
+        response = problem_for(error)
+        if isinstance(error, RequestInvalid) and error.close_connection:
+            response.force_close()
+        _log_answer(request, response.status, str(error))
+        return response
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return problem_response(500, "Internal server error", "an unexpected error was logged")
+
+
+def _log_answer(request: web.Request, status: int, detail: str) -> None:
+    level = logging.ERROR if status >= 500 else logging.INFO
+    # The raw path and a one-line detail: what a client sent never forges a log line.
+    one_line = detail[:300].encode("unicode_escape").decode("ascii")
+    log.log(
+        level, "%s %s answered %d: %s", request.method, request.rel_url.raw_path, status, one_line
+    )
 
 
 def _http_detail(request: web.Request, error: web.HTTPException) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from aiohttp import web
 
 from entrypoints.api_keys import ApiKeys
@@ -9,6 +11,7 @@ from entrypoints.http.endpoints import Handler
 from entrypoints.http.problems import AuthenticationRequired
 
 API_KEYS: web.AppKey[ApiKeys] = web.AppKey("api_keys", ApiKeys)
+_VISIBLE_ASCII = re.compile(r"[\x20-\x7e]+")
 PUBLIC_ROUTES: web.AppKey[frozenset[tuple[str, str]]] = web.AppKey("public_routes", frozenset)
 
 
@@ -29,6 +32,10 @@ async def api_key_middleware(request: web.Request, handler: Handler) -> web.Stre
     scheme, _, credential = header.partition(" ")
     if not header:
         raise AuthenticationRequired("send the API key as 'Authorization: Bearer <key>'")
+    if not _VISIBLE_ASCII.fullmatch(header):
+        # No key of ours has other characters; refused before any comparison (which
+        # works on bytes, and a header's non-ASCII bytes arrive as lone surrogates).
+        raise AuthenticationRequired("the Authorization header must be printable ASCII")
     if scheme.lower() != "bearer" or not credential.strip():
         raise AuthenticationRequired("the Authorization header must be 'Bearer <key>'")
     if not request.app[API_KEYS].accepts(credential.strip()):

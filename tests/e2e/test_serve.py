@@ -45,6 +45,34 @@ def test_the_embedded_service_starts_guards_its_routes_and_prints_the_key_once(t
     assert key not in output, "the generated key must be printed only once"
 
 
+def test_the_data_directory_is_private_and_an_older_readable_one_is_made_so(tmp_path):
+    """The database was created 0644 and the data directory 0755: an install from before
+    finds them 0600 and 0700 after its next start, and whatever the service creates (the
+    database's journal files, the key files, the lock directory) is private too."""
+    data = tmp_path / "var"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+    (data / "meli.db").touch()
+    (data / "meli.db").chmod(0o644)
+    port = free_port()
+    env = clean_env(
+        MELI_PORT=str(port), MELI_DATA_DIR=str(data), MELI_SANDBOX_PORT=str(free_port())
+    )
+    process = start_meli(["serve"], env, tmp_path)
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/health", process)
+        modes = {
+            path.relative_to(data).as_posix(): stat.S_IMODE(path.stat().st_mode)
+            for path in [data, *data.rglob("*")]
+        }
+    finally:
+        stop_process(process)
+    assert modes.pop(".") == 0o700
+    assert {"meli.db", "api-key", "encryption-key"} <= set(modes), modes
+    for name, mode in modes.items():
+        assert mode == (0o700 if (data / name).is_dir() else 0o600), (name, oct(mode))
+
+
 @pytest.fixture
 async def e2e_database_url(postgres_url):
     """A database of its own, named per run, so the service's migrations meet no other

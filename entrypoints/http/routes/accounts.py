@@ -11,15 +11,18 @@ from entrypoints.http.endpoints import Endpoint, Param, Reply
 from entrypoints.http.params import path_int, query_enum
 from entrypoints.http.views import AccountPage, AccountView, account_view
 
+STATUS = Param.choice("status", "Only accounts in this status", AccountStatus)
+ACCOUNT = Param.id("account_id", "Local account id")
+
 
 async def list_accounts(request: web.Request) -> web.Response:
-    status = query_enum(request, "status", AccountStatus)
+    status = query_enum(request, STATUS, AccountStatus)
     accounts = await container_of(request).list_accounts()(status)
     return json_response(AccountPage([account_view(a) for a in accounts]))
 
 
 async def get_account(request: web.Request) -> web.Response:
-    account = await container_of(request).get_account()(path_int(request, "account_id"))
+    account = await container_of(request).get_account()(path_int(request, ACCOUNT))
     return json_response(account_view(account))
 
 
@@ -30,11 +33,7 @@ ENDPOINTS = (
         list_accounts,
         "Connected seller accounts",
         "accounts",
-        params=(
-            Param(
-                "status", "Only accounts in this status", enum=tuple(s.value for s in AccountStatus)
-            ),
-        ),
+        params=(STATUS,),
         replies={200: Reply("The accounts, by id", AccountPage)},
     ),
     Endpoint(
@@ -43,7 +42,7 @@ ENDPOINTS = (
         get_account,
         "One connected account",
         "accounts",
-        params=(Param("account_id", "Local account id", "integer", location="path"),),
+        params=(ACCOUNT,),
         replies={
             200: Reply("The account (status, site, token expiry; never a token)", AccountView),
             404: Reply("No such account"),

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from application.accounts.errors import GrantContradicted, ProfileUnavailable
 from application.errors import AuthorizationRejected
+from domain.sites import SITES
 from entrypoints.http.context import container_of
 from entrypoints.http.converter import json_response
 from entrypoints.http.endpoints import Endpoint, Param, Reply
@@ -32,8 +33,18 @@ def _wants_json(request: web.Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
+SITE = Param(
+    "site_id", "Site to connect (default MELI_SITE_ID), e.g. MCO", enum=tuple(sorted(SITES))
+)
+CODE = Param("code", "Authorization code", max_length=500)
+STATE = Param("state", "The flow's state", max_length=200)
+REFUSAL = Param("error", "MercadoLibre's reason when the seller did not authorize", max_length=100)
+REFUSAL_DETAIL = Param("error_description", "MercadoLibre's explanation", max_length=500)
+ACCOUNT_ID = Param.id("account_id", "Local account id")
+
+
 async def connect(request: web.Request) -> web.Response:
-    started = await container_of(request).start_connect()(query_str(request, "site_id", 3))
+    started = await container_of(request).start_connect()(query_str(request, SITE))
     if _wants_json(request):
         return json_response(
             ConnectView(
@@ -57,13 +68,13 @@ def _page(title: str, body: str, status: int) -> web.Response:
 
 
 async def callback(request: web.Request) -> web.Response:
-    refused = query_str(request, "error", 100)
+    refused = query_str(request, REFUSAL)
     try:
         if refused is not None:
-            reason = query_str(request, "error_description", 500) or refused
+            reason = query_str(request, REFUSAL_DETAIL) or refused
             raise AuthorizationRejected(f"MercadoLibre did not authorize: {reason}")
         result = await container_of(request).complete_connect()(
-            query_str(request, "code", 500), query_str(request, "state", 200)
+            query_str(request, CODE), query_str(request, STATE)
         )
     except GrantContradicted as error:
         if _wants_json(request):
@@ -105,16 +116,14 @@ async def callback(request: web.Request) -> web.Response:
 
 
 async def refresh(request: web.Request) -> web.Response:
-    account = await container_of(request).refresh_account()(path_int(request, "account_id"))
+    account = await container_of(request).refresh_account()(path_int(request, ACCOUNT_ID))
     return json_response(account_view(account))
 
 
 async def disconnect(request: web.Request) -> web.Response:
-    account = await container_of(request).disconnect_account()(path_int(request, "account_id"))
+    account = await container_of(request).disconnect_account()(path_int(request, ACCOUNT_ID))
     return json_response(account_view(account))
 
-
-ACCOUNT_ID = Param("account_id", "Local account id", "integer", location="path")
 
 ENDPOINTS = (
     Endpoint(
@@ -126,7 +135,7 @@ ENDPOINTS = (
         description="Redirects (302) to the site's MercadoLibre consent page with a "
         "single-use state (valid 10 minutes) and PKCE S256; with `Accept: "
         "application/json` answers the URL instead.",
-        params=(Param("site_id", "Site to connect (default MELI_SITE_ID), e.g. MCO"),),
+        params=(SITE,),
         replies={
             200: Reply("The consent URL (JSON clients)", ConnectView),
             302: Reply("Redirect to the consent page"),
@@ -143,13 +152,15 @@ ENDPOINTS = (
         description="Checks the state (missing, reused, expired or forged ones are "
         "refused), exchanges the code and stores the account and its encrypted tokens. "
         "Answers an HTML page, or JSON for `Accept: application/json`.",
-        params=(Param("code", "Authorization code"), Param("state", "The flow's state")),
+        params=(CODE, STATE, REFUSAL, REFUSAL_DETAIL),
         replies={
             200: Reply("Connected (HTML page, or the account as JSON)", AccountView),
             201: Reply("A new account (JSON)", AccountView),
             400: Reply(
                 "The callback cannot be trusted; no token from it is kept, and the detail "
-                "says what became of the seller's account"
+                "says what became of the seller's account (an HTML page, or problem "
+                "details for JSON clients)",
+                content_type="text/html",
             ),
         },
     ),

@@ -20,15 +20,28 @@ from entrypoints.http.params import (
 )
 from entrypoints.http.views import PageInfo
 
+LIST_PARAMS = (
+    Param.choice("source", "notification or job", DeadLetterSource),
+    Param(
+        "open",
+        "true: only those not replayed yet; false: only replayed ones; absent: all",
+        "boolean",
+    ),
+    Param.id("account_id", "Only this account's", location="query"),
+    *PAGING_PARAMS,
+)
+SOURCE, OPEN, ACCOUNT_FILTER = LIST_PARAMS[:3]
+DEAD_LETTER = Param.id("dead_letter_id", "Dead letter id")
+
 
 async def list_dead_letters(request: web.Request) -> web.Response:
-    source = query_enum(request, "source", DeadLetterSource)
-    is_open = query_bool(request, "open")
+    source = query_enum(request, SOURCE, DeadLetterSource)
+    is_open = query_bool(request, OPEN)
     query = DeadLetterQuery(
         source=source.value if source else None,
         # open=true: not replayed yet; open=false: replayed; absent: all.
         replayed=None if is_open is None else not is_open,
-        account_id=query_int(request, "account_id", minimum=1),
+        account_id=query_int(request, ACCOUNT_FILTER),
         paging=paging(request),
     )
     page = await container_of(request).list_dead_letters()(query)
@@ -41,7 +54,7 @@ async def list_dead_letters(request: web.Request) -> web.Response:
 
 
 async def replay_dead_letter(request: web.Request) -> web.Response:
-    replay = await container_of(request).replay_dead_letter()(path_int(request, "dead_letter_id"))
+    replay = await container_of(request).replay_dead_letter()(path_int(request, DEAD_LETTER))
     return json_response(ReplayView(dead_letter_view(replay.letter), replay.action), status=202)
 
 
@@ -52,16 +65,7 @@ ENDPOINTS = (
         list_dead_letters,
         "Notifications and jobs that failed for good, newest first",
         "notifications",
-        params=(
-            Param("source", "notification or job", enum=tuple(s.value for s in DeadLetterSource)),
-            Param(
-                "open",
-                "true: only those not replayed yet; false: only replayed ones; absent: all",
-                "boolean",
-            ),
-            Param("account_id", "Only this account's", "integer"),
-            *PAGING_PARAMS,
-        ),
+        params=LIST_PARAMS,
         replies={200: Reply("A page of dead letters", DeadLetterPage)},
     ),
     Endpoint(
@@ -73,7 +77,7 @@ ENDPOINTS = (
         description="A notification goes back to `received` with its failures reset and "
         "is queued; a job is queued again. Each dead letter replays once: a second replay "
         "is a 409 (if the work failed again, it left a new dead letter).",
-        params=(Param("dead_letter_id", "Dead letter id", "integer", location="path"),),
+        params=(DEAD_LETTER,),
         replies={
             202: Reply("Replayed", ReplayView),
             404: Reply("No such dead letter"),

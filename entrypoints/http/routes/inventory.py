@@ -9,30 +9,35 @@ from aiohttp import web
 from cattrs.gen import make_dict_structure_fn
 
 from application import jobs
-from domain.inventory import MAX_BATCH, StockRequest
+from domain.inventory import MAX_BATCH, MAX_QUANTITY, StockRequest
 from domain.sync import SyncTrigger
 from entrypoints.http.context import container_of
 from entrypoints.http.converter import converter, json_response, read_body
-from entrypoints.http.endpoints import Endpoint, Param, Reply
-from entrypoints.http.listing_views import Accepted, StockBatchView, stock_batch_view
+from entrypoints.http.endpoints import MAX_ID, Endpoint, Param, Reply, limited
+from entrypoints.http.listing_views import (
+    Accepted,
+    BatchAccepted,
+    StockBatchView,
+    stock_batch_view,
+)
 from entrypoints.http.params import path_int
 from entrypoints.http.problems import RequestInvalid
-from entrypoints.http.routes.products import AccountBody
+from entrypoints.http.routes.products import ITEM_ID_HINT, ITEM_ID_PATTERN, AccountBody
 
 
 @attrs.define
 class StockUpdateBody:
-    item_id: str
-    quantity: int
-    variation_id: int | None = None
-    safety_stock: int | None = None
+    item_id: str = limited(pattern=ITEM_ID_PATTERN, hint=ITEM_ID_HINT)
+    quantity: int = limited(minimum=0, maximum=MAX_QUANTITY)
+    variation_id: int | None = limited(None, minimum=1, maximum=MAX_ID)
+    safety_stock: int | None = limited(None, minimum=0, maximum=MAX_QUANTITY)
 
 
 @attrs.define
 class BulkUpdateBody:
     """Up to 100 stock updates, applied by a background job."""
 
-    updates: list[StockUpdateBody]
+    updates: list[StockUpdateBody] = limited(min_items=1, max_items=MAX_BATCH)
 
 
 UPDATES_SHAPE = "must be a list of {item_id, quantity, variation_id?, safety_stock?}"
@@ -62,25 +67,21 @@ converter.register_structure_hook(BulkUpdateBody, _structure_bulk_update)
 
 async def bulk_update(request: web.Request) -> web.Response:
     body = await read_body(request, BulkUpdateBody)
-    problems = [
-        {"field": f"updates[{i}].quantity", "reason": "must be zero or more"}
-        for i, u in enumerate(body.updates)
-        if u.quantity < 0
-    ]
-    if problems:
-        raise RequestInvalid("the stock update was refused", problems, status=422)
     requests = [
         StockRequest(u.item_id, u.quantity, u.variation_id, u.safety_stock) for u in body.updates
     ]
     batch = await container_of(request).submit_stock_batch()(requests)
     return json_response(
-        Accepted("apply_stock_batch", f"/inventory/bulk-update/{batch.id}", batch_id=batch.id),
+        BatchAccepted("apply_stock_batch", f"/inventory/bulk-update/{batch.id}", batch.id),
         status=202,
     )
 
 
+BATCH = Param.id("batch_id", "Batch id")
+
+
 async def get_batch(request: web.Request) -> web.Response:
-    batch = await container_of(request).get_stock_batch()(path_int(request, "batch_id"))
+    batch = await container_of(request).get_stock_batch()(path_int(request, BATCH))
     return json_response(stock_batch_view(batch))
 
 
@@ -110,7 +111,7 @@ ENDPOINTS = (
         "unchanged, rejected with the reason, superseded by a later request, "
         "mismatch, or failed (MercadoLibre could not be written; the error is the "
         "reason).",
-        replies={202: Reply("Queued", Accepted), 422: Reply("Refused")},
+        replies={202: Reply("Queued", BatchAccepted), 422: Reply("Refused")},
     ),
     Endpoint(
         "GET",
@@ -118,7 +119,7 @@ ENDPOINTS = (
         get_batch,
         "A bulk update and its results",
         "inventory",
-        params=(Param("batch_id", "Batch id", "integer", location="path"),),
+        params=(BATCH,),
         replies={
             200: Reply("Status and one result per update", StockBatchView),
             404: Reply("No such batch"),
@@ -133,6 +134,10 @@ ENDPOINTS = (
         body=AccountBody,
         description="Reads stock only and repairs drift without overselling; follow "
         "it in /sync-logs.",
-        replies={202: Reply("Queued", Accepted), 404: Reply("No such account")},
+        replies={
+            202: Reply("Queued", Accepted),
+            404: Reply("No such account"),
+            409: Reply("The account must be connected again"),
+        },
     ),
 )

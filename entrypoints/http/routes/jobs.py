@@ -26,8 +26,11 @@ async def list_jobs(request: web.Request) -> web.Response:
     )
 
 
+JOB_NAME = Param("name", "Job name, as GET /jobs lists it", location="path", max_length=64)
+
+
 async def run_job(request: web.Request) -> web.Response:
-    name = path_str(request, "name")
+    name = path_str(request, JOB_NAME)
     job = await container_of(request).run_periodic_job()(name, SyncTrigger.API)
     return json_response(JobQueued(name, job_name(type(job)), job_kwargs(job)), status=202)
 
@@ -50,7 +53,7 @@ ENDPOINTS = (
         run_job,
         "Run a periodic job now",
         "jobs",
-        params=(Param("name", "Job name, as GET /jobs lists it", location="path"),),
+        params=(JOB_NAME,),
         replies={
             202: Reply("Queued", JobQueued),
             404: Reply("No such job"),

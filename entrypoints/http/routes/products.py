@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 import attrs
 from aiohttp import web
 
+from adapters.sql.types import AMOUNT_PRECISION, AMOUNT_SCALE
 from application import jobs
 from application.errors import FieldProblem, ValidationFailed
 from application.listings.commands import CreateListingCommand, UpdateListingCommand, VariationInput
+from application.listings.validation import LISTING_TYPES, MAX_DESCRIPTION, MAX_PICTURES
 from application.queries import ListingQuery
-from domain.inventory import StockOutcome, StockRequest
-from domain.listings import ListingStatus
+from domain.inventory import MAX_QUANTITY, StockOutcome, StockRequest
+from domain.listings import Condition, ListingStatus
+from domain.sites import SITES
 from domain.sync import SyncTrigger
 from entrypoints.http.context import container_of
 from entrypoints.http.converter import json_response, read_body
-from entrypoints.http.endpoints import Endpoint, Param, Reply
+from entrypoints.http.endpoints import MAX_ID, Endpoint, Param, Reply, limited
 from entrypoints.http.listing_views import (
     Accepted,
     CategoryPredictions,
@@ -34,14 +36,26 @@ from entrypoints.http.params import (
     PAGING_PARAMS,
     paging,
     path_str,
+    query_bool,
     query_enum,
     query_int,
     query_str,
 )
-from entrypoints.http.problems import RequestInvalid
 from entrypoints.http.views import PageInfo
 
-_ITEM_ID = re.compile(r"^[A-Z]{3}\d{1,19}$")
+# MercadoLibre item ids: the site's id and the item number (§0.3).
+ITEM_ID_PATTERN = f"^(?:{'|'.join(sorted(SITES))})[0-9]{{1,19}}$"
+ITEM_ID_HINT = "MLA1234567890"
+# Within what the amount column holds (NUMERIC(20, 2)): its largest power of ten, which
+# the OpenAPI document writes exactly (a JSON number is a double).
+MAX_PRICE = Decimal(10) ** (AMOUNT_PRECISION - AMOUNT_SCALE - 1)
+SITE_IDS = tuple(sorted(SITES))
+
+
+# Only the bound of what can be stored: a price must also be positive, which the use
+# case checks with every other rule of a listing, so that one answer names every problem.
+PRICE = {"maximum": MAX_PRICE}
+QUANTITY = {"minimum": 0, "maximum": MAX_QUANTITY}
 
 
 @attrs.define
@@ -63,16 +77,16 @@ class VariationBody:
     """A variation; with `id` it changes an existing one, without it adds one."""
 
     attribute_combinations: list[AttributeBody] = attrs.field(factory=list)
-    price: Decimal | None = None
-    available_quantity: int | None = None
-    picture_ids: list[str] = attrs.field(factory=list)
-    seller_sku: str | None = None
-    id: int | None = None
+    price: Decimal | None = limited(None, **PRICE)
+    available_quantity: int | None = limited(None, **QUANTITY)
+    picture_ids: list[str] = limited(factory=list, max_items=MAX_PICTURES)
+    seller_sku: str | None = limited(None, max_length=255)
+    id: int | None = limited(None, minimum=1, maximum=MAX_ID)
 
 
 @attrs.define
 class ShippingBody:
-    mode: str | None = None
+    mode: str | None = limited(None, max_length=32)
     free_shipping: bool = False
     local_pick_up: bool = False
 
@@ -82,37 +96,37 @@ class CreateProductBody:
     """A new listing. `available_quantity` is the seller's stock; MercadoLibre shows it
     minus the safety stock."""
 
-    account_id: int
-    title: str
-    category_id: str
-    price: Decimal
-    available_quantity: int
-    condition: str = "new"
-    pictures: list[PictureBody] = attrs.field(factory=list)
-    description: str | None = None
+    account_id: int = limited(minimum=1, maximum=MAX_ID)
+    title: str = limited(min_length=1)
+    category_id: str = limited(min_length=1, max_length=32)
+    price: Decimal = limited(**PRICE)
+    available_quantity: int = limited(**QUANTITY)
+    condition: str = limited("new", enum=tuple(c.value for c in Condition))
+    pictures: list[PictureBody] = limited(factory=list, max_items=MAX_PICTURES)
+    description: str | None = limited(None, max_length=MAX_DESCRIPTION)
     shipping: ShippingBody | None = None
     variations: list[VariationBody] = attrs.field(factory=list)
     attributes: list[AttributeBody] = attrs.field(factory=list)
-    listing_type_id: str = "gold_special"
-    buying_mode: str = "buy_it_now"
-    currency_id: str | None = None
-    video_id: str | None = None
-    seller_sku: str | None = None
-    safety_stock: int | None = None
+    listing_type_id: str = limited("gold_special", enum=tuple(sorted(LISTING_TYPES)))
+    buying_mode: str = limited("buy_it_now", enum=("auction", "buy_it_now", "classified"))
+    currency_id: str | None = limited(None, pattern=r"^[A-Z]{3}$", hint="ARS")
+    video_id: str | None = limited(None, max_length=255)
+    seller_sku: str | None = limited(None, max_length=255)
+    safety_stock: int | None = limited(None, **QUANTITY)
 
 
 @attrs.define
 class UpdateProductBody:
     """Only the fields given change; variations left out are kept, never deleted."""
 
-    title: str | None = None
-    price: Decimal | None = None
-    available_quantity: int | None = None
-    pictures: list[PictureBody] | None = None
+    title: str | None = limited(None, min_length=1)
+    price: Decimal | None = limited(None, **PRICE)
+    available_quantity: int | None = limited(None, **QUANTITY)
+    pictures: list[PictureBody] | None = limited(None, max_items=MAX_PICTURES)
     attributes: list[AttributeBody] | None = None
     variations: list[VariationBody] | None = None
-    description: str | None = None
-    video_id: str | None = None
+    description: str | None = limited(None, max_length=MAX_DESCRIPTION)
+    video_id: str | None = limited(None, max_length=255)
     shipping: ShippingBody | None = None
 
 
@@ -120,24 +134,18 @@ class UpdateProductBody:
 class StockBody:
     """The seller's stock for the listing, or for one of its variations."""
 
-    quantity: int
-    variation_id: int | None = None
-    safety_stock: int | None = None
+    quantity: int = limited(**QUANTITY)
+    variation_id: int | None = limited(None, minimum=1, maximum=MAX_ID)
+    safety_stock: int | None = limited(None, **QUANTITY)
 
 
 @attrs.define
 class AccountBody:
-    account_id: int
+    account_id: int = limited(minimum=1, maximum=MAX_ID)
 
 
 def item_id_of(request: web.Request) -> str:
-    item_id = path_str(request, "item_id")
-    if not _ITEM_ID.match(item_id):
-        raise RequestInvalid(
-            f"invalid item id {item_id!r}",
-            [{"field": "item_id", "reason": "must look like MLA1234567890"}],
-        )
-    return item_id
+    return path_str(request, ITEM)
 
 
 def _pictures(pictures: list[PictureBody] | None) -> tuple[str, ...] | None:
@@ -174,14 +182,36 @@ def _variations(variations: list[VariationBody] | None) -> tuple[VariationInput,
     )
 
 
+LIST_PARAMS = (
+    Param.id("account_id", "Only this account's listings", location="query"),
+    Param.choice("status", "Only this status", ListingStatus),
+    Param("q", "Words in the title (case-insensitive)", max_length=200),
+    Param("sku", "Seller SKU", max_length=255),
+    Param("include_removed", "Also listings gone from MercadoLibre (true)", "boolean"),
+    *PAGING_PARAMS,
+)
+ACCOUNT_FILTER, STATUS, TITLE_WORDS, SKU, INCLUDE_REMOVED = LIST_PARAMS[:5]
+
+
+ITEM = Param(
+    "item_id",
+    "MercadoLibre item id, e.g. MLA1136716168",
+    location="path",
+    pattern=ITEM_ID_PATTERN,
+    hint=ITEM_ID_HINT,
+)
+PREDICT_SITE = Param("site_id", "Site, e.g. MLA", required=True, enum=SITE_IDS)
+PREDICT_TITLE = Param("title", "The listing's title", required=True, max_length=200)
+
+
 async def list_products(request: web.Request) -> web.Response:
-    status = query_enum(request, "status", ListingStatus)
+    status = query_enum(request, STATUS, ListingStatus)
     query = ListingQuery(
-        account_id=query_int(request, "account_id", minimum=1),
+        account_id=query_int(request, ACCOUNT_FILTER),
         status=status.value if status else None,
-        title=query_str(request, "q"),
-        sku=query_str(request, "sku"),
-        include_removed=query_str(request, "include_removed") in ("1", "true"),
+        title=query_str(request, TITLE_WORDS),
+        sku=query_str(request, SKU),
+        include_removed=bool(query_bool(request, INCLUDE_REMOVED)),
         paging=paging(request),
     )
     page = await container_of(request).list_listings()(query)
@@ -247,8 +277,6 @@ async def update_product(request: web.Request) -> web.Response:
 
 async def update_stock(request: web.Request) -> web.Response:
     body = await read_body(request, StockBody)
-    if body.quantity < 0:
-        raise ValidationFailed([FieldProblem("quantity", "must be zero or more")])
     result = await container_of(request).update_stock()(
         StockRequest(item_id_of(request), body.quantity, body.variation_id, body.safety_stock)
     )
@@ -284,8 +312,8 @@ async def product_health(request: web.Request) -> web.Response:
 
 
 async def predict_category(request: web.Request) -> web.Response:
-    site_id = (query_str(request, "site_id", 3) or "").upper()
-    title = query_str(request, "title", 200) or ""
+    site_id = query_str(request, PREDICT_SITE) or ""
+    title = query_str(request, PREDICT_TITLE) or ""
     predictions = await container_of(request).predict_category()(site_id, title)
     return json_response(predictions_view(predictions))
 
@@ -303,7 +331,6 @@ async def sync_products(request: web.Request) -> web.Response:
     )
 
 
-ITEM = Param("item_id", "MercadoLibre item id, e.g. MLA1136716168", location="path")
 NOT_FOUND = Reply("No such listing in the local copy")
 
 ENDPOINTS = (
@@ -313,14 +340,7 @@ ENDPOINTS = (
         list_products,
         "Listings from the local copy",
         "products",
-        params=(
-            Param("account_id", "Only this account's listings", "integer"),
-            Param("status", "Only this status", enum=tuple(s.value for s in ListingStatus)),
-            Param("q", "Words in the title (case-insensitive)"),
-            Param("sku", "Seller SKU"),
-            Param("include_removed", "Also listings gone from MercadoLibre (true)"),
-            *PAGING_PARAMS,
-        ),
+        params=LIST_PARAMS,
         replies={200: Reply("A page of listings", ListingPage)},
     ),
     Endpoint(
@@ -329,12 +349,14 @@ ENDPOINTS = (
         create_product,
         "Publish a listing",
         "products",
+        calls_mercadolibre=True,
         body=CreateProductBody,
         description="Validated locally first (required fields, site currency and "
         "precision, title length, pictures, variations, plain-text description); "
         "MercadoLibre's own refusals come back as 422 with its causes.",
         replies={
             201: Reply("The published listing", ListingView),
+            404: Reply("No such account"),
             422: Reply("Refused; every problem is named"),
         },
     ),
@@ -353,6 +375,7 @@ ENDPOINTS = (
         update_product,
         "Change a listing",
         "products",
+        calls_mercadolibre=True,
         params=(ITEM,),
         body=UpdateProductBody,
         description="Only the fields given change; variations left out are kept. "
@@ -373,6 +396,7 @@ ENDPOINTS = (
         delete_product,
         "Close, then delete a listing",
         "products",
+        calls_mercadolibre=True,
         params=(ITEM,),
         description="The local copy is kept, as MercadoLibre then shows it: status "
         '`closed`, sub_status `["deleted"]`, and `removed_at`. Idempotent: deleting it '
@@ -389,6 +413,7 @@ ENDPOINTS = (
         update_stock,
         "Set a listing's stock",
         "inventory",
+        calls_mercadolibre=True,
         params=(ITEM,),
         body=StockBody,
         description="Recorded in the stock ledger; MercadoLibre gets the quantity minus "
@@ -412,6 +437,7 @@ ENDPOINTS = (
         pause_product,
         "Pause a listing",
         "products",
+        calls_mercadolibre=True,
         params=(ITEM,),
         replies={
             200: Reply("The paused listing", ListingView),
@@ -425,6 +451,7 @@ ENDPOINTS = (
         activate_product,
         "Reactivate a paused listing",
         "products",
+        calls_mercadolibre=True,
         params=(ITEM,),
         replies={
             200: Reply("The active listing", ListingView),
@@ -439,6 +466,7 @@ ENDPOINTS = (
         product_health,
         "Listing quality",
         "products",
+        calls_mercadolibre=True,
         params=(ITEM,),
         description="Read from MercadoLibre (§4.12), which scores only live listings: a "
         "closed or removed (deleted) listing has no health, a 409 naming its state "
@@ -455,11 +483,12 @@ ENDPOINTS = (
         predict_category,
         "Predict a category from a title",
         "products",
-        params=(
-            Param("site_id", "Site, e.g. MLA", required=True),
-            Param("title", "The listing's title", required=True),
-        ),
-        replies={200: Reply("Categories, most likely first", CategoryPredictions)},
+        calls_mercadolibre=True,
+        params=(PREDICT_SITE, PREDICT_TITLE),
+        replies={
+            200: Reply("Categories, most likely first", CategoryPredictions),
+            422: Reply("No connected account to ask MercadoLibre with"),
+        },
     ),
     Endpoint(
         "POST",
@@ -469,6 +498,10 @@ ENDPOINTS = (
         "products",
         body=AccountBody,
         description="Runs as a background job; follow it in /sync-logs.",
-        replies={202: Reply("Queued", Accepted), 404: Reply("No such account")},
+        replies={
+            202: Reply("Queued", Accepted),
+            404: Reply("No such account"),
+            409: Reply("The account must be connected again"),
+        },
     ),
 )

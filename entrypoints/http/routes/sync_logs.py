@@ -12,11 +12,19 @@ from entrypoints.http.endpoints import Endpoint, Param, Reply
 from entrypoints.http.params import PAGING_PARAMS, paging, path_int, query_enum, query_int
 from entrypoints.http.views import PageInfo, SyncLogPage, SyncLogView, sync_log_view
 
+LIST_PARAMS = (
+    Param.id("account_id", "Only runs of this account", location="query"),
+    Param.choice("kind", "Only runs of this kind", SyncKind),
+    *PAGING_PARAMS,
+)
+ACCOUNT_FILTER, KIND = LIST_PARAMS[:2]
+SYNC_LOG = Param.id("sync_log_id", "Run id")
+
 
 async def list_sync_logs(request: web.Request) -> web.Response:
-    kind = query_enum(request, "kind", SyncKind)
+    kind = query_enum(request, KIND, SyncKind)
     query = SyncLogQuery(
-        account_id=query_int(request, "account_id", minimum=1),
+        account_id=query_int(request, ACCOUNT_FILTER),
         kind=kind.value if kind else None,
         paging=paging(request),
     )
@@ -30,7 +38,7 @@ async def list_sync_logs(request: web.Request) -> web.Response:
 
 
 async def get_sync_log(request: web.Request) -> web.Response:
-    log = await container_of(request).get_sync_log()(path_int(request, "sync_log_id"))
+    log = await container_of(request).get_sync_log()(path_int(request, SYNC_LOG))
     return json_response(sync_log_view(log))
 
 
@@ -41,11 +49,7 @@ ENDPOINTS = (
         list_sync_logs,
         "Synchronisation runs, newest first",
         "sync",
-        params=(
-            Param("account_id", "Only runs of this account", "integer"),
-            Param("kind", "Only runs of this kind", enum=tuple(k.value for k in SyncKind)),
-            *PAGING_PARAMS,
-        ),
+        params=LIST_PARAMS,
         replies={200: Reply("A page of runs", SyncLogPage)},
     ),
     Endpoint(
@@ -54,7 +58,7 @@ ENDPOINTS = (
         get_sync_log,
         "One synchronisation run",
         "sync",
-        params=(Param("sync_log_id", "Run id", "integer", location="path"),),
+        params=(SYNC_LOG,),
         replies={200: Reply("The run", SyncLogView), 404: Reply("No such run")},
     ),
 )

@@ -150,6 +150,7 @@ ENDPOINTS = (
         "This API's OpenAPI document",
         "operations",
         public=True,
+        uses_storage=False,
         replies={200: Reply("OpenAPI 3.1 document")},
     ),
     Endpoint(
@@ -159,6 +160,7 @@ ENDPOINTS = (
         "Human-readable API documentation",
         "operations",
         public=True,
+        uses_storage=False,
         replies={200: Reply("HTML page", content_type="text/html")},
     ),
 )

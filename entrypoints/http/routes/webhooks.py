@@ -4,18 +4,24 @@ services to the events processed from them."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import attrs
 from aiohttp import web
 
-from adapters.mercadolibre.notifications import MalformedNotification, read_notification
+from adapters.mercadolibre.notifications import (
+    MAX_NOTIFICATION_ID,
+    MalformedNotification,
+    read_notification,
+)
 from application.notifications.receive_notification import Acknowledgement
 from application.queries import DeliveryQuery, InboxQuery
-from domain.notifications import MAX_TOPIC, InboxStatus, Notification
-from domain.subscriptions import DeliveryStatus
+from domain.notifications import DOCUMENTED_TOPICS, MAX_TOPIC, InboxStatus, Notification
+from domain.resources import MAX_PATH
+from domain.subscriptions import ANY_TOPIC, MAX_URL, TOPIC_ALIASES, DeliveryStatus
 from entrypoints.http.context import client_address, container_of
-from entrypoints.http.converter import json_response, read_body
-from entrypoints.http.endpoints import Endpoint, Param, Reply
+from entrypoints.http.converter import decode_json, json_response, read_body, read_raw
+from entrypoints.http.endpoints import MAX_ID, Endpoint, Param, Reply, limited
 from entrypoints.http.notification_views import (
     Acknowledged,
     DeliveryPage,
@@ -49,12 +55,32 @@ _ACKNOWLEDGED = {
 # -- parsing, leniently (§9.2) -----------------------------------------------------------
 
 
+# Text with neither control characters nor space at either end (the reader trims it).
+_NOTIFICATION_ID = r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$"
+
+
+@attrs.define
+class NotificationBody:
+    """MercadoLibre's notification (§9.2), as the OpenAPI document shows it. The reader
+    (adapters/mercadolibre/notifications.py) is more lenient than this: `id` for `_id`,
+    ids as strings of digits, `recieved`, unknown fields; what it refuses is a 400."""
+
+    __lenient__ = True
+
+    _id: str = limited(max_length=MAX_NOTIFICATION_ID, pattern=_NOTIFICATION_ID)
+    topic: str = limited(max_length=MAX_TOPIC, pattern=r"^[A-Za-z0-9_-]+$")
+    resource: str = limited(max_length=MAX_PATH, pattern=r"^(?:/[A-Za-z0-9_-]+)+$")
+    user_id: int = limited(minimum=1, maximum=MAX_ID)
+    application_id: int = limited(minimum=1, maximum=MAX_ID)
+    attempts: int | None = None
+    sent: datetime | None = None
+    received: datetime | None = None
+    actions: list[str] = attrs.field(factory=list)
+
+
 def parse_notification(raw: bytes) -> Notification:
     """MercadoLibre's notification body (§9.2); RequestInvalid lists what is wrong."""
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise RequestInvalid("the body is not valid JSON") from None
+    data = decode_json(raw)
     if not isinstance(data, dict):
         raise RequestInvalid("the body must be a JSON object (mercadolibre-api.md §9.2)")
     try:
@@ -72,24 +98,31 @@ def parse_notification(raw: bytes) -> Notification:
 async def receive_notification(request: web.Request) -> web.Response:
     container = container_of(request)
     container.admit_notification_source()(client_address(request))
-    if request.content_length is not None and request.content_length > MAX_NOTIFICATION_BYTES:
-        raise RequestInvalid(
-            f"a notification has at most {MAX_NOTIFICATION_BYTES} bytes", status=413
-        )
-    raw = await request.read()
-    if len(raw) > MAX_NOTIFICATION_BYTES:
-        raise RequestInvalid(
-            f"a notification has at most {MAX_NOTIFICATION_BYTES} bytes", status=413
-        )
+    raw = await read_raw(request, MAX_NOTIFICATION_BYTES, "a notification")
     receipt = await container.receive_notification()(parse_notification(raw))
     return web.Response(body=_ACKNOWLEDGED[receipt.status], content_type="application/json")
 
 
+INBOX_PARAMS = (
+    Param.choice("status", "Only this status", InboxStatus),
+    Param("topic", "Only this topic, e.g. orders_v2", max_length=MAX_TOPIC),
+    *PAGING_PARAMS,
+)
+INBOX_STATUS, INBOX_TOPIC = INBOX_PARAMS[:2]
+DELIVERY_PARAMS = (
+    Param.id("subscription_id", "Only this subscription's deliveries", location="query"),
+    Param.choice("status", "Only this status", DeliveryStatus),
+    *PAGING_PARAMS,
+)
+DELIVERY_SUBSCRIPTION, DELIVERY_STATUS = DELIVERY_PARAMS[:2]
+SUBSCRIPTION = Param.id("subscription_id", "Subscription id")
+
+
 async def list_inbox(request: web.Request) -> web.Response:
-    status = query_enum(request, "status", InboxStatus)
+    status = query_enum(request, INBOX_STATUS, InboxStatus)
     query = InboxQuery(
         status=status.value if status else None,
-        topic=query_str(request, "topic", MAX_TOPIC),
+        topic=query_str(request, INBOX_TOPIC),
         paging=paging(request),
     )
     report = await container_of(request).list_inbox()(query)
@@ -105,13 +138,18 @@ async def list_inbox(request: web.Request) -> web.Response:
     )
 
 
+SUBSCRIBABLE_TOPICS = tuple(sorted({ANY_TOPIC, *DOCUMENTED_TOPICS, *TOPIC_ALIASES}))
+
+
 @attrs.define
 class RegisterBody:
     """`topic`: a MercadoLibre topic (orders_v2, items, questions, messages, shipments,
     payments, post_purchase, ...) or `*` for all; `callback_url`: where to POST events."""
 
-    topic: str
-    callback_url: str
+    topic: str = limited(enum=SUBSCRIBABLE_TOPICS)
+    callback_url: str = limited(
+        max_length=MAX_URL, pattern=r"^https?://", hint="https://example.com/hook"
+    )
 
 
 async def register(request: web.Request) -> web.Response:
@@ -139,14 +177,14 @@ async def list_subscriptions(request: web.Request) -> web.Response:
 
 
 async def delete_subscription(request: web.Request) -> web.Response:
-    await container_of(request).delete_subscription()(path_int(request, "subscription_id"))
+    await container_of(request).delete_subscription()(path_int(request, SUBSCRIPTION))
     return web.Response(status=204)
 
 
 async def list_deliveries(request: web.Request) -> web.Response:
-    status = query_enum(request, "status", DeliveryStatus)
+    status = query_enum(request, DELIVERY_STATUS, DeliveryStatus)
     query = DeliveryQuery(
-        subscription_id=query_int(request, "subscription_id", minimum=1),
+        subscription_id=query_int(request, DELIVERY_SUBSCRIPTION),
         status=status.value if status else None,
         paging=paging(request),
     )
@@ -166,6 +204,8 @@ ENDPOINTS = (
         "MercadoLibre's notification callback",
         "notifications",
         public=True,
+        body=NotificationBody,
+        body_mismatch=400,
         description="Register this URL in DevCenter (§9.1). The body is MercadoLibre's "
         "`{_id, resource, user_id, topic, application_id, attempts, sent, received, "
         "actions?}` (§9.2), read leniently. Answers at once, without calling MercadoLibre: "
@@ -185,11 +225,7 @@ ENDPOINTS = (
         list_inbox,
         "Stored notifications, latest first, with counts by topic and status",
         "notifications",
-        params=(
-            Param("status", "Only this status", enum=tuple(status.value for status in InboxStatus)),
-            Param("topic", "Only this topic, e.g. orders_v2"),
-            *PAGING_PARAMS,
-        ),
+        params=INBOX_PARAMS,
         replies={200: Reply("A page of notifications and the counts", InboxPage)},
     ),
     Endpoint(
@@ -225,7 +261,7 @@ ENDPOINTS = (
         "Unsubscribe",
         "subscriptions",
         description="Stops deliveries; the delivery log is kept.",
-        params=(Param("subscription_id", "Subscription id", "integer", location="path"),),
+        params=(SUBSCRIPTION,),
         replies={204: Reply("Deleted"), 404: Reply("No such subscription")},
     ),
     Endpoint(
@@ -234,13 +270,7 @@ ENDPOINTS = (
         list_deliveries,
         "The delivery log, newest first",
         "subscriptions",
-        params=(
-            Param("subscription_id", "Only this subscription's deliveries", "integer"),
-            Param(
-                "status", "Only this status", enum=tuple(status.value for status in DeliveryStatus)
-            ),
-            *PAGING_PARAMS,
-        ),
+        params=DELIVERY_PARAMS,
         replies={200: Reply("A page of deliveries", DeliveryPage)},
     ),
 )

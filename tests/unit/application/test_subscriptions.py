@@ -111,10 +111,48 @@ class World:
         ("fe80::1", False),
         ("fc00::1", False),
         ("::ffff:127.0.0.1", False),
+        ("::ffff:93.184.216.34", True),
+        ("not an address", False),
     ],
 )
 def test_only_public_addresses_are_public(address, public):
     assert is_public_address(address) is public
+
+
+@pytest.mark.parametrize(
+    ("address", "embeds"),
+    [
+        ("2002:7f00:1::", "127.0.0.1 by 6to4"),
+        ("2002:a00:1::1", "10.0.0.1 by 6to4"),
+        ("2002:a9fe:a9fe::", "169.254.169.254 by 6to4"),
+        # Teredo: server 65.54.227.120, client 127.0.0.1 (its bits inverted, RFC 4380).
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", "127.0.0.1 by Teredo"),
+        ("2001:0:a00:1::", "server 10.0.0.1 by Teredo"),
+        ("64:ff9b::7f00:1", "127.0.0.1 by NAT64"),
+        ("64:ff9b::c0a8:101", "192.168.1.1 by NAT64"),
+        ("64:ff9b:1::7f00:1", "local-use NAT64"),
+        ("64:ff9b:1:abcd::808:808", "local-use NAT64"),
+        ("::ffff:10.1.2.3", "10.1.2.3 IPv4-mapped"),
+        ("::ffff:7f00:1", "127.0.0.1 IPv4-mapped"),
+        ("::127.0.0.1", "127.0.0.1 IPv4-compatible"),
+        ("::10.0.0.1", "10.0.0.1 IPv4-compatible"),
+        ("::100.64.0.1", "100.64.0.1 IPv4-compatible"),
+    ],
+)
+def test_an_ipv6_address_embedding_a_private_or_loopback_ipv4_one_is_not_public(address, embeds):
+    assert is_public_address(address) is False, embeds
+
+
+def test_a_6to4_address_of_a_public_ipv4_one_is_as_public_as_it():
+    assert is_public_address("2002:5db8:d822::1") is True  # 93.184.216.34
+
+
+async def test_a_6to4_callback_embedding_loopback_is_refused_at_registration():
+    world = World()
+    world.resolver.addresses_of["2002:7f00:1::"] = ["2002:7f00:1::"]
+    with pytest.raises(ValidationFailed) as refused:
+        await world.register("*", "http://[2002:7f00:1::]:8080/hook")
+    assert refused.value.problems[0].code == "private_address"
 
 
 async def test_registering_seals_the_secret_and_returns_it_once():

@@ -126,14 +126,16 @@ def test_every_query_helper_refuses_control_characters():
     assert _refused(query_bool, request, "b").errors[0]["field"] == "b"
 
 
-def test_query_bool_reads_true_and_false_and_refuses_anything_else():
-    request = make_mocked_request("GET", "/x?a=TRUE&b=0&c=yes")
+def test_query_bool_reads_true_and_false_as_the_openapi_document_says_and_refuses_the_rest():
+    request = make_mocked_request("GET", "/x?a=true&b=false&c=yes&d=TRUE&e=0&f=")
     assert (query_bool(request, "a"), query_bool(request, "b"), query_bool(request, "z")) == (
         True,
         False,
         None,
     )
-    assert _refused(query_bool, request, "c").errors[0]["reason"] == "must be true or false"
+    for name in "cde":
+        assert _refused(query_bool, request, name).errors[0]["reason"] == "must be true or false"
+    assert _refused(query_bool, request, "f").errors[0]["reason"] == "must not be empty"
 
 
 def test_path_parameters_with_control_characters_are_refused():

@@ -14,6 +14,7 @@ import yaml
 from prometheus_client import Counter
 
 from adapters.metrics import PrometheusMetrics
+from application.errors import Unavailable
 from entrypoints.cli.runners import start_worker_metrics
 from entrypoints.container import build_container, start, stop
 from entrypoints.settings import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Settings, SettingsError
@@ -140,3 +141,75 @@ def test_compose_lets_prometheus_reach_each_worker_and_checks_its_health():
     assert worker["command"] == ["worker", "--host", "0.0.0.0"]
     assert port in worker["expose"] and "ports" not in worker
     assert f"127.0.0.1:{port}/health" in " ".join(worker["healthcheck"]["test"])
+
+
+class SwitchableProbe:
+    """A broker that answers or not, as the test says."""
+
+    name = "broker"
+
+    def __init__(self) -> None:
+        self.down: str | None = None
+
+    async def check(self) -> None:
+        if self.down is not None:
+            raise Unavailable(self.down)
+
+
+async def test_worker_health_is_503_naming_the_broker_while_it_is_down(aiohttp_client):
+    probe = SwitchableProbe()
+    client = await aiohttp_client(metrics_app(PrometheusMetrics(), lambda: True, [probe]))
+    response = await client.get("/health")
+    body = await response.json()
+    assert response.status == 200 and body["status"] == "ok", body
+    assert body["checks"]["broker"]["ok"] is True
+
+    probe.down = "redis did not answer: Connection refused"
+    response = await client.get("/health")
+    body = await response.json()
+    assert response.status == 503 and body["status"] == "unavailable"
+    assert body["checks"]["broker"] == {
+        "ok": False,
+        "seconds": body["checks"]["broker"]["seconds"],
+        "detail": "redis did not answer: Connection refused",
+    }
+    assert body["checks"]["worker"]["ok"] is True
+
+    probe.down = None
+    assert (await client.get("/health")).status == 200
+
+
+class RunningWorker:
+    is_running = True
+
+
+async def test_a_worker_on_a_redis_that_does_not_answer_is_unhealthy(tmp_path):
+    """The wiring of `meli worker`: its /health asks the container's broker probe. Redis
+    here is a port nobody listens on."""
+    port = free_port()
+    settings = Settings.from_mapping(
+        {
+            "STORAGE": "memory",
+            "DATA_DIR": str(tmp_path),
+            "CLIENT_ID": SANDBOX_CLIENT_ID,
+            "CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
+            "API_URL": "http://127.0.0.1:9",
+            "ENCRYPTION_KEY": "3MzqpMbLV2Lnw0mBmt8e7HfNzg7kQGuW1PdtjPczF-c=",
+            "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+            "WORKER_METRICS_PORT": str(port),
+        }
+    )
+    container = build_container(settings)
+    await start(container)
+    runner = await start_worker_metrics(container, settings, RunningWorker())
+    try:
+        async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as session:
+            async with session.get("/health") as response:
+                body = await response.json()
+        assert response.status == 503, body
+        assert body["checks"]["worker"]["ok"] is True
+        assert body["checks"]["broker"]["ok"] is False
+        assert "redis" in body["checks"]["broker"]["detail"]
+    finally:
+        await runner.cleanup()
+        await stop(container)
