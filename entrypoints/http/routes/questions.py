@@ -9,11 +9,12 @@ import attrs
 from aiohttp import web
 
 from application.questions.commands import AnswerCommand, QuestionFilter, RuleInput
-from domain.answer_rules import ActiveHours, RuleMode
-from domain.questions import QuestionStatus
+from domain.answer_rules import MAX_KEYWORDS, MAX_PATTERN_LENGTH, ActiveHours, RuleMode
+from domain.questions import MAX_TEXT_LENGTH, QuestionStatus
+from domain.templates import MAX_NAME_LENGTH
 from entrypoints.http.context import container_of
 from entrypoints.http.converter import json_response, read_body
-from entrypoints.http.endpoints import Endpoint, Param, Reply
+from entrypoints.http.endpoints import MAX_ID, Endpoint, Param, Reply, limited
 from entrypoints.http.params import (
     PAGING_PARAMS,
     paging,
@@ -47,8 +48,8 @@ from entrypoints.http.views import PageInfo
 class AnswerBody:
     """`{"text"}`, or `{"template_id", "variables"?}` (a template of kind answer)."""
 
-    text: str | None = None
-    template_id: int | None = None
+    text: str | None = limited(None, max_length=MAX_TEXT_LENGTH)
+    template_id: int | None = limited(None, minimum=1, maximum=MAX_ID)
     variables: dict[str, str] = attrs.field(factory=dict)
 
 
@@ -56,57 +57,97 @@ class AnswerBody:
 class HoursBody:
     """Days (mon..sun) and times of day (HH:MM) in the seller's site's time zone."""
 
-    days: list[str]
-    start: str
-    end: str
+    days: list[str] = limited(max_items=7)
+    start: str = limited(max_length=5)
+    end: str = limited(max_length=5)
 
 
 @attrs.define
 class RuleBody:
-    name: str
-    template_id: int
-    keywords: list[str] = attrs.field(factory=list)
-    pattern: str | None = None
-    priority: int = 0
-    account_ids: list[int] = attrs.field(factory=list)
-    item_ids: list[str] = attrs.field(factory=list)
-    category_ids: list[str] = attrs.field(factory=list)
+    name: str = limited(min_length=1, max_length=MAX_NAME_LENGTH)
+    template_id: int = limited(minimum=1, maximum=MAX_ID)
+    keywords: list[str] = limited(factory=list, max_items=MAX_KEYWORDS)
+    pattern: str | None = limited(None, max_length=MAX_PATTERN_LENGTH)
+    priority: int = limited(0, minimum=-1000, maximum=1000)
+    account_ids: list[int] = limited(factory=list, max_items=100)
+    item_ids: list[str] = limited(factory=list, max_items=1000)
+    category_ids: list[str] = limited(factory=list, max_items=1000)
     active_hours: HoursBody | None = None
-    mode: str = "live"
+    mode: str = limited("live", enum=tuple(m.value for m in RuleMode))
     enabled: bool = True
 
 
 @attrs.define
 class BlockBody:
-    account_id: int
-    buyer_id: int
+    account_id: int = limited(minimum=1, maximum=MAX_ID)
+    buyer_id: int = limited(minimum=1, maximum=MAX_ID)
 
 
-def _when(request: web.Request, name: str) -> datetime | None:
-    raw = query_str(request, name, 40)
+ACCOUNT = Param.id("account_id", "Only this account's (another account's is not found)", "query")
+REQUIRED_ACCOUNT = Param(
+    "account_id", "Account", "integer", required=True, minimum=1, maximum=MAX_ID
+)
+QUESTION_ID = Param.id("question_id", "MercadoLibre's question id")
+RULE_ID = Param.id("rule_id", "Rule id")
+BUYER_ID = Param.id("buyer_id", "The buyer's user id")
+STATUS = Param.choice("status", "Only this status", QuestionStatus)
+ITEM_ID = Param("item_id", "Only questions on this listing", max_length=32)
+# An ISO-8601 date-time with its offset, e.g. 2026-11-30T10:00:00-03:00 (empty: absent,
+# as for every optional text parameter).
+MOMENT = (
+    r"^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
+    r"(Z|[+-][0-9]{2}:?[0-9]{2}))?$"
+)
+CREATED_FROM = Param(
+    "from",
+    "Asked at or after (ISO-8601 with offset)",
+    max_length=40,
+    pattern=MOMENT,
+    hint="2026-11-30T10:00:00-03:00",
+)
+CREATED_TO = Param(
+    "to",
+    "Asked before (ISO-8601 with offset)",
+    max_length=40,
+    pattern=MOMENT,
+    hint="2026-11-30T10:00:00-03:00",
+)
+TEXT = Param("q", "Text contained, without regard to case or accents", max_length=200)
+DAYS = Param(
+    "days",
+    "Window of answered questions, 1 to 365 days (default 30)",
+    "integer",
+    minimum=1,
+    maximum=365,
+)
+
+
+def _when(request: web.Request, param: Param) -> datetime | None:
+    name = param.name
+    raw = query_str(request, param)
     if raw is None:
         return None
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
+        # The shape is right (the reader checked it) but it names no moment: 2026-13-40.
         raise RequestInvalid(
             f"invalid parameter {name}",
-            [{"field": name, "reason": "must be an ISO-8601 date-time with an offset"}],
-        )
+            [{"field": name, "reason": "is not a real date and time"}],
+            status=422,
+        ) from None
     return moment
 
 
 async def list_questions(request: web.Request) -> web.Response:
-    status = query_enum(request, "status", QuestionStatus)
+    status = query_enum(request, STATUS, QuestionStatus)
     given = QuestionFilter(
-        account_id=query_int(request, "account_id", minimum=1),
+        account_id=query_int(request, ACCOUNT),
         status=status.value if status else None,
-        item_id=query_str(request, "item_id", 32),
-        created_from=_when(request, "from"),
-        created_to=_when(request, "to"),
-        text=query_str(request, "q"),
+        item_id=query_str(request, ITEM_ID),
+        created_from=_when(request, CREATED_FROM),
+        created_to=_when(request, CREATED_TO),
+        text=query_str(request, TEXT),
     )
     page = await container_of(request).list_questions()(given, paging(request))
     return json_response(
@@ -118,7 +159,7 @@ async def list_questions(request: web.Request) -> web.Response:
 
 async def get_question(request: web.Request) -> web.Response:
     detail = await container_of(request).get_question()(
-        path_int(request, "question_id"), query_int(request, "account_id", minimum=1)
+        path_int(request, QUESTION_ID), query_int(request, ACCOUNT)
     )
     return json_response(question_detail_view(detail))
 
@@ -128,11 +169,11 @@ async def answer_question(request: web.Request) -> web.Response:
     container = container_of(request)
     answered = await container.answer_question()(
         AnswerCommand(
-            question_id=path_int(request, "question_id"),
+            question_id=path_int(request, QUESTION_ID),
             text=body.text,
             template_id=body.template_id,
             variables=dict(body.variables),
-            account_id=query_int(request, "account_id", minimum=1),
+            account_id=query_int(request, ACCOUNT),
         )
     )
     return json_response(answered_view(answered, container.clock().now()))
@@ -141,22 +182,19 @@ async def answer_question(request: web.Request) -> web.Response:
 async def delete_question(request: web.Request) -> web.Response:
     container = container_of(request)
     deleted = await container.delete_question()(
-        path_int(request, "question_id"), query_int(request, "account_id", minimum=1)
+        path_int(request, QUESTION_ID), query_int(request, ACCOUNT)
     )
     return json_response(answered_view(deleted, container.clock().now()))
 
 
 def _account(request: web.Request) -> int:
-    account_id = query_int(request, "account_id", minimum=1)
-    if account_id is None:
-        raise RequestInvalid(
-            "account_id is required", [{"field": "account_id", "reason": "is required"}]
-        )
+    account_id = query_int(request, REQUIRED_ACCOUNT)
+    assert account_id is not None  # required: the reader refuses it absent
     return account_id
 
 
 async def question_stats(request: web.Request) -> web.Response:
-    days = query_int(request, "days", 30, minimum=1, maximum=365) or 30
+    days = query_int(request, DAYS, 30) or 30
     stats = await container_of(request).question_stats()(_account(request), days)
     return json_response(stats_view(stats))
 
@@ -173,7 +211,7 @@ async def block_buyer(request: web.Request) -> web.Response:
 
 
 async def unblock_buyer(request: web.Request) -> web.Response:
-    await container_of(request).unblock_buyer()(_account(request), path_int(request, "buyer_id"))
+    await container_of(request).unblock_buyer()(_account(request), path_int(request, BUYER_ID))
     return web.Response(status=204)
 
 
@@ -201,7 +239,7 @@ def _bad_mode() -> RuleMode:
 
 
 async def list_rules(request: web.Request) -> web.Response:
-    rules = await container_of(request).list_rules()(query_int(request, "account_id", minimum=1))
+    rules = await container_of(request).list_rules()(query_int(request, ACCOUNT))
     return json_response(RuleList([rule_view(r) for r in rules]))
 
 
@@ -213,19 +251,17 @@ async def create_rule(request: web.Request) -> web.Response:
 
 async def update_rule(request: web.Request) -> web.Response:
     body = await read_body(request, RuleBody)
-    rule = await container_of(request).update_rule()(
-        path_int(request, "rule_id"), _rule_input(body)
-    )
+    rule = await container_of(request).update_rule()(path_int(request, RULE_ID), _rule_input(body))
     return json_response(rule_view(rule))
 
 
 async def delete_rule(request: web.Request) -> web.Response:
-    await container_of(request).delete_rule()(path_int(request, "rule_id"))
+    await container_of(request).delete_rule()(path_int(request, RULE_ID))
     return web.Response(status=204)
 
 
 async def rule_log(request: web.Request) -> web.Response:
-    page = await container_of(request).rule_log()(path_int(request, "rule_id"), paging(request))
+    page = await container_of(request).rule_log()(path_int(request, RULE_ID), paging(request))
     return json_response(
         AttemptPage(
             [attempt_view(a) for a in page.items], PageInfo(page.total, page.offset, page.limit)
@@ -233,9 +269,6 @@ async def rule_log(request: web.Request) -> web.Response:
     )
 
 
-ACCOUNT = Param("account_id", "Only this account's (another account's is not found)", "integer")
-QUESTION_ID = Param("question_id", "MercadoLibre's question id", "integer", location="path")
-RULE_ID = Param("rule_id", "Rule id", "integer", location="path")
 TAG = "questions"
 
 ENDPOINTS = (
@@ -246,15 +279,19 @@ ENDPOINTS = (
         "The question inbox: unanswered first, oldest first, with how long each waited",
         TAG,
         params=(
-            Param("account_id", "Only this account's", "integer"),
-            Param("status", "Only this status", enum=tuple(s.value for s in QuestionStatus)),
-            Param("item_id", "Only questions on this listing"),
-            Param("from", "Asked at or after (ISO-8601 with offset)"),
-            Param("to", "Asked before (ISO-8601 with offset)"),
-            Param("q", "Text contained, without regard to case or accents"),
+            ACCOUNT,
+            STATUS,
+            ITEM_ID,
+            CREATED_FROM,
+            CREATED_TO,
+            TEXT,
             *PAGING_PARAMS,
         ),
-        replies={200: Reply("A page of questions", QuestionPage), 404: Reply("No such account")},
+        replies={
+            200: Reply("A page of questions", QuestionPage),
+            404: Reply("No such account"),
+            422: Reply("`from` or `to` has the shape of a date but names no real one"),
+        },
     ),
     Endpoint(
         "GET",
@@ -263,10 +300,11 @@ ENDPOINTS = (
         "How the account answers: waiting, time to answer, by rule or by hand",
         TAG,
         params=(
-            Param("account_id", "Account", "integer", required=True),
-            Param("days", "Window of answered questions, 1 to 365 days (default 30)", "integer"),
+            REQUIRED_ACCOUNT,
+            DAYS,
         ),
         replies={200: Reply("The figures", StatsView), 404: Reply("No such account")},
+        calls_mercadolibre=True,
     ),
     Endpoint(
         "GET",
@@ -274,12 +312,13 @@ ENDPOINTS = (
         list_blocked,
         "Buyers blocked from asking the seller",
         TAG,
-        params=(Param("account_id", "Account", "integer", required=True),),
+        params=(REQUIRED_ACCOUNT,),
         replies={
             200: Reply("The blocked buyers", BlockedBuyerList),
             404: Reply("No such account"),
             409: Reply("The account must be connected again"),
         },
+        calls_mercadolibre=True,
     ),
     Endpoint(
         "POST",
@@ -294,6 +333,7 @@ ENDPOINTS = (
             409: Reply("The account must be connected again"),
             422: Reply("Invalid body, or MercadoLibre refused"),
         },
+        calls_mercadolibre=True,
     ),
     Endpoint(
         "DELETE",
@@ -302,10 +342,11 @@ ENDPOINTS = (
         "Let a blocked buyer ask again",
         TAG,
         params=(
-            Param("buyer_id", "The buyer's user id", "integer", location="path"),
-            Param("account_id", "Account", "integer", required=True),
+            BUYER_ID,
+            REQUIRED_ACCOUNT,
         ),
         replies={204: Reply("Unblocked"), 404: Reply("No such account, or not blocked")},
+        calls_mercadolibre=True,
     ),
     Endpoint(
         "GET",
@@ -313,7 +354,7 @@ ENDPOINTS = (
         list_rules,
         "Auto-answer rules, in the order they are tried",
         TAG,
-        params=(Param("account_id", "Only those that apply to this account", "integer"),),
+        params=(Param.id("account_id", "Only those that apply to this account", "query"),),
         replies={200: Reply("The rules", RuleList)},
     ),
     Endpoint(
@@ -392,6 +433,7 @@ ENDPOINTS = (
             429: Reply("The installation's rate limit or a quota is used up (Retry-After)"),
             503: Reply("MercadoLibre did not confirm; read back, nothing was sent"),
         },
+        calls_mercadolibre=True,
     ),
     Endpoint(
         "DELETE",
@@ -405,5 +447,6 @@ ENDPOINTS = (
             404: Reply("No such question"),
             422: Reply("MercadoLibre refused (its message)"),
         },
+        calls_mercadolibre=True,
     ),
 )

@@ -6,10 +6,10 @@ import attrs
 from aiohttp import web
 
 from application.templates.commands import PreviewInput, TemplateChanges, TemplateInput
-from domain.templates import TemplateKind
+from domain.templates import MAX_LENGTH, MAX_NAME_LENGTH, TemplateKind
 from entrypoints.http.context import container_of
 from entrypoints.http.converter import json_response, read_body
-from entrypoints.http.endpoints import Endpoint, Param, Reply
+from entrypoints.http.endpoints import MAX_ID, Endpoint, Param, Reply, limited
 from entrypoints.http.params import path_int, query_enum, query_int
 from entrypoints.http.problems import RequestInvalid
 from entrypoints.http.question_views import (
@@ -19,27 +19,32 @@ from entrypoints.http.question_views import (
     template_view,
 )
 
+# The longest text a template of any kind may have (answers: 2,000, §7).
+MAX_TEMPLATE_TEXT = max(MAX_LENGTH.values())
+ACCOUNT = Param.id("account_id", "Include this account's templates", "query")
+KIND = Param.choice("kind", "Only this kind", TemplateKind)
+
 
 @attrs.define
 class TemplateBody:
     """`kind` answer or message; `text` with {variables} ({{ and }} for braces)."""
 
-    name: str
-    kind: str
-    text: str
-    account_id: int | None = None
+    name: str = limited(min_length=1, max_length=MAX_NAME_LENGTH)
+    kind: str = limited(enum=tuple(k.value for k in TemplateKind))
+    text: str = limited(min_length=1, max_length=MAX_TEMPLATE_TEXT)
+    account_id: int | None = limited(None, minimum=1, maximum=MAX_ID)
 
 
 @attrs.define
 class TemplateChangesBody:
-    name: str | None = None
-    text: str | None = None
+    name: str | None = limited(None, min_length=1, max_length=MAX_NAME_LENGTH)
+    text: str | None = limited(None, min_length=1, max_length=MAX_TEMPLATE_TEXT)
 
 
 @attrs.define
 class PreviewBody:
-    account_id: int | None = None
-    item_id: str | None = None
+    account_id: int | None = limited(None, minimum=1, maximum=MAX_ID)
+    item_id: str | None = limited(None, max_length=32)
     variables: dict[str, str] = attrs.field(factory=dict)
 
 
@@ -54,13 +59,13 @@ def _kind(value: str) -> TemplateKind:
 
 async def list_templates(request: web.Request) -> web.Response:
     found = await container_of(request).list_templates()(
-        query_int(request, "account_id", minimum=1), query_enum(request, "kind", TemplateKind)
+        query_int(request, ACCOUNT), query_enum(request, KIND, TemplateKind)
     )
     return json_response(TemplateList([template_view(t) for t in found]))
 
 
 async def get_template(request: web.Request) -> web.Response:
-    found = await container_of(request).get_template()(path_int(request, "template_id"))
+    found = await container_of(request).get_template()(path_int(request, TEMPLATE_ID))
     return json_response(template_view(found))
 
 
@@ -75,27 +80,27 @@ async def create_template(request: web.Request) -> web.Response:
 async def update_template(request: web.Request) -> web.Response:
     body = await read_body(request, TemplateChangesBody)
     changed = await container_of(request).update_template()(
-        path_int(request, "template_id"), TemplateChanges(body.name, body.text)
+        path_int(request, TEMPLATE_ID), TemplateChanges(body.name, body.text)
     )
     return json_response(template_view(changed))
 
 
 async def delete_template(request: web.Request) -> web.Response:
-    await container_of(request).delete_template()(path_int(request, "template_id"))
+    await container_of(request).delete_template()(path_int(request, TEMPLATE_ID))
     return web.Response(status=204)
 
 
 async def preview_template(request: web.Request) -> web.Response:
     body = await read_body(request, PreviewBody)
     preview = await container_of(request).preview_template()(
-        path_int(request, "template_id"),
+        path_int(request, TEMPLATE_ID),
         PreviewInput(body.account_id, body.item_id, dict(body.variables)),
     )
     assert preview.template.id is not None
     return json_response(PreviewView(preview.template.id, preview.text, preview.values))
 
 
-TEMPLATE_ID = Param("template_id", "Template id", "integer", location="path")
+TEMPLATE_ID = Param.id("template_id", "Template id")
 TAG = "templates"
 
 ENDPOINTS = (
@@ -106,8 +111,8 @@ ENDPOINTS = (
         "The shared templates and, with an account, its own, by name",
         TAG,
         params=(
-            Param("account_id", "Include this account's templates", "integer"),
-            Param("kind", "Only this kind", enum=tuple(k.value for k in TemplateKind)),
+            ACCOUNT,
+            KIND,
         ),
         replies={200: Reply("The templates", TemplateList), 404: Reply("No such account")},
     ),
