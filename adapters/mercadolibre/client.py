@@ -9,7 +9,6 @@ reach a URL, a log line or an error message.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random as _random
 import re
@@ -23,6 +22,7 @@ import attrs
 
 from adapters.mercadolibre.errors import scrub, translate
 from adapters.mercadolibre.retry import IDEMPOTENT_METHODS, RetryPolicy, parse_retry_after
+from adapters.mercadolibre.sanitise import clean_text, load_json
 from application.errors import ApplicationError, Unavailable
 from application.ports.events import GatewayEvents
 from application.ports.rate_limiter import API_CALLS, LISTING_CREATE, MESSAGE_SEND, RateLimiter
@@ -290,27 +290,14 @@ class MercadoLibreClient:
 def _decode(raw: bytes) -> Any:
     """JSON when it is JSON; the text otherwise (error pages of proxies); None if empty.
 
-    NUL characters are removed from every string (keys included): MercadoLibre stores
-    them where sellers type them (a title can hold `\\u0000`), and PostgreSQL's text and
-    JSONB cannot hold NUL, so one such listing would make every sync of its account fail.
-    The structure is walked only when the text has the escape, so the common path costs a
-    substring search.
+    Whatever it is, it is made storable first (sanitise.py): MercadoLibre keeps NUL and
+    lone UTF-16 surrogates where sellers and buyers type them (a title, a question), and
+    PostgreSQL holds neither, so one such listing would make every sync of its account fail.
     """
     if not raw.strip():
         return None
     text = raw.decode("utf-8", errors="replace")
     try:
-        data = json.loads(text)
+        return load_json(text)
     except ValueError:
-        return text.replace("\x00", "")
-    return _without_nul(data) if "\\u0000" in text else data
-
-
-def _without_nul(data: Any) -> Any:
-    if isinstance(data, str):
-        return data.replace("\x00", "")
-    if isinstance(data, dict):
-        return {_without_nul(key): _without_nul(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [_without_nul(value) for value in data]
-    return data
+        return clean_text(text)
