@@ -265,7 +265,9 @@ class MercadoLibreClient:
             return _Failure(error, "rate_limited", True, retry_after)
         if status >= 500:
             if not repeatable:
+                meli = error.meli
                 error = Unavailable(f"{error} (not retried: {method} is not idempotent)")
+                error.meli = meli
             return _Failure(error, "server_error", repeatable)
         return _Failure(error, f"http_{status}", False)
 
