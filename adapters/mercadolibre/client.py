@@ -141,13 +141,16 @@ class MercadoLibreClient:
         form: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
         secrets: tuple[str | None, ...] = (),
+        headers: Mapping[str, str] | None = None,
     ) -> MeliResponse:
         """Send `method path` and answer the decoded JSON of a 2xx answer.
 
         `path` starts with `/` and carries no query string (`params` does). `token` goes
         into the Authorization header. `idempotent` overrides the method's default (a POST
         the caller knows is safe to repeat). `secrets` are values besides the token to
-        keep out of error messages (a refresh token in a form). Raises the port errors.
+        keep out of error messages (a refresh token in a form). `headers` are those that
+        choose the shape of the answer (`x-format-new: true`, §0.3). Raises the port
+        errors.
         """
         method = method.upper()
         if not path.startswith("/") or "?" in path:
@@ -155,9 +158,9 @@ class MercadoLibreClient:
         repeatable = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         family = family_of(path)
         hidden = (token, *secrets)
-        headers = {"Accept": "application/json"}
+        sent_headers = {**(headers or {}), "Accept": "application/json"}
         if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
+            sent_headers["Authorization"] = f"Bearer {token}"
         quota = quota_key(method, path)
         if quota is not None:
             await self._acquire(quota)
@@ -166,7 +169,7 @@ class MercadoLibreClient:
             attempt += 1
             await self._acquire(API_CALLS)
             outcome = await self._attempt(
-                method, path, family, headers, params, json_body, form, repeatable, hidden
+                method, path, family, sent_headers, params, json_body, form, repeatable, hidden
             )
             if isinstance(outcome, MeliResponse):
                 return outcome

@@ -19,6 +19,22 @@ from domain.notifications import Notification
 from domain.resources import ResourceSnapshot
 
 
+def shape_of(path: str, params: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The query and headers that make MercadoLibre answer `path` in the shape this
+    service parses (§0.3: the shape depends on them, and the default is not ours to rely
+    on): shipments with `x-format-new: true` (§6.1), questions with `api_version=4` (§7),
+    every /messages call with `tag=post_sale` (§8). What the caller set is kept."""
+    query = dict(params)
+    headers: dict[str, str] = {}
+    if path.startswith("/shipments/"):
+        headers["x-format-new"] = "true"
+    elif path.startswith("/questions/"):
+        query.setdefault("api_version", "4")
+    elif path.startswith("/messages/"):
+        query.setdefault("tag", "post_sale")
+    return query, headers
+
+
 def notification_from(message: Any) -> Notification | None:
     """A missed feed's message (§9.5) as a notification, or None when it does not say
     what to read and for whom."""
@@ -56,8 +72,10 @@ class AiohttpMarketplace:
     async def fetch_resource(
         self, account_id: int, path: str, params: Mapping[str, str] | None = None
     ) -> ResourceSnapshot:
-        """§9.2: GET what the notification pointed at, with the account's own token."""
-        body = await self._calls.get(account_id, path, dict(params) if params else None)
+        """§9.2: GET what the notification pointed at, with the account's own token, asking
+        for the shape ownership is read from (`shape_of`)."""
+        query, headers = shape_of(path, params or {})
+        body = await self._calls.get(account_id, path, query or None, headers or None)
         if not isinstance(body, Mapping):
             raise Unavailable(f"GET {path} answered something other than a JSON object")
         return ResourceSnapshot(path, body, datetime.now(UTC))
