@@ -38,6 +38,8 @@ from application.errors import (
 _TOKEN_SHAPES = re.compile(r"APP_USR-[\w-]+|TG-[\w-]+|(?i:bearer\s+)[\w.~+/=-]+")
 _CODE_LIKE = re.compile(r"^[\w.:-]*$")
 _MAX_MESSAGE = 300
+# What MercadoLibre said is kept whole up to this length (a type error lists every field).
+_MAX_KEPT = 2000
 REDACTED = "[redacted]"
 
 # §1.5: OAuth errors that say our application's credentials are refused.
@@ -148,7 +150,7 @@ def refusal(status: int, parsed: ErrorBody, secrets: Iterable[str | None] = ()) 
 
     def clean(value: Any) -> str | None:
         text = _text(value)
-        return None if text is None else scrub(text, secrets)[:_MAX_MESSAGE]
+        return None if text is None else scrub(text, secrets)[:_MAX_KEPT]
 
     causes = []
     for cause in parsed.causes:
