@@ -4,12 +4,12 @@ import logging
 from collections.abc import Iterable
 
 from application.accounts.usable import usable_account
-from application.errors import Forbidden, NotFound
+from application.errors import Forbidden, NotFound, Unavailable
 from application.notifications.record_resource import RecordResource
 from application.ports.clock import Clock
 from application.ports.marketplace import Marketplace, SnapshotPage
 from application.ports.unit_of_work import UnitOfWorkFactory
-from application.sync_logs.recording import run_logged
+from application.sync_logs.recording import describe, run_logged
 from domain.accounts import Account
 from domain.resources import ResourceSnapshot
 from domain.sync import SyncKind, SyncLog, SyncTrigger
@@ -72,7 +72,7 @@ class ReconcileQuestions:
             sync_log.api_calls += 1
             for path in await self._changed(page.snapshots, sync_log):
                 try:
-                    await self._record(account, "questions", path)
+                    snapshot = await self._record.read(account, "questions", path)
                 except NotFound:
                     sync_log.count("gone")
                     continue
@@ -81,10 +81,28 @@ class ReconcileQuestions:
                     continue
                 finally:
                     sync_log.api_calls += 1
-                sync_log.count("stored")
+                if await self._stored(snapshot, account, sync_log, path):
+                    sync_log.count("stored")
             offset += len(page.snapshots)
             if not page.snapshots or offset >= min(page.total, self.MAX_OFFSET):
                 return
+
+    async def _stored(
+        self, snapshot: ResourceSnapshot | None, account: Account, sync_log: SyncLog, path: str
+    ) -> bool:
+        """Store one question; one the database refuses is that question's error, and the
+        run goes on. The database unavailable (Unavailable) fails the run."""
+        try:
+            async with self._uow() as uow:
+                await self._record.store(uow, snapshot, account)
+                await uow.commit()
+        except Unavailable:
+            raise
+        except Exception as error:
+            log.warning("question %s could not be stored: %s", path, error)
+            sync_log.record_error(f"{path}: not stored: {describe(error)}")
+            return False
+        return True
 
     async def _changed(self, found: Iterable[ResourceSnapshot], sync_log: SyncLog) -> list[str]:
         changed: list[str] = []

@@ -5,6 +5,7 @@ dead-letter, coalesce bursts, sweep, recover the missed feeds."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -792,6 +793,45 @@ async def test_question_reconciliation_reads_the_unanswered_and_the_recent_ones(
     assert [call[1] for call in searches.calls if call[0] == "get"] == ["/questions/1"]
     assert again.counts["unchanged"] == 300 - 1 and again.counts["stored"] == 1
     assert (await world.snapshot("/questions/1")).body["status"] == "CLOSED_UNANSWERED"
+
+
+async def test_a_question_the_database_cannot_store_is_its_error_and_the_run_goes_on(
+    world, monkeypatch
+):
+    """Issue 13: one buyer question that cannot be stored (here a lone surrogate, which
+    PostgreSQL refuses, as its driver does: it cannot be encoded) is that question's error
+    in the sync log; the other questions are stored and the run ends."""
+    from adapters.memory.repositories.resources import InMemoryResourceSnapshotRepository
+    from application.questions.reconcile_questions import ReconcileQuestions
+
+    upsert = InMemoryResourceSnapshotRepository.upsert
+
+    async def like_postgresql(self, snapshot):
+        json.dumps(snapshot.body, ensure_ascii=False).encode("utf-8")
+        return await upsert(self, snapshot)
+
+    monkeypatch.setattr(InMemoryResourceSnapshotRepository, "upsert", like_postgresql)
+    searches = FakeSearches(world.clock)
+    searches.questions = [
+        {"id": n, "seller_id": SELLER, "status": "UNANSWERED", "text": "ok"} for n in range(5)
+    ]
+    searches.questions[2]["text"] = "bad \ud800"
+    reconcile = ReconcileQuestions(
+        world.uow, searches, RecordResource(world.uow, searches, world.sync_item), world.clock
+    )
+
+    sync_log = await reconcile(1, SyncTrigger.API)
+
+    assert sync_log.status is SyncStatus.PARTIAL
+    # Both passes (unanswered, then recent) meet it; the others are stored once.
+    assert sync_log.counts["stored"] == 4 and sync_log.counts["errors"] == 2
+    assert all(
+        e.startswith("/questions/2: not stored: UnicodeEncodeError") for e in sync_log.errors
+    )
+    assert await world.snapshot("/questions/2") is None
+    assert await world.snapshot("/questions/3") is not None
+    async with world.uow() as uow:
+        assert (await uow.sync_logs.get(sync_log.id)).status is SyncStatus.PARTIAL
 
 
 class BrokenSearches(FakeSearches):
