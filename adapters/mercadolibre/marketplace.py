@@ -51,6 +51,17 @@ def _orders_date(moment: datetime) -> str:
     )
 
 
+def _id_of(result: Mapping[str, Any]) -> int | None:
+    """An order's or question's id, a number or a string of digits (§0.3), within 64 bits;
+    None for anything else (such a result cannot be named by a path)."""
+    value = result.get("id")
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 < value < 2**63 else None
+
+
 def _total(body: Mapping[str, Any], fallback: int) -> int:
     paging = body.get("paging")
     total = paging.get("total") if isinstance(paging, Mapping) else body.get("total")
@@ -157,8 +168,8 @@ class AiohttpMarketplace:
             raise Unavailable(f"{call} answered without a list of {key}")
         now = datetime.now(UTC)
         snapshots = tuple(
-            ResourceSnapshot(f"{prefix}/{result['id']}", result, now)
+            ResourceSnapshot(f"{prefix}/{resource_id}", result, now)
             for result in results
-            if isinstance(result, Mapping) and isinstance(result.get("id"), int | str)
+            if isinstance(result, Mapping) and (resource_id := _id_of(result)) is not None
         )
         return SnapshotPage(snapshots, _total(body, len(results)))

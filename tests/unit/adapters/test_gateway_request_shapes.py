@@ -135,3 +135,24 @@ async def test_a_description_is_replaced_with_api_version_2(fake_meli, listing_g
 
     (request,) = fake_meli.seen
     assert (request.method, request.query) == ("PUT", {"api_version": "2"})
+
+
+async def test_search_results_are_named_by_ids_given_as_numbers_or_digits_only(
+    fake_meli, marketplace
+):
+    """§0.3: ids as numbers or strings; anything else cannot name a resource path."""
+    questions = [
+        {"id": 11, "seller_id": SELLER},
+        {"id": "12", "seller_id": SELLER},
+        {"id": True, "seller_id": SELLER},
+        {"id": "1/../users/me", "seller_id": SELLER},
+        {"id": 2**63, "seller_id": SELLER},
+        {"id": None},
+        "not an object",
+    ]
+    fake_meli.answer("GET", "/questions/search", 200, {"total": 7, "questions": questions})
+
+    page = await marketplace.search_question_snapshots(1, SELLER)
+
+    assert [s.path for s in page.snapshots] == ["/questions/11", "/questions/12"]
+    assert page.total == 7
