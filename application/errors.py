@@ -5,8 +5,51 @@ from __future__ import annotations
 import attrs
 
 
+@attrs.define(frozen=True)
+class MeliCause:
+    """One entry of the `cause` list of a MercadoLibre error (§2.1): an object with a
+    code, a message and the fields it refers to, or a bare string (its message)."""
+
+    message: str | None = None
+    code: str | None = None
+    type: str | None = None
+    references: tuple[str, ...] = ()
+    department: str | None = None
+    cause_id: str | None = None
+
+
+@attrs.define(frozen=True)
+class MeliRefusal:
+    """What MercadoLibre answered to a call it refused (§2.1), kept whole: the HTTP
+    status, its `error` code, its message and its causes. The REST problem carries it
+    whatever the status, so that a 403 "the seller cannot list" reaches the caller with
+    the reasons (missing address, phone, ...)."""
+
+    status: int
+    message: str
+    error: str | None = None
+    causes: tuple[MeliCause, ...] = ()
+
+
 class ApplicationError(Exception):
-    """Base of every error a use case or port raises on purpose."""
+    """Base of every error a use case or port raises on purpose. `meli` is set when
+    the error is MercadoLibre's answer (see `meli_refusal`)."""
+
+    meli: MeliRefusal | None = None
+
+
+def meli_refusal(error: BaseException) -> MeliRefusal | None:
+    """MercadoLibre's answer behind `error`: its own, or that of the error it was raised
+    from (a gateway's NotFound becomes the use case's NotFound("listing", ...))."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        found = getattr(current, "meli", None)
+        if isinstance(found, MeliRefusal):
+            return found
+        current = current.__cause__
+    return None
 
 
 class NotFound(ApplicationError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import attrs
@@ -22,6 +23,16 @@ def non_negative_int(instance: object, attribute: attrs.Attribute, value: int) -
 def positive_int(instance: object, attribute: attrs.Attribute, value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise InvalidValue(attribute.name, "must be a positive integer")
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable_text(text: str) -> str:
+    """`text` as a database can keep it: without NUL, each lone UTF-16 surrogate replaced
+    by U+FFFD. For messages that may quote what was refused (a driver's error quoting the
+    value it could not store)."""
+    return _UNSTORABLE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", text)
 
 
 def text_within(field: str, value: str, maximum: int, *, allow_empty: bool = False) -> str:

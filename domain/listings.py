@@ -67,16 +67,30 @@ class Condition(StrEnum):
 
 @attrs.define(frozen=True)
 class Attribute:
-    id: str
+    """An attribute, or one attribute of a variation's combination (§4.1, §4.6). Older
+    listings have free-text combinations that MercadoLibre keeps with a `name` and a null
+    `id` (`{"id": null, "name": "Tamanho", "value_name": "30 ml"}`): such an attribute
+    has no id, never the text "None", and is known by its name."""
+
+    id: str | None
     value_name: str | None = None
     value_id: str | None = None
     name: str | None = None
 
     def __attrs_post_init__(self) -> None:
-        if not self.id:
+        if self.id is None:
+            if not self.name:
+                raise InvalidValue("attributes.id", "is required for an attribute without a name")
+        elif not self.id:
             raise InvalidValue("attributes.id", "must not be empty")
         if self.value_name is None and self.value_id is None:
-            raise InvalidValue(f"attributes.{self.id}", "needs a value_name or a value_id")
+            raise InvalidValue(f"attributes.{self.key}", "needs a value_name or a value_id")
+
+    @property
+    def key(self) -> str:
+        """What tells this attribute from the others of a combination: its id, or for a
+        free-text one its name."""
+        return self.id if self.id is not None else f"name:{self.name}"
 
 
 @attrs.define(frozen=True)
@@ -101,7 +115,7 @@ class Shipping:
 
 
 def _unique_combination(values: tuple[Attribute, ...]) -> tuple[tuple[str, str | None], ...]:
-    return tuple(sorted((a.id, a.value_id or a.value_name) for a in values))
+    return tuple(sorted((a.key, a.value_id or a.value_name) for a in values))
 
 
 @attrs.define(frozen=True)
@@ -131,7 +145,7 @@ def check_variations(variations: Iterable[Variation], maximum: int = MAX_VARIATI
     if len(variations) > maximum:
         raise InvalidValue("variations", f"Variations should not exceed max size of {maximum}")
     seen: set[tuple[tuple[str, str | None], ...]] = set()
-    attribute_sets = {tuple(sorted(a.id for a in v.attribute_combinations)) for v in variations}
+    attribute_sets = {tuple(sorted(a.key for a in v.attribute_combinations)) for v in variations}
     if len(attribute_sets) > 1:
         raise InvalidValue("variations", "every variation must combine the same attributes")
     for variation in variations:

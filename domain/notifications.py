@@ -56,7 +56,8 @@ INBOX_LIFECYCLE: Lifecycle[InboxStatus] = Lifecycle(
 # as in §9.3's items_prices), never `.`/`..` segments, `//`, escapes or control characters.
 _SAFE_RESOURCE = re.compile(r"/[A-Za-z0-9_\-./]*(\?[A-Za-z0-9_\-.=&:,]*)?")
 _SAFE_TOPIC = re.compile(r"[A-Za-z0-9_\-]+")
-_SAFE_ID = re.compile(r"[^\x00-\x1f\x7f]+")  # no control characters
+# No control characters, no lone surrogates (PostgreSQL can store neither).
+_SAFE_ID = re.compile(r"[^\x00-\x1f\x7f\ud800-\udfff]+")
 
 _ID = r"[A-Za-z0-9_\-]+"
 _ITEM = r"[A-Z]{3}\d+"
@@ -87,8 +88,9 @@ _TOPIC_RESOURCES: dict[str, re.Pattern[str]] = {
         "public_candidates": rf"/seller-promotions/candidates/{_ID}",
         "stock-location": rf"/user-products/{_ID}/stock",
         "user-products-families": rf"/user-products-families/{_ID}",
-        "vis_leads": rf"/vis/leads/{_ID}",
-        "leads-credits": rf"/vis/loans/{_ID}",
+        # The documented notification examples also write /vis_leads/ and /vis/loan/.
+        "vis_leads": rf"(/vis/leads|/vis_leads)/{_ID}",
+        "leads-credits": rf"/vis/loans?/{_ID}",
     }.items()
 }
 
@@ -133,7 +135,7 @@ class Notification:
         if not self.id:
             raise InvalidValue("_id", "must not be empty")
         if not _SAFE_ID.fullmatch(self.id):
-            raise InvalidValue("_id", "must not contain control characters")
+            raise InvalidValue("_id", "must not contain control characters or lone surrogates")
         if not self.topic:
             raise InvalidValue("topic", "must not be empty")
         if not _SAFE_TOPIC.fullmatch(self.topic):

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 import attrs
 
-from domain.common import aware
+from domain.common import aware, storable_text
 from domain.errors import InvalidTransition
 
 MAX_RECORDED_ERRORS = 50
@@ -58,7 +58,8 @@ class SyncLog:
     def record_error(self, error: str) -> None:
         self.count("errors")
         if len(self.errors) < MAX_RECORDED_ERRORS:
-            self.errors.append(error[:500])
+            # An error may quote the value that could not be stored; the log must store.
+            self.errors.append(storable_text(error[:500]))
 
     def finish(self, now: datetime, failure: str | None = None) -> None:
         if self.status is not SyncStatus.RUNNING:

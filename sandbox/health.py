@@ -20,6 +20,9 @@ SUPPORTED_STATUSES = ("active", "paused")
 
 
 def goals(item: dict[str, Any], category: Category, has_description: bool) -> list[dict]:
+    """§4.12 goals. A met goal carries `completed` as the time it was met, as MercadoLibre
+    answers (a timestamp, not a boolean), here the listing's last change [INF]; an open
+    one carries null."""
     template = category.template
     attribute_ids = {a.id for a in template.attributes} if template else set()
     filled = {a["id"] for a in item.get("attributes", ())} & attribute_ids
@@ -37,7 +40,7 @@ def goals(item: dict[str, Any], category: Category, has_description: bool) -> li
             "progress": done,
             "progress_max": out_of,
             "apply": True,
-            "completed": done >= out_of,
+            "completed": item.get("last_updated") if done >= out_of else None,
             "data": {},
         }
         for goal, (done, out_of) in progress.items()

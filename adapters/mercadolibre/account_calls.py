@@ -9,6 +9,7 @@ translation.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from adapters.mercadolibre.client import MeliResponse, MercadoLibreClient, Params
@@ -21,9 +22,15 @@ class AccountCalls:
         self.client = client
         self._tokens = tokens
 
-    async def get(self, account_id: int, path: str, params: Params | None = None) -> Any:
+    async def get(
+        self,
+        account_id: int,
+        path: str,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
         """The body of GET `path` with the account's token."""
-        return (await self.call(account_id, "GET", path, params=params)).body
+        return (await self.call(account_id, "GET", path, params=params, headers=headers)).body
 
     async def send(
         self,
@@ -47,14 +54,17 @@ class AccountCalls:
         params: Params | None = None,
         json_body: Any = None,
         idempotent: bool | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> MeliResponse:
         token = await self._tokens.access_token(account_id)
+        options: dict[str, Any] = {
+            "params": params,
+            "json_body": json_body,
+            "idempotent": idempotent,
+            "headers": headers,
+        }
         try:
-            return await self.client.request(
-                method, path, token=token, params=params, json_body=json_body, idempotent=idempotent
-            )
+            return await self.client.request(method, path, token=token, **options)
         except Unauthorized:
             token = await self._tokens.renew_rejected(account_id, token)
-        return await self.client.request(
-            method, path, token=token, params=params, json_body=json_body, idempotent=idempotent
-        )
+        return await self.client.request(method, path, token=token, **options)

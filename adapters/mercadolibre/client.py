@@ -9,7 +9,6 @@ reach a URL, a log line or an error message.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random as _random
 import re
@@ -23,6 +22,7 @@ import attrs
 
 from adapters.mercadolibre.errors import scrub, translate
 from adapters.mercadolibre.retry import IDEMPOTENT_METHODS, RetryPolicy, parse_retry_after
+from adapters.mercadolibre.sanitise import clean_text, load_json
 from application.errors import ApplicationError, Unavailable
 from application.ports.events import GatewayEvents
 from application.ports.rate_limiter import API_CALLS, LISTING_CREATE, MESSAGE_SEND, RateLimiter
@@ -149,13 +149,16 @@ class MercadoLibreClient:
         form: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
         secrets: tuple[str | None, ...] = (),
+        headers: Mapping[str, str] | None = None,
     ) -> MeliResponse:
         """Send `method path` and answer the decoded JSON of a 2xx answer.
 
         `path` starts with `/` and carries no query string (`params` does). `token` goes
         into the Authorization header. `idempotent` overrides the method's default (a POST
         the caller knows is safe to repeat). `secrets` are values besides the token to
-        keep out of error messages (a refresh token in a form). Raises the port errors.
+        keep out of error messages (a refresh token in a form). `headers` are those that
+        choose the shape of the answer (`x-format-new: true`, §0.3). Raises the port
+        errors.
         """
         method = method.upper()
         if not path.startswith("/") or "?" in path:
@@ -163,9 +166,13 @@ class MercadoLibreClient:
         repeatable = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         family = family_of(path)
         hidden = (token, *secrets)
-        headers = {"Accept": "application/json", **shape_headers(method, path)}
+        sent_headers = {
+            **shape_headers(method, path),
+            **(headers or {}),
+            "Accept": "application/json",
+        }
         if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
+            sent_headers["Authorization"] = f"Bearer {token}"
         quota = quota_key(method, path)
         if quota is not None:
             await self._acquire(quota)
@@ -174,7 +181,7 @@ class MercadoLibreClient:
             attempt += 1
             await self._acquire(API_CALLS)
             outcome = await self._attempt(
-                method, path, family, headers, params, json_body, form, repeatable, hidden
+                method, path, family, sent_headers, params, json_body, form, repeatable, hidden
             )
             if isinstance(outcome, MeliResponse):
                 return outcome
@@ -273,7 +280,9 @@ class MercadoLibreClient:
             return _Failure(error, "rate_limited", True, retry_after)
         if status >= 500:
             if not repeatable:
+                meli = error.meli
                 error = Unavailable(f"{error} (not retried: {method} is not idempotent)")
+                error.meli = meli
             return _Failure(error, "server_error", repeatable)
         return _Failure(error, f"http_{status}", False)
 
@@ -298,27 +307,14 @@ class MercadoLibreClient:
 def _decode(raw: bytes) -> Any:
     """JSON when it is JSON; the text otherwise (error pages of proxies); None if empty.
 
-    NUL characters are removed from every string (keys included): MercadoLibre stores
-    them where sellers type them (a title can hold `\\u0000`), and PostgreSQL's text and
-    JSONB cannot hold NUL, so one such listing would make every sync of its account fail.
-    The structure is walked only when the text has the escape, so the common path costs a
-    substring search.
+    Whatever it is, it is made storable first (sanitise.py): MercadoLibre keeps NUL and
+    lone UTF-16 surrogates where sellers and buyers type them (a title, a question), and
+    PostgreSQL holds neither, so one such listing would make every sync of its account fail.
     """
     if not raw.strip():
         return None
     text = raw.decode("utf-8", errors="replace")
     try:
-        data = json.loads(text)
+        return load_json(text)
     except ValueError:
-        return text.replace("\x00", "")
-    return _without_nul(data) if "\\u0000" in text else data
-
-
-def _without_nul(data: Any) -> Any:
-    if isinstance(data, str):
-        return data.replace("\x00", "")
-    if isinstance(data, dict):
-        return {_without_nul(key): _without_nul(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [_without_nul(value) for value in data]
-    return data
+        return clean_text(text)

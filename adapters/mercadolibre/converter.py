@@ -1,13 +1,19 @@
-"""The private cattrs converter of the MercadoLibre boundary (house style rule 6).
+"""The private cattrs converter of the MercadoLibre boundary (house style rules 6, 13).
 
 MercadoLibre adds fields all the time and sends `null` where a field has nothing, so
-this converter ignores unknown keys and lets `null` fall back to a field's default. It
-never touches the global cattrs functions, and its errors name the JSON path of the
-problem but never a value (a token response must not end up in a log).
+this converter ignores unknown keys and lets `null` fall back to a field's default. Ids
+come as numbers or as strings (§0.3, §9.2): a number is read where text is expected and a
+string of digits where a number is, integers within 64 bits. A null where a value is
+required is an error, never the text "None"; so is a value of a truly wrong type (an
+object for a title, 12.5 for a quantity, `true` for an id). It never touches the global
+cattrs functions, and its errors name the JSON path of the problem but never a value (a
+token response must not end up in a log).
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -23,6 +29,8 @@ T = TypeVar("T")
 
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+_INTEGER = re.compile(r"[+-]?[0-9]{1,20}")
 
 
 def _structure_bool(value: Any, _: type) -> bool:
@@ -34,6 +42,49 @@ def _structure_bool(value: Any, _: type) -> bool:
     if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
         return value.strip().lower() in _TRUE
     raise ValueError("not a boolean")
+
+
+def _structure_str(value: Any, _: type) -> str:
+    """Text, or a number sent where text is expected (an id as 123 rather than "123").
+    Never None (that would become "None"), a boolean, an object or a list."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("not a string")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("not a string")
+    return str(value)
+
+
+def _structure_int(value: Any, _: type) -> int:
+    """A whole number within 64 bits (ids are stored as int64, §0.3), sent as a number, a
+    string of digits, or a float with nothing after the point (168.0)."""
+    number: int
+    if isinstance(value, bool):
+        raise ValueError("not a whole number")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
+        number = int(value.strip())
+    else:
+        raise ValueError("not a whole number")
+    if not INT64_MIN <= number <= INT64_MAX:
+        raise ValueError("a whole number beyond 64 bits")
+    return number
+
+
+def _structure_float(value: Any, _: type) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError("not a number")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError("not a number") from None
+    if not math.isfinite(number):
+        raise ValueError("not a finite number")
+    return number
 
 
 def _structure_decimal(value: Any, _: type) -> Decimal:
@@ -58,6 +109,18 @@ def _structure_datetime(value: Any, _: type) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def _structure_completion(value: Any, _: type) -> bool | datetime | None:
+    """§4.12: a goal's `completed`, a boolean or the time the goal was met."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        try:
+            return _structure_datetime(value, datetime)
+        except ValueError:
+            pass
+    raise ValueError("not a boolean nor an ISO-8601 timestamp")
+
+
 def _lenient_attrs(cls: type[T], converter: cattrs.Converter) -> Callable[[Any, type], T]:
     structure = make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=False)
     defaulted = frozenset(
@@ -76,6 +139,12 @@ def _lenient_attrs(cls: type[T], converter: cattrs.Converter) -> Callable[[Any, 
 def make_converter() -> cattrs.Converter:
     converter = cattrs.Converter(forbid_extra_keys=False)
     converter.register_structure_hook(bool, _structure_bool)
+    converter.register_structure_hook(str, _structure_str)
+    converter.register_structure_hook(int, _structure_int)
+    converter.register_structure_hook(float, _structure_float)
+    converter.register_structure_hook_func(
+        lambda cls: cls == (bool | datetime | None), _structure_completion
+    )
     converter.register_structure_hook(Decimal, _structure_decimal)
     converter.register_structure_hook(datetime, _structure_datetime)
     converter.register_structure_hook_factory(attrs.has, lambda cls: _lenient_attrs(cls, converter))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -90,8 +91,12 @@ def is_deleted(sub_status: Iterable[str]) -> bool:
 
 
 def to_attribute(answer: AttributeAnswer) -> Attribute | None:
-    """None for an attribute that carries no value at all (§4.1 shows such entries)."""
+    """None for an attribute that carries no value at all (§4.1 shows such entries) or
+    neither an id nor a name. A free-text combination of an older listing has a name and
+    a null id (§4.6): it keeps no id, never the text "None"."""
     if answer.value_id is None and answer.value_name is None:
+        return None
+    if answer.id is None and not answer.name:
         return None
     return Attribute(answer.id, answer.value_name, answer.value_id, answer.name)
 
@@ -200,11 +205,14 @@ def to_stock(answer: StockAnswer) -> StockSnapshot:
 
 def to_health(answer: HealthAnswer, item_id: str) -> ListingHealth:
     """§4.12. Goals that do not apply to the item are left out; a goal's progress is
-    the share done, 0..1 (MercadoLibre counts `progress` out of `progress_max`)."""
+    the share done, 0..1 (MercadoLibre counts `progress` out of `progress_max`). A met
+    goal carries `completed` as the time it was met (or `true`) and counts as done."""
     goals = []
     for goal in answer.goals:
         if not goal.apply:
             continue
+        met_at = goal.completed if isinstance(goal.completed, datetime) else None
+        completed = goal.completed is True or met_at is not None
         progress = goal.progress
         if goal.progress_max:
             progress = progress / goal.progress_max
@@ -212,8 +220,9 @@ def to_health(answer: HealthAnswer, item_id: str) -> ListingHealth:
             HealthGoal(
                 id=goal.id,
                 name=goal.name or goal.id,
-                progress=min(1.0, max(0.0, progress)),
-                completed=goal.completed,
+                progress=1.0 if completed else min(1.0, max(0.0, progress)),
+                completed=completed,
+                completed_at=met_at,
             )
         )
     return ListingHealth(
@@ -237,7 +246,11 @@ def price_number(money: Money) -> int | float:
 
 
 def attribute_body(attribute: Attribute) -> dict[str, Any]:
-    body: dict[str, Any] = {"id": attribute.id}
+    """`{id, value_id?, value_name?}`; a free-text combination without an id goes back
+    by its name, as MercadoLibre keeps it (§4.6)."""
+    body: dict[str, Any] = (
+        {"id": attribute.id} if attribute.id is not None else {"name": attribute.name}
+    )
     if attribute.value_id is not None:
         body["value_id"] = attribute.value_id
     if attribute.value_name is not None:
@@ -397,9 +410,9 @@ def _same_combination(sent: Sequence[Attribute], answered: Sequence[Attribute]) 
     value_id of a value sent by name, so each attribute matches on either."""
     if len(sent) != len(answered):
         return False
-    by_id = {a.id: a for a in answered}
+    by_key = {a.key: a for a in answered}
     for attribute in sent:
-        other = by_id.get(attribute.id)
+        other = by_key.get(attribute.key)
         if other is None:
             return False
         same_id = attribute.value_id is not None and attribute.value_id == other.value_id

@@ -19,6 +19,22 @@ from domain.notifications import Notification
 from domain.resources import ResourceSnapshot
 
 
+def shape_of(path: str, params: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The query and headers that make MercadoLibre answer `path` in the shape this
+    service parses (§0.3: the shape depends on them, and the default is not ours to rely
+    on): shipments with `x-format-new: true` (§6.1), questions with `api_version=4` (§7),
+    every /messages call with `tag=post_sale` (§8). What the caller set is kept."""
+    query = dict(params)
+    headers: dict[str, str] = {}
+    if path.startswith("/shipments/"):
+        headers["x-format-new"] = "true"
+    elif path.startswith("/questions/"):
+        query.setdefault("api_version", "4")
+    elif path.startswith("/messages/"):
+        query.setdefault("tag", "post_sale")
+    return query, headers
+
+
 def notification_from(message: Any) -> Notification | None:
     """A missed feed's message (§9.5) as a notification, or None when it does not say
     what to read and for whom."""
@@ -33,6 +49,17 @@ def _orders_date(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + (
         f"{moment.astimezone(UTC).microsecond // 1000:03d}-00:00"
     )
+
+
+def _id_of(result: Mapping[str, Any]) -> int | None:
+    """An order's or question's id, a number or a string of digits (§0.3), within 64 bits;
+    None for anything else (such a result cannot be named by a path)."""
+    value = result.get("id")
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 < value < 2**63 else None
 
 
 def _total(body: Mapping[str, Any], fallback: int) -> int:
@@ -56,12 +83,10 @@ class AiohttpMarketplace:
     async def fetch_resource(
         self, account_id: int, path: str, params: Mapping[str, str] | None = None
     ) -> ResourceSnapshot:
-        """§9.2: GET what the notification pointed at, with the account's own token."""
-        query = dict(params) if params else {}
-        if path.startswith("/questions/"):
-            # §0.3, §7: a question has the shape the gateway parses only in version 4.
-            query["api_version"] = "4"
-        body = await self._calls.get(account_id, path, query or None)
+        """§9.2: GET what the notification pointed at, with the account's own token, asking
+        for the shape ownership is read from (`shape_of`)."""
+        query, headers = shape_of(path, params or {})
+        body = await self._calls.get(account_id, path, query or None, headers or None)
         if not isinstance(body, Mapping):
             raise Unavailable(f"GET {path} answered something other than a JSON object")
         return ResourceSnapshot(path, body, datetime.now(UTC))
@@ -121,8 +146,8 @@ class AiohttpMarketplace:
             raise Unavailable(f"{call} answered without a list of {key}")
         now = datetime.now(UTC)
         snapshots = tuple(
-            ResourceSnapshot(f"{prefix}/{result['id']}", result, now)
+            ResourceSnapshot(f"{prefix}/{resource_id}", result, now)
             for result in results
-            if isinstance(result, Mapping) and isinstance(result.get("id"), int | str)
+            if isinstance(result, Mapping) and (resource_id := _id_of(result)) is not None
         )
         return SnapshotPage(snapshots, _total(body, len(results)))

@@ -44,9 +44,10 @@ class UserAnswer:
 
 @attrs.define(frozen=True)
 class AttributeAnswer:
-    """An attribute or an attribute combination (§4.1, §4.6). Either value may be null."""
+    """An attribute or an attribute combination (§4.1, §4.6). Either value may be null,
+    and so may the id of an older listing's free-text combination (it has a `name`)."""
 
-    id: str
+    id: str | None = None
     value_id: str | None = None
     value_name: str | None = None
     name: str | None = None
@@ -170,14 +171,21 @@ class DescriptionAnswer:
     plain_text: str = ""
 
 
+# §4.12: a goal's `completed` is false or null while it is open and, once met, the time
+# it was met (a timestamp); some answers say `true`.
+Completion = bool | datetime | None
+
+
 @attrs.define(frozen=True)
 class HealthGoalAnswer:
+    """§4.12: one goal. `data` (details that vary by goal) is not read."""
+
     id: str
     name: str | None = None
     progress: float = 0.0
     progress_max: float | None = None
     apply: bool = True
-    completed: bool = False
+    completed: Completion = None
 
 
 @attrs.define(frozen=True)

@@ -235,11 +235,27 @@ class SyncCatalogue:
             progress(run.fetched, run.total)
 
     async def _store(self, run: _Run, listings: list[Listing]) -> None:
+        """Store a batch; when the database refuses it, store its listings one at a time so
+        that a listing it cannot hold is that listing's error in the log, and the others
+        are stored. The database unavailable (Unavailable) fails the run."""
         if not listings:
             return
-        async with self._uow() as uow:
-            observed = await store_observed(uow, listings, self._safety_stock, self._clock.now())
-            await uow.commit()
+        try:
+            async with self._uow() as uow:
+                observed = await store_observed(
+                    uow, listings, self._safety_stock, self._clock.now()
+                )
+                await uow.commit()
+        except Unavailable:
+            raise
+        except Exception as error:
+            if len(listings) > 1:
+                for listing in listings:
+                    await self._store(run, [listing])
+                return
+            log.warning("listing %s could not be stored: %s", listings[0].item_id, error)
+            run.log.record_error(f"{listings[0].item_id}: not stored: {describe(error)}")
+            return
         run.fetched += len(listings)
         run.log.count("fetched", len(listings))
         run.log.count("created", observed.created)

@@ -79,7 +79,7 @@ def combination_key(attributes: Sequence[Attribute]) -> tuple[tuple[str, str], .
     """A variation's identity across our input and MercadoLibre's answer, which adds
     names and value ids (§4.6)."""
     return tuple(
-        sorted((a.id.upper(), (a.value_name or a.value_id or "").casefold()) for a in attributes)
+        sorted((a.key.upper(), (a.value_name or a.value_id or "").casefold()) for a in attributes)
     )
 
 

@@ -61,7 +61,9 @@ def resource_request(topic: str, resource: str) -> tuple[str, dict[str, str]]:
 
     Questions ask for the current shape (`api_version=4`, §7); every `/messages` call needs
     `tag=post_sale` (§8); claims notified under the legacy `claims` topic are read at
-    their current address under /post-purchase (§9.3). Anything else is read as given,
+    their current address under /post-purchase (§9.3), and leads at the GET paths §9.3
+    gives (`/vis/leads/`, `/vis/loans/`) when the notification wrote `/vis_leads/` or
+    `/vis/loan/`, as its documented examples do. Anything else is read as given,
     its query string (items_prices: `?context=`) passed as parameters.
     """
     path, _, query = resource.partition("?")
@@ -75,6 +77,10 @@ def resource_request(topic: str, resource: str) -> tuple[str, dict[str, str]]:
         params.setdefault("tag", "post_sale")
     elif topic in ("claims", "post_purchase") and not path.startswith("/post-purchase/"):
         path = f"/post-purchase/v1/claims/{resource_id}"
+    elif topic == "vis_leads" and path.startswith("/vis_leads/"):
+        path = f"/vis/leads/{resource_id}"
+    elif topic == "leads-credits" and path.startswith("/vis/loan/"):
+        path = f"/vis/loans/{resource_id}"
     return path, params
 
 
@@ -102,9 +108,12 @@ class RecordResource:
         """The resource as MercadoLibre has it now, or None for a listing (SyncListing
         already stored it, or marked it removed on a 404).
 
-        Raises Forbidden for a resource of another seller: public ones (an item, §4.1) can
-        be read with any token, so naming one seller and another's resource must not
-        store it as the first's. Raises the gateway's errors (NotFound: gone)."""
+        Raises Forbidden for a resource of another seller (public ones, an item, §4.1, can
+        be read with any token, so naming one seller and another's resource must not store
+        it as the first's) and for one whose body names no owner (domain.resources.parties
+        lists the shapes understood): it is refused, never accepted by default, and the
+        notification becomes a dead letter with the reason. Raises the gateway's errors
+        (NotFound: gone)."""
         assert account.id is not None
         if topic in ITEM_TOPICS:
             # SyncListing refuses another seller's listing the same way.
@@ -121,9 +130,15 @@ class RecordResource:
             snapshot = await self._marketplace.fetch_resource(account.id, path, params or None)
             snapshot = read = attrs.evolve(snapshot, topic=topic, account_id=account.id)
         if not belongs_to(snapshot.body, account.seller_id):
+            named = parties(snapshot.body)
+            whose = (
+                "names no owner (no seller, sender, collector or party field it is known "
+                "to carry), so it cannot be told to be the seller's"
+                if named is None
+                else f"names {sorted(named)}"
+            )
             raise Forbidden(
-                f"{resource} is not seller {account.seller_id}'s "
-                f"(it names {sorted(parties(snapshot.body) or ())}); not stored"
+                f"{resource} is not seller {account.seller_id}'s: it {whose}; not stored"
             )
         return read
 

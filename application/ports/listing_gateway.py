@@ -6,6 +6,7 @@ Errors as for application.ports.marketplace.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Protocol
 
 import attrs
@@ -124,10 +125,14 @@ class ListingChanges:
 
 @attrs.define(frozen=True)
 class HealthGoal:
+    """One goal of a listing's quality (§4.12); `completed_at` is when it was met, when
+    MercadoLibre says so."""
+
     id: str
     name: str
     progress: float
     completed: bool
+    completed_at: datetime | None = None
 
 
 @attrs.define(frozen=True)

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from application.accounts.usable import usable_account
+from application.errors import Unavailable
 from application.ports.clock import Clock
 from application.ports.question_gateway import QuestionGateway, QuestionPage
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.questions.record_questions import RecordQuestions
-from application.sync_logs.recording import run_logged
+from application.sync_logs.recording import describe, run_logged
 from domain.accounts import Account
+from domain.questions import Question
 from domain.sync import SyncKind, SyncLog, SyncTrigger
 
 log = logging.getLogger(__name__)
@@ -96,9 +99,30 @@ class ReconcileQuestions:
         for error in page.unreadable:
             sync_log.record_error(error)
         sync_log.count("fetched", len(page.questions))
-        async with self._uow() as uow:
-            counts = await self._record.store_many(uow, page.questions)
-            await uow.commit()
+        try:
+            counts = await self._store_in_one(page.questions)
+        except Unavailable:
+            raise
+        except Exception:
+            # One question the database refuses must not cost the page, nor the run:
+            # store them one by one, and that one is its own error.
+            counts = {}
+            for question in page.questions:
+                try:
+                    one = await self._store_in_one([question])
+                except Unavailable:
+                    raise
+                except Exception as error:
+                    sync_log.record_error(f"question {question.id}: {describe(error)}")
+                    continue
+                for name, value in one.items():
+                    counts[name] = counts.get(name, 0) + value
         for name, value in counts.items():
             if value:
                 sync_log.count(name, value)
+
+    async def _store_in_one(self, questions: Sequence[Question]) -> dict[str, int]:
+        async with self._uow() as uow:
+            counts = await self._record.store_many(uow, questions)
+            await uow.commit()
+        return counts

@@ -15,7 +15,10 @@ from entrypoints.http.views import PageInfo
 
 @attrs.define(frozen=True)
 class AttributeView:
-    id: str
+    """`id` is null only for a free-text combination of an older listing, known by its
+    `name` (§4.6)."""
+
+    id: str | None
     value_name: str | None
     value_id: str | None
     name: str | None
@@ -220,6 +223,7 @@ class HealthGoalView:
     name: str
     progress: float
     completed: bool
+    completed_at: datetime | None = None
 
 
 @attrs.define(frozen=True)
@@ -237,7 +241,10 @@ def health_view(health: ListingHealth) -> ListingHealthView:
         health.item_id,
         health.health,
         health.level,
-        [HealthGoalView(g.id, g.name, g.progress, g.completed) for g in health.goals],
+        [
+            HealthGoalView(g.id, g.name, g.progress, g.completed, g.completed_at)
+            for g in health.goals
+        ],
     )
 
 

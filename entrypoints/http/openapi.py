@@ -38,6 +38,24 @@ PROBLEM_SCHEMA = {
                 "properties": {"field": {"type": "string"}, "reason": {"type": "string"}},
             },
         },
+        # MercadoLibre's own answer when the error is one (§2.1), whatever the status.
+        "meli_status": {"type": "integer"},
+        "meli_error": {"type": "string"},
+        "meli_message": {"type": "string"},
+        "meli_causes": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "message": {"type": "string"},
+                    "code": {"type": "string"},
+                    "type": {"type": "string"},
+                    "references": {"type": "array", "items": {"type": "string"}},
+                    "department": {"type": "string"},
+                    "cause_id": {"type": "string"},
+                },
+            },
+        },
     },
     "required": ["title", "status"],
 }

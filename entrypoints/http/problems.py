@@ -95,8 +95,38 @@ def problem_for(error: BaseException) -> web.Response:
                 # Malformed (400), too large (413) or well-formed but wrong (422).
                 status = error.status
                 title = {413: "Payload too large", 422: "Validation failed"}.get(status, title)
-            return problem_response(status, title, **_details(error))
+            return problem_response(status, title, **_details(error), **_meli_details(error))
     raise error
+
+
+def _meli_details(error: BaseException) -> dict[str, Any]:
+    """MercadoLibre's own answer behind the error, whatever its status (§2.1): `meli_status`,
+    `meli_error` (its code), `meli_message` and `meli_causes` (each `{message, code, type,
+    references, department, cause_id}` as far as MercadoLibre gave them)."""
+    refusal = app_errors.meli_refusal(error)
+    if refusal is None:
+        return {}
+    causes = [
+        {
+            key: value
+            for key, value in (
+                ("message", cause.message),
+                ("code", cause.code),
+                ("type", cause.type),
+                ("references", list(cause.references)),
+                ("department", cause.department),
+                ("cause_id", cause.cause_id),
+            )
+            if value not in (None, [])
+        }
+        for cause in refusal.causes
+    ]
+    return {
+        "meli_status": refusal.status,
+        "meli_error": refusal.error,
+        "meli_message": refusal.message,
+        "meli_causes": causes,
+    }
 
 
 def _details(error: BaseException) -> dict[str, Any]:

@@ -234,14 +234,23 @@ async def test_a_duplicate_is_acknowledged_and_stored_once(world):
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"topic": "orders_v2", "resource": "/orders/1", "user_id": 1, "application_id": 1}, "_id"),
+        (
+            {
+                "_id": {"a": 1},
+                "topic": "orders_v2",
+                "resource": "/orders/1",
+                "user_id": 1,
+                "application_id": 1,
+            },
+            "_id",
+        ),
         ({"_id": "x", "resource": "/orders/1", "user_id": 1, "application_id": 1}, "topic"),
         ({"_id": "x", "topic": "orders_v2", "user_id": "abc", "application_id": 1}, "user_id"),
         (
             {
                 "_id": "x",
                 "topic": "items",
-                "resource": "items/1",
+                "resource": "items 1",
                 "user_id": 1,
                 "application_id": 1,
             },
@@ -279,6 +288,29 @@ async def test_the_lenient_shapes_of_section_9_2_are_accepted(world):
     assert (status, body) == (200, {"status": "accepted"})
     (entry,) = await world.entries()
     assert entry.notification.id == "12345" and entry.notification.received is not None
+
+
+async def test_a_notification_without_an_id_is_accepted_and_deduplicated_on_its_content(world):
+    """§0.3, §9.2: the documented orders_v2, questions, shipments and messages examples
+    have no `_id` (and a string user_id); a 400 would make MercadoLibre retry for an hour
+    and then drop them. Its retries (same content, later attempt) are duplicates."""
+    order = await world.order()
+    await world.settled()
+    fields = {"_id": None, "resource": f"/orders/{order['id']}", "user_id": str(world.seller_id)}
+
+    first = await world.notify(**fields)
+    retry = await world.notify(**fields, attempts=3, received="2026-11-27T10:05:00.000Z")
+
+    assert first == (200, {"status": "accepted"})
+    assert retry == (200, {"status": "duplicate"})
+    # The sandbox's own notification of the order (with its `_id`) is stored too.
+    ids = [
+        e.notification.id
+        for e in await world.entries()
+        if e.notification.resource == fields["resource"]
+        and e.notification.id.startswith("content-")
+    ]
+    assert len(ids) == 1
 
 
 async def test_another_applications_notification_is_refused_with_a_403(world):

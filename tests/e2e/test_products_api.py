@@ -362,6 +362,9 @@ async def test_health_and_category_prediction(stack):
     _, page = await call(stack, "GET", "/products?status=active&limit=1")
     status, health = await call(stack, "GET", f"/products/{page['results'][0]['item_id']}/health")
     assert status == 200 and 0 <= health["health"] <= 1
+    # §4.12: met goals come with `completed` as a timestamp; they are read as done.
+    met = [goal for goal in health["goals"] if goal["completed"]]
+    assert met and all(goal["completed_at"] and goal["progress"] == 1.0 for goal in met)
     status, predicted = await call(
         stack, "GET", "/categories/predict?site_id=MLA&title=Zapatillas+Nike"
     )

@@ -753,6 +753,18 @@ async def test_the_health_of_an_active_listing(gateway, seller_id):
     assert (video.progress, video.completed) == (0.0, False)
 
 
+async def test_the_health_of_a_listing_with_met_goals_reads_when_they_were_met(gateway):
+    """§4.12: a met goal carries `completed` as a timestamp, not a boolean; the listing
+    created with a description has met its description goal."""
+    created = await gateway.create_listing(MLA, simple_listing(description="Plain text"))
+    health = await gateway.listing_health(MLA, created.item_id)
+    description = next(g for g in health.goals if g.id == "description")
+    assert (description.completed, description.progress) == (True, 1.0)
+    assert description.completed_at is not None and description.completed_at.tzinfo is not None
+    video = next(g for g in health.goals if g.id == "video")
+    assert (video.completed, video.completed_at) == (False, None)
+
+
 async def test_a_listing_without_health_is_not_found(gateway, sandbox):
     """§4.12: "health is not supported for this item" (closed, inactive...)."""
     created = await gateway.create_listing(MLA, simple_listing())

@@ -14,6 +14,10 @@ async def test_health_shape_and_goals(sandbox: Sandbox) -> None:
     assert 0 <= body["health"] <= 1
     for goal in body["goals"]:
         assert set(goal) == {"id", "name", "progress", "progress_max", "apply", "completed", "data"}
+        # §4.12: a met goal says when it was met; an open one has no time.
+        met = goal["progress"] >= goal["progress_max"]
+        assert (isinstance(goal["completed"], str) and goal["completed"] != "") is met
+        assert met or goal["completed"] is None
     _, stored = await sandbox.get(f"/items/{item['id']}")
     assert stored["health"] == body["health"]
 

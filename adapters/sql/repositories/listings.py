@@ -58,7 +58,7 @@ def _attribute_json(attribute: Attribute) -> JsonObject:
 
 def _attribute_from_json(data: JsonObject) -> Attribute:
     return Attribute(
-        id=data["id"],
+        id=data.get("id"),
         value_name=data.get("value_name"),
         value_id=data.get("value_id"),
         name=data.get("name"),

@@ -208,7 +208,9 @@ ENDPOINTS = (
         body_mismatch=400,
         description="Register this URL in DevCenter (§9.1). The body is MercadoLibre's "
         "`{_id, resource, user_id, topic, application_id, attempts, sent, received, "
-        "actions?}` (§9.2), read leniently. Answers at once, without calling MercadoLibre: "
+        "actions?}` (§9.2), read leniently: `_id` or `id`, or none (then deduplicated on its "
+        "content), ids as numbers or strings, `recieved`, a bare message id as resource "
+        "(docs/notifications.md). Answers at once, without calling MercadoLibre: "
         "the notification is stored and processed in the background. A notification for "
         "another application is refused (403); one for a seller that is not connected is "
         "acknowledged with status `rejected` and never processed; a duplicate is "

@@ -10,11 +10,14 @@ from application.errors import (
     FieldProblem,
     Forbidden,
     InvalidGrant,
+    MeliCause,
+    MeliRefusal,
     NotFound,
     RateLimited,
     Unauthorized,
     Unavailable,
     ValidationFailed,
+    meli_refusal,
 )
 
 TOKEN = "APP_USR-1000000000000001-010203-0123456789abcdef0123456789abcdef-123456"
@@ -202,3 +205,136 @@ def test_scrub_redacts_bearer_credentials():
 
 def test_an_empty_body_still_gives_a_message():
     assert parse_error_body({}, 500).message == "HTTP 500"
+
+
+# -- MercadoLibre's answer kept whole (§2.1) --------------------------------------------------
+
+SELLER_CANNOT_LIST = {
+    "message": "The seller cannot list",
+    "error": "seller.unable_to_list",
+    "status": 403,
+    "cause": [
+        {"code": "address_pending", "message": "The seller has no address", "type": "error"},
+        "phone_pending",
+    ],
+}
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422, 429, 500, 503])
+def test_every_error_keeps_mercadolibres_status_code_message_and_causes(status):
+    """§2.1: whatever the status, the error carries what MercadoLibre said."""
+    error = translate(status, {**SELLER_CANNOT_LIST, "status": status}, "POST", "/items")
+    assert error.meli == MeliRefusal(
+        status=status,
+        message="The seller cannot list",
+        error="seller.unable_to_list",
+        causes=(
+            MeliCause("The seller has no address", "address_pending", "error"),
+            MeliCause("phone_pending"),
+        ),
+    )
+
+
+def test_a_403_names_its_causes_in_its_message_too():
+    """Dead letters and logs keep only text: the reason must be in it."""
+    error = translate(403, SELLER_CANNOT_LIST, "POST", "/items")
+    assert isinstance(error, Forbidden)
+    assert "The seller has no address" in str(error) and "phone_pending" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("cause", "expected"),
+    [
+        (None, ()),
+        ([], ()),
+        ("blocked_by_excepted_case", (MeliCause("blocked_by_excepted_case"),)),
+        ({"code": "x", "message": "y"}, (MeliCause("y", "x"),)),
+        ([{"cause_id": 323, "references": ["item.status", 7, None]}, 5, ""], None),
+    ],
+)
+def test_cause_comes_as_objects_strings_one_object_or_null(cause, expected):
+    """§2.1: `cause` is a list of objects or strings, one string (action guide), or null."""
+    body = {"message": "m", "error": "bad_request", "status": 400, "cause": cause}
+    refusal = translate(400, body, "GET", "/messages/action_guide/packs/1").meli
+    if expected is None:
+        assert refusal.causes == (MeliCause(references=("item.status", "7"), cause_id="323"),)
+    else:
+        assert refusal.causes == expected
+
+
+def test_message_and_error_swapped_are_read_the_right_way_round():
+    """§2.1: /items/validate puts the code in `message` and the text in `error`."""
+    body = {
+        "message": "body.invalid_field_types",
+        "error": "[invalid property type: [price] expected Number but was String value: p]",
+        "status": 400,
+        "cause": [],
+    }
+    refusal = translate(400, body, "POST", "/items/validate").meli
+    assert refusal.error == "body.invalid_field_types"
+    assert refusal.message.startswith("[invalid property type")
+
+
+@pytest.mark.parametrize(
+    ("body", "error", "message"),
+    [
+        (
+            {"status": 403, "error": "Invalid scopes", "code": "FORBIDDEN"},
+            "FORBIDDEN",
+            "Invalid scopes",
+        ),
+        (
+            {
+                "status_code": 403,
+                "code": "forbidden",
+                "message": "blocked_conversation_send_message_forbidden",
+            },
+            "forbidden",
+            "blocked_conversation_send_message_forbidden",
+        ),
+        (
+            {"status_code": 500, "message": "delivery date is before than today"},
+            None,
+            "delivery date is before than today",
+        ),
+        (
+            {"error_description": "invalid client", "error": "invalid_client"},
+            "invalid_client",
+            "invalid client",
+        ),
+    ],
+)
+def test_code_status_code_and_error_description_variants_are_read(body, error, message):
+    """§1.5, §2.1: `code` beside or instead of `error`, `status_code`, OAuth's
+    `error_description`."""
+    refusal = translate(
+        body.get("status") or body.get("status_code") or 400, body, "GET", "/x"
+    ).meli
+    assert (refusal.error, refusal.message) == (error, message)
+    assert parse_error_body(body, 400).status == (body.get("status") or body.get("status_code"))
+
+
+def test_the_answer_survives_being_wrapped_by_a_use_case():
+    """A use case raises its own error `from` the gateway's; the REST problem finds the
+    answer through the chain."""
+    gateway_error = translate(
+        404, {"message": "Item not found", "error": "not_found"}, "GET", "/items/MLA1"
+    )
+    try:
+        try:
+            raise gateway_error
+        except NotFound as error:
+            raise NotFound("listing", "MLA1") from error
+    except NotFound as wrapped:
+        assert meli_refusal(wrapped) == gateway_error.meli
+    assert meli_refusal(ValueError("no answer behind it")) is None
+
+
+def test_tokens_never_reach_the_kept_answer():
+    body = {
+        "message": f"bad {TOKEN}",
+        "error": "x",
+        "cause": [{"message": f"refresh {REFRESH}", "code": TOKEN}],
+    }
+    refusal = translate(400, body, "POST", "/oauth/token").meli
+    assert TOKEN not in repr(refusal) and REFRESH not in repr(refusal)

@@ -327,6 +327,40 @@ def test_health_goals_are_shares_done_and_inapplicable_ones_are_left_out():
     ]
 
 
+def test_a_goal_met_at_a_timestamp_with_data_is_done_and_says_when():
+    """§4.12: once met, `completed` is the time it was met; `data` varies by goal."""
+    body = {
+        "item_id": "MLA1",
+        "health": 0.8,
+        "level": "professional",
+        "goals": [
+            {
+                "id": "picture",
+                "progress": 6,
+                "progress_max": 6,
+                "apply": True,
+                "completed": "2024-11-01T09:34:59.000-04:00",
+                "data": {"pictures": 6, "min": 6},
+            },
+            {"id": "video", "progress": 0, "progress_max": 1, "completed": None, "data": None},
+            {"id": "description", "progress": None, "apply": None},
+        ],
+    }
+    health = to_health(structure(body, HealthAnswer, "test"), "MLA1")
+    picture, video, description = health.goals
+    assert (picture.completed, picture.progress) == (True, 1.0)
+    assert picture.completed_at == datetime(2024, 11, 1, 13, 34, 59, tzinfo=UTC)
+    assert (video.completed, video.completed_at) == (False, None)
+    assert (description.completed, description.progress) == (False, 0.0)
+
+
+@pytest.mark.parametrize("completed", [{"at": "x"}, ["2024-11-01"], "soon", 3])
+def test_a_completed_of_a_wrong_type_is_an_error_naming_the_goal(completed):
+    body = {"goals": [{"id": "picture", "completed": completed}]}
+    with pytest.raises(Unavailable, match=r"\$\.goals\[0\]\.completed"):
+        structure(body, HealthAnswer, "GET /items/MLA1/health")
+
+
 # -- writing (§4.2, §4.3, §4.6, §4.8) ------------------------------------------------------------
 
 
@@ -543,3 +577,56 @@ def test_skus_sent_fill_in_an_answer_without_variation_attributes():
     filled = with_sent_skus(answered, sent)
     assert [v.seller_sku for v in filled.variations] == ["BLACK", "RED"]
     assert with_sent_skus(answered, ()) is answered
+
+
+# -- older free-text combinations (§4.6) ----------------------------------------------------------
+
+
+def test_a_combination_attribute_with_a_null_id_keeps_no_id_and_goes_back_by_its_name():
+    """A 2016 item (tests/fixtures/mercadolibre/items/item_legacy_variations_null_attribute_ids
+    .json): `{"id": null, "name": "Tamanho", "value_name": "30 ml"}` never becomes the id
+    "None", which an update would send back to MercadoLibre."""
+    body = {
+        "id": "MLB803848501",
+        "seller_id": 231401236,
+        "title": "Perfume",
+        "category_id": "MLB5399",
+        "price": 139,
+        "currency_id": "BRL",
+        "variations": [
+            {
+                "id": 13065333854,
+                "attribute_combinations": [
+                    {"id": None, "name": "Tamanho", "value_id": None, "value_name": size}
+                ],
+                "price": 139,
+                "available_quantity": 1,
+            }
+            for size in ("30 ml", "100 ml")
+        ],
+    }
+    body["variations"][1]["id"] = 13064397485
+    listing = to_listing(structure(body, ItemAnswer, "test"), 1)
+    first, second = listing.variations
+    (size,) = first.attribute_combinations
+    assert (size.id, size.name, size.value_name) == (None, "Tamanho", "30 ml")
+    assert first.combination_key != second.combination_key
+    sent = changes_body(ListingChanges(variations=listing.variations), "MLB")
+    assert sent["variations"][0]["attribute_combinations"] == [
+        {"name": "Tamanho", "value_name": "30 ml"}
+    ]
+    assert "None" not in json.dumps(sent)
+
+
+def test_an_attribute_with_neither_id_nor_name_is_left_out():
+    body = {
+        "id": "MLA1",
+        "seller_id": 1,
+        "title": "T",
+        "category_id": "MLA3530",
+        "price": 1,
+        "currency_id": "ARS",
+        "attributes": [{"id": None, "value_name": "x"}, {"id": "BRAND", "value_name": "Acme"}],
+    }
+    listing = to_listing(structure(body, ItemAnswer, "test"), 1)
+    assert [a.id for a in listing.attributes] == ["BRAND"]

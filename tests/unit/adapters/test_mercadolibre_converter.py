@@ -109,3 +109,50 @@ def test_each_converter_is_private():
 
     make_converter()
     assert cattrs.global_converter.structure("false", bool) is True
+
+
+# -- ids and types (§0.3) ---------------------------------------------------------------------
+
+
+@attrs.define(frozen=True)
+class Ids:
+    id: str
+    seller_id: int
+    quantity: int = 0
+    share: float | None = None
+    label: str | None = None
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"id": 123, "seller_id": "1108966308"}, Ids("123", 1108966308)),
+        ({"id": "MLA1", "seller_id": 1108966308.0, "quantity": " 7 "}, Ids("MLA1", 1108966308, 7)),
+        ({"id": "x", "seller_id": 2**63 - 1, "share": "0.5"}, Ids("x", 2**63 - 1, 0, 0.5)),
+        ({"id": "x", "seller_id": 1, "label": None}, Ids("x", 1)),
+    ],
+)
+def test_ids_come_as_numbers_or_strings_and_are_kept_as_int64(body, expected):
+    assert structure(body, Ids, "test") == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"id": None, "seller_id": 1}, "$.id"),
+        ({"id": {"a": 1}, "seller_id": 1}, "$.id"),
+        ({"id": True, "seller_id": 1}, "$.id"),
+        ({"id": "x", "seller_id": 2**63}, "$.seller_id"),
+        ({"id": "x", "seller_id": "12a"}, "$.seller_id"),
+        ({"id": "x", "seller_id": "²"}, "$.seller_id"),
+        ({"id": "x", "seller_id": True}, "$.seller_id"),
+        ({"id": "x", "seller_id": 1, "quantity": 12.5}, "$.quantity"),
+        ({"id": "x", "seller_id": 1, "share": "much"}, "$.share"),
+        ({"id": "x", "seller_id": 1, "label": ["a"]}, "$.label"),
+    ],
+)
+def test_a_value_of_a_truly_wrong_type_is_an_error_naming_the_field(body, field):
+    """Never "None" for a null id, never 12 for 12.5, never a crash."""
+    with pytest.raises(Unavailable) as caught:
+        structure(body, Ids, "GET /x")
+    assert field in str(caught.value)

@@ -9,7 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.mercadolibre.notifications import MalformedNotification, read_notification
+from adapters.mercadolibre.notifications import (
+    CONTENT_ID_PREFIX,
+    MalformedNotification,
+    read_notification,
+)
 from domain.notifications import expected_resource
 
 AS_SENT = {
@@ -55,13 +59,90 @@ def test_lists_every_missing_pointer_field() -> None:
     with pytest.raises(MalformedNotification) as caught:
         read_notification({"topic": "", "user_id": True, "application_id": -1})
     fields = {field for field, _ in caught.value.problems}
-    assert fields == {"_id", "topic", "resource", "user_id", "application_id"}
+    assert fields == {"topic", "resource", "user_id", "application_id"}
+
+
+@pytest.mark.parametrize("key", ["_id", "id"])
+@pytest.mark.parametrize("value", [{"x": 1}, ["a"], True, 1.5])
+def test_an_id_of_a_wrong_type_is_malformed_naming_it(key: str, value: object) -> None:
+    """§9.2: an id is a string or a number; anything else is no id at all."""
+    body = {k: v for k, v in AS_SENT.items() if k != "_id"}
+    with pytest.raises(MalformedNotification) as caught:
+        read_notification({**body, key: value})
+    assert [field for field, _ in caught.value.problems] == [key]
+
+
+def test_a_resource_without_its_leading_slash_is_read_as_the_path() -> None:
+    """§9.2: documented examples write `post-purchase/v1/claims/5108684499`."""
+    notification = read_notification(
+        {**AS_SENT, "topic": "post_purchase", "resource": "post-purchase/v1/claims/5108684499"}
+    )
+    assert notification.resource == "/post-purchase/v1/claims/5108684499"
 
 
 def test_a_resource_that_is_not_a_path_is_malformed() -> None:
     with pytest.raises(MalformedNotification) as caught:
-        read_notification({**AS_SENT, "resource": "orders/1"})
+        read_notification({**AS_SENT, "resource": "orders 1"})
     assert [field for field, _ in caught.value.problems] == ["resource"]
+
+
+# -- notifications without an id (§0.3, §9.2) ------------------------------------------------
+
+WITHOUT_ID = {k: v for k, v in AS_SENT.items() if k != "_id"}
+
+
+def test_a_notification_without_an_id_is_read_with_an_id_derived_from_its_content() -> None:
+    """§9.2: the documented orders_v2, questions, shipments and messages examples carry
+    no id; deduplicate them on (application, user, topic, resource, sent)."""
+    first = read_notification(WITHOUT_ID)
+    assert first.id.startswith(CONTENT_ID_PREFIX)
+    assert len(first.id) <= 64
+    # MercadoLibre's retry: same content, another attempt and arrival, user_id as text.
+    retry = read_notification(
+        {
+            **WITHOUT_ID,
+            "attempts": 4,
+            "user_id": str(WITHOUT_ID["user_id"]),
+            "received": "2019-10-30T16:29:20.106Z",
+            "sent": "2019-10-30T16:19:20.129+00:00",
+        }
+    )
+    assert retry.id == first.id
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("sent", "2019-10-30T16:19:21.129Z"),
+        ("resource", "/orders/2195160687"),
+        ("topic", "orders"),
+        ("user_id", 468424241),
+        ("application_id", 5503910054141467),
+    ],
+)
+def test_notifications_that_differ_in_their_content_get_different_ids(
+    field: str, value: object
+) -> None:
+    assert read_notification({**WITHOUT_ID, field: value}).id != read_notification(WITHOUT_ID).id
+
+
+def test_a_notification_without_an_id_nor_a_time_is_never_taken_for_another() -> None:
+    """Nothing tells two changes of the resource apart: deduplicating on the rest would
+    drop every later one, so each gets an id of its own."""
+    body = {k: v for k, v in WITHOUT_ID.items() if k not in ("sent", "received")}
+    assert read_notification(body).id != read_notification(body).id
+
+
+def test_a_given_id_wins_over_the_content() -> None:
+    assert read_notification({**WITHOUT_ID, "id": 77}).id == "77"
+    assert read_notification({**WITHOUT_ID, "_id": "", "id": "x"}).id == "x"
+
+
+@pytest.mark.parametrize("user_id", ["²", "١٢", "12 3", "-5", "0x10"])
+def test_user_ids_are_ascii_digits_only(user_id: str) -> None:
+    with pytest.raises(MalformedNotification) as caught:
+        read_notification({**AS_SENT, "user_id": user_id})
+    assert [field for field, _ in caught.value.problems] == ["user_id"]
 
 
 @given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(), st.lists))
@@ -109,14 +190,18 @@ def test_a_resource_that_is_not_a_plain_api_path_is_malformed(resource: str) -> 
 def test_actions_with_control_characters_are_dropped_the_rest_kept() -> None:
     """§9.2: typed topics add `actions`; they are only detail, so one that could not be
     stored (PostgreSQL's JSONB cannot hold NUL) is dropped, not the notification."""
-    notification = read_notification({**AS_SENT, "actions": ["payments", "a\x00b", 7]})
+    notification = read_notification({**AS_SENT, "actions": ["payments", "a\x00b", 7, "\ud800"]})
     assert notification.actions == ("payments",)
 
 
-@pytest.mark.parametrize(("field", "value"), [("_id", "a\x00b"), ("topic", "orders v2")])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("_id", "a\x00b"), ("_id", "a\ud800b"), ("id", "\udfff"), ("topic", "orders v2")],
+)
 def test_control_characters_in_ids_and_odd_topics_are_malformed(field: str, value: str) -> None:
+    """Lone surrogates included: PostgreSQL cannot store them."""
     with pytest.raises(MalformedNotification) as caught:
-        read_notification({**AS_SENT, field: value})
+        read_notification({**(WITHOUT_ID if field == "id" else AS_SENT), field: value})
     assert [name for name, _ in caught.value.problems] == [field]
 
 

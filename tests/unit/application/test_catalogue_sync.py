@@ -424,3 +424,56 @@ async def test_a_listing_back_on_mercadolibre_is_updated_not_unchanged():
 
     assert (log.counts["updated"], log.counts["unchanged"]) == (1, 2)
     assert (await stored_listing(world, catalogue[2].item_id)).removed_at is None
+
+
+async def test_a_listing_the_database_cannot_store_is_its_error_and_the_others_are_stored(
+    monkeypatch,
+):
+    """Issue 13: one listing the database refuses (a lone surrogate in its title, which
+    PostgreSQL's driver cannot encode) no longer fails the whole catalogue sync: it is that
+    listing's error in the log, and every other listing is stored."""
+    world = World()
+    account_id = await world.account()
+    catalogue = listings(60, account_id)
+    catalogue[33] = attrs.evolve(catalogue[33], title="Zapatilla \ud800")
+    upsert = InMemoryListingRepository.upsert
+
+    async def like_postgresql(self, batch):
+        batch = list(batch)
+        for listing in batch:
+            listing.title.encode("utf-8")
+        await upsert(self, batch)
+
+    monkeypatch.setattr(InMemoryListingRepository, "upsert", like_postgresql)
+
+    log = await world.sync(FakeListingGateway(catalogue))(account_id, SyncTrigger.API)
+
+    assert log.status is SyncStatus.PARTIAL
+    assert log.counts["errors"] == 1 and log.counts["created"] == 59
+    (error,) = log.errors
+    assert error.startswith(f"{catalogue[33].item_id}: not stored: UnicodeEncodeError")
+    assert "\ud800" not in error, "the log itself must be storable"
+    async with world.uow() as uow:
+        stored = await uow.listings.search(ListingQuery(account_id=account_id))
+        saved = await uow.sync_logs.get(log.id)
+    assert stored.total == 59
+    assert saved.status is SyncStatus.PARTIAL
+
+
+async def test_the_database_unavailable_still_fails_the_catalogue_sync(monkeypatch):
+    from application.errors import Unavailable
+
+    world = World()
+    account_id = await world.account()
+
+    async def down(self, batch):
+        raise Unavailable("database unavailable: connection refused")
+
+    monkeypatch.setattr(InMemoryListingRepository, "upsert", down)
+
+    log = await world.sync(FakeListingGateway(listings(30, account_id)))(
+        account_id, SyncTrigger.API
+    )
+
+    assert log.status is SyncStatus.FAILED
+    assert any("database unavailable" in error for error in log.errors)

@@ -188,7 +188,7 @@ async def test_a_seller_that_is_not_connected_is_stored_rejected_and_never_queue
 
 
 async def test_processing_reads_the_resource_once_and_stores_it_as_a_snapshot(world):
-    world.marketplace.bodies["/orders/1"] = {"id": 1, "status": "paid"}
+    world.marketplace.bodies["/orders/1"] = {"id": 1, "status": "paid", "seller": {"id": SELLER}}
     receipt = await world.receive(a_notification())
     world.clock.advance(3)
 
@@ -199,7 +199,8 @@ async def test_processing_reads_the_resource_once_and_stores_it_as_a_snapshot(wo
     assert (entry.status, entry.attempts) == (InboxStatus.PROCESSED, 1)
     assert entry.processed_at == START + timedelta(seconds=3), "when the read began"
     snapshot = await world.snapshot("/orders/1")
-    assert snapshot.body == {"id": 1, "status": "paid"} and snapshot.topic == "orders_v2"
+    assert snapshot.body == {"id": 1, "status": "paid", "seller": {"id": SELLER}}
+    assert snapshot.topic == "orders_v2"
     assert world.marketplace.reads == [("/orders/1", None)]
 
 
@@ -231,7 +232,7 @@ async def test_items_go_to_sync_listing(world):
 async def test_each_topic_reads_its_resource_where_section_9_3_says(
     world, topic, resource, path, params
 ):
-    world.marketplace.bodies[path] = {"id": 1}
+    world.marketplace.bodies[path] = {"id": 1, "seller_id": SELLER}
     receipt = await world.receive(
         a_notification(topic=topic, resource=normalise_resource(topic, resource))
     )
@@ -330,7 +331,7 @@ async def test_a_read_that_always_outlives_its_lease_ends_as_a_dead_letter(world
     """Each lease that runs out is taken over and counted as a failure (the read died or
     hung); after the fifth the entry is a dead letter instead of being taken over for
     ever."""
-    world.marketplace.bodies["/orders/1"] = {"id": 1}
+    world.marketplace.bodies["/orders/1"] = {"id": 1, "seller": {"id": SELLER}}
     world.marketplace.gate = asyncio.Event()  # every read hangs
     receipt = await world.receive(a_notification())
     hung = []
@@ -421,12 +422,24 @@ async def test_a_resource_of_another_seller_is_never_stored_as_ours(world, resou
     assert await world.snapshot(resource) is None
 
 
-async def test_a_resource_naming_our_seller_or_no_seller_at_all_is_stored(world):
+async def test_a_resource_naming_our_seller_is_stored(world):
     world.marketplace.bodies["/orders/1"] = {"id": 1, "seller": {"id": SELLER}}
-    world.marketplace.bodies["/orders/2"] = {"id": 2}
+    world.marketplace.bodies["/orders/2"] = {"id": 2, "seller": {"id": str(SELLER)}}
     for n in (1, 2):
         receipt = await world.receive(a_notification(n))
         assert await world.process(receipt.entry_id) is ProcessOutcome.PROCESSED
+
+
+async def test_a_resource_that_names_no_owner_is_refused_never_accepted_by_default(world):
+    """§9.6: whose a resource is must be established from its body; one that names no
+    seller cannot be, and is a dead letter that says why (nothing of it is kept)."""
+    world.marketplace.bodies["/orders/2"] = {"id": 2, "buyer": {"id": SELLER}}
+    receipt = await world.receive(a_notification(2))
+
+    assert await world.process(receipt.entry_id) is ProcessOutcome.DEAD
+    (letter,) = await world.letters()
+    assert "Forbidden" in letter.error and "names no owner" in letter.error
+    assert await world.snapshot("/orders/2") is None
 
 
 async def test_a_seller_needing_reauthorization_is_not_called_and_is_replayable(world):
@@ -435,7 +448,7 @@ async def test_a_seller_needing_reauthorization_is_not_called_and_is_replayable(
         account.needs_reauthorization("invalid_grant", START)
         await uow.accounts.save(account)
         await uow.commit()
-    world.marketplace.bodies["/orders/1"] = {"id": 1}
+    world.marketplace.bodies["/orders/1"] = {"id": 1, "seller": {"id": SELLER}}
     receipt = await world.receive(a_notification())
     assert receipt.status is Acknowledgement.ACCEPTED
 
@@ -479,7 +492,7 @@ async def test_an_old_notification_is_skipped_when_a_later_read_covered_it(world
     old = await world.receive(a_notification())
     await world.process(old.entry_id)
     del world.marketplace.errors["/orders/1"]
-    world.marketplace.bodies["/orders/1"] = {"id": 1}
+    world.marketplace.bodies["/orders/1"] = {"id": 1, "seller": {"id": SELLER}}
     world.clock.advance(60)
     newer = await world.receive(a_notification("newer", resource="/orders/1"))
     await world.process(newer.entry_id)
@@ -500,12 +513,16 @@ async def test_an_old_notification_is_skipped_when_a_later_read_covered_it(world
 async def test_a_notification_arriving_during_a_read_makes_the_resource_read_again(world):
     """The change it announces may be later than the read in flight: the entry is
     re-armed, the read in flight is discarded, and a second read stores the new state."""
-    world.marketplace.bodies["/orders/1"] = {"id": 1, "status": "paid"}
+    world.marketplace.bodies["/orders/1"] = {"id": 1, "status": "paid", "seller": {"id": SELLER}}
     world.marketplace.gate = asyncio.Event()
     first = await world.receive(a_notification())
     reading = asyncio.create_task(world.process(first.entry_id))
     await world.marketplace.reading.wait()
-    world.marketplace.bodies["/orders/1"] = {"id": 1, "status": "cancelled"}
+    world.marketplace.bodies["/orders/1"] = {
+        "id": 1,
+        "status": "cancelled",
+        "seller": {"id": SELLER},
+    }
 
     again = await world.receive(a_notification("cancelled", resource="/orders/1"))
     world.marketplace.gate.set()
@@ -519,7 +536,7 @@ async def test_a_notification_arriving_during_a_read_makes_the_resource_read_aga
 
 
 async def test_concurrent_jobs_for_one_notification_read_it_once(world):
-    world.marketplace.bodies["/orders/1"] = {"id": 1}
+    world.marketplace.bodies["/orders/1"] = {"id": 1, "seller": {"id": SELLER}}
     receipt = await world.receive(a_notification())
 
     outcomes = await asyncio.gather(*(world.process(receipt.entry_id) for _ in range(5)))
@@ -532,7 +549,7 @@ async def test_concurrent_jobs_for_one_notification_read_it_once(world):
 
 
 async def test_the_sweep_queues_what_was_never_processed_and_expired_leases(world):
-    world.marketplace.bodies["/orders/2"] = {"id": 2}
+    world.marketplace.bodies["/orders/2"] = {"id": 2, "seller": {"id": SELLER}}
     world.marketplace.gate = asyncio.Event()
     stuck = await world.receive(a_notification(1))
     held = await world.receive(a_notification(2))
@@ -611,7 +628,7 @@ async def test_missed_feeds_capped_below_the_page_asked_for_are_read_to_their_en
 
 
 async def test_a_recovered_notification_older_than_the_last_read_is_coalesced(world):
-    world.marketplace.bodies["/orders/1"] = {"id": 1}
+    world.marketplace.bodies["/orders/1"] = {"id": 1, "seller": {"id": SELLER}}
     live = await world.receive(a_notification())
     await world.process(live.entry_id)
     world.clock.advance(3600)
@@ -697,7 +714,9 @@ async def test_reconciling_an_account_needing_reauthorization_is_refused(world):
 
 
 async def test_notifications_arriving_together_are_stored_in_one_batch_with_one_job(world):
-    world.marketplace.bodies.update({f"/orders/{n}": {"id": n} for n in range(5)})
+    world.marketplace.bodies.update(
+        {f"/orders/{n}": {"id": n, "seller": {"id": SELLER}} for n in range(5)}
+    )
     commits = 0
     original = world.uow
 
