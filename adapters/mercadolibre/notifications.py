@@ -161,11 +161,6 @@ def read_notification(message: Any) -> Notification:
         problems.append(("resource", "is required: the path of the resource, such as /orders/123"))
     elif _SURROGATE.search(str(resource)):
         problems.append(("resource", _NOT_UNICODE))
-    actions = message.get("actions")
-    if isinstance(actions, list) and any(
-        isinstance(a, str) and _SURROGATE.search(a) for a in actions
-    ):
-        problems.append(("actions", _NOT_UNICODE))
     user_id = _integer(message.get("user_id"))
     if user_id is None:
         problems.append(("user_id", "is required: the seller's user id, a whole number"))
@@ -175,6 +170,7 @@ def read_notification(message: Any) -> Notification:
     if problems or user_id is None or application_id is None:
         raise MalformedNotification(problems)
     attempts = _any_integer(message.get("attempts"))
+    actions = message.get("actions")
     sent = _moment(message.get("sent"))
     received = _moment(message.get("received") or message.get("recieved"))
     try:

@@ -39,13 +39,17 @@ def clean_json(value: Any) -> Any:
     return value
 
 
+MAX_ID = 2**63 - 1  # ids are int64 (§0.3)
+
+
 def read_id(value: Any) -> int | None:
+    """An id given as a number or a string of ASCII digits, positive and within int64."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, int) and 0 < value <= MAX_ID:
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
     return None
 
 

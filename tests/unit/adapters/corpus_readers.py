@@ -61,6 +61,7 @@ class Gateways:
     marketplace: Any
     listings: Any
     oauth: AiohttpOAuthGateway
+    questions: Any
 
 
 Check = Callable[[Gateways, str, dict[str, Any]], Awaitable[None]]
@@ -307,11 +308,12 @@ async def order_search(gw: Gateways, name: str, fixture: dict[str, Any]) -> None
 
 
 async def question_search(gw: Gateways, name: str, fixture: dict[str, Any]) -> None:
-    """§7: the question search (api_version=4), each question owned by its seller."""
+    """§7: the question search (api_version=4): every question read, with its seller."""
     body = fixture["body"]
     gw.meli.answer("GET", "/questions/search", 200, body)
-    page = await gw.marketplace.search_question_snapshots(ACCOUNT, 419059118)
-    assert [s.path for s in page.snapshots] == [f"/questions/{q['id']}" for q in body["questions"]]
+    page = await gw.questions.search(ACCOUNT, 419059118)
+    assert [q.id for q in page.questions] == [q["id"] for q in body["questions"]]
+    assert page.unreadable == ()
     assert page.total == body["total"]
-    for snapshot, question in zip(page.snapshots, body["questions"], strict=True):
-        assert parties(snapshot.body) == {question["seller_id"]}
+    for question, raw in zip(page.questions, body["questions"], strict=True):
+        assert question.seller_id == raw["seller_id"]

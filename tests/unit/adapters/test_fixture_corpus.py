@@ -16,6 +16,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.mercadolibre import AiohttpOAuthGateway
+from adapters.mercadolibre.questions import AiohttpQuestionGateway
 from adapters.system.clock import ManualClock
 from tests.unit.adapters.corpus_readers import (
     CORPUS_DIR,
@@ -230,7 +231,8 @@ def gateways(fake_meli, marketplace, listing_gateway, meli_calls) -> Gateways:
         redirect_uri="https://example.test/callback",
         clock=ManualClock(NOW),
     )
-    return Gateways(fake_meli, marketplace, listing_gateway, oauth)
+    questions = AiohttpQuestionGateway(meli_calls)
+    return Gateways(fake_meli, marketplace, listing_gateway, oauth, questions)
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from adapters.mercadolibre.marketplace import shape_of
+from adapters.mercadolibre.questions import AiohttpQuestionGateway
 from application.notifications.record_resource import RecordResource
 from domain.accounts import Account
 from tests.unit.adapters.conftest import TOKEN
@@ -82,14 +83,16 @@ def test_whoever_calls_fetch_resource_gets_the_parsed_shape(path, given, query, 
     assert shape_of(path, given) == (query, headers)
 
 
-async def test_the_question_search_asks_for_the_v4_shape(fake_meli, marketplace):
+async def test_the_question_searches_and_reads_ask_for_the_v4_shape(fake_meli, meli_calls):
+    questions = AiohttpQuestionGateway(meli_calls)
     fake_meli.answer("GET", "/questions/search", 200, {"total": 0, "questions": []})
 
-    await marketplace.search_question_snapshots(1, SELLER)
+    await questions.search(1, SELLER)
+    await questions.scan(1, SELLER)
 
-    (request,) = fake_meli.seen
-    assert request.query["api_version"] == "4"
-    assert request.query["seller_id"] == str(SELLER)
+    for request in fake_meli.seen:
+        assert request.query["api_version"] == "4"
+        assert request.query["seller_id"] == str(SELLER)
 
 
 async def test_the_order_search_sends_dates_as_section_5_3_shows(fake_meli, marketplace):
@@ -137,22 +140,30 @@ async def test_a_description_is_replaced_with_api_version_2(fake_meli, listing_g
     assert (request.method, request.query) == ("PUT", {"api_version": "2"})
 
 
-async def test_search_results_are_named_by_ids_given_as_numbers_or_digits_only(
-    fake_meli, marketplace
+async def test_search_results_are_read_by_ids_given_as_numbers_or_digits_only(
+    fake_meli, meli_calls
 ):
-    """§0.3: ids as numbers or strings; anything else cannot name a resource path."""
+    """§0.3: ids as numbers or strings; anything else is that record's error."""
+    asked = {
+        "seller_id": SELLER,
+        "status": "UNANSWERED",
+        "item_id": "MLA1",
+        "text": "¿Hay stock?",
+        "date_created": "2026-11-30T10:00:00.000-03:00",
+    }
     questions = [
-        {"id": 11, "seller_id": SELLER},
-        {"id": "12", "seller_id": SELLER},
-        {"id": True, "seller_id": SELLER},
-        {"id": "1/../users/me", "seller_id": SELLER},
-        {"id": 2**63, "seller_id": SELLER},
-        {"id": None},
+        {**asked, "id": 11},
+        {**asked, "id": "12"},
+        {**asked, "id": True},
+        {**asked, "id": "1/../users/me"},
+        {**asked, "id": 2**63},
+        {**asked, "id": None},
         "not an object",
     ]
     fake_meli.answer("GET", "/questions/search", 200, {"total": 7, "questions": questions})
 
-    page = await marketplace.search_question_snapshots(1, SELLER)
+    page = await AiohttpQuestionGateway(meli_calls).search(1, SELLER)
 
-    assert [s.path for s in page.snapshots] == ["/questions/11", "/questions/12"]
+    assert [q.id for q in page.questions] == [11, 12]
+    assert len(page.unreadable) == 5
     assert page.total == 7
