@@ -5,6 +5,7 @@ from __future__ import annotations
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from application.cancellation import cancellation_kept
 from application.errors import Unavailable
 
 
@@ -22,9 +23,13 @@ class RedisOnceGuard:
     async def first(self, key: str, ttl_seconds: float) -> bool:
         try:
             # SET NX is atomic: of all replicas asking, exactly one gets True.
-            created = await self._client.set(
-                f"{self._namespace}:once:{key}", "1", nx=True, px=max(1, int(ttl_seconds * 1000))
-            )
+            with cancellation_kept():  # see adapters.redis.ratelimit
+                created = await self._client.set(
+                    f"{self._namespace}:once:{key}",
+                    "1",
+                    nx=True,
+                    px=max(1, int(ttl_seconds * 1000)),
+                )
         except RedisError as error:
             raise Unavailable(f"redis did not answer: {error}") from error
         return bool(created)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import attrs
 
 from application.accounts.usable import usable_account
+from application.cancellation import cancellation_kept, run_stages
 from application.errors import (
     ApplicationError,
     Forbidden,
@@ -45,6 +46,10 @@ WRITE_BATCH = 500
 
 
 PROGRESS_EVERY_PAGES = 10
+
+
+# A run that has not finished by then is stopped and failed with the reason.
+SYNC_TIMEOUT_SECONDS = 3600.0
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -87,12 +92,14 @@ class SyncCatalogue:
         clock: Clock,
         safety_stock: int = 0,
         concurrency: int = CONCURRENT_MULTIGETS,
+        timeout: float | None = SYNC_TIMEOUT_SECONDS,
     ) -> None:
         self._uow = uow
         self._listings = listings
         self._clock = clock
         self._safety_stock = safety_stock
         self._concurrency = concurrency
+        self._timeout = timeout
 
     async def __call__(
         self, account_id: int, trigger: SyncTrigger, progress: ProgressCallback | None = None
@@ -129,20 +136,26 @@ class SyncCatalogue:
     async def _pipeline(self, run: _Run, seller_id: int, progress: ProgressCallback | None) -> None:
         chunks: asyncio.Queue[list[str] | None] = asyncio.Queue(maxsize=self._concurrency * 4)
         results: asyncio.Queue[list[Listing] | None] = asyncio.Queue(maxsize=self._concurrency * 4)
+        # One failing stage, or the deadline, stops the others within a bounded time
+        # (run_stages), so a dead writer can never leave a fetcher blocked on a full
+        # queue, nor a dead scan a fetcher on an empty one. Each stage ends the next
+        # one's input with a None per reader.
+        await run_stages(
+            [
+                self._scan_all(run, seller_id, chunks),
+                *(self._fetch(run, chunks, results) for _ in range(self._concurrency)),
+                self._write(run, results, progress),
+            ],
+            self._timeout,
+            what=f"the catalogue sync of account {run.account_id}",
+        )
 
-        # One failing stage cancels the others (and the scan), so a dead fetcher can
-        # never leave the scan blocked on a full queue.
-        async with asyncio.TaskGroup() as group:
-            fetchers = [
-                group.create_task(self._fetch(run, chunks, results))
-                for _ in range(self._concurrency)
-            ]
-            group.create_task(self._write(run, results, progress))
-            await self._scan(run, seller_id, chunks)
-            for _ in fetchers:
-                await chunks.put(None)
-            await asyncio.wait(fetchers)
-            await results.put(None)
+    async def _scan_all(
+        self, run: _Run, seller_id: int, chunks: asyncio.Queue[list[str] | None]
+    ) -> None:
+        await self._scan(run, seller_id, chunks)
+        for _ in range(self._concurrency):
+            await chunks.put(None)
 
     async def _scan(
         self, run: _Run, seller_id: int, chunks: asyncio.Queue[list[str] | None]
@@ -153,9 +166,10 @@ class SyncCatalogue:
         pages_in_scroll = 0
         while True:
             try:
-                page = await self._listings.scan_item_ids(
-                    run.account_id, seller_id, scroll_id, SCAN_PAGE
-                )
+                with cancellation_kept():
+                    page = await self._listings.scan_item_ids(
+                        run.account_id, seller_id, scroll_id, SCAN_PAGE
+                    )
             except ScrollExpired:
                 # §4.11: a scroll lives 5 minutes. Start over; ids already fetched in
                 # this run are skipped, so no detail is fetched twice.
@@ -201,7 +215,9 @@ class SyncCatalogue:
     ) -> None:
         while (ids := await chunks.get()) is not None:
             try:
-                found = await self._listings.get_listings(run.account_id, ids)
+                # A stage told to stop must stop, even if a library below lost it.
+                with cancellation_kept():
+                    found = await self._listings.get_listings(run.account_id, ids)
             except (RateLimited, Unavailable, Forbidden, ValidationFailed) as error:
                 run.log.record_error(f"{ids[0]}..{ids[-1]} ({len(ids)} ids): {error}")
                 continue
@@ -211,6 +227,7 @@ class SyncCatalogue:
             if missing:
                 run.log.count("vanished_while_syncing", missing)
             await results.put(list(found.values()))
+        await results.put(None)
 
     async def _write(
         self,
@@ -220,7 +237,12 @@ class SyncCatalogue:
     ) -> None:
         batch: list[Listing] = []
         written_batches = 0
-        while (listings := await results.get()) is not None:
+        fetching = self._concurrency
+        while fetching:
+            listings = await results.get()
+            if listings is None:
+                fetching -= 1
+                continue
             batch.extend(listings)
             if len(batch) >= WRITE_BATCH:
                 await self._store(run, batch)
