@@ -30,7 +30,12 @@ class Handler:
     # broker's retries are only a safety net for crashes between their steps.
     dead_letter: bool = True
     scheduled: tuple[str, ...] = ()
-    time_limit_ms: int = 30 * 60 * 1000
+    # dramatiq stops the job past it (the coroutine is cancelled with it); the syncs
+    # have none here: they stop themselves at MELI_SYNC_TIMEOUT and record why.
+    time_limit_ms: float = 30 * 60 * 1000
+
+
+SELF_LIMITED = float("inf")
 
 
 def _logged(what: str, sync_log: Any) -> None:
@@ -106,10 +111,18 @@ async def fan_out(c: Container, job: jobs.FanOut) -> None:
 
 
 HANDLERS: Mapping[type[jobs.Job], Handler] = {
-    jobs.SyncCatalogue: Handler(sync_catalogue, max_retries=2, scheduled=("products",)),
-    jobs.SyncInventory: Handler(sync_inventory, max_retries=2, scheduled=("inventory",)),
-    jobs.ReconcileOrders: Handler(reconcile_orders, max_retries=2, scheduled=("orders",)),
-    jobs.ReconcileQuestions: Handler(reconcile_questions, max_retries=2, scheduled=("questions",)),
+    jobs.SyncCatalogue: Handler(
+        sync_catalogue, max_retries=2, scheduled=("products",), time_limit_ms=SELF_LIMITED
+    ),
+    jobs.SyncInventory: Handler(
+        sync_inventory, max_retries=2, scheduled=("inventory",), time_limit_ms=SELF_LIMITED
+    ),
+    jobs.ReconcileOrders: Handler(
+        reconcile_orders, max_retries=2, scheduled=("orders",), time_limit_ms=SELF_LIMITED
+    ),
+    jobs.ReconcileQuestions: Handler(
+        reconcile_questions, max_retries=2, scheduled=("questions",), time_limit_ms=SELF_LIMITED
+    ),
     jobs.ReplayDeadLetters: Handler(replay_dead_letters, max_retries=3),
     jobs.ApplyStockBatch: Handler(apply_stock_batch, max_retries=3),
     jobs.ProcessNotification: Handler(process_notification, max_retries=3, dead_letter=False),
