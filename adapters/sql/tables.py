@@ -295,8 +295,16 @@ sync_logs = Table(
     Column("counts", Json, nullable=False),
     Column("errors", Json, nullable=False),
     Column("api_calls", Integer, nullable=False),
+    # A run asked for through the queue is a row from its request on (0007): the sweep
+    # queues again what waits, and closes as abandoned a run whose lease ran out.
+    Column("requested_at", UtcDateTime),
+    Column("lease_until", UtcDateTime),
+    # At most one successor per abandoned run, race-free across processes.
+    Column("retry_of", Id, ForeignKey("meli_sync_logs.id"), unique=True),
+    Column("attempt", Integer, nullable=False, server_default=text("1")),
     Index("ix_meli_sync_logs_kind_started_at", "kind", "started_at"),
     Index("ix_meli_sync_logs_account_id_started_at", "account_id", "started_at"),
+    Index("ix_meli_sync_logs_status_requested_at", "status", "requested_at"),
     sqlite_autoincrement=True,
 )
 
@@ -323,6 +331,9 @@ stock_batches = Table(
     Column("requests", Json, nullable=False),
     Column("results", Json, nullable=False),
     Column("error", Text),
+    # Until when the worker applying it holds it (0007); the sweep takes it back after.
+    Column("lease_until", UtcDateTime),
+    Index("ix_meli_stock_batches_status_requested_at", "status", "requested_at"),
     sqlite_autoincrement=True,
 )
 

@@ -24,6 +24,7 @@ from application.ports.clock import Clock
 from application.ports.listing_gateway import ListingGateway
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.sync_logs.recording import describe
+from application.sync_logs.runs import SyncRuns
 from domain.listings import Listing
 from domain.sync import SyncKind, SyncLog, SyncTrigger
 
@@ -46,10 +47,6 @@ WRITE_BATCH = 500
 
 
 PROGRESS_EVERY_PAGES = 10
-
-
-# A run that has not finished by then is stopped and failed with the reason.
-SYNC_TIMEOUT_SECONDS = 3600.0
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -92,46 +89,54 @@ class SyncCatalogue:
         clock: Clock,
         safety_stock: int = 0,
         concurrency: int = CONCURRENT_MULTIGETS,
-        timeout: float | None = SYNC_TIMEOUT_SECONDS,
+        timeout: float | None = None,
+        runs: SyncRuns | None = None,
     ) -> None:
         self._uow = uow
         self._listings = listings
         self._clock = clock
         self._safety_stock = safety_stock
         self._concurrency = concurrency
-        self._timeout = timeout
+        self._runs = runs or SyncRuns(uow, clock)
+        self._timeout = self._runs.timeout if timeout is None else timeout
 
     async def __call__(
-        self, account_id: int, trigger: SyncTrigger, progress: ProgressCallback | None = None
-    ) -> SyncLog:
-        """The finished log of the run. An ApplicationError (MercadoLibre unavailable,
-        the account disconnected, ...) fails the run and is only recorded; anything else
-        (a bug, the database, cancellation) fails the run too and is then raised."""
-        async with self._uow() as uow:
-            account = await usable_account(uow, account_id)
-            sync_log = await uow.sync_logs.add(
-                SyncLog(SyncKind.PRODUCTS, trigger, self._clock.now(), account_id=account_id)
-            )
-            stored = await uow.listings.item_ids(account_id)
-            await uow.commit()
-        run = _Run(account_id, sync_log, unseen_stored=stored)
+        self,
+        account_id: int,
+        trigger: SyncTrigger,
+        progress: ProgressCallback | None = None,
+        log_id: int | None = None,
+    ) -> SyncLog | None:
+        """The ended log of the run; None when there was nothing to run (the requested
+        run `log_id` is another worker's, or ended). An ApplicationError (MercadoLibre
+        unavailable, the account disconnected, the time limit) fails the run and is only
+        recorded; anything else (a bug, the database) fails it too and is then raised; a
+        cancellation abandons a requested run (it runs again) and fails a direct one."""
+        if log_id is None:
+            async with self._uow() as uow:
+                await usable_account(uow, account_id)
+        sync_log = await self._runs.begin(SyncKind.PRODUCTS, trigger, account_id, log_id)
+        if sync_log is None:
+            return None
+        run = _Run(account_id, sync_log)
         failure: str | None = None
         try:
-            try:
-                await self._pipeline(run, account.seller_id, progress)
-            except* ApplicationError as group:
-                failure = describe(group)
-                log.warning("catalogue sync of account %s failed: %s", account_id, failure)
-            if failure is None and run.scan_complete:
-                await self._mark_disappeared(run)
+            async with self._runs.kept(sync_log):
+                try:
+                    async with self._uow() as uow:
+                        account = await usable_account(uow, account_id)
+                        run.unseen_stored = set(await uow.listings.item_ids(account_id))
+                    await self._pipeline(run, account.seller_id, progress)
+                except* ApplicationError as group:
+                    failure = describe(group)
+                    log.warning("catalogue sync of account %s failed: %s", account_id, failure)
+                if failure is None and run.scan_complete:
+                    await self._mark_disappeared(run)
         except BaseException as error:
-            reason = "; ".join(part for part in (failure, describe(error)) if part)
-            log.warning("catalogue sync of account %s broke: %s", account_id, reason)
-            # Shielded: a second cancellation must not leave the log `running` either.
-            await asyncio.shield(self._finish(run, reason))
+            log.warning("catalogue sync of account %s broke: %s", account_id, describe(error))
+            await self._runs.close_after(run.log, error, failure)
             raise
-        await self._finish(run, failure)
-        return run.log
+        return await self._runs.finish(run.log, failure)
 
     async def _pipeline(self, run: _Run, seller_id: int, progress: ProgressCallback | None) -> None:
         chunks: asyncio.Queue[list[str] | None] = asyncio.Queue(maxsize=self._concurrency * 4)
@@ -280,11 +285,5 @@ class SyncCatalogue:
             await uow.commit()
         run.log.count("removed", removed)
 
-    async def _finish(self, run: _Run, failure: str | None) -> None:
-        run.log.finish(self._clock.now(), failure)
-        await self._save_log(run)
-
     async def _save_log(self, run: _Run) -> None:
-        async with self._uow() as uow:
-            await uow.sync_logs.save(run.log)
-            await uow.commit()
+        await self._runs.save(run.log)

@@ -9,7 +9,7 @@ from application.notifications.record_resource import RecordResource
 from application.ports.clock import Clock
 from application.ports.marketplace import Marketplace, SnapshotPage
 from application.ports.unit_of_work import UnitOfWorkFactory
-from application.sync_logs.recording import run_logged
+from application.sync_logs.runs import SyncRuns
 from domain.accounts import Account
 from domain.resources import ResourceSnapshot
 from domain.sync import SyncKind, SyncLog, SyncTrigger
@@ -39,26 +39,32 @@ class ReconcileQuestions:
         marketplace: Marketplace,
         record: RecordResource,
         clock: Clock,
+        runs: SyncRuns | None = None,
     ) -> None:
         self._uow = uow
         self._marketplace = marketplace
         self._record = record
         self._clock = clock
+        self._runs = runs or SyncRuns(uow, clock)
 
-    async def __call__(self, account_id: int, trigger: SyncTrigger) -> SyncLog:
-        now = self._clock.now()
-        async with self._uow() as uow:
-            account = await usable_account(uow, account_id)
-            sync_log = await uow.sync_logs.add(
-                SyncLog(SyncKind.QUESTIONS, trigger, now, account_id=account_id)
-            )
-            await uow.commit()
+    async def __call__(
+        self, account_id: int, trigger: SyncTrigger, log_id: int | None = None
+    ) -> SyncLog | None:
+        """The ended log; None when there was nothing to run (see SyncRuns.begin)."""
+        if log_id is None:
+            async with self._uow() as uow:
+                await usable_account(uow, account_id)
+        sync_log = await self._runs.begin(SyncKind.QUESTIONS, trigger, account_id, log_id)
+        if sync_log is None:
+            return None
 
         async def both_passes() -> None:
+            async with self._uow() as uow:
+                account = await usable_account(uow, account_id)
             await self._pass(account, sync_log, "UNANSWERED", self.MAX_OFFSET // self.PAGE)
             await self._pass(account, sync_log, None, self.RECENT_PAGES)
 
-        return await run_logged(self._uow, self._clock, sync_log, both_passes)
+        return await self._runs.run_logged(sync_log, both_passes)
 
     async def _pass(
         self, account: Account, sync_log: SyncLog, status: str | None, pages: int

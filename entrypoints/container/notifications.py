@@ -77,11 +77,19 @@ class NotificationUseCases(ListingUseCases):
     process_notifications = providers.Factory(ProcessNotifications, process_notification)
     list_inbox = providers.Factory(ListInbox, uow)
     recover_missed_feeds = providers.Factory(
-        RecoverMissedFeeds, uow, L.marketplace, receive_notification, L.clock, application_id
+        RecoverMissedFeeds,
+        uow,
+        L.marketplace,
+        receive_notification,
+        L.clock,
+        application_id,
+        runs=L.sync_runs,
     )
-    reconcile_orders = providers.Factory(ReconcileOrders, uow, L.marketplace, L.clock)
+    reconcile_orders = providers.Factory(
+        ReconcileOrders, uow, L.marketplace, L.clock, runs=L.sync_runs
+    )
     reconcile_questions = providers.Factory(
-        ReconcileQuestions, uow, L.marketplace, record_resource, L.clock
+        ReconcileQuestions, uow, L.marketplace, record_resource, L.clock, runs=L.sync_runs
     )
 
     list_dead_letters = providers.Factory(ListDeadLetters, uow)

@@ -271,3 +271,4 @@ class Accepted:
     status_url: str
     account_id: int | None = None
     batch_id: int | None = None
+    sync_log_id: int | None = None

@@ -39,34 +39,37 @@ SELF_LIMITED = float("inf")
 
 
 def _logged(what: str, sync_log: Any) -> None:
+    if sync_log is None:
+        log.info("%s: nothing to run (another worker runs it, or it ended)", what)
+        return
     log.info("%s: %s %s", what, sync_log.status.value, sync_log.counts)
 
 
 async def sync_catalogue(c: Container, job: jobs.SyncCatalogue) -> None:
     _logged(
         f"sync_catalogue of account {job.account_id}",
-        await c.sync_catalogue()(job.account_id, job.trigger),
+        await c.sync_catalogue()(job.account_id, job.trigger, log_id=job.log_id),
     )
 
 
 async def sync_inventory(c: Container, job: jobs.SyncInventory) -> None:
     _logged(
         f"sync_inventory of account {job.account_id}",
-        await c.sync_inventory()(job.account_id, job.trigger),
+        await c.sync_inventory()(job.account_id, job.trigger, log_id=job.log_id),
     )
 
 
 async def reconcile_orders(c: Container, job: jobs.ReconcileOrders) -> None:
     _logged(
         f"reconcile_orders of account {job.account_id}",
-        await c.reconcile_orders()(job.account_id, job.trigger),
+        await c.reconcile_orders()(job.account_id, job.trigger, log_id=job.log_id),
     )
 
 
 async def reconcile_questions(c: Container, job: jobs.ReconcileQuestions) -> None:
     _logged(
         f"reconcile_questions of account {job.account_id}",
-        await c.reconcile_questions()(job.account_id, job.trigger),
+        await c.reconcile_questions()(job.account_id, job.trigger, log_id=job.log_id),
     )
 
 

@@ -151,11 +151,12 @@ class WorkerRuntime:
             coroutine.close()
             raise RuntimeError("the worker runtime was not started")
         running = _Running(CurrentMessage.get_current_message())
+        # Known before it starts: a stop that comes at once must see it.
+        with self._guard:
+            self._running.add(running)
         running.future = future = asyncio.run_coroutine_threadsafe(
             running.run(coroutine), self._loop
         )
-        with self._guard:
-            self._running.add(running)
         try:
             while True:
                 try:
@@ -221,6 +222,11 @@ class WorkerRuntime:
         grace = min(5.0, timeout / 5)
         for thread in worker.workers:
             thread.stop()  # finishes its current message, takes no other
+        # No more fetching either: a message a consumer fetched at the last moment would
+        # sit in its cache, claimed by this process, until Redis gives up on it.
+        for consumer in worker.consumers.values():
+            consumer.pause()
+        await asyncio.sleep(0)  # a job submitted a moment ago starts on the loop
         with self._guard:
             running = [job.task for job in self._running if job.task is not None]
         if running:
@@ -238,11 +244,11 @@ class WorkerRuntime:
         log.warning("%d job(s) still running at shutdown are handed back to the queue", len(jobs))
         by_queue: dict[str, list[dramatiq.MessageProxy]] = defaultdict(list)
         for job in jobs:
-            job.handed_back = True
             if job.message is not None:
                 by_queue[job.message.queue_name].append(job.message)
-        # Requeued before their threads return: the acknowledgement that follows then
-        # finds nothing to delete (the Redis broker acks only what is still its own).
+        # Requeued before their threads are let go: the acknowledgement that follows then
+        # finds nothing to delete (the Redis broker acks only what is still its own);
+        # the other way round, it would delete the message first.
         for queue_name, messages in by_queue.items():
             consumer = worker.consumers.get(queue_name)
             if consumer is None:
@@ -253,6 +259,7 @@ class WorkerRuntime:
                 log.warning("the jobs of %s could not be requeued", queue_name, exc_info=True)
         tasks = []
         for job in jobs:
+            job.handed_back = True
             if job.task is not None:
                 job.task.cancel()
                 tasks.append(job.task)

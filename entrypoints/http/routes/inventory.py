@@ -86,12 +86,15 @@ async def get_batch(request: web.Request) -> web.Response:
 
 async def sync_inventory(request: web.Request) -> web.Response:
     body = await read_body(request, AccountBody)
-    await container_of(request).request_sync()(jobs.SyncInventory(body.account_id, SyncTrigger.API))
+    requested = await container_of(request).request_sync()(
+        jobs.SyncInventory(body.account_id, SyncTrigger.API)
+    )
     return json_response(
         Accepted(
             "sync_inventory",
-            f"/sync-logs?account_id={body.account_id}&kind=inventory",
+            f"/sync-logs/{requested.id}",
             account_id=body.account_id,
+            sync_log_id=requested.id,
         ),
         status=202,
     )
@@ -131,8 +134,8 @@ ENDPOINTS = (
         "Reconcile an account's stock",
         "inventory",
         body=AccountBody,
-        description="Reads stock only and repairs drift without overselling; follow "
-        "it in /sync-logs.",
+        description="Reads stock only and repairs drift without overselling. Stored "
+        "as a queued run (a sync log) before its job is sent; follow it at `status_url`.",
         replies={202: Reply("Queued", Accepted), 404: Reply("No such account")},
     ),
 )

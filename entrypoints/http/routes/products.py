@@ -292,12 +292,15 @@ async def predict_category(request: web.Request) -> web.Response:
 
 async def sync_products(request: web.Request) -> web.Response:
     body = await read_body(request, AccountBody)
-    await container_of(request).request_sync()(jobs.SyncCatalogue(body.account_id, SyncTrigger.API))
+    requested = await container_of(request).request_sync()(
+        jobs.SyncCatalogue(body.account_id, SyncTrigger.API)
+    )
     return json_response(
         Accepted(
             "sync_products",
-            f"/sync-logs?account_id={body.account_id}&kind=products",
+            f"/sync-logs/{requested.id}",
             account_id=body.account_id,
+            sync_log_id=requested.id,
         ),
         status=202,
     )
@@ -468,7 +471,9 @@ ENDPOINTS = (
         "Sync an account's catalogue",
         "products",
         body=AccountBody,
-        description="Runs as a background job; follow it in /sync-logs.",
+        description="Stored as a queued run (a sync log) before its job is sent, so it "
+        "runs even if the queue was down; follow it at `status_url`. A catalogue sync "
+        "of the account still queued is the answer instead of a second one.",
         replies={202: Reply("Queued", Accepted), 404: Reply("No such account")},
     ),
 )
