@@ -19,6 +19,13 @@ from sqlalchemy import (
 )
 
 from adapters.sql.types import Amount, Id, Json, UtcDateTime
+from application.storable import (
+    MAX_CATEGORY_ID,
+    MAX_ITEM_ID,
+    MAX_SHORT_CODE,
+    MAX_SKU,
+    MAX_VIDEO_ID,
+)
 
 metadata = MetaData(
     naming_convention={
@@ -67,7 +74,7 @@ accounts = Table(
 products = Table(
     "meli_products",
     metadata,
-    Column("item_id", String(32), primary_key=True),
+    Column("item_id", String(MAX_ITEM_ID), primary_key=True),
     _account_id(index=False),  # led by ix_meli_products_account_id_item_number
     Column("seller_id", BigInteger, nullable=False),
     Column("site_id", String(3), nullable=False),
@@ -77,7 +84,7 @@ products = Table(
     # Lower-cased by the mapper so the case-insensitive search behaves the same on every
     # database (SQLite's lower() and LIKE only fold ASCII).
     Column("title_search", Text, nullable=False),
-    Column("category_id", String(32), nullable=False),
+    Column("category_id", String(MAX_CATEGORY_ID), nullable=False),
     Column("price_amount", Amount, nullable=False),
     Column("currency_id", String(3), nullable=False),
     Column("available_quantity", Integer, nullable=False),
@@ -85,7 +92,7 @@ products = Table(
     Column("status", String(32), nullable=False, index=True),
     Column("sub_status", Json, nullable=False),
     Column("condition", String(32), nullable=False),
-    Column("listing_type_id", String(64), nullable=False),
+    Column("listing_type_id", String(MAX_SHORT_CODE), nullable=False),
     Column("buying_mode", String(32), nullable=False),
     Column("permalink", Text),
     Column("thumbnail", Text),
@@ -94,8 +101,8 @@ products = Table(
     Column("attributes", Json, nullable=False),
     Column("shipping", Json, nullable=False),
     Column("description", Text),
-    Column("video_id", String(255)),
-    Column("seller_sku", String(255), index=True),
+    Column("video_id", String(MAX_VIDEO_ID)),
+    Column("seller_sku", String(MAX_SKU), index=True),
     Column("health", Float),
     Column("tags", Json, nullable=False),
     Column("date_created", UtcDateTime),
@@ -107,7 +114,7 @@ products = Table(
 inventory = Table(
     "meli_inventory",
     metadata,
-    Column("item_id", String(32), primary_key=True),
+    Column("item_id", String(MAX_ITEM_ID), primary_key=True),
     Column("variation_id", BigInteger, primary_key=True, autoincrement=False),
     Column("quantity", Integer, nullable=False),
     Column("safety_stock", Integer, nullable=False),
@@ -118,7 +125,7 @@ stock_ledger = Table(
     "meli_stock_ledger",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("item_id", String(32), nullable=False),
+    Column("item_id", String(MAX_ITEM_ID), nullable=False),
     Column("variation_id", BigInteger),
     Column("quantity", Integer, nullable=False),
     Column("previous_quantity", Integer),

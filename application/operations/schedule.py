@@ -53,5 +53,10 @@ def periodic_jobs(intervals: Intervals) -> list[PeriodicJob]:
         _per_account("questions", jobs.ReconcileQuestions, intervals.questions),
         PeriodicJob("inbox_sweep", jobs.RequeueLostWork(("notifications",)), intervals.sweep),
         PeriodicJob("delivery_sweep", jobs.RequeueLostWork(("deliveries",)), intervals.sweep),
+        PeriodicJob(
+            "work_sweep",
+            jobs.RequeueLostWork(("stock_batches", "syncs", "replays")),
+            intervals.sweep,
+        ),
         PeriodicJob("missed_feeds", jobs.RecoverMissedFeeds(), intervals.missed_feeds),
     ]

@@ -141,7 +141,7 @@ HANDLERS: Mapping[type[jobs.Job], Handler] = {
         requeue_lost_work,
         max_retries=0,
         dead_letter=False,
-        scheduled=("inbox_sweep", "delivery_sweep"),
+        scheduled=("inbox_sweep", "delivery_sweep", "work_sweep"),
     ),
     jobs.FanOut: Handler(
         fan_out, max_retries=3, scheduled=("products", "inventory", "orders", "questions")

@@ -92,7 +92,7 @@ async def sync_inventory(request: web.Request) -> web.Response:
     return json_response(
         Accepted(
             "sync_inventory",
-            f"/sync-logs/{requested.id}",
+            f"/sync-logs?account_id={body.account_id}&kind=inventory",
             account_id=body.account_id,
             sync_log_id=requested.id,
         ),
@@ -135,7 +135,8 @@ ENDPOINTS = (
         "inventory",
         body=AccountBody,
         description="Reads stock only and repairs drift without overselling. Stored "
-        "as a queued run (a sync log) before its job is sent; follow it at `status_url`.",
+        "as a queued run (a sync log) before its job is sent; follow it at "
+        "`/sync-logs/{sync_log_id}`.",
         replies={202: Reply("Queued", Accepted), 404: Reply("No such account")},
     ),
 )

@@ -298,7 +298,7 @@ async def sync_products(request: web.Request) -> web.Response:
     return json_response(
         Accepted(
             "sync_products",
-            f"/sync-logs/{requested.id}",
+            f"/sync-logs?account_id={body.account_id}&kind=products",
             account_id=body.account_id,
             sync_log_id=requested.id,
         ),
@@ -472,8 +472,9 @@ ENDPOINTS = (
         "products",
         body=AccountBody,
         description="Stored as a queued run (a sync log) before its job is sent, so it "
-        "runs even if the queue was down; follow it at `status_url`. A catalogue sync "
-        "of the account still queued is the answer instead of a second one.",
+        "runs even if the queue was down; follow it at `/sync-logs/{sync_log_id}` (or "
+        "`status_url`). A catalogue sync of the account still queued is the answer "
+        "instead of a second one.",
         replies={202: Reply("Queued", Accepted), 404: Reply("No such account")},
     ),
 )
