@@ -21,6 +21,7 @@ from application.listings.list_listings import ListListings
 from application.listings.predict_category import PredictCategory
 from application.listings.sync_catalogue import SyncCatalogue
 from application.listings.sync_listing import SyncListing
+from application.listings.sync_listings import SyncListings
 from application.listings.update_listing import UpdateListing
 from application.operations.request_sync import RequestSync
 from application.sync_logs.runs import SyncRuns
@@ -42,6 +43,9 @@ class ListingUseCases(AccountUseCases):
     )
     sync_listing = providers.Factory(
         SyncListing, uow, A.listing_gateway, A.clock, safety_stock=safety_stock
+    )
+    sync_listings = providers.Factory(
+        SyncListings, uow, A.listing_gateway, A.clock, safety_stock=safety_stock
     )
     sync_catalogue = providers.Factory(
         SyncCatalogue, uow, A.listing_gateway, A.clock, safety_stock=safety_stock, runs=sync_runs

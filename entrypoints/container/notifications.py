@@ -74,7 +74,13 @@ class NotificationUseCases(ListingUseCases):
         lease=providers.Callable(seconds, L.settings.provided.notification_lease),
         events=pipeline_events,
     )
-    process_notifications = providers.Factory(ProcessNotifications, process_notification)
+    process_notifications = providers.Factory(
+        ProcessNotifications,
+        process_notification,
+        uow,
+        L.clock,
+        sync_items=L.sync_listings,
+    )
     list_inbox = providers.Factory(ListInbox, uow)
     recover_missed_feeds = providers.Factory(
         RecoverMissedFeeds,
