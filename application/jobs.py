@@ -8,7 +8,9 @@ route `POST /products/sync` queues `SyncCatalogue`, the queue carries `sync_cata
 the worker runs the use case `SyncCatalogue`, and the log line says `sync_catalogue`.
 
 Every job is idempotent, so the queue may deliver one twice and a sweep may put back one
-that was lost: the database, not the queue, is the source of truth.
+that was lost: the database, not the queue, is the source of truth. The per-account
+syncs carry the id of their requested run (`log_id`, a queued sync log), which is what
+the sweep finds when their job was lost.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class SyncCatalogue:
 
     account_id: int
     trigger: SyncTrigger = attrs.field(default=SyncTrigger.SCHEDULE, converter=_trigger)
+    log_id: int | None = None  # the requested run (a queued sync log); None: start one
 
 
 @attrs.define(frozen=True)
@@ -48,6 +51,7 @@ class SyncInventory:
 
     account_id: int
     trigger: SyncTrigger = attrs.field(default=SyncTrigger.SCHEDULE, converter=_trigger)
+    log_id: int | None = None  # the requested run (a queued sync log); None: start one
 
 
 @attrs.define(frozen=True)
@@ -56,6 +60,7 @@ class ReconcileOrders:
 
     account_id: int
     trigger: SyncTrigger = attrs.field(default=SyncTrigger.SCHEDULE, converter=_trigger)
+    log_id: int | None = None  # the requested run (a queued sync log); None: start one
 
 
 @attrs.define(frozen=True)
@@ -64,6 +69,7 @@ class ReconcileQuestions:
 
     account_id: int
     trigger: SyncTrigger = attrs.field(default=SyncTrigger.SCHEDULE, converter=_trigger)
+    log_id: int | None = None  # the requested run (a queued sync log); None: start one
 
 
 @attrs.define(frozen=True)

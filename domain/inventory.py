@@ -123,13 +123,38 @@ class StockBatch:
     results: tuple[StockResult, ...] = attrs.field(default=(), converter=tuple)
     finished_at: datetime | None = attrs.field(default=None, validator=aware)
     error: str | None = None
+    # While RUNNING: until when the worker applying it holds it (renewed as it works); a
+    # batch whose lease ran out is taken back by the sweep.
+    lease_until: datetime | None = attrs.field(default=None, validator=aware)
 
     def finish(self, results: tuple[StockResult, ...], now: datetime) -> None:
         self.results = results
         self.status = BatchStatus.DONE
         self.finished_at = now
+        self.lease_until = None
 
     def fail(self, error: str, now: datetime) -> None:
         self.status = BatchStatus.FAILED
         self.error = error[:2000]
         self.finished_at = now
+        self.lease_until = None
+
+    def claimable(self, now: datetime) -> bool:
+        """Pending, or running under a lease that ran out (its worker stopped)."""
+        return self.status is BatchStatus.PENDING or (
+            self.status is BatchStatus.RUNNING
+            and self.lease_until is not None
+            and self.lease_until <= now
+        )
+
+    def start(self, lease_until: datetime) -> None:
+        self.status = BatchStatus.RUNNING
+        self.lease_until = lease_until
+
+    def reopen(self) -> None:
+        """Apply it again from the start (an operator replayed it)."""
+        self.status = BatchStatus.PENDING
+        self.results = ()
+        self.finished_at = None
+        self.error = None
+        self.lease_until = None

@@ -40,6 +40,8 @@ class Settings:
     log_format: str = "text"
     storage: str = "sql"
     worker_threads: int = 4
+    # Seconds a stopping worker gives its running jobs before it hands them back
+    shutdown_timeout: int = 30
     # `meli worker`'s own /metrics and /health, on `host` (0: none)
     worker_metrics_port: int = 9012
     auto_migrate: bool | None = None
@@ -74,6 +76,11 @@ class Settings:
     # claimed one this long before another may take it over
     inbox_grace: int = 60
     notification_lease: int = 300
+    # A sync run that has not finished by then is stopped and failed with the reason;
+    # a worker running one renews its lease this often x3 (a dead worker's is then
+    # closed as abandoned and queued again)
+    sync_timeout: int = 3600
+    sync_lease: int = 120
     # Who may POST notifications (empty: anyone), and whether X-Forwarded-For is trusted
     webhook_allowed_ips: tuple[str, ...] = ()
     trust_proxy: bool = False
@@ -275,6 +282,7 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "LOG_FORMAT": _choice("text", "json"),
     "STORAGE": _choice("sql", "memory"),
     "WORKER_THREADS": _int(1, 64),
+    "SHUTDOWN_TIMEOUT": _int(1, 3600),
     "WORKER_METRICS_PORT": _int(0, 65535),
     "AUTO_MIGRATE": _bool,
     "CLIENT_ID": _text,
@@ -301,6 +309,8 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "MISSED_FEEDS_INTERVAL": _int(60, 24 * 3600),
     "INBOX_GRACE": _int(1, 3600),
     "NOTIFICATION_LEASE": _int(1, 24 * 3600),
+    "SYNC_TIMEOUT": _int(10, 7 * 24 * 3600),
+    "SYNC_LEASE": _int(3, 3600),
     "WEBHOOK_ALLOWED_IPS": _networks,
     "TRUST_PROXY": _bool,
     "WEBHOOK_ALLOW_PRIVATE": _bool,

@@ -108,6 +108,9 @@ UNIQUE: Final[dict[str, tuple[tuple[UniqueKey, str], ...]]] = {
             "{value.notification.resource} is already pending",
         ),
     ),
+    SYNC_LOGS: (
+        (lambda log: log.retry_of, "sync log {value.retry_of} is already being run again"),
+    ),
     DELIVERIES: (
         (
             lambda delivery: (delivery.subscription_id, delivery.event_id),

@@ -88,11 +88,11 @@ class InMemoryUnitOfWork:
         self.messages = InMemoryMessageRepository(store, staged)
         self.templates = InMemoryTemplateRepository(store, staged)
         self.inbox = InMemoryNotificationInbox(store, staged, self._lock_row)
-        self.sync_logs = InMemorySyncLogRepository(store, staged)
+        self.sync_logs = InMemorySyncLogRepository(store, staged, self._lock_row)
         self.authorization_requests = InMemoryAuthorizationRequestRepository(
             store, staged, self._lock_row
         )
-        self.stock_batches = InMemoryStockBatchRepository(store, staged)
+        self.stock_batches = InMemoryStockBatchRepository(store, staged, self._lock_row)
         self.resources = InMemoryResourceSnapshotRepository(store, staged)
         self.dead_letters = InMemoryDeadLetterRepository(store, staged, self._lock_row)
         self.subscriptions = InMemorySubscriptionRepository(store, staged)

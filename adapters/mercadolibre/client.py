@@ -23,6 +23,7 @@ import attrs
 from adapters.mercadolibre.errors import scrub, translate
 from adapters.mercadolibre.retry import IDEMPOTENT_METHODS, RetryPolicy, parse_retry_after
 from adapters.mercadolibre.sanitise import clean_text, load_json
+from application.cancellation import cancellation_kept
 from application.errors import ApplicationError, Unavailable
 from application.ports.events import GatewayEvents
 from application.ports.rate_limiter import API_CALLS, LISTING_CREATE, MESSAGE_SEND, RateLimiter
@@ -175,14 +176,19 @@ class MercadoLibreClient:
             sent_headers["Authorization"] = f"Bearer {token}"
         quota = quota_key(method, path)
         if quota is not None:
-            await self._acquire(quota)
+            with cancellation_kept():
+                await self._acquire(quota)
         attempt = 0
         while True:
             attempt += 1
-            await self._acquire(API_CALLS)
-            outcome = await self._attempt(
-                method, path, family, sent_headers, params, json_body, form, repeatable, hidden
-            )
+            # Each step raises a cancellation that a library below lost (the limiter's
+            # Redis client on Python 3.11): a call told to stop never tries again.
+            with cancellation_kept():
+                await self._acquire(API_CALLS)
+            with cancellation_kept():
+                outcome = await self._attempt(
+                    method, path, family, sent_headers, params, json_body, form, repeatable, hidden
+                )
             if isinstance(outcome, MeliResponse):
                 return outcome
             delay = self._delay_before_retry(outcome, attempt)

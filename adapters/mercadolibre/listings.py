@@ -201,10 +201,11 @@ class AiohttpListingGateway:
         answer = structure(body, ItemAnswer, f"GET {path}")
         if is_deleted(answer.sub_status):
             raise NotFound("listing", item_id)
-        description = await self._description(account_id, item_id)
+        description = await self.get_description(account_id, item_id)
         return to_listing(answer, account_id, description)
 
-    async def _description(self, account_id: int, item_id: str) -> str | None:
+    async def get_description(self, account_id: int, item_id: str) -> str | None:
+        """GET /items/{id}/description (§4.7); None when the item has none (404)."""
         path = f"{_item_path(item_id)}/description"
         try:
             body = await self._calls.get(account_id, path)
@@ -260,7 +261,7 @@ class AiohttpListingGateway:
         changed = changes_body(changes, _site_id(item_id))
         body = await self._put_item(account_id, item_id, changed)
         answer = structure(body, ItemAnswer, f"PUT /items/{item_id}")
-        description = await self._description(account_id, item_id)
+        description = await self.get_description(account_id, item_id)
         listing = to_listing(answer, account_id, description)
         return with_sent_skus(listing, changes.variations or ())
 

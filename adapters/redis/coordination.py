@@ -7,6 +7,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import RedisError
 
+from application.cancellation import cancellation_kept
 from application.errors import Unavailable
 
 # After Redis restarts, every pooled connection is dead and only a call finds out. A
@@ -33,9 +34,13 @@ class RedisOnceGuard:
     async def first(self, key: str, ttl_seconds: float) -> bool:
         try:
             # SET NX is atomic: of all replicas asking, exactly one gets True.
-            created = await self._client.set(
-                f"{self._namespace}:once:{key}", "1", nx=True, px=max(1, int(ttl_seconds * 1000))
-            )
+            with cancellation_kept():  # see adapters.redis.ratelimit
+                created = await self._client.set(
+                    f"{self._namespace}:once:{key}",
+                    "1",
+                    nx=True,
+                    px=max(1, int(ttl_seconds * 1000)),
+                )
         except RedisError as error:
             raise Unavailable(f"redis did not answer: {error}") from error
         return bool(created)

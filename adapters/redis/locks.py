@@ -10,6 +10,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.lock import Lock as RedisPyLock
 from redis.exceptions import LockError, LockNotOwnedError, RedisError
 
+from application.cancellation import cancellation_kept
 from application.errors import LockTimeout, Unavailable
 from application.ports.lock import LockLost
 
@@ -60,7 +61,10 @@ class RedisLock:
             thread_local=False,
         )
         try:
-            acquired = await lock.acquire()
+            # redis-py's socket writes lose a cancellation on Python 3.11 (wait_for): a
+            # waiter told to stop would otherwise go on polling until its timeout.
+            with cancellation_kept():
+                acquired = await lock.acquire()
         except RedisError as error:
             raise Unavailable(f"redis did not answer for lock {name!r}: {error}") from error
         if not acquired:
@@ -72,7 +76,8 @@ class RedisLock:
             # The block's own error says more than a lost lock would; the loss is logged.
             await lease.end()
             raise
-        lost = await lease.end()
+        with cancellation_kept():
+            lost = await lease.end()
         if lost is not None:
             raise LockLost(name, lost)
 

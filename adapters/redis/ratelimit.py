@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from application.cancellation import cancellation_kept
 from application.errors import QuotaExhausted, Unavailable
 from application.ports.rate_limiter import API_CALLS, RateLimits
 
@@ -92,7 +93,9 @@ class RedisRateLimiter:
             quota.window_seconds if quota else 1,
         ]
         try:
-            verdict, seconds = await self._script(keys=keys, args=args)
+            # redis-py's socket writes lose a cancellation on Python 3.11 (wait_for).
+            with cancellation_kept():
+                verdict, seconds = await self._script(keys=keys, args=args)
         except RedisError as error:
             raise Unavailable(f"redis did not answer the rate limiter: {error}") from error
         value = float(seconds)

@@ -21,6 +21,13 @@ from sqlalchemy import (
 )
 
 from adapters.sql.types import Amount, Id, Json, UtcDateTime
+from application.storable import (
+    MAX_CATEGORY_ID,
+    MAX_ITEM_ID,
+    MAX_SHORT_CODE,
+    MAX_SKU,
+    MAX_VIDEO_ID,
+)
 
 metadata = MetaData(
     naming_convention={
@@ -69,7 +76,7 @@ accounts = Table(
 products = Table(
     "meli_products",
     metadata,
-    Column("item_id", String(32), primary_key=True),
+    Column("item_id", String(MAX_ITEM_ID), primary_key=True),
     _account_id(index=False),  # led by ix_meli_products_account_id_item_number
     Column("seller_id", BigInteger, nullable=False),
     Column("site_id", String(3), nullable=False),
@@ -79,7 +86,7 @@ products = Table(
     # Lower-cased by the mapper so the case-insensitive search behaves the same on every
     # database (SQLite's lower() and LIKE only fold ASCII).
     Column("title_search", Text, nullable=False),
-    Column("category_id", String(32), nullable=False),
+    Column("category_id", String(MAX_CATEGORY_ID), nullable=False),
     Column("price_amount", Amount, nullable=False),
     Column("currency_id", String(3), nullable=False),
     Column("available_quantity", Integer, nullable=False),
@@ -87,7 +94,7 @@ products = Table(
     Column("status", String(32), nullable=False, index=True),
     Column("sub_status", Json, nullable=False),
     Column("condition", String(32), nullable=False),
-    Column("listing_type_id", String(64), nullable=False),
+    Column("listing_type_id", String(MAX_SHORT_CODE), nullable=False),
     Column("buying_mode", String(32), nullable=False),
     Column("permalink", Text),
     Column("thumbnail", Text),
@@ -96,8 +103,8 @@ products = Table(
     Column("attributes", Json, nullable=False),
     Column("shipping", Json, nullable=False),
     Column("description", Text),
-    Column("video_id", String(255)),
-    Column("seller_sku", String(255), index=True),
+    Column("video_id", String(MAX_VIDEO_ID)),
+    Column("seller_sku", String(MAX_SKU), index=True),
     Column("health", Float),
     Column("tags", Json, nullable=False),
     Column("date_created", UtcDateTime),
@@ -109,7 +116,7 @@ products = Table(
 inventory = Table(
     "meli_inventory",
     metadata,
-    Column("item_id", String(32), primary_key=True),
+    Column("item_id", String(MAX_ITEM_ID), primary_key=True),
     Column("variation_id", BigInteger, primary_key=True, autoincrement=False),
     Column("quantity", Integer, nullable=False),
     Column("safety_stock", Integer, nullable=False),
@@ -120,7 +127,7 @@ stock_ledger = Table(
     "meli_stock_ledger",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("item_id", String(32), nullable=False),
+    Column("item_id", String(MAX_ITEM_ID), nullable=False),
     Column("variation_id", BigInteger),
     Column("quantity", Integer, nullable=False),
     Column("previous_quantity", Integer),
@@ -367,8 +374,16 @@ sync_logs = Table(
     Column("counts", Json, nullable=False),
     Column("errors", Json, nullable=False),
     Column("api_calls", Integer, nullable=False),
+    # A run asked for through the queue is a row from its request on (0007): the sweep
+    # queues again what waits, and closes as abandoned a run whose lease ran out.
+    Column("requested_at", UtcDateTime),
+    Column("lease_until", UtcDateTime),
+    # At most one successor per abandoned run, race-free across processes.
+    Column("retry_of", Id, ForeignKey("meli_sync_logs.id"), unique=True),
+    Column("attempt", Integer, nullable=False, server_default=text("1")),
     Index("ix_meli_sync_logs_kind_started_at", "kind", "started_at"),
     Index("ix_meli_sync_logs_account_id_started_at", "account_id", "started_at"),
+    Index("ix_meli_sync_logs_status_requested_at", "status", "requested_at"),
     sqlite_autoincrement=True,
 )
 
@@ -395,6 +410,9 @@ stock_batches = Table(
     Column("requests", Json, nullable=False),
     Column("results", Json, nullable=False),
     Column("error", Text),
+    # Until when the worker applying it holds it (0007); the sweep takes it back after.
+    Column("lease_until", UtcDateTime),
+    Index("ix_meli_stock_batches_status_requested_at", "status", "requested_at"),
     sqlite_autoincrement=True,
 )
 

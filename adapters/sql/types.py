@@ -10,14 +10,17 @@ from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer, Numeric, St
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from application.storable import AMOUNT_DIGITS, AMOUNT_PLACES
+
 # SQLite only makes `INTEGER PRIMARY KEY` an alias of the rowid (and so autoincrementing).
 Id = BigInteger().with_variant(Integer(), "sqlite")
 
 # Nested parts of aggregates; JSONB on PostgreSQL so they can be indexed later if needed.
 Json = JSON().with_variant(JSONB(), "postgresql")
 
-AMOUNT_PRECISION = 20
-AMOUNT_SCALE = 2  # the most decimal places any MercadoLibre currency uses (domain.money)
+# What the application checks before writing MercadoLibre (application.storable).
+AMOUNT_PRECISION = AMOUNT_DIGITS
+AMOUNT_SCALE = AMOUNT_PLACES  # the most decimal places any MercadoLibre currency uses
 
 
 class UtcDateTime(TypeDecorator[datetime]):

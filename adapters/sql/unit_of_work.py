@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import logging
 from types import TracebackType
 from typing import Self
@@ -28,6 +29,7 @@ from adapters.sql.repositories.subscriptions import (
 )
 from adapters.sql.repositories.sync_logs import SqlSyncLogRepository
 from adapters.sql.repositories.templates import SqlTemplateRepository
+from application.cancellation import cancellation_kept
 from application.errors import QueueUnavailable, Unavailable
 from application.jobs import Job
 from application.ports.jobs import JobQueue
@@ -72,13 +74,25 @@ class SqlUnitOfWork:
     async def __aenter__(self) -> Self:
         if self._connection is not None:
             raise RuntimeError("this unit of work is already in use")
+        connection: AsyncConnection | None = None
         try:
-            with translate_errors():
-                connection = await begin_immediately(await self._engine.connect())
-        except exc.DBAPIError as error:
-            # Any refusal at connect time (unknown database, authentication) means the
-            # store cannot be used at all.
-            raise Unavailable(f"cannot connect to the database: {short_reason(error)}") from error
+            # The pool waits for a free connection with wait_for, which loses a
+            # cancellation on Python 3.11: raised here, and the connection given back.
+            with cancellation_kept():
+                try:
+                    with translate_errors():
+                        connection = await begin_immediately(await self._engine.connect())
+                except exc.DBAPIError as error:
+                    # Any refusal at connect time (unknown database, authentication)
+                    # means the store cannot be used at all.
+                    raise Unavailable(
+                        f"cannot connect to the database: {short_reason(error)}"
+                    ) from error
+        except asyncio.CancelledError:
+            if connection is not None:
+                await connection.close()
+            raise
+        assert connection is not None
         self._connection = connection
         self.accounts = SqlAccountRepository(connection)
         self.listings = SqlListingRepository(connection)

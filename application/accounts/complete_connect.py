@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 import attrs
 
@@ -21,6 +22,7 @@ from application.ports.clock import Clock
 from application.ports.crypto import TokenCipher
 from application.ports.oauth import OAuthGateway, SellerProfile
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from application.sync_logs.requests import SYNC_KINDS, request_sync_in
 from domain.accounts import (
     Account,
     AccountStatus,
@@ -67,9 +69,14 @@ class _Stored:
     previous_tokens: SealedTokens | None = attrs.field(repr=False)
 
 
-def _queue_first_syncs(uow: UnitOfWork, account_id: int) -> None:
+async def _queue_first_syncs(uow: UnitOfWork, account_id: int, now: datetime) -> None:
+    """The syncs are asked for as stored requests (queued sync logs) that the sweep sends
+    again if their job is lost; the rest is queued after the commit."""
     for job in on_connect_jobs(account_id):
-        uow.enqueue_after_commit(job)
+        if type(job) in SYNC_KINDS:
+            await request_sync_in(uow, type(job), account_id, SyncTrigger.CONNECT, now)
+        else:
+            uow.enqueue_after_commit(job)
 
 
 class CompleteConnect:
@@ -145,7 +152,7 @@ class CompleteConnect:
                 # A profile read later (RefreshAccount) that names someone else is
                 # refused there with a Conflict.
                 async with self._uow() as uow:
-                    _queue_first_syncs(uow, account_id)
+                    await _queue_first_syncs(uow, account_id, self._clock.now())
                     await uow.commit()
                 raise ProfileUnavailable(account, error) from error
         try:
@@ -153,7 +160,7 @@ class CompleteConnect:
                 account = await store_profile(uow, account_id, profile, self._clock.now())
                 # Only now: work queued before the profile agreed would have run with a
                 # grant that may be about to be taken back.
-                _queue_first_syncs(uow, account_id)
+                await _queue_first_syncs(uow, account_id, self._clock.now())
                 await uow.commit()
         except Conflict as error:
             outcome = await self._distrust(stored, str(error))
@@ -164,7 +171,7 @@ class CompleteConnect:
             # database): connected with its tokens all the same, as when it could not
             # be read, so the first syncs still go.
             async with self._uow() as uow:
-                _queue_first_syncs(uow, account_id)
+                await _queue_first_syncs(uow, account_id, self._clock.now())
                 await uow.commit()
             raise ProfileUnavailable(account, error) from error
         return ConnectResult(account, stored.created)

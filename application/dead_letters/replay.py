@@ -11,6 +11,7 @@ from application.errors import Conflict, NotFound
 from application.jobs import Job
 from application.ports.jobs import JobCodec
 from application.ports.unit_of_work import UnitOfWork
+from application.sync_logs.requests import SYNC_KINDS, request_sync_in
 from domain.dead_letters import DeadLetter, DeadLetterSource
 from domain.notifications import InboxStatus
 
@@ -25,6 +26,30 @@ class Replay:
 
     letter: DeadLetter
     action: str
+
+
+async def _requeue_job(uow: UnitOfWork, job: Job, now: datetime) -> None:
+    """Put a job's work back where the sweep finds it if the job is lost: a sync as a new
+    request (its old run ended), a stock batch reopened; other jobs (the periodic ones)
+    are queued as they are, their schedule runs them anyway."""
+    if type(job) in SYNC_KINDS:
+        await request_sync_in(
+            uow,
+            type(job),
+            job.account_id,  # type: ignore[union-attr]
+            job.trigger,  # type: ignore[union-attr]
+            now,
+        )
+        return
+    if isinstance(job, jobs.ApplyStockBatch):
+        try:
+            batch = await uow.stock_batches.get(job.batch_id)
+        except NotFound:
+            return
+        if batch.finished_at is not None:
+            batch.reopen()
+            await uow.stock_batches.save(batch)
+    uow.enqueue_after_commit(job)
 
 
 def job_of(letter: DeadLetter, codec: JobCodec) -> Job | None:
@@ -46,7 +71,7 @@ async def replay_in(uow: UnitOfWork, letter: DeadLetter, now: datetime, codec: J
     (job_of) before anything is written for a job that cannot be run."""
     job = job_of(letter, codec)
     if job is not None:
-        uow.enqueue_after_commit(job)
+        await _requeue_job(uow, job, now)
         return "requeued"
     try:
         entry = await uow.inbox.get(int(letter.reference))

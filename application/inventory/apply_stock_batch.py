@@ -3,8 +3,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from datetime import timedelta
 
 from application.inventory.stock_writer import Key, StockWriter, failed_result
+from application.leases import renewed
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.inventory import (
@@ -19,26 +21,48 @@ log = logging.getLogger(__name__)
 CONCURRENT_ITEMS = 4
 
 
-class ApplyStockBatch:
-    """The job behind a bulk update. Idempotent: a finished batch is left alone.
+DEFAULT_LEASE = timedelta(minutes=2)
 
-    Items are written concurrently and apart: an item whose write fails, even
-    unexpectedly, gets FAILED results and the others carry on. A batch that cannot be
-    finished at all is marked failed (never left pending) and the error propagates.
+
+class ApplyStockBatch:
+    """The job behind a bulk update. Idempotent: a finished batch, or one another worker
+    holds, is left alone.
+
+    The batch is claimed under a lease renewed while it is applied, so that a worker
+    that dies leaves it to the sweep once the lease runs out (a second application is
+    harmless: each request is applied once, last request wins). Items are written
+    concurrently and apart: an item whose write fails, even unexpectedly, gets FAILED
+    results and the others carry on. A batch that cannot be finished at all is marked
+    failed (never left pending) and the error propagates.
     """
 
-    def __init__(self, uow: UnitOfWorkFactory, writer: StockWriter, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        writer: StockWriter,
+        clock: Clock,
+        lease: timedelta = DEFAULT_LEASE,
+    ) -> None:
         self._uow = uow
         self._writer = writer
         self._clock = clock
+        self._lease = lease
 
     async def __call__(self, batch_id: int) -> StockBatch:
+        now = self._clock.now()
         async with self._uow() as uow:
-            batch = await uow.stock_batches.get(batch_id)
-        if batch.finished_at is not None:
-            return batch
+            batch = await uow.stock_batches.claim(batch_id, now, now + self._lease)
+            if batch is None:
+                return await uow.stock_batches.get(batch_id)  # finished, or held
+            await uow.commit()
         try:
-            batch.finish(await self._apply(batch), self._clock.now())
+            async with renewed(
+                lambda: self._renew(batch_id),
+                self._lease.total_seconds() / 3,
+                f"stock batch {batch_id}",
+            ):
+                results = await self._apply(batch)
+            batch.finish(results, self._clock.now())
             await self._save(batch)
         except Exception as error:
             log.exception("stock batch %s gave up", batch_id)
@@ -46,6 +70,12 @@ class ApplyStockBatch:
             await self._save(batch)
             raise
         return batch
+
+    async def _renew(self, batch_id: int) -> bool:
+        async with self._uow() as uow:
+            held = await uow.stock_batches.renew(batch_id, self._clock.now() + self._lease)
+            await uow.commit()
+        return held
 
     async def _apply(self, batch: StockBatch) -> tuple[StockResult, ...]:
         by_item: dict[str, list[StockRequest]] = defaultdict(list)

@@ -6,6 +6,7 @@ from application.errors import (
     FieldProblem,
     ValidationFailed,
 )
+from application.storable import MAX_INT64, integer_problem
 from domain.errors import InvalidValue
 from domain.inventory import (
     MAX_BATCH,
@@ -53,7 +54,15 @@ def check_requests(requests: Sequence[StockRequest], field: str = "updates") -> 
         if key in seen:
             problems.append(FieldProblem(at(index), "the same stock appears twice"))
         seen.add(key)
-        if request.safety_stock is not None and request.safety_stock < 0:
-            problems.append(FieldProblem(at(index, "safety_stock"), "must be >= 0"))
+        if request.safety_stock is not None:
+            # Checked against what the database holds before MercadoLibre is written:
+            # a figure it cannot store would be published, then fail.
+            unstorable = integer_problem(request.safety_stock)
+            if unstorable is not None:
+                problems.append(FieldProblem(at(index, "safety_stock"), unstorable))
+        if request.variation_id is not None:
+            unstorable = integer_problem(request.variation_id, MAX_INT64, minimum=1)
+            if unstorable is not None:
+                problems.append(FieldProblem(at(index, "variation_id"), unstorable))
     if problems:
         raise ValidationFailed(problems, "the stock update was refused")

@@ -204,13 +204,49 @@ class StockWriter:
                     results[key] = _gone(live.pop(key))
                 if live:
                     results.update(await self._publish(listing, live, before, shown))
-                    await self._record(item_id, live, levels, requested_at, source)
         except ApplicationError as failure:
             error = failure
             log.warning("stock write of %s failed: %s", item_id, failure)
             by_key = {r.variation_id: r for r in requests}
             results.update({key: failed_result(by_key[key], failure) for key in live})
+        else:
+            if live:
+                await self._record_published(item_id, live, levels, requested_at, source, results)
         return StockWrite(tuple(results[r.variation_id] for r in requests), error)
+
+    async def _record_published(
+        self,
+        item_id: str,
+        live: dict[Key, StockLevel],
+        levels: dict[Key, StockLevel],
+        requested_at: datetime,
+        source: str,
+        results: dict[Key, StockResult],
+    ) -> None:
+        """Store what MercadoLibre took. Everything stored was checked beforehand
+        (requests.check_requests), so this should not fail; if it does, it is tried once
+        more, and then each result says that MercadoLibre has the figure and the local
+        copy does not: never a failure that reads as "nothing was published"."""
+        for attempt in (1, 2):
+            try:
+                await self._record(item_id, live, levels, requested_at, source)
+                return
+            except Exception as failure:
+                log.error(
+                    "stock of %s published, storing it failed (attempt %d)",
+                    item_id,
+                    attempt,
+                    exc_info=failure,
+                )
+                reason = f"{type(failure).__name__}: {str(failure).splitlines()[0][:300]}"
+        for key, level in live.items():
+            result = results[key]
+            shows = result.observed if result.observed is not None else level.publishable
+            results[key] = attrs.evolve(
+                result,
+                reason=f"published: MercadoLibre shows {shows}; the local copy could not "
+                f"store it ({reason})",
+            )
 
     @staticmethod
     def _refusal(request: StockRequest, listing: Listing, variation_ids: set) -> str | None:

@@ -7,13 +7,12 @@ from datetime import datetime
 import attrs
 
 from application.accounts.usable import usable_account
-from application.errors import (
-    ApplicationError,
-)
+from application.errors import ApplicationError
 from application.inventory.stock_writer import Key, StockWriter, shown_quantities
 from application.ports.clock import Clock
 from application.ports.listing_gateway import ListingGateway, StockSnapshot
 from application.ports.unit_of_work import UnitOfWorkFactory
+from application.sync_logs.runs import SyncRuns
 from domain.inventory import (
     REPAIR_SOURCE,
     StockOutcome,
@@ -53,55 +52,49 @@ class SyncInventory:
     """
 
     def __init__(
-        self, uow: UnitOfWorkFactory, listings: ListingGateway, writer: StockWriter, clock: Clock
+        self,
+        uow: UnitOfWorkFactory,
+        listings: ListingGateway,
+        writer: StockWriter,
+        clock: Clock,
+        runs: SyncRuns | None = None,
     ) -> None:
         self._uow = uow
         self._listings = listings
         self._writer = writer
         self._clock = clock
+        self._runs = runs or SyncRuns(uow, clock)
 
-    async def __call__(self, account_id: int, trigger: SyncTrigger) -> SyncLog:
-        async with self._uow() as uow:
-            await usable_account(uow, account_id)
-            sync_log = await uow.sync_logs.add(
-                SyncLog(SyncKind.INVENTORY, trigger, self._clock.now(), account_id=account_id)
-            )
-            item_ids = sorted(await uow.listings.item_ids(account_id))
-            await uow.commit()
+    async def __call__(
+        self, account_id: int, trigger: SyncTrigger, log_id: int | None = None
+    ) -> SyncLog | None:
+        """The ended log; None when there was nothing to run (see SyncRuns.begin)."""
+        if log_id is None:
+            async with self._uow() as uow:
+                await usable_account(uow, account_id)
+        sync_log = await self._runs.begin(SyncKind.INVENTORY, trigger, account_id, log_id)
+        if sync_log is None:
+            return None
         drift = _Drift()
-        failure = None
-        try:
-            for start in range(0, len(item_ids), 20):
-                chunk = item_ids[start : start + 20]
-                # Taken before the call: MercadoLibre's answer shows at least what was
-                # written up to this time.
-                snapshot_at = self._clock.now()
-                snapshots = await self._listings.get_stock(account_id, chunk)
-                sync_log.api_calls += 1
-                await self._reconcile(chunk, snapshots, snapshot_at, drift, sync_log)
-        except ApplicationError as error:
-            failure = f"{type(error).__name__}: {error}"
-        except BaseException as error:
-            await self._finish_after(error, sync_log, drift)
-            raise
-        await self._finish(sync_log, drift, failure)
-        return sync_log
 
-    async def _finish(self, sync_log: SyncLog, drift: _Drift, failure: str | None) -> None:
-        for name, value in attrs.asdict(drift).items():
-            sync_log.count(name, value)
-        sync_log.finish(self._clock.now(), failure)
-        async with self._uow() as uow:
-            await uow.sync_logs.save(sync_log)
-            await uow.commit()
+        async def reconcile() -> None:
+            async with self._uow() as uow:
+                await usable_account(uow, account_id)
+                item_ids = sorted(await uow.listings.item_ids(account_id))
+            try:
+                for start in range(0, len(item_ids), 20):
+                    chunk = item_ids[start : start + 20]
+                    # Taken before the call: MercadoLibre's answer shows at least what was
+                    # written up to this time.
+                    snapshot_at = self._clock.now()
+                    snapshots = await self._listings.get_stock(account_id, chunk)
+                    sync_log.api_calls += 1
+                    await self._reconcile(chunk, snapshots, snapshot_at, drift, sync_log)
+            finally:
+                for name, value in attrs.asdict(drift).items():
+                    sync_log.count(name, value)
 
-    async def _finish_after(self, error: BaseException, sync_log: SyncLog, drift: _Drift) -> None:
-        """Record an unexpected error in the log; the error itself propagates."""
-        log.error("inventory sync %s stopped", sync_log.id, exc_info=error)
-        try:
-            await self._finish(sync_log, drift, f"{type(error).__name__}: {error}")
-        except Exception:
-            log.exception("the end of inventory sync %s could not be recorded", sync_log.id)
+        return await self._runs.run_logged(sync_log, reconcile)
 
     async def _reconcile(
         self,

@@ -7,6 +7,7 @@ from application.errors import (
     ValidationFailed,
 )
 from application.listings.views import ListingWithStock, with_stock
+from application.listings.written import stored_after_write
 from application.ports.clock import Clock
 from application.ports.listing_gateway import (
     ListingChanges,
@@ -14,6 +15,7 @@ from application.ports.listing_gateway import (
 )
 from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.listings import (
+    Listing,
     ListingStatus,
 )
 
@@ -50,8 +52,11 @@ class ChangeListingStatus:
             updated = await self._listings.update_listing(
                 stored.account_id, item_id, ListingChanges(status=status)
             )
+        return await stored_after_write(self._listings, stored.account_id, updated, self._store)
+
+    async def _store(self, listing: Listing) -> ListingWithStock:
         async with self._uow() as uow:
-            await uow.listings.upsert([updated])
-            result = await with_stock(uow, updated)
+            await uow.listings.upsert([listing])
+            result = await with_stock(uow, listing)
             await uow.commit()
         return result

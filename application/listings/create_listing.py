@@ -11,6 +11,7 @@ from application.listings.validation import (
     Problems,
     check_description,
     check_quantity,
+    check_references,
     check_title,
     check_variation_set,
     checked_attributes,
@@ -20,15 +21,18 @@ from application.listings.validation import (
     combination_key,
 )
 from application.listings.views import ListingWithStock, with_stock
+from application.listings.written import stored_after_write
 from application.ports.clock import Clock
 from application.ports.listing_gateway import (
     ListingGateway,
     NewListing,
 )
 from application.ports.unit_of_work import UnitOfWorkFactory
+from application.storable import MAX_CATEGORY_ID, integer_problem
 from domain.inventory import StockChange, StockLevel
 from domain.listings import (
     Condition,
+    Listing,
     Variation,
 )
 from domain.sites import site
@@ -48,6 +52,15 @@ class CreateListing:
             account = await usable_account(uow, command.account_id)
         draft, safety, quantities = self.validate(command, account.site_id)
         created = await self._listings.create_listing(command.account_id, draft)
+
+        async def store(listing: Listing) -> ListingWithStock:
+            return await self._store(listing, command, safety, quantities)
+
+        return await stored_after_write(self._listings, command.account_id, created, store)
+
+    async def _store(
+        self, created: Listing, command: CreateListingCommand, safety: int, quantities: dict
+    ) -> ListingWithStock:
         now = self._clock.now()
         async with self._uow() as uow:
             await uow.listings.upsert([created])
@@ -80,7 +93,11 @@ class CreateListing:
         if command.currency_id is not None and command.currency_id != currency_id:
             problems.add("currency_id", f"{site_id} lists in {currency_id}")
         check_title(problems, command.title)
-        if not command.category_id.startswith(site_id) or not command.category_id[3:].isdigit():
+        if (
+            not command.category_id.startswith(site_id)
+            or not command.category_id[3:].isdigit()
+            or len(command.category_id) > MAX_CATEGORY_ID
+        ):
             problems.add("category_id", f"must be a category of {site_id}, e.g. {site_id}1055")
         price = checked_money(problems, "price", command.price, currency_id)
         check_quantity(problems, "available_quantity", command.available_quantity)
@@ -102,8 +119,16 @@ class CreateListing:
             problems, command.shipping_mode, command.free_shipping, command.local_pick_up
         )
         safety = self._safety_stock if command.safety_stock is None else command.safety_stock
-        if safety < 0:
-            problems.add("safety_stock", "must be zero or more")
+        unstorable = integer_problem(safety)
+        if unstorable is not None:
+            problems.add("safety_stock", unstorable)
+            safety = 0
+        check_references(
+            problems,
+            command.video_id,
+            command.seller_sku,
+            [(i, v.seller_sku, v.picture_ids) for i, v in enumerate(command.variations)],
+        )
         variations: list[Variation] = []
         quantities: dict = {}
         for index, given in enumerate(command.variations):

@@ -4,12 +4,14 @@ import attrs
 
 from application.accounts.usable import usable_account
 from application.listings.views import ListingWithStock, with_stock
+from application.listings.written import stored_after_write
 from application.ports.clock import Clock
 from application.ports.listing_gateway import (
     ListingGateway,
 )
 from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.listings import (
+    Listing,
     ListingStatus,
 )
 
@@ -38,11 +40,14 @@ class DeleteListing:
         # Not deleted yet, or only marked removed by a sync (gone from a scan): make sure.
         # The gateway's delete is idempotent; one already gone or deleted costs a GET.
         await self._listings.delete_listing(stored.account_id, item_id)
+        return await stored_after_write(self._listings, stored.account_id, stored, self._store)
+
+    async def _store(self, listing: Listing) -> ListingWithStock:
         now = self._clock.now()
         async with self._uow() as uow:
             # Read again: a DELETE retried while this one was waiting on MercadoLibre may
             # have stored the removal; its time stands.
-            current = await uow.listings.find(item_id) or stored
+            current = await uow.listings.find(listing.item_id) or listing
             deleted = attrs.evolve(
                 current,
                 status=ListingStatus.CLOSED,

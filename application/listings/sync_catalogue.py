@@ -10,6 +10,7 @@ from collections.abc import Callable
 import attrs
 
 from application.accounts.usable import usable_account
+from application.cancellation import cancellation_kept, run_stages
 from application.errors import (
     ApplicationError,
     Forbidden,
@@ -23,6 +24,7 @@ from application.ports.clock import Clock
 from application.ports.listing_gateway import ListingGateway
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.sync_logs.recording import describe
+from application.sync_logs.runs import SyncRuns
 from domain.listings import Listing
 from domain.sync import SyncKind, SyncLog, SyncTrigger
 
@@ -87,62 +89,78 @@ class SyncCatalogue:
         clock: Clock,
         safety_stock: int = 0,
         concurrency: int = CONCURRENT_MULTIGETS,
+        timeout: float | None = None,
+        runs: SyncRuns | None = None,
     ) -> None:
         self._uow = uow
         self._listings = listings
         self._clock = clock
         self._safety_stock = safety_stock
         self._concurrency = concurrency
+        self._runs = runs or SyncRuns(uow, clock)
+        self._timeout = self._runs.timeout if timeout is None else timeout
 
     async def __call__(
-        self, account_id: int, trigger: SyncTrigger, progress: ProgressCallback | None = None
-    ) -> SyncLog:
-        """The finished log of the run. An ApplicationError (MercadoLibre unavailable,
-        the account disconnected, ...) fails the run and is only recorded; anything else
-        (a bug, the database, cancellation) fails the run too and is then raised."""
-        async with self._uow() as uow:
-            account = await usable_account(uow, account_id)
-            sync_log = await uow.sync_logs.add(
-                SyncLog(SyncKind.PRODUCTS, trigger, self._clock.now(), account_id=account_id)
-            )
-            stored = await uow.listings.item_ids(account_id)
-            await uow.commit()
-        run = _Run(account_id, sync_log, unseen_stored=stored)
+        self,
+        account_id: int,
+        trigger: SyncTrigger,
+        progress: ProgressCallback | None = None,
+        log_id: int | None = None,
+    ) -> SyncLog | None:
+        """The ended log of the run; None when there was nothing to run (the requested
+        run `log_id` is another worker's, or ended). An ApplicationError (MercadoLibre
+        unavailable, the account disconnected, the time limit) fails the run and is only
+        recorded; anything else (a bug, the database) fails it too and is then raised; a
+        cancellation abandons a requested run (it runs again) and fails a direct one."""
+        if log_id is None:
+            async with self._uow() as uow:
+                await usable_account(uow, account_id)
+        sync_log = await self._runs.begin(SyncKind.PRODUCTS, trigger, account_id, log_id)
+        if sync_log is None:
+            return None
+        run = _Run(account_id, sync_log)
         failure: str | None = None
         try:
-            try:
-                await self._pipeline(run, account.seller_id, progress)
-            except* ApplicationError as group:
-                failure = describe(group)
-                log.warning("catalogue sync of account %s failed: %s", account_id, failure)
-            if failure is None and run.scan_complete:
-                await self._mark_disappeared(run)
+            async with self._runs.kept(sync_log):
+                try:
+                    async with self._uow() as uow:
+                        account = await usable_account(uow, account_id)
+                        run.unseen_stored = set(await uow.listings.item_ids(account_id))
+                    await self._pipeline(run, account.seller_id, progress)
+                except* ApplicationError as group:
+                    failure = describe(group)
+                    log.warning("catalogue sync of account %s failed: %s", account_id, failure)
+                if failure is None and run.scan_complete:
+                    await self._mark_disappeared(run)
         except BaseException as error:
-            reason = "; ".join(part for part in (failure, describe(error)) if part)
-            log.warning("catalogue sync of account %s broke: %s", account_id, reason)
-            # Shielded: a second cancellation must not leave the log `running` either.
-            await asyncio.shield(self._finish(run, reason))
+            log.warning("catalogue sync of account %s broke: %s", account_id, describe(error))
+            await self._runs.close_after(run.log, error, failure)
             raise
-        await self._finish(run, failure)
-        return run.log
+        return await self._runs.finish(run.log, failure)
 
     async def _pipeline(self, run: _Run, seller_id: int, progress: ProgressCallback | None) -> None:
         chunks: asyncio.Queue[list[str] | None] = asyncio.Queue(maxsize=self._concurrency * 4)
         results: asyncio.Queue[list[Listing] | None] = asyncio.Queue(maxsize=self._concurrency * 4)
+        # One failing stage, or the deadline, stops the others within a bounded time
+        # (run_stages), so a dead writer can never leave a fetcher blocked on a full
+        # queue, nor a dead scan a fetcher on an empty one. Each stage ends the next
+        # one's input with a None per reader.
+        await run_stages(
+            [
+                self._scan_all(run, seller_id, chunks),
+                *(self._fetch(run, chunks, results) for _ in range(self._concurrency)),
+                self._write(run, results, progress),
+            ],
+            self._timeout,
+            what=f"the catalogue sync of account {run.account_id}",
+        )
 
-        # One failing stage cancels the others (and the scan), so a dead fetcher can
-        # never leave the scan blocked on a full queue.
-        async with asyncio.TaskGroup() as group:
-            fetchers = [
-                group.create_task(self._fetch(run, chunks, results))
-                for _ in range(self._concurrency)
-            ]
-            group.create_task(self._write(run, results, progress))
-            await self._scan(run, seller_id, chunks)
-            for _ in fetchers:
-                await chunks.put(None)
-            await asyncio.wait(fetchers)
-            await results.put(None)
+    async def _scan_all(
+        self, run: _Run, seller_id: int, chunks: asyncio.Queue[list[str] | None]
+    ) -> None:
+        await self._scan(run, seller_id, chunks)
+        for _ in range(self._concurrency):
+            await chunks.put(None)
 
     async def _scan(
         self, run: _Run, seller_id: int, chunks: asyncio.Queue[list[str] | None]
@@ -153,9 +171,10 @@ class SyncCatalogue:
         pages_in_scroll = 0
         while True:
             try:
-                page = await self._listings.scan_item_ids(
-                    run.account_id, seller_id, scroll_id, SCAN_PAGE
-                )
+                with cancellation_kept():
+                    page = await self._listings.scan_item_ids(
+                        run.account_id, seller_id, scroll_id, SCAN_PAGE
+                    )
             except ScrollExpired:
                 # §4.11: a scroll lives 5 minutes. Start over; ids already fetched in
                 # this run are skipped, so no detail is fetched twice.
@@ -201,7 +220,9 @@ class SyncCatalogue:
     ) -> None:
         while (ids := await chunks.get()) is not None:
             try:
-                found = await self._listings.get_listings(run.account_id, ids)
+                # A stage told to stop must stop, even if a library below lost it.
+                with cancellation_kept():
+                    found = await self._listings.get_listings(run.account_id, ids)
             except (RateLimited, Unavailable, Forbidden, ValidationFailed) as error:
                 run.log.record_error(f"{ids[0]}..{ids[-1]} ({len(ids)} ids): {error}")
                 continue
@@ -211,6 +232,7 @@ class SyncCatalogue:
             if missing:
                 run.log.count("vanished_while_syncing", missing)
             await results.put(list(found.values()))
+        await results.put(None)
 
     async def _write(
         self,
@@ -220,7 +242,12 @@ class SyncCatalogue:
     ) -> None:
         batch: list[Listing] = []
         written_batches = 0
-        while (listings := await results.get()) is not None:
+        fetching = self._concurrency
+        while fetching:
+            listings = await results.get()
+            if listings is None:
+                fetching -= 1
+                continue
             batch.extend(listings)
             if len(batch) >= WRITE_BATCH:
                 await self._store(run, batch)
@@ -274,11 +301,5 @@ class SyncCatalogue:
             await uow.commit()
         run.log.count("removed", removed)
 
-    async def _finish(self, run: _Run, failure: str | None) -> None:
-        run.log.finish(self._clock.now(), failure)
-        await self._save_log(run)
-
     async def _save_log(self, run: _Run) -> None:
-        async with self._uow() as uow:
-            await uow.sync_logs.save(run.log)
-            await uow.commit()
+        await self._runs.save(run.log)

@@ -19,6 +19,7 @@ from application.listings.validation import (
     Problems,
     check_description,
     check_quantity,
+    check_references,
     check_title,
     check_variation_set,
     checked_attributes,
@@ -27,6 +28,7 @@ from application.listings.validation import (
     checked_shipping,
 )
 from application.listings.views import ListingWithStock, with_stock
+from application.listings.written import stored_after_write
 from application.ports.clock import Clock
 from application.ports.listing_gateway import (
     ListingChanges,
@@ -87,27 +89,26 @@ class UpdateListing:
             if state is not None:
                 raise Conflict(f"{state}: a closed or removed listing cannot change")
             await usable_account(uow, stored.account_id)
+        # Whatever the input alone makes wrong, MercadoLibre is not even read for.
+        _check_input(command, stored.price.currency_id)
         # MercadoLibre's copy is the one a PUT applies to; the local one may be stale.
         current = await self._listings.get_listing(stored.account_id, command.item_id)
         changes, quantities = self._changes(command, current)
         if changes.is_empty and not quantities and command.description is None:
             raise ValidationFailed([FieldProblem("body", "nothing to change")])
         updated = current
+        account_id = stored.account_id
         if not changes.is_empty:
-            answered = await self._listings.update_listing(
-                stored.account_id, command.item_id, changes
-            )
+            answered = await self._listings.update_listing(account_id, command.item_id, changes)
             updated = _with_skus_of(answered, current)
-        result = await self._store(updated)
+        result = await stored_after_write(self._listings, account_id, updated, self._store)
         if quantities:
             updated = await self._set_stock(command, updated, quantities, requested_at)
         if command.description is not None:
-            await self._listings.set_description(
-                stored.account_id, command.item_id, command.description
-            )
+            await self._listings.set_description(account_id, command.item_id, command.description)
             updated = attrs.evolve(updated, description=command.description)
         if quantities or command.description is not None:
-            result = await self._store(updated)
+            result = await stored_after_write(self._listings, account_id, updated, self._store)
         return result
 
     async def _store(self, listing: Listing) -> ListingWithStock:
@@ -197,6 +198,12 @@ class UpdateListing:
             else None
         )
         check_description(problems, command.description)
+        check_references(
+            problems,
+            command.video_id,
+            None,
+            [(i, v.seller_sku, v.picture_ids) for i, v in enumerate(command.variations or ())],
+        )
         shipping = checked_shipping(problems, command.shipping_mode, command.free_shipping, None)
         quantities: dict[int | None, int] = {}
         variations = None
@@ -313,6 +320,35 @@ class UpdateListing:
         if all(entry.keeps_as_is for entry in entries):
             return None
         return tuple(entries)
+
+
+def _check_input(command: UpdateListingCommand, currency_id: str) -> None:
+    """The checks that need no copy of the listing: what MercadoLibre and the database
+    take as values (the rules that depend on the listing come with UpdateListing's
+    changes). Raises ValidationFailed naming every problem."""
+    problems = Problems()
+    check_title(problems, command.title)
+    checked_money(problems, "price", command.price, currency_id)
+    check_quantity(problems, "available_quantity", command.available_quantity)
+    if command.pictures is not None:
+        checked_pictures(problems, command.pictures)
+    if command.attributes is not None:
+        checked_attributes(problems, "attributes", command.attributes)
+    check_description(problems, command.description)
+    for index, variation in enumerate(command.variations or ()):
+        field = f"variations[{index}]"
+        check_quantity(problems, f"{field}.available_quantity", variation.available_quantity)
+        checked_money(problems, f"{field}.price", variation.price, currency_id)
+        checked_attributes(
+            problems, f"{field}.attribute_combinations", variation.attribute_combinations
+        )
+    check_references(
+        problems,
+        command.video_id,
+        None,
+        [(i, v.seller_sku, v.picture_ids) for i, v in enumerate(command.variations or ())],
+    )
+    problems.check()
 
 
 def _with_skus_of(listing: Listing, current: Listing) -> Listing:

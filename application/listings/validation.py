@@ -1,4 +1,6 @@
-"""The local checks a listing passes before any MercadoLibre call (§4.2, §4.6, §4.7).
+"""The local checks a listing passes before any MercadoLibre call (§4.2, §4.6, §4.7):
+MercadoLibre's rules, and what the database can hold (application.storable), so that a
+change MercadoLibre takes can always be stored.
 
 Every problem is collected and named with its field, then refused at once
 (ValidationFailed); what MercadoLibre itself refuses comes back with its own causes.
@@ -13,6 +15,12 @@ from decimal import Decimal
 from application.errors import (
     FieldProblem,
     ValidationFailed,
+)
+from application.storable import (
+    MAX_SKU,
+    MAX_VIDEO_ID,
+    amount_problem,
+    text_problem,
 )
 from domain.errors import InvalidValue
 from domain.listings import (
@@ -59,6 +67,18 @@ class Problems:
             raise ValidationFailed(self.items, message)
 
 
+def check_storable(
+    problems: Problems, field: str, text: str | None, max_length: int | None = None
+) -> bool:
+    """Whether the database can hold `text` (None: nothing to hold); a problem if not."""
+    if text is None:
+        return True
+    reason = text_problem(text, max_length)
+    if reason is not None:
+        problems.add(field, reason)
+    return reason is None
+
+
 def checked_money(
     problems: Problems, field: str, amount: Decimal | None, currency_id: str
 ) -> Money | None:
@@ -66,6 +86,10 @@ def checked_money(
         return None
     if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
         problems.add(field, "must be a positive number")
+        return None
+    too_large = amount_problem(amount)
+    if too_large is not None:
+        problems.add(field, too_large)
         return None
     money = Money.of(amount, currency_id)
     if money.amount != amount:
@@ -85,6 +109,8 @@ def combination_key(attributes: Sequence[Attribute]) -> tuple[tuple[str, str], .
 
 def check_title(problems: Problems, title: str | None) -> None:
     if title is None:
+        return
+    if not check_storable(problems, "title", title):
         return
     if not title.strip():
         problems.add("title", "must not be empty")
@@ -112,6 +138,8 @@ def checked_pictures(problems: Problems, pictures: Sequence[str] | None) -> tupl
         problems.add("pictures", f"at most {MAX_PICTURES} pictures per listing")
     result = []
     for index, picture in enumerate(pictures):
+        if not check_storable(problems, f"pictures[{index}]", picture):
+            continue
         if picture.startswith(("http://", "https://")):
             result.append(Picture(source=picture))
         elif _PICTURE_ID.match(picture):
@@ -123,6 +151,8 @@ def checked_pictures(problems: Problems, pictures: Sequence[str] | None) -> tupl
 
 def check_description(problems: Problems, text: str | None) -> None:
     if text is None:
+        return
+    if not check_storable(problems, "description", text):
         return
     if len(text) > MAX_DESCRIPTION:
         problems.add("description", f"at most {MAX_DESCRIPTION} characters")
@@ -148,6 +178,10 @@ def checked_attributes(
         if not attribute_id or not str(value).strip():
             problems.add(f"{field}[{index}]", "needs an id and a value")
             continue
+        if not check_storable(problems, f"{field}[{index}].id", attribute_id):
+            continue
+        if not check_storable(problems, f"{field}[{index}].value", str(value)):
+            continue
         if attribute_id in seen:
             problems.add(f"{field}[{index}]", f"{attribute_id} is given twice")
         seen.add(attribute_id)
@@ -172,3 +206,19 @@ def check_variation_set(problems: Problems, variations: Sequence[Variation]) -> 
         check_variations(variations, MAX_VARIATIONS)
     except InvalidValue as error:
         problems.add("variations", error.reason)
+
+
+def check_references(
+    problems: Problems,
+    video_id: str | None,
+    seller_sku: str | None,
+    variations: Sequence[tuple[int, str | None, Sequence[str]]] = (),
+) -> None:
+    """The identifiers a listing stores as given: its video, its SKU, and each
+    variation's (index, SKU, picture ids)."""
+    check_storable(problems, "video_id", video_id, MAX_VIDEO_ID)
+    check_storable(problems, "seller_sku", seller_sku, MAX_SKU)
+    for index, sku, picture_ids in variations:
+        check_storable(problems, f"variations[{index}].seller_sku", sku, MAX_SKU)
+        for position, picture_id in enumerate(picture_ids):
+            check_storable(problems, f"variations[{index}].picture_ids[{position}]", picture_id)

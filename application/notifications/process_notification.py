@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -96,6 +97,33 @@ class ProcessNotification:
             account = await uow.accounts.find_by_seller(notification.user_id)
             latest = await uow.inbox.latest_processed_at(notification.topic, notification.resource)
             await uow.commit()
+        settled = await self.settle_unread(entry, account, latest)
+        if settled is not None:
+            return settled
+        assert account is not None and account.id is not None
+        try:
+            snapshot = await self.read(entry, account)
+        except Exception as error:
+            return await self.after_read_error(entry, account, error, started)
+        return await self._processed(entry, account, snapshot, started, ProcessOutcome.PROCESSED)
+
+    @property
+    def lease(self) -> timedelta:
+        return self._lease
+
+    async def read(self, entry: InboxEntry, account: Account) -> Read:
+        """Read (and, for a listing, store) what the entry points at (RecordResource)."""
+        return await self._record.read(
+            account, entry.notification.topic, entry.notification.resource
+        )
+
+    async def settle_unread(
+        self, entry: InboxEntry, account: Account | None, latest: datetime | None
+    ) -> ProcessOutcome | None:
+        """The outcome of a claimed entry that needs no read (coalesced: a later read of
+        its resource was stored; a dead letter: its seller cannot be read for, or it
+        failed too often), or None when its resource must be read."""
+        notification = entry.notification
         if latest is not None and latest >= _event_time(entry):
             return await self._processed(entry, account, None, latest, ProcessOutcome.COALESCED)
         if entry.failures >= self._retry.max_attempts:
@@ -118,14 +146,16 @@ class ProcessNotification:
         if account.status is AccountStatus.NEEDS_REAUTHORIZATION:
             error = ReauthorizationRequired(account.id or 0, account.status_reason or "")
             return await self._dead(entry, account, f"{error}; replay after reconnecting")
-        assert account.id is not None
-        try:
-            snapshot = await self._record.read(
-                account, entry.notification.topic, entry.notification.resource
-            )
-        except NotFound:
+        return None
+
+    async def after_read_error(
+        self, entry: InboxEntry, account: Account, error: Exception, started: datetime
+    ) -> ProcessOutcome:
+        """The outcome of a read that failed: gone (404), a dead letter (PERMANENT_ERRORS)
+        or a retry on the policy's schedule (anything else, a bug included)."""
+        if isinstance(error, NotFound):
             return await self._processed(entry, account, None, started, ProcessOutcome.GONE)
-        except PERMANENT_ERRORS as error:
+        if isinstance(error, PERMANENT_ERRORS):
             hint = (
                 "; replay after reconnecting" if isinstance(error, ReauthorizationRequired) else ""
             )
@@ -133,16 +163,47 @@ class ProcessNotification:
             # A failed read all the same: counted, then straight on to the dead letters.
             entry.move_to(InboxStatus.FAILED, self._clock.now(), error=reason)
             return await self._dead(entry, account, reason)
-        except ApplicationError as error:
+        if isinstance(error, ApplicationError):
             retry_after = error.retry_after if isinstance(error, RateLimited) else None
             return await self._failed(
                 entry, account, f"{type(error).__name__}: {error}", retry_after
             )
-        except Exception as error:
-            # A bug or an unexpected answer: retried like any failure, and logged in full.
-            log.exception("processing notification %s failed unexpectedly", entry_id)
-            return await self._failed(entry, account, f"{type(error).__name__}: {error}", None)
-        return await self._processed(entry, account, snapshot, started, ProcessOutcome.PROCESSED)
+        # A bug or an unexpected answer: retried like any failure, and logged in full.
+        log.error("processing notification %s failed unexpectedly", entry.id, exc_info=error)
+        return await self._failed(entry, account, f"{type(error).__name__}: {error}", None)
+
+    async def processed_many(
+        self,
+        reads: Sequence[tuple[InboxEntry, Account, Read]],
+        read_at: datetime,
+    ) -> list[ProcessOutcome]:
+        """`_processed` of several entries read at `read_at`, in one unit of work: each
+        finished if it is still its claim (SUPERSEDED otherwise), stored and announced."""
+        outcomes = []
+        async with self._uow() as uow:
+            now = self._clock.now()
+            for entry, _, _ in reads:
+                entry.move_to(InboxStatus.PROCESSED, read_at)
+            finished = await uow.inbox.finish_processed([entry for entry, _, _ in reads], read_at)
+            # Subscriptions once per topic, not once per entry: a listing's read is stored
+            # already, so without subscribers there is nothing more to do for it.
+            subscribed = {
+                topic
+                for topic in {entry.notification.topic for entry, _, _ in reads}
+                if await uow.subscriptions.matching(topic)
+            }
+            for entry, account, snapshot in reads:
+                if entry.id not in finished:
+                    outcomes.append(ProcessOutcome.SUPERSEDED)
+                    continue
+                if snapshot is not None or entry.notification.topic in subscribed:
+                    await self._record.store(uow, snapshot, account, entry, now)
+                outcomes.append(ProcessOutcome.PROCESSED)
+            await uow.commit()
+        for (entry, _, _), outcome in zip(reads, outcomes, strict=True):
+            if outcome is ProcessOutcome.PROCESSED:
+                self._events.processed(entry.notification.topic, outcome)
+        return outcomes
 
     async def _processed(
         self,

@@ -3,7 +3,6 @@ from __future__ import annotations
 import logging
 
 from application.errors import (
-    ApplicationError,
     Forbidden,
     ReauthorizationRequired,
 )
@@ -16,6 +15,7 @@ from application.notifications.receive_notification import (
 from application.ports.clock import Clock
 from application.ports.marketplace import Marketplace, MissedFeedPage
 from application.ports.unit_of_work import UnitOfWorkFactory
+from application.sync_logs.runs import SyncRuns
 from domain.accounts import AccountStatus
 from domain.sync import SyncKind, SyncLog, SyncTrigger
 
@@ -54,6 +54,7 @@ class RecoverMissedFeeds:
         clock: Clock,
         application_id: int,
         topics: tuple[str, ...] = MISSED_FEED_TOPICS,
+        runs: SyncRuns | None = None,
     ) -> None:
         self._uow = uow
         self._marketplace = marketplace
@@ -61,32 +62,25 @@ class RecoverMissedFeeds:
         self._clock = clock
         self._application_id = application_id
         self._topics = topics
+        self._runs = runs or SyncRuns(uow, clock)
 
     async def __call__(self, trigger: SyncTrigger = SyncTrigger.SCHEDULE) -> SyncLog:
         async with self._uow() as uow:
             accounts = await uow.accounts.list(AccountStatus.ACTIVE)
-            sync_log = await uow.sync_logs.add(
-                SyncLog(SyncKind.MISSED_FEEDS, trigger, self._clock.now())
-            )
-            await uow.commit()
+        sync_log = await self._runs.begin(SyncKind.MISSED_FEEDS, trigger, None)
+        assert sync_log is not None  # a run started here, never a request
         readers = [account.id for account in accounts if account.id is not None]
-        failure = None
-        if not readers:
-            sync_log.count("no_connected_account")
-        else:
-            sites = sorted({account.site_id for account in accounts})
-            try:
-                for topic in self._topics:
-                    for site_id in sites if topic == "items" else [None]:
-                        await self._read(sync_log, readers, topic, site_id)
-            except ApplicationError as error:
-                failure = f"{type(error).__name__}: {error}"
-                log.warning("reading the missed feeds failed: %s", failure)
-        sync_log.finish(self._clock.now(), failure)
-        async with self._uow() as uow:
-            await uow.sync_logs.save(sync_log)
-            await uow.commit()
-        return sync_log
+        sites = sorted({account.site_id for account in accounts})
+
+        async def read_all() -> None:
+            if not readers:
+                sync_log.count("no_connected_account")
+                return
+            for topic in self._topics:
+                for site_id in sites if topic == "items" else [None]:
+                    await self._read(sync_log, readers, topic, site_id)
+
+        return await self._runs.run_logged(sync_log, read_all)
 
     async def _read(
         self, sync_log: SyncLog, readers: list[int], topic: str, site_id: str | None

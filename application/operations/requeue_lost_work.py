@@ -5,6 +5,12 @@ wake-up call), so a job lost with a broker outage, a Redis restart or a killed p
 leaves its work waiting there. Each kind names how to find it (a `LostWork`), and one
 sweep puts all of them back: at start-up and every minute. Queueing twice is harmless:
 every job is idempotent, and the claims let one run through.
+
+Work held under a lease (a sync run, a stock batch) whose worker died is found once the
+lease ran out: a stock batch is queued again as it is; a sync run is closed as
+`abandoned` and asked for again (a queued successor), as a worker does when its job is
+delivered again. A source may write such changes: each page is committed before its
+jobs are sent.
 """
 
 from __future__ import annotations
@@ -17,10 +23,14 @@ from typing import Protocol
 import attrs
 
 from application import jobs
+from application.errors import Conflict
 from application.jobs import Job
 from application.ports.clock import Clock
 from application.ports.jobs import JobQueue
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from application.sync_logs.requests import job_for
+from application.sync_logs.runs import LEASE_RAN_OUT
+from domain.sync import SyncLog, SyncStatus
 
 log = logging.getLogger(__name__)
 
@@ -109,11 +119,89 @@ class LostAnswers:
         ]
 
 
+class LostStockBatches:
+    """Bulk stock updates accepted and not finished: pending, or running under a lease
+    that ran out (their worker died)."""
+
+    kind = "stock_batches"
+
+    async def page(
+        self, uow: UnitOfWork, before: datetime, limit: int, after: Cursor | None
+    ) -> Sequence[Lost]:
+        batches = await uow.stock_batches.waiting(before, limit, after)
+        return [
+            Lost((batch.requested_at, batch.id), jobs.ApplyStockBatch(batch.id))
+            for batch in batches
+            if batch.id is not None
+        ]
+
+
+class LostSyncs:
+    """Sync runs asked for and not run: queued, or left by a worker that died (running
+    past its lease, which closes them as abandoned here, or abandoned without a
+    successor yet: each gets one, asked for anew)."""
+
+    kind = "syncs"
+
+    async def page(
+        self, uow: UnitOfWork, before: datetime, limit: int, after: Cursor | None
+    ) -> Sequence[Lost]:
+        if after is None:
+            await self._run_again(uow, before, limit)
+        waiting = await uow.sync_logs.queued(before, limit, after)
+        return [
+            Lost((log.requested_at, log.id), job_for(log))
+            for log in waiting
+            if log.requested_at is not None and log.id is not None
+        ]
+
+    async def _run_again(self, uow: UnitOfWork, before: datetime, limit: int) -> None:
+        for left in await uow.sync_logs.unfinished(before, limit):
+            assert left.id is not None
+            if left.status is SyncStatus.RUNNING:
+                abandoned = await uow.sync_logs.abandon(left.id, LEASE_RAN_OUT, before)
+                if abandoned is None:
+                    continue  # renewed, or ended, meanwhile
+                left = abandoned
+                log.warning("sync log %s: its worker died; abandoned", left.id)
+            if not left.may_run_again or left.account_id is None:
+                continue
+            # Asked for again when its run was found dead, so that this very sweep
+            # sends it (its requested time is before `before`).
+            again_at = left.finished_at or before
+            try:
+                await uow.sync_logs.add(
+                    SyncLog.requested(left.kind, left.trigger, again_at, left.account_id, left)
+                )
+            except Conflict:
+                continue  # a worker runs it again already
+
+
+class LostReplays:
+    """Replays asked for when an account was connected again (application.accounts:
+    on_connect_jobs) whose job was lost: dead letters of an active account that failed
+    before its latest connection and are still open."""
+
+    kind = "replays"
+
+    async def page(
+        self, uow: UnitOfWork, before: datetime, limit: int, after: Cursor | None
+    ) -> Sequence[Lost]:
+        waiting = await uow.dead_letters.awaiting_replay(before, limit, after)
+        return [
+            Lost((connected_at, account_id), jobs.ReplayDeadLetters(account_id))
+            for account_id, connected_at in waiting
+        ]
+
+
 LOST_WORK: tuple[LostWork, ...] = (
     LostNotifications(),
     LostDeliveries(),
     LostAutoAnswers(),
     LostAnswers(),
+    LostStockBatches(),
+    LostSyncs(),
+    LostReplays(),
 )
 
 
@@ -161,6 +249,7 @@ class RequeueLostWork:
         for _ in range(self._max_batches):
             async with self._uow() as uow:
                 found = await source.page(uow, before, self._batch, after)
+                await uow.commit()
             for lost in found:
                 await self._queue.enqueue(lost.job)
             queued += len(found)

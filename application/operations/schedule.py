@@ -54,7 +54,9 @@ def periodic_jobs(intervals: Intervals) -> list[PeriodicJob]:
         PeriodicJob("inbox_sweep", jobs.RequeueLostWork(("notifications",)), intervals.sweep),
         PeriodicJob("delivery_sweep", jobs.RequeueLostWork(("deliveries",)), intervals.sweep),
         PeriodicJob(
-            "answer_sweep", jobs.RequeueLostWork(("auto_answers", "answers")), intervals.sweep
+            "work_sweep",
+            jobs.RequeueLostWork(("stock_batches", "syncs", "replays", "auto_answers", "answers")),
+            intervals.sweep,
         ),
         PeriodicJob("missed_feeds", jobs.RecoverMissedFeeds(), intervals.missed_feeds),
     ]

@@ -11,7 +11,7 @@ from application.ports.clock import Clock
 from application.ports.marketplace import Marketplace
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.queries import Paging, SyncLogQuery
-from application.sync_logs.recording import run_logged
+from application.sync_logs.runs import SyncRuns
 from domain.accounts import Account
 from domain.resources import ResourceSnapshot
 from domain.sync import SyncKind, SyncLog, SyncStatus, SyncTrigger
@@ -49,23 +49,36 @@ class ReconcileOrders:
     PAGE = 50  # §5.3: the default; the maximum is undocumented (§13)
     MAX_PAGES = 200
 
-    def __init__(self, uow: UnitOfWorkFactory, marketplace: Marketplace, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        marketplace: Marketplace,
+        clock: Clock,
+        runs: SyncRuns | None = None,
+    ) -> None:
         self._uow = uow
         self._marketplace = marketplace
         self._clock = clock
+        self._runs = runs or SyncRuns(uow, clock)
 
-    async def __call__(self, account_id: int, trigger: SyncTrigger) -> SyncLog:
-        now = self._clock.now()
-        async with self._uow() as uow:
-            account = await usable_account(uow, account_id)
-            since = await self._since(uow, account_id, now)
-            sync_log = await uow.sync_logs.add(
-                SyncLog(SyncKind.ORDERS, trigger, now, account_id=account_id)
-            )
-            await uow.commit()
-        return await run_logged(
-            self._uow, self._clock, sync_log, lambda: self._read(account, since, sync_log)
-        )
+    async def __call__(
+        self, account_id: int, trigger: SyncTrigger, log_id: int | None = None
+    ) -> SyncLog | None:
+        """The ended log; None when there was nothing to run (see SyncRuns.begin)."""
+        if log_id is None:
+            async with self._uow() as uow:
+                await usable_account(uow, account_id)
+        sync_log = await self._runs.begin(SyncKind.ORDERS, trigger, account_id, log_id)
+        if sync_log is None:
+            return None
+
+        async def read() -> None:
+            async with self._uow() as uow:
+                account = await usable_account(uow, account_id)
+                since = await self._since(uow, account_id, sync_log.started_at)
+            await self._read(account, since, sync_log)
+
+        return await self._runs.run_logged(sync_log, read)
 
     async def _since(self, uow: UnitOfWork, account_id: int, now: datetime) -> datetime:
         runs = await uow.sync_logs.search(

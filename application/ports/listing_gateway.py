@@ -180,6 +180,11 @@ class ListingGateway(Protocol):
         """One listing with its description. Raises NotFound."""
         ...
 
+    async def get_description(self, account_id: int, item_id: str) -> str | None:
+        """The listing's description as plain text (§4.7), or None when it has none; what
+        `get_listing` adds to the item, for listings read by a multiget. Idempotent."""
+        ...
+
     async def create_listing(self, account_id: int, listing: NewListing) -> Listing:
         """POST /items, then the description (§4.2, §4.7). Raises ValidationFailed with
         MercadoLibre's causes. Not idempotent; counts against the listing quota."""

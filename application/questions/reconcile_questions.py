@@ -9,7 +9,8 @@ from application.ports.clock import Clock
 from application.ports.question_gateway import QuestionGateway, QuestionPage
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.questions.record_questions import RecordQuestions
-from application.sync_logs.recording import describe, run_logged
+from application.sync_logs.recording import describe
+from application.sync_logs.runs import SyncRuns
 from domain.accounts import Account
 from domain.questions import Question
 from domain.sync import SyncKind, SyncLog, SyncTrigger
@@ -40,29 +41,35 @@ class ReconcileQuestions:
         gateway: QuestionGateway,
         record: RecordQuestions,
         clock: Clock,
+        runs: SyncRuns | None = None,
     ) -> None:
         self._uow = uow
         self._gateway = gateway
         self._record = record
         self._clock = clock
+        self._runs = runs or SyncRuns(uow, clock)
 
-    async def __call__(self, account_id: int, trigger: SyncTrigger) -> SyncLog:
-        now = self._clock.now()
-        async with self._uow() as uow:
-            account = await usable_account(uow, account_id)
-            sync_log = await uow.sync_logs.add(
-                SyncLog(SyncKind.QUESTIONS, trigger, now, account_id=account_id)
-            )
-            await uow.commit()
+    async def __call__(
+        self, account_id: int, trigger: SyncTrigger, log_id: int | None = None
+    ) -> SyncLog | None:
+        """The ended log; None when there was nothing to run (see SyncRuns.begin)."""
+        if log_id is None:
+            async with self._uow() as uow:
+                await usable_account(uow, account_id)
+        sync_log = await self._runs.begin(SyncKind.QUESTIONS, trigger, account_id, log_id)
+        if sync_log is None:
+            return None
 
         async def passes() -> None:
+            async with self._uow() as uow:
+                account = await usable_account(uow, account_id)
             if trigger is SyncTrigger.CONNECT:
                 await self._scan(account, sync_log, None)
                 return
             await self._scan(account, sync_log, "UNANSWERED")
             await self._recent(account, sync_log)
 
-        return await run_logged(self._uow, self._clock, sync_log, passes)
+        return await self._runs.run_logged(sync_log, passes)
 
     async def _scan(self, account: Account, sync_log: SyncLog, status: str | None) -> None:
         assert account.id is not None

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 
-from application.errors import ApplicationError
-from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.sync import SyncLog
 
@@ -26,37 +22,3 @@ def describe(error: BaseException) -> str:
         return "; ".join(dict.fromkeys(describe(inner) for inner in error.exceptions))
     message = str(error)
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
-
-
-async def run_logged(
-    uow_factory: UnitOfWorkFactory,
-    clock: Clock,
-    sync_log: SyncLog,
-    body: Callable[[], Awaitable[None]],
-) -> SyncLog:
-    """Run `body` and finish `sync_log` whatever happens. An ApplicationError (MercadoLibre
-    unavailable, the account disconnected, ...) fails the run and is only recorded;
-    anything else (a bug, the database, cancellation) fails the run too and is raised,
-    so no log is ever left `running`."""
-    failure: str | None = None
-    try:
-        await body()
-    except ApplicationError as error:
-        failure = describe(error)
-        log.warning(
-            "%s sync of account %s failed: %s", sync_log.kind.value, sync_log.account_id, failure
-        )
-    except BaseException as error:
-        log.warning(
-            "%s sync of account %s broke: %s",
-            sync_log.kind.value,
-            sync_log.account_id,
-            describe(error),
-        )
-        sync_log.finish(clock.now(), describe(error))
-        # Shielded: a second cancellation must not leave the log `running` either.
-        await asyncio.shield(save_log(uow_factory, sync_log))
-        raise
-    sync_log.finish(clock.now(), failure)
-    await save_log(uow_factory, sync_log)
-    return sync_log

@@ -34,7 +34,7 @@ def cli() -> None:
 def serve(host: str | None, port: int | None) -> None:
     """Run the REST API (and, without MELI_REDIS_URL, the worker in the same process)."""
     settings = load_settings(host=host, port=port)
-    asyncio.run(runners.serve(settings))
+    runners.run_process(runners.serve(settings))
 
 
 @cli.command()
@@ -53,7 +53,7 @@ def worker(host: str | None, metrics_port: int | None) -> None:
             "a separate worker needs MELI_REDIS_URL; without Redis, `meli serve` runs the "
             "jobs in its own process"
         )
-    asyncio.run(runners.run_worker(settings))
+    runners.run_process(runners.run_worker(settings))
 
 
 @cli.command()
@@ -65,7 +65,7 @@ def scheduler() -> None:
             "a separate scheduler needs MELI_REDIS_URL; without Redis, `meli serve` "
             "schedules the periodic jobs itself"
         )
-    asyncio.run(runners.run_scheduler(settings))
+    runners.run_process(runners.run_scheduler(settings))
 
 
 @cli.group()

@@ -7,6 +7,8 @@ import contextlib
 import gc
 import logging
 import signal
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 import click
 from aiohttp import web
@@ -24,6 +26,36 @@ from sandbox.app import create_app as create_sandbox_app
 from sandbox.config import SandboxConfig
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+# How long tasks still running when a process ends get to stop once cancelled.
+EXIT_GRACE_SECONDS = 3.0
+
+
+def run_process(main: Coroutine[Any, Any, T], grace: float = EXIT_GRACE_SECONDS) -> T:
+    """`asyncio.run(main)` for a long-running process, except that a task still running
+    at the end cannot keep the process from exiting: cancelled, then given `grace`
+    seconds, then left behind (and logged) where asyncio.run would wait forever for one
+    that ignores its cancellation."""
+    loop = asyncio.new_event_loop()
+    try:
+        asyncio.set_event_loop(loop)
+        return loop.run_until_complete(main)
+    finally:
+        try:
+            left = [task for task in asyncio.all_tasks(loop) if not task.done()]
+            for task in left:
+                task.cancel()
+            if left:
+                _, stuck = loop.run_until_complete(asyncio.wait(left, timeout=grace))
+                if stuck:
+                    log.error("%d task(s) did not stop at exit and were left behind", len(stuck))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
 
 
 def _stop_event() -> asyncio.Event:

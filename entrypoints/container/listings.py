@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from dependency_injector import providers
 
 from application.inventory.apply_stock_batch import ApplyStockBatch
@@ -19,8 +21,10 @@ from application.listings.list_listings import ListListings
 from application.listings.predict_category import PredictCategory
 from application.listings.sync_catalogue import SyncCatalogue
 from application.listings.sync_listing import SyncListing
+from application.listings.sync_listings import SyncListings
 from application.listings.update_listing import UpdateListing
 from application.operations.request_sync import RequestSync
+from application.sync_logs.runs import SyncRuns
 from entrypoints.container.accounts import AccountUseCases
 
 A = AccountUseCases
@@ -29,13 +33,24 @@ uow = A.unit_of_work.provider
 
 class ListingUseCases(AccountUseCases):
     safety_stock = providers.Callable(lambda s: s.safety_stock, A.settings)
+    # The lease (MELI_SYNC_LEASE) and the time limit (MELI_SYNC_TIMEOUT) of every sync.
+    sync_runs = providers.Factory(
+        SyncRuns,
+        uow,
+        A.clock,
+        lease=providers.Callable(lambda s: timedelta(seconds=s.sync_lease), A.settings),
+        timeout=providers.Callable(lambda s: float(s.sync_timeout), A.settings),
+    )
     sync_listing = providers.Factory(
         SyncListing, uow, A.listing_gateway, A.clock, safety_stock=safety_stock
     )
-    sync_catalogue = providers.Factory(
-        SyncCatalogue, uow, A.listing_gateway, A.clock, safety_stock=safety_stock
+    sync_listings = providers.Factory(
+        SyncListings, uow, A.listing_gateway, A.clock, safety_stock=safety_stock
     )
-    request_sync = providers.Factory(RequestSync, uow, A.job_queue)
+    sync_catalogue = providers.Factory(
+        SyncCatalogue, uow, A.listing_gateway, A.clock, safety_stock=safety_stock, runs=sync_runs
+    )
+    request_sync = providers.Factory(RequestSync, uow, A.clock)
     list_listings = providers.Factory(ListListings, uow)
     get_listing = providers.Factory(GetListing, uow)
     create_listing = providers.Factory(
@@ -58,4 +73,6 @@ class ListingUseCases(AccountUseCases):
     submit_stock_batch = providers.Factory(SubmitStockBatch, uow, A.clock)
     apply_stock_batch = providers.Factory(ApplyStockBatch, uow, stock_writer, A.clock)
     get_stock_batch = providers.Factory(GetStockBatch, uow)
-    sync_inventory = providers.Factory(SyncInventory, uow, A.listing_gateway, stock_writer, A.clock)
+    sync_inventory = providers.Factory(
+        SyncInventory, uow, A.listing_gateway, stock_writer, A.clock, runs=sync_runs
+    )

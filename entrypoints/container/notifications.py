@@ -79,12 +79,26 @@ class NotificationUseCases(QuestionUseCases):
         lease=providers.Callable(seconds, L.settings.provided.notification_lease),
         events=pipeline_events,
     )
-    process_notifications = providers.Factory(ProcessNotifications, process_notification)
+    process_notifications = providers.Factory(
+        ProcessNotifications,
+        process_notification,
+        uow,
+        L.clock,
+        sync_items=L.sync_listings,
+    )
     list_inbox = providers.Factory(ListInbox, uow)
     recover_missed_feeds = providers.Factory(
-        RecoverMissedFeeds, uow, L.marketplace, receive_notification, L.clock, application_id
+        RecoverMissedFeeds,
+        uow,
+        L.marketplace,
+        receive_notification,
+        L.clock,
+        application_id,
+        runs=L.sync_runs,
     )
-    reconcile_orders = providers.Factory(ReconcileOrders, uow, L.marketplace, L.clock)
+    reconcile_orders = providers.Factory(
+        ReconcileOrders, uow, L.marketplace, L.clock, runs=L.sync_runs
+    )
 
     list_dead_letters = providers.Factory(ListDeadLetters, uow)
     replay_dead_letter = providers.Factory(ReplayDeadLetter, uow, L.clock, L.job_codec)

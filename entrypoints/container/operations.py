@@ -45,7 +45,7 @@ class OperationUseCases(NotificationUseCases):
     )
     periodic_jobs = providers.Singleton(periodic_jobs, providers.Callable(intervals, N.settings))
     run_periodic_job = providers.Factory(RunPeriodicJob, periodic_jobs, N.job_queue)
-    fan_out = providers.Factory(FanOut, uow, N.job_queue)
+    fan_out = providers.Factory(FanOut, uow, N.clock)
     requeue_lost_work = providers.Factory(
         RequeueLostWork,
         uow,

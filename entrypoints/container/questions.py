@@ -46,7 +46,7 @@ class QuestionUseCases(ListingUseCases):
 
     record_questions = providers.Factory(RecordQuestions, gateway, L.clock)
     reconcile_questions = providers.Factory(
-        ReconcileQuestions, uow, gateway, record_questions, L.clock
+        ReconcileQuestions, uow, gateway, record_questions, L.clock, runs=L.sync_runs
     )
     list_questions = providers.Factory(ListQuestions, uow, L.clock)
     get_question = providers.Factory(GetQuestion, uow, L.clock)

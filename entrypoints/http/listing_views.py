@@ -272,11 +272,13 @@ def predictions_view(predictions: list[CategoryPrediction]) -> CategoryPredictio
 
 @attrs.define(frozen=True)
 class Accepted:
-    """A sync of the account was queued; `status_url` says where to follow it."""
+    """A sync of the account was asked for: stored as a queued run (`sync_log_id`) before
+    its job was sent; `status_url` says where to follow it."""
 
     job: str
     status_url: str
     account_id: int
+    sync_log_id: int
 
 
 @attrs.define(frozen=True)

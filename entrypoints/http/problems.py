@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from application import errors as app_errors
+from application.listings.errors import WrittenNotStored
 from application.notifications.errors import ForeignNotification, SourceNotAllowed
 from application.questions.errors import QuestionNotOpen
 from domain import errors as domain_errors
@@ -66,6 +67,7 @@ STATUS_BY_ERROR: tuple[tuple[type[BaseException], int, str], ...] = (
     (app_errors.LockTimeout, 503, "Busy"),
     (app_errors.UndecryptableToken, 500, "Stored tokens cannot be decrypted"),
     (app_errors.QueueUnavailable, 503, "Job queue unavailable"),
+    (WrittenNotStored, 503, "Changed on MercadoLibre, not stored locally"),
     (app_errors.Unavailable, 503, "Service unavailable"),
 )
 
@@ -150,6 +152,8 @@ def _details(error: BaseException) -> dict[str, Any]:
         return {"detail": str(error), "question_status": error.status}
     if isinstance(error, app_errors.ReauthorizationRequired):
         return {"detail": str(error), "account_id": error.account_id}
+    if isinstance(error, WrittenNotStored):
+        return {"detail": str(error), "item_id": error.item_id, "meli_shows": error.shown()}
     return {"detail": str(error)}
 
 

@@ -49,7 +49,10 @@ def account_view(account: Account) -> AccountView:
 
 @attrs.define(frozen=True)
 class SyncLogView:
-    """One synchronisation run: what it did, how long it took, what failed."""
+    """One synchronisation run: what it did, how long it took, what failed. `queued`
+    until a worker starts it (`started_at` is then the request's time); `abandoned` when
+    its worker stopped before it ended, and then run again by a successor whose
+    `retry_of` names it."""
 
     id: int
     kind: str
@@ -62,6 +65,9 @@ class SyncLogView:
     counts: dict[str, int]
     errors: list[str]
     api_calls: int
+    requested_at: datetime | None = None
+    retry_of: int | None = None
+    attempt: int = 1
 
 
 def sync_log_view(log: SyncLog) -> SyncLogView:
@@ -78,6 +84,9 @@ def sync_log_view(log: SyncLog) -> SyncLogView:
         counts=dict(log.counts),
         errors=list(log.errors),
         api_calls=log.api_calls,
+        requested_at=log.requested_at,
+        retry_of=log.retry_of,
+        attempt=log.attempt,
     )
 
 

@@ -30,38 +30,46 @@ class Handler:
     # broker's retries are only a safety net for crashes between their steps.
     dead_letter: bool = True
     scheduled: tuple[str, ...] = ()
-    time_limit_ms: int = 30 * 60 * 1000
+    # dramatiq stops the job past it (the coroutine is cancelled with it); the syncs
+    # have none here: they stop themselves at MELI_SYNC_TIMEOUT and record why.
+    time_limit_ms: float = 30 * 60 * 1000
+
+
+SELF_LIMITED = float("inf")
 
 
 def _logged(what: str, sync_log: Any) -> None:
+    if sync_log is None:
+        log.info("%s: nothing to run (another worker runs it, or it ended)", what)
+        return
     log.info("%s: %s %s", what, sync_log.status.value, sync_log.counts)
 
 
 async def sync_catalogue(c: Container, job: jobs.SyncCatalogue) -> None:
     _logged(
         f"sync_catalogue of account {job.account_id}",
-        await c.sync_catalogue()(job.account_id, job.trigger),
+        await c.sync_catalogue()(job.account_id, job.trigger, log_id=job.log_id),
     )
 
 
 async def sync_inventory(c: Container, job: jobs.SyncInventory) -> None:
     _logged(
         f"sync_inventory of account {job.account_id}",
-        await c.sync_inventory()(job.account_id, job.trigger),
+        await c.sync_inventory()(job.account_id, job.trigger, log_id=job.log_id),
     )
 
 
 async def reconcile_orders(c: Container, job: jobs.ReconcileOrders) -> None:
     _logged(
         f"reconcile_orders of account {job.account_id}",
-        await c.reconcile_orders()(job.account_id, job.trigger),
+        await c.reconcile_orders()(job.account_id, job.trigger, log_id=job.log_id),
     )
 
 
 async def reconcile_questions(c: Container, job: jobs.ReconcileQuestions) -> None:
     _logged(
         f"reconcile_questions of account {job.account_id}",
-        await c.reconcile_questions()(job.account_id, job.trigger),
+        await c.reconcile_questions()(job.account_id, job.trigger, log_id=job.log_id),
     )
 
 
@@ -116,10 +124,18 @@ async def fan_out(c: Container, job: jobs.FanOut) -> None:
 
 
 HANDLERS: Mapping[type[jobs.Job], Handler] = {
-    jobs.SyncCatalogue: Handler(sync_catalogue, max_retries=2, scheduled=("products",)),
-    jobs.SyncInventory: Handler(sync_inventory, max_retries=2, scheduled=("inventory",)),
-    jobs.ReconcileOrders: Handler(reconcile_orders, max_retries=2, scheduled=("orders",)),
-    jobs.ReconcileQuestions: Handler(reconcile_questions, max_retries=2, scheduled=("questions",)),
+    jobs.SyncCatalogue: Handler(
+        sync_catalogue, max_retries=2, scheduled=("products",), time_limit_ms=SELF_LIMITED
+    ),
+    jobs.SyncInventory: Handler(
+        sync_inventory, max_retries=2, scheduled=("inventory",), time_limit_ms=SELF_LIMITED
+    ),
+    jobs.ReconcileOrders: Handler(
+        reconcile_orders, max_retries=2, scheduled=("orders",), time_limit_ms=SELF_LIMITED
+    ),
+    jobs.ReconcileQuestions: Handler(
+        reconcile_questions, max_retries=2, scheduled=("questions",), time_limit_ms=SELF_LIMITED
+    ),
     jobs.ReplayDeadLetters: Handler(replay_dead_letters, max_retries=3),
     jobs.AutoAnswerQuestion: Handler(auto_answer_question, max_retries=3),
     jobs.SettleAnswer: Handler(settle_answer, max_retries=5),
@@ -137,7 +153,7 @@ HANDLERS: Mapping[type[jobs.Job], Handler] = {
         requeue_lost_work,
         max_retries=0,
         dead_letter=False,
-        scheduled=("inbox_sweep", "delivery_sweep", "answer_sweep"),
+        scheduled=("inbox_sweep", "delivery_sweep", "work_sweep"),
     ),
     jobs.FanOut: Handler(
         fan_out, max_retries=3, scheduled=("products", "inventory", "orders", "questions")

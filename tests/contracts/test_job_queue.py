@@ -29,7 +29,7 @@ from tests.helpers import free_port
 
 # One of every job of the catalogue, with values that are not the defaults.
 EVERY_JOB: list[jobs.Job] = [
-    jobs.SyncCatalogue(1, SyncTrigger.CONNECT),
+    jobs.SyncCatalogue(1, SyncTrigger.CONNECT, log_id=77),
     jobs.SyncInventory(2, SyncTrigger.API),
     jobs.ReconcileOrders(3, SyncTrigger.CLI),
     jobs.ReconcileQuestions(4),

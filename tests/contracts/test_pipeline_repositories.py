@@ -9,6 +9,7 @@ import pytest
 
 from application.errors import Conflict, NotFound
 from application.queries import DeadLetterQuery, DeliveryQuery, Paging, ResourceQuery
+from domain.accounts import AccountStatus
 from domain.dead_letters import DeadLetter, DeadLetterSource
 from domain.resources import ResourceSnapshot
 from domain.subscriptions import DeliveryStatus, Subscription, WebhookDelivery
@@ -117,6 +118,43 @@ async def test_a_dead_letter_reads_back_and_its_replay_is_stored(uow_factory):
         with pytest.raises(NotFound):
             await uow.dead_letters.get(404)
         assert await uow.dead_letters.mark_replayed(404, NOW) is False
+
+
+async def test_accounts_connected_again_with_letters_from_before_await_their_replay(uow_factory):
+    """What the sweep finds when the replay a reconnection queued was lost: open letters
+    of an active account that failed before its latest connection."""
+    waiting = await given_account(uow_factory, seller_id=1, connected_at=NOW)
+    replayed = await given_account(uow_factory, seller_id=2, connected_at=NOW)
+    newer = await given_account(uow_factory, seller_id=3, connected_at=NOW)
+    inactive = await given_account(
+        uow_factory, seller_id=4, connected_at=NOW, status=AccountStatus.NEEDS_REAUTHORIZATION
+    )
+    just_now = await given_account(uow_factory, seller_id=5, connected_at=NOW + minutes(5))
+    async with uow_factory() as uow:
+        for account in (waiting, replayed, inactive, just_now):
+            await uow.dead_letters.add(
+                a_dead_letter(account_id=account.id, failed_at=NOW - minutes(1))
+            )
+        letter = await uow.dead_letters.add(
+            a_dead_letter(account_id=replayed.id, failed_at=NOW - minutes(1))
+        )
+        await uow.dead_letters.add(a_dead_letter(account_id=newer.id, failed_at=NOW + minutes(1)))
+        await uow.commit()
+    async with uow_factory() as uow:
+        [first] = await uow.dead_letters.awaiting_replay(NOW + minutes(2), 1)
+        rest = await uow.dead_letters.awaiting_replay(NOW + minutes(2), 10, first[::-1])
+        await uow.commit()
+
+    assert first == (waiting.id, NOW)
+    assert rest == [(replayed.id, NOW)]
+    async with uow_factory() as uow:
+        for open_letter in (await uow.dead_letters.search(DeadLetterQuery(replayed=False))).items:
+            if open_letter.account_id == replayed.id:
+                await uow.dead_letters.mark_replayed(open_letter.id, NOW + minutes(1))
+        await uow.commit()
+        assert letter.id is not None
+    async with uow_factory() as uow:
+        assert await uow.dead_letters.awaiting_replay(NOW + minutes(2), 10) == [(waiting.id, NOW)]
 
 
 async def test_a_dead_letter_is_marked_replayed_by_exactly_one_of_concurrent_calls(uow_factory):

@@ -54,3 +54,59 @@ async def test_unknown_batches_are_not_found(uow_factory):
             await uow.stock_batches.get(404)
         with pytest.raises(NotFound):
             await uow.stock_batches.save(StockBatch((StockRequest("MLA1", 1),), NOW, id=404))
+
+
+LEASE = timedelta(minutes=2)
+
+
+async def a_pending_batch(uow_factory, at=NOW) -> StockBatch:
+    async with uow_factory() as uow:
+        batch = await uow.stock_batches.add(StockBatch((StockRequest("MLA1000000001", 5),), at))
+        await uow.commit()
+    return batch
+
+
+async def test_a_batch_is_claimed_once_until_its_lease_runs_out(uow_factory):
+    batch = await a_pending_batch(uow_factory)
+    async with uow_factory() as uow:
+        first = await uow.stock_batches.claim(batch.id, NOW, NOW + LEASE)
+        second = await uow.stock_batches.claim(batch.id, NOW + LEASE / 2, NOW + LEASE)
+        await uow.commit()
+    assert (first.status, first.lease_until) == (BatchStatus.RUNNING, NOW + LEASE)
+    assert second is None
+
+    async with uow_factory() as uow:
+        assert await uow.stock_batches.renew(batch.id, NOW + 2 * LEASE)
+        assert await uow.stock_batches.claim(batch.id, NOW + LEASE, NOW + 2 * LEASE) is None
+        # Its worker stopped renewing: another takes it over.
+        taken_over = await uow.stock_batches.claim(batch.id, NOW + 2 * LEASE, NOW + 3 * LEASE)
+        await uow.commit()
+    assert taken_over.lease_until == NOW + 3 * LEASE
+
+    taken_over.finish((), NOW + 3 * LEASE)
+    async with uow_factory() as uow:
+        await uow.stock_batches.save(taken_over)
+        assert await uow.stock_batches.claim(batch.id, NOW + 9 * LEASE, NOW + 10 * LEASE) is None
+        assert not await uow.stock_batches.renew(batch.id, NOW + 10 * LEASE)
+        await uow.commit()
+
+
+async def test_batches_waiting_are_the_pending_and_those_whose_lease_ran_out(uow_factory):
+    pending = await a_pending_batch(uow_factory)
+    held = await a_pending_batch(uow_factory, NOW + timedelta(seconds=1))
+    dead = await a_pending_batch(uow_factory, NOW + timedelta(seconds=2))
+    done = await a_pending_batch(uow_factory, NOW + timedelta(seconds=3))
+    new = await a_pending_batch(uow_factory, NOW + LEASE)
+    async with uow_factory() as uow:
+        await uow.stock_batches.claim(held.id, NOW, NOW + 2 * LEASE)
+        await uow.stock_batches.claim(dead.id, NOW, NOW + LEASE / 2)
+        finished = await uow.stock_batches.claim(done.id, NOW, NOW + LEASE)
+        finished.finish((), NOW)
+        await uow.stock_batches.save(finished)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        [first] = await uow.stock_batches.waiting(NOW + LEASE, 1)
+        rest = await uow.stock_batches.waiting(NOW + LEASE, 10, (first.requested_at, first.id))
+    assert [first.id, *(batch.id for batch in rest)] == [pending.id, dead.id]
+    assert new.id not in {batch.id for batch in rest}

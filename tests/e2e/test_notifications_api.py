@@ -567,6 +567,7 @@ async def test_the_periodic_jobs_are_listed_and_run_by_hand(world):
         "questions",
         "inbox_sweep",
         "delivery_sweep",
+        "work_sweep",
         "missed_feeds",
     }
     assert jobs["orders"] == {

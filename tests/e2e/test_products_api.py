@@ -324,7 +324,7 @@ async def test_stock_for_what_mercadolibre_no_longer_has_is_a_clear_answer(stack
 
     async def finished():
         _, batch = await call(stack, "GET", accepted["status_url"])
-        return batch if batch["status"] != "pending" else None
+        return batch if batch["finished_at"] is not None else None
 
     batch = await wait_until(finished)
     assert batch["status"] == "done", batch
@@ -459,7 +459,7 @@ async def test_a_deleted_listing_answers_the_same_twice_and_takes_no_stock(stack
 
     async def finished():
         _, batch = await call(stack, "GET", accepted["status_url"])
-        return batch if batch["status"] != "pending" else None
+        return batch if batch["finished_at"] is not None else None
 
     batch = await wait_until(finished)
     assert [r["outcome"] for r in batch["results"]] == ["rejected", "applied"]

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import attrs
 
 from adapters.memory.repositories.base import InMemoryRepository, LockRow, page_of
 from adapters.memory.store import (
+    ACCOUNTS,
     DEAD_LETTERS,
     InMemoryStore,
     StagedChanges,
@@ -15,6 +17,7 @@ from application.queries import (
     DeadLetterQuery,
     Page,
 )
+from domain.accounts import AccountStatus
 from domain.dead_letters import DeadLetter
 
 
@@ -55,3 +58,27 @@ class InMemoryDeadLetterRepository(InMemoryRepository):
 
     async def count_open(self) -> int:
         return sum(1 for letter in self._staged.values(DEAD_LETTERS) if letter.replayed_at is None)
+
+    async def awaiting_replay(
+        self, connected_before: datetime, limit: int, after: tuple[datetime, int] | None = None
+    ) -> Sequence[tuple[int, datetime]]:
+        letters = [
+            letter for letter in self._staged.values(DEAD_LETTERS) if letter.replayed_at is None
+        ]
+        found = []
+        for account in self._staged.values(ACCOUNTS):
+            connected = account.connected_at
+            if (
+                account.status is not AccountStatus.ACTIVE
+                or connected is None
+                or connected >= connected_before
+                or (after is not None and (connected, account.id) <= after)
+            ):
+                continue
+            if any(
+                letter.account_id == account.id and letter.failed_at < connected
+                for letter in letters
+            ):
+                found.append((account.id, connected))
+        found.sort(key=lambda pair: (pair[1], pair[0]))
+        return found[:limit]

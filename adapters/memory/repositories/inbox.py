@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import attrs
@@ -68,6 +68,18 @@ class InMemoryNotificationInbox(InMemoryRepository):
         self._staged.put(INBOX, entry.id, entry)
         return True
 
+    async def finish_processed(
+        self, entries: Sequence[InboxEntry], processed_at: datetime
+    ) -> set[int]:
+        finished = set()
+        for entry in entries:
+            done = attrs.evolve(entry)
+            if done.status is not InboxStatus.PROCESSED:
+                done.move_to(InboxStatus.PROCESSED, processed_at)
+            if done.id is not None and await self.finish(done):
+                finished.add(done.id)
+        return finished
+
     async def rearm(self, entry_id: int) -> bool:
         await self._lock(entry_id)
         stored = self._staged.get(INBOX, entry_id)
@@ -86,6 +98,32 @@ class InMemoryNotificationInbox(InMemoryRepository):
             and entry.notification.resource == resource
         ]
         return max(times, default=None)
+
+    async def latest_processed_many(
+        self, keys: Collection[tuple[str, str]]
+    ) -> dict[tuple[str, str], datetime]:
+        wanted = set(keys)
+        found: dict[tuple[str, str], datetime] = {}
+        for entry in self._staged.values(INBOX):
+            key = (entry.notification.topic, entry.notification.resource)
+            if (
+                key in wanted
+                and entry.status is InboxStatus.PROCESSED
+                and entry.processed_at is not None
+                and (key not in found or entry.processed_at > found[key])
+            ):
+                found[key] = entry.processed_at
+        return found
+
+    async def claim_many(
+        self, entry_ids: Sequence[int], now: datetime, lease_until: datetime
+    ) -> Sequence[InboxEntry]:
+        claimed = []
+        for entry_id in dict.fromkeys(entry_ids):
+            entry = await self.claim(entry_id, now, lease_until)
+            if entry is not None:
+                claimed.append(entry)
+        return claimed
 
     async def add(self, entry: InboxEntry) -> tuple[InboxEntry, bool]:
         notification = entry.notification

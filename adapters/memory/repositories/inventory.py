@@ -1,18 +1,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 import attrs
 
-from adapters.memory.repositories.base import InMemoryRepository
+from adapters.memory.repositories.base import InMemoryRepository, LockRow
 from adapters.memory.store import (
     STOCK_BATCHES,
     STOCK_LEDGER,
     STOCK_LEVELS,
+    InMemoryStore,
+    StagedChanges,
     private_copy,
 )
 from application.errors import NotFound
-from domain.inventory import REPAIR_SOURCE, StockBatch, StockChange, StockLevel
+from domain.inventory import REPAIR_SOURCE, BatchStatus, StockBatch, StockChange, StockLevel
 
 
 def _variation_order(variation_id: int | None) -> int:
@@ -71,6 +74,12 @@ class InMemoryInventoryRepository(InMemoryRepository):
 
 
 class InMemoryStockBatchRepository(InMemoryRepository):
+    def __init__(
+        self, store: InMemoryStore, staged: StagedChanges, lock_row: LockRow | None = None
+    ) -> None:
+        super().__init__(store, staged)
+        self._lock_row = lock_row
+
     async def add(self, batch: StockBatch) -> StockBatch:
         stored = attrs.evolve(batch, id=self._store.next_id(STOCK_BATCHES))
         self._staged.put(STOCK_BATCHES, stored.id, stored)
@@ -83,3 +92,39 @@ class InMemoryStockBatchRepository(InMemoryRepository):
         if batch.id is None or self._staged.get(STOCK_BATCHES, batch.id) is None:
             raise NotFound("stock batch", batch.id)
         self._staged.put(STOCK_BATCHES, batch.id, batch)
+
+    async def _lock(self, batch_id: int) -> None:
+        # Held until commit, as UPDATE does on PostgreSQL.
+        if self._lock_row is not None:
+            await self._lock_row(STOCK_BATCHES, batch_id)
+
+    async def claim(self, batch_id: int, now: datetime, lease_until: datetime) -> StockBatch | None:
+        await self._lock(batch_id)
+        stored = self._staged.get(STOCK_BATCHES, batch_id)
+        if stored is None or not stored.claimable(now):
+            return None
+        claimed = private_copy(stored)
+        claimed.start(lease_until)
+        self._staged.put(STOCK_BATCHES, batch_id, claimed)
+        return private_copy(claimed)
+
+    async def renew(self, batch_id: int, lease_until: datetime) -> bool:
+        await self._lock(batch_id)
+        stored = self._staged.get(STOCK_BATCHES, batch_id)
+        if stored is None or stored.status is not BatchStatus.RUNNING:
+            return False
+        self._staged.put(STOCK_BATCHES, batch_id, attrs.evolve(stored, lease_until=lease_until))
+        return True
+
+    async def waiting(
+        self, before: datetime, limit: int, after: tuple[datetime, int] | None = None
+    ) -> Sequence[StockBatch]:
+        found = [
+            batch
+            for batch in self._staged.values(STOCK_BATCHES)
+            if batch.requested_at < before
+            and batch.claimable(before)
+            and (after is None or (batch.requested_at, batch.id) > after)
+        ]
+        found.sort(key=lambda batch: (batch.requested_at, batch.id))
+        return [private_copy(batch) for batch in found[:limit]]

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import attrs
 from sqlalchemy import (
     ColumnElement,
+    and_,
+    or_,
     select,
     update,
 )
 
 from adapters.sql.repositories.base import Row, SqlRepository, page_of
 from adapters.sql.tables import (
+    accounts,
     dead_letters,
 )
 from application.errors import NotFound
@@ -21,6 +25,7 @@ from application.queries import (
     DeadLetterQuery,
     Page,
 )
+from domain.accounts import AccountStatus
 from domain.dead_letters import DeadLetter, DeadLetterSource
 
 
@@ -96,3 +101,36 @@ class SqlDeadLetterRepository(SqlRepository):
 
     async def count_open(self) -> int:
         return await self._count(dead_letters, [dead_letters.c.replayed_at.is_(None)])
+
+    async def awaiting_replay(
+        self, connected_before: datetime, limit: int, after: tuple[datetime, int] | None = None
+    ) -> Sequence[tuple[int, datetime]]:
+        open_before_connection = (
+            select(dead_letters.c.id)
+            .where(
+                dead_letters.c.account_id == accounts.c.id,
+                dead_letters.c.replayed_at.is_(None),
+                dead_letters.c.failed_at < accounts.c.connected_at,
+            )
+            .exists()
+        )
+        conditions = [
+            accounts.c.status == AccountStatus.ACTIVE.value,
+            accounts.c.connected_at < connected_before,
+            open_before_connection,
+        ]
+        if after is not None:
+            after_time, after_id = after
+            conditions.append(
+                or_(
+                    accounts.c.connected_at > after_time,
+                    and_(accounts.c.connected_at == after_time, accounts.c.id > after_id),
+                )
+            )
+        rows = await self._all(
+            select(accounts.c.id, accounts.c.connected_at)
+            .where(*conditions)
+            .order_by(accounts.c.connected_at, accounts.c.id)
+            .limit(limit)
+        )
+        return [(row["id"], row["connected_at"]) for row in rows]

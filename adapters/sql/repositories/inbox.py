@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
 import attrs
@@ -13,10 +13,11 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    tuple_,
     update,
 )
 
-from adapters.sql.repositories.base import JsonObject, Row, SqlRepository, page_of
+from adapters.sql.repositories.base import MAX_IN_IDS, JsonObject, Row, SqlRepository, page_of
 from adapters.sql.tables import (
     PENDING_INBOX_STATUSES,
     webhooks,
@@ -254,11 +255,30 @@ class SqlNotificationInbox(SqlRepository):
     # of them, so they cannot break the pending-resource index: no savepoint needed.
 
     async def claim(self, entry_id: int, now: datetime, lease_until: datetime) -> InboxEntry | None:
+        claimed = await self._claim([entry_id], now, lease_until)
+        return claimed[0] if claimed else None
+
+    async def claim_many(
+        self, entry_ids: Sequence[int], now: datetime, lease_until: datetime
+    ) -> Sequence[InboxEntry]:
+        claimed: list[InboxEntry] = []
+        ids = list(dict.fromkeys(entry_ids))
+        for start in range(0, len(ids), MAX_IN_IDS):
+            claimed.extend(await self._claim(ids[start : start + MAX_IN_IDS], now, lease_until))
+        return claimed
+
+    async def _claim(
+        self, entry_ids: Sequence[int], now: datetime, lease_until: datetime
+    ) -> list[InboxEntry]:
+        if not entry_ids:
+            return []
         due = or_(webhooks.c.next_attempt_at.is_(None), webhooks.c.next_attempt_at <= now)
         statement = (
             update(webhooks)
             .where(
-                webhooks.c.id == entry_id,
+                webhooks.c.id.in_(entry_ids)
+                if len(entry_ids) > 1
+                else webhooks.c.id == entry_ids[0],
                 or_(
                     webhooks.c.status == InboxStatus.RECEIVED.value,
                     and_(
@@ -282,8 +302,8 @@ class SqlNotificationInbox(SqlRepository):
             )
             .returning(*webhooks.c)
         )
-        row = (await self._execute(statement)).mappings().first()
-        return None if row is None else inbox_entry_to_domain(row)
+        rows = (await self._execute(statement)).mappings().all()
+        return [inbox_entry_to_domain(row) for row in rows]
 
     async def finish(self, entry: InboxEntry) -> bool:
         statement = (
@@ -296,6 +316,30 @@ class SqlNotificationInbox(SqlRepository):
             .values(inbox_entry_to_row(entry))
         )
         return (await self._execute(statement)).rowcount == 1
+
+    async def finish_processed(
+        self, entries: Sequence[InboxEntry], processed_at: datetime
+    ) -> set[int]:
+        finished: set[int] = set()
+        claims = [(entry.id, entry.attempts) for entry in entries if entry.id is not None]
+        for start in range(0, len(claims), MAX_IN_IDS // 2):
+            page = claims[start : start + MAX_IN_IDS // 2]
+            statement = (
+                update(webhooks)
+                .where(
+                    tuple_(webhooks.c.id, webhooks.c.processing_attempts).in_(page),
+                    webhooks.c.status == InboxStatus.PROCESSING.value,
+                )
+                .values(
+                    status=InboxStatus.PROCESSED.value,
+                    processed_at=processed_at,
+                    last_error=None,
+                    next_attempt_at=None,
+                )
+                .returning(webhooks.c.id)
+            )
+            finished.update((await self._execute(statement)).scalars().all())
+        return finished
 
     async def rearm(self, entry_id: int) -> bool:
         statement = (
@@ -314,7 +358,35 @@ class SqlNotificationInbox(SqlRepository):
             )
         )
         value = result.scalar_one_or_none()
-        if value is not None and value.tzinfo is None:
-            # func.max loses the column type on SQLite, where the text comes back naive.
-            value = value.replace(tzinfo=UTC)
-        return value
+        return None if value is None else _aware(value)
+
+    async def latest_processed_many(
+        self, keys: Collection[tuple[str, str]]
+    ) -> dict[tuple[str, str], datetime]:
+        wanted = list(dict.fromkeys(keys))
+        found: dict[tuple[str, str], datetime] = {}
+        for start in range(0, len(wanted), MAX_IN_IDS // 2):
+            page = wanted[start : start + MAX_IN_IDS // 2]
+            # By resource, then kept per (topic, resource): one IN list that the index
+            # on (topic, resource, processed_at) serves.
+            result = await self._execute(
+                select(webhooks.c.topic, webhooks.c.resource, func.max(webhooks.c.processed_at))
+                .where(
+                    webhooks.c.resource.in_({resource for _, resource in page}),
+                    webhooks.c.topic.in_({topic for topic, _ in page}),
+                    webhooks.c.status == InboxStatus.PROCESSED.value,
+                )
+                .group_by(webhooks.c.topic, webhooks.c.resource)
+            )
+            asked = set(page)
+            for topic, resource, value in result.all():
+                if (topic, resource) in asked and value is not None:
+                    found[(topic, resource)] = _aware(value)
+        return found
+
+
+def _aware(value: datetime) -> datetime:
+    # func.max loses the column type on SQLite, where the text comes back naive.
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

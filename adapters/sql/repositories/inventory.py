@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 import attrs
 from sqlalchemy import (
+    ColumnElement,
+    and_,
     delete,
+    or_,
     select,
     update,
 )
@@ -108,6 +112,7 @@ def stock_batch_to_row(batch: StockBatch) -> JsonObject:
         "requests": [_stock_request_json(r) for r in batch.requests],
         "results": [_stock_result_json(r) for r in batch.results],
         "error": batch.error,
+        "lease_until": batch.lease_until,
     }
 
 
@@ -123,6 +128,7 @@ def stock_batch_to_domain(row: Row) -> StockBatch:
             StockResult(**{**r, "outcome": StockOutcome(r["outcome"])}) for r in row["results"]
         ),
         error=row["error"],
+        lease_until=row["lease_until"],
     )
 
 
@@ -227,3 +233,56 @@ class SqlStockBatchRepository(SqlRepository):
         )
         if result.rowcount == 0:
             raise NotFound("stock batch", batch.id)
+
+    def _claimable(self, now: datetime) -> ColumnElement[bool]:
+        return or_(
+            stock_batches.c.status == BatchStatus.PENDING.value,
+            and_(
+                stock_batches.c.status == BatchStatus.RUNNING.value,
+                stock_batches.c.lease_until <= now,
+            ),
+        )
+
+    async def claim(self, batch_id: int, now: datetime, lease_until: datetime) -> StockBatch | None:
+        statement = (
+            update(stock_batches)
+            .where(stock_batches.c.id == batch_id, self._claimable(now))
+            .values(status=BatchStatus.RUNNING.value, lease_until=lease_until)
+            .returning(*stock_batches.c)
+        )
+        row = (await self._execute(statement)).mappings().first()
+        return None if row is None else stock_batch_to_domain(row)
+
+    async def renew(self, batch_id: int, lease_until: datetime) -> bool:
+        statement = (
+            update(stock_batches)
+            .where(
+                stock_batches.c.id == batch_id,
+                stock_batches.c.status == BatchStatus.RUNNING.value,
+            )
+            .values(lease_until=lease_until)
+        )
+        return (await self._execute(statement)).rowcount == 1
+
+    async def waiting(
+        self, before: datetime, limit: int, after: tuple[datetime, int] | None = None
+    ) -> Sequence[StockBatch]:
+        conditions = [stock_batches.c.requested_at < before, self._claimable(before)]
+        if after is not None:
+            after_time, after_id = after
+            conditions.append(
+                or_(
+                    stock_batches.c.requested_at > after_time,
+                    and_(
+                        stock_batches.c.requested_at == after_time,
+                        stock_batches.c.id > after_id,
+                    ),
+                )
+            )
+        rows = await self._all(
+            select(stock_batches)
+            .where(*conditions)
+            .order_by(stock_batches.c.requested_at, stock_batches.c.id)
+            .limit(limit)
+        )
+        return [stock_batch_to_domain(row) for row in rows]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -35,4 +36,13 @@ class DeadLetterRepository(Protocol):
 
     async def count_open(self) -> int:
         """How many letters were not replayed."""
+        ...
+
+    async def awaiting_replay(
+        self, connected_before: datetime, limit: int, after: tuple[datetime, int] | None = None
+    ) -> Sequence[tuple[int, datetime]]:
+        """(account id, connected_at) of the active accounts connected (again) before a
+        time that still have open letters which failed before that connection: the
+        replay their connection asked for has not run. Ordered by (connected_at, id),
+        after the previous page's last."""
         ...

@@ -4,7 +4,7 @@ application.ports.repositories.accounts.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -74,10 +74,26 @@ class NotificationInbox(Protocol):
         concurrent claims, one wins."""
         ...
 
+    async def claim_many(
+        self, entry_ids: Sequence[int], now: datetime, lease_until: datetime
+    ) -> Sequence[InboxEntry]:
+        """`claim` for several entries in one step (one statement where the store allows):
+        the entries this worker took, in no particular order; those not its to take are
+        left out."""
+        ...
+
     async def finish(self, entry: InboxEntry) -> bool:
         """Store the outcome of a claimed entry (processed, failed, dead) if it is still
         the claim it was: processing, with the same attempt count. False, and nothing
         stored, when another worker claimed it since or `rearm` put it back."""
+        ...
+
+    async def finish_processed(
+        self, entries: Sequence[InboxEntry], processed_at: datetime
+    ) -> set[int]:
+        """`finish` of several claimed entries as processed (their read began at
+        `processed_at`), in one step: the ids of those still their claim, finished;
+        the others are left as they are."""
         ...
 
     async def rearm(self, entry_id: int) -> bool:
@@ -89,4 +105,11 @@ class NotificationInbox(Protocol):
     async def latest_processed_at(self, topic: str, resource: str) -> datetime | None:
         """The latest `processed_at` of the topic and resource: when the last read of the
         resource that was stored began."""
+        ...
+
+    async def latest_processed_many(
+        self, keys: Collection[tuple[str, str]]
+    ) -> dict[tuple[str, str], datetime]:
+        """`latest_processed_at` of several (topic, resource) pairs in one read; pairs
+        never processed are absent."""
         ...

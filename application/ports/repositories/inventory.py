@@ -5,6 +5,7 @@ application.ports.repositories.accounts.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Protocol
 
 from domain.inventory import StockBatch, StockChange, StockLevel
@@ -54,4 +55,23 @@ class StockBatchRepository(Protocol):
 
     async def save(self, batch: StockBatch) -> None:
         """Store the batch's status and results. Raises NotFound."""
+        ...
+
+    async def claim(self, batch_id: int, now: datetime, lease_until: datetime) -> StockBatch | None:
+        """Move a pending batch, or one running under a lease that ran out by `now` (its
+        worker stopped), to running for this worker until `lease_until`, and return it;
+        None when it is not this worker's to take (finished, or held). Of two
+        concurrent claims, one wins."""
+        ...
+
+    async def renew(self, batch_id: int, lease_until: datetime) -> bool:
+        """Extend the lease of a running batch; False when it is no longer running."""
+        ...
+
+    async def waiting(
+        self, before: datetime, limit: int, after: tuple[datetime, int] | None = None
+    ) -> Sequence[StockBatch]:
+        """Batches requested before a time and not finished: pending, or running under a
+        lease that ran out by then. Oldest first (requested_at, id), after the previous
+        page's last: what a sweep queues again."""
         ...

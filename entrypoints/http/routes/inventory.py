@@ -9,6 +9,7 @@ from aiohttp import web
 from cattrs.gen import make_dict_structure_fn
 
 from application import jobs
+from application.jobs import job_name
 from domain.inventory import MAX_BATCH, MAX_QUANTITY, StockRequest
 from domain.sync import SyncTrigger
 from entrypoints.http.context import container_of
@@ -87,12 +88,15 @@ async def get_batch(request: web.Request) -> web.Response:
 
 async def sync_inventory(request: web.Request) -> web.Response:
     body = await read_body(request, AccountBody)
-    await container_of(request).request_sync()(jobs.SyncInventory(body.account_id, SyncTrigger.API))
+    requested = await container_of(request).request_sync()(
+        jobs.SyncInventory(body.account_id, SyncTrigger.API)
+    )
     return json_response(
         Accepted(
-            "sync_inventory",
+            job_name(jobs.SyncInventory),
             f"/sync-logs?account_id={body.account_id}&kind=inventory",
             account_id=body.account_id,
+            sync_log_id=requested.id,
         ),
         status=202,
     )
@@ -132,8 +136,9 @@ ENDPOINTS = (
         "Reconcile an account's stock",
         "inventory",
         body=AccountBody,
-        description="Reads stock only and repairs drift without overselling; follow "
-        "it in /sync-logs.",
+        description="Reads stock only and repairs drift without overselling. Stored "
+        "as a queued run (a sync log) before its job is sent; follow it at "
+        "`/sync-logs/{sync_log_id}`.",
         replies={
             202: Reply("Queued", Accepted),
             404: Reply("No such account"),

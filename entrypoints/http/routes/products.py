@@ -10,6 +10,7 @@ from aiohttp import web
 from adapters.sql.types import AMOUNT_PRECISION, AMOUNT_SCALE
 from application import jobs
 from application.errors import FieldProblem, ValidationFailed
+from application.jobs import job_name
 from application.listings.commands import CreateListingCommand, UpdateListingCommand, VariationInput
 from application.listings.validation import LISTING_TYPES, MAX_DESCRIPTION, MAX_PICTURES
 from application.queries import ListingQuery
@@ -320,12 +321,15 @@ async def predict_category(request: web.Request) -> web.Response:
 
 async def sync_products(request: web.Request) -> web.Response:
     body = await read_body(request, AccountBody)
-    await container_of(request).request_sync()(jobs.SyncCatalogue(body.account_id, SyncTrigger.API))
+    requested = await container_of(request).request_sync()(
+        jobs.SyncCatalogue(body.account_id, SyncTrigger.API)
+    )
     return json_response(
         Accepted(
-            "sync_products",
+            job_name(jobs.SyncCatalogue),
             f"/sync-logs?account_id={body.account_id}&kind=products",
             account_id=body.account_id,
+            sync_log_id=requested.id,
         ),
         status=202,
     )
@@ -497,7 +501,10 @@ ENDPOINTS = (
         "Sync an account's catalogue",
         "products",
         body=AccountBody,
-        description="Runs as a background job; follow it in /sync-logs.",
+        description="Stored as a queued run (a sync log) before its job is sent, so it "
+        "runs even if the queue was down; follow it at `/sync-logs/{sync_log_id}` (or "
+        "`status_url`). A catalogue sync of the account still queued is the answer "
+        "instead of a second one.",
         replies={
             202: Reply("Queued", Accepted),
             404: Reply("No such account"),

@@ -23,6 +23,7 @@ from application.accounts.start_connect import StartConnect
 from application.accounts.token_vault import AccessTokenCache, TokenVault
 from application.errors import AuthorizationRejected, Unavailable, ValidationFailed
 from application.ports.oauth import SellerProfile
+from application.queries import SyncLogQuery
 from domain.accounts import AccountStatus
 from domain.sync import SyncKind, SyncLog, SyncTrigger
 from entrypoints.http.context import CONTAINER
@@ -110,7 +111,22 @@ async def test_connecting_queues_the_first_syncs_at_once_marked_as_started_by_co
     started, code = await world.consent(3037204123)
     account = (await world.complete(code, started.state)).account
 
-    assert world.queue.jobs == list(on_connect_jobs(account.id))
+    # The syncs are stored requests first (queued sync logs their jobs name), so that the
+    # sweep sends them again if their job is lost.
+    async with world.uow() as uow:
+        requested = (await uow.sync_logs.search(SyncLogQuery(account_id=account.id))).items
+    assert sorted((log.kind.value, log.status.value, log.trigger.value) for log in requested) == [
+        ("orders", "queued", "connect"),
+        ("products", "queued", "connect"),
+        ("questions", "queued", "connect"),
+    ]
+    by_kind = {log.kind.value: log.id for log in requested}
+    assert world.queue.jobs == [
+        attrs.evolve(job, log_id=by_kind[kind]) if kind else job
+        for job, kind in zip(
+            on_connect_jobs(account.id), ["products", "orders", "questions", None], strict=True
+        )
+    ]
 
 
 async def test_a_profile_that_cannot_be_stored_keeps_the_account_and_queues_its_syncs():
@@ -410,7 +426,11 @@ async def test_a_failed_profile_read_still_queues_the_first_syncs():
     with pytest.raises(ProfileUnavailable) as caught:
         await world.complete(code, started.state)
 
-    assert world.queue.jobs == list(on_connect_jobs(caught.value.account.id))
+    expected = on_connect_jobs(caught.value.account.id)
+    assert [
+        attrs.evolve(job, log_id=None) if hasattr(job, "log_id") else job
+        for job in world.queue.jobs
+    ] == list(expected)
 
 
 class CallbackOnly:

@@ -579,7 +579,15 @@ async def test_the_sweep_pages_through_a_large_backlog(world):
 
     queued = await RequeueLostWork(world.uow, world.queue, world.clock, batch=10)()
 
-    assert queued == {"notifications": 25, "deliveries": 0, "auto_answers": 0, "answers": 0}
+    assert queued == {
+        "notifications": 25,
+        "deliveries": 0,
+        "auto_answers": 0,
+        "answers": 0,
+        "stock_batches": 0,
+        "syncs": 0,
+        "replays": 0,
+    }
     assert len({job.entry_id for job in world.jobs()}) == 25
 
 
@@ -655,13 +663,18 @@ async def test_the_fan_out_queues_one_job_per_active_account(world):
     await world.account(seller_id=2)
     await world.account(seller_id=3, status=AccountStatus.NEEDS_REAUTHORIZATION)
 
-    queued = await FanOut(world.uow, world.queue)("reconcile_orders", SyncTrigger.SCHEDULE)
+    queued = await FanOut(world.uow, world.clock)("reconcile_orders", SyncTrigger.SCHEDULE)
 
     assert queued == 2
-    assert world.jobs(jobs.ReconcileOrders) == [
-        jobs.ReconcileOrders(1, SyncTrigger.SCHEDULE),
-        jobs.ReconcileOrders(2, SyncTrigger.SCHEDULE),
+    # Each is a stored request first (a queued sync log its job names).
+    assert [(job.account_id, job.trigger) for job in world.jobs(jobs.ReconcileOrders)] == [
+        (1, SyncTrigger.SCHEDULE),
+        (2, SyncTrigger.SCHEDULE),
     ]
+    async with world.uow() as uow:
+        for job in world.jobs(jobs.ReconcileOrders):
+            requested = await uow.sync_logs.get(job.log_id)
+            assert (requested.status.value, requested.account_id) == ("queued", job.account_id)
 
 
 async def test_order_reconciliation_pages_through_changes_since_the_last_good_run(world):

@@ -64,7 +64,7 @@ def test_the_periodic_jobs_run_at_the_products_intervals_and_are_configurable():
         "questions": 900,
         "inbox_sweep": 60,
         "delivery_sweep": 60,
-        "answer_sweep": 60,
+        "work_sweep": 60,
         "missed_feeds": 3600,
     }
     tuned = Settings.from_mapping(

@@ -1,0 +1,101 @@
+"""The inbox's moves for a batch of notifications (ProcessNotifications): claimed in one
+step, coalescing read in one query, finished as processed in one step; each entry as
+`claim`, `latest_processed_at` and `finish` would treat it alone."""
+
+from __future__ import annotations
+
+import attrs
+
+from domain.notifications import InboxStatus
+
+from .builders import NOW, a_notification, an_inbox_entry, minutes
+
+LEASE = minutes(5)
+
+
+async def entries(uow_factory, count: int, topic: str = "items"):
+    stored = []
+    async with uow_factory() as uow:
+        for n in range(count):
+            notification = a_notification(
+                id=f"b-{n}", topic=topic, resource=f"/items/MLA{1000000001 + n}"
+            )
+            stored.append((await uow.inbox.add(an_inbox_entry(notification=notification)))[0])
+        await uow.commit()
+    return stored
+
+
+async def test_a_batch_is_claimed_in_one_step_and_only_once(uow_factory):
+    first, second, third = await entries(uow_factory, 3)
+    async with uow_factory() as uow:
+        held = await uow.inbox.claim(third.id, NOW, NOW + LEASE)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        claimed = await uow.inbox.claim_many(
+            [first.id, second.id, third.id, 404], NOW + minutes(1), NOW + LEASE
+        )
+        again = await uow.inbox.claim_many([first.id, second.id], NOW + minutes(1), NOW + LEASE)
+        await uow.commit()
+
+    assert sorted(entry.id for entry in claimed) == [first.id, second.id]
+    assert all(
+        (entry.status, entry.attempts, entry.next_attempt_at)
+        == (InboxStatus.PROCESSING, 1, NOW + LEASE)
+        for entry in claimed
+    )
+    assert again == [] and held is not None
+    async with uow_factory() as uow:
+        for entry in claimed:
+            assert await uow.inbox.get(entry.id) == entry
+
+
+async def test_the_latest_reads_of_many_resources_come_in_one_query(uow_factory):
+    first, second, third = await entries(uow_factory, 3)
+    async with uow_factory() as uow:
+        for entry, read_at in ((first, NOW), (second, NOW + minutes(2))):
+            claimed = await uow.inbox.claim(entry.id, NOW, NOW + LEASE)
+            claimed.move_to(InboxStatus.PROCESSED, read_at)
+            assert await uow.inbox.finish(claimed)
+        await uow.commit()
+
+    keys = [(e.notification.topic, e.notification.resource) for e in (first, second, third)]
+    async with uow_factory() as uow:
+        latest = await uow.inbox.latest_processed_many([*keys, ("questions", "/items/x")])
+        alone = [await uow.inbox.latest_processed_at(*key) for key in keys]
+
+    assert latest == {keys[0]: NOW, keys[1]: NOW + minutes(2)}
+    assert alone == [NOW, NOW + minutes(2), None]
+
+
+async def test_a_batch_is_finished_in_one_step_except_the_claims_that_moved_on(uow_factory):
+    first, second, third = await entries(uow_factory, 3)
+    async with uow_factory() as uow:
+        claimed = await uow.inbox.claim_many([first.id, second.id, third.id], NOW, NOW + LEASE)
+        await uow.commit()
+    by_id = {entry.id: entry for entry in claimed}
+    async with uow_factory() as uow:  # a newer notification of `second` arrived meanwhile
+        assert await uow.inbox.rearm(second.id)
+        await uow.commit()
+    async with uow_factory() as uow:  # `third`'s lease ran out and another worker took it
+        taken = await uow.inbox.claim(third.id, NOW + LEASE, NOW + 2 * LEASE)
+        await uow.commit()
+
+    read = [attrs.evolve(by_id[i]) for i in (first.id, second.id, third.id)]
+    async with uow_factory() as uow:
+        finished = await uow.inbox.finish_processed(read, NOW + minutes(1))
+        await uow.commit()
+
+    assert finished == {first.id}
+    async with uow_factory() as uow:
+        done = await uow.inbox.get(first.id)
+        rearmed = await uow.inbox.get(second.id)
+        other = await uow.inbox.get(third.id)
+    assert (done.status, done.processed_at, done.next_attempt_at, done.last_error) == (
+        InboxStatus.PROCESSED,
+        NOW + minutes(1),
+        None,
+        None,
+    )
+    assert rearmed.status is InboxStatus.RECEIVED
+    assert other == taken
