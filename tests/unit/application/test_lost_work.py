@@ -23,7 +23,6 @@ from dependency_injector import providers
 from adapters.memory import InMemoryJobQueue
 from adapters.system.clock import ManualClock
 from application import jobs
-from application.ports.listing_gateway import StockSnapshot
 from application.queries import SyncLogQuery
 from domain.accounts import Account
 from domain.dead_letters import DeadLetter, DeadLetterSource
@@ -34,7 +33,7 @@ from domain.sync import MAX_ATTEMPTS, SyncKind, SyncLog, SyncStatus, SyncTrigger
 from entrypoints.container import build_container, start, stop
 from entrypoints.settings import Settings
 from entrypoints.worker.handlers import HANDLERS
-from tests.fakes import FakeCatalogue
+from tests.fakes import FakeListingGateway
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 SELLER = 202593498
@@ -43,9 +42,9 @@ LEASE = timedelta(seconds=120)  # MELI_SYNC_LEASE below
 GRACE = timedelta(seconds=60)  # MELI_INBOX_GRACE: how long work waits before a sweep
 
 
-class Market(FakeCatalogue):
-    """MercadoLibre for these tests: a catalogue to scan and multiget (§4.11), and the
-    stock calls of a bulk update. `stall` holds every multiget until it is set."""
+class Market(FakeListingGateway):
+    """MercadoLibre for these tests: FakeListingGateway, whose multigets `stall` holds
+    until it is set."""
 
     def __init__(self, listings: list[Listing]) -> None:
         super().__init__(listings)
@@ -57,18 +56,6 @@ class Market(FakeCatalogue):
         if self.stall is not None:
             await self.stall.wait()
         return await super().get_listings(account_id, item_ids)
-
-    async def get_stock(self, account_id, item_ids):
-        return {
-            i: StockSnapshot(i, self.listings[i].available_quantity, "active", ())
-            for i in item_ids
-            if i in self.listings
-        }
-
-    async def set_stock(self, account_id, item_id, quantities, variation_ids=()):
-        self.listings[item_id] = attrs.evolve(
-            self.listings[item_id], available_quantity=quantities[None]
-        )
 
 
 def catalogue(count: int, account_id: int) -> list[Listing]:
@@ -155,7 +142,7 @@ async def world(tmp_path) -> AsyncIterator[World]:
 
 
 async def given_listing(world: World, quantity: int = 5) -> None:
-    listing = world.market.listings[ITEM]
+    listing = world.market.items[ITEM]
     async with world.uow() as uow:
         await uow.listings.upsert([listing])
         await uow.inventory.upsert([StockLevel(ITEM, quantity, None, 0, NOW)])
@@ -179,7 +166,7 @@ async def test_a_bulk_update_accepted_while_the_broker_is_down_is_applied_after_
     batch = await world.container.get_stock_batch()(accepted.id)
     assert batch.status is BatchStatus.DONE
     assert [result.outcome for result in batch.results] == [StockOutcome.APPLIED]
-    assert world.market.listings[ITEM].available_quantity == 9
+    assert world.market.items[ITEM].available_quantity == 9
     assert (await world.sweep())["stock_batches"] == 0, "nothing left waiting"
 
 
