@@ -223,9 +223,16 @@ class WorkerRuntime:
         for thread in worker.workers:
             thread.stop()  # finishes its current message, takes no other
         # No more fetching either: a message a consumer fetched at the last moment would
-        # sit in its cache, claimed by this process, until Redis gives up on it.
+        # sit in its cache, claimed by this process, until Redis gives up on it. On Redis
+        # the consumers are paused, so that they keep the process's heartbeat while the
+        # running jobs finish; a paused consumer thread then sleeps dramatiq's restart
+        # delay (3 s) before it sees the stop. The in-process broker has no heartbeat:
+        # its consumers stop at once.
         for consumer in worker.consumers.values():
-            consumer.pause()
+            if isinstance(self._broker, RedisBroker):
+                consumer.pause()
+            else:
+                consumer.stop()
         await asyncio.sleep(0)  # a job submitted a moment ago starts on the loop
         with self._guard:
             running = [job.task for job in self._running if job.task is not None]
