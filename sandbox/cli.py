@@ -107,7 +107,7 @@ def banner(config: SandboxConfig, url: str, sellers: list[dict]) -> str:
 @click.option(
     "--notification-variants",
     type=click.Choice(NOTIFICATION_VARIANTS),
-    default="canonical",
+    default="varied",
     show_default=True,
     help="canonical: one notification shape; varied: every documented shape, drawn from"
     " the seed (no _id, user_id as a string, bare message ids).",

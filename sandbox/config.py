@@ -140,9 +140,9 @@ class SandboxConfig:
     # user_id, `actions` on typed topics); "varied" draws, per notification and from the
     # seed, among the shapes MercadoLibre documents (no id or `id` instead of `_id`,
     # user_id as a string, `recieved`, a messages resource with or without `/messages/`).
-    # Canonical by default until the service takes notifications without `_id`.
+    # Varied by default, so that every test and every demo meets them all.
     notification_variants: str = attrs.field(
-        default="canonical", validator=v.in_(NOTIFICATION_VARIANTS)
+        default="varied", validator=v.in_(NOTIFICATION_VARIANTS)
     )
 
     # -- market activity ---------------------------------------------------------------

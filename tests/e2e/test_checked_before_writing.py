@@ -42,7 +42,7 @@ async def refused_without_a_call(
         ({"price": "99999999999999999999.99"}, "price"),
         ({"title": SURROGATE}, "title"),
         ({"description": f"Hecho a mano.\n{SURROGATE}"}, "description"),
-        ({"attributes": [{"id": "BRAND", "value_name": SURROGATE}]}, "attributes[0].value"),
+        ({"attributes": [{"id": "BRAND", "value_name": SURROGATE}]}, "attributes[0].value_name"),
         ({"video_id": "v" * 256}, "video_id"),
     ],
 )

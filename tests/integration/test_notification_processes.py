@@ -171,17 +171,32 @@ async def test_a_thousand_notifications_with_duplicates_shuffles_and_a_killed_wo
                 },
             )
 
-            killed_holding = 0
+            # A worker takes seconds to start on a busy machine: the bursts begin once it
+            # has processed a first notification, so that it is killed while it works.
+            await sb.admin("POST", "/activity/step", {"count": 10})
+            deadline = time.monotonic() + 60
+            while not (await statuses(pool)).get("processed"):
+                assert time.monotonic() < deadline, "the worker processed nothing"
+                assert doomed.poll() is None, "the worker exited"
+                await asyncio.sleep(0.1)
+
+            killed_holding, kills = 0, 0
             while len(sb.state.notifier.deliveries()) < NOTIFICATIONS:
                 # Bursts at a pace the sandbox's sender keeps up with.
                 await sb.admin("POST", "/activity/step", {"count": 10})
                 await asyncio.sleep(0.1)
                 if not killed_holding and (await statuses(pool)).get("processing", 0) >= 3:
-                    # Die the hard way while holding notifications: no cleanup at all.
+                    # Die the hard way while holding notifications: no cleanup at all. A
+                    # batch can finish between the look and the kill; then the next worker
+                    # is killed the same way, until one dies holding some.
                     doomed.send_signal(signal.SIGKILL)
                     await asyncio.to_thread(doomed.wait, 10)
                     killed_holding = (await statuses(pool)).get("processing", 0)
-                    processes.append(launch(["worker"], environment(values), tmp_path, "worker-2"))
+                    kills += 1
+                    doomed = launch(
+                        ["worker"], environment(values), tmp_path, f"worker-{kills + 1}"
+                    )
+                    processes.append(doomed)
             await sb.admin("DELETE", "/faults")
             assert killed_holding, "the worker was killed while it held notifications"
 
@@ -193,7 +208,7 @@ async def test_a_thousand_notifications_with_duplicates_shuffles_and_a_killed_wo
                 counts = await statuses(pool)
                 if not pending and not waiting(counts):
                     break
-                assert time.monotonic() < deadline, f"not settled: {counts}, {len(pending)}"
+                assert time.monotonic() < deadline, f"not settled: {counts}, {pending[:5]}"
                 await checker.requeue_lost_work()(["notifications"])
                 await asyncio.sleep(0.5)
 
@@ -208,7 +223,9 @@ async def test_a_thousand_notifications_with_duplicates_shuffles_and_a_killed_wo
             )
             stored = [row["notification_id"] for row in rows]
             assert len(stored) == len(set(stored)), "stored once"
-            assert set(stored) <= ids
+            # The sandbox sends every documented shape: a notification without an id is
+            # stored under the hash of its content, any other under its own id.
+            assert {i for i in stored if not i.startswith("content-")} <= ids
             assert {row["status"] for row in rows} == {"processed"}, await statuses(pool)
             assert max(row["processing_attempts"] for row in rows) >= 2, "taken over"
             # A notification not stored was folded into a pending one of its resource.

@@ -51,19 +51,19 @@ def test_cli_prints_url_credentials_and_sellers(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_cli_sets_public_reads_and_notification_variants(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`--no-public-reads` and `--notification-variants varied` reach the configuration
+    """`--no-public-reads` and `--notification-variants canonical` reach the configuration
     (ref: mercadolibre-api.md §3/§4.1 public reads, §9.2 notification shapes)."""
     started: dict[str, Any] = {}
     monkeypatch.setattr(cli.web, "run_app", lambda app, **_: started.update(app=app))
     result = CliRunner().invoke(
         cli.sandbox_command,
-        ["--items-per-seller", "1", "--no-public-reads", "--notification-variants", "varied"],
+        ["--items-per-seller", "1", "--no-public-reads", "--notification-variants", "canonical"],
     )
     assert result.exit_code == 0, result.output
     from sandbox.http import STATE
 
     config = started["app"][STATE].config
-    assert (config.public_reads, config.notification_variants) == (False, "varied")
+    assert (config.public_reads, config.notification_variants) == (False, "canonical")
     bad = CliRunner().invoke(cli.sandbox_command, ["--notification-variants", "random"])
     assert bad.exit_code != 0
 

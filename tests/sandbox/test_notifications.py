@@ -8,6 +8,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from sandbox.config import SandboxConfig
 from sandbox.notifications import NotificationShape, retry_offset
 from sandbox.testing import running_sandbox
 from tests.sandbox.conftest import MLA_ITEM, MakeSandbox, Receiver, Sandbox
@@ -26,6 +27,10 @@ TAG = {"tag": "post_sale"}
 
 
 async def hooked(make_sandbox: MakeSandbox, receiver: Receiver, **options: Any) -> Sandbox:
+    """A logged-in sandbox sending to `receiver`. These tests check the sandbox's own
+    delivery, so bodies come in the canonical shape unless a test asks for the variants
+    (the default everywhere else, see test_notifications_vary_by_default)."""
+    options.setdefault("notification_variants", "canonical")
     sb = await make_sandbox(callback_url=receiver.url, **options)
     await sb.login()
     return sb
@@ -398,14 +403,19 @@ async def every_topic(sb: Sandbox, rounds: int) -> int:
     return len(await sb.deliveries())
 
 
+def test_notifications_vary_by_default() -> None:
+    """ref: mercadolibre-api.md §0.3, §9.2: every documented notification shape is what
+    a service and its tests meet unless they ask for one shape."""
+    assert SandboxConfig().notification_variants == "varied"
+
+
 async def test_canonical_notifications_have_one_shape(
     make_sandbox: MakeSandbox, receiver: Receiver
 ) -> None:
-    """ref: mercadolibre-api.md §9.2 (the body; typed topics add `actions`), §12.6: by
-    default (`notification_variants` canonical) every notification has `_id`, a numeric
-    user_id and `received`, and a messages notification names the bare message id."""
-    sb = await hooked(make_sandbox, receiver)
-    assert sb.config.notification_variants == "canonical"
+    """ref: mercadolibre-api.md §9.2 (the body; typed topics add `actions`), §12.6: with
+    `notification_variants` canonical every notification has `_id`, a numeric user_id
+    and `received`, and a messages notification names the bare message id."""
+    sb = await hooked(make_sandbox, receiver, notification_variants="canonical")
     bodies = await receiver.wait_for(await every_topic(sb, 1))
     assert {b["topic"] for b in bodies} >= {"orders_v2", "messages", "post_purchase"}
     for body in bodies:
