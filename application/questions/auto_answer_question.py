@@ -40,7 +40,10 @@ class AutoAnswerQuestion:
     No rule answers a question someone already answered or is answering, one on hold or
     suspected of spam (§7), or outside the rules' active hours. The question's mark is
     taken in the same transaction as the attempt is recorded, so two runs answer once and
-    a run that dies before it leaves the mark for the sweep."""
+    a run that dies before it leaves the mark for the sweep. An answer MercadoLibre did
+    not take for now (a 429, a quota, a 5xx or a time-out, read back without our answer)
+    marks the question for the rules again, up to MAX_RULE_TRIES tries in all; a refusal
+    of the answer itself (§2.1) is only logged."""
 
     def __init__(self, uow: UnitOfWorkFactory, gateway: QuestionGateway, clock: Clock) -> None:
         self._uow = uow
