@@ -3,7 +3,8 @@ from __future__ import annotations
 import enum
 import logging
 
-from application.errors import ApplicationError
+from application import jobs
+from application.errors import ApplicationError, RateLimited, Unavailable
 from application.ports.clock import Clock
 from application.ports.question_gateway import QuestionGateway
 from application.ports.unit_of_work import UnitOfWorkFactory
@@ -14,6 +15,11 @@ from domain.errors import DomainError
 from domain.questions import AnswerAttempt, AnswerSource, AttemptStatus
 
 log = logging.getLogger(__name__)
+
+# A 429, a 5xx or a time-out is not a refusal of the answer: the question waits for the
+# rules again (the sweep queues it), up to this many tries in all.
+MAX_RULE_TRIES = 3
+RETRY_DELAY_SECONDS = 30.0
 
 
 class AutoAnswerOutcome(enum.StrEnum):
@@ -34,7 +40,10 @@ class AutoAnswerQuestion:
     No rule answers a question someone already answered or is answering, one on hold or
     suspected of spam (§7), or outside the rules' active hours. The question's mark is
     taken in the same transaction as the attempt is recorded, so two runs answer once and
-    a run that dies before it leaves the mark for the sweep."""
+    a run that dies before it leaves the mark for the sweep. An answer MercadoLibre did
+    not take for now (a 429, a quota, a 5xx or a time-out, read back without our answer)
+    marks the question for the rules again, up to MAX_RULE_TRIES tries in all; a refusal
+    of the answer itself (§2.1) is only logged."""
 
     def __init__(self, uow: UnitOfWorkFactory, gateway: QuestionGateway, clock: Clock) -> None:
         self._uow = uow
@@ -92,6 +101,17 @@ class AutoAnswerQuestion:
             return outcome
         try:
             await self._sender.send(attempt)
+        except (RateLimited, Unavailable) as error:
+            delay = getattr(error, "retry_after", None) or RETRY_DELAY_SECONDS
+            again = await self._wait_again(question_id, delay)
+            log.warning(
+                "rule %s could not answer question %s for now (%s); %s",
+                choice.rule.id,
+                question_id,
+                error,
+                "it waits for the rules again" if again else "no more tries",
+            )
+            return AutoAnswerOutcome.NOT_SENT
         except ApplicationError as error:
             log.warning(
                 "rule %s could not answer question %s: %s", choice.rule.id, question_id, error
@@ -133,6 +153,26 @@ class AutoAnswerQuestion:
             error=error,
         )
         return attempt, outcome
+
+    async def _wait_again(self, question_id: int, delay: float) -> bool:
+        """Mark the question for the rules again after MercadoLibre did not take a rule's
+        answer for now (nothing of ours is on the question, read back), and queue its job
+        after `delay` seconds: whether it was marked (not when an answer holds it or the
+        tries are used up)."""
+        async with self._uow() as uow:
+            if await uow.answers.holding(question_id) is not None:
+                return False
+            tries = sum(
+                1
+                for attempt in await uow.answers.for_question(question_id)
+                if attempt.source is AnswerSource.RULE and attempt.status is AttemptStatus.FAILED
+            )
+            if tries >= MAX_RULE_TRIES:
+                return False
+            await uow.questions.mark_for_rules([question_id], self._clock.now())
+            uow.enqueue_after_commit(jobs.AutoAnswerQuestion(question_id), delay)
+            await uow.commit()
+        return True
 
     async def _unmark(self, question_id: int, outcome: AutoAnswerOutcome) -> AutoAnswerOutcome:
         async with self._uow() as uow:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from application.ports.unit_of_work import UnitOfWork
 from domain.accounts import Account
 from domain.listings import Listing
-from domain.money import Money
+from domain.money import Money, currency
 from domain.sites import SITES
 
 _SHIPPING = {
@@ -21,12 +21,13 @@ _SHIPPING = {
 def format_price(money: Money, site_id: str) -> str:
     """`$ 1.234,50` or `US$ 1,234.50`, as the site writes amounts."""
     site = SITES.get(site_id)
-    places = money.currency.decimal_places
+    unit = currency(money.currency_id)
+    places = unit.decimal_places
     amount = money.amount.quantize(Decimal(1).scaleb(-places))
     text = f"{amount:,.{places}f}"
     if site is None or site.decimal_comma:
         text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return f"{money.currency.symbol} {text}"
+    return f"{unit.symbol} {text}"
 
 
 def shipping_text(listing: Listing) -> str:

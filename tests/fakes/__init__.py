@@ -2,18 +2,21 @@
 
 Each gateway fake runs the contract suite of its port next to the real adapter on the
 sandbox (tests/contracts/test_listing_gateway.py, test_marketplace.py,
-test_oauth_gateway.py), so a fake cannot drift from what MercadoLibre does.
+test_oauth_gateway.py, test_question_gateway.py), so a fake cannot drift from what
+MercadoLibre does.
 """
 
 from tests.fakes.listings import FakeListingGateway
 from tests.fakes.lock import ProcessLock
 from tests.fakes.marketplace import FakeMarketplace, order_body, question_body
 from tests.fakes.oauth import FakeOAuthGateway
+from tests.fakes.questions import FakeQuestionGateway
 
 __all__ = [
     "FakeListingGateway",
     "FakeMarketplace",
     "FakeOAuthGateway",
+    "FakeQuestionGateway",
     "ProcessLock",
     "order_body",
     "question_body",
