@@ -19,7 +19,7 @@
    status filter, a deep page and a text search are timed through the REST app (p50/p95
    of each; the target applies to the first two, what sellers page through).
 
-Targets (issue 15): auto-answer p95 under 2 s with every matching question answered once
+Targets: auto-answer p95 under 2 s with every matching question answered once
 and no other answered; inbox p95 under 50 ms on PostgreSQL. Prints the figures and writes
 bench/results/auto_answer.json.
 """

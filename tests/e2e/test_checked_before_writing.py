@@ -4,8 +4,8 @@ NUMERIC(20, 2), a lone UTF-16 surrogate, a safety stock beyond an integer column
 longer than its column. Each is a 422 naming the field, and MercadoLibre never hears of
 it. Runs on in-memory storage and on PostgreSQL (a database of its own).
 
-Regression test of issue 13 defect 2: `PUT /products/{id}` with such a price or title
-was applied on MercadoLibre, then the local write raised and the caller got a 500.
+Regression test: `PUT /products/{id}` with such a price or title was once applied on
+MercadoLibre, then the local write raised and the caller got a 500.
 """
 
 from __future__ import annotations

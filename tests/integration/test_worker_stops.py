@@ -4,8 +4,8 @@ sync log is closed as `abandoned` and its job handed back, and the next worker r
 again; a worker killed with SIGKILL leaves its sync `running` only until its lease runs
 out, then the sweep abandons it and has it run again.
 
-Regression tests of issue 13: SIGTERM did not stop a worker whose sync hung (defect 4),
-and a worker killed mid-sync left its sync log `running` forever (defect 5).
+Regression tests: SIGTERM once did not stop a worker whose sync hung, and a worker
+killed mid-sync left its sync log `running` forever.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 and the one sweep (RequeueLostWork) puts back what a lost job, a dead worker or a broker
 outage left. Runs on the in-memory container, with the handlers the worker runs.
 
-Regression tests of issue 13: a bulk stock update accepted with 202 while the broker was
-down stayed `pending` forever (defect 1); a worker killed mid-sync left its sync log
-`running` forever (defect 5).
+Regression tests: a bulk stock update accepted with 202 while the broker was down once
+stayed `pending` forever, and a worker killed mid-sync left its sync log `running`
+forever.
 """
 
 from __future__ import annotations

@@ -131,7 +131,8 @@ async def test_invalid_grant_marks_the_account_and_stops_calling_mercadolibre():
 
 
 async def test_invalid_grant_after_someone_else_rotated_uses_their_pair():
-    """Re-read before declaring the account lost (issue: a process ignoring the lock)."""
+    """Re-read before declaring the account lost: a process that ignored the lock may have
+    rotated the pair."""
     world = World()
     account = await world.connected_account()
 

@@ -1,4 +1,4 @@
-"""Real time (issue 7): resource snapshots, dead letters, outbound subscriptions and their
+"""Notifications processed as they come: resource snapshots, dead letters, outbound subscriptions and their
 delivery log, and the index that coalescing reads the inbox by.
 
 Revision ID: 0005
