@@ -27,6 +27,7 @@ from application.cancellation import cancellation_kept
 from application.errors import ApplicationError, Unavailable
 from application.ports.events import GatewayEvents
 from application.ports.rate_limiter import API_CALLS, LISTING_CREATE, MESSAGE_SEND, RateLimiter
+from application.quota.call_class import current_call_class
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +101,9 @@ _NOT_TRANSIENT = (aiohttp.ClientSSLError,)
 class MercadoLibreClient:
     """Sends one logical call to MercadoLibre, with its retries.
 
-    Before every attempt it takes one API_CALLS permit from the shared limiter; a call
-    that counts against a product quota (`quota_key`) takes that permit once first, and
+    Before every attempt it takes one API_CALLS permit from the shared limiter, of the
+    priority class the running job set (application.quota.call_class); a call that
+    counts against a product quota (`quota_key`) takes that permit once first, and
     QuotaExhausted from either comes straight out.
 
     Retry policy (§2.4):
@@ -212,7 +214,7 @@ class MercadoLibreClient:
             await self._sleep(delay)
 
     async def _acquire(self, key: str) -> None:
-        waited = await self._limiter.acquire(key)
+        waited = await self._limiter.acquire(key, call_class=current_call_class())
         if self._metrics is not None:
             self._metrics.waited(key, waited)
 

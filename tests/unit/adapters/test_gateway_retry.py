@@ -24,7 +24,8 @@ from adapters.mercadolibre.retry import parse_retry_after
 from adapters.metrics.gateway import GatewayMetrics
 from adapters.system.clock import ManualClock
 from application.errors import QuotaExhausted, RateLimited, Unavailable
-from application.ports.rate_limiter import API_CALLS, LISTING_CREATE, MESSAGE_SEND
+from application.ports.rate_limiter import API_CALLS, LISTING_CREATE, MESSAGE_SEND, CallClass
+from application.quota.call_class import calls_as
 from tests.helpers import free_port
 
 TOKEN = "APP_USR-1000000000000001-010203-0123456789abcdef0123456789abcdef-42"
@@ -74,13 +75,20 @@ class Script:
 class CountingLimiter:
     def __init__(self, fail: str | None = None) -> None:
         self.keys: list[str] = []
+        self.classes: list[CallClass] = []
         self.fail = fail
 
-    async def acquire(self, key: str = API_CALLS, cost: int = 1) -> float:
+    async def acquire(
+        self, key: str = API_CALLS, cost: int = 1, call_class: CallClass = CallClass.INTERACTIVE
+    ) -> float:
         if key == self.fail:
             raise QuotaExhausted(f"the {key!r} quota is used up", retry_after=60)
         self.keys.append(key)
+        self.classes.append(call_class)
         return 0.25
+
+    async def used(self, key: str = API_CALLS) -> dict[CallClass, int]:
+        return {}
 
 
 class Sleeps(list):
@@ -314,6 +322,21 @@ async def test_a_post_is_retried_when_the_connection_was_never_made(session, lim
         await client.request("POST", "/items", token=TOKEN, json_body={})
     assert len(sleeps) == 4
     assert limiter.keys == [LISTING_CREATE] + [API_CALLS] * 5
+
+
+async def test_calls_take_permits_of_the_class_the_running_job_set(client, script, limiter):
+    await client.request("GET", "/items/MLA1", token=TOKEN)
+    with calls_as(CallClass.PERIODIC):
+        await client.request("GET", "/items/MLA2", token=TOKEN)
+        with calls_as(CallClass.NOTIFICATION):
+            await client.request("GET", "/items/MLA3", token=TOKEN)
+        await client.request("GET", "/items/MLA4", token=TOKEN)
+    assert limiter.classes == [
+        CallClass.INTERACTIVE,
+        CallClass.PERIODIC,
+        CallClass.NOTIFICATION,
+        CallClass.PERIODIC,
+    ]
 
 
 # -- the refresh token (§1.3) ------------------------------------------------------------------
