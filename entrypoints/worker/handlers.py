@@ -129,7 +129,7 @@ async def requeue_lost_work(c: Container, job: jobs.RequeueLostWork) -> None:
 
 
 async def fan_out(c: Container, job: jobs.FanOut) -> None:
-    queued = await c.fan_out()(job.job, job.trigger)
+    queued = await c.fan_out()(job.job, job.trigger, job.slot)
     log.info("fan_out: %s queued for %d account(s)", job.job, queued)
 
 
