@@ -153,6 +153,7 @@ class MercadoLibreClient:
         idempotent: bool | None = None,
         secrets: tuple[str | None, ...] = (),
         headers: Mapping[str, str] | None = None,
+        account_id: int | None = None,
     ) -> MeliResponse:
         """Send `method path` and answer the decoded JSON of a 2xx answer.
 
@@ -160,8 +161,8 @@ class MercadoLibreClient:
         into the Authorization header. `idempotent` overrides the method's default (a POST
         the caller knows is safe to repeat). `secrets` are values besides the token to
         keep out of error messages (a refresh token in a form). `headers` are those that
-        choose the shape of the answer (`x-format-new: true`, §0.3). Raises the port
-        errors.
+        choose the shape of the answer (`x-format-new: true`, §0.3). `account_id`: on
+        whose behalf, for the quota metrics. Raises the port errors.
         """
         method = method.upper()
         if not path.startswith("/") or "?" in path:
@@ -187,6 +188,8 @@ class MercadoLibreClient:
             # Redis client on Python 3.11): a call told to stop never tries again.
             with cancellation_kept():
                 await self._acquire(API_CALLS)
+            if self._metrics is not None:
+                self._metrics.permit(current_call_class().value, account_id)
             with cancellation_kept():
                 outcome = await self._attempt(
                     method, path, family, sent_headers, params, json_body, form, repeatable, hidden

@@ -67,6 +67,7 @@ class OperationUseCases(NotificationUseCases):
         N.count_accounts,
         N.count_open_dead_letters,
         N.metrics.provided.operations,
+        plan_periodic_work,
     )
     periodic_jobs = providers.Singleton(periodic_jobs, providers.Callable(intervals, N.settings))
     run_periodic_job = providers.Factory(RunPeriodicJob, periodic_jobs, N.job_queue)

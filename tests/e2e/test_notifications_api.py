@@ -613,6 +613,9 @@ async def test_the_quota_plan_shows_each_account_and_job(world):
     assert jobs["products"]["staleness_seconds"] == jobs["products"]["every_seconds"] == 1800
     assert account["staleness_seconds"] == 1800
     assert [job["job"] for job in plan["shared"]] == ["missed_feeds"]
+    metrics = await (await world.client.get("/metrics")).text()
+    assert f'meli_quota_staleness_bound_seconds{{account="{world.account.id}"}} 1800.0' in metrics
+    assert 'meli_quota_used_calls{call_class="interactive"}' in metrics
 
 
 async def _finished(world, kind):

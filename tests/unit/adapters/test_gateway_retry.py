@@ -452,6 +452,23 @@ async def test_metrics_count_attempts_retries_and_limiter_waits(client, script, 
     assert value("meli_rate_limiter_wait_seconds_sum", key="api") == 0.75
 
 
+async def test_quota_permits_are_counted_by_class_and_account(client, script, registry):
+    await client.request("GET", "/items/MLA1", token=TOKEN, account_id=7)
+    with calls_as(CallClass.PERIODIC):
+        script.play((429, TOO_MANY), (200, {}))
+        await client.request("GET", "/items/MLA2", token=TOKEN, account_id=7)
+    await client.request("GET", "/sites/MLA", token=TOKEN)
+
+    def permits(call_class: str, account: str) -> float | None:
+        return registry.get_sample_value(
+            "meli_quota_permits_total", {"call_class": call_class, "account": account}
+        )
+
+    assert permits("interactive", "7") == 1
+    assert permits("periodic", "7") == 2, "a retried attempt takes a permit too"
+    assert permits("interactive", "none") == 1
+
+
 async def test_connection_failures_are_counted_as_such(session, limiter, sleeps, registry):
     client = MercadoLibreClient(
         session,
