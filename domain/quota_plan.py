@@ -35,7 +35,10 @@ MISSED_FEEDS_CALLS_PER_RUN = 7
 LIGHT_SHARE = 0.5
 # The stock check of every listing always keeps this share of what the light reads
 # leave, however much the catalogue reads would want.
-INVENTORY_FLOOR = 0.1
+INVENTORY_FLOOR = 0.05
+# The plan fills this share of the budget: runs that cross the hour and estimates that
+# fall short take the rest, so that the limiter seldom has to hold a periodic call back.
+PLAN_FILL = 0.95
 # Every account is first given this share of a tier split evenly among the accounts,
 # whatever its size, before the rest goes to the accounts from the smallest up.
 EVEN_FLOOR = 0.25
@@ -77,16 +80,24 @@ def slice_of(item_id: str, count: int) -> int:
 
 @attrs.define(frozen=True)
 class ReadSlice:
-    """One part of a sliced read: the listings whose slice_of is `index`. The first
-    slice also scans the whole catalogue (new and removed listings); the others only
-    re-read the stored listings of their slice."""
+    """One part of a sliced read, part `index` of `count`.
+
+    Without `scan_first`, part k holds the listings whose slice_of(id, count) is k, and
+    the first part of a catalogue read also scans. With it (how the plan cuts a large
+    catalogue), the first part only scans (new and removed listings, at the cost of the
+    scan alone) and part k >= 1 holds the stored listings whose slice_of(id, count - 1)
+    is k - 1: the scan's cost is not piled on one detail slice.
+    """
 
     index: int = 0
     count: int = 1
+    scan_first: bool = False
 
     def __attrs_post_init__(self) -> None:
         if self.count < 1 or not 0 <= self.index < self.count:
             raise ValueError(f"slice {self.index} of {self.count} does not exist")
+        if self.scan_first and self.count < 2:
+            raise ValueError("a read that scans first has at least two parts")
 
     @property
     def whole(self) -> bool:
@@ -97,7 +108,12 @@ class ReadSlice:
         return self.index == 0
 
     def holds(self, item_id: str) -> bool:
-        return self.whole or slice_of(item_id, self.count) == self.index
+        """Whether the part reads the details of the stored listing `item_id`."""
+        if self.whole:
+            return True
+        if self.scan_first:
+            return self.index > 0 and slice_of(item_id, self.count - 1) == self.index - 1
+        return slice_of(item_id, self.count) == self.index
 
 
 WHOLE = ReadSlice()
@@ -130,6 +146,8 @@ class PlannedJob:
     slices: int
     calls_per_hour: float
     staleness_seconds: int
+    # The first of the slices only scans (a sliced catalogue read).
+    scan_first: bool = False
 
     def due(self, slot: int) -> bool:
         """Whether the scheduled slot `slot` (time // every_seconds) runs the job."""
@@ -137,7 +155,7 @@ class PlannedJob:
 
     def slice_at(self, slot: int) -> ReadSlice:
         """The slice the run of slot `slot` reads: the slices in turn."""
-        return ReadSlice((slot // self.runs_every) % self.slices, self.slices)
+        return ReadSlice((slot // self.runs_every) % self.slices, self.slices, self.scan_first)
 
 
 @attrs.define(frozen=True)
@@ -215,23 +233,69 @@ def _share_out(
     return given
 
 
+def _runs_in_an_hour(every_seconds: int, runs_every: int) -> int:
+    """The most runs that start within one hour of the quota (windows and slots are
+    both aligned to the epoch)."""
+    return max(1, math.ceil(HOUR / (every_seconds * runs_every)))
+
+
+def _detail_calls_per_run(scan: int, runs: int, allotted: float) -> int:
+    """The most multigets one detail run may make when `runs` runs start in an hour and,
+    for a catalogue (`scan` > 0), one of them may be the scan-only run."""
+    if scan > allotted:
+        return 0
+    if scan and runs > 1:
+        return math.floor(min((allotted - scan) / (runs - 1), allotted / runs))
+    return math.floor(allotted / runs)
+
+
+def _peak_fit(
+    scan: int, details: int, every_seconds: int, allotted: float
+) -> tuple[int, int, bool] | None:
+    """(slices, runs_every, scan_first) of the shortest round whose busiest hour of the
+    quota stays within `allotted` calls; None when none does."""
+    best: tuple[int, tuple[int, int, bool]] | None = None
+    # Past an hour between runs, one run an hour at most: spacing them further only
+    # lengthens the round, so the search stops at the first such spacing.
+    for runs_every in range(1, math.ceil(HOUR / every_seconds) + 1):
+        step = every_seconds * runs_every
+        if best is not None and step * 2 > best[0]:
+            break
+        runs = _runs_in_an_hour(every_seconds, runs_every)
+        if runs * (scan + details) <= allotted:
+            if best is None or step < best[0]:
+                best = (step, (1, runs_every, False))
+            break
+        per_run = _detail_calls_per_run(scan, runs, allotted)
+        if details == 0 or per_run < 1:
+            continue
+        # At least as many detail slices as runs in an hour: one scan an hour at most.
+        count = max(math.ceil(details / per_run), runs)
+        if count > details:
+            continue  # slices of fewer than one multigets: space the runs out instead
+        parts = count + 1 if scan else count
+        if best is None or parts * step < best[0]:
+            best = (parts * step, (parts, runs_every, bool(scan)))
+    return None if best is None else best[1]
+
+
 def _bulk_job(
     kind: PlannedKind, account: AccountLoad, every_seconds: int, allotted: float
 ) -> PlannedJob:
-    whole_read = (
-        catalogue_read_calls(account.listings)
-        if kind is PlannedKind.PRODUCTS
-        else stock_read_calls(account.listings)
-    )
-    demand = whole_read * HOUR / every_seconds
-    # Fewer slices than asked for when the allotment allows; a slice is never smaller
-    # than one multiget, past that the runs themselves are spaced out.
-    needed = 1 if demand <= allotted else math.ceil(demand / allotted) if allotted > 0 else None
-    most_slices = max(1, math.ceil(account.listings / MULTIGET))
-    if needed is None:  # nothing allotted: the thinnest plan there is
-        needed = most_slices * max(1, math.ceil(demand))
-    slices = min(needed, most_slices)
-    runs_every = math.ceil(needed / slices)
+    products = kind is PlannedKind.PRODUCTS
+    scan = max(1, math.ceil(account.listings / SCAN_PAGE)) if products else 0
+    details = math.ceil(account.listings / MULTIGET)
+    whole_read = scan + details
+    fit = _peak_fit(scan, details, every_seconds, allotted)
+    if fit is None:
+        # Nothing keeps the busiest hour within the allotment: at least the average
+        # does, the runs spaced out as far as needed.
+        demand = whole_read * HOUR / every_seconds
+        most = max(1, math.ceil(account.listings / MULTIGET))
+        needed = math.ceil(demand / allotted) if allotted > 0 else most * max(1, whole_read)
+        slices = max(1, min(needed, most))
+        fit = (slices, math.ceil(needed / slices), False)
+    slices, runs_every, scan_first = fit
     cycle = slices * runs_every * every_seconds
     return PlannedJob(
         kind,
@@ -241,6 +305,7 @@ def _bulk_job(
         slices,
         whole_read * HOUR / cycle if whole_read else 0.0,
         cycle,
+        scan_first,
     )
 
 
@@ -273,6 +338,7 @@ def plan_periodic_work(
     if any(intervals[kind] < 1 for kind in PlannedKind):
         raise ValueError("every interval is at least one second")
     budget = max(1, math.floor(quota_per_hour * budget_share))
+    fill = budget * PLAN_FILL
     light_per_run = {
         PlannedKind.ORDERS: ORDERS_CALLS_PER_RUN,
         PlannedKind.QUESTIONS: QUESTIONS_CALLS_PER_RUN,
@@ -294,9 +360,9 @@ def plan_periodic_work(
         for kind in BULK
     }
     demand = light + sum(sum(d.values()) for d in bulk_demand.values())
-    stretch = max(1, math.ceil(light / (budget * LIGHT_SHARE)))
+    stretch = max(1, math.ceil(light / (fill * LIGHT_SHARE)))
     light_planned = light / stretch
-    room = budget - light_planned
+    room = fill - light_planned
     gaps = frozenset(a.account_id for a in accounts if a.gap)
     stock_demand = sum(bulk_demand[PlannedKind.INVENTORY].values())
     stock_floor = min(stock_demand, room * INVENTORY_FLOOR)

@@ -9,6 +9,12 @@ from application.errors import QuotaExhausted
 from application.ports.rate_limiter import API_CALLS, CallClass, RateLimits
 
 
+class _ShareUsedUp(Exception):
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class LocalRateLimiter:
     """RateLimiter for one process (the embedded default, without Redis).
 
@@ -46,7 +52,14 @@ class LocalRateLimiter:
             raise ValueError(f"cost must be at least 1, got {cost}")
         waited = 0.0
         while True:
-            self._check_quota(key, cost, call_class)
+            try:
+                self._check_quota(key, cost, call_class)
+            except _ShareUsedUp as used_up:
+                if used_up.retry_after > self._limits.periodic_wait_seconds:
+                    raise QuotaExhausted(str(used_up), retry_after=used_up.retry_after) from None
+                await self._sleep(used_up.retry_after)
+                waited += used_up.retry_after
+                continue
             wait, granted = self._reserve(cost, call_class) if key == API_CALLS else (0.0, True)
             if granted:
                 self._count(key, cost, call_class)
@@ -65,7 +78,7 @@ class LocalRateLimiter:
             call_class: used
             for call_class in CallClass
             for seen, used in [self._used.get((key, call_class), (window, 0))]
-            if seen == window
+            if seen == window and used > 0
         }
 
     def _check_quota(self, key: str, cost: int, call_class: CallClass) -> None:
@@ -83,7 +96,7 @@ class LocalRateLimiter:
             )
         share = self._limits.class_limit(key, call_class)
         if share is not None and self._window_used(key, call_class, window) + cost > share:
-            raise QuotaExhausted(
+            raise _ShareUsedUp(
                 f"the {call_class} share of the {key!r} quota ({share} per "
                 f"{quota.window_seconds:g}s) is used up",
                 retry_after=retry_after,

@@ -145,6 +145,11 @@ class RedisRateLimiter:
         waited = 0.0
         while True:
             verdict, value = await self._run(self._script, keys, args)
+            if verdict == "share" and value <= limits.periodic_wait_seconds:
+                # The next window opens soon: a run crossing the hour finishes in it.
+                await self._sleep(value)
+                waited += value
+                continue
             if verdict in ("quota", "share"):
                 assert quota is not None
                 what = (

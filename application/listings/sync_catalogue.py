@@ -88,9 +88,10 @@ class SyncCatalogue:
 
     A run asked for a slice of the catalogue (the quota plan cuts a large one into
     slices, see domain.quota_plan) reads the details of that slice only: the first slice
-    also scans, fetching the listings not stored yet and marking the disappeared ones;
-    the others re-read their stored listings without scanning. Every listing is thus
-    read once per round of slices, at a round's cost of one whole read.
+    scans, fetching the listings not stored yet and marking the disappeared ones (and,
+    unless it is a scan-only first part, the details of its own slice); the others
+    re-read their stored listings without scanning. Every listing is thus read once per
+    round of slices, at a round's cost of one whole read.
     """
 
     def __init__(

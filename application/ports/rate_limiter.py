@@ -76,7 +76,9 @@ class RateLimits:
     A key with neither is never limited.
 
     `periodic_budget` is the share of the API_CALLS quota PERIODIC calls may use in one
-    window (MELI_PERIODIC_BUDGET); the rest is kept for people and notifications. Only
+    window (MELI_PERIODIC_BUDGET); the rest is kept for people and notifications. A
+    PERIODIC call past it waits for the next window if that opens within
+    `periodic_wait_seconds`, else raises QuotaExhausted. Only
     INTERACTIVE calls queue for a slot of the bucket: the other classes take a slot only
     when one is free now, and PERIODIC ones only while `periodic_headroom` permits stay
     in the bucket, so neither ever stands in front of a person's write.
@@ -90,6 +92,10 @@ class RateLimits:
     periodic_budget: float = attrs.field(
         default=0.5, converter=float, validator=[attrs.validators.gt(0), attrs.validators.le(1)]
     )
+    # A PERIODIC call that finds the budget used up waits for the next window when it
+    # opens within this many seconds (a run that crosses the hour finishes); further
+    # away, QuotaExhausted.
+    periodic_wait_seconds: float = attrs.field(default=300.0, validator=attrs.validators.ge(0))
 
     @burst.validator
     def _positive_burst(self, attribute: attrs.Attribute, value: int | None) -> None:

@@ -17,10 +17,13 @@ from domain.sync import SyncKind, SyncLog, SyncTrigger
 # for, so that the run (or a run again after its worker died) reads that slice.
 SLICE = "slice"
 SLICES = "slices"
+SCAN_FIRST = "slices_scan_first"
 
 
 def slice_counts(part: ReadSlice) -> dict[str, int]:
-    return {} if part.whole else {SLICE: part.index, SLICES: part.count}
+    if part.whole:
+        return {}
+    return {SLICE: part.index, SLICES: part.count} | ({SCAN_FIRST: 1} if part.scan_first else {})
 
 
 def read_slice(log: SyncLog) -> ReadSlice:
@@ -29,7 +32,7 @@ def read_slice(log: SyncLog) -> ReadSlice:
     count = log.counts.get(SLICES, 1)
     index = log.counts.get(SLICE, 0)
     try:
-        return ReadSlice(index, count)
+        return ReadSlice(index, count, bool(log.counts.get(SCAN_FIRST, 0)))
     except ValueError:
         return WHOLE
 

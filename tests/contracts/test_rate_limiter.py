@@ -200,7 +200,9 @@ async def test_no_rate_means_unpaced(make_limiter):
 
 
 async def test_periodic_calls_never_exceed_their_share_of_the_quota(make_limiter):
-    limiter = make_limiter(RateLimits(per_second=0, quotas={API_CALLS: (10, 60)}))
+    limiter = make_limiter(
+        RateLimits(per_second=0, quotas={API_CALLS: (10, 60)}, periodic_wait_seconds=0)
+    )
     for _ in range(5):
         await limiter.acquire(API_CALLS, call_class=CallClass.PERIODIC)
     with pytest.raises(QuotaExhausted) as caught:
@@ -217,6 +219,22 @@ async def test_periodic_calls_never_exceed_their_share_of_the_quota(make_limiter
         CallClass.INTERACTIVE: 3,
         CallClass.NOTIFICATION: 2,
     }
+
+
+async def test_a_periodic_call_past_its_share_waits_for_a_window_opening_soon(make_limiter):
+    limiter = make_limiter(
+        RateLimits(per_second=0, quotas={API_CALLS: (4, 0.4)}, periodic_wait_seconds=1)
+    )
+    while True:  # start at the beginning of a window, however slow the machine
+        await limiter.acquire(API_CALLS, call_class=CallClass.PERIODIC)
+        await limiter.acquire(API_CALLS, call_class=CallClass.PERIODIC)
+        started = time.monotonic()
+        waited = await limiter.acquire(API_CALLS, call_class=CallClass.PERIODIC)
+        if waited > 0:
+            break
+    assert 0 < waited <= 0.4
+    assert time.monotonic() - started >= waited * 0.9
+    assert await limiter.used(API_CALLS) == {CallClass.PERIODIC: 1}
 
 
 async def test_the_periodic_share_counts_against_the_whole_quota(make_limiter):
@@ -374,7 +392,9 @@ url, namespace = sys.argv[1], sys.argv[2]
 
 async def main():
     client = redis_client(url)
-    limits = RateLimits(per_second=0, quotas={"api": (40, 3600)}, periodic_budget=0.5)
+    limits = RateLimits(
+        per_second=0, quotas={"api": (40, 3600)}, periodic_budget=0.5, periodic_wait_seconds=0
+    )
     limiter = RedisRateLimiter(client, limits, namespace)
     granted = 0
     try:

@@ -186,3 +186,27 @@ async def test_health_tells_when_the_configured_intervals_do_not_fit():
     (check,) = report.checks
     assert check.name == "quota_plan" and check.ok
     assert "read in slices" in check.detail and "1000" in check.detail
+
+
+async def test_a_round_that_scans_first_reads_every_listing_once_and_scans_alone():
+    world = World()
+    account_id = await world.account()
+    everything = listings(600, account_id)
+    await world.sync(FakeListingGateway(everything))(account_id, SyncTrigger.API)
+    newcomers = listings(10, account_id, start=2000000000)
+    catalogue = FakeListingGateway(everything + newcomers)
+    calls = []
+    for index in range(4):
+        before = sum(catalogue.calls.values())
+        part = ReadSlice(index, 4, scan_first=True)
+        log_id = await requested(world, jobs.SyncCatalogue, account_id, part)
+        log = await world.sync(catalogue)(account_id, SyncTrigger.SCHEDULE, log_id=log_id)
+        assert read_slice(log) == part
+        calls.append(sum(catalogue.calls.values()) - before)
+    # The scan-only part fetches only what is not stored yet.
+    assert calls[0] == math.ceil(610 / 100) + 1
+    fetched = Counter(catalogue.fetched_ids)
+    # Every listing once; a newcomer again with its detail slice, now that it is stored.
+    assert all(fetched[listing.item_id] == 1 for listing in everything)
+    assert all(1 <= fetched[listing.item_id] <= 2 for listing in newcomers)
+    assert sum(calls[1:]) <= math.ceil(610 / 20) + 3
