@@ -259,13 +259,14 @@ def _peak_fit(
     # lengthens the round, so the search stops at the first such spacing.
     for runs_every in range(1, math.ceil(HOUR / every_seconds) + 1):
         step = every_seconds * runs_every
-        if best is not None and step * 2 > best[0]:
+        if best is not None and step >= best[0]:
             break
         runs = _runs_in_an_hour(every_seconds, runs_every)
         if runs * (scan + details) <= allotted:
-            if best is None or step < best[0]:
-                best = (step, (1, runs_every, False))
+            best = (step, (1, runs_every, False))  # whole reads: nothing further is shorter
             break
+        if best is not None and step * 2 >= best[0]:
+            continue  # a sliced round here is at least two runs long
         per_run = _detail_calls_per_run(scan, runs, allotted)
         if details == 0 or per_run < 1:
             continue

@@ -57,7 +57,8 @@ class FanOut:
                 part = WHOLE
                 if planned is not None:
                     at = slot if slot is not None else int(now.timestamp()) // planned.every_seconds
-                    if not planned.due(at):
+                    # A run by hand (no slot) runs now, on the slice of the current slot.
+                    if slot is not None and not planned.due(at):
                         continue
                     if kind in BULK:
                         part = planned.slice_at(at)

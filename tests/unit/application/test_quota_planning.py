@@ -154,6 +154,17 @@ async def test_the_fan_out_asks_a_large_account_for_a_slice_and_the_small_one_fo
     assert read_slice(logs[small]) == ReadSlice()
 
 
+async def test_a_fan_out_run_by_hand_asks_every_account_even_between_due_slots():
+    place = Installation(quota=2_900)
+    large = await place.account(1, 20_000)
+    plan = await PlanPeriodicWork(place.uow, place.settings).plan()
+    products = plan.job(large, PlannedKind.PRODUCTS)
+    assert products.runs_every > 1
+    not_due = next(s for s in range(10) if not products.due(s))
+    assert await place.fan_out()("sync_catalogue", SyncTrigger.SCHEDULE, slot=not_due) == 0
+    assert await place.fan_out()("sync_catalogue", SyncTrigger.CLI) == 1
+
+
 async def test_accounts_with_a_gap_are_asked_first():
     place = Installation()
     first = await place.account(1, 10)
