@@ -152,10 +152,13 @@ class RequeueLostWork:
 
 @attrs.define(frozen=True)
 class FanOut:
-    """Queue `job` (a per-account job's name) once for every active account."""
+    """Queue `job` (a per-account job's name) for every active account the quota plan
+    has due in the scheduled slot `slot` (time // the job's interval; None: the slot of
+    now)."""
 
     job: str
     trigger: SyncTrigger = attrs.field(default=SyncTrigger.SCHEDULE, converter=_trigger)
+    slot: int | None = None
 
     def __attrs_post_init__(self) -> None:
         if _per_account(self.job) is None:

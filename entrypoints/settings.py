@@ -60,6 +60,9 @@ class Settings:
     quota_calls_per_hour: int = 10_000
     quota_listings_per_day: int = 1_000
     quota_messages_per_hour: int = 500
+    # The share of the hourly call quota the periodic jobs may use (the rest is kept for
+    # people's writes and notifications)
+    periodic_budget: float = 0.5
     # Units kept back from what MercadoLibre shows, per listing unless overridden
     safety_stock: int = 0
     # Periodic jobs, in seconds
@@ -209,6 +212,19 @@ def _float(minimum: float = 0.0) -> Callable[[str, str], float]:
     return parse
 
 
+def _fraction(name: str, raw: str) -> float:
+    """A share above 0 and at most 1, written 0.5 or 50%."""
+    text = raw.strip()
+    scale = 100.0 if text.endswith("%") else 1.0
+    try:
+        value = float(text.removesuffix("%")) / scale
+    except ValueError:
+        raise _fail(name, f"must be a share such as 0.5 or 50%, got {raw!r}") from None
+    if not 0 < value <= 1:
+        raise _fail(name, f"must be above 0 and at most 1 (100%), got {raw!r}")
+    return value
+
+
 def _url(*schemes: str) -> Callable[[str, str], str]:
     def parse(name: str, raw: str) -> str:
         if not raw.startswith(tuple(f"{s}://" for s in schemes)):
@@ -298,6 +314,7 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "QUOTA_CALLS_PER_HOUR": _int(1),
     "QUOTA_LISTINGS_PER_DAY": _int(1),
     "QUOTA_MESSAGES_PER_HOUR": _int(1),
+    "PERIODIC_BUDGET": _fraction,
     "TOKEN_REFRESH_INTERVAL": _int(60, 7 * 24 * 3600),
     "SAFETY_STOCK": _int(0, 1_000_000),
     "SYNC_PRODUCTS_INTERVAL": _int(60, 7 * 24 * 3600),

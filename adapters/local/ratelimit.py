@@ -6,7 +6,13 @@ import time
 from collections.abc import Awaitable, Callable
 
 from application.errors import QuotaExhausted
-from application.ports.rate_limiter import API_CALLS, RateLimits
+from application.ports.rate_limiter import API_CALLS, CallClass, RateLimits
+
+
+class _ShareUsedUp(Exception):
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class LocalRateLimiter:
@@ -16,6 +22,10 @@ class LocalRateLimiter:
     and then sleeps until it, once. Reservations are handed out in call order, so the
     limiter is fair and never polls. Quotas are fixed windows aligned to the epoch, the
     same arithmetic as RedisRateLimiter, so both adapters behave alike.
+
+    Only INTERACTIVE calls reserve a slot ahead; a NOTIFICATION or PERIODIC call sleeps
+    until a slot would be free for it and then tries again (see RateLimits), so a queue
+    of them never delays a person's call by more than one slot.
     """
 
     def __init__(
@@ -33,40 +43,92 @@ class LocalRateLimiter:
         # Theoretical arrival time of the next call: the bucket is full when it lies in
         # the past, and each permit pushes it one interval further.
         self._tat = -math.inf
-        self._used: dict[str, tuple[int, int]] = {}
+        self._used: dict[tuple[str, str], tuple[int, int]] = {}
 
-    async def acquire(self, key: str = API_CALLS, cost: int = 1) -> float:
+    async def acquire(
+        self, key: str = API_CALLS, cost: int = 1, call_class: CallClass = CallClass.INTERACTIVE
+    ) -> float:
         if cost < 1:
             raise ValueError(f"cost must be at least 1, got {cost}")
-        self._take_quota(key, cost)
-        wait = self._reserve(cost) if key == API_CALLS else 0.0
-        if wait > 0:
-            await self._sleep(wait)
-        return wait
+        waited = 0.0
+        while True:
+            try:
+                self._check_quota(key, cost, call_class)
+            except _ShareUsedUp as used_up:
+                if used_up.retry_after > self._limits.periodic_wait_seconds:
+                    raise QuotaExhausted(str(used_up), retry_after=used_up.retry_after) from None
+                await self._sleep(used_up.retry_after)
+                waited += used_up.retry_after
+                continue
+            wait, granted = self._reserve(cost, call_class) if key == API_CALLS else (0.0, True)
+            if granted:
+                self._count(key, cost, call_class)
+            if wait > 0:
+                await self._sleep(wait)
+            waited += wait
+            if granted:
+                return waited
 
-    def _take_quota(self, key: str, cost: int) -> None:
+    async def used(self, key: str = API_CALLS) -> dict[CallClass, int]:
+        quota = self._limits.quotas.get(key)
+        if quota is None:
+            return {}
+        window = math.floor(self._wall() / quota.window_seconds)
+        return {
+            call_class: used
+            for call_class in CallClass
+            for seen, used in [self._used.get((key, call_class), (window, 0))]
+            if seen == window and used > 0
+        }
+
+    def _check_quota(self, key: str, cost: int, call_class: CallClass) -> None:
         quota = self._limits.quotas.get(key)
         if quota is None:
             return
         now = self._wall()
         window = math.floor(now / quota.window_seconds)
-        seen_window, used = self._used.get(key, (window, 0))
-        if seen_window != window:
-            used = 0
-        if used + cost > quota.limit:
-            retry_after = (window + 1) * quota.window_seconds - now
+        retry_after = (window + 1) * quota.window_seconds - now
+        total = sum(self._window_used(key, c, window) for c in CallClass)
+        if total + cost > quota.limit:
             raise QuotaExhausted(
                 f"the {key!r} quota of {quota.limit} per {quota.window_seconds:g}s is used up",
                 retry_after=retry_after,
             )
-        self._used[key] = (window, used + cost)
+        share = self._limits.class_limit(key, call_class)
+        if share is not None and self._window_used(key, call_class, window) + cost > share:
+            raise _ShareUsedUp(
+                f"the {call_class} share of the {key!r} quota ({share} per "
+                f"{quota.window_seconds:g}s) is used up",
+                retry_after=retry_after,
+            )
 
-    def _reserve(self, cost: int) -> float:
-        rate = self._limits.per_second
+    def _window_used(self, key: str, call_class: CallClass, window: int) -> int:
+        seen, used = self._used.get((key, call_class), (window, 0))
+        return used if seen == window else 0
+
+    def _count(self, key: str, cost: int, call_class: CallClass) -> None:
+        quota = self._limits.quotas.get(key)
+        if quota is None:
+            return
+        window = math.floor(self._wall() / quota.window_seconds)
+        self._used[(key, call_class)] = (
+            window,
+            self._window_used(key, call_class, window) + cost,
+        )
+
+    def _reserve(self, cost: int, call_class: CallClass) -> tuple[float, bool]:
+        """The seconds to sleep, and whether a slot was taken (else: try again after)."""
+        limits = self._limits
+        rate = limits.per_second
         if rate <= 0:
-            return 0.0
+            return 0.0, True
         interval = 1.0 / rate
         now = self._monotonic()
-        tat = max(self._tat, now) + interval * cost
+        start = max(self._tat, now)
+        if not limits.queues(call_class):
+            slack = max(0, limits.bucket_size - limits.headroom(call_class) - cost) * interval
+            if start > now + slack:
+                return start - now - slack, False
+        tat = start + interval * cost
         self._tat = tat
-        return max(0.0, tat - self._limits.bucket_size * interval - now)
+        return max(0.0, tat - limits.bucket_size * interval - now), True

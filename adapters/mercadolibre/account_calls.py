@@ -62,6 +62,7 @@ class AccountCalls:
             "json_body": json_body,
             "idempotent": idempotent,
             "headers": headers,
+            "account_id": account_id,
         }
         try:
             return await self.client.request(method, path, token=token, **options)

@@ -27,6 +27,7 @@ from application.cancellation import cancellation_kept
 from application.errors import ApplicationError, Unavailable
 from application.ports.events import GatewayEvents
 from application.ports.rate_limiter import API_CALLS, LISTING_CREATE, MESSAGE_SEND, RateLimiter
+from application.quota.call_class import current_call_class
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +101,9 @@ _NOT_TRANSIENT = (aiohttp.ClientSSLError,)
 class MercadoLibreClient:
     """Sends one logical call to MercadoLibre, with its retries.
 
-    Before every attempt it takes one API_CALLS permit from the shared limiter; a call
-    that counts against a product quota (`quota_key`) takes that permit once first, and
+    Before every attempt it takes one API_CALLS permit from the shared limiter, of the
+    priority class the running job set (application.quota.call_class); a call that
+    counts against a product quota (`quota_key`) takes that permit once first, and
     QuotaExhausted from either comes straight out.
 
     Retry policy (§2.4):
@@ -151,6 +153,7 @@ class MercadoLibreClient:
         idempotent: bool | None = None,
         secrets: tuple[str | None, ...] = (),
         headers: Mapping[str, str] | None = None,
+        account_id: int | None = None,
     ) -> MeliResponse:
         """Send `method path` and answer the decoded JSON of a 2xx answer.
 
@@ -158,8 +161,8 @@ class MercadoLibreClient:
         into the Authorization header. `idempotent` overrides the method's default (a POST
         the caller knows is safe to repeat). `secrets` are values besides the token to
         keep out of error messages (a refresh token in a form). `headers` are those that
-        choose the shape of the answer (`x-format-new: true`, §0.3). Raises the port
-        errors.
+        choose the shape of the answer (`x-format-new: true`, §0.3). `account_id`: on
+        whose behalf, for the quota metrics. Raises the port errors.
         """
         method = method.upper()
         if not path.startswith("/") or "?" in path:
@@ -185,6 +188,8 @@ class MercadoLibreClient:
             # Redis client on Python 3.11): a call told to stop never tries again.
             with cancellation_kept():
                 await self._acquire(API_CALLS)
+            if self._metrics is not None:
+                self._metrics.permit(current_call_class().value, account_id)
             with cancellation_kept():
                 outcome = await self._attempt(
                     method, path, family, sent_headers, params, json_body, form, repeatable, hidden
@@ -212,7 +217,7 @@ class MercadoLibreClient:
             await self._sleep(delay)
 
     async def _acquire(self, key: str) -> None:
-        waited = await self._limiter.acquire(key)
+        waited = await self._limiter.acquire(key, call_class=current_call_class())
         if self._metrics is not None:
             self._metrics.waited(key, waited)
 

@@ -15,6 +15,8 @@ class GatewayMetrics:
     - meli_api_retries_total{family,reason}: reason is `rate_limited` (429),
       `server_error` (5xx), `connection_error` or `timeout`.
     - meli_rate_limiter_wait_seconds{key}: time spent waiting for the shared limiter.
+    - meli_quota_permits_total{call_class,account}: permits of the hourly call quota this
+      process took, by priority class and account (`none`: the application's own).
     """
 
     def __init__(self, registry: CollectorRegistry) -> None:
@@ -44,6 +46,15 @@ class GatewayMetrics:
             buckets=_WAIT_BUCKETS,
             registry=registry,
         )
+        self.permits = Counter(
+            "meli_quota_permits",
+            "Permits of the hourly MercadoLibre call quota, by priority class and account.",
+            ["call_class", "account"],
+            registry=registry,
+        )
+
+    def permit(self, call_class: str, account_id: int | None) -> None:
+        self.permits.labels(call_class, "none" if account_id is None else str(account_id)).inc()
 
     def call(self, family: str, method: str, status: str, seconds: float) -> None:
         self.calls.labels(family, method, status).inc()

@@ -11,7 +11,10 @@ from domain.accounts import AccountStatus
 
 class OperationsMetrics:
     """OperationsGauges: accounts by status (an account in need of re-authorization
-    shows on a dashboard and can page someone) and the open dead letters."""
+    shows on a dashboard and can page someone), the open dead letters, the hourly quota
+    used per priority class (from the shared limiter, so every process's calls) and the
+    quota plan (staleness bound and periodic calls an hour per account, what is left
+    for people)."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self._accounts = Gauge(
@@ -30,6 +33,29 @@ class OperationsMetrics:
             "Dead letters not replayed yet (notifications and jobs that failed for good)",
             registry=registry,
         )
+        self._quota_used = Gauge(
+            "meli_quota_used_calls",
+            "MercadoLibre calls taken in the current hour of the quota, by priority class",
+            ["call_class"],
+            registry=registry,
+        )
+        self._staleness = Gauge(
+            "meli_quota_staleness_bound_seconds",
+            "The plan's bound on how long a listing of the account waits to be read again",
+            ["account"],
+            registry=registry,
+        )
+        self._planned = Gauge(
+            "meli_quota_planned_calls_per_hour",
+            "Periodic MercadoLibre calls an hour the plan gives the account",
+            ["account"],
+            registry=registry,
+        )
+        self._left_for_people = Gauge(
+            "meli_quota_left_for_people_calls_per_hour",
+            "Calls an hour of the quota the plan leaves for people's writes and notifications",
+            registry=registry,
+        )
 
     def accounts(self, counts: Mapping[AccountStatus, int]) -> None:
         for status in AccountStatus:
@@ -38,6 +64,22 @@ class OperationsMetrics:
 
     def open_dead_letters(self, count: int) -> None:
         self._dead_letters.set(count)
+
+    def quota_used(self, used: Mapping[str, int]) -> None:
+        for call_class, count in used.items():
+            self._quota_used.labels(call_class).set(count)
+
+    def quota_plan(
+        self, staleness: Mapping[int, int], planned: Mapping[int, float], left_for_people: float
+    ) -> None:
+        # Accounts no longer planned (disconnected) leave the gauges.
+        self._staleness.clear()
+        self._planned.clear()
+        for account_id, seconds in staleness.items():
+            self._staleness.labels(str(account_id)).set(seconds)
+        for account_id, calls in planned.items():
+            self._planned.labels(str(account_id)).set(calls)
+        self._left_for_people.set(left_for_people)
 
 
 class TokenRefreshMetrics:

@@ -12,6 +12,7 @@ from application.inventory.stock_writer import Key, StockWriter, shown_quantitie
 from application.ports.clock import Clock
 from application.ports.listing_gateway import ListingGateway, StockSnapshot
 from application.ports.unit_of_work import UnitOfWorkFactory
+from application.sync_logs.requests import read_slice
 from application.sync_logs.runs import SyncRuns
 from domain.inventory import (
     REPAIR_SOURCE,
@@ -47,6 +48,8 @@ class SyncInventory:
     changed, §4.6). Stock it shows without a local level is counted
     (`without_local_level`): the catalogue sync, which reads the whole listing, creates
     those levels.
+    A run asked for a slice (the quota plan's, see domain.quota_plan) checks the stored
+    listings of that slice only.
     The sync log is always finished: failed when an error stops the run (an
     ApplicationError is recorded; any other error is recorded and propagates).
     """
@@ -80,7 +83,10 @@ class SyncInventory:
         async def reconcile() -> None:
             async with self._uow() as uow:
                 await usable_account(uow, account_id)
-                item_ids = sorted(await uow.listings.item_ids(account_id))
+                part = read_slice(sync_log)
+                item_ids = sorted(
+                    i for i in await uow.listings.item_ids(account_id) if part.holds(i)
+                )
             try:
                 for start in range(0, len(item_ids), 20):
                     chunk = item_ids[start : start + 20]

@@ -24,8 +24,10 @@ from application.ports.clock import Clock
 from application.ports.listing_gateway import ListingGateway
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.sync_logs.recording import describe
+from application.sync_logs.requests import read_slice
 from application.sync_logs.runs import SyncRuns
 from domain.listings import Listing
+from domain.quota_plan import WHOLE, ReadSlice
 from domain.sync import SyncKind, SyncLog, SyncTrigger
 
 log = logging.getLogger(__name__)
@@ -58,10 +60,13 @@ class _Run:
 
     account_id: int
     log: SyncLog
+    # The part of the catalogue whose details this run reads (the quota plan's slice).
+    part: ReadSlice = WHOLE
     # Listings stored when the run started that the scan has not shown (yet): the only
     # ones that can have disappeared. One stored meanwhile (POST /products, a
     # notification) may simply come after the scan's position.
     unseen_stored: set[str] = attrs.field(factory=set)
+    stored: frozenset[str] = frozenset()
     seen: set[str] = attrs.field(factory=set)
     fetched: int = 0
     total: int = 0
@@ -80,6 +85,13 @@ class SyncCatalogue:
     after a complete scan, and only those stored before the run started that
     MercadoLibre has not changed since. Every run is a meli_sync_logs row, and every
     row is finished, whatever happens to the run.
+
+    A run asked for a slice of the catalogue (the quota plan cuts a large one into
+    slices, see domain.quota_plan) reads the details of that slice only: the first slice
+    scans, fetching the listings not stored yet and marking the disappeared ones (and,
+    unless it is a scan-only first part, the details of its own slice); the others
+    re-read their stored listings without scanning. Every listing is thus read once per
+    round of slices, at a round's cost of one whole read.
     """
 
     def __init__(
@@ -118,7 +130,7 @@ class SyncCatalogue:
         sync_log = await self._runs.begin(SyncKind.PRODUCTS, trigger, account_id, log_id)
         if sync_log is None:
             return None
-        run = _Run(account_id, sync_log)
+        run = _Run(account_id, sync_log, read_slice(sync_log))
         failure: str | None = None
         try:
             async with self._runs.kept(sync_log):
@@ -126,6 +138,7 @@ class SyncCatalogue:
                     async with self._uow() as uow:
                         account = await usable_account(uow, account_id)
                         run.unseen_stored = set(await uow.listings.item_ids(account_id))
+                        run.stored = frozenset(run.unseen_stored)
                     await self._pipeline(run, account.seller_id, progress)
                 except* ApplicationError as group:
                     failure = describe(group)
@@ -158,7 +171,10 @@ class SyncCatalogue:
     async def _scan_all(
         self, run: _Run, seller_id: int, chunks: asyncio.Queue[list[str] | None]
     ) -> None:
-        await self._scan(run, seller_id, chunks)
+        if run.part.scans:
+            await self._scan(run, seller_id, chunks)
+        else:
+            await self._slice_of_stored(run, chunks)
         for _ in range(self._concurrency):
             await chunks.put(None)
 
@@ -169,6 +185,7 @@ class SyncCatalogue:
         restarts = 0
         pages = 0
         pages_in_scroll = 0
+        pending: list[str] = []
         while True:
             try:
                 with cancellation_kept():
@@ -191,6 +208,8 @@ class SyncCatalogue:
             fresh = [item_id for item_id in page.item_ids if item_id not in run.seen]
             run.seen.update(fresh)
             run.unseen_stored.difference_update(fresh)
+            # A sliced scan fetches its slice, and what is not stored yet.
+            fresh = [i for i in fresh if run.part.holds(i) or i not in run.stored]
             # One scroll never needs more pages than the total announced fills; one that
             # keeps answering pages would otherwise loop forever.
             pages_in_scroll += 1
@@ -199,18 +218,32 @@ class SyncCatalogue:
                     f"the scan answered {pages_in_scroll} pages for {run.total} listings; "
                     "stopped without marking any listing removed"
                 )
-            for start in range(0, len(fresh), MULTIGET_SIZE):
-                await chunks.put(fresh[start : start + MULTIGET_SIZE])
+            # Ids wait for a full multigets across pages: a slice takes a few of each page.
+            pending.extend(fresh)
+            while len(pending) >= MULTIGET_SIZE:
+                await chunks.put(pending[:MULTIGET_SIZE])
+                del pending[:MULTIGET_SIZE]
             # The end: MercadoLibre sends an empty page with a null scroll (§4.11). A short
             # page is not the end (a page may hold fewer ids than asked); we stop one call
             # earlier only once every id announced has come. The largest total announced
             # counts: one that shrank mid-scan (deletions) could stop the scan before ids
             # it has not shown yet, which would then be marked removed.
             if page.scroll_id is None or not page.item_ids or len(run.seen) >= run.total:
+                if pending:
+                    await chunks.put(pending)
                 run.scan_complete = True
                 run.log.count("scanned", len(run.seen))
                 return
             scroll_id = page.scroll_id
+
+    async def _slice_of_stored(self, run: _Run, chunks: asyncio.Queue[list[str] | None]) -> None:
+        """Queue the stored listings of the run's slice: no scan, so nothing can be
+        marked removed (the slice that scans does that)."""
+        ids = sorted(item_id for item_id in run.stored if run.part.holds(item_id))
+        run.total = len(ids)
+        run.log.count("slice_listings", len(ids))
+        for start in range(0, len(ids), MULTIGET_SIZE):
+            await chunks.put(ids[start : start + MULTIGET_SIZE])
 
     async def _fetch(
         self,

@@ -8,6 +8,7 @@ import attrs
 from application.errors import Unavailable
 from application.ports.clock import Clock
 from application.ports.health import HealthProbe
+from application.quota.plan_periodic_work import PlanPeriodicWork, misfit_warning
 
 PROBE_TIMEOUT_SECONDS = 5.0
 
@@ -27,18 +28,43 @@ class HealthReport:
 
 
 class CheckHealth:
-    """Run every probe with a timeout; one failing probe makes the report not ok."""
+    """Run every probe with a timeout; one failing probe makes the report not ok.
+
+    With a `planner`, a `quota_plan` entry says (ok, with a detail) when the configured
+    intervals do not fit the periodic budget: the service works, but large catalogues
+    are read in slices. A plan that cannot be made now is left out: the database probe
+    says why.
+    """
 
     def __init__(
-        self, probes: Sequence[HealthProbe], clock: Clock, timeout: float = PROBE_TIMEOUT_SECONDS
+        self,
+        probes: Sequence[HealthProbe],
+        clock: Clock,
+        timeout: float = PROBE_TIMEOUT_SECONDS,
+        planner: PlanPeriodicWork | None = None,
     ) -> None:
         self._probes = probes
         self._clock = clock
         self._timeout = timeout
+        self._planner = planner
 
     async def __call__(self) -> HealthReport:
-        checks = await asyncio.gather(*(self._run(probe) for probe in self._probes))
+        probed, warning = await asyncio.gather(
+            asyncio.gather(*(self._run(probe) for probe in self._probes)), self._plan_warning()
+        )
+        checks = list(probed)
+        if warning is not None:
+            checks.append(DependencyHealth("quota_plan", True, warning))
         return HealthReport(ok=all(c.ok for c in checks), checks=tuple(checks))
+
+    async def _plan_warning(self) -> str | None:
+        if self._planner is None:
+            return None
+        try:
+            plan = await asyncio.wait_for(self._planner.plan(), timeout=self._timeout)
+        except (TimeoutError, Unavailable):
+            return None
+        return misfit_warning(plan)
 
     async def _run(self, probe: HealthProbe) -> DependencyHealth:
         started = self._clock.now()

@@ -6,24 +6,28 @@ from application.accounts.count_accounts import CountAccountsByStatus
 from application.dead_letters.count_open_dead_letters import CountOpenDeadLetters
 from application.errors import Unavailable
 from application.ports.events import OperationsGauges
+from application.quota.plan_periodic_work import PlanPeriodicWork
 
 log = logging.getLogger(__name__)
 
 
 class ReportGauges:
     """Read from the store the figures a metrics scrape shows (accounts by status, open
-    dead letters) and report them. A store that does not answer leaves the last figures
-    and is logged: the scrape still gets every counter."""
+    dead letters, the quota plan and the quota used this hour) and report them. A store
+    that does not answer leaves the last figures and is logged: the scrape still gets
+    every counter."""
 
     def __init__(
         self,
         count_accounts: CountAccountsByStatus,
         count_dead_letters: CountOpenDeadLetters,
         gauges: OperationsGauges,
+        planner: PlanPeriodicWork | None = None,
     ) -> None:
         self._count_accounts = count_accounts
         self._count_dead_letters = count_dead_letters
         self._gauges = gauges
+        self._planner = planner
 
     async def __call__(self) -> None:
         try:
@@ -34,3 +38,18 @@ class ReportGauges:
             self._gauges.open_dead_letters(await self._count_dead_letters())
         except Unavailable:
             log.warning("metrics served without dead letters: the database is unavailable")
+        if self._planner is None:
+            return
+        try:
+            planned = await self._planner()
+        except Unavailable:
+            log.warning("metrics served without the quota plan: the database is unavailable")
+            return
+        plan = planned.plan
+        self._gauges.quota_plan(
+            {a.account_id: a.staleness_seconds for a in plan.accounts},
+            {a.account_id: a.calls_per_hour for a in plan.accounts},
+            plan.left_for_people,
+        )
+        if planned.used_this_hour is not None:
+            self._gauges.quota_used({c.value: n for c, n in planned.used_this_hour.items()})

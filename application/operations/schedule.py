@@ -25,6 +25,13 @@ class PeriodicJob:
         if self.every_seconds < 1:
             raise ValueError(f"{self.name}: the interval must be at least one second")
 
+    def at(self, slot: int) -> Job:
+        """The job to queue for the scheduled slot `slot`: a fan-out learns which slot it
+        serves, so the quota plan can pick the accounts due and the slice each reads."""
+        if isinstance(self.job, jobs.FanOut):
+            return attrs.evolve(self.job, slot=slot)
+        return self.job
+
 
 @attrs.define(frozen=True)
 class Intervals:

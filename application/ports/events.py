@@ -68,6 +68,12 @@ class GatewayEvents(Protocol):
         """Time spent waiting for the shared rate limiter."""
         ...
 
+    def permit(self, call_class: str, account_id: int | None) -> None:
+        """One call permit taken from the hourly quota, for `call_class` (interactive,
+        notification, periodic), on behalf of `account_id` (None: the application's own
+        calls, such as the OAuth ones)."""
+        ...
+
 
 class OperationsGauges(Protocol):
     """Figures read from the store when a scrape asks for them."""
@@ -78,6 +84,17 @@ class OperationsGauges(Protocol):
 
     def open_dead_letters(self, count: int) -> None:
         """Dead letters not replayed yet."""
+        ...
+
+    def quota_used(self, used: Mapping[str, int]) -> None:
+        """Calls each class took in the current hour of the quota, across processes."""
+        ...
+
+    def quota_plan(
+        self, staleness: Mapping[int, int], planned: Mapping[int, float], left_for_people: float
+    ) -> None:
+        """The plan: per account the staleness bound (seconds) and the periodic calls an
+        hour planned, and the calls an hour left for people."""
         ...
 
 

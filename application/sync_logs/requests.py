@@ -10,7 +10,32 @@ from datetime import datetime
 from application import jobs
 from application.jobs import Job
 from application.ports.unit_of_work import UnitOfWork
+from domain.quota_plan import WHOLE, ReadSlice
 from domain.sync import SyncKind, SyncLog, SyncTrigger
+
+# A sliced read records its slice in the counts of its log from the moment it is asked
+# for, so that the run (or a run again after its worker died) reads that slice.
+SLICE = "slice"
+SLICES = "slices"
+SCAN_FIRST = "slices_scan_first"
+
+
+def slice_counts(part: ReadSlice) -> dict[str, int]:
+    if part.whole:
+        return {}
+    return {SLICE: part.index, SLICES: part.count} | ({SCAN_FIRST: 1} if part.scan_first else {})
+
+
+def read_slice(log: SyncLog) -> ReadSlice:
+    """The slice a requested run reads: the whole catalogue unless it was asked for a
+    slice (an unreadable record reads the whole, the safe side)."""
+    count = log.counts.get(SLICES, 1)
+    index = log.counts.get(SLICE, 0)
+    try:
+        return ReadSlice(index, count, bool(log.counts.get(SCAN_FIRST, 0)))
+    except ValueError:
+        return WHOLE
+
 
 # The per-account jobs (application.jobs.PER_ACCOUNT) and the kind of run each records.
 SYNC_KINDS: Mapping[type[Job], SyncKind] = {
@@ -32,15 +57,23 @@ def job_for(log: SyncLog) -> Job:
 
 
 async def request_sync_in(
-    uow: UnitOfWork, job_type: type[Job], account_id: int, trigger: SyncTrigger, now: datetime
+    uow: UnitOfWork,
+    job_type: type[Job],
+    account_id: int,
+    trigger: SyncTrigger,
+    now: datetime,
+    part: ReadSlice = WHOLE,
 ) -> SyncLog:
     """Ask for a run of `job_type` (a per-account job) inside `uow`; the caller commits,
     and the job is sent after the commit. A run of that kind still queued for the account
-    is the answer instead of a second one (its own job, or the sweep, runs it)."""
+    is the answer instead of a second one (its own job, or the sweep, runs it). `part`:
+    the slice of the listings a catalogue or stock read covers (see read_slice)."""
     kind = SYNC_KINDS[job_type]
     waiting = await uow.sync_logs.find_queued(account_id, kind)
     if waiting is not None:
         return waiting
-    log = await uow.sync_logs.add(SyncLog.requested(kind, trigger, now, account_id))
+    requested = SyncLog.requested(kind, trigger, now, account_id)
+    requested.counts.update(slice_counts(part))
+    log = await uow.sync_logs.add(requested)
     uow.enqueue_after_commit(job_for(log))
     return log

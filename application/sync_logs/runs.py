@@ -15,6 +15,7 @@ from application.leases import Lease, renewed
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.sync_logs.recording import describe
+from application.sync_logs.requests import read_slice, slice_counts
 from domain.sync import SyncKind, SyncLog, SyncStatus, SyncTrigger
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ class SyncRuns:
             lease_until=now + self.lease,
             retry_of=stored.id,
             attempt=stored.attempt + 1,
+            counts=slice_counts(read_slice(stored)),
         )
         try:
             return await uow.sync_logs.add(successor)

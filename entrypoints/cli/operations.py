@@ -16,6 +16,7 @@ from adapters.queue.codec import job_kwargs
 from application.errors import ApplicationError
 from application.jobs import Job, job_name
 from application.queries import DeadLetterQuery, Paging
+from application.quota.plan_periodic_work import misfit_warning
 from domain.dead_letters import DeadLetterSource
 from domain.errors import DomainError
 from domain.sync import SyncTrigger
@@ -117,6 +118,48 @@ def jobs_run(name: str) -> None:
     settings = _settings()
     job = _run(settings, lambda c: c.run_periodic_job()(name, SyncTrigger.CLI), jobs=True)
     click.echo(f"{name}: {_described(job)} {_queued(settings)}")
+
+
+@jobs.command("plan")
+def jobs_plan() -> None:
+    """Show how the periodic reads fit the hourly quota: per account and job, the calls an
+    hour planned, the slices and the bound within which every listing is read again."""
+    planned = _run(_settings(), lambda c: c.plan_periodic_work()(), jobs=False)
+    plan = planned.plan
+    click.echo(
+        f"quota {plan.quota_per_hour}/h, periodic budget {plan.budget_per_hour}/h, "
+        f"planned {plan.planned_per_hour:.0f}/h "
+        f"(as configured: {plan.demand_per_hour:.0f}/h), "
+        f"left for people {plan.left_for_people:.0f}/h"
+    )
+    if planned.used_this_hour is not None:
+        click.echo(
+            "used this hour: "
+            + ", ".join(f"{c.value} {n}" for c, n in planned.used_this_hour.items())
+        )
+    warning = misfit_warning(plan)
+    if warning is not None:
+        click.echo(f"warning: {warning}")
+    click.echo(
+        f"{'account':>8}  {'listings':>9}  {'job':<12}  {'every':>7}  {'slices':>6}  "
+        f"{'calls/h':>9}  staleness"
+    )
+    rows = [(a.account_id, a.listings, a.gap, job) for a in plan.accounts for job in a.jobs]
+    rows += [(None, None, False, job) for job in plan.shared]
+    for account_id, listings, gap, job in rows:
+        every = f"{job.every_seconds * job.runs_every}s"
+        click.echo(
+            f"{'all' if account_id is None else account_id:>8}  "
+            f"{'' if listings is None else listings:>9}  {job.kind.value:<12}  {every:>7}  "
+            f"{job.slices:>6}  {job.calls_per_hour:>9.1f}  "
+            f"{_duration(job.staleness_seconds)}{'  (gap: planned first)' if gap else ''}"
+        )
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def _described(job: Job) -> str:

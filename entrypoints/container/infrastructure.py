@@ -101,6 +101,7 @@ def _rate_limits(settings: Settings) -> RateLimits:
             LISTING_CREATE: (settings.quota_listings_per_day, DAY),
             MESSAGE_SEND: (settings.quota_messages_per_hour, HOUR),
         },
+        periodic_budget=settings.periodic_budget,
     )
 
 

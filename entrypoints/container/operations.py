@@ -11,8 +11,10 @@ from application.operations.report_gauges import ReportGauges
 from application.operations.requeue_lost_work import RequeueLostWork
 from application.operations.run_periodic_job import RunPeriodicJob
 from application.operations.schedule import Intervals, periodic_jobs
+from application.quota.plan_periodic_work import PlanPeriodicWork, QuotaSettings
 from application.sync_logs.get_sync_log import GetSyncLog
 from application.sync_logs.list_sync_logs import ListSyncLogs
+from domain.quota_plan import PlannedKind
 from entrypoints.container.infrastructure import seconds
 from entrypoints.container.notifications import NotificationUseCases
 from entrypoints.settings import Settings
@@ -33,19 +35,43 @@ def intervals(settings: Settings) -> Intervals:
     )
 
 
+def quota_settings(settings: Settings) -> QuotaSettings:
+    return QuotaSettings(
+        quota_per_hour=settings.quota_calls_per_hour,
+        budget_share=settings.periodic_budget,
+        intervals={
+            PlannedKind.PRODUCTS: settings.sync_products_interval,
+            PlannedKind.INVENTORY: settings.sync_inventory_interval,
+            PlannedKind.ORDERS: settings.sync_orders_interval,
+            PlannedKind.QUESTIONS: settings.sync_questions_interval,
+            PlannedKind.MISSED_FEEDS: settings.missed_feeds_interval,
+        },
+    )
+
+
 class OperationUseCases(NotificationUseCases):
+    plan_periodic_work = providers.Factory(
+        PlanPeriodicWork,
+        uow,
+        providers.Callable(quota_settings, N.settings),
+        N.rate_limiter,
+    )
     check_health = providers.Factory(
-        CheckHealth, probes=providers.List(N.database_probe, N.broker_probe), clock=N.clock
+        CheckHealth,
+        probes=providers.List(N.database_probe, N.broker_probe),
+        clock=N.clock,
+        planner=plan_periodic_work,
     )
     report_gauges = providers.Factory(
         ReportGauges,
         N.count_accounts,
         N.count_open_dead_letters,
         N.metrics.provided.operations,
+        plan_periodic_work,
     )
     periodic_jobs = providers.Singleton(periodic_jobs, providers.Callable(intervals, N.settings))
     run_periodic_job = providers.Factory(RunPeriodicJob, periodic_jobs, N.job_queue)
-    fan_out = providers.Factory(FanOut, uow, N.clock)
+    fan_out = providers.Factory(FanOut, uow, N.clock, plan_periodic_work)
     requeue_lost_work = providers.Factory(
         RequeueLostWork,
         uow,

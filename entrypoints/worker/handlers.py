@@ -16,6 +16,8 @@ from typing import Any
 import attrs
 
 from application import jobs
+from application.ports.rate_limiter import CallClass
+from application.quota.call_class import calls_as
 from entrypoints.container import Container
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,14 @@ class Handler:
     # dramatiq stops the job past it (the coroutine is cancelled with it); the syncs
     # have none here: they stop themselves at MELI_SYNC_TIMEOUT and record why.
     time_limit_ms: float = 30 * 60 * 1000
+    # The priority its MercadoLibre calls get from the rate limiter: the bulk reads are
+    # PERIODIC whoever asked for them (a manual run reads as much as a scheduled one).
+    call_class: CallClass = CallClass.INTERACTIVE
+
+    async def serve(self, container: Container, job: Any) -> None:
+        """Run the job with its calls in the handler's priority class."""
+        with calls_as(self.call_class):
+            await self.run(container, job)
 
 
 SELF_LIMITED = float("inf")
@@ -119,32 +129,61 @@ async def requeue_lost_work(c: Container, job: jobs.RequeueLostWork) -> None:
 
 
 async def fan_out(c: Container, job: jobs.FanOut) -> None:
-    queued = await c.fan_out()(job.job, job.trigger)
+    queued = await c.fan_out()(job.job, job.trigger, job.slot)
     log.info("fan_out: %s queued for %d account(s)", job.job, queued)
 
 
 HANDLERS: Mapping[type[jobs.Job], Handler] = {
     jobs.SyncCatalogue: Handler(
-        sync_catalogue, max_retries=2, scheduled=("products",), time_limit_ms=SELF_LIMITED
+        sync_catalogue,
+        max_retries=2,
+        scheduled=("products",),
+        time_limit_ms=SELF_LIMITED,
+        call_class=CallClass.PERIODIC,
     ),
     jobs.SyncInventory: Handler(
-        sync_inventory, max_retries=2, scheduled=("inventory",), time_limit_ms=SELF_LIMITED
+        sync_inventory,
+        max_retries=2,
+        scheduled=("inventory",),
+        time_limit_ms=SELF_LIMITED,
+        call_class=CallClass.PERIODIC,
     ),
     jobs.ReconcileOrders: Handler(
-        reconcile_orders, max_retries=2, scheduled=("orders",), time_limit_ms=SELF_LIMITED
+        reconcile_orders,
+        max_retries=2,
+        scheduled=("orders",),
+        time_limit_ms=SELF_LIMITED,
+        call_class=CallClass.PERIODIC,
     ),
     jobs.ReconcileQuestions: Handler(
-        reconcile_questions, max_retries=2, scheduled=("questions",), time_limit_ms=SELF_LIMITED
+        reconcile_questions,
+        max_retries=2,
+        scheduled=("questions",),
+        time_limit_ms=SELF_LIMITED,
+        call_class=CallClass.PERIODIC,
     ),
     jobs.ReplayDeadLetters: Handler(replay_dead_letters, max_retries=3),
     jobs.AutoAnswerQuestion: Handler(auto_answer_question, max_retries=3),
     jobs.SettleAnswer: Handler(settle_answer, max_retries=5),
     jobs.ApplyStockBatch: Handler(apply_stock_batch, max_retries=3),
-    jobs.ProcessNotification: Handler(process_notification, max_retries=3, dead_letter=False),
-    jobs.ProcessNotifications: Handler(process_notifications, max_retries=3, dead_letter=False),
+    jobs.ProcessNotification: Handler(
+        process_notification,
+        max_retries=3,
+        dead_letter=False,
+        call_class=CallClass.NOTIFICATION,
+    ),
+    jobs.ProcessNotifications: Handler(
+        process_notifications,
+        max_retries=3,
+        dead_letter=False,
+        call_class=CallClass.NOTIFICATION,
+    ),
     jobs.DeliverWebhook: Handler(deliver_webhook, max_retries=3, dead_letter=False),
     jobs.RecoverMissedFeeds: Handler(
-        recover_missed_feeds, max_retries=2, scheduled=("missed_feeds",)
+        recover_missed_feeds,
+        max_retries=2,
+        scheduled=("missed_feeds",),
+        call_class=CallClass.PERIODIC,
     ),
     jobs.RefreshExpiringTokens: Handler(
         refresh_expiring_tokens, max_retries=3, scheduled=("tokens",)

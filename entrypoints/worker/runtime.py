@@ -102,7 +102,7 @@ class WorkerRuntime:
             if handler.dead_letter:
                 options["on_retry_exhausted"] = DEAD_JOB_ACTOR
             dramatiq.actor(
-                self._bridge(name, lambda job, h=handler: h.run(self._container, job)),
+                self._bridge(name, lambda job, h=handler: h.serve(self._container, job)),
                 actor_name=name,
                 broker=self._broker,
                 queue_name=DEFAULT_QUEUE,

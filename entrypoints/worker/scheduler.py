@@ -48,7 +48,7 @@ class Scheduler:
                 )
                 if won:
                     self._owed[job.name] = slot
-                    await self._queue.enqueue(job.job)
+                    await self._queue.enqueue(job.at(slot))
                     del self._owed[job.name]
                     fired.append(job.name)
                     log.info("scheduled %s (slot %d)", job.name, slot)

@@ -578,12 +578,17 @@ async def test_the_periodic_jobs_are_listed_and_run_by_hand(world):
         "name": "orders",
         "actor": "fan_out",
         "every_seconds": 600,
-        "kwargs": {"job": "reconcile_orders", "trigger": "schedule"},
+        # The scheduler fills in the slot each run serves; by hand, the slot of now.
+        "kwargs": {"job": "reconcile_orders", "trigger": "schedule", "slot": None},
     }
 
     run = await world.client.post("/jobs/orders/run", headers=AUTH)
     assert run.status == 202
-    assert (await run.json())["kwargs"] == {"job": "reconcile_orders", "trigger": "api"}
+    assert (await run.json())["kwargs"] == {
+        "job": "reconcile_orders",
+        "trigger": "api",
+        "slot": None,
+    }
     logs = await eventually(lambda: _json(world.client.get("/sync-logs?kind=orders", headers=AUTH)))
     (log,) = logs["results"]
     assert log["trigger"] == "api" and log["account_id"] == world.account.id
@@ -593,6 +598,28 @@ async def test_the_periodic_jobs_are_listed_and_run_by_hand(world):
     assert page.total == 5, "the seller's five demo orders, as snapshots"
 
     assert (await world.client.post("/jobs/nope/run", headers=AUTH)).status == 404
+
+
+async def test_the_quota_plan_shows_each_account_and_job(world):
+    response = await world.client.get("/jobs/plan", headers=AUTH)
+    assert response.status == 200
+    plan = await response.json()
+    assert plan["quota_per_hour"] == 10_000
+    assert plan["periodic_budget_per_hour"] == 5_000
+    assert plan["fits_as_configured"] is True and plan["warning"] is None
+    assert plan["left_for_people_per_hour"] >= 5_000
+    assert set(plan["used_this_hour"]) == {"interactive", "notification", "periodic"}
+    (account,) = plan["accounts"]
+    assert account["account_id"] == world.account.id
+    jobs = {job["job"]: job for job in account["jobs"]}
+    assert set(jobs) == {"products", "inventory", "orders", "questions"}
+    assert jobs["products"]["slices"] == 1
+    assert jobs["products"]["staleness_seconds"] == jobs["products"]["every_seconds"] == 1800
+    assert account["staleness_seconds"] == 1800
+    assert [job["job"] for job in plan["shared"]] == ["missed_feeds"]
+    metrics = await (await world.client.get("/metrics")).text()
+    assert f'meli_quota_staleness_bound_seconds{{account="{world.account.id}"}} 1800.0' in metrics
+    assert 'meli_quota_used_calls{call_class="interactive"}' in metrics
 
 
 async def _finished(world, kind):

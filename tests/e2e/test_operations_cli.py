@@ -27,9 +27,18 @@ def test_jobs_are_listed_without_touching_the_database(tmp_path):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert any(line.split()[:2] == ["orders", "600s"] for line in lines)
-    assert "fan_out(job=reconcile_orders, trigger=schedule)" in result.stdout
+    assert "fan_out(job=reconcile_orders, trigger=schedule, slot=None)" in result.stdout
     assert "missed_feeds" in result.stdout and "inbox_sweep" in result.stdout
     assert not (tmp_path / "var" / "meli.db").exists()
+
+
+def test_the_quota_plan_is_shown(tmp_path):
+    result = meli(tmp_path, "jobs", "plan")
+
+    assert result.returncode == 0, result.stderr
+    assert "quota 10000/h, periodic budget 5000/h" in result.stdout
+    assert "left for people" in result.stdout and "warning" not in result.stdout
+    assert any(line.split()[:2] == ["all", "missed_feeds"] for line in result.stdout.splitlines())
 
 
 def test_a_job_runs_in_the_foreground_without_redis(tmp_path):

@@ -12,6 +12,7 @@ from entrypoints.http.converter import json_response
 from entrypoints.http.endpoints import Endpoint, Param, Reply
 from entrypoints.http.notification_views import JobPage, JobQueued, JobView
 from entrypoints.http.params import path_str
+from entrypoints.http.quota_views import QuotaPlanView, plan_view
 
 
 async def list_jobs(request: web.Request) -> web.Response:
@@ -35,6 +36,10 @@ async def run_job(request: web.Request) -> web.Response:
     return json_response(JobQueued(name, job_name(type(job)), job_kwargs(job)), status=202)
 
 
+async def get_plan(request: web.Request) -> web.Response:
+    return json_response(plan_view(await container_of(request).plan_periodic_work()()))
+
+
 ENDPOINTS = (
     Endpoint(
         "GET",
@@ -46,6 +51,22 @@ ENDPOINTS = (
         "(products, inventory, orders, questions) are `fan_out` jobs: each run queues the "
         "job it names once per active account.",
         replies={200: Reply("Every periodic job", JobPage)},
+    ),
+    Endpoint(
+        "GET",
+        "/jobs/plan",
+        get_plan,
+        "How the periodic reads fit the hourly quota",
+        "jobs",
+        description="Per account and job: the calls an hour planned, the slices a large "
+        "catalogue is read in, and the bound within which every listing is read again; "
+        "with the quota left for people's writes and notifications. The periodic jobs "
+        "may use MELI_PERIODIC_BUDGET of MELI_QUOTA_CALLS_PER_HOUR; accounts with open "
+        "dead letters are planned first.",
+        replies={
+            200: Reply("The plan", QuotaPlanView),
+            503: Reply("The database is unavailable"),
+        },
     ),
     Endpoint(
         "POST",

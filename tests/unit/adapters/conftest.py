@@ -73,7 +73,7 @@ class StaticTokens:
 
 
 class NoLimit:
-    async def acquire(self, key: str = "", cost: int = 1) -> float:
+    async def acquire(self, key: str = "", cost: int = 1, call_class: object = None) -> float:
         return 0.0
 
 

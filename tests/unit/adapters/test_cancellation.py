@@ -254,7 +254,7 @@ async def test_a_file_lock_waiter_is_cancelled_at_once(tmp_path):
 class LossyLimiter:
     """A RateLimiter that loses the cancellation, like the Redis one did."""
 
-    async def acquire(self, key: str = "api", cost: int = 1) -> float:
+    async def acquire(self, key: str = "api", cost: int = 1, call_class: Any = None) -> float:
         await lossy(None)
         return 0.0
 

@@ -24,7 +24,8 @@ from adapters.mercadolibre.retry import parse_retry_after
 from adapters.metrics.gateway import GatewayMetrics
 from adapters.system.clock import ManualClock
 from application.errors import QuotaExhausted, RateLimited, Unavailable
-from application.ports.rate_limiter import API_CALLS, LISTING_CREATE, MESSAGE_SEND
+from application.ports.rate_limiter import API_CALLS, LISTING_CREATE, MESSAGE_SEND, CallClass
+from application.quota.call_class import calls_as
 from tests.helpers import free_port
 
 TOKEN = "APP_USR-1000000000000001-010203-0123456789abcdef0123456789abcdef-42"
@@ -74,13 +75,20 @@ class Script:
 class CountingLimiter:
     def __init__(self, fail: str | None = None) -> None:
         self.keys: list[str] = []
+        self.classes: list[CallClass] = []
         self.fail = fail
 
-    async def acquire(self, key: str = API_CALLS, cost: int = 1) -> float:
+    async def acquire(
+        self, key: str = API_CALLS, cost: int = 1, call_class: CallClass = CallClass.INTERACTIVE
+    ) -> float:
         if key == self.fail:
             raise QuotaExhausted(f"the {key!r} quota is used up", retry_after=60)
         self.keys.append(key)
+        self.classes.append(call_class)
         return 0.25
+
+    async def used(self, key: str = API_CALLS) -> dict[CallClass, int]:
+        return {}
 
 
 class Sleeps(list):
@@ -316,6 +324,21 @@ async def test_a_post_is_retried_when_the_connection_was_never_made(session, lim
     assert limiter.keys == [LISTING_CREATE] + [API_CALLS] * 5
 
 
+async def test_calls_take_permits_of_the_class_the_running_job_set(client, script, limiter):
+    await client.request("GET", "/items/MLA1", token=TOKEN)
+    with calls_as(CallClass.PERIODIC):
+        await client.request("GET", "/items/MLA2", token=TOKEN)
+        with calls_as(CallClass.NOTIFICATION):
+            await client.request("GET", "/items/MLA3", token=TOKEN)
+        await client.request("GET", "/items/MLA4", token=TOKEN)
+    assert limiter.classes == [
+        CallClass.INTERACTIVE,
+        CallClass.PERIODIC,
+        CallClass.NOTIFICATION,
+        CallClass.PERIODIC,
+    ]
+
+
 # -- the refresh token (§1.3) ------------------------------------------------------------------
 
 
@@ -427,6 +450,23 @@ async def test_metrics_count_attempts_retries_and_limiter_waits(client, script, 
     assert value("meli_api_call_duration_seconds_count", family="items", method="GET") == 3
     assert value("meli_rate_limiter_wait_seconds_count", key="api") == 3
     assert value("meli_rate_limiter_wait_seconds_sum", key="api") == 0.75
+
+
+async def test_quota_permits_are_counted_by_class_and_account(client, script, registry):
+    await client.request("GET", "/items/MLA1", token=TOKEN, account_id=7)
+    with calls_as(CallClass.PERIODIC):
+        script.play((429, TOO_MANY), (200, {}))
+        await client.request("GET", "/items/MLA2", token=TOKEN, account_id=7)
+    await client.request("GET", "/sites/MLA", token=TOKEN)
+
+    def permits(call_class: str, account: str) -> float | None:
+        return registry.get_sample_value(
+            "meli_quota_permits_total", {"call_class": call_class, "account": account}
+        )
+
+    assert permits("interactive", "7") == 1
+    assert permits("periodic", "7") == 2, "a retried attempt takes a permit too"
+    assert permits("interactive", "none") == 1
 
 
 async def test_connection_failures_are_counted_as_such(session, limiter, sleeps, registry):

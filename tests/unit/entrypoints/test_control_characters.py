@@ -213,7 +213,9 @@ async def no_sleep(seconds: float) -> None:
 
 
 class NoLimit:
-    async def acquire(self, key: str = API_CALLS, cost: int = 1) -> float:
+    async def acquire(
+        self, key: str = API_CALLS, cost: int = 1, call_class: object = None
+    ) -> float:
         return 0.0
 
 

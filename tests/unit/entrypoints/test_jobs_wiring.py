@@ -14,10 +14,12 @@ from application.accounts.complete_connect import on_connect_jobs
 from application.errors import NotFound, QueueUnavailable
 from application.operations.run_periodic_job import RunPeriodicJob
 from application.operations.schedule import periodic_jobs
+from application.ports.rate_limiter import CallClass
+from application.quota.call_class import current_call_class
 from domain.sync import SyncTrigger
 from entrypoints.container.operations import intervals
 from entrypoints.settings import Settings, SettingsError
-from entrypoints.worker.handlers import HANDLERS
+from entrypoints.worker.handlers import HANDLERS, Handler
 
 
 def test_every_job_of_the_catalogue_has_a_handler_and_every_handler_a_job():
@@ -41,6 +43,30 @@ def test_every_handler_claims_only_schedule_entries_that_queue_its_job():
             queued = schedule[name]
             fanned = jobs.job_type(queued.job) if isinstance(queued, jobs.FanOut) else None
             assert job_type in (type(queued), fanned), f"{name} queues {queued}"
+
+
+def test_the_bulk_reads_are_periodic_calls_and_notifications_their_own_class():
+    classes = {job_type: handler.call_class for job_type, handler in HANDLERS.items()}
+    periodic = {jobs.SyncCatalogue, jobs.SyncInventory, jobs.ReconcileOrders}
+    periodic |= {jobs.ReconcileQuestions, jobs.RecoverMissedFeeds}
+    assert {t for t, c in classes.items() if c is CallClass.PERIODIC} == periodic
+    assert {t for t, c in classes.items() if c is CallClass.NOTIFICATION} == {
+        jobs.ProcessNotification,
+        jobs.ProcessNotifications,
+    }
+    # A stock batch, an answer, a webhook: what people asked for.
+    assert classes[jobs.ApplyStockBatch] is CallClass.INTERACTIVE
+
+
+async def test_a_handler_runs_its_job_with_its_calls_in_its_class():
+    seen = []
+
+    async def run(container, job):
+        seen.append(current_call_class())
+
+    await Handler(run, call_class=CallClass.PERIODIC).serve(None, None)  # type: ignore[arg-type]
+    assert seen == [CallClass.PERIODIC]
+    assert current_call_class() is CallClass.INTERACTIVE
 
 
 def test_the_jobs_queued_on_connect_are_the_first_syncs_and_a_replay():

@@ -55,11 +55,20 @@ def test_values_are_read_and_typed():
         ("MELI_RATE_LIMIT_PER_SECOND", "0", "at least"),
         ("MELI_AUTO_MIGRATE", "maybe", "true or false"),
         ("MELI_WORKER_THREADS", "0", "between"),
+        ("MELI_PERIODIC_BUDGET", "0", "above 0"),
+        ("MELI_PERIODIC_BUDGET", "120%", "at most 1"),
+        ("MELI_PERIODIC_BUDGET", "half", "share"),
     ],
 )
 def test_bad_values_name_the_variable(name, value, message):
     with pytest.raises(SettingsError, match=re.escape(name) + ".*" + message):
         Settings.from_environment({name: value}, env_file=None)
+
+
+@pytest.mark.parametrize(("raw", "share"), [("0.3", 0.3), ("30%", 0.3), ("1", 1.0)])
+def test_the_periodic_budget_is_a_share_of_the_quota(raw, share):
+    settings = Settings.from_environment({"MELI_PERIODIC_BUDGET": raw}, env_file=None)
+    assert settings.periodic_budget == pytest.approx(share)
 
 
 def test_unknown_variables_are_reported_not_fatal_and_test_ones_are_ignored():

@@ -67,6 +67,22 @@ def test_the_dead_letter_gauge_exists_only_where_it_is_measured():
     assert metrics.operations is metrics.operations
 
 
+def test_the_quota_gauges_show_the_plan_and_what_each_class_used():
+    metrics = PrometheusMetrics()
+    metrics.register("operations")
+    metrics.operations.quota_plan({1: 18_000, 2: 1_800}, {1: 1_200.0, 2: 120.0}, 5_100.0)
+    metrics.operations.quota_used({"interactive": 40, "periodic": 900})
+    value = metrics.registry.get_sample_value
+    assert value("meli_quota_staleness_bound_seconds", {"account": "1"}) == 18_000
+    assert value("meli_quota_planned_calls_per_hour", {"account": "2"}) == 120
+    assert value("meli_quota_left_for_people_calls_per_hour") == 5_100
+    assert value("meli_quota_used_calls", {"call_class": "periodic"}) == 900
+    metrics.operations.quota_plan({2: 1_800}, {2: 120.0}, 5_000.0)
+    assert value("meli_quota_staleness_bound_seconds", {"account": "1"}) is None, (
+        "an account no longer planned leaves the gauges"
+    )
+
+
 @pytest.fixture
 async def worker_container(tmp_path):
     settings = Settings.from_mapping(

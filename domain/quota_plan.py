@@ -1,0 +1,401 @@
+"""Planning the periodic MercadoLibre reads of every account within the hourly quota.
+
+Pure arithmetic: from each account's size, the periodic budget (MELI_PERIODIC_BUDGET of
+MELI_QUOTA_CALLS_PER_HOUR) and the configured job intervals, decide how each account's
+periodic work runs so that, on average, the periodic calls of an hour stay within the
+budget, and report what that costs in freshness.
+
+The bulk reads (the catalogue and the stock of every listing) are cut into slices: the
+job still runs at its configured interval, but each run reads one slice, and the whole
+catalogue is read once every `slices` runs (the staleness bound). The light reads
+(orders, questions, missed feeds) keep their interval unless they alone would take more
+than half of the budget, in which case they run on one scheduled slot out of
+`runs_every`.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import zlib
+from collections.abc import Mapping, Sequence
+
+import attrs
+
+SCAN_PAGE = 100  # §4.11: ids per scan page
+MULTIGET = 20  # §4.11: ids per multiget
+# A reconcile run of orders or questions reads the changes since the last run (§5.3,
+# §7.2): one search page, and a second one now and then.
+ORDERS_CALLS_PER_RUN = 2
+QUESTIONS_CALLS_PER_RUN = 2
+# §9.5: one page of GET /missed_feeds per topic the service follows.
+MISSED_FEEDS_CALLS_PER_RUN = 7
+# The light reads never take more than this share of the budget; they are stretched when
+# they would.
+LIGHT_SHARE = 0.5
+# The stock check of every listing always keeps this share of what the light reads
+# leave, however much the catalogue reads would want.
+INVENTORY_FLOOR = 0.05
+# The plan fills this share of the budget: runs that cross the hour and estimates that
+# fall short take the rest, so that the limiter seldom has to hold a periodic call back.
+PLAN_FILL = 0.95
+# Every account is first given this share of a tier split evenly among the accounts,
+# whatever its size, before the rest goes to the accounts from the smallest up.
+EVEN_FLOOR = 0.25
+HOUR = 3600
+
+
+class PlannedKind(enum.StrEnum):
+    """The periodic jobs the plan sizes, by the names people use for them."""
+
+    PRODUCTS = "products"
+    INVENTORY = "inventory"
+    ORDERS = "orders"
+    QUESTIONS = "questions"
+    MISSED_FEEDS = "missed_feeds"
+
+
+BULK = (PlannedKind.PRODUCTS, PlannedKind.INVENTORY)
+LIGHT_PER_ACCOUNT = (PlannedKind.ORDERS, PlannedKind.QUESTIONS)
+
+
+def catalogue_read_calls(listings: int) -> int:
+    """Calls of one whole catalogue read: the scan plus the multigets (§4.11); an empty
+    catalogue still costs its one scan call."""
+    return max(1, math.ceil(listings / SCAN_PAGE)) + math.ceil(listings / MULTIGET)
+
+
+def stock_read_calls(listings: int) -> int:
+    """Calls of one stock check of every stored listing (multigets of 20, §4.11)."""
+    return math.ceil(listings / MULTIGET)
+
+
+def slice_of(item_id: str, count: int) -> int:
+    """The slice (0..count-1) a listing belongs to when a read is cut into `count`: the
+    same for a listing every time, and spread evenly over the slices."""
+    if count < 1:
+        raise ValueError(f"a read is cut into at least one slice, got {count}")
+    return zlib.crc32(item_id.encode()) % count
+
+
+@attrs.define(frozen=True)
+class ReadSlice:
+    """One part of a sliced read, part `index` of `count`.
+
+    Without `scan_first`, part k holds the listings whose slice_of(id, count) is k, and
+    the first part of a catalogue read also scans. With it (how the plan cuts a large
+    catalogue), the first part only scans (new and removed listings, at the cost of the
+    scan alone) and part k >= 1 holds the stored listings whose slice_of(id, count - 1)
+    is k - 1: the scan's cost is not piled on one detail slice.
+    """
+
+    index: int = 0
+    count: int = 1
+    scan_first: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if self.count < 1 or not 0 <= self.index < self.count:
+            raise ValueError(f"slice {self.index} of {self.count} does not exist")
+        if self.scan_first and self.count < 2:
+            raise ValueError("a read that scans first has at least two parts")
+
+    @property
+    def whole(self) -> bool:
+        return self.count == 1
+
+    @property
+    def scans(self) -> bool:
+        return self.index == 0
+
+    def holds(self, item_id: str) -> bool:
+        """Whether the part reads the details of the stored listing `item_id`."""
+        if self.whole:
+            return True
+        if self.scan_first:
+            return self.index > 0 and slice_of(item_id, self.count - 1) == self.index - 1
+        return slice_of(item_id, self.count) == self.index
+
+
+WHOLE = ReadSlice()
+
+
+@attrs.define(frozen=True)
+class AccountLoad:
+    """What the plan knows of an account: its stored listings, and whether it had a
+    recent notification gap (open dead letters, recovered missed feeds), which puts it
+    first."""
+
+    account_id: int
+    listings: int = attrs.field(validator=attrs.validators.ge(0))
+    gap: bool = False
+
+
+@attrs.define(frozen=True)
+class PlannedJob:
+    """How one periodic job runs for one account (or for all: account_id None).
+
+    It fires on one scheduled slot out of `runs_every` of its `every_seconds`, and each
+    run reads one slice of `slices`: a record it reads is re-read at least every
+    `staleness_seconds` (plus the run's own duration).
+    """
+
+    kind: PlannedKind
+    account_id: int | None
+    every_seconds: int
+    runs_every: int
+    slices: int
+    calls_per_hour: float
+    staleness_seconds: int
+    # The first of the slices only scans (a sliced catalogue read).
+    scan_first: bool = False
+
+    def due(self, slot: int) -> bool:
+        """Whether the scheduled slot `slot` (time // every_seconds) runs the job."""
+        return slot % self.runs_every == 0
+
+    def slice_at(self, slot: int) -> ReadSlice:
+        """The slice the run of slot `slot` reads: the slices in turn."""
+        return ReadSlice((slot // self.runs_every) % self.slices, self.slices, self.scan_first)
+
+
+@attrs.define(frozen=True)
+class AccountPlan:
+    account_id: int
+    listings: int
+    gap: bool
+    jobs: tuple[PlannedJob, ...]
+
+    @property
+    def calls_per_hour(self) -> float:
+        return sum(job.calls_per_hour for job in self.jobs)
+
+    @property
+    def staleness_seconds(self) -> int:
+        """Every listing is read whole again at least this often (the catalogue read)."""
+        return self.job(PlannedKind.PRODUCTS).staleness_seconds
+
+    def job(self, kind: PlannedKind) -> PlannedJob:
+        return next(job for job in self.jobs if job.kind is kind)
+
+
+@attrs.define(frozen=True)
+class QuotaPlan:
+    quota_per_hour: int
+    budget_per_hour: int
+    # Periodic calls an hour the configured intervals would take with whole reads.
+    demand_per_hour: float
+    accounts: tuple[AccountPlan, ...]  # accounts with a gap first, then by id
+    shared: tuple[PlannedJob, ...]  # the jobs run once for every account
+
+    @property
+    def planned_per_hour(self) -> float:
+        return sum(a.calls_per_hour for a in self.accounts) + sum(
+            job.calls_per_hour for job in self.shared
+        )
+
+    @property
+    def left_for_people(self) -> float:
+        """Calls an hour the plan leaves for people's writes and notifications."""
+        return self.quota_per_hour - self.planned_per_hour
+
+    @property
+    def fits_as_configured(self) -> bool:
+        """Whether the configured intervals fit the budget without slicing anything."""
+        return self.demand_per_hour <= self.budget_per_hour
+
+    def account(self, account_id: int) -> AccountPlan | None:
+        return next((a for a in self.accounts if a.account_id == account_id), None)
+
+    def job(self, account_id: int, kind: PlannedKind) -> PlannedJob | None:
+        account = self.account(account_id)
+        return None if account is None else account.job(kind)
+
+
+def _share_out(
+    demands: Mapping[int, float], capacity: float, first: frozenset[int]
+) -> dict[int, float]:
+    """Split `capacity` calls an hour among the accounts' `demands`: each first gets an
+    even floor (or its demand, if less), then the rest goes to the accounts with a gap,
+    then to the others from the smallest demand up. Never more than asked or than the
+    capacity."""
+    given = {key: 0.0 for key in demands}
+    if not demands or capacity <= 0:
+        return given
+    floor = capacity * EVEN_FLOOR / len(demands)
+    for key, demand in demands.items():
+        given[key] = min(demand, floor)
+    left = capacity - sum(given.values())
+    order = sorted(demands, key=lambda key: (key not in first, demands[key], key))
+    for key in order:
+        more = min(demands[key] - given[key], left)
+        given[key] += more
+        left -= more
+    return given
+
+
+def _runs_in_an_hour(every_seconds: int, runs_every: int) -> int:
+    """The most runs that start within one hour of the quota (windows and slots are
+    both aligned to the epoch)."""
+    return max(1, math.ceil(HOUR / (every_seconds * runs_every)))
+
+
+def _detail_calls_per_run(scan: int, runs: int, allotted: float) -> int:
+    """The most multigets one detail run may make when `runs` runs start in an hour and,
+    for a catalogue (`scan` > 0), one of them may be the scan-only run."""
+    if scan > allotted:
+        return 0
+    if scan and runs > 1:
+        return math.floor(min((allotted - scan) / (runs - 1), allotted / runs))
+    return math.floor(allotted / runs)
+
+
+def _peak_fit(
+    scan: int, details: int, every_seconds: int, allotted: float
+) -> tuple[int, int, bool] | None:
+    """(slices, runs_every, scan_first) of the shortest round whose busiest hour of the
+    quota stays within `allotted` calls; None when none does."""
+    best: tuple[int, tuple[int, int, bool]] | None = None
+    # Past an hour between runs, one run an hour at most: spacing them further only
+    # lengthens the round, so the search stops at the first such spacing.
+    for runs_every in range(1, math.ceil(HOUR / every_seconds) + 1):
+        step = every_seconds * runs_every
+        if best is not None and step >= best[0]:
+            break
+        runs = _runs_in_an_hour(every_seconds, runs_every)
+        if runs * (scan + details) <= allotted:
+            best = (step, (1, runs_every, False))  # whole reads: nothing further is shorter
+            break
+        if best is not None and step * 2 >= best[0]:
+            continue  # a sliced round here is at least two runs long
+        per_run = _detail_calls_per_run(scan, runs, allotted)
+        if details == 0 or per_run < 1:
+            continue
+        # At least as many detail slices as runs in an hour: one scan an hour at most.
+        count = max(math.ceil(details / per_run), runs)
+        if count > details:
+            continue  # slices of fewer than one multigets: space the runs out instead
+        parts = count + 1 if scan else count
+        if best is None or parts * step < best[0]:
+            best = (parts * step, (parts, runs_every, bool(scan)))
+    return None if best is None else best[1]
+
+
+def _bulk_job(
+    kind: PlannedKind, account: AccountLoad, every_seconds: int, allotted: float
+) -> PlannedJob:
+    products = kind is PlannedKind.PRODUCTS
+    scan = max(1, math.ceil(account.listings / SCAN_PAGE)) if products else 0
+    details = math.ceil(account.listings / MULTIGET)
+    whole_read = scan + details
+    fit = _peak_fit(scan, details, every_seconds, allotted)
+    if fit is None:
+        # Nothing keeps the busiest hour within the allotment: at least the average
+        # does, the runs spaced out as far as needed.
+        demand = whole_read * HOUR / every_seconds
+        most = max(1, math.ceil(account.listings / MULTIGET))
+        needed = math.ceil(demand / allotted) if allotted > 0 else most * max(1, whole_read)
+        slices = max(1, min(needed, most))
+        fit = (slices, math.ceil(needed / slices), False)
+    slices, runs_every, scan_first = fit
+    cycle = slices * runs_every * every_seconds
+    return PlannedJob(
+        kind,
+        account.account_id,
+        every_seconds,
+        runs_every,
+        slices,
+        whole_read * HOUR / cycle if whole_read else 0.0,
+        cycle,
+        scan_first,
+    )
+
+
+def _light_job(
+    kind: PlannedKind, account_id: int | None, every_seconds: int, per_run: int, stretch: int
+) -> PlannedJob:
+    return PlannedJob(
+        kind,
+        account_id,
+        every_seconds,
+        stretch,
+        1,
+        per_run * HOUR / (every_seconds * stretch),
+        every_seconds * stretch,
+    )
+
+
+def plan_periodic_work(
+    accounts: Sequence[AccountLoad],
+    *,
+    quota_per_hour: int,
+    budget_share: float,
+    intervals: Mapping[PlannedKind, int],
+) -> QuotaPlan:
+    """The plan for `accounts` under `budget_share` of `quota_per_hour`; `intervals`:
+    seconds between two scheduled runs of each kind. The planned calls an hour never
+    exceed the budget."""
+    if quota_per_hour < 1 or not 0 < budget_share <= 1:
+        raise ValueError("the plan needs a quota and a share of it above 0")
+    if any(intervals[kind] < 1 for kind in PlannedKind):
+        raise ValueError("every interval is at least one second")
+    budget = max(1, math.floor(quota_per_hour * budget_share))
+    fill = budget * PLAN_FILL
+    light_per_run = {
+        PlannedKind.ORDERS: ORDERS_CALLS_PER_RUN,
+        PlannedKind.QUESTIONS: QUESTIONS_CALLS_PER_RUN,
+    }
+    light = MISSED_FEEDS_CALLS_PER_RUN * HOUR / intervals[PlannedKind.MISSED_FEEDS] + sum(
+        per_run * HOUR / intervals[kind] * len(accounts) for kind, per_run in light_per_run.items()
+    )
+    bulk_demand = {
+        kind: {
+            a.account_id: (
+                catalogue_read_calls(a.listings)
+                if kind is PlannedKind.PRODUCTS
+                else stock_read_calls(a.listings)
+            )
+            * HOUR
+            / intervals[kind]
+            for a in accounts
+        }
+        for kind in BULK
+    }
+    demand = light + sum(sum(d.values()) for d in bulk_demand.values())
+    stretch = max(1, math.ceil(light / (fill * LIGHT_SHARE)))
+    light_planned = light / stretch
+    room = fill - light_planned
+    gaps = frozenset(a.account_id for a in accounts if a.gap)
+    stock_demand = sum(bulk_demand[PlannedKind.INVENTORY].values())
+    stock_floor = min(stock_demand, room * INVENTORY_FLOOR)
+    products = _share_out(bulk_demand[PlannedKind.PRODUCTS], room - stock_floor, gaps)
+    products_jobs = {
+        a.account_id: _bulk_job(
+            PlannedKind.PRODUCTS, a, intervals[PlannedKind.PRODUCTS], products[a.account_id]
+        )
+        for a in accounts
+    }
+    stock_room = room - sum(job.calls_per_hour for job in products_jobs.values())
+    stock = _share_out(bulk_demand[PlannedKind.INVENTORY], stock_room, gaps)
+    plans = []
+    for a in sorted(accounts, key=lambda a: (not a.gap, a.account_id)):
+        jobs = [
+            products_jobs[a.account_id],
+            _bulk_job(
+                PlannedKind.INVENTORY, a, intervals[PlannedKind.INVENTORY], stock[a.account_id]
+            ),
+            *(
+                _light_job(kind, a.account_id, intervals[kind], per_run, stretch)
+                for kind, per_run in light_per_run.items()
+            ),
+        ]
+        plans.append(AccountPlan(a.account_id, a.listings, a.gap, tuple(jobs)))
+    shared = (
+        _light_job(
+            PlannedKind.MISSED_FEEDS,
+            None,
+            intervals[PlannedKind.MISSED_FEEDS],
+            MISSED_FEEDS_CALLS_PER_RUN,
+            stretch,
+        ),
+    )
+    return QuotaPlan(quota_per_hour, budget, demand, tuple(plans), shared)

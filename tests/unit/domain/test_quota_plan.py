@@ -1,0 +1,144 @@
+"""The plan of the periodic reads (domain.quota_plan): within the budget whatever the
+accounts, and every listing read again within the bound it reports (§4.11 costs)."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from domain.quota_plan import (
+    BULK,
+    AccountLoad,
+    PlannedKind,
+    ReadSlice,
+    catalogue_read_calls,
+    plan_periodic_work,
+    slice_of,
+)
+
+DEFAULT_INTERVALS = {
+    PlannedKind.PRODUCTS: 1800,
+    PlannedKind.INVENTORY: 3600,
+    PlannedKind.ORDERS: 600,
+    PlannedKind.QUESTIONS: 900,
+    PlannedKind.MISSED_FEEDS: 3600,
+}
+
+accounts_strategy = st.lists(
+    st.builds(
+        AccountLoad,
+        account_id=st.integers(1, 2**62),
+        listings=st.integers(0, 300_000),
+        gap=st.booleans(),
+    ),
+    max_size=12,
+    unique_by=lambda a: a.account_id,
+)
+intervals_strategy = st.fixed_dictionaries(
+    {kind: st.integers(60, 24 * 3600) for kind in PlannedKind}
+)
+
+
+def plan(accounts, quota=10_000, share=0.5, intervals=None):
+    return plan_periodic_work(
+        accounts,
+        quota_per_hour=quota,
+        budget_share=share,
+        intervals=intervals or DEFAULT_INTERVALS,
+    )
+
+
+def test_a_whole_catalogue_read_costs_the_scan_and_the_multigets():
+    assert catalogue_read_calls(100_000) == 1_000 + 5_000
+    assert catalogue_read_calls(101) == 2 + 6
+    assert catalogue_read_calls(0) == 1
+
+
+def test_a_small_installation_runs_as_configured():
+    planned = plan([AccountLoad(1, 2_000), AccountLoad(2, 50)])
+    assert planned.fits_as_configured
+    for account in planned.accounts:
+        for job in account.jobs:
+            assert (job.slices, job.runs_every) == (1, 1)
+            assert job.staleness_seconds == DEFAULT_INTERVALS[job.kind]
+
+
+def test_a_large_seller_is_read_in_slices_and_the_small_ones_stay_fresh():
+    sizes = {1: 100_000, 2: 20_000, 3: 5_000, 4: 1_000, 5: 100}
+    planned = plan([AccountLoad(i, n) for i, n in sizes.items()])
+    assert not planned.fits_as_configured
+    assert planned.planned_per_hour <= planned.budget_per_hour == 5_000
+    assert planned.left_for_people >= 5_000
+    largest = planned.account(1)
+    assert largest is not None
+    products = largest.job(PlannedKind.PRODUCTS)
+    assert products.slices > 1 and products.every_seconds == 1800
+    assert largest.staleness_seconds <= 6 * 3600
+    for account_id in (2, 3, 4, 5):
+        account = planned.account(account_id)
+        assert account is not None and account.staleness_seconds <= 1800
+
+
+def test_accounts_with_a_gap_are_planned_first():
+    sizes = [AccountLoad(1, 100_000), AccountLoad(2, 100_000, gap=True)]
+    planned = plan(sizes)
+    assert [a.account_id for a in planned.accounts] == [2, 1]
+    assert planned.account(2).staleness_seconds < planned.account(1).staleness_seconds
+
+
+def test_light_reads_are_spaced_out_only_when_they_alone_would_take_half_the_budget():
+    many = [AccountLoad(i, 10) for i in range(1, 201)]
+    planned = plan(many, quota=1_000)
+    orders = planned.account(1).job(PlannedKind.ORDERS)
+    assert orders.runs_every > 1
+    assert planned.planned_per_hour <= planned.budget_per_hour
+
+
+def test_the_slices_take_turns():
+    job = plan([AccountLoad(1, 100_000)], quota=2_000).account(1).job(PlannedKind.PRODUCTS)
+    seen = [job.slice_at(slot) for slot in range(job.slices * job.runs_every) if job.due(slot)]
+    assert sorted(s.index for s in seen) == list(range(job.slices))
+    assert sum(s.scans for s in seen) == 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    accounts_strategy,
+    st.integers(1, 100_000),
+    st.floats(0.01, 1.0),
+    intervals_strategy,
+)
+def test_planned_calls_an_hour_never_exceed_the_budget(accounts, quota, share, intervals):
+    planned = plan(accounts, quota, share, intervals)
+    assert planned.planned_per_hour <= planned.budget_per_hour * (1 + 1e-9)
+    assert planned.budget_per_hour <= quota
+    assert len(planned.accounts) == len(accounts)
+
+
+@settings(max_examples=150, deadline=None)
+@given(accounts_strategy, st.integers(1, 100_000), st.floats(0.01, 1.0), intervals_strategy)
+def test_every_listing_is_read_within_the_reported_bound(accounts, quota, share, intervals):
+    """Over any `staleness_seconds` of scheduled slots, the slices run cover every slice."""
+    planned = plan(accounts, quota, share, intervals)
+    for account in planned.accounts:
+        for kind in BULK:
+            job = account.job(kind)
+            slots = job.staleness_seconds // job.every_seconds
+            assert slots * job.every_seconds == job.staleness_seconds
+            start = 7 * slots + 3  # any run of consecutive slots will do
+            read = {
+                job.slice_at(slot).index for slot in range(start, start + slots) if job.due(slot)
+            }
+            assert read == set(range(job.slices))
+            # Never a slice of less than one multiget; a catalogue round may add its scan.
+            assert job.slices <= max(1, math.ceil(account.listings / 20)) + job.scan_first
+
+
+@given(st.lists(st.text(min_size=1, max_size=20), max_size=200), st.integers(1, 50))
+def test_slices_cut_a_catalogue_into_disjoint_parts_that_cover_it(item_ids, count):
+    parts = [{i for i in item_ids if ReadSlice(k, count).holds(i)} for k in range(count)]
+    assert set().union(*parts) == set(item_ids)
+    assert sum(len(p) for p in parts) == len(set(item_ids))
+    assert all(0 <= slice_of(i, count) < count for i in item_ids)
