@@ -8,6 +8,7 @@ from enum import StrEnum
 
 import attrs
 
+from domain.answer_rules import normalise
 from domain.common import aware, positive_int, text_within
 from domain.errors import InvalidValue
 from domain.lifecycle import Lifecycle
@@ -181,6 +182,15 @@ class Order:
     def conversation_id(self) -> int:
         """Messaging uses the pack id, or the order id when there is no pack (§5.4, §8.1)."""
         return self.pack_id if self.pack_id is not None else self.id
+
+    @property
+    def search_text(self) -> str:
+        """What §5.3's `q=` finds an order by: its id, its listings' ids and titles and the
+        buyer's nickname, without accents or case."""
+        parts = [str(self.id), self.buyer.nickname or ""]
+        for item in self.items:
+            parts += [item.item_id, item.title]
+        return normalise(" ".join(p for p in parts if p))
 
     def move_to(self, status: OrderStatus) -> None:
         self.status = ORDER_LIFECYCLE.check(self.status, status)

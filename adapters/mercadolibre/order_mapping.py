@@ -16,8 +16,11 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import attrs
+
 from adapters.mercadolibre.question_mapping import clean_json, clean_text, read_id, read_when
 from application.errors import Unavailable
+from application.storable import MAX_AMOUNT
 from domain.errors import DomainError
 from domain.money import Money
 from domain.orders import (
@@ -41,7 +44,7 @@ def read_money(value: Any, currency_id: Any) -> Money | None:
         return None
     try:
         amount = Decimal(str(value).strip())
-        if not amount.is_finite():
+        if not amount.is_finite() or abs(amount) > MAX_AMOUNT:
             return None
         return Money.of(amount, currency_id)
     except (InvalidOperation, DomainError, ValueError):
@@ -207,7 +210,12 @@ def read_order(body: Any, account_id: int, what: str = "GET /orders/{id}") -> Or
     if total is None:
         raise Unavailable(f"{where} lacks a readable total_amount and currency_id")
     shipping = _mapping(raw.get("shipping"))
-    payments = [read_payment(p, currency_id) for p in _list(raw.get("payments"))]
+    # A payment belongs to the order that lists it, whether or not it says so.
+    payments = [
+        attrs.evolve(p, order_id=order_id)
+        for p in (read_payment(p, currency_id) for p in _list(raw.get("payments")))
+        if p is not None
+    ]
     try:
         return Order(
             id=order_id,  # type: ignore[arg-type]
@@ -225,7 +233,7 @@ def read_order(body: Any, account_id: int, what: str = "GET /orders/{id}") -> Or
                 last_name=text_or_none(buyer.get("last_name")),
             ),
             date_created=created,  # type: ignore[arg-type]
-            payments=tuple(p for p in payments if p is not None),
+            payments=tuple(payments),
             shipping_id=read_id(shipping.get("id")),
             pack_id=read_id(raw.get("pack_id")),
             tags=tuple(t for t in (text_or_none(t, 64) for t in _list(raw.get("tags"))) if t),
