@@ -9,11 +9,13 @@ from tests.fakes.listings import FakeListingGateway
 from tests.fakes.lock import ProcessLock
 from tests.fakes.marketplace import FakeMarketplace, order_body, question_body
 from tests.fakes.oauth import FakeOAuthGateway
+from tests.fakes.orders import FakeOrderGateway
 
 __all__ = [
     "FakeListingGateway",
     "FakeMarketplace",
     "FakeOAuthGateway",
+    "FakeOrderGateway",
     "ProcessLock",
     "order_body",
     "question_body",

@@ -1,0 +1,101 @@
+"""OrderGateway over HTTP (mercadolibre-api.md §5, §6): orders, the order search, packs,
+payments and shipments. Every call goes through AccountCalls; shipments are asked for
+with `x-format-new: true` (§6.1) and either shape is read (shipment_mapping.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from adapters.mercadolibre.account_calls import AccountCalls
+from adapters.mercadolibre.order_mapping import read_order, read_pack
+from adapters.mercadolibre.question_mapping import read_id
+from adapters.mercadolibre.shipment_mapping import read_shipment
+from application.errors import NotFound, Unavailable
+from application.ports.order_gateway import SEARCH_LIMIT, OrderPage
+from domain.orders import Order, Pack
+from domain.shipments import Shipment
+
+NEW_FORMAT = {"x-format-new": "true"}
+
+
+def search_date(moment: datetime) -> str:
+    """§5.3's example format: 2015-07-01T00:00:00.000-00:00, here in UTC."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}-00:00"
+
+
+def _total(body: Mapping[str, Any], fallback: int) -> int:
+    paging = body.get("paging")
+    total = paging.get("total") if isinstance(paging, Mapping) else body.get("total")
+    return total if isinstance(total, int) and not isinstance(total, bool) else fallback
+
+
+class AiohttpOrderGateway:
+    """OrderGateway over HTTP."""
+
+    def __init__(self, calls: AccountCalls) -> None:
+        self._calls = calls
+
+    async def get_order(self, account_id: int, order_id: int) -> Order:
+        path = f"/orders/{int(order_id)}"
+        body = await self._calls.get(account_id, path)
+        return read_order(body, account_id, f"GET {path}")
+
+    async def search_orders(
+        self,
+        account_id: int,
+        seller_id: int,
+        updated_from: datetime,
+        updated_to: datetime,
+        offset: int = 0,
+        limit: int = SEARCH_LIMIT,
+    ) -> OrderPage:
+        body = await self._calls.get(
+            account_id,
+            "/orders/search",
+            {
+                "seller": int(seller_id),
+                "order.date_last_updated.from": search_date(updated_from),
+                "order.date_last_updated.to": search_date(updated_to),
+                "sort": "date_asc",
+                "offset": int(offset),
+                "limit": int(limit),
+            },
+        )
+        results = body.get("results") if isinstance(body, Mapping) else None
+        if not isinstance(results, list):
+            raise Unavailable("GET /orders/search answered without a list of results")
+        orders: list[Order] = []
+        unreadable: list[str] = []
+        for result in results:
+            try:
+                orders.append(read_order(result, account_id, "GET /orders/search"))
+            except Unavailable as error:
+                unreadable.append(str(error))
+        return OrderPage(tuple(orders), _total(body, len(results)), tuple(unreadable))
+
+    async def get_shipment(self, account_id: int, shipment_id: int) -> Shipment:
+        path = f"/shipments/{int(shipment_id)}"
+        body = await self._calls.get(account_id, path, headers=NEW_FORMAT)
+        return read_shipment(body, account_id, f"GET {path}")
+
+    async def get_pack(self, account_id: int, pack_id: int) -> Pack:
+        path = f"/packs/{int(pack_id)}"
+        body = await self._calls.get(account_id, path)
+        return read_pack(body, account_id, f"GET {path}")
+
+    async def payment_order_id(self, account_id: int, resource: str) -> int:
+        """§9.3: a `payments` notification names /collections/{id}; /payments/{id} is
+        read as given."""
+        path = resource.partition("?")[0].rstrip("/")
+        last = path.rsplit("/", 1)[-1]
+        if not last.isdigit() or not path.startswith(("/collections/", "/payments/")):
+            raise NotFound("payment", resource)
+        body = await self._calls.get(account_id, path)
+        data = body.get("collection", body) if isinstance(body, Mapping) else None
+        order_id = read_id(data.get("order_id")) if isinstance(data, Mapping) else None
+        if order_id is None:
+            raise Unavailable(f"GET {path} names no order (no order_id)")
+        return order_id

@@ -1,0 +1,63 @@
+"""The MercadoLibre gateway for orders, packs, payments and shipments (mercadolibre-api.md
+§5, §6), as the use cases see it. Errors as for application.ports.marketplace: NotFound,
+Forbidden (another seller's), ValidationFailed (MercadoLibre's causes), Unauthorized,
+RateLimited, Unavailable. Every read parses both shapes MercadoLibre returns (§0.3) and
+asks for the current one (`x-format-new: true` for shipments)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+import attrs
+
+from domain.orders import Order, Pack
+from domain.shipments import Shipment
+
+SEARCH_LIMIT = 51  # §5.3: the page MercadoLibre's order search serves at most [INF]
+
+
+@attrs.define(frozen=True)
+class OrderPage:
+    """One page of GET /orders/search: the orders read, MercadoLibre's `paging.total`,
+    and the results that could not be read as an order (that record's error only)."""
+
+    orders: tuple[Order, ...]
+    total: int
+    unreadable: tuple[str, ...] = ()
+
+
+class OrderGateway(Protocol):
+    """Calls on behalf of a connected account (its token, one renewal after a 401)."""
+
+    async def get_order(self, account_id: int, order_id: int) -> Order:
+        """GET /orders/{id} (§5.1). Raises NotFound, Forbidden. Idempotent."""
+        ...
+
+    async def search_orders(
+        self,
+        account_id: int,
+        seller_id: int,
+        updated_from: datetime,
+        updated_to: datetime,
+        offset: int = 0,
+        limit: int = SEARCH_LIMIT,
+    ) -> OrderPage:
+        """GET /orders/search?seller=&order.date_last_updated.from=&.to=&sort=date_asc
+        (§5.3), both ends inclusive. Raises Forbidden for another seller, ValidationFailed
+        past MercadoLibre's limit or offset cap. Idempotent."""
+        ...
+
+    async def get_shipment(self, account_id: int, shipment_id: int) -> Shipment:
+        """GET /shipments/{id} with `x-format-new: true` (§6.1). Raises NotFound,
+        Forbidden. Idempotent."""
+        ...
+
+    async def get_pack(self, account_id: int, pack_id: int) -> Pack:
+        """GET /packs/{id} (§5.4). Raises NotFound, Forbidden. Idempotent."""
+        ...
+
+    async def payment_order_id(self, account_id: int, resource: str) -> int:
+        """The order a `payments` notification's resource (§9.3: /collections/{id}, or
+        /payments/{id}) belongs to. Raises NotFound, Forbidden. Idempotent."""
+        ...

@@ -1,0 +1,27 @@
+"""Use cases of orders, payments, shipments and packs (§5, §6)."""
+
+from __future__ import annotations
+
+from dependency_injector import providers
+
+from application.orders.reconcile_orders import ReconcileOrders
+from application.orders.record_orders import RecordOrders, RecordPayments, RecordShipments
+from entrypoints.container.questions import QuestionUseCases
+
+Q = QuestionUseCases
+uow = Q.unit_of_work.provider
+gateway = Q.order_gateway
+
+
+class OrderUseCases(QuestionUseCases):
+    record_orders = providers.Factory(RecordOrders, gateway, Q.clock)
+    record_payments = providers.Factory(RecordPayments, gateway, Q.clock)
+    record_shipments = providers.Factory(RecordShipments, gateway, Q.clock)
+    reconcile_orders = providers.Factory(
+        ReconcileOrders,
+        uow,
+        gateway,
+        Q.clock,
+        runs=Q.sync_runs,
+        backfill_days=Q.settings.provided.orders_backfill_days,
+    )

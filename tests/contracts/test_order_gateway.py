@@ -1,0 +1,252 @@
+"""OrderGateway contract (application/ports/order_gateway.py): AiohttpOrderGateway on the
+sandbox over loopback, and FakeOrderGateway, the fake the order use-case tests drive.
+Orders (§5.1), the search by `date_last_updated` window (§5.3), packs (§5.4), the order
+of a payment (§9.3) and shipments (§6.1)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import pytest
+import pytest_asyncio
+
+from adapters.mercadolibre import AccountCalls, AiohttpOrderGateway
+from adapters.system.clock import ManualClock
+from application.errors import Forbidden, NotFound, ValidationFailed
+from application.ports.order_gateway import OrderGateway
+from domain.money import Money
+from domain.orders import Buyer, Order, OrderItem, OrderStatus, Pack, Payment
+from domain.shipments import Shipment, ShipmentStatus, ShippingMode
+from sandbox.testing import RunningSandbox
+from tests.contracts.marketplace_worlds import ITEM
+from tests.contracts.sandbox_sellers import SandboxSellers, gateway_client
+from tests.fakes import FakeOrderGateway
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+class OrderWorld(Protocol):
+    gateway: OrderGateway
+    account_id: int
+    seller_id: int
+
+    def now(self) -> datetime: ...
+
+    async def advance(self, seconds: float) -> None: ...
+
+    async def order(self) -> dict[str, Any]:
+        """A paid ME2 order of the seller's, made now: {id, shipping_id, pack_id,
+        payment_id, total}."""
+        ...
+
+    async def foreign_order(self) -> int: ...
+
+
+class SandboxOrderWorld:
+    def __init__(self, sandbox: RunningSandbox, sellers: SandboxSellers) -> None:
+        self.sandbox = sandbox
+        self.sellers = sellers
+        self.gateway: AiohttpOrderGateway
+        self.account_id: int
+        self.seller_id: int
+        self.item_id: str
+
+    @classmethod
+    async def start(cls, sandbox, session) -> SandboxOrderWorld:
+        world = cls(sandbox, SandboxSellers(sandbox))
+        world.gateway = AiohttpOrderGateway(
+            AccountCalls(gateway_client(sandbox, session), world.sellers)
+        )
+        world.account_id, user = await world.sellers.new_seller("MLA")
+        world.seller_id = user["id"]
+        world.item_id = await world._item(world.account_id)
+        return world
+
+    async def _item(self, account_id: int) -> str:
+        item = await self.sellers.call(account_id, "POST", "/items", json=ITEM)
+        return str(item["id"])
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.sandbox.state.clock.now(), UTC)
+
+    async def advance(self, seconds: float) -> None:
+        self.sandbox.advance_clock(seconds)
+
+    async def order(self) -> dict[str, Any]:
+        body = await self.sandbox.event(
+            "order", seller_id=self.seller_id, item_id=self.item_id, mode="me2"
+        )
+        return {
+            "id": int(body["id"]),
+            "shipping_id": body["shipping"]["id"],
+            "pack_id": body["pack_id"],
+            "payment_id": body["payments"][0]["id"],
+            "total": Money.of(str(body["total_amount"]), body["currency_id"]),
+        }
+
+    async def foreign_order(self) -> int:
+        account_id, user = await self.sellers.new_seller("MLA")
+        item_id = await self._item(account_id)
+        order = await self.sandbox.event("order", seller_id=user["id"], item_id=item_id)
+        return int(order["id"])
+
+
+_ids = itertools.count(2_000_000_001)
+
+
+class FakeOrderWorld:
+    def __init__(self) -> None:
+        self.clock = ManualClock(datetime(2026, 11, 27, 12, tzinfo=UTC))
+        self.gateway = FakeOrderGateway()
+        self.account_id = 1
+        self.seller_id = 202593498
+        self.gateway.connect(self.account_id, self.seller_id)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    async def advance(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+
+    def _order(self, seller_id: int) -> dict[str, Any]:
+        order_id, shipping_id, pack_id, payment_id = (next(_ids) for _ in range(4))
+        total = Money.of("350.00", "ARS")
+        self.gateway.add_order(
+            Order(
+                id=order_id,
+                account_id=0,
+                seller_id=seller_id,
+                status=OrderStatus.PAID,
+                items=(OrderItem("MLA1000000001", "Item de test", 1, total),),
+                total_amount=total,
+                buyer=Buyer(5001),
+                date_created=self.now(),
+                last_updated=self.now(),
+                payments=(Payment(payment_id, "approved", total, order_id=order_id),),
+                shipping_id=shipping_id,
+                pack_id=pack_id,
+            )
+        )
+        self.gateway.add_shipment(
+            Shipment(
+                shipping_id, 0, ShipmentStatus.READY_TO_SHIP, ShippingMode.ME2, "ready_to_print"
+            ),
+            seller_id,
+        )
+        self.gateway.add_pack(Pack(pack_id, 0, "released", (order_id,), shipping_id), seller_id)
+        self.gateway.add_payment(payment_id, order_id)
+        return {
+            "id": order_id,
+            "shipping_id": shipping_id,
+            "pack_id": pack_id,
+            "payment_id": payment_id,
+            "total": total,
+        }
+
+    async def order(self) -> dict[str, Any]:
+        return self._order(self.seller_id)
+
+    async def foreign_order(self) -> int:
+        return self._order(self.seller_id + 1)["id"]
+
+
+@pytest.fixture(params=[pytest.param("sandbox", marks=pytest.mark.sandbox), "fake"])
+def implementation(request: pytest.FixtureRequest) -> tuple[str, Any, Any]:
+    if request.param == "sandbox":
+        sandbox = request.getfixturevalue("gateway_sandbox")
+        return request.param, sandbox, request.getfixturevalue("gateway_session")
+    return request.param, None, None
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def world(implementation) -> AsyncIterator[OrderWorld]:
+    kind, sandbox, session = implementation
+    if kind == "sandbox":
+        yield await SandboxOrderWorld.start(sandbox, session)
+    else:
+        yield FakeOrderWorld()
+
+
+async def test_an_order_reads_typed_with_exact_money(world):
+    made = await world.order()
+
+    order = await world.gateway.get_order(world.account_id, made["id"])
+
+    assert order.id == made["id"] and order.account_id == world.account_id
+    assert order.seller_id == world.seller_id
+    assert order.status is OrderStatus.PAID
+    assert order.total_amount == made["total"]
+    assert order.shipping_id == made["shipping_id"] and order.pack_id == made["pack_id"]
+    assert [p.id for p in order.payments] == [made["payment_id"]]
+    assert order.payments[0].order_id == made["id"]
+
+
+async def test_an_unknown_order_is_not_found_and_anothers_is_forbidden(world):
+    foreign = await world.foreign_order()
+    with pytest.raises(NotFound):
+        await world.gateway.get_order(world.account_id, 1)
+    with pytest.raises(Forbidden):
+        await world.gateway.get_order(world.account_id, foreign)
+
+
+async def test_the_search_finds_the_orders_changed_within_a_window_oldest_first(world):
+    await world.advance(3600)
+    start = world.now()
+    first = [(await world.order())["id"] for _ in range(4)]
+    await world.advance(600)
+    middle = world.now()
+    later = [(await world.order())["id"] for _ in range(2)]
+    search = world.gateway.search_orders
+
+    pages = [
+        await search(world.account_id, world.seller_id, start, world.now(), offset, 3)
+        for offset in (0, 3, 6)
+    ]
+    early = await search(world.account_id, world.seller_id, start, middle - timedelta(seconds=1))
+
+    assert [len(page.orders) for page in pages] == [3, 3, 0]
+    assert {page.total for page in pages} == {6}
+    assert [o.id for page in pages for o in page.orders] == first + later
+    assert all(o.account_id == world.account_id for page in pages for o in page.orders)
+    assert [o.id for o in early.orders] == first and early.total == 4
+
+
+async def test_the_search_is_the_accounts_seller_within_51_a_page(world):
+    since = world.now() - timedelta(days=1)
+    with pytest.raises(Forbidden):
+        await world.gateway.search_orders(world.account_id, world.seller_id + 1, since, world.now())
+    with pytest.raises(ValidationFailed):
+        await world.gateway.search_orders(
+            world.account_id, world.seller_id, since, world.now(), 0, 52
+        )
+
+
+async def test_a_shipment_and_a_pack_read_typed(world):
+    made = await world.order()
+
+    shipment = await world.gateway.get_shipment(world.account_id, made["shipping_id"])
+    pack = await world.gateway.get_pack(world.account_id, made["pack_id"])
+
+    assert shipment.id == made["shipping_id"] and shipment.account_id == world.account_id
+    assert shipment.mode is ShippingMode.ME2
+    assert pack.id == made["pack_id"] and made["id"] in pack.order_ids
+    assert pack.shipment_id == made["shipping_id"]
+    with pytest.raises(NotFound):
+        await world.gateway.get_shipment(world.account_id, 1)
+    with pytest.raises(NotFound):
+        await world.gateway.get_pack(world.account_id, 1)
+
+
+async def test_a_payment_names_its_order(world):
+    made = await world.order()
+
+    order_id = await world.gateway.payment_order_id(
+        world.account_id, f"/collections/{made['payment_id']}"
+    )
+
+    assert order_id == made["id"]
+    with pytest.raises(NotFound):
+        await world.gateway.payment_order_id(world.account_id, "/collections/1")

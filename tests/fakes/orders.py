@@ -1,0 +1,144 @@
+"""FakeOrderGateway: the OrderGateway port over orders, shipments and packs in memory.
+
+It is held to the same contract suite as AiohttpOrderGateway on the sandbox
+(tests/contracts/test_order_gateway.py), with MercadoLibre's rules: another seller's
+resource is Forbidden (§5.1, §12.2), an unknown one NotFound; the search is the account's
+own seller only, by `last_updated` window (both ends inclusive), oldest creation first,
+cancelled orders left out (§5.3), at most 51 a page (§13 [INF]).
+
+Test controls: `connect(account_id, seller_id)`, `add_order` / `add_shipment` /
+`add_pack` / `add_payment`, `errors` (a call name -> the error every such call raises),
+`calls` (every call made, as (name, argument)) and `max_offset` (the search refuses
+deeper offsets, as MercadoLibre does past its undocumented cap).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from attrs import evolve
+
+from application.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
+from application.ports.order_gateway import SEARCH_LIMIT, OrderPage
+from domain.orders import Order, OrderStatus, Pack
+from domain.shipments import Shipment
+
+
+class FakeOrderGateway:
+    def __init__(self) -> None:
+        self.sellers: dict[int, int] = {}
+        self.orders: dict[int, Order] = {}
+        self.shipments: dict[int, tuple[int, Shipment]] = {}
+        self.packs: dict[int, tuple[int, Pack]] = {}
+        self.payments: dict[int, int] = {}
+        self.errors: dict[str, Exception] = {}
+        self.calls: list[tuple[str, object]] = []
+        # The deepest offset the search serves (§5.3: MercadoLibre's cap is undocumented).
+        self.max_offset: int | None = None
+
+    # -- test controls -----------------------------------------------------------------------
+
+    def connect(self, account_id: int, seller_id: int) -> None:
+        self.sellers[account_id] = seller_id
+
+    def add_order(self, order: Order) -> None:
+        self.orders[order.id] = order
+
+    def add_shipment(self, shipment: Shipment, seller_id: int) -> None:
+        self.shipments[shipment.id] = (seller_id, shipment)
+
+    def add_pack(self, pack: Pack, seller_id: int) -> None:
+        self.packs[pack.id] = (seller_id, pack)
+
+    def add_payment(self, payment_id: int, order_id: int) -> None:
+        self.payments[payment_id] = order_id
+
+    # -- the port ----------------------------------------------------------------------------
+
+    def _seller(self, account_id: int, call: str, argument: object) -> int:
+        self.calls.append((call, argument))
+        if call in self.errors:
+            raise self.errors[call]
+        if account_id not in self.sellers:
+            raise NotFound("account", account_id)
+        return self.sellers[account_id]
+
+    def _as(self, order: Order, account_id: int) -> Order:
+        """As read: the account's, with MercadoLibre's JSON (the owner in `seller.id`)."""
+        raw = dict(order.raw) or {"id": order.id, "seller": {"id": order.seller_id}}
+        return evolve(order, account_id=account_id, raw=raw)
+
+    async def get_order(self, account_id: int, order_id: int) -> Order:
+        seller = self._seller(account_id, "get_order", order_id)
+        order = self.orders.get(order_id)
+        if order is None:
+            raise NotFound("order", order_id)
+        if order.seller_id != seller:
+            raise Forbidden("The user has not access to the order")
+        return self._as(order, account_id)
+
+    async def search_orders(
+        self,
+        account_id: int,
+        seller_id: int,
+        updated_from: datetime,
+        updated_to: datetime,
+        offset: int = 0,
+        limit: int = SEARCH_LIMIT,
+    ) -> OrderPage:
+        seller = self._seller(account_id, "search_orders", (updated_from, updated_to, offset))
+        if seller_id != seller:
+            raise Forbidden(f"The caller is not allowed to see the orders of seller {seller_id}")
+        if self.max_offset is not None and offset >= self.max_offset:
+            raise ValidationFailed(
+                [FieldProblem("offset", f"must be below {self.max_offset}")],
+                "MercadoLibre refused the request",
+            )
+        if not 1 <= limit <= SEARCH_LIMIT:
+            raise ValidationFailed(
+                [FieldProblem("limit", f"must be at most {SEARCH_LIMIT}")],
+                "MercadoLibre refused the request",
+            )
+        found = sorted(
+            (
+                o
+                for o in self.orders.values()
+                if o.seller_id == seller
+                and o.status is not OrderStatus.CANCELLED
+                and o.last_updated is not None
+                and updated_from <= o.last_updated <= updated_to
+            ),
+            key=lambda o: (o.date_created, o.id),
+        )
+        page = found[offset : offset + limit]
+        return OrderPage(tuple(self._as(o, account_id) for o in page), len(found))
+
+    async def get_shipment(self, account_id: int, shipment_id: int) -> Shipment:
+        seller = self._seller(account_id, "get_shipment", shipment_id)
+        if shipment_id not in self.shipments:
+            raise NotFound("shipment", shipment_id)
+        owner, shipment = self.shipments[shipment_id]
+        if owner != seller:
+            raise Forbidden("The user has not access to the shipment")
+        raw = dict(shipment.raw) or {"id": shipment.id, "origin": {"sender_id": owner}}
+        return evolve(shipment, account_id=account_id, raw=raw)
+
+    async def get_pack(self, account_id: int, pack_id: int) -> Pack:
+        seller = self._seller(account_id, "get_pack", pack_id)
+        if pack_id not in self.packs:
+            raise NotFound("pack", pack_id)
+        owner, pack = self.packs[pack_id]
+        if owner != seller:
+            raise Forbidden("The user has not access to the order")
+        return evolve(pack, account_id=account_id)
+
+    async def payment_order_id(self, account_id: int, resource: str) -> int:
+        seller = self._seller(account_id, "payment_order_id", resource)
+        last = resource.partition("?")[0].rstrip("/").rsplit("/", 1)[-1]
+        if not last.isdigit() or int(last) not in self.payments:
+            raise NotFound("payment", resource)
+        order_id = self.payments[int(last)]
+        order = self.orders.get(order_id)
+        if order is not None and order.seller_id != seller:
+            raise Forbidden("The user has not access to the payment")
+        return order_id
