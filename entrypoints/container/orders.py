@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dependency_injector import providers
 
+from application.orders.get_order import GetOrder
+from application.orders.list_orders import ListOrders
 from application.orders.reconcile_orders import ReconcileOrders
 from application.orders.record_orders import RecordOrders, RecordPayments, RecordShipments
 from entrypoints.container.questions import QuestionUseCases
@@ -25,3 +27,5 @@ class OrderUseCases(QuestionUseCases):
         runs=Q.sync_runs,
         backfill_days=Q.settings.provided.orders_backfill_days,
     )
+    list_orders = providers.Factory(ListOrders, uow)
+    get_order = providers.Factory(GetOrder, uow)

@@ -1,0 +1,170 @@
+"""Orders, their shipments and packs (mercadolibre-api.md §5, §6), from the local copy
+the notifications and the reconciliation keep; every read scoped to the connected
+accounts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiohttp import web
+
+from application.errors import NotFound
+from application.orders.views import OrderFilter
+from domain.orders import OrderStatus
+from domain.shipments import ShipmentStatus
+from entrypoints.http.context import container_of
+from entrypoints.http.converter import json_response
+from entrypoints.http.endpoints import Endpoint, Param, Reply
+from entrypoints.http.order_views import (
+    OrderDetailView,
+    OrderPage,
+    ShipmentView,
+    order_detail_view,
+    order_view,
+    shipment_view,
+)
+from entrypoints.http.params import (
+    PAGING_PARAMS,
+    paging,
+    path_int,
+    query_enum,
+    query_int,
+    query_str,
+)
+from entrypoints.http.problems import RequestInvalid
+from entrypoints.http.views import PageInfo
+
+TAG = "orders"
+ORDER_ID = Param.id("order_id", "MercadoLibre's order id")
+ACCOUNT = Param.id("account_id", "Only this connected account's orders", "query")
+STATUS = Param.choice("status", "Only orders in this status (§5.2)", OrderStatus)
+SHIPMENT_STATUS = Param.choice(
+    "shipment_status", "Only orders whose shipment is in this status (§6.2)", ShipmentStatus
+)
+PACK_ID = Param.id("pack_id", "Only the orders of this pack (cart)", "query")
+TAG_PARAM = Param("tag", "Only orders with this tag (paid, delivered, ...)", max_length=64)
+TEXT = Param(
+    "q",
+    "The order id, a listing id or title, or the buyer's nickname; without regard to "
+    "case or accents",
+    max_length=200,
+)
+MOMENT = (
+    r"^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
+    r"(Z|[+-][0-9]{2}:?[0-9]{2}))?$"
+)
+CREATED_FROM = Param(
+    "from",
+    "Created at or after (ISO-8601 with offset)",
+    max_length=40,
+    pattern=MOMENT,
+    hint="2026-11-30T10:00:00-03:00",
+)
+CREATED_TO = Param(
+    "to",
+    "Created at or before (ISO-8601 with offset)",
+    max_length=40,
+    pattern=MOMENT,
+    hint="2026-11-30T10:00:00-03:00",
+)
+
+
+def _when(request: web.Request, param: Param) -> datetime | None:
+    raw = query_str(request, param)
+    if raw is None:
+        return None
+    try:
+        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise RequestInvalid(
+            f"invalid parameter {param.name}",
+            [{"field": param.name, "reason": "is not a real date and time"}],
+            status=422,
+        ) from None
+
+
+async def list_orders(request: web.Request) -> web.Response:
+    status = query_enum(request, STATUS, OrderStatus)
+    shipment_status = query_enum(request, SHIPMENT_STATUS, ShipmentStatus)
+    given = OrderFilter(
+        account_id=query_int(request, ACCOUNT),
+        status=None if status is None else status.value,
+        created_from=_when(request, CREATED_FROM),
+        created_to=_when(request, CREATED_TO),
+        text=query_str(request, TEXT),
+        pack_id=query_int(request, PACK_ID),
+        shipment_status=None if shipment_status is None else shipment_status.value,
+        tag=query_str(request, TAG_PARAM),
+    )
+    page = await container_of(request).list_orders()(given, paging(request))
+    return json_response(
+        OrderPage(
+            [order_view(o) for o in page.items], PageInfo(page.total, page.offset, page.limit)
+        )
+    )
+
+
+async def get_order(request: web.Request) -> web.Response:
+    detail = await container_of(request).get_order()(path_int(request, ORDER_ID))
+    return json_response(order_detail_view(detail))
+
+
+async def get_order_shipment(request: web.Request) -> web.Response:
+    detail = await container_of(request).get_order()(path_int(request, ORDER_ID))
+    if detail.shipment is None:
+        raise NotFound("shipment of order", detail.order.id)
+    return json_response(shipment_view(detail.shipment))
+
+
+ENDPOINTS = (
+    Endpoint(
+        "GET",
+        "/orders",
+        list_orders,
+        "The connected accounts' orders, newest first",
+        TAG,
+        params=(
+            ACCOUNT,
+            STATUS,
+            CREATED_FROM,
+            CREATED_TO,
+            TEXT,
+            PACK_ID,
+            SHIPMENT_STATUS,
+            TAG_PARAM,
+            *PAGING_PARAMS,
+        ),
+        description="From the local copy the notifications and the order reconciliation "
+        "keep. Amounts are decimal strings in the order's currency; timestamps keep the "
+        "offset MercadoLibre gave them.",
+        replies={
+            200: Reply("A page of orders", OrderPage),
+            404: Reply("No such account"),
+            422: Reply("A date that names no moment (2026-13-40)"),
+        },
+    ),
+    Endpoint(
+        "GET",
+        "/orders/{order_id}",
+        get_order,
+        "One order with its items, payments, shipment summary, pack and sibling orders",
+        TAG,
+        params=(ORDER_ID,),
+        replies={
+            200: Reply("The order", OrderDetailView),
+            404: Reply("No such order (or not of a connected account)"),
+        },
+    ),
+    Endpoint(
+        "GET",
+        "/orders/{order_id}/shipment",
+        get_order_shipment,
+        "The order's shipment: status, substatus, tracking, costs, when printable",
+        TAG,
+        params=(ORDER_ID,),
+        replies={
+            200: Reply("The shipment as last read", ShipmentView),
+            404: Reply("No such order, or it has no shipment"),
+        },
+    ),
+)

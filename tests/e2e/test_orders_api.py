@@ -1,0 +1,138 @@
+"""Orders through the REST API, driven as a user would: a sale on the sandbox reaches
+GET /orders through the notifications (§9.2), filters and the detail answer from the
+local copy, and nothing of a disconnected or unknown account is shown."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from sandbox.testing import running_sandbox
+from tests.e2e.conftest import AUTH, service_on_sandbox
+
+
+async def eventually(check, timeout: float = 15.0, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        assert time.monotonic() < deadline, "timed out waiting"
+        await asyncio.sleep(interval)
+
+
+@pytest.fixture
+async def world(tmp_path, aiohttp_client):
+    async with (
+        running_sandbox(rate_limit=0, orders_per_seller=0, questions_per_seller=0) as sb,
+        service_on_sandbox(sb, tmp_path, aiohttp_client, RATE_LIMIT_BURST="1000") as service,
+    ):
+        client = service["client"]
+        await sb.admin(
+            "PATCH", "/config", {"callback_url": str(client.make_url("/webhooks/notification"))}
+        )
+        yield service
+
+
+async def _json(response, status: int = 200):
+    body = await response.json()
+    assert response.status == status, body
+    return body
+
+
+async def _sale(world, **extra) -> dict:
+    sb = world["sb"]
+    seller = sb.sellers[0]
+    return await sb.event("order", seller_id=seller["id"], **extra)
+
+
+async def _stored(client, order_id: int):
+    response = await client.get(f"/orders/{order_id}", headers=AUTH)
+    return await response.json() if response.status == 200 else None
+
+
+async def test_a_sale_appears_in_the_orders_with_its_shipment_and_pack(world):
+    client = world["client"]
+    sale = await _sale(world, mode="me2", logistic_type="drop_off")
+
+    detail = await eventually(lambda: _stored(client, sale["id"]))
+
+    order = detail["order"]
+    assert order["id"] == sale["id"] and order["status"] == "paid"
+    assert order["total_amount"] == f"{sale['total_amount']:.2f}"
+    assert order["items"][0]["item_id"] == sale["order_items"][0]["item"]["id"]
+    assert [p["id"] for p in order["payments"]] == [p["id"] for p in sale["payments"]]
+    assert order["date_created"][-6:] == sale["date_created"][-6:], "the offset is kept"
+    shipment = await eventually(lambda: _shipment_with_orders(client, sale["id"]))
+    assert shipment["id"] == sale["shipping"]["id"] and shipment["mode"] == "me2"
+    assert detail["pack"] is None or detail["pack"]["id"] == sale["pack_id"]
+
+    listed = await _json(await client.get("/orders?status=paid", headers=AUTH))
+    assert [o["id"] for o in listed["results"]] == [sale["id"]]
+    assert listed["paging"]["total"] == 1
+    title = sale["order_items"][0]["item"]["title"]
+    found = await _json(await client.get("/orders", params={"q": title.upper()}, headers=AUTH))
+    assert [o["id"] for o in found["results"]] == [sale["id"]]
+    none = await _json(await client.get("/orders?status=cancelled", headers=AUTH))
+    assert none["results"] == []
+
+
+async def _shipment_with_orders(client, order_id):
+    response = await client.get(f"/orders/{order_id}/shipment", headers=AUTH)
+    if response.status != 200:
+        return None
+    body = await response.json()
+    return body if order_id in body["order_ids"] else None
+
+
+async def test_orders_are_listed_newest_first_and_filtered_by_shipment_status(world):
+    client = world["client"]
+    first = await _sale(world)
+    world["sb"].advance_clock(60)
+    second = await _sale(world)
+    await eventually(lambda: _stored(client, first["id"]))
+    await eventually(lambda: _stored(client, second["id"]))
+
+    listed = await _json(await client.get("/orders", headers=AUTH))
+    assert [o["id"] for o in listed["results"]] == [second["id"], first["id"]]
+    status = (await _json(await client.get(f"/orders/{first['id']}/shipment", headers=AUTH)))[
+        "status"
+    ]
+    by_shipment = await _json(
+        await client.get("/orders", params={"shipment_status": status}, headers=AUTH)
+    )
+    assert first["id"] in [o["id"] for o in by_shipment["results"]]
+
+
+async def test_bad_filters_are_clear_problems_and_unknown_orders_are_not_found(world):
+    client = world["client"]
+    for query, field in (
+        ("status=shipped", "status"),
+        ("from=yesterday", "from"),
+        ("limit=0", "limit"),
+        ("account_id=-1", "account_id"),
+        ("shipment_status=lost", "shipment_status"),
+    ):
+        response = await client.get(f"/orders?{query}", headers=AUTH)
+        assert response.status == 400, query
+        problem = await response.json()
+        assert problem["errors"][0]["field"] == field
+    assert (await client.get("/orders/123", headers=AUTH)).status == 404
+    assert (await client.get("/orders/123/shipment", headers=AUTH)).status == 404
+    assert (await client.get("/orders?account_id=999", headers=AUTH)).status == 404
+    assert (await client.get("/orders/abc", headers=AUTH)).status == 400
+
+
+async def test_the_orders_of_a_disconnected_account_are_not_shown(world):
+    client = world["client"]
+    sale = await _sale(world)
+    await eventually(lambda: _stored(client, sale["id"]))
+    account_id = world["account_id"]
+
+    await _json(await client.delete(f"/accounts/{account_id}", headers=AUTH), 200)
+
+    assert (await client.get(f"/orders/{sale['id']}", headers=AUTH)).status == 404
+    listed = await _json(await client.get("/orders", headers=AUTH))
+    assert listed["results"] == []
