@@ -12,8 +12,8 @@ from adapters.mercadolibre.account_calls import AccountCalls
 from adapters.mercadolibre.order_mapping import read_order, read_pack
 from adapters.mercadolibre.question_mapping import read_id
 from adapters.mercadolibre.shipment_mapping import read_shipment
-from application.errors import NotFound, Unavailable
-from application.ports.order_gateway import SEARCH_LIMIT, OrderPage
+from application.errors import Conflict, NotFound, Unavailable, ValidationFailed
+from application.ports.order_gateway import MAX_LABELS, SEARCH_LIMIT, LabelFile, OrderPage
 from domain.orders import Order, Pack
 from domain.shipments import Shipment
 
@@ -85,6 +85,35 @@ class AiohttpOrderGateway:
         path = f"/packs/{int(pack_id)}"
         body = await self._calls.get(account_id, path)
         return read_pack(body, account_id, f"GET {path}")
+
+    async def labels(self, account_id: int, shipment_ids: tuple[int, ...], fmt: str) -> LabelFile:
+        """§6.3: the label answer is checked by its content type and magic bytes (a JSON
+        answer means MercadoLibre has no label to print, [OBS])."""
+        if not 1 <= len(shipment_ids) <= MAX_LABELS or fmt not in ("pdf", "zpl"):
+            raise ValueError(f"1 to {MAX_LABELS} shipments, as pdf or zpl")
+        try:
+            response = await self._calls.call(
+                account_id,
+                "GET",
+                "/shipment_labels",
+                params={
+                    "shipment_ids": ",".join(str(int(i)) for i in shipment_ids),
+                    "response_type": "pdf" if fmt == "pdf" else "zpl2",
+                },
+            )
+        except ValidationFailed as error:
+            if "label" not in str(error).lower():
+                raise
+            raise Conflict(f"MercadoLibre printed no label: {error}") from error
+        kind = response.content_type.split(";")[0].strip().lower()
+        if kind == "application/json" or isinstance(response.body, Mapping | list):
+            message = response.body.get("message") if isinstance(response.body, Mapping) else None
+            raise Conflict(f"MercadoLibre printed no label: {message or 'it answered JSON'}")
+        if fmt == "pdf" and not response.content.startswith(b"%PDF"):
+            raise Unavailable(f"GET /shipment_labels answered {kind or 'no type'}, not a PDF")
+        if fmt == "zpl" and not response.content.strip():
+            raise Unavailable("GET /shipment_labels answered an empty label")
+        return LabelFile(response.content, kind or "application/octet-stream")
 
     async def payment_order_id(self, account_id: int, resource: str) -> int:
         """§9.3: a `payments` notification names /collections/{id}; /payments/{id} is

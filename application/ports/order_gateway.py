@@ -15,6 +15,16 @@ from domain.orders import Order, Pack
 from domain.shipments import Shipment
 
 SEARCH_LIMIT = 51  # §5.3: the page MercadoLibre's order search serves at most [INF]
+MAX_LABELS = 50  # §6.3: shipments per GET /shipment_labels [INF]
+
+
+@attrs.define(frozen=True)
+class LabelFile:
+    """Labels as MercadoLibre printed them: a PDF (`%PDF` first) or ZPL II (text, or a
+    zip of it), with its content type."""
+
+    content: bytes = attrs.field(repr=False)
+    content_type: str
 
 
 @attrs.define(frozen=True)
@@ -55,6 +65,14 @@ class OrderGateway(Protocol):
 
     async def get_pack(self, account_id: int, pack_id: int) -> Pack:
         """GET /packs/{id} (§5.4). Raises NotFound, Forbidden. Idempotent."""
+        ...
+
+    async def labels(self, account_id: int, shipment_ids: tuple[int, ...], fmt: str) -> LabelFile:
+        """GET /shipment_labels?shipment_ids=&response_type=pdf|zpl2 (§6.3), at most
+        MAX_LABELS shipments in one call. A JSON answer instead of a label (MercadoLibre
+        has none to print) is Conflict with its message, never a file; a PDF that does not
+        start with `%PDF` is Unavailable. Raises ValidationFailed, Forbidden, NotFound.
+        Idempotent (printing again prints the same labels)."""
         ...
 
     async def payment_order_id(self, account_id: int, resource: str) -> int:

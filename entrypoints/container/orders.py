@@ -6,6 +6,7 @@ from dependency_injector import providers
 
 from application.orders.get_order import GetOrder
 from application.orders.list_orders import ListOrders
+from application.orders.print_labels import PrintLabels
 from application.orders.reconcile_orders import ReconcileOrders
 from application.orders.record_orders import RecordOrders, RecordPayments, RecordShipments
 from entrypoints.container.questions import QuestionUseCases
@@ -29,3 +30,4 @@ class OrderUseCases(QuestionUseCases):
     )
     list_orders = providers.Factory(ListOrders, uow)
     get_order = providers.Factory(GetOrder, uow)
+    print_labels = providers.Factory(PrintLabels, uow, gateway)

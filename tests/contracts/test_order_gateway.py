@@ -10,12 +10,13 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+import attrs
 import pytest
 import pytest_asyncio
 
 from adapters.mercadolibre import AccountCalls, AiohttpOrderGateway
 from adapters.system.clock import ManualClock
-from application.errors import Forbidden, NotFound, ValidationFailed
+from application.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from application.ports.order_gateway import OrderGateway
 from domain.money import Money
 from domain.orders import Buyer, Order, OrderItem, OrderStatus, Pack, Payment
@@ -43,6 +44,10 @@ class OrderWorld(Protocol):
         ...
 
     async def foreign_order(self) -> int: ...
+
+    async def ship(self, shipment_id: int, status: str, substatus: str | None) -> None:
+        """MercadoLibre moves the shipment to `status`/`substatus` (§6.2)."""
+        ...
 
 
 class SandboxOrderWorld:
@@ -77,7 +82,11 @@ class SandboxOrderWorld:
 
     async def order(self) -> dict[str, Any]:
         body = await self.sandbox.event(
-            "order", seller_id=self.seller_id, item_id=self.item_id, mode="me2"
+            "order",
+            seller_id=self.seller_id,
+            item_id=self.item_id,
+            mode="me2",
+            logistic_type="drop_off",
         )
         return {
             "id": int(body["id"]),
@@ -92,6 +101,15 @@ class SandboxOrderWorld:
         item_id = await self._item(account_id)
         order = await self.sandbox.event("order", seller_id=user["id"], item_id=item_id)
         return int(order["id"])
+
+    async def ship(self, shipment_id: int, status: str, substatus: str | None) -> None:
+        await self.sandbox.event(
+            "shipment",
+            seller_id=self.seller_id,
+            shipment_id=shipment_id,
+            status=status,
+            substatus=substatus,
+        )
 
 
 _ids = itertools.count(2_000_000_001)
@@ -131,9 +149,7 @@ class FakeOrderWorld:
             )
         )
         self.gateway.add_shipment(
-            Shipment(
-                shipping_id, 0, ShipmentStatus.READY_TO_SHIP, ShippingMode.ME2, "ready_to_print"
-            ),
+            Shipment(shipping_id, 0, ShipmentStatus.HANDLING, ShippingMode.ME2, None, "drop_off"),
             seller_id,
         )
         self.gateway.add_pack(Pack(pack_id, 0, "released", (order_id,), shipping_id), seller_id)
@@ -151,6 +167,11 @@ class FakeOrderWorld:
 
     async def foreign_order(self) -> int:
         return self._order(self.seller_id + 1)["id"]
+
+    async def ship(self, shipment_id: int, status: str, substatus: str | None) -> None:
+        owner, shipment = self.gateway.shipments[shipment_id]
+        moved = attrs.evolve(shipment, status=ShipmentStatus(status), substatus=substatus)
+        self.gateway.add_shipment(moved, owner)
 
 
 @pytest.fixture(params=[pytest.param("sandbox", marks=pytest.mark.sandbox), "fake"])
@@ -250,3 +271,28 @@ async def test_a_payment_names_its_order(world):
     assert order_id == made["id"]
     with pytest.raises(NotFound):
         await world.gateway.payment_order_id(world.account_id, "/collections/1")
+
+
+async def test_a_ready_to_print_label_is_a_pdf_or_zpl_and_then_printed(world):
+    """§6.3: ME2, a label logistic type, ready_to_ship + ready_to_print."""
+    made = await world.order()
+    await world.ship(made["shipping_id"], "ready_to_ship", "ready_to_print")
+
+    pdf = await world.gateway.labels(world.account_id, (made["shipping_id"],), "pdf")
+    zpl = await world.gateway.labels(world.account_id, (made["shipping_id"],), "zpl")
+    shipment = await world.gateway.get_shipment(world.account_id, made["shipping_id"])
+
+    assert pdf.content.startswith(b"%PDF") and pdf.content_type == "application/pdf"
+    assert b"^XA" in zpl.content
+    assert shipment.substatus == "printed"
+
+
+async def test_a_shipment_not_ready_to_print_has_no_label(world):
+    made = await world.order()
+    await world.ship(made["shipping_id"], "ready_to_ship", "ready_to_print")
+    await world.ship(made["shipping_id"], "shipped", None)
+
+    with pytest.raises(Conflict):
+        await world.gateway.labels(world.account_id, (made["shipping_id"],), "pdf")
+    with pytest.raises(ValueError):
+        await world.gateway.labels(world.account_id, tuple(range(1, 52)), "pdf")

@@ -5,6 +5,7 @@ local copy, and nothing of a disconnected or unknown account is shown."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import pytest
@@ -136,3 +137,85 @@ async def test_the_orders_of_a_disconnected_account_are_not_shown(world):
     assert (await client.get(f"/orders/{sale['id']}", headers=AUTH)).status == 404
     listed = await _json(await client.get("/orders", headers=AUTH))
     assert listed["results"] == []
+
+
+async def _printable_sale(world) -> dict:
+    sale = await _sale(world, mode="me2", logistic_type="drop_off")
+    await world["sb"].event(
+        "shipment",
+        seller_id=world["seller"]["id"],
+        shipment_id=sale["shipping"]["id"],
+        status="ready_to_ship",
+        substatus="ready_to_print",
+    )
+    return sale
+
+
+async def _printable(client, order_id):
+    response = await client.get(f"/orders/{order_id}/shipment", headers=AUTH)
+    return response.status == 200 and (await response.json())["label_available"]
+
+
+async def test_a_ready_to_print_orders_label_downloads_as_a_real_pdf(world):
+    """§6.3: the label of a ready_to_print ME2 drop-off shipment."""
+    client = world["client"]
+    sale = await _printable_sale(world)
+    await eventually(lambda: _printable(client, sale["id"]))
+
+    pdf = await client.get(f"/orders/{sale['id']}/shipping-label", headers=AUTH)
+    zpl = await client.get(f"/orders/{sale['id']}/shipping-label?format=zpl", headers=AUTH)
+
+    assert pdf.status == 200 and pdf.content_type == "application/pdf"
+    content = await pdf.read()
+    assert content.startswith(b"%PDF") and content.rstrip().endswith(b"%%EOF")
+    assert pdf.headers["X-Labels-Printed"] == str(sale["id"])
+    assert zpl.status == 200 and b"^XA" in await zpl.read()
+
+
+async def test_a_label_not_printable_is_a_409_naming_status_and_substatus(world):
+    client = world["client"]
+    sale = await _printable_sale(world)
+    await eventually(lambda: _printable(client, sale["id"]))
+    await world["sb"].event(
+        "shipment",
+        seller_id=world["seller"]["id"],
+        shipment_id=sale["shipping"]["id"],
+        status="shipped",
+    )
+
+    async def shipped():
+        response = await client.get(f"/orders/{sale['id']}/shipment", headers=AUTH)
+        return (await response.json())["status"] == "shipped"
+
+    await eventually(shipped)
+    response = await client.get(f"/orders/{sale['id']}/shipping-label", headers=AUTH)
+
+    assert response.status == 409
+    problem = await response.json()
+    assert "status shipped" in problem["detail"] and "substatus" in problem["detail"]
+    assert (await client.get("/orders/1/shipping-label", headers=AUTH)).status == 404
+    bad = await client.get(f"/orders/{sale['id']}/shipping-label?format=png", headers=AUTH)
+    assert bad.status == 400
+
+
+async def test_labels_of_several_orders_come_in_one_file_with_the_others_left_out(world):
+    client = world["client"]
+    ready = await _printable_sale(world)
+    other = await _sale(world, mode="me1")
+    await eventually(lambda: _printable(client, ready["id"]))
+    await eventually(lambda: _stored(client, other["id"]))
+
+    response = await client.post(
+        "/shipping/labels", json={"order_ids": [ready["id"], other["id"], 1]}, headers=AUTH
+    )
+
+    assert response.status == 200 and (await response.read()).startswith(b"%PDF")
+    left_out = {
+        o["order_id"]: o["reason"] for o in json.loads(response.headers["X-Labels-Left-Out"])
+    }
+    assert set(left_out) == {other["id"], 1}
+    assert "me1" in left_out[other["id"]] and left_out[1] == "no such order"
+    too_many = await client.post(
+        "/shipping/labels", json={"order_ids": list(range(1, 52))}, headers=AUTH
+    )
+    assert too_many.status == 422

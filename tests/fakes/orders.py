@@ -18,8 +18,8 @@ from datetime import datetime
 
 from attrs import evolve
 
-from application.errors import FieldProblem, Forbidden, NotFound, ValidationFailed
-from application.ports.order_gateway import SEARCH_LIMIT, OrderPage
+from application.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationFailed
+from application.ports.order_gateway import MAX_LABELS, SEARCH_LIMIT, LabelFile, OrderPage
 from domain.orders import Order, OrderStatus, Pack
 from domain.shipments import Shipment
 
@@ -131,6 +131,26 @@ class FakeOrderGateway:
         if owner != seller:
             raise Forbidden("The user has not access to the order")
         return evolve(pack, account_id=account_id)
+
+    async def labels(self, account_id: int, shipment_ids: tuple[int, ...], fmt: str) -> LabelFile:
+        seller = self._seller(account_id, "labels", tuple(shipment_ids))
+        if not 1 <= len(shipment_ids) <= MAX_LABELS or fmt not in ("pdf", "zpl"):
+            raise ValueError(f"1 to {MAX_LABELS} shipments, as pdf or zpl")
+        for shipment_id in shipment_ids:
+            if shipment_id not in self.shipments:
+                raise NotFound("shipment", shipment_id)
+            owner, shipment = self.shipments[shipment_id]
+            if owner != seller:
+                raise Forbidden("The user has not access to the shipment")
+            if not shipment.label_available:
+                raise Conflict(f"MercadoLibre printed no label: {shipment.label_refusal()}")
+            # §6.3 [INF]: printing moves ready_to_print to printed.
+            self.shipments[shipment_id] = (owner, evolve(shipment, substatus="printed"))
+        if fmt == "pdf":
+            pages = b"".join(b"%% label %d\n" % i for i in shipment_ids)
+            return LabelFile(b"%PDF-1.4\n" + pages + b"%%EOF\n", "application/pdf")
+        blocks = "".join(f"^XA^FO50,50^FD{i}^FS^XZ\n" for i in shipment_ids)
+        return LabelFile(blocks.encode(), "text/plain")
 
     async def payment_order_id(self, account_id: int, resource: str) -> int:
         seller = self._seller(account_id, "payment_order_id", resource)

@@ -4,17 +4,21 @@ accounts."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
+import attrs
 from aiohttp import web
 
 from application.errors import NotFound
+from application.orders.print_labels import FORMATS, PrintedLabels
 from application.orders.views import OrderFilter
+from application.ports.order_gateway import MAX_LABELS
 from domain.orders import OrderStatus
 from domain.shipments import ShipmentStatus
 from entrypoints.http.context import container_of
-from entrypoints.http.converter import json_response
-from entrypoints.http.endpoints import Endpoint, Param, Reply
+from entrypoints.http.converter import json_response, read_body
+from entrypoints.http.endpoints import MAX_ID, Endpoint, Param, Reply, limited
 from entrypoints.http.order_views import (
     OrderDetailView,
     OrderPage,
@@ -35,6 +39,18 @@ from entrypoints.http.problems import RequestInvalid
 from entrypoints.http.views import PageInfo
 
 TAG = "orders"
+FORMAT = Param("format", "pdf (default) or zpl (ZPL II text)", enum=FORMATS)
+LEFT_OUT_HEADER = "X-Labels-Left-Out"
+
+
+@attrs.define
+class LabelsBody:
+    """Up to 50 orders whose labels go in one file."""
+
+    order_ids: list[int] = limited(min_items=1, max_items=MAX_LABELS)
+    format: str = limited("pdf", enum=FORMATS)
+
+
 ORDER_ID = Param.id("order_id", "MercadoLibre's order id")
 ACCOUNT = Param.id("account_id", "Only this connected account's orders", "query")
 STATUS = Param.choice("status", "Only orders in this status (§5.2)", OrderStatus)
@@ -116,6 +132,48 @@ async def get_order_shipment(request: web.Request) -> web.Response:
     return json_response(shipment_view(detail.shipment))
 
 
+def _label_response(printed: PrintedLabels) -> web.Response:
+    """The file as MercadoLibre printed it; the orders left out, with their reasons, in a
+    header as JSON."""
+    left_out = [{"order_id": o.order_id, "reason": o.reason} for o in printed.left_out]
+    headers = {"X-Labels-Printed": ",".join(str(i) for i in printed.order_ids)}
+    if left_out:
+        headers[LEFT_OUT_HEADER] = json.dumps(left_out)
+    return web.Response(
+        body=printed.file.content, content_type=printed.file.content_type, headers=headers
+    )
+
+
+async def get_shipping_label(request: web.Request) -> web.Response:
+    fmt = query_str(request, FORMAT) or "pdf"
+    order_id = path_int(request, ORDER_ID)
+    printed = await container_of(request).print_labels()([order_id], fmt)
+    return _label_response(printed)
+
+
+async def print_labels(request: web.Request) -> web.Response:
+    body = await read_body(request, LabelsBody)
+    if any(not 1 <= i <= MAX_ID for i in body.order_ids):
+        raise RequestInvalid(
+            "invalid order_ids",
+            [{"field": "order_ids", "reason": "each must be a positive 64-bit id"}],
+            status=422,
+        )
+    printed = await container_of(request).print_labels()(body.order_ids, body.format)
+    return _label_response(printed)
+
+
+LABEL_REPLIES = {
+    200: Reply(
+        "The labels (application/pdf; ZPL II as text/plain); X-Labels-Left-Out lists the "
+        "orders left out with their reasons",
+        content_type="application/pdf",
+    ),
+    404: Reply("No such order (or not of a connected account)"),
+    409: Reply("No label to print: the shipment's status and substatus say why (§6.3)"),
+    503: Reply("MercadoLibre is down; nothing was printed (Retry-After)"),
+}
+
 ENDPOINTS = (
     Endpoint(
         "GET",
@@ -166,5 +224,30 @@ ENDPOINTS = (
             200: Reply("The shipment as last read", ShipmentView),
             404: Reply("No such order, or it has no shipment"),
         },
+    ),
+    Endpoint(
+        "GET",
+        "/orders/{order_id}/shipping-label",
+        get_shipping_label,
+        "The order's (or its pack's) shipping label, as PDF or ZPL",
+        TAG,
+        params=(ORDER_ID, FORMAT),
+        description="Only for ME2 shipments of a label logistic type that are "
+        "ready_to_ship + ready_to_print or printed (§6.3); otherwise a 409 names the "
+        "shipment's status and substatus, and when it becomes printable if MercadoLibre "
+        "said so. A JSON answer from MercadoLibre instead of a label is an error, never "
+        "a file.",
+        replies=LABEL_REPLIES,
+        calls_mercadolibre=True,
+    ),
+    Endpoint(
+        "POST",
+        "/shipping/labels",
+        print_labels,
+        "The labels of up to 50 orders in one PDF or ZPL file, in one MercadoLibre call",
+        TAG,
+        body=LabelsBody,
+        replies={**LABEL_REPLIES, 422: Reply("More than 50 orders, or none")},
+        calls_mercadolibre=True,
     ),
 )

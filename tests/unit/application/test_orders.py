@@ -264,3 +264,63 @@ async def test_a_reconciliation_that_breaks_still_finishes_its_log_and_raises(wo
     assert [(log.status, log.errors[-1][:12]) for log in logs] == [
         (SyncStatus.FAILED, "RuntimeError")
     ]
+
+
+async def _stored_with_shipment(world, account, order_ids, shipment):
+    async with world.uow() as uow:
+        await uow.orders.upsert(
+            [
+                attrs.evolve(
+                    world.gateway.orders[i], account_id=account.id, shipping_id=shipment.id
+                )
+                for i in order_ids
+            ]
+        )
+        await uow.shipments.upsert([attrs.evolve(shipment, account_id=account.id)])
+        await uow.commit()
+
+
+async def test_the_labels_of_a_pack_come_in_one_call_with_one_label_per_shipment(world):
+    from application.orders.print_labels import PrintLabels
+
+    account = await world.account()
+    world.order(1, START)
+    world.order(2, START)
+    world.order(3, START)
+    ready = world.shipment(700, START)
+    gone = world.shipment(701, START, status=ShipmentStatus.SHIPPED, substatus="out_for_delivery")
+    await _stored_with_shipment(world, account, [1, 2], ready)
+    await _stored_with_shipment(world, account, [3], gone)
+
+    printed = await PrintLabels(world.uow, world.gateway)([1, 2, 3, 404], "pdf")
+
+    assert [arg for name, arg in world.gateway.calls if name == "labels"] == [(700,)]
+    assert printed.order_ids == (1, 2) and printed.file.content.startswith(b"%PDF")
+    reasons = {o.order_id: o.reason for o in printed.left_out}
+    assert set(reasons) == {3, 404}
+    assert "status shipped, substatus out_for_delivery" in reasons[3]
+
+
+async def test_no_label_to_print_is_a_conflict_and_nothing_is_called(world):
+    from application.errors import Conflict, NotFound
+    from application.orders.print_labels import PrintLabels
+
+    account = await world.account()
+    world.order(1, START)
+    buffered = world.shipment(
+        700,
+        START,
+        status=ShipmentStatus.PENDING,
+        substatus="buffered",
+        buffering_date=START + timedelta(days=1),
+    )
+    await _stored_with_shipment(world, account, [1], buffered)
+    labels = PrintLabels(world.uow, world.gateway)
+
+    with pytest.raises(Conflict, match=r"pending, substatus buffered.*printable from 2026-11-28"):
+        await labels([1])
+    with pytest.raises(NotFound):
+        await labels([404])
+    with pytest.raises(ValidationFailed):
+        await labels(list(range(1, 52)))
+    assert [name for name, _ in world.gateway.calls if name == "labels"] == []
