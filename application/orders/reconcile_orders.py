@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from application.accounts.usable import usable_account
@@ -18,6 +19,8 @@ log = logging.getLogger(__name__)
 
 # MercadoLibre compares the window's ends in milliseconds (§5.3's date format).
 TICK = timedelta(milliseconds=1)
+
+Progress = Callable[[int, int], None]  # (orders read so far, orders the window holds)
 
 
 class ReconcileOrders:
@@ -50,11 +53,18 @@ class ReconcileOrders:
         self._clock = clock
         self._runs = runs or SyncRuns(uow, clock)
         self._backfill = timedelta(days=backfill_days)
+        self._progress: Progress | None = None
 
     async def __call__(
-        self, account_id: int, trigger: SyncTrigger, log_id: int | None = None
+        self,
+        account_id: int,
+        trigger: SyncTrigger,
+        log_id: int | None = None,
+        progress: Progress | None = None,
     ) -> SyncLog | None:
-        """The ended log; None when there was nothing to run (see SyncRuns.begin)."""
+        """The ended log; None when there was nothing to run (see SyncRuns.begin).
+        `progress` is told how far the run got after every page (the CLI's bar)."""
+        self._progress = progress
         if log_id is None:
             async with self._uow() as uow:
                 await usable_account(uow, account_id)
@@ -118,5 +128,7 @@ class ReconcileOrders:
                 if value:
                     sync_log.count(name, value)
             offset += len(page.orders) + len(page.unreadable)
+            if self._progress is not None:
+                self._progress(offset, page.total)
             if offset >= page.total or not (page.orders or page.unreadable):
                 return

@@ -324,3 +324,16 @@ async def test_no_label_to_print_is_a_conflict_and_nothing_is_called(world):
     with pytest.raises(ValidationFailed):
         await labels(list(range(1, 52)))
     assert [name for name, _ in world.gateway.calls if name == "labels"] == []
+
+
+async def test_the_reconciliation_reports_its_progress_after_every_page(world):
+    account = await world.account()
+    for n in range(1, 121):
+        world.order(n, START - timedelta(hours=1, minutes=n))
+    seen: list[tuple[int, int]] = []
+
+    await ReconcileOrders(world.uow, world.gateway, world.clock)(
+        account.id, SyncTrigger.CLI, progress=lambda done, total: seen.append((done, total))
+    )
+
+    assert seen == [(51, 120), (102, 120), (120, 120)]
