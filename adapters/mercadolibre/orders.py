@@ -7,14 +7,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from adapters.mercadolibre.account_calls import AccountCalls
 from adapters.mercadolibre.order_mapping import read_order, read_pack
-from adapters.mercadolibre.question_mapping import read_id
+from adapters.mercadolibre.question_mapping import clean_text, read_id, read_when
 from adapters.mercadolibre.shipment_mapping import read_shipment
 from application.errors import Conflict, NotFound, Unavailable, ValidationFailed
 from application.ports.order_gateway import MAX_LABELS, SEARCH_LIMIT, LabelFile, OrderPage
-from domain.orders import Order, Pack
+from domain.errors import DomainError
+from domain.orders import Order, OrderNote, Pack
 from domain.shipments import Shipment
 
 NEW_FORMAT = {"x-format-new": "true"}
@@ -30,6 +32,28 @@ def _total(body: Mapping[str, Any], fallback: int) -> int:
     paging = body.get("paging")
     total = paging.get("total") if isinstance(paging, Mapping) else body.get("total")
     return total if isinstance(total, int) and not isinstance(total, bool) else fallback
+
+
+def read_note(body: Any, what: str) -> OrderNote:
+    """A note as §5.5's calls answer it: `{id, note, date_created, date_last_updated}`,
+    bare or under `note` [INF: the shapes are not documented]."""
+    data = body.get("note", body) if isinstance(body, Mapping) else None
+    if isinstance(data, str) and isinstance(body, Mapping):
+        data = body
+    if not isinstance(data, Mapping):
+        raise Unavailable(f"{what} answered something other than a note")
+    text = data.get("note", data.get("text"))
+    note_id = data.get("id", data.get("note_id"))
+    if not isinstance(text, str) or note_id is None:
+        raise Unavailable(f"{what} answered a note without id or text")
+    try:
+        return OrderNote(
+            text=clean_text(text)[:300],
+            id=clean_text(str(note_id))[:64],
+            date_created=read_when(data.get("date_created")),
+        )
+    except DomainError as error:
+        raise Unavailable(f"{what}: the note cannot be kept: {error}") from None
 
 
 class AiohttpOrderGateway:
@@ -114,6 +138,33 @@ class AiohttpOrderGateway:
         if fmt == "zpl" and not response.content.strip():
             raise Unavailable("GET /shipment_labels answered an empty label")
         return LabelFile(response.content, kind or "application/octet-stream")
+
+    async def notes(self, account_id: int, order_id: int) -> tuple[OrderNote, ...]:
+        path = f"/orders/{int(order_id)}/notes"
+        body = await self._calls.get(account_id, path)
+        groups = body if isinstance(body, list) else [body]
+        found: list[OrderNote] = []
+        for group in groups:
+            results = group.get("results") if isinstance(group, Mapping) else None
+            for result in results if isinstance(results, list) else []:
+                found.append(read_note(result, f"GET {path}"))
+        return tuple(found)
+
+    async def add_note(self, account_id: int, order_id: int, text: str) -> OrderNote:
+        path = f"/orders/{int(order_id)}/notes"
+        body = await self._calls.send(account_id, "POST", path, {"note": text})
+        return read_note(body, f"POST {path}")
+
+    async def update_note(
+        self, account_id: int, order_id: int, note_id: str, text: str
+    ) -> OrderNote:
+        path = f"/orders/{int(order_id)}/notes/{quote(note_id, safe='')}"
+        body = await self._calls.send(account_id, "PUT", path, {"note": text}, idempotent=True)
+        return read_note(body, f"PUT {path}")
+
+    async def delete_note(self, account_id: int, order_id: int, note_id: str) -> None:
+        path = f"/orders/{int(order_id)}/notes/{quote(note_id, safe='')}"
+        await self._calls.call(account_id, "DELETE", path)
 
     async def payment_order_id(self, account_id: int, resource: str) -> int:
         """§9.3: a `payments` notification names /collections/{id}; /payments/{id} is

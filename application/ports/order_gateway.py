@@ -11,7 +11,7 @@ from typing import Protocol
 
 import attrs
 
-from domain.orders import Order, Pack
+from domain.orders import Order, OrderNote, Pack
 from domain.shipments import Shipment
 
 SEARCH_LIMIT = 51  # §5.3: the page MercadoLibre's order search serves at most [INF]
@@ -73,6 +73,27 @@ class OrderGateway(Protocol):
         has none to print) is Conflict with its message, never a file; a PDF that does not
         start with `%PDF` is Unavailable. Raises ValidationFailed, Forbidden, NotFound.
         Idempotent (printing again prints the same labels)."""
+        ...
+
+    async def notes(self, account_id: int, order_id: int) -> tuple[OrderNote, ...]:
+        """GET /orders/{id}/notes (§5.5), oldest first. Raises NotFound, Forbidden.
+        Idempotent."""
+        ...
+
+    async def add_note(self, account_id: int, order_id: int, text: str) -> OrderNote:
+        """POST /orders/{id}/notes {"note"} (§5.5: at most 300 characters). NOT
+        idempotent: never repeated by the gateway once sent (a time-out is Unavailable and
+        whether MercadoLibre took it is unknown: read the notes back)."""
+        ...
+
+    async def update_note(
+        self, account_id: int, order_id: int, note_id: str, text: str
+    ) -> OrderNote:
+        """PUT /orders/{id}/notes/{note_id} {"note"}. Raises NotFound. Idempotent."""
+        ...
+
+    async def delete_note(self, account_id: int, order_id: int, note_id: str) -> None:
+        """DELETE /orders/{id}/notes/{note_id}. Raises NotFound. Idempotent."""
         ...
 
     async def payment_order_id(self, account_id: int, resource: str) -> int:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dependency_injector import providers
 
+from application.orders.add_order_note import AddOrderNote
+from application.orders.delete_order_note import DeleteOrderNote
 from application.orders.get_order import GetOrder
+from application.orders.list_order_notes import ListOrderNotes
 from application.orders.list_orders import ListOrders
 from application.orders.print_labels import PrintLabels
 from application.orders.reconcile_orders import ReconcileOrders
 from application.orders.record_orders import RecordOrders, RecordPayments, RecordShipments
+from application.orders.update_order_note import UpdateOrderNote
 from entrypoints.container.questions import QuestionUseCases
 
 Q = QuestionUseCases
@@ -31,3 +35,7 @@ class OrderUseCases(QuestionUseCases):
     list_orders = providers.Factory(ListOrders, uow)
     get_order = providers.Factory(GetOrder, uow)
     print_labels = providers.Factory(PrintLabels, uow, gateway)
+    list_order_notes = providers.Factory(ListOrderNotes, uow, gateway)
+    add_order_note = providers.Factory(AddOrderNote, uow, gateway)
+    update_order_note = providers.Factory(UpdateOrderNote, uow, gateway)
+    delete_order_note = providers.Factory(DeleteOrderNote, uow, gateway)

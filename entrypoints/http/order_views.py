@@ -63,6 +63,11 @@ class NoteView:
 
 
 @attrs.define(frozen=True)
+class NoteList:
+    results: list[NoteView]
+
+
+@attrs.define(frozen=True)
 class CancelDetailView:
     code: str | None
     description: str | None

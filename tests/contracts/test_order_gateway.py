@@ -296,3 +296,25 @@ async def test_a_shipment_not_ready_to_print_has_no_label(world):
         await world.gateway.labels(world.account_id, (made["shipping_id"],), "pdf")
     with pytest.raises(ValueError):
         await world.gateway.labels(world.account_id, tuple(range(1, 52)), "pdf")
+
+
+async def test_notes_are_added_changed_listed_and_deleted(world):
+    """§5.5: the seller's notes on an order, at most 300 characters."""
+    made = await world.order()
+    notes = world.gateway
+
+    first = await notes.add_note(world.account_id, made["id"], "Envolver para regalo")
+    second = await notes.add_note(world.account_id, made["id"], "Factura A")
+    changed = await notes.update_note(world.account_id, made["id"], second.id, "Factura B")
+    listed = await notes.notes(world.account_id, made["id"])
+    await notes.delete_note(world.account_id, made["id"], first.id)
+    after = await notes.notes(world.account_id, made["id"])
+
+    assert first.id and first.id != second.id and first.text == "Envolver para regalo"
+    assert changed.id == second.id and changed.text == "Factura B"
+    assert [(n.id, n.text) for n in listed] == [(first.id, first.text), (second.id, "Factura B")]
+    assert [n.id for n in after] == [second.id]
+    with pytest.raises(NotFound):
+        await notes.delete_note(world.account_id, made["id"], first.id)
+    with pytest.raises(ValidationFailed):
+        await notes.add_note(world.account_id, made["id"], "x" * 301)

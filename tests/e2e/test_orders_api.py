@@ -219,3 +219,30 @@ async def test_labels_of_several_orders_come_in_one_file_with_the_others_left_ou
         "/shipping/labels", json={"order_ids": list(range(1, 52))}, headers=AUTH
     )
     assert too_many.status == 422
+
+
+async def test_notes_round_trip_to_mercadolibre_and_are_checked_first(world):
+    """§5.5: notes of at most 300 characters, kept on the stored order."""
+    client = world["client"]
+    sale = await _sale(world)
+    await eventually(lambda: _stored(client, sale["id"]))
+    notes = f"/orders/{sale['id']}/notes"
+
+    added = await _json(await client.post(notes, json={"note": "Envolver"}, headers=AUTH), 201)
+    changed = await _json(
+        await client.put(f"{notes}/{added['id']}", json={"note": "Regalo"}, headers=AUTH)
+    )
+    listed = await _json(await client.get(notes, headers=AUTH))
+    detail = await _stored(client, sale["id"])
+
+    assert changed["id"] == added["id"] and changed["text"] == "Regalo"
+    assert [(n["id"], n["text"]) for n in listed["results"]] == [(added["id"], "Regalo")]
+    assert [n["text"] for n in detail["order"]["notes"]] == ["Regalo"]
+    too_long = await client.post(notes, json={"note": "x" * 301}, headers=AUTH)
+    assert too_long.status == 422
+    assert (await _json(await client.get(notes, headers=AUTH)))["results"] == listed["results"]
+    deleted = await client.delete(f"{notes}/{added['id']}", headers=AUTH)
+    assert deleted.status == 204
+    assert (await _json(await client.get(notes, headers=AUTH)))["results"] == []
+    assert (await client.delete(f"{notes}/{added['id']}", headers=AUTH)).status == 404
+    assert (await client.get("/orders/1/notes", headers=AUTH)).status == 404

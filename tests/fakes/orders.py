@@ -14,13 +14,13 @@ deeper offsets, as MercadoLibre does past its undocumented cap).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from attrs import evolve
 
 from application.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationFailed
 from application.ports.order_gateway import MAX_LABELS, SEARCH_LIMIT, LabelFile, OrderPage
-from domain.orders import Order, OrderStatus, Pack
+from domain.orders import Order, OrderNote, OrderStatus, Pack
 from domain.shipments import Shipment
 
 
@@ -35,6 +35,8 @@ class FakeOrderGateway:
         self.calls: list[tuple[str, object]] = []
         # The deepest offset the search serves (§5.3: MercadoLibre's cap is undocumented).
         self.max_offset: int | None = None
+        self.notes_of: dict[int, list[OrderNote]] = {}
+        self._note_ids = 0
 
     # -- test controls -----------------------------------------------------------------------
 
@@ -151,6 +153,47 @@ class FakeOrderGateway:
             return LabelFile(b"%PDF-1.4\n" + pages + b"%%EOF\n", "application/pdf")
         blocks = "".join(f"^XA^FO50,50^FD{i}^FS^XZ\n" for i in shipment_ids)
         return LabelFile(blocks.encode(), "text/plain")
+
+    def _own_order(self, account_id: int, call: str, order_id: int) -> Order:
+        seller = self._seller(account_id, call, order_id)
+        order = self.orders.get(order_id)
+        if order is None:
+            raise NotFound("order", order_id)
+        if order.seller_id != seller:
+            raise Forbidden("The user has not access to the order")
+        return order
+
+    def _note(self, order_id: int, note_id: str) -> int:
+        for index, note in enumerate(self.notes_of.get(order_id, [])):
+            if note.id == note_id:
+                return index
+        raise NotFound("note", note_id)
+
+    async def notes(self, account_id: int, order_id: int) -> tuple[OrderNote, ...]:
+        self._own_order(account_id, "notes", order_id)
+        return tuple(self.notes_of.get(order_id, []))
+
+    async def add_note(self, account_id: int, order_id: int, text: str) -> OrderNote:
+        self._own_order(account_id, "add_note", order_id)
+        if not text.strip() or len(text) > 300:
+            raise ValidationFailed([FieldProblem("note", "1 to 300 characters")])
+        self._note_ids += 1
+        note = OrderNote(text, f"note{self._note_ids}", datetime(2026, 11, 27, tzinfo=UTC))
+        self.notes_of.setdefault(order_id, []).append(note)
+        return note
+
+    async def update_note(
+        self, account_id: int, order_id: int, note_id: str, text: str
+    ) -> OrderNote:
+        self._own_order(account_id, "update_note", order_id)
+        index = self._note(order_id, note_id)
+        note = evolve(self.notes_of[order_id][index], text=text)
+        self.notes_of[order_id][index] = note
+        return note
+
+    async def delete_note(self, account_id: int, order_id: int, note_id: str) -> None:
+        self._own_order(account_id, "delete_note", order_id)
+        del self.notes_of[order_id][self._note(order_id, note_id)]
 
     async def payment_order_id(self, account_id: int, resource: str) -> int:
         seller = self._seller(account_id, "payment_order_id", resource)

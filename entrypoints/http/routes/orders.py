@@ -14,12 +14,14 @@ from application.errors import NotFound
 from application.orders.print_labels import FORMATS, PrintedLabels
 from application.orders.views import OrderFilter
 from application.ports.order_gateway import MAX_LABELS
-from domain.orders import OrderStatus
+from domain.orders import MAX_NOTE_LENGTH, OrderStatus
 from domain.shipments import ShipmentStatus
 from entrypoints.http.context import container_of
 from entrypoints.http.converter import json_response, read_body
 from entrypoints.http.endpoints import MAX_ID, Endpoint, Param, Reply, limited
 from entrypoints.http.order_views import (
+    NoteList,
+    NoteView,
     OrderDetailView,
     OrderPage,
     ShipmentView,
@@ -31,6 +33,7 @@ from entrypoints.http.params import (
     PAGING_PARAMS,
     paging,
     path_int,
+    path_str,
     query_enum,
     query_int,
     query_str,
@@ -41,6 +44,18 @@ from entrypoints.http.views import PageInfo
 TAG = "orders"
 FORMAT = Param("format", "pdf (default) or zpl (ZPL II text)", enum=FORMATS)
 LEFT_OUT_HEADER = "X-Labels-Left-Out"
+
+
+NOTE_ID = Param(
+    "note_id", "MercadoLibre's note id", location="path", max_length=64, pattern=r"^[A-Za-z0-9_-]+$"
+)
+
+
+@attrs.define
+class NoteBody:
+    """`{"note"}`: 1 to 300 characters (§5.5), checked before MercadoLibre is called."""
+
+    note: str = limited(min_length=1, max_length=MAX_NOTE_LENGTH)
 
 
 @attrs.define
@@ -163,6 +178,38 @@ async def print_labels(request: web.Request) -> web.Response:
     return _label_response(printed)
 
 
+async def list_notes(request: web.Request) -> web.Response:
+    notes = await container_of(request).list_order_notes()(path_int(request, ORDER_ID))
+    return json_response(NoteList([NoteView(n.id, n.text, n.date_created) for n in notes]))
+
+
+async def add_note(request: web.Request) -> web.Response:
+    body = await read_body(request, NoteBody)
+    note = await container_of(request).add_order_note()(path_int(request, ORDER_ID), body.note)
+    return json_response(NoteView(note.id, note.text, note.date_created), status=201)
+
+
+async def update_note(request: web.Request) -> web.Response:
+    body = await read_body(request, NoteBody)
+    note = await container_of(request).update_order_note()(
+        path_int(request, ORDER_ID), path_str(request, NOTE_ID), body.note
+    )
+    return json_response(NoteView(note.id, note.text, note.date_created))
+
+
+async def delete_note(request: web.Request) -> web.Response:
+    await container_of(request).delete_order_note()(
+        path_int(request, ORDER_ID), path_str(request, NOTE_ID)
+    )
+    return web.Response(status=204)
+
+
+NOTE_REPLIES = {
+    404: Reply("No such order (or not of a connected account), or no such note"),
+    422: Reply("A note of more than 300 characters, or empty, or MercadoLibre refused"),
+    503: Reply("MercadoLibre is down (Retry-After); for a new note, read the notes back"),
+}
+
 LABEL_REPLIES = {
     200: Reply(
         "The labels (application/pdf; ZPL II as text/plain); X-Labels-Left-Out lists the "
@@ -248,6 +295,48 @@ ENDPOINTS = (
         TAG,
         body=LabelsBody,
         replies={**LABEL_REPLIES, 422: Reply("More than 50 orders, or none")},
+        calls_mercadolibre=True,
+    ),
+    Endpoint(
+        "GET",
+        "/orders/{order_id}/notes",
+        list_notes,
+        "The seller's notes on an order, as MercadoLibre has them now",
+        TAG,
+        params=(ORDER_ID,),
+        replies={200: Reply("The notes", NoteList), **NOTE_REPLIES},
+        calls_mercadolibre=True,
+    ),
+    Endpoint(
+        "POST",
+        "/orders/{order_id}/notes",
+        add_note,
+        "Add a note to an order (at most 300 characters, checked first)",
+        TAG,
+        params=(ORDER_ID,),
+        body=NoteBody,
+        replies={201: Reply("The note added", NoteView), **NOTE_REPLIES},
+        calls_mercadolibre=True,
+    ),
+    Endpoint(
+        "PUT",
+        "/orders/{order_id}/notes/{note_id}",
+        update_note,
+        "Change a note's text",
+        TAG,
+        params=(ORDER_ID, NOTE_ID),
+        body=NoteBody,
+        replies={200: Reply("The note", NoteView), **NOTE_REPLIES},
+        calls_mercadolibre=True,
+    ),
+    Endpoint(
+        "DELETE",
+        "/orders/{order_id}/notes/{note_id}",
+        delete_note,
+        "Delete a note",
+        TAG,
+        params=(ORDER_ID, NOTE_ID),
+        replies={204: Reply("Deleted"), **NOTE_REPLIES},
         calls_mercadolibre=True,
     ),
 )
