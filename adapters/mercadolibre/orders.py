@@ -139,6 +139,10 @@ class AiohttpOrderGateway:
             raise Unavailable("GET /shipment_labels answered an empty label")
         return LabelFile(response.content, kind or "application/octet-stream")
 
+    async def ready_to_ship(self, account_id: int, shipment_id: int) -> None:
+        path = f"/shipments/{int(shipment_id)}/process/ready_to_ship"
+        await self._calls.call(account_id, "POST", path, idempotent=True)
+
     async def notes(self, account_id: int, order_id: int) -> tuple[OrderNote, ...]:
         path = f"/orders/{int(order_id)}/notes"
         body = await self._calls.get(account_id, path)

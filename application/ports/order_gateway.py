@@ -75,6 +75,11 @@ class OrderGateway(Protocol):
         Idempotent (printing again prints the same labels)."""
         ...
 
+    async def ready_to_ship(self, account_id: int, shipment_id: int) -> None:
+        """POST /shipments/{id}/process/ready_to_ship ("I have the product", §5.4): ME2
+        only (Forbidden otherwise). Idempotent (saying it twice changes nothing more)."""
+        ...
+
     async def notes(self, account_id: int, order_id: int) -> tuple[OrderNote, ...]:
         """GET /orders/{id}/notes (§5.5), oldest first. Raises NotFound, Forbidden.
         Idempotent."""

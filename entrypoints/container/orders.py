@@ -9,6 +9,7 @@ from application.orders.delete_order_note import DeleteOrderNote
 from application.orders.get_order import GetOrder
 from application.orders.list_order_notes import ListOrderNotes
 from application.orders.list_orders import ListOrders
+from application.orders.mark_ready_to_ship import MarkReadyToShip
 from application.orders.print_labels import PrintLabels
 from application.orders.reconcile_orders import ReconcileOrders
 from application.orders.record_orders import RecordOrders, RecordPayments, RecordShipments
@@ -39,3 +40,4 @@ class OrderUseCases(QuestionUseCases):
     add_order_note = providers.Factory(AddOrderNote, uow, gateway)
     update_order_note = providers.Factory(UpdateOrderNote, uow, gateway)
     delete_order_note = providers.Factory(DeleteOrderNote, uow, gateway)
+    mark_ready_to_ship = providers.Factory(MarkReadyToShip, uow, gateway)

@@ -318,3 +318,17 @@ async def test_notes_are_added_changed_listed_and_deleted(world):
         await notes.delete_note(world.account_id, made["id"], first.id)
     with pytest.raises(ValidationFailed):
         await notes.add_note(world.account_id, made["id"], "x" * 301)
+
+
+async def test_i_have_the_product_moves_a_handling_me2_shipment_to_ready_to_print(world):
+    """§5.4: POST /shipments/{id}/process/ready_to_ship, ME2 only."""
+    made = await world.order()
+    await world.ship(made["shipping_id"], "handling", None)
+
+    await world.gateway.ready_to_ship(world.account_id, made["shipping_id"])
+    await world.gateway.ready_to_ship(world.account_id, made["shipping_id"])
+    shipment = await world.gateway.get_shipment(world.account_id, made["shipping_id"])
+
+    assert (shipment.status.value, shipment.substatus) == ("ready_to_ship", "ready_to_print")
+    with pytest.raises(NotFound):
+        await world.gateway.ready_to_ship(world.account_id, 1)

@@ -246,3 +246,29 @@ async def test_notes_round_trip_to_mercadolibre_and_are_checked_first(world):
     assert (await _json(await client.get(notes, headers=AUTH)))["results"] == []
     assert (await client.delete(f"{notes}/{added['id']}", headers=AUTH)).status == 404
     assert (await client.get("/orders/1/notes", headers=AUTH)).status == 404
+
+
+async def test_i_have_the_product_readies_an_me2_shipment_and_refuses_an_me1_one(world):
+    client = world["client"]
+    sale = await _sale(world, mode="me2", logistic_type="drop_off")
+    me1 = await _sale(world, mode="me1")
+    await world["sb"].event(
+        "shipment",
+        seller_id=world["seller"]["id"],
+        shipment_id=sale["shipping"]["id"],
+        status="handling",
+    )
+
+    async def handling():
+        response = await client.get(f"/orders/{sale['id']}/shipment", headers=AUTH)
+        return response.status == 200 and (await response.json())["status"] == "handling"
+
+    await eventually(handling)
+    await eventually(lambda: _shipment_with_orders(client, me1["id"]))
+
+    ready = await _json(await client.post(f"/orders/{sale['id']}/ready-to-ship", headers=AUTH))
+    refused = await client.post(f"/orders/{me1['id']}/ready-to-ship", headers=AUTH)
+
+    assert (ready["status"], ready["substatus"]) == ("ready_to_ship", "ready_to_print")
+    assert ready["label_available"] is True
+    assert refused.status == 409 and "me1" in (await refused.json())["detail"]

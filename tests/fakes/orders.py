@@ -21,7 +21,7 @@ from attrs import evolve
 from application.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationFailed
 from application.ports.order_gateway import MAX_LABELS, SEARCH_LIMIT, LabelFile, OrderPage
 from domain.orders import Order, OrderNote, OrderStatus, Pack
-from domain.shipments import Shipment
+from domain.shipments import Shipment, ShipmentStatus, ShippingMode
 
 
 class FakeOrderGateway:
@@ -153,6 +153,19 @@ class FakeOrderGateway:
             return LabelFile(b"%PDF-1.4\n" + pages + b"%%EOF\n", "application/pdf")
         blocks = "".join(f"^XA^FO50,50^FD{i}^FS^XZ\n" for i in shipment_ids)
         return LabelFile(blocks.encode(), "text/plain")
+
+    async def ready_to_ship(self, account_id: int, shipment_id: int) -> None:
+        seller = self._seller(account_id, "ready_to_ship", shipment_id)
+        if shipment_id not in self.shipments:
+            raise NotFound("shipment", shipment_id)
+        owner, shipment = self.shipments[shipment_id]
+        if owner != seller or shipment.mode is not ShippingMode.ME2:
+            raise Forbidden("At least one policy returned UNAUTHORIZED")
+        if shipment.status is ShipmentStatus.HANDLING:
+            moved = evolve(
+                shipment, status=ShipmentStatus.READY_TO_SHIP, substatus="ready_to_print"
+            )
+            self.shipments[shipment_id] = (owner, moved)
 
     def _own_order(self, account_id: int, call: str, order_id: int) -> Order:
         seller = self._seller(account_id, call, order_id)

@@ -204,6 +204,11 @@ async def delete_note(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
+async def ready_to_ship(request: web.Request) -> web.Response:
+    shipment = await container_of(request).mark_ready_to_ship()(path_int(request, ORDER_ID))
+    return json_response(shipment_view(shipment))
+
+
 NOTE_REPLIES = {
     404: Reply("No such order (or not of a connected account), or no such note"),
     422: Reply("A note of more than 300 characters, or empty, or MercadoLibre refused"),
@@ -337,6 +342,21 @@ ENDPOINTS = (
         TAG,
         params=(ORDER_ID, NOTE_ID),
         replies={204: Reply("Deleted"), **NOTE_REPLIES},
+        calls_mercadolibre=True,
+    ),
+    Endpoint(
+        "POST",
+        "/orders/{order_id}/ready-to-ship",
+        ready_to_ship,
+        '"I have the product": an ME2 shipment moves to ready to print',
+        TAG,
+        params=(ORDER_ID,),
+        replies={
+            200: Reply("The shipment as MercadoLibre shows it now", ShipmentView),
+            404: Reply("No such order, or it has no shipment"),
+            409: Reply("Not an ME2 shipment (its mode says which)"),
+            503: Reply("MercadoLibre is down (Retry-After)"),
+        },
         calls_mercadolibre=True,
     ),
 )
