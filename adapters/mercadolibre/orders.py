@@ -143,6 +143,25 @@ class AiohttpOrderGateway:
         path = f"/shipments/{int(shipment_id)}/process/ready_to_ship"
         await self._calls.call(account_id, "POST", path, idempotent=True)
 
+    async def update_tracking(
+        self,
+        account_id: int,
+        shipment_id: int,
+        status: str,
+        tracking_number: str,
+        tracking_url: str | None,
+        when: datetime,
+    ) -> None:
+        body: dict[str, Any] = {
+            "payload": {"comment": "", "date": when.isoformat()},
+            "tracking_number": tracking_number,
+            "status": status,
+        }
+        if tracking_url:
+            body["tracking_url"] = tracking_url
+        path = f"/shipments/{int(shipment_id)}/seller_notifications"
+        await self._calls.send(account_id, "POST", path, body, idempotent=True)
+
     async def notes(self, account_id: int, order_id: int) -> tuple[OrderNote, ...]:
         path = f"/orders/{int(order_id)}/notes"
         body = await self._calls.get(account_id, path)

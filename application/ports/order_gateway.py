@@ -80,6 +80,21 @@ class OrderGateway(Protocol):
         only (Forbidden otherwise). Idempotent (saying it twice changes nothing more)."""
         ...
 
+    async def update_tracking(
+        self,
+        account_id: int,
+        shipment_id: int,
+        status: str,
+        tracking_number: str,
+        tracking_url: str | None,
+        when: datetime,
+    ) -> None:
+        """POST /shipments/{id}/seller_notifications (§6.4, ME1 status updates):
+        `status` shipped, delivered or not_delivered. MercadoLibre refuses other modes and
+        final shipments (ValidationFailed). Idempotent: the same update twice says the
+        same."""
+        ...
+
     async def notes(self, account_id: int, order_id: int) -> tuple[OrderNote, ...]:
         """GET /orders/{id}/notes (§5.5), oldest first. Raises NotFound, Forbidden.
         Idempotent."""

@@ -14,6 +14,7 @@ from application.orders.print_labels import PrintLabels
 from application.orders.reconcile_orders import ReconcileOrders
 from application.orders.record_orders import RecordOrders, RecordPayments, RecordShipments
 from application.orders.update_order_note import UpdateOrderNote
+from application.orders.update_tracking import UpdateTracking
 from entrypoints.container.questions import QuestionUseCases
 
 Q = QuestionUseCases
@@ -41,3 +42,4 @@ class OrderUseCases(QuestionUseCases):
     update_order_note = providers.Factory(UpdateOrderNote, uow, gateway)
     delete_order_note = providers.Factory(DeleteOrderNote, uow, gateway)
     mark_ready_to_ship = providers.Factory(MarkReadyToShip, uow, gateway)
+    update_tracking = providers.Factory(UpdateTracking, uow, gateway, Q.clock)

@@ -38,6 +38,10 @@ class OrderWorld(Protocol):
 
     async def advance(self, seconds: float) -> None: ...
 
+    async def me1_order(self) -> dict[str, Any]:
+        """A paid ME1 order of the seller's (the seller ships it himself)."""
+        ...
+
     async def order(self) -> dict[str, Any]:
         """A paid ME2 order of the seller's, made now: {id, shipping_id, pack_id,
         payment_id, total}."""
@@ -95,6 +99,12 @@ class SandboxOrderWorld:
             "payment_id": body["payments"][0]["id"],
             "total": Money.of(str(body["total_amount"]), body["currency_id"]),
         }
+
+    async def me1_order(self) -> dict[str, Any]:
+        body = await self.sandbox.event(
+            "order", seller_id=self.seller_id, item_id=self.item_id, mode="me1"
+        )
+        return {"id": int(body["id"]), "shipping_id": body["shipping"]["id"]}
 
     async def foreign_order(self) -> int:
         account_id, user = await self.sellers.new_seller("MLA")
@@ -167,6 +177,13 @@ class FakeOrderWorld:
 
     async def foreign_order(self) -> int:
         return self._order(self.seller_id + 1)["id"]
+
+    async def me1_order(self) -> dict[str, Any]:
+        made = self._order(self.seller_id)
+        owner, shipment = self.gateway.shipments[made["shipping_id"]]
+        me1 = attrs.evolve(shipment, mode=ShippingMode.ME1, logistic_type="default")
+        self.gateway.add_shipment(me1, owner)
+        return made
 
     async def ship(self, shipment_id: int, status: str, substatus: str | None) -> None:
         owner, shipment = self.gateway.shipments[shipment_id]
@@ -332,3 +349,21 @@ async def test_i_have_the_product_moves_a_handling_me2_shipment_to_ready_to_prin
     assert (shipment.status.value, shipment.substatus) == ("ready_to_ship", "ready_to_print")
     with pytest.raises(NotFound):
         await world.gateway.ready_to_ship(world.account_id, 1)
+
+
+async def test_an_me1_shipment_takes_tracking_and_status_updates_until_delivered(world):
+    """§6.4: ME1 status updates through seller_notifications; delivered is final."""
+    made = await world.me1_order()
+    update = world.gateway.update_tracking
+
+    await update(world.account_id, made["shipping_id"], "shipped", "OCA123", None, world.now())
+    shipped = await world.gateway.get_shipment(world.account_id, made["shipping_id"])
+    await update(world.account_id, made["shipping_id"], "delivered", "OCA123", None, world.now())
+
+    assert (shipped.status.value, shipped.tracking_number) == ("shipped", "OCA123")
+    assert shipped.mode is ShippingMode.ME1
+    with pytest.raises(ValidationFailed):
+        await update(world.account_id, made["shipping_id"], "shipped", "OCA123", None, world.now())
+    me2 = await world.order()
+    with pytest.raises(ValidationFailed):
+        await update(world.account_id, me2["shipping_id"], "shipped", "X1", None, world.now())

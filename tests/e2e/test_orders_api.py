@@ -272,3 +272,39 @@ async def test_i_have_the_product_readies_an_me2_shipment_and_refuses_an_me1_one
     assert (ready["status"], ready["substatus"]) == ("ready_to_ship", "ready_to_print")
     assert ready["label_available"] is True
     assert refused.status == 409 and "me1" in (await refused.json())["detail"]
+
+
+async def test_an_me1_shipment_takes_tracking_updates_and_an_me2_one_refuses_them(world):
+    """§6.4: ME1 status updates."""
+    client = world["client"]
+    me1 = await _sale(world, mode="me1")
+    me2 = await _sale(world, mode="me2", logistic_type="drop_off")
+    await eventually(lambda: _shipment_with_orders(client, me1["id"]))
+    await eventually(lambda: _shipment_with_orders(client, me2["id"]))
+    update = {"tracking_number": "OCA123", "status": "shipped"}
+
+    shipped = await _json(
+        await client.post(f"/orders/{me1['id']}/tracking", json=update, headers=AUTH)
+    )
+    refused = await client.post(f"/orders/{me2['id']}/tracking", json=update, headers=AUTH)
+    bad = await client.post(
+        f"/orders/{me1['id']}/tracking",
+        json={"tracking_number": "OCA123", "status": "lost"},
+        headers=AUTH,
+    )
+    bad_url = await client.post(
+        f"/orders/{me1['id']}/tracking",
+        json={**update, "tracking_url": "ftp://x"},
+        headers=AUTH,
+    )
+
+    assert (shipped["status"], shipped["tracking_number"]) == ("shipped", "OCA123")
+    assert refused.status == 409 and "me2" in (await refused.json())["detail"]
+    assert bad.status == 422 and bad_url.status == 422
+    delivered = {"tracking_number": "OCA123", "status": "delivered"}
+    done = await _json(
+        await client.post(f"/orders/{me1['id']}/tracking", json=delivered, headers=AUTH)
+    )
+    assert done["status"] == "delivered"
+    final = await client.post(f"/orders/{me1['id']}/tracking", json=update, headers=AUTH)
+    assert final.status == 409

@@ -167,6 +167,39 @@ class FakeOrderGateway:
             )
             self.shipments[shipment_id] = (owner, moved)
 
+    async def update_tracking(
+        self,
+        account_id: int,
+        shipment_id: int,
+        status: str,
+        tracking_number: str,
+        tracking_url: str | None,
+        when: datetime,
+    ) -> None:
+        seller = self._seller(account_id, "update_tracking", (shipment_id, status))
+        if shipment_id not in self.shipments:
+            raise NotFound("shipment", shipment_id)
+        owner, shipment = self.shipments[shipment_id]
+        if owner != seller:
+            raise Forbidden("At least one policy returned UNAUTHORIZED")
+        final = ("delivered", "not_delivered", "cancelled")
+        if (
+            shipment.mode not in (ShippingMode.ME1, ShippingMode.CUSTOM)
+            or shipment.status.value in final
+            or status not in ("shipped", "delivered", "not_delivered")
+        ):
+            raise ValidationFailed(
+                [FieldProblem("status", f"shipment {shipment_id} takes no such update")]
+            )
+        moved = evolve(
+            shipment,
+            status=ShipmentStatus(status),
+            substatus=None,
+            tracking_number=tracking_number,
+            last_updated=when,
+        )
+        self.shipments[shipment_id] = (owner, moved)
+
     def _own_order(self, account_id: int, call: str, order_id: int) -> Order:
         seller = self._seller(account_id, call, order_id)
         order = self.orders.get(order_id)

@@ -12,6 +12,12 @@ from aiohttp import web
 
 from application.errors import NotFound
 from application.orders.print_labels import FORMATS, PrintedLabels
+from application.orders.update_tracking import (
+    MAX_TRACKING_NUMBER,
+    MAX_TRACKING_URL,
+    TRACKING_STATUSES,
+    TrackingUpdate,
+)
 from application.orders.views import OrderFilter
 from application.ports.order_gateway import MAX_LABELS
 from domain.orders import MAX_NOTE_LENGTH, OrderStatus
@@ -56,6 +62,15 @@ class NoteBody:
     """`{"note"}`: 1 to 300 characters (§5.5), checked before MercadoLibre is called."""
 
     note: str = limited(min_length=1, max_length=MAX_NOTE_LENGTH)
+
+
+@attrs.define
+class TrackingBody:
+    """An ME1 or custom shipment's tracking and status (§6.4)."""
+
+    tracking_number: str = limited(min_length=1, max_length=MAX_TRACKING_NUMBER)
+    status: str = limited(enum=TRACKING_STATUSES)
+    tracking_url: str | None = limited(None, max_length=MAX_TRACKING_URL)
 
 
 @attrs.define
@@ -209,6 +224,15 @@ async def ready_to_ship(request: web.Request) -> web.Response:
     return json_response(shipment_view(shipment))
 
 
+async def update_tracking(request: web.Request) -> web.Response:
+    body = await read_body(request, TrackingBody)
+    shipment = await container_of(request).update_tracking()(
+        path_int(request, ORDER_ID),
+        TrackingUpdate(body.tracking_number, body.status, body.tracking_url),
+    )
+    return json_response(shipment_view(shipment))
+
+
 NOTE_REPLIES = {
     404: Reply("No such order (or not of a connected account), or no such note"),
     422: Reply("A note of more than 300 characters, or empty, or MercadoLibre refused"),
@@ -355,6 +379,23 @@ ENDPOINTS = (
             200: Reply("The shipment as MercadoLibre shows it now", ShipmentView),
             404: Reply("No such order, or it has no shipment"),
             409: Reply("Not an ME2 shipment (its mode says which)"),
+            503: Reply("MercadoLibre is down (Retry-After)"),
+        },
+        calls_mercadolibre=True,
+    ),
+    Endpoint(
+        "POST",
+        "/orders/{order_id}/tracking",
+        update_tracking,
+        "Tracking and status of an ME1 or custom shipment (shipped, delivered, not_delivered)",
+        TAG,
+        params=(ORDER_ID,),
+        body=TrackingBody,
+        replies={
+            200: Reply("The shipment as MercadoLibre shows it now", ShipmentView),
+            404: Reply("No such order, or it has no shipment"),
+            409: Reply("An ME2 shipment, or one already delivered, not delivered or cancelled"),
+            422: Reply("Invalid tracking number, address or status, or MercadoLibre refused"),
             503: Reply("MercadoLibre is down (Retry-After)"),
         },
         calls_mercadolibre=True,
