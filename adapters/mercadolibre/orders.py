@@ -10,12 +10,20 @@ from typing import Any
 from urllib.parse import quote
 
 from adapters.mercadolibre.account_calls import AccountCalls
-from adapters.mercadolibre.order_mapping import read_order, read_pack
+from adapters.mercadolibre.order_mapping import read_money, read_order, read_pack, text_or_none
 from adapters.mercadolibre.question_mapping import clean_text, read_id, read_when
 from adapters.mercadolibre.shipment_mapping import read_shipment
 from application.errors import Conflict, NotFound, Unavailable, ValidationFailed
-from application.ports.order_gateway import MAX_LABELS, SEARCH_LIMIT, LabelFile, OrderPage
+from application.ports.order_gateway import (
+    MAX_LABELS,
+    SEARCH_LIMIT,
+    LabelFile,
+    OrderPage,
+    ShippingOption,
+    ShippingQuote,
+)
 from domain.errors import DomainError
+from domain.money import Money
 from domain.orders import Order, OrderNote, Pack
 from domain.shipments import Shipment
 
@@ -161,6 +169,51 @@ class AiohttpOrderGateway:
             body["tracking_url"] = tracking_url
         path = f"/shipments/{int(shipment_id)}/seller_notifications"
         await self._calls.send(account_id, "POST", path, body, idempotent=True)
+
+    async def shipping_options(self, account_id: int, item_id: str, zip_code: str) -> ShippingQuote:
+        path = f"/items/{quote(item_id, safe='')}/shipping_options"
+        body = await self._calls.get(account_id, path, {"zip_code": zip_code})
+        given = body.get("options") if isinstance(body, Mapping) else None
+        if not isinstance(given, list):
+            raise Unavailable(f"GET {path} answered without a list of options")
+        options = []
+        for option in given:
+            if not isinstance(option, Mapping):
+                continue
+            currency_id = option.get("currency_id")
+            cost = read_money(option.get("cost"), currency_id)
+            if cost is None:
+                continue  # an option without a price says nothing a buyer could pay
+            estimate = option.get("estimated_delivery_time")
+            options.append(
+                ShippingOption(
+                    name=text_or_none(option.get("name")) or "",
+                    cost=cost,
+                    list_cost=read_money(option.get("list_cost"), currency_id),
+                    id=read_id(option.get("id")),
+                    shipping_method_id=read_id(option.get("shipping_method_id")),
+                    estimated_delivery=read_when(estimate.get("date"))
+                    if isinstance(estimate, Mapping)
+                    else None,
+                )
+            )
+        destination = body.get("destination")
+        zip_given = destination.get("zip_code") if isinstance(destination, Mapping) else None
+        return ShippingQuote(text_or_none(zip_given, 32) or zip_code, tuple(options))
+
+    async def free_shipping_cost(self, account_id: int, seller_id: int, item_id: str) -> Money:
+        path = f"/users/{int(seller_id)}/shipping_options/free"
+        body = await self._calls.get(account_id, path, {"item_id": item_id})
+        coverage = body.get("coverage") if isinstance(body, Mapping) else None
+        country = coverage.get("all_country") if isinstance(coverage, Mapping) else None
+        cost = (
+            read_money(country.get("list_cost"), country.get("currency_id"))
+            if isinstance(country, Mapping)
+            else None
+        )
+        if cost is None:
+            raise Unavailable(f"GET {path} answered without coverage.all_country.list_cost")
+        return cost
 
     async def notes(self, account_id: int, order_id: int) -> tuple[OrderNote, ...]:
         path = f"/orders/{int(order_id)}/notes"

@@ -11,6 +11,7 @@ from typing import Protocol
 
 import attrs
 
+from domain.money import Money
 from domain.orders import Order, OrderNote, Pack
 from domain.shipments import Shipment
 
@@ -35,6 +36,25 @@ class OrderPage:
     orders: tuple[Order, ...]
     total: int
     unreadable: tuple[str, ...] = ()
+
+
+@attrs.define(frozen=True)
+class ShippingOption:
+    """One way a buyer could get the listing (§6.5): what the buyer pays (`cost`) and
+    the list cost, with MercadoLibre's estimate of the delivery."""
+
+    name: str
+    cost: Money
+    list_cost: Money | None = None
+    id: int | None = None
+    shipping_method_id: int | None = None
+    estimated_delivery: datetime | None = None
+
+
+@attrs.define(frozen=True)
+class ShippingQuote:
+    zip_code: str
+    options: tuple[ShippingOption, ...]
 
 
 class OrderGateway(Protocol):
@@ -93,6 +113,17 @@ class OrderGateway(Protocol):
         `status` shipped, delivered or not_delivered. MercadoLibre refuses other modes and
         final shipments (ValidationFailed). Idempotent: the same update twice says the
         same."""
+        ...
+
+    async def shipping_options(self, account_id: int, item_id: str, zip_code: str) -> ShippingQuote:
+        """GET /items/{id}/shipping_options?zip_code= (§6.5): the methods and costs a
+        buyer at `zip_code` would see. Raises NotFound, ValidationFailed. Idempotent."""
+        ...
+
+    async def free_shipping_cost(self, account_id: int, seller_id: int, item_id: str) -> Money:
+        """GET /users/{seller_id}/shipping_options/free?item_id= (§6.5): what free
+        shipping of the listing costs the seller (`coverage.all_country.list_cost`).
+        Raises NotFound, Forbidden, ValidationFailed. Idempotent."""
         ...
 
     async def notes(self, account_id: int, order_id: int) -> tuple[OrderNote, ...]:

@@ -11,6 +11,8 @@ from application.orders.list_order_notes import ListOrderNotes
 from application.orders.list_orders import ListOrders
 from application.orders.mark_ready_to_ship import MarkReadyToShip
 from application.orders.print_labels import PrintLabels
+from application.orders.quote_free_shipping import QuoteFreeShipping
+from application.orders.quote_shipping import QuoteShipping
 from application.orders.reconcile_orders import ReconcileOrders
 from application.orders.record_orders import RecordOrders, RecordPayments, RecordShipments
 from application.orders.update_order_note import UpdateOrderNote
@@ -43,3 +45,5 @@ class OrderUseCases(QuestionUseCases):
     delete_order_note = providers.Factory(DeleteOrderNote, uow, gateway)
     mark_ready_to_ship = providers.Factory(MarkReadyToShip, uow, gateway)
     update_tracking = providers.Factory(UpdateTracking, uow, gateway, Q.clock)
+    quote_shipping = providers.Factory(QuoteShipping, uow, gateway)
+    quote_free_shipping = providers.Factory(QuoteFreeShipping, uow, gateway)

@@ -9,6 +9,7 @@ from decimal import Decimal
 import attrs
 
 from application.orders.views import OrderDetail
+from application.ports.order_gateway import ShippingQuote
 from domain.money import Money
 from domain.orders import Order, OrderItem, Payment
 from domain.shipments import Shipment
@@ -243,4 +244,50 @@ def order_detail_view(detail: OrderDetail) -> OrderDetailView:
         if pack is None
         else PackView(pack.id, pack.status, list(pack.order_ids), pack.shipment_id),
         sibling_order_ids=list(detail.sibling_ids),
+    )
+
+
+@attrs.define(frozen=True)
+class OptionView:
+    name: str
+    cost: Decimal
+    list_cost: Decimal | None
+    currency_id: str
+    id: int | None
+    shipping_method_id: int | None
+    estimated_delivery: datetime | None
+
+
+@attrs.define(frozen=True)
+class QuoteView:
+    item_id: str
+    zip_code: str
+    options: list[OptionView]
+
+
+@attrs.define(frozen=True)
+class FreeCostView:
+    """What free shipping of the listing costs the seller (§6.5)."""
+
+    item_id: str
+    cost: Decimal
+    currency_id: str
+
+
+def shipping_quote_view(item_id: str, quote: ShippingQuote) -> QuoteView:
+    return QuoteView(
+        item_id=item_id,
+        zip_code=quote.zip_code,
+        options=[
+            OptionView(
+                name=o.name,
+                cost=o.cost.amount,
+                list_cost=_amount(o.list_cost),
+                currency_id=o.cost.currency_id,
+                id=o.id,
+                shipping_method_id=o.shipping_method_id,
+                estimated_delivery=o.estimated_delivery,
+            )
+            for o in quote.options
+        ],
     )

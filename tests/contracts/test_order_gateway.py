@@ -33,6 +33,7 @@ class OrderWorld(Protocol):
     gateway: OrderGateway
     account_id: int
     seller_id: int
+    item_id: str  # an active listing of the seller's, 350 ARS
 
     def now(self) -> datetime: ...
 
@@ -132,6 +133,8 @@ class FakeOrderWorld:
         self.account_id = 1
         self.seller_id = 202593498
         self.gateway.connect(self.account_id, self.seller_id)
+        self.item_id = "MLA1000000001"
+        self.gateway.listings[self.item_id] = (self.seller_id, Money.of(350, "ARS"))
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -367,3 +370,20 @@ async def test_an_me1_shipment_takes_tracking_and_status_updates_until_delivered
     me2 = await world.order()
     with pytest.raises(ValidationFailed):
         await update(world.account_id, me2["shipping_id"], "shipped", "X1", None, world.now())
+
+
+async def test_a_buyer_quote_and_the_free_shipping_cost_are_in_the_sites_currency(world):
+    """§6.5: GET /items/{id}/shipping_options?zip_code= and
+    /users/{id}/shipping_options/free?item_id=."""
+    quote = await world.gateway.shipping_options(world.account_id, world.item_id, "1414")
+    free = await world.gateway.free_shipping_cost(world.account_id, world.seller_id, world.item_id)
+
+    assert quote.zip_code == "1414" and quote.options
+    option = quote.options[0]
+    assert option.name and option.cost.currency_id == "ARS"
+    assert option.list_cost is not None and option.list_cost.is_positive
+    assert free.currency_id == "ARS" and free.is_positive
+    with pytest.raises(NotFound):
+        await world.gateway.shipping_options(world.account_id, "MLA1", "1414")
+    with pytest.raises((Forbidden, NotFound)):  # another user's: refused (or unknown)
+        await world.gateway.free_shipping_cost(world.account_id, world.seller_id + 1, world.item_id)

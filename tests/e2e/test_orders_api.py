@@ -308,3 +308,34 @@ async def test_an_me1_shipment_takes_tracking_updates_and_an_me2_one_refuses_the
     assert done["status"] == "delivered"
     final = await client.post(f"/orders/{me1['id']}/tracking", json=update, headers=AUTH)
     assert final.status == 409
+
+
+async def _a_listing(client):
+    response = await client.get("/products?limit=1&status=active", headers=AUTH)
+    body = await response.json() if response.status == 200 else None
+    return body["results"][0]["item_id"] if body and body["results"] else None
+
+
+async def test_a_buyer_quote_and_the_free_shipping_cost_of_a_listing(world):
+    """§6.5."""
+    client = world["client"]
+    synced = await client.post(
+        "/products/sync", json={"account_id": world["account_id"]}, headers=AUTH
+    )
+    assert synced.status == 202
+    item_id = await eventually(lambda: _a_listing(client))
+
+    quote = await _json(
+        await client.get(
+            "/shipping/options", params={"item_id": item_id, "zip_code": "1414"}, headers=AUTH
+        )
+    )
+    free = await _json(await client.get(f"/shipping/free-cost?item_id={item_id}", headers=AUTH))
+
+    assert quote["item_id"] == item_id and quote["zip_code"] == "1414" and quote["options"]
+    assert quote["options"][0]["currency_id"] == free["currency_id"]
+    assert float(free["cost"]) > 0
+    unknown = await client.get("/shipping/free-cost?item_id=MLA1", headers=AUTH)
+    assert unknown.status == 404
+    missing = await client.get(f"/shipping/options?item_id={item_id}", headers=AUTH)
+    assert missing.status == 400

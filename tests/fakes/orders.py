@@ -19,7 +19,15 @@ from datetime import UTC, datetime
 from attrs import evolve
 
 from application.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationFailed
-from application.ports.order_gateway import MAX_LABELS, SEARCH_LIMIT, LabelFile, OrderPage
+from application.ports.order_gateway import (
+    MAX_LABELS,
+    SEARCH_LIMIT,
+    LabelFile,
+    OrderPage,
+    ShippingOption,
+    ShippingQuote,
+)
+from domain.money import Money
 from domain.orders import Order, OrderNote, OrderStatus, Pack
 from domain.shipments import Shipment, ShipmentStatus, ShippingMode
 
@@ -36,6 +44,8 @@ class FakeOrderGateway:
         # The deepest offset the search serves (§5.3: MercadoLibre's cap is undocumented).
         self.max_offset: int | None = None
         self.notes_of: dict[int, list[OrderNote]] = {}
+        # listing id -> (seller, its price): what the shipping quotes are computed from
+        self.listings: dict[str, tuple[int, Money]] = {}
         self._note_ids = 0
 
     # -- test controls -----------------------------------------------------------------------
@@ -199,6 +209,27 @@ class FakeOrderGateway:
             last_updated=when,
         )
         self.shipments[shipment_id] = (owner, moved)
+
+    async def shipping_options(self, account_id: int, item_id: str, zip_code: str) -> ShippingQuote:
+        self._seller(account_id, "shipping_options", (item_id, zip_code))
+        if item_id not in self.listings:
+            raise NotFound("item", item_id)
+        if not zip_code.strip():
+            raise ValidationFailed([FieldProblem("zip_code", "is required")])
+        _, price = self.listings[item_id]
+        list_cost = Money.of(1500, price.currency_id)
+        # Free for the buyer from a price on, as the sandbox does [INF].
+        cost = Money.zero(price.currency_id) if price.amount >= 100_000 else list_cost
+        option = ShippingOption("Estándar a domicilio", cost, list_cost, 1, 73328)
+        return ShippingQuote(zip_code, (option,))
+
+    async def free_shipping_cost(self, account_id: int, seller_id: int, item_id: str) -> Money:
+        seller = self._seller(account_id, "free_shipping_cost", item_id)
+        if seller_id != seller:
+            raise Forbidden("The caller is not the user")
+        if item_id not in self.listings:
+            raise NotFound("item", item_id)
+        return Money.of(1500, self.listings[item_id][1].currency_id)
 
     def _own_order(self, account_id: int, call: str, order_id: int) -> Order:
         seller = self._seller(account_id, call, order_id)

@@ -26,14 +26,17 @@ from entrypoints.http.context import container_of
 from entrypoints.http.converter import json_response, read_body
 from entrypoints.http.endpoints import MAX_ID, Endpoint, Param, Reply, limited
 from entrypoints.http.order_views import (
+    FreeCostView,
     NoteList,
     NoteView,
     OrderDetailView,
     OrderPage,
+    QuoteView,
     ShipmentView,
     order_detail_view,
     order_view,
     shipment_view,
+    shipping_quote_view,
 )
 from entrypoints.http.params import (
     PAGING_PARAMS,
@@ -233,6 +236,39 @@ async def update_tracking(request: web.Request) -> web.Response:
     return json_response(shipment_view(shipment))
 
 
+ITEM_ID = Param(
+    "item_id",
+    "A listing of a connected account",
+    required=True,
+    max_length=32,
+    pattern=r"^[A-Z]{3}[0-9]{1,20}$",
+    hint="MLA1234567890",
+)
+ZIP_CODE = Param(
+    "zip_code",
+    "The buyer's zip code",
+    required=True,
+    max_length=16,
+    pattern=r"^[A-Za-z0-9 -]{1,16}$",
+    hint="1414",
+)
+
+
+async def shipping_options(request: web.Request) -> web.Response:
+    item_id = query_str(request, ITEM_ID)
+    zip_code = query_str(request, ZIP_CODE)
+    assert item_id is not None and zip_code is not None  # required: the reader checks
+    quote = await container_of(request).quote_shipping()(item_id, zip_code)
+    return json_response(shipping_quote_view(item_id, quote))
+
+
+async def free_shipping_cost(request: web.Request) -> web.Response:
+    item_id = query_str(request, ITEM_ID)
+    assert item_id is not None
+    free = await container_of(request).quote_free_shipping()(item_id)
+    return json_response(FreeCostView(free.item_id, free.cost.amount, free.cost.currency_id))
+
+
 NOTE_REPLIES = {
     404: Reply("No such order (or not of a connected account), or no such note"),
     422: Reply("A note of more than 300 characters, or empty, or MercadoLibre refused"),
@@ -396,6 +432,36 @@ ENDPOINTS = (
             404: Reply("No such order, or it has no shipment"),
             409: Reply("An ME2 shipment, or one already delivered, not delivered or cancelled"),
             422: Reply("Invalid tracking number, address or status, or MercadoLibre refused"),
+            503: Reply("MercadoLibre is down (Retry-After)"),
+        },
+        calls_mercadolibre=True,
+    ),
+    Endpoint(
+        "GET",
+        "/shipping/options",
+        shipping_options,
+        "The shipping methods and costs a buyer at a zip code would see for a listing",
+        TAG,
+        params=(ITEM_ID, ZIP_CODE),
+        replies={
+            200: Reply("The options", QuoteView),
+            404: Reply("No such listing of a connected account"),
+            422: Reply("MercadoLibre refused (its message)"),
+            503: Reply("MercadoLibre is down (Retry-After)"),
+        },
+        calls_mercadolibre=True,
+    ),
+    Endpoint(
+        "GET",
+        "/shipping/free-cost",
+        free_shipping_cost,
+        "What offering free shipping of a listing costs its seller",
+        TAG,
+        params=(ITEM_ID,),
+        replies={
+            200: Reply("The cost", FreeCostView),
+            404: Reply("No such listing of a connected account"),
+            422: Reply("MercadoLibre refused (its message)"),
             503: Reply("MercadoLibre is down (Retry-After)"),
         },
         calls_mercadolibre=True,
