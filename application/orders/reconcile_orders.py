@@ -54,6 +54,7 @@ class ReconcileOrders:
         self._runs = runs or SyncRuns(uow, clock)
         self._backfill = timedelta(days=backfill_days)
         self._progress: Progress | None = None
+        self._seen: set[tuple[str, int]] = set()
 
     async def __call__(
         self,
@@ -65,6 +66,7 @@ class ReconcileOrders:
         """The ended log; None when there was nothing to run (see SyncRuns.begin).
         `progress` is told how far the run got after every page (the CLI's bar)."""
         self._progress = progress
+        self._seen: set[tuple[str, int]] = set()  # shipments and packs read in this run
         if log_id is None:
             async with self._uow() as uow:
                 await usable_account(uow, account_id)
@@ -118,7 +120,7 @@ class ReconcileOrders:
                 sync_log.api_calls += 1
             for reason in page.unreadable:
                 sync_log.record_error(reason)  # that order's error, not the run's
-            reads = await self._reader.with_parts(account.id, page.orders)
+            reads = await self._reader.with_parts(account.id, page.orders, self._seen)
             sync_log.api_calls += len(reads.shipments) + len(reads.packs)
             async with self._uow() as uow:
                 counts = await store_reads(uow, reads)

@@ -99,18 +99,28 @@ class OrderReader:
         self._gateway = gateway
         self._clock = clock
 
-    async def with_parts(self, account_id: int, orders: Iterable[Order]) -> OrderReads:
-        """The orders with one read of each distinct shipment and pack they name; a
-        shipment or pack that is gone (a split, one still being created) is left out."""
+    async def with_parts(
+        self, account_id: int, orders: Iterable[Order], seen: set[tuple[str, int]] | None = None
+    ) -> OrderReads:
+        """The orders with one read of each distinct shipment and pack they name (none
+        already in `seen`, which the reads join); a shipment or pack that is gone (a
+        split, one still being created) is left out."""
         orders = tuple(orders)
+        seen = set() if seen is None else seen
         shipments: list[Shipment] = []
         packs: list[Pack] = []
         for shipment_id in dict.fromkeys(o.shipping_id for o in orders if o.shipping_id):
+            if ("shipment", shipment_id) in seen:
+                continue
+            seen.add(("shipment", shipment_id))
             try:
                 shipments.append(await self._gateway.get_shipment(account_id, shipment_id))
             except NotFound:
                 continue
         for pack_id in dict.fromkeys(o.pack_id for o in orders if o.pack_id):
+            if ("pack", pack_id) in seen:
+                continue
+            seen.add(("pack", pack_id))
             try:
                 packs.append(await self._gateway.get_pack(account_id, pack_id))
             except NotFound:

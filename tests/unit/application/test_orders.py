@@ -337,3 +337,17 @@ async def test_the_reconciliation_reports_its_progress_after_every_page(world):
     )
 
     assert seen == [(51, 120), (102, 120), (120, 120)]
+
+
+async def test_a_pack_spanning_two_pages_is_read_once_in_the_run(world):
+    account = await world.account()
+    for n in range(1, 61):
+        world.order(n, START - timedelta(hours=1, minutes=n), shipping_id=700, pack_id=800)
+    world.shipment(700, START)
+    world.gateway.add_pack(Pack(800, 0, "released", tuple(range(1, 61)), 700), SELLER)
+
+    log = await ReconcileOrders(world.uow, world.gateway, world.clock)(account.id, SyncTrigger.API)
+
+    reads = sorted(name for name, _ in world.gateway.calls if name != "search_orders")
+    assert reads == ["get_pack", "get_shipment"]
+    assert log is not None and log.api_calls == 2 + 2
