@@ -53,11 +53,21 @@ class ListingQuery:
 
 @attrs.define(frozen=True)
 class OrderQuery:
+    """Orders by account (or any of `account_ids`, the connected ones), status, creation
+    time (`created_from` and `created_to` both inclusive), pack, tag, the status of their
+    shipment and text (`text`: the order id, a listing id or title, the buyer's nickname;
+    case- and accent-insensitive substring, as §5.3's `q=`); newest first."""
+
     account_id: int | None = None
     status: str | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
     paging: Paging = attrs.field(factory=Paging)
+    account_ids: tuple[int, ...] | None = None
+    pack_id: int | None = None
+    tag: str | None = None
+    shipment_status: str | None = None
+    text: str | None = None
 
 
 @attrs.define(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 
@@ -76,6 +77,43 @@ class Shipment:
     receiver_zip_code: str | None = None
     date_created: datetime | None = attrs.field(default=None, validator=aware)
     last_updated: datetime | None = attrs.field(default=None, validator=aware)
+    # What the buyer pays (lead_time.cost) and the list cost (§6.1); `cost` above.
+    list_cost: Money | None = None
+    cost_type: str | None = None
+    shipping_method: str | None = None
+    # When a pending/buffered shipment's label becomes printable (§6.3).
+    buffering_date: datetime | None = attrs.field(default=None, validator=aware)
+    pack_id: int | None = None
+    tags: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    # The shipment as MercadoLibre last sent it, for the fields not modelled (§6.1).
+    raw: Mapping[str, object] = attrs.field(factory=dict, converter=dict, eq=False)
+
+    def may_replace(self, stored: Shipment) -> bool:
+        """Whether this read may replace the stored copy (newest `last_updated` wins; see
+        Order.may_replace)."""
+        if self.last_updated is None:
+            return stored.last_updated is None
+        return stored.last_updated is None or self.last_updated >= stored.last_updated
+
+    def label_refusal(self) -> str | None:
+        """Why no label can be printed now (§6.3), naming status and substatus, and when
+        it becomes printable if MercadoLibre said so; None when it can be."""
+        if self.label_available:
+            return None
+        state = f"status {self.status.value}, substatus {self.substatus or '-'}"
+        if self.mode is not ShippingMode.ME2:
+            return (
+                f"shipment {self.id} is {self.mode.value}: only ME2 shipments have labels ({state})"
+            )
+        if self.logistic_type not in LABEL_LOGISTIC_TYPES:
+            return (
+                f"shipment {self.id} has logistic type {self.logistic_type or '-'}, which "
+                f"MercadoLibre prints no label for ({state})"
+            )
+        reason = f"shipment {self.id} is not ready to print ({state})"
+        if self.buffering_date is not None and self.status is ShipmentStatus.PENDING:
+            reason += f"; printable from {self.buffering_date.isoformat()}"
+        return reason
 
     @property
     def label_available(self) -> bool:
@@ -87,12 +125,9 @@ class Shipment:
         )
 
     def require_label(self) -> None:
-        if not self.label_available:
-            raise InvalidValue(
-                "shipment",
-                f"shipment {self.id} has no label yet (status {self.status.value}"
-                f"/{self.substatus or '-'}, mode {self.mode.value})",
-            )
+        refusal = self.label_refusal()
+        if refusal is not None:
+            raise InvalidValue("shipment", refusal)
 
     def move_to(self, status: ShipmentStatus, substatus: str | None = None) -> None:
         self.status = SHIPMENT_LIFECYCLE.check(self.status, status)

@@ -23,6 +23,7 @@ STOCK_LEVELS = "stock_levels"
 STOCK_LEDGER = "stock_ledger"
 ORDERS = "orders"
 SHIPMENTS = "shipments"
+PACKS = "packs"
 QUESTIONS = "questions"
 QUESTION_ANSWERS = "question_answers"
 # question id -> since when it waits for the auto-answer rules (meli_questions.rules_due_at)
@@ -48,6 +49,7 @@ TABLES: Final = (
     STOCK_LEDGER,
     ORDERS,
     SHIPMENTS,
+    PACKS,
     QUESTIONS,
     QUESTION_ANSWERS,
     RULES_DUE,

@@ -18,7 +18,11 @@ from adapters.memory.repositories.inventory import (
 )
 from adapters.memory.repositories.listings import InMemoryListingRepository
 from adapters.memory.repositories.messages import InMemoryMessageRepository
-from adapters.memory.repositories.orders import InMemoryOrderRepository, InMemoryShipmentRepository
+from adapters.memory.repositories.orders import (
+    InMemoryOrderRepository,
+    InMemoryPackRepository,
+    InMemoryShipmentRepository,
+)
 from adapters.memory.repositories.questions import (
     InMemoryAnswerAttemptRepository,
     InMemoryAnswerRuleRepository,
@@ -51,6 +55,7 @@ class InMemoryUnitOfWork:
     inventory: InMemoryInventoryRepository
     orders: InMemoryOrderRepository
     shipments: InMemoryShipmentRepository
+    packs: InMemoryPackRepository
     questions: InMemoryQuestionRepository
     answers: InMemoryAnswerAttemptRepository
     answer_rules: InMemoryAnswerRuleRepository
@@ -82,6 +87,7 @@ class InMemoryUnitOfWork:
         self.inventory = InMemoryInventoryRepository(store, staged)
         self.orders = InMemoryOrderRepository(store, staged)
         self.shipments = InMemoryShipmentRepository(store, staged)
+        self.packs = InMemoryPackRepository(store, staged)
         self.questions = InMemoryQuestionRepository(store, staged)
         self.answers = InMemoryAnswerAttemptRepository(store, staged)
         self.answer_rules = InMemoryAnswerRuleRepository(store, staged)

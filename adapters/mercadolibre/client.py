@@ -46,6 +46,8 @@ def family_of(path: str) -> str:
 
 DEFAULT_API_URL = "https://api.mercadolibre.com"
 
+_BINARY_TYPES = ("application/pdf", "application/zip", "application/octet-stream")
+
 _QUERY = re.compile(r"\?[^\s'\"]*")
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -71,11 +73,15 @@ def shape_headers(method: str, path: str) -> dict[str, str]:
 
 @attrs.define(frozen=True)
 class MeliResponse:
-    """A successful answer. `missing` names the sub-sources a 206 left out (§0.3)."""
+    """A successful answer. `missing` names the sub-sources a 206 left out (§0.3);
+    `content` and `content_type` are the bytes as sent, for answers that are not JSON
+    (§6.3's labels)."""
 
     status: int
     body: Any
     missing: tuple[str, ...] = ()
+    content: bytes = attrs.field(default=b"", repr=False)
+    content_type: str = ""
 
     @property
     def partial(self) -> bool:
@@ -258,6 +264,7 @@ class MercadoLibreClient:
                 status = response.status
                 retry_after_header = response.headers.get("Retry-After")
                 missing_header = response.headers.get("X-Content-Missing", "")
+                content_type = response.headers.get("Content-Type", "")
         except _NOT_TRANSIENT as error:
             self._record(family, method, "connection_error", started)
             return _Failure(self._unavailable(where, error, hidden), "connection_error", False)
@@ -279,10 +286,12 @@ class MercadoLibreClient:
                 repeatable,
             )
         self._record(family, method, str(status), started)
-        body = _decode(raw)
+        # A label (§6.3) is kept as bytes; only what may be JSON or text is decoded.
+        binary = 200 <= status < 300 and content_type.startswith(_BINARY_TYPES)
+        body = None if binary else _decode(raw)
         if 200 <= status < 300:
             missing = tuple(s.strip() for s in missing_header.split(",") if s.strip())
-            return MeliResponse(status, body, missing)
+            return MeliResponse(status, body, missing, raw, content_type)
         retry_after = None
         if status == 429:
             retry_after = parse_retry_after(retry_after_header, self._now() if self._now else None)

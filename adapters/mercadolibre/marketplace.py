@@ -1,6 +1,5 @@
 """Marketplace over HTTP (mercadolibre-api.md §3, §9): the seller's profile, the resource
-a notification points at, the missed feeds, and the order search reconciliation keeps
-as snapshots. Every call goes through AccountCalls."""
+a notification points at, the missed feeds. Every call goes through AccountCalls."""
 
 from __future__ import annotations
 
@@ -13,7 +12,7 @@ from adapters.mercadolibre.converter import structure
 from adapters.mercadolibre.notifications import MalformedNotification, read_notification
 from adapters.mercadolibre.wire import UserAnswer
 from application.errors import Unavailable
-from application.ports.marketplace import MissedFeedPage, SnapshotPage
+from application.ports.marketplace import MissedFeedPage
 from application.ports.oauth import SellerProfile
 from domain.notifications import Notification
 from domain.resources import ResourceSnapshot
@@ -42,30 +41,6 @@ def notification_from(message: Any) -> Notification | None:
         return read_notification(message)
     except MalformedNotification:
         return None
-
-
-def _orders_date(moment: datetime) -> str:
-    """§5.3's example format: 2015-07-01T00:00:00.000-00:00, here in UTC."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + (
-        f"{moment.astimezone(UTC).microsecond // 1000:03d}-00:00"
-    )
-
-
-def _id_of(result: Mapping[str, Any]) -> int | None:
-    """An order's or question's id, a number or a string of digits (§0.3), within 64 bits;
-    None for anything else (such a result cannot be named by a path)."""
-    value = result.get("id")
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int):
-        return None
-    return value if 0 < value < 2**63 else None
-
-
-def _total(body: Mapping[str, Any], fallback: int) -> int:
-    paging = body.get("paging")
-    total = paging.get("total") if isinstance(paging, Mapping) else body.get("total")
-    return total if isinstance(total, int) and not isinstance(total, bool) else fallback
 
 
 class AiohttpMarketplace:
@@ -116,38 +91,3 @@ class AiohttpMarketplace:
         notifications = [notification_from(message) for message in messages]
         readable = tuple(n for n in notifications if n is not None)
         return MissedFeedPage(readable, len(messages), len(messages) - len(readable))
-
-    async def search_order_snapshots(
-        self,
-        account_id: int,
-        seller_id: int,
-        updated_from: datetime,
-        offset: int = 0,
-        limit: int = 50,
-    ) -> SnapshotPage:
-        """§5.3: the seller's orders changed since `updated_from`, oldest change first."""
-        body = await self._calls.get(
-            account_id,
-            "/orders/search",
-            {
-                "seller": seller_id,
-                "order.date_last_updated.from": _orders_date(updated_from),
-                "sort": "date_asc",
-                "offset": offset,
-                "limit": limit,
-            },
-        )
-        return self._snapshots(body, "results", "/orders", "GET /orders/search")
-
-    @staticmethod
-    def _snapshots(body: Any, key: str, prefix: str, call: str) -> SnapshotPage:
-        results = body.get(key) if isinstance(body, Mapping) else None
-        if not isinstance(results, list):
-            raise Unavailable(f"{call} answered without a list of {key}")
-        now = datetime.now(UTC)
-        snapshots = tuple(
-            ResourceSnapshot(f"{prefix}/{resource_id}", result, now)
-            for result in results
-            if isinstance(result, Mapping) and (resource_id := _id_of(result)) is not None
-        )
-        return SnapshotPage(snapshots, _total(body, len(results)))

@@ -20,7 +20,11 @@ from adapters.sql.repositories.inbox import SqlNotificationInbox
 from adapters.sql.repositories.inventory import SqlInventoryRepository, SqlStockBatchRepository
 from adapters.sql.repositories.listings import SqlListingRepository
 from adapters.sql.repositories.messages import SqlMessageRepository
-from adapters.sql.repositories.orders import SqlOrderRepository, SqlShipmentRepository
+from adapters.sql.repositories.orders import (
+    SqlOrderRepository,
+    SqlPackRepository,
+    SqlShipmentRepository,
+)
 from adapters.sql.repositories.questions import SqlAnswerAttemptRepository, SqlQuestionRepository
 from adapters.sql.repositories.resources import SqlResourceSnapshotRepository
 from adapters.sql.repositories.subscriptions import (
@@ -51,6 +55,7 @@ class SqlUnitOfWork:
     inventory: SqlInventoryRepository
     orders: SqlOrderRepository
     shipments: SqlShipmentRepository
+    packs: SqlPackRepository
     questions: SqlQuestionRepository
     answers: SqlAnswerAttemptRepository
     answer_rules: SqlAnswerRuleRepository
@@ -99,6 +104,7 @@ class SqlUnitOfWork:
         self.inventory = SqlInventoryRepository(connection)
         self.orders = SqlOrderRepository(connection)
         self.shipments = SqlShipmentRepository(connection)
+        self.packs = SqlPackRepository(connection)
         self.questions = SqlQuestionRepository(connection)
         self.answers = SqlAnswerAttemptRepository(connection)
         self.answer_rules = SqlAnswerRuleRepository(connection)

@@ -1,70 +1,72 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-import attrs
-
 from application.accounts.usable import usable_account
+from application.errors import ValidationFailed
+from application.orders.record_orders import OrderReader, store_reads
 from application.ports.clock import Clock
-from application.ports.marketplace import Marketplace
+from application.ports.order_gateway import SEARCH_LIMIT, OrderGateway
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.queries import Paging, SyncLogQuery
 from application.sync_logs.runs import SyncRuns
 from domain.accounts import Account
-from domain.resources import ResourceSnapshot
 from domain.sync import SyncKind, SyncLog, SyncStatus, SyncTrigger
 
 log = logging.getLogger(__name__)
 
+# MercadoLibre compares the window's ends in milliseconds (§5.3's date format).
+TICK = timedelta(milliseconds=1)
 
-async def store_snapshots(
-    uow_factory: UnitOfWorkFactory,
-    sync_log: SyncLog,
-    snapshots: Iterable[ResourceSnapshot],
-    topic: str,
-    account_id: int,
-) -> None:
-    async with uow_factory() as uow:
-        for snapshot in snapshots:
-            stored = await uow.resources.upsert(
-                attrs.evolve(snapshot, topic=topic, account_id=account_id)
-            )
-            sync_log.count("fetched")
-            sync_log.count("stored" if stored else "older_than_stored")
-        await uow.commit()
+Progress = Callable[[int, int], None]  # (orders read so far, orders the window holds)
 
 
 class ReconcileOrders:
     """Store every order of the account changed since the last successful run (with an
-    overlap), or in the last week on the first run, as snapshots of /orders/{id}.
+    overlap), or, on connecting and on the first run, in the last `backfill_days` days,
+    with one read of each distinct shipment and pack they name.
 
-    GET /orders/search?seller=&order.date_last_updated.from=&sort=date_asc (§5.3), paged
-    by offset; every run is a meli_sync_logs row (kind orders) with its counts.
+    GET /orders/search?seller=&order.date_last_updated.from=&.to=&sort=date_asc (§5.3),
+    paged by offset, 51 a page (§13 [INF]: MercadoLibre serves no more). The offset cap
+    is undocumented: when MercadoLibre refuses an offset the window has more changed
+    orders than it will page through, so the window is split in two and each half read
+    whole (never skipping an order; reads already stored are not older and change
+    nothing). Every run is a meli_sync_logs row (kind orders) with its counts.
     """
 
-    LOOKBACK = timedelta(days=7)
     OVERLAP = timedelta(minutes=10)
-    PAGE = 50  # §5.3: the default; the maximum is undocumented (§13)
-    MAX_PAGES = 200
+    PAGE = SEARCH_LIMIT
 
     def __init__(
         self,
         uow: UnitOfWorkFactory,
-        marketplace: Marketplace,
+        gateway: OrderGateway,
         clock: Clock,
         runs: SyncRuns | None = None,
+        backfill_days: int = 60,
     ) -> None:
         self._uow = uow
-        self._marketplace = marketplace
+        self._gateway = gateway
+        self._reader = OrderReader(gateway, clock)
         self._clock = clock
         self._runs = runs or SyncRuns(uow, clock)
+        self._backfill = timedelta(days=backfill_days)
+        self._progress: Progress | None = None
+        self._seen: set[tuple[str, int]] = set()
 
     async def __call__(
-        self, account_id: int, trigger: SyncTrigger, log_id: int | None = None
+        self,
+        account_id: int,
+        trigger: SyncTrigger,
+        log_id: int | None = None,
+        progress: Progress | None = None,
     ) -> SyncLog | None:
-        """The ended log; None when there was nothing to run (see SyncRuns.begin)."""
+        """The ended log; None when there was nothing to run (see SyncRuns.begin).
+        `progress` is told how far the run got after every page (the CLI's bar)."""
+        self._progress = progress
+        self._seen: set[tuple[str, int]] = set()  # shipments and packs read in this run
         if log_id is None:
             async with self._uow() as uow:
                 await usable_account(uow, account_id)
@@ -75,30 +77,60 @@ class ReconcileOrders:
         async def read() -> None:
             async with self._uow() as uow:
                 account = await usable_account(uow, account_id)
-                since = await self._since(uow, account_id, sync_log.started_at)
-            await self._read(account, since, sync_log)
+                since = await self._since(uow, account_id, sync_log.started_at, trigger)
+            await self._window(account, since, self._clock.now(), sync_log)
 
         return await self._runs.run_logged(sync_log, read)
 
-    async def _since(self, uow: UnitOfWork, account_id: int, now: datetime) -> datetime:
-        runs = await uow.sync_logs.search(
-            SyncLogQuery(account_id=account_id, kind=SyncKind.ORDERS.value, paging=Paging(0, 20))
-        )
-        for run in runs.items:
-            if run.status is SyncStatus.SUCCEEDED:
-                return run.started_at - self.OVERLAP
-        return now - self.LOOKBACK
+    async def _since(
+        self, uow: UnitOfWork, account_id: int, now: datetime, trigger: SyncTrigger
+    ) -> datetime:
+        if trigger is not SyncTrigger.CONNECT:
+            runs = await uow.sync_logs.search(
+                SyncLogQuery(
+                    account_id=account_id, kind=SyncKind.ORDERS.value, paging=Paging(0, 20)
+                )
+            )
+            for run in runs.items:
+                if run.status is SyncStatus.SUCCEEDED:
+                    return run.started_at - self.OVERLAP
+        return now - self._backfill
 
-    async def _read(self, account: Account, since: datetime, sync_log: SyncLog) -> None:
+    async def _window(
+        self, account: Account, start: datetime, end: datetime, sync_log: SyncLog
+    ) -> None:
         assert account.id is not None
         offset = 0
-        for _ in range(self.MAX_PAGES):
-            page = await self._marketplace.search_order_snapshots(
-                account.id, account.seller_id, since, offset, self.PAGE
-            )
-            sync_log.api_calls += 1
-            await store_snapshots(self._uow, sync_log, page.snapshots, "orders_v2", account.id)
-            offset += len(page.snapshots)
-            if not page.snapshots or offset >= page.total:
+        while True:
+            try:
+                page = await self._gateway.search_orders(
+                    account.id, account.seller_id, start, end, offset, self.PAGE
+                )
+            except ValidationFailed:
+                if offset == 0 or end - start < 2 * TICK:
+                    raise
+                # MercadoLibre pages no deeper into this window: read it in halves.
+                sync_log.count("windows_split")
+                middle = start + (end - start) / 2
+                middle -= timedelta(microseconds=middle.microsecond % 1000)
+                await self._window(account, start, middle, sync_log)
+                await self._window(account, middle + TICK, end, sync_log)
                 return
-        sync_log.count("truncated")
+            finally:
+                sync_log.api_calls += 1
+            for reason in page.unreadable:
+                sync_log.record_error(reason)  # that order's error, not the run's
+            reads = await self._reader.with_parts(account.id, page.orders, self._seen)
+            sync_log.api_calls += len(reads.shipments) + len(reads.packs)
+            async with self._uow() as uow:
+                counts = await store_reads(uow, reads)
+                await uow.commit()
+            sync_log.count("fetched", len(page.orders))
+            for name, value in counts.items():
+                if value:
+                    sync_log.count(name, value)
+            offset += len(page.orders) + len(page.unreadable)
+            if self._progress is not None:
+                self._progress(offset, page.total)
+            if offset >= page.total or not (page.orders or page.unreadable):
+                return

@@ -10,7 +10,6 @@ token from an AccessTokenSource and retry once with a renewed token after a 401
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Protocol
 
 import attrs
@@ -29,15 +28,6 @@ class MissedFeedPage:
     notifications: tuple[Notification, ...]
     size: int
     unreadable: int = 0
-
-
-@attrs.define(frozen=True)
-class SnapshotPage:
-    """One page of a search whose results are kept as snapshots; `total` as MercadoLibre
-    counts it (`paging.total`, or `total`)."""
-
-    snapshots: tuple[ResourceSnapshot, ...]
-    total: int
 
 
 class Marketplace(Protocol):
@@ -71,16 +61,4 @@ class Marketplace(Protocol):
         """GET /missed_feeds?app_id=&topic=[&site_id=]&offset=&limit= (§9.5), with the
         token of any seller who authorized the application; `topic=items` needs
         `site_id`. Idempotent."""
-        ...
-
-    async def search_order_snapshots(
-        self,
-        account_id: int,
-        seller_id: int,
-        updated_from: datetime,
-        offset: int = 0,
-        limit: int = 50,
-    ) -> SnapshotPage:
-        """GET /orders/search?seller=&order.date_last_updated.from=&sort=date_asc (§5.3),
-        each order as a snapshot of /orders/{id}. Idempotent."""
         ...

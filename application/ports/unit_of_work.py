@@ -14,7 +14,11 @@ from application.ports.repositories.inbox import NotificationInbox
 from application.ports.repositories.inventory import InventoryRepository, StockBatchRepository
 from application.ports.repositories.listings import ListingRepository
 from application.ports.repositories.messages import MessageRepository
-from application.ports.repositories.orders import OrderRepository, ShipmentRepository
+from application.ports.repositories.orders import (
+    OrderRepository,
+    PackRepository,
+    ShipmentRepository,
+)
 from application.ports.repositories.questions import (
     AnswerAttemptRepository,
     AnswerRuleRepository,
@@ -43,6 +47,7 @@ class UnitOfWork(Protocol):
     inventory: InventoryRepository
     orders: OrderRepository
     shipments: ShipmentRepository
+    packs: PackRepository
     questions: QuestionRepository
     answers: AnswerAttemptRepository
     answer_rules: AnswerRuleRepository

@@ -14,7 +14,7 @@ from application.errors import ApplicationError
 from domain.accounts import Account, AccountStatus
 from domain.errors import DomainError
 from domain.sync import SyncTrigger
-from entrypoints.cli import operations, questions, runners
+from entrypoints.cli import operations, orders, questions, runners
 from entrypoints.cli.context import load_settings
 from entrypoints.settings import Settings, SettingsError
 from sandbox.cli import sandbox_command
@@ -265,6 +265,30 @@ def sync_inventory(account_id: int) -> None:
     _report(_run(settings, lambda c: c.sync_inventory()(account_id, SyncTrigger.CLI)))
 
 
+@sync.command("orders")
+@click.option(
+    "--account",
+    "account_id",
+    type=click.IntRange(min=1),
+    required=True,
+    help="Local account id (see `meli accounts list`).",
+)
+def sync_orders(account_id: int) -> None:
+    """Read the orders changed since the last run (or the backfill days), with a bar."""
+    settings = _for_accounts(load_settings())
+    progress = _Progress("orders")
+    try:
+        sync_log = _run(
+            settings,
+            lambda c: c.reconcile_orders()(account_id, SyncTrigger.CLI, progress=progress),
+        )
+    finally:
+        progress.close()
+    if sync_log is None:
+        raise click.ClickException(f"an order sync of account {account_id} is already running")
+    _report(sync_log)
+
+
 @cli.group()
 def keys() -> None:
     """Encryption keys of the stored tokens."""
@@ -308,6 +332,8 @@ cli.add_command(sandbox_command, "sandbox")
 cli.add_command(operations.dlq)
 cli.add_command(operations.jobs)
 cli.add_command(questions.questions)
+cli.add_command(orders.orders)
+cli.add_command(orders.labels)
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from adapters.mercadolibre.client import MercadoLibreClient
 from adapters.mercadolibre.listings import AiohttpListingGateway
 from adapters.mercadolibre.marketplace import AiohttpMarketplace
 from adapters.mercadolibre.oauth import AiohttpOAuthGateway
+from adapters.mercadolibre.orders import AiohttpOrderGateway
 from adapters.mercadolibre.questions import AiohttpQuestionGateway
 from adapters.mercadolibre.session import session_resource
 from adapters.system.clock import SystemClock
@@ -74,6 +75,7 @@ class Gateways(Infrastructure):
     marketplace = providers.Singleton(AiohttpMarketplace, account_calls)
     listing_gateway = providers.Singleton(AiohttpListingGateway, account_calls)
     question_gateway = providers.Singleton(AiohttpQuestionGateway, account_calls)
+    order_gateway = providers.Singleton(AiohttpOrderGateway, account_calls)
 
     address_resolver = providers.Singleton(SystemAddressResolver)
     webhook_sender = providers.Resource(

@@ -18,17 +18,16 @@ from application.notifications.process_notifications import ProcessNotifications
 from application.notifications.receive_notification import ReceiveNotification
 from application.notifications.record_resource import RecordResource
 from application.notifications.recover_missed_feeds import RecoverMissedFeeds
-from application.orders.reconcile_orders import ReconcileOrders
 from application.subscriptions.delete_subscription import DeleteSubscription
 from application.subscriptions.deliver_webhook import DeliverWebhook
 from application.subscriptions.list_deliveries import ListDeliveries
 from application.subscriptions.list_subscriptions import ListSubscriptions
 from application.subscriptions.register_subscription import RegisterSubscription
 from entrypoints.container.infrastructure import seconds
-from entrypoints.container.questions import QuestionUseCases
+from entrypoints.container.orders import OrderUseCases
 from entrypoints.settings import SANDBOX_CLIENT_ID, Settings, SettingsError
 
-L = QuestionUseCases
+L = OrderUseCases
 uow = L.unit_of_work.provider
 
 # The notification endpoint lets a batch wait this long for company: a few milliseconds
@@ -48,7 +47,7 @@ def application_id(settings: Settings) -> int:
         ) from None
 
 
-class NotificationUseCases(QuestionUseCases):
+class NotificationUseCases(OrderUseCases):
     application_id = providers.Callable(application_id, L.settings)
     pipeline_events = L.metrics.provided.pipeline
 
@@ -69,7 +68,13 @@ class NotificationUseCases(QuestionUseCases):
         uow,
         L.marketplace,
         L.sync_listing,
-        recorders=providers.Dict(questions=L.record_questions),
+        recorders=providers.Dict(
+            questions=L.record_questions,
+            orders_v2=L.record_orders,
+            orders=L.record_orders,
+            payments=L.record_payments,
+            shipments=L.record_shipments,
+        ),
     )
     process_notification = providers.Factory(
         ProcessNotification,
@@ -95,9 +100,6 @@ class NotificationUseCases(QuestionUseCases):
         L.clock,
         application_id,
         runs=L.sync_runs,
-    )
-    reconcile_orders = providers.Factory(
-        ReconcileOrders, uow, L.marketplace, L.clock, runs=L.sync_runs
     )
 
     list_dead_letters = providers.Factory(ListDeadLetters, uow)

@@ -72,6 +72,9 @@ STATUS_BY_ERROR: tuple[tuple[type[BaseException], int, str], ...] = (
 )
 
 
+UNAVAILABLE_RETRY_AFTER = 30  # seconds
+
+
 def problem_response(
     status: int, title: str, detail: str | None = None, **extra: Any
 ) -> web.Response:
@@ -154,6 +157,10 @@ def _details(error: BaseException) -> dict[str, Any]:
         return {"detail": str(error), "account_id": error.account_id}
     if isinstance(error, WrittenNotStored):
         return {"detail": str(error), "item_id": error.item_id, "meli_shows": error.shown()}
+    if isinstance(error, app_errors.Unavailable):
+        # MercadoLibre, the database or the broker is down: nothing was half-written,
+        # and asking again later is the remedy.
+        return {"detail": str(error), "retry_after": UNAVAILABLE_RETRY_AFTER}
     return {"detail": str(error)}
 
 

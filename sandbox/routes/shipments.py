@@ -85,6 +85,39 @@ async def ready_to_ship(request: web.Request) -> web.Response:
     return respond(request, {"status": 200})
 
 
+ME1_STATUSES = ("shipped", "delivered", "not_delivered")
+
+
+async def seller_notifications(request: web.Request) -> web.Response:
+    """§6.4 ME1 status updates: POST /shipments/{id}/seller_notifications
+    {payload:{service_id, comment, date}, tracking_number, tracking_url, status, substatus}
+    -> {"status":"OK"}. ME1 (and custom [INF]) shipments only; `not_delivered` and
+    `delivered` are final [INF: the error texts]."""
+    state = state_of(request)
+    shipment = visible_shipment(request)
+    if shipment.seller_id != access_of(request).user_id:
+        raise shipment_forbidden()
+    if shipment.mode not in ("me1", "custom"):
+        raise bad_request(f"Shipment {shipment.id} is {shipment.mode}: only ME1 is updated")
+    body = await json_body(request)
+    if not isinstance(body, dict):
+        raise bad_request("The body must be a JSON object")
+    status = body.get("status")
+    if status not in ME1_STATUSES:
+        raise bad_request(f"Invalid status. Valid values: {', '.join(ME1_STATUSES)}")
+    tracking = body.get("tracking_number")
+    if not isinstance(tracking, str) or not tracking.strip():
+        raise bad_request("The parameter tracking_number is required")
+    substatus = body.get("substatus")
+    if substatus is not None and not isinstance(substatus, str):
+        raise bad_request("substatus must be a string")
+    if shipment.status in ("delivered", "not_delivered", "cancelled"):
+        raise bad_request(f"Shipment {shipment.id} is {shipment.status}: it takes no update")
+    shipment.tracking_number = tracking.strip()
+    state.market.shipping.advance(shipment, status, substatus)
+    return respond(request, {"status": "OK"})
+
+
 async def split(request: web.Request) -> web.Response:
     """§6.4: POST /shipments/{id}/split {reason, packs:[{orders:[{id, quantity}]}]} ->
     200 `{}`."""
@@ -213,5 +246,6 @@ def register(app: web.Application) -> None:
     router.add_get(path("/shipments/{id:number}/costs"), costs)
     router.add_post(path("/shipments/{id:number}/process/ready_to_ship"), ready_to_ship)
     router.add_post(path("/shipments/{id:number}/split"), split)
+    router.add_post(path("/shipments/{id:number}/seller_notifications"), seller_notifications)
     router.add_get(path("/items/{id:item}/shipping_options"), item_shipping_options)
     router.add_get(path("/users/{user_id:number}/shipping_options/free"), free_shipping_options)

@@ -197,6 +197,7 @@ def an_order(order_id: int = 2_000_000_000_123, account_id: int = 1, **changes: 
                 status_detail="accredited",
                 payment_method_id="visa",
                 date_approved=datetime(2024, 5, 17, 7, 0, tzinfo=BUENOS_AIRES),
+                order_id=order_id,
             ),
         ),
         shipping_id=BIG + 5,

@@ -1,7 +1,7 @@
 """Marketplace contract (application/ports/marketplace.py): AiohttpMarketplace on the
 sandbox over loopback, and FakeMarketplace, the fake the notification and reconciliation
-tests drive. The resource a notification points at (mercadolibre-api.md §9.2), the missed
-feeds (§9.5), the order search (§5.3) and the question search (§7)."""
+tests drive. The resource a notification points at (mercadolibre-api.md §9.2) and the
+missed feeds (§9.5); the order search has its own gateway (test_order_gateway.py)."""
 
 from __future__ import annotations
 
@@ -83,42 +83,6 @@ async def test_a_question_reads_whole_with_its_buyer(world):
         "UNANSWERED",
     )
     assert {"buyer_id", "last_updated"} <= set(whole.body)
-
-
-# -- the order search (§5.3) -----------------------------------------------------------------------
-
-
-async def test_orders_changed_since_a_moment_are_paged_oldest_first_with_their_total(world):
-    earlier = [await world.order() for _ in range(5)]
-    await world.advance(60)
-    later = [await world.order() for _ in range(2)]
-    search = world.marketplace.search_order_snapshots
-    since = world.now() - timedelta(minutes=5)
-
-    pages = [
-        await search(world.account_id, world.seller.user_id, since, offset, 3)
-        for offset in (0, 3, 6, 9)
-    ]
-    recent = await search(world.account_id, world.seller.user_id, since + timedelta(minutes=4.5))
-
-    assert [len(page.snapshots) for page in pages] == [3, 3, 1, 0]
-    assert {page.total for page in pages} == {7}
-    paths = [snapshot.path for page in pages for snapshot in page.snapshots]
-    assert paths == [f"/orders/{n}" for n in earlier + later]
-    assert all(s.body["id"] == int(s.path.rsplit("/", 1)[1]) for p in pages for s in p.snapshots)
-    assert recent.total == 2
-    assert [s.path for s in recent.snapshots] == [f"/orders/{n}" for n in later]
-
-
-async def test_the_order_search_is_the_accounts_seller_within_its_page_limit(world):
-    await world.order()
-    search = world.marketplace.search_order_snapshots
-    since = world.now() - timedelta(days=1)
-    with pytest.raises(Forbidden):
-        await search(world.account_id, world.seller.user_id + 1, since)
-    with pytest.raises(ValidationFailed):
-        await search(world.account_id, world.seller.user_id, since, 0, 52)
-    assert (await search(world.account_id, world.seller.user_id, since, 0, 51)).total == 1
 
 
 # -- the missed feeds (§9.5) -----------------------------------------------------------------------

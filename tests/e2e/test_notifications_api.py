@@ -15,7 +15,7 @@ from dependency_injector import providers
 
 from adapters.webhooks.signing import verify
 from application.errors import QueueUnavailable
-from application.queries import InboxQuery, ResourceQuery
+from application.queries import InboxQuery, OrderQuery
 from domain.accounts import Account
 from entrypoints.container import build_container, start, stop
 from entrypoints.http.app import create_app
@@ -159,9 +159,12 @@ async def test_a_sandbox_sale_is_acknowledged_stored_and_its_resources_read(worl
     distinct = {(d["topic"], d["resource"]) for d in await world.sb.deliveries()}
     assert len(distinct) <= body["paging"]["total"] <= len(delivered)
     assert body["totals"]["processed"] == body["paging"]["total"]
-    snapshot = await world.snapshot(f"/orders/{order['id']}")
-    assert snapshot.body["id"] == order["id"] and snapshot.account_id == world.account.id
-    assert snapshot.topic == "orders_v2"
+    assert await world.snapshot(f"/orders/{order['id']}") is None, "typed, not a snapshot"
+    async with world.container.unit_of_work() as uow:
+        stored = await uow.orders.get(order["id"])
+        shipment = await uow.shipments.get(order["shipping"]["id"])
+    assert stored.account_id == world.account.id and stored.raw["id"] == order["id"]
+    assert order["id"] in shipment.order_ids
     item_id = order["order_items"][0]["item"]["id"]
     async with world.container.unit_of_work() as uow:
         listing = await uow.listings.find(item_id)
@@ -200,6 +203,8 @@ async def test_a_notification_naming_another_sellers_resource_stores_nothing_of_
     async with world.container.unit_of_work() as uow:
         assert await uow.listings.find(item["id"]) is None
     assert await world.snapshot(f"/orders/{sale['id']}") is None
+    async with world.container.unit_of_work() as uow:
+        assert await uow.orders.find(sale["id"]) is None
 
 
 async def test_messages_with_bare_ids_and_claims_are_read_at_their_paths(world):
@@ -553,8 +558,9 @@ async def test_with_the_broker_down_notifications_are_stored_then_swept_when_it_
     assert run.status == 202
     body = await world.settled(len(distinct))
     assert body["totals"]["processed"] == len(distinct)
-    for order in orders:
-        assert await world.snapshot(f"/orders/{order['id']}") is not None
+    async with world.container.unit_of_work() as uow:
+        stored = await uow.orders.find_many(order["id"] for order in orders)
+    assert sorted(stored) == sorted(order["id"] for order in orders)
 
 
 # -- periodic jobs by hand -------------------------------------------------------------
@@ -594,8 +600,8 @@ async def test_the_periodic_jobs_are_listed_and_run_by_hand(world):
     assert log["trigger"] == "api" and log["account_id"] == world.account.id
     await eventually(lambda: _finished(world, "orders"))
     async with world.container.unit_of_work() as uow:
-        page = await uow.resources.search(ResourceQuery(topic="orders_v2"))
-    assert page.total == 5, "the seller's five demo orders, as snapshots"
+        page = await uow.orders.search(OrderQuery(account_id=world.account.id))
+    assert page.total == 5, "the seller's five demo orders, typed"
 
     assert (await world.client.post("/jobs/nope/run", headers=AUTH)).status == 404
 
@@ -643,7 +649,8 @@ async def test_missed_feeds_are_recovered_with_their_origin(world):
     body = await world.settled()
 
     assert {entry["origin"] for entry in body["results"]} == {"recovered"}
-    assert await world.snapshot(f"/orders/{order['id']}") is not None
+    async with world.container.unit_of_work() as uow:
+        assert await uow.orders.find(order["id"]) is not None
     counts = logs["results"][0]["counts"]
     assert counts["recovered"] == body["paging"]["total"]
     assert counts["recovered"] + counts.get("duplicate", 0) == len(lost)

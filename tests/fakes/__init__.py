@@ -10,12 +10,14 @@ from tests.fakes.listings import FakeListingGateway
 from tests.fakes.lock import ProcessLock
 from tests.fakes.marketplace import FakeMarketplace, order_body, question_body
 from tests.fakes.oauth import FakeOAuthGateway
+from tests.fakes.orders import FakeOrderGateway
 from tests.fakes.questions import FakeQuestionGateway
 
 __all__ = [
     "FakeListingGateway",
     "FakeMarketplace",
     "FakeOAuthGateway",
+    "FakeOrderGateway",
     "FakeQuestionGateway",
     "ProcessLock",
     "order_body",

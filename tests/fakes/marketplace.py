@@ -1,15 +1,15 @@
 """FakeMarketplace: the Marketplace port over resources in memory.
 
 It is held to the same contract suite as AiohttpMarketplace on the sandbox
-(tests/contracts/test_marketplace.py): the resources notifications point at (§9.2), the
-missed feeds (§9.5), and the order and question searches (§5.3, §7).
+(tests/contracts/test_marketplace.py): the resources notifications point at (§9.2) and the
+missed feeds (§9.5).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from application.errors import (
@@ -19,7 +19,7 @@ from application.errors import (
     ReauthorizationRequired,
     ValidationFailed,
 )
-from application.ports.marketplace import MissedFeedPage, SnapshotPage
+from application.ports.marketplace import MissedFeedPage
 from application.ports.oauth import SellerProfile
 from domain.notifications import Notification
 from domain.resources import ResourceSnapshot
@@ -87,14 +87,11 @@ class FakeMarketplace:
       not exist NotFound; a question reads whole, a search leaves it short (§7);
     - `missed_feeds`: the application's own feed only (Forbidden otherwise), oldest first,
       `topic=items` needs a site and reads that site's items (§9.5);
-    - the searches: the account's own seller only (Forbidden otherwise); orders changed
-      since a moment, oldest first, cancelled ones left out (§5.3); questions newest first,
-      DELETED ones only when asked for by status, within 1000 results (§7, §4.11).
 
     Accounts are `connect`ed to a seller first; a call for another account is NotFound,
     as the token source answers. Test controls: `bodies` by path (a body put there
     directly has no owner, so any account reads it), `errors` by path, `gate` (reads wait
-    on it), `reading` (set by a read), `reads` and `searches` (what was asked),
+    on it), `reading` (set by a read), and `reads` (what was asked),
     `refuse_missed_for` (accounts whose token is refused), `missed_limit` (a cap below
     the page asked for).
     """
@@ -107,7 +104,6 @@ class FakeMarketplace:
         self.owners: dict[str, int] = {}
         self.errors: dict[str, Exception] = {}
         self.reads: list[tuple[str, Mapping[str, str] | None]] = []
-        self.searches: list[tuple[Any, ...]] = []
         self.gate: asyncio.Event | None = None
         self.reading = asyncio.Event()
         self.missed: list[Notification] = []
@@ -196,38 +192,3 @@ class FakeMarketplace:
         ]
         page = tuple(found[offset : offset + min(limit, self.missed_limit)])
         return MissedFeedPage(page, len(page))
-
-    async def search_order_snapshots(
-        self,
-        account_id: int,
-        seller_id: int,
-        updated_from: datetime,
-        offset: int = 0,
-        limit: int = 50,
-    ) -> SnapshotPage:
-        self._own(account_id, seller_id, "orders")
-        if not 1 <= limit <= ORDERS_MAX_LIMIT or offset < 0:
-            raise _bad_request("limit", f"Limit must be lower or equal than {ORDERS_MAX_LIMIT}")
-        self.searches.append(("orders", updated_from, offset))
-        # §5.3: compared as shown, to the millisecond.
-        since = updated_from - timedelta(microseconds=updated_from.microsecond % 1000)
-        found = [
-            path
-            for path in self._orders
-            if (body := self.bodies[path])["seller"]["id"] == seller_id
-            and body["status"] != "cancelled"
-            and datetime.fromisoformat(body["date_last_updated"]) >= since
-        ]
-        return self._page(found, offset, limit, lambda body: body)
-
-    def _own(self, account_id: int, seller_id: int, what: str) -> None:
-        if self._seller(account_id).user_id != seller_id:
-            raise Forbidden(f"the caller may not search the {what} of {seller_id}")
-
-    def _page(self, found: list[str], offset: int, limit: int, shape) -> SnapshotPage:
-        now = self.clock.now()
-        snapshots = tuple(
-            ResourceSnapshot(path, shape(self.bodies[path]), now)
-            for path in found[offset : offset + limit]
-        )
-        return SnapshotPage(snapshots, len(found))

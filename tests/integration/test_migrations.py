@@ -234,3 +234,87 @@ async def test_question_snapshots_become_typed_questions_and_templates_take_brac
     assert paths == ["/orders/1"]
     assert template["kind"] == "message"
     assert template["text"] == "Hola {buyer_nickname}, {order_id} {{sale}} $5"
+
+
+def _corpus(name: str) -> dict:
+    path = REPO_ROOT / "tests" / "fixtures" / "mercadolibre" / name
+    return json.loads(path.read_text(encoding="utf-8"))["body"]
+
+
+async def test_order_shipment_and_payment_snapshots_become_typed_rows(sqlite_url):
+    """0010: snapshots of /orders/{id} (both shapes of §5.1), /shipments/{id} (§6.1) and
+    /payments/{id} move to the typed tables with exact amounts; the lines and payments an
+    order kept as JSON move to meli_order_items and meli_payments; what cannot be read
+    stays in meli_resources."""
+    await asyncio.to_thread(command.upgrade, alembic_config(sqlite_url), "0009")
+    current_order = _corpus("orders/order.json")
+    legacy_order = _corpus("orders/search_legacy.json")["results"][0]
+    shipment = _corpus("shipments/shipment_new_format.json")
+    payment = {
+        "id": 555,
+        "order_id": legacy_order["id"],
+        "transaction_amount": 10,
+        "currency_id": "ARS",
+        "status": "refunded",
+    }
+    old_items = [
+        {
+            "item_id": "MLA1",
+            "title": "Mate",
+            "quantity": 2,
+            "unit_price": {"amount": "10.50", "currency_id": "ARS"},
+        }
+    ]
+    old_payments = [
+        {"id": 777, "status": "approved", "amount": {"amount": "21.00", "currency_id": "ARS"}}
+    ]
+    database = make_url(sqlite_url).database
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        connection.execute(
+            "INSERT INTO meli_accounts (seller_id, site_id, nickname, status) "
+            "VALUES (779432305, 'MLB', 'S', 'active')"
+        )
+        connection.execute(
+            "INSERT INTO meli_orders (id, account_id, seller_id, status, items, total_amount, "
+            "currency_id, buyer_id, buyer, payments, tags, notes, date_created) VALUES "
+            "(42, 1, 779432305, 'paid', ?, '21.00', 'ARS', 9, '{\"id\": 9}', ?, '[]', '[]', "
+            "'2026-11-27 12:00:00.000000')",
+            (json.dumps(old_items), json.dumps(old_payments)),
+        )
+        connection.executemany(
+            "INSERT INTO meli_resources (path, topic, account_id, body, fetched_at) "
+            "VALUES (?, ?, 1, ?, '2026-11-27 12:00:00.000000')",
+            [
+                (f"/orders/{current_order['id']}", "orders_v2", json.dumps(current_order)),
+                (f"/orders/{legacy_order['id']}", "orders", json.dumps(legacy_order)),
+                (f"/shipments/{shipment['id']}", "shipments", json.dumps(shipment)),
+                ("/payments/555", "payments", json.dumps(payment)),
+                ("/orders/1", "orders_v2", json.dumps({"id": 1})),
+                ("/items/MLA1", "items", json.dumps({"id": "MLA1"})),
+            ],
+        )
+        connection.commit()
+
+    await asyncio.to_thread(upgrade, sqlite_url)
+
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        connection.row_factory = sqlite3.Row
+        orders = {r["id"]: dict(r) for r in connection.execute("SELECT * FROM meli_orders")}
+        items = [dict(r) for r in connection.execute("SELECT * FROM meli_order_items")]
+        payments = {r["id"]: dict(r) for r in connection.execute("SELECT * FROM meli_payments")}
+        shipments = [dict(r) for r in connection.execute("SELECT * FROM meli_shipments")]
+        paths = sorted(r[0] for r in connection.execute("SELECT path FROM meli_resources"))
+    assert set(orders) == {42, current_order["id"], legacy_order["id"]}
+    assert orders[current_order["id"]]["total_amount"] == "125.92"
+    assert orders[current_order["id"]]["pack_id"] == 2000006556183755
+    assert " pack_order " in orders[current_order["id"]]["tags_search"]
+    assert json.loads(orders[current_order["id"]]["raw"]) == current_order
+    assert orders[legacy_order["id"]]["last_updated"].startswith("2016-02-25 15:55:44")
+    by_order = {(i["order_id"], i["line"]): i for i in items}
+    assert by_order[(42, 0)]["unit_price"] == "10.50" and by_order[(42, 0)]["quantity"] == 2
+    assert by_order[(current_order["id"], 0)]["unit_price"] == "62.96"
+    assert payments[777]["order_id"] == 42 and payments[777]["amount"] == "21.00"
+    assert payments[91776699099]["marketplace_fee"] == "22.14"
+    assert payments[555]["order_id"] == legacy_order["id"]
+    assert shipments[0]["list_cost"] == "504.99" and shipments[0]["substatus"] == "buffered"
+    assert paths == ["/items/MLA1", "/orders/1"]

@@ -282,6 +282,24 @@ async def assert_latest_state(container, account, resources) -> None:
             if questions[question_id].raw != current.raw:
                 stale.append(resource)
             continue
+        if topic in ("orders_v2", "orders", "payments", "shipments"):  # typed (§5, §6)
+            orders = container.order_gateway()
+            async with container.unit_of_work() as uow:
+                if topic == "shipments":
+                    shipment_id = int(resource.rsplit("/", 1)[-1])
+                    current_raw = (await orders.get_shipment(account.id, shipment_id)).raw
+                    stored_raw = (await uow.shipments.get(shipment_id)).raw
+                else:
+                    order_id = (
+                        await orders.payment_order_id(account.id, resource)
+                        if topic == "payments"
+                        else int(resource.rsplit("/", 1)[-1])
+                    )
+                    current_raw = (await orders.get_order(account.id, order_id)).raw
+                    stored_raw = (await uow.orders.get(order_id)).raw
+            if stored_raw != current_raw:
+                stale.append(resource)
+            continue
         path, params = resource_request(topic, resource)
         now = await marketplace.fetch_resource(account.id, path, params or None)
         if snapshots[path].body != now.body:

@@ -382,3 +382,37 @@ async def test_split_a_shipment(sandbox: Sandbox) -> None:
     assert new_order["status"] == "paid" and new_order["pack_id"] != order["pack_id"]
     # The units moved into the new orders: the stock is untouched.
     assert (await sandbox.get(f"/items/{item['id']}"))[1]["available_quantity"] == 2
+
+
+async def test_me1_status_updates_through_seller_notifications(sandbox: Sandbox) -> None:
+    """ref: mercadolibre-api.md §6.4 (ME1 status updates: POST
+    /shipments/{id}/seller_notifications -> {"status":"OK"}; not_delivered is final)."""
+    me1 = await sale(sandbox, mode="me1", logistic_type="default")
+    shipment_id = me1["shipping"]["id"]
+    update = {
+        "payload": {"service_id": 1, "comment": "", "date": "2026-11-27T10:00:00-03:00"},
+        "tracking_number": "OCA123",
+        "tracking_url": "https://example.test/OCA123",
+        "status": "shipped",
+    }
+
+    status, body = await sandbox.post(f"/shipments/{shipment_id}/seller_notifications", json=update)
+    _, shipment = await sandbox.get(f"/shipments/{shipment_id}", headers=NEW_FORMAT)
+    delivered, _ = await sandbox.post(
+        f"/shipments/{shipment_id}/seller_notifications", json={**update, "status": "delivered"}
+    )
+    again, _ = await sandbox.post(
+        f"/shipments/{shipment_id}/seller_notifications", json={**update, "status": "shipped"}
+    )
+    me2 = await sale(sandbox)
+    refused, _ = await sandbox.post(
+        f"/shipments/{me2['shipping']['id']}/seller_notifications", json=update
+    )
+    bad, _ = await sandbox.post(
+        f"/shipments/{shipment_id}/seller_notifications", json={**update, "status": "lost"}
+    )
+
+    assert (status, body) == (200, {"status": "OK"})
+    assert (shipment["status"], shipment["tracking_number"]) == ("shipped", "OCA123")
+    assert delivered == 200 and again == 400, "delivered is final"
+    assert refused == 400 and bad == 400

@@ -1,100 +1,84 @@
-"""Orders and shipments in SQL."""
+"""Orders (with their lines and payments), shipments and packs in SQL: typed rows plus
+the JSON MercadoLibre sent (mercadolibre-api.md §5, §6)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    select,
-)
+from sqlalchemy import ColumnElement, delete, select
 
 from adapters.sql.repositories.base import (
+    MAX_IN_IDS,
     JsonObject,
     Row,
     SqlRepository,
+    chunks,
     compact,
-    money_from_json,
-    money_json,
     money_of,
     page_of,
     when_from_json,
     when_json,
 )
-from adapters.sql.tables import (
-    orders,
-    shipments,
-)
+from adapters.sql.tables import order_items, orders, packs, payments, shipments
 from application.errors import NotFound
-from application.queries import (
-    OrderQuery,
-    Page,
-)
+from application.queries import OrderQuery, Page
+from domain.answer_rules import normalise
 from domain.money import Money
-from domain.orders import Buyer, Order, OrderItem, OrderNote, OrderStatus, Payment
+from domain.orders import (
+    Buyer,
+    CancelDetail,
+    Feedback,
+    Order,
+    OrderItem,
+    OrderNote,
+    OrderStatus,
+    Pack,
+    Payment,
+)
 from domain.shipments import Shipment, ShipmentStatus, ShippingMode
 
 
-def _order_item_json(item: OrderItem) -> JsonObject:
-    return compact(
-        {
-            "item_id": item.item_id,
-            "title": item.title,
-            "quantity": item.quantity,
-            "unit_price": money_json(item.unit_price),
-            "variation_id": item.variation_id,
-            "seller_sku": item.seller_sku,
-        }
-    )
+def like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _order_item_from_json(data: JsonObject) -> OrderItem:
-    return OrderItem(
-        item_id=data["item_id"],
-        title=data["title"],
-        quantity=data["quantity"],
-        unit_price=money_from_json(data["unit_price"]),
-        variation_id=data.get("variation_id"),
-        seller_sku=data.get("seller_sku"),
-    )
+def with_offset(stored: datetime | None, raw: Mapping[str, Any], *keys: str) -> datetime | None:
+    """The stored instant (UTC) with the offset MercadoLibre wrote it in, when the raw JSON
+    still says the same instant (§0.3: offsets are kept)."""
+    if stored is None:
+        return None
+    for key in keys:
+        given = raw.get(key)
+        if not isinstance(given, str):
+            continue
+        try:
+            moment = datetime.fromisoformat(given.strip())
+        except ValueError:
+            continue
+        if moment.tzinfo is not None and moment == stored:
+            return moment
+    return stored
 
 
-def _payment_json(payment: Payment) -> JsonObject:
-    return compact(
-        {
-            "id": payment.id,
-            "status": payment.status,
-            "amount": money_json(payment.amount),
-            "status_detail": payment.status_detail,
-            "payment_method_id": payment.payment_method_id,
-            "date_approved": when_json(payment.date_approved),
-        }
-    )
-
-
-def _payment_from_json(data: JsonObject) -> Payment:
-    return Payment(
-        id=data["id"],
-        status=data["status"],
-        amount=money_from_json(data["amount"]),
-        status_detail=data.get("status_detail"),
-        payment_method_id=data.get("payment_method_id"),
-        date_approved=when_from_json(data.get("date_approved")),
-    )
+def _amount(money: Money | None) -> Any:
+    return None if money is None else money.amount
 
 
 def order_to_row(order: Order) -> JsonObject:
+    cancel = order.cancel_detail
     return {
         "id": order.id,
         "account_id": order.account_id,
         "seller_id": order.seller_id,
         "status": order.status.value,
         "status_detail": order.status_detail,
-        "items": [_order_item_json(i) for i in order.items],
         "total_amount": order.total_amount.amount,
         "currency_id": order.total_amount.currency_id,
-        "paid_amount": None if order.paid_amount is None else order.paid_amount.amount,
+        "paid_amount": _amount(order.paid_amount),
         "paid_currency_id": None if order.paid_amount is None else order.paid_amount.currency_id,
+        "shipping_cost": _amount(order.shipping_cost),
         "buyer_id": order.buyer.id,
         "buyer": compact(
             {
@@ -104,30 +88,134 @@ def order_to_row(order: Order) -> JsonObject:
                 "last_name": order.buyer.last_name,
             }
         ),
-        "payments": [_payment_json(p) for p in order.payments],
         "shipping_id": order.shipping_id,
         "pack_id": order.pack_id,
         "tags": list(order.tags),
+        "tags_search": f" {' '.join(order.tags)} " if order.tags else "",
+        "text_search": order.search_text,
         "notes": [
             compact({"text": n.text, "id": n.id, "date_created": when_json(n.date_created)})
             for n in order.notes
         ],
+        "feedback_sale": order.feedback.sale,
+        "feedback_purchase": order.feedback.purchase,
+        "cancel_detail": None
+        if cancel is None
+        else compact(
+            {
+                "code": cancel.code,
+                "description": cancel.description,
+                "requested_by": cancel.requested_by,
+                "group": cancel.group,
+                "date": when_json(cancel.date),
+            }
+        ),
+        "buying_mode": order.buying_mode,
         "date_created": order.date_created,
         "date_closed": order.date_closed,
         "last_updated": order.last_updated,
+        "raw": dict(order.raw),
     }
 
 
-def order_to_domain(row: Row) -> Order:
+def item_rows(order: Order) -> list[JsonObject]:
+    return [
+        {
+            "order_id": order.id,
+            "line": line,
+            "item_id": item.item_id,
+            "variation_id": item.variation_id,
+            "title": item.title,
+            "quantity": item.quantity,
+            "unit_price": item.unit_price.amount,
+            "currency_id": item.unit_price.currency_id,
+            "full_unit_price": _amount(item.full_unit_price),
+            "sale_fee": _amount(item.sale_fee),
+            "seller_sku": item.seller_sku,
+            "category_id": item.category_id,
+        }
+        for line, item in enumerate(order.items)
+    ]
+
+
+def payment_rows(order: Order) -> list[JsonObject]:
+    return [
+        {
+            "id": p.id,
+            "order_id": order.id,
+            "line": line,
+            "status": p.status,
+            "status_detail": p.status_detail,
+            "amount": p.amount.amount,
+            "currency_id": p.amount.currency_id,
+            "payment_method_id": p.payment_method_id,
+            "payment_type": p.payment_type,
+            "installments": p.installments,
+            "payer_id": p.payer_id,
+            "total_paid_amount": _amount(p.total_paid_amount),
+            "shipping_cost": _amount(p.shipping_cost),
+            "marketplace_fee": _amount(p.marketplace_fee),
+            "refunded_amount": _amount(p.refunded_amount),
+            "date_approved": p.date_approved,
+            "date_created": p.date_created,
+            "last_modified": p.last_modified,
+        }
+        for line, p in enumerate(order.payments)
+    ]
+
+
+def item_to_domain(row: Row) -> OrderItem:
+    currency_id = row["currency_id"]
+    return OrderItem(
+        item_id=row["item_id"],
+        title=row["title"],
+        quantity=row["quantity"],
+        unit_price=Money.of(row["unit_price"], currency_id),
+        variation_id=row["variation_id"],
+        seller_sku=row["seller_sku"],
+        category_id=row["category_id"],
+        full_unit_price=money_of(row["full_unit_price"], currency_id),
+        sale_fee=money_of(row["sale_fee"], currency_id),
+    )
+
+
+def payment_to_domain(row: Row, order_raw: Mapping[str, Any]) -> Payment:
+    currency_id = row["currency_id"]
+    given = [p for p in order_raw.get("payments") or () if isinstance(p, Mapping)]
+    raw = next((p for p in given if str(p.get("id")) == str(row["id"])), {})
+    return Payment(
+        id=row["id"],
+        status=row["status"],
+        amount=Money.of(row["amount"], currency_id),
+        status_detail=row["status_detail"],
+        payment_method_id=row["payment_method_id"],
+        date_approved=with_offset(row["date_approved"], raw, "date_approved"),
+        order_id=row["order_id"],
+        payer_id=row["payer_id"],
+        payment_type=row["payment_type"],
+        installments=row["installments"],
+        total_paid_amount=money_of(row["total_paid_amount"], currency_id),
+        shipping_cost=money_of(row["shipping_cost"], currency_id),
+        marketplace_fee=money_of(row["marketplace_fee"], currency_id),
+        refunded_amount=money_of(row["refunded_amount"], currency_id),
+        date_created=with_offset(row["date_created"], raw, "date_created"),
+        last_modified=with_offset(row["last_modified"], raw, "date_last_modified"),
+    )
+
+
+def order_to_domain(row: Row, items: list[OrderItem], payments_: list[Payment]) -> Order:
     buyer = row["buyer"]
+    raw = row["raw"] or {}
+    cancel = row["cancel_detail"]
+    currency_id = row["currency_id"]
     return Order(
         id=row["id"],
         account_id=row["account_id"],
         seller_id=row["seller_id"],
         status=OrderStatus(row["status"]),
         status_detail=row["status_detail"],
-        items=tuple(_order_item_from_json(i) for i in row["items"]),
-        total_amount=Money.of(row["total_amount"], row["currency_id"]),
+        items=tuple(items),
+        total_amount=Money.of(row["total_amount"], currency_id),
         paid_amount=money_of(row["paid_amount"], row["paid_currency_id"]),
         buyer=Buyer(
             id=buyer["id"],
@@ -135,7 +223,7 @@ def order_to_domain(row: Row) -> Order:
             first_name=buyer.get("first_name"),
             last_name=buyer.get("last_name"),
         ),
-        payments=tuple(_payment_from_json(p) for p in row["payments"]),
+        payments=tuple(payments_),
         shipping_id=row["shipping_id"],
         pack_id=row["pack_id"],
         tags=tuple(row["tags"]),
@@ -145,9 +233,22 @@ def order_to_domain(row: Row) -> Order:
             )
             for n in row["notes"]
         ),
-        date_created=row["date_created"],
-        date_closed=row["date_closed"],
-        last_updated=row["last_updated"],
+        date_created=with_offset(row["date_created"], raw, "date_created"),
+        date_closed=with_offset(row["date_closed"], raw, "date_closed"),
+        last_updated=with_offset(row["last_updated"], raw, "last_updated", "date_last_updated"),
+        shipping_cost=money_of(row["shipping_cost"], currency_id),
+        feedback=Feedback(sale=row["feedback_sale"], purchase=row["feedback_purchase"]),
+        cancel_detail=None
+        if cancel is None
+        else CancelDetail(
+            code=cancel.get("code"),
+            description=cancel.get("description"),
+            requested_by=cancel.get("requested_by"),
+            group=cancel.get("group"),
+            date=when_from_json(cancel.get("date")),
+        ),
+        buying_mode=row["buying_mode"],
+        raw=raw,
     )
 
 
@@ -162,15 +263,24 @@ def shipment_to_row(shipment: Shipment) -> JsonObject:
         "tracking_number": shipment.tracking_number,
         "tracking_method": shipment.tracking_method,
         "order_ids": list(shipment.order_ids),
-        "cost_amount": None if shipment.cost is None else shipment.cost.amount,
+        "cost_amount": _amount(shipment.cost),
         "cost_currency_id": None if shipment.cost is None else shipment.cost.currency_id,
+        "list_cost": _amount(shipment.list_cost),
+        "cost_type": shipment.cost_type,
+        "shipping_method": shipment.shipping_method,
+        "buffering_date": shipment.buffering_date,
+        "pack_id": shipment.pack_id,
+        "tags": list(shipment.tags),
         "receiver_zip_code": shipment.receiver_zip_code,
         "date_created": shipment.date_created,
         "last_updated": shipment.last_updated,
+        "raw": dict(shipment.raw),
     }
 
 
 def shipment_to_domain(row: Row) -> Shipment:
+    raw = row["raw"] or {}
+    currency_id = row["cost_currency_id"]
     return Shipment(
         id=row["id"],
         account_id=row["account_id"],
@@ -181,10 +291,48 @@ def shipment_to_domain(row: Row) -> Shipment:
         tracking_number=row["tracking_number"],
         tracking_method=row["tracking_method"],
         order_ids=tuple(row["order_ids"]),
-        cost=money_of(row["cost_amount"], row["cost_currency_id"]),
+        cost=money_of(row["cost_amount"], currency_id),
         receiver_zip_code=row["receiver_zip_code"],
-        date_created=row["date_created"],
-        last_updated=row["last_updated"],
+        date_created=with_offset(row["date_created"], raw, "date_created"),
+        last_updated=with_offset(row["last_updated"], raw, "last_updated"),
+        list_cost=money_of(row["list_cost"], currency_id),
+        cost_type=row["cost_type"],
+        shipping_method=row["shipping_method"],
+        buffering_date=row["buffering_date"],
+        pack_id=row["pack_id"],
+        tags=tuple(row["tags"] or ()),
+        raw=raw,
+    )
+
+
+def pack_to_row(pack: Pack) -> JsonObject:
+    return {
+        "id": pack.id,
+        "account_id": pack.account_id,
+        "status": pack.status,
+        "status_detail": pack.status_detail,
+        "shipment_id": pack.shipment_id,
+        "buyer_id": pack.buyer_id,
+        "order_ids": list(pack.order_ids),
+        "date_created": pack.date_created,
+        "last_updated": pack.last_updated,
+        "raw": dict(pack.raw),
+    }
+
+
+def pack_to_domain(row: Row) -> Pack:
+    raw = row["raw"] or {}
+    return Pack(
+        id=row["id"],
+        account_id=row["account_id"],
+        status=row["status"],
+        status_detail=row["status_detail"],
+        shipment_id=row["shipment_id"],
+        buyer_id=row["buyer_id"],
+        order_ids=tuple(row["order_ids"]),
+        date_created=with_offset(row["date_created"], raw, "date_created"),
+        last_updated=with_offset(row["last_updated"], raw, "last_updated"),
+        raw=raw,
     )
 
 
@@ -196,22 +344,82 @@ class SqlOrderRepository(SqlRepository):
         return order
 
     async def find(self, order_id: int) -> Order | None:
-        row = await self._one(select(orders).where(orders.c.id == order_id))
-        return None if row is None else order_to_domain(row)
+        return (await self.find_many([order_id])).get(order_id)
+
+    async def find_many(self, order_ids: Iterable[int]) -> dict[int, Order]:
+        wanted = sorted(set(order_ids))
+        rows: list[Row] = []
+        for part in chunks(wanted, MAX_IN_IDS):
+            rows += await self._all(select(orders).where(orders.c.id.in_(part)))
+        return {order.id: order for order in await self._with_lines(rows)}
+
+    async def _with_lines(self, rows: Iterable[Row]) -> list[Order]:
+        rows = list(rows)
+        ids = [row["id"] for row in rows]
+        lines: dict[int, list[OrderItem]] = {i: [] for i in ids}
+        paid: dict[int, list[Row]] = {i: [] for i in ids}
+        for part in chunks(ids, MAX_IN_IDS):
+            for line in await self._all(
+                select(order_items)
+                .where(order_items.c.order_id.in_(part))
+                .order_by(order_items.c.order_id, order_items.c.line)
+            ):
+                lines[line["order_id"]].append(item_to_domain(line))
+            for payment in await self._all(
+                select(payments)
+                .where(payments.c.order_id.in_(part))
+                .order_by(payments.c.order_id, payments.c.line, payments.c.id)
+            ):
+                paid[payment["order_id"]].append(payment)
+        return [
+            order_to_domain(
+                row,
+                lines[row["id"]],
+                [payment_to_domain(p, row["raw"] or {}) for p in paid[row["id"]]],
+            )
+            for row in rows
+        ]
 
     async def upsert(self, orders_: Iterable[Order]) -> None:
-        await self._upsert(orders, [order_to_row(o) for o in orders_], ["id"])
+        batch = list({order.id: order for order in orders_}.values())
+        if not batch:
+            return
+        await self._upsert(orders, [order_to_row(o) for o in batch], ["id"])
+        ids = [o.id for o in batch]
+        for part in chunks(ids, MAX_IN_IDS):
+            await self._write(delete(order_items).where(order_items.c.order_id.in_(part)))
+            await self._write(delete(payments).where(payments.c.order_id.in_(part)))
+        items = [row for o in batch for row in item_rows(o)]
+        if items:
+            await self._write(order_items.insert(), items)
+        # A payment id is unique: one moved to another order leaves the first.
+        await self._upsert(payments, [row for o in batch for row in payment_rows(o)], ["id"])
 
     async def search(self, query: OrderQuery) -> Page[Order]:
         conditions: list[ColumnElement[bool]] = []
         if query.account_id is not None:
             conditions.append(orders.c.account_id == query.account_id)
+        if query.account_ids is not None:
+            conditions.append(orders.c.account_id.in_(query.account_ids))
         if query.status is not None:
             conditions.append(orders.c.status == query.status)
         if query.created_from is not None:
             conditions.append(orders.c.date_created >= query.created_from)
         if query.created_to is not None:
             conditions.append(orders.c.date_created <= query.created_to)
+        if query.pack_id is not None:
+            conditions.append(orders.c.pack_id == query.pack_id)
+        if query.tag:
+            conditions.append(orders.c.tags_search.like(f"% {like_escaped(query.tag)} %", "\\"))
+        if query.text:
+            pattern = f"%{like_escaped(normalise(query.text))}%"
+            conditions.append(orders.c.text_search.like(pattern, "\\"))
+        if query.shipment_status is not None:
+            conditions.append(
+                orders.c.shipping_id.in_(
+                    select(shipments.c.id).where(shipments.c.status == query.shipment_status)
+                )
+            )
         statement = (
             select(orders)
             .where(*conditions)
@@ -219,7 +427,7 @@ class SqlOrderRepository(SqlRepository):
             .offset(query.paging.offset)
             .limit(query.paging.limit)
         )
-        items = [order_to_domain(row) for row in await self._all(statement)]
+        items = await self._with_lines(await self._all(statement))
         return page_of(items, await self._count(orders, conditions), query.paging)
 
 
@@ -234,5 +442,27 @@ class SqlShipmentRepository(SqlRepository):
         row = await self._one(select(shipments).where(shipments.c.id == shipment_id))
         return None if row is None else shipment_to_domain(row)
 
+    async def find_many(self, shipment_ids: Iterable[int]) -> dict[int, Shipment]:
+        found: dict[int, Shipment] = {}
+        for part in chunks(sorted(set(shipment_ids)), MAX_IN_IDS):
+            for row in await self._all(select(shipments).where(shipments.c.id.in_(part))):
+                found[row["id"]] = shipment_to_domain(row)
+        return found
+
     async def upsert(self, shipments_: Iterable[Shipment]) -> None:
         await self._upsert(shipments, [shipment_to_row(s) for s in shipments_], ["id"])
+
+
+class SqlPackRepository(SqlRepository):
+    async def get(self, pack_id: int) -> Pack:
+        pack = await self.find(pack_id)
+        if pack is None:
+            raise NotFound("pack", pack_id)
+        return pack
+
+    async def find(self, pack_id: int) -> Pack | None:
+        row = await self._one(select(packs).where(packs.c.id == pack_id))
+        return None if row is None else pack_to_domain(row)
+
+    async def upsert(self, packs_: Iterable[Pack]) -> None:
+        await self._upsert(packs, [pack_to_row(p) for p in packs_], ["id"])

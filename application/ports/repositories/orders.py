@@ -11,14 +11,21 @@ from application.queries import (
     OrderQuery,
     Page,
 )
-from domain.orders import Order
+from domain.orders import Order, Pack
 from domain.shipments import Shipment
 
 
 class OrderRepository(Protocol):
+    """Orders with their lines and payments (§5.1), stored whole: an upsert replaces the
+    order's lines and payments with the ones it carries."""
+
     async def get(self, order_id: int) -> Order: ...
 
     async def find(self, order_id: int) -> Order | None: ...
+
+    async def find_many(self, order_ids: Iterable[int]) -> dict[int, Order]:
+        """The stored ones among `order_ids`, by id."""
+        ...
 
     async def upsert(self, orders: Iterable[Order]) -> None: ...
 
@@ -33,4 +40,18 @@ class ShipmentRepository(Protocol):
 
     async def find(self, shipment_id: int) -> Shipment | None: ...
 
+    async def find_many(self, shipment_ids: Iterable[int]) -> dict[int, Shipment]:
+        """The stored ones among `shipment_ids`, by id."""
+        ...
+
     async def upsert(self, shipments: Iterable[Shipment]) -> None: ...
+
+
+class PackRepository(Protocol):
+    """Carts (§5.4)."""
+
+    async def get(self, pack_id: int) -> Pack: ...
+
+    async def find(self, pack_id: int) -> Pack | None: ...
+
+    async def upsert(self, packs: Iterable[Pack]) -> None: ...

@@ -62,6 +62,7 @@ class Gateways:
     listings: Any
     oauth: AiohttpOAuthGateway
     questions: Any
+    orders: Any
 
 
 Check = Callable[[Gateways, str, dict[str, Any]], Awaitable[None]]
@@ -300,11 +301,13 @@ def resource(owners: frozenset[int] | None = None, *, not_an_object: bool = Fals
 
 
 async def order_search(gw: Gateways, name: str, fixture: dict[str, Any]) -> None:
-    """§5.3: the order search, one snapshot per order, each owned by its seller."""
+    """§5.3: the order search, each result (the older shape: status_detail an object,
+    an embedded shipping block) read as a typed order of its seller."""
     gw.meli.answer("GET", "/orders/search", 200, fixture["body"])
-    page = await gw.marketplace.search_order_snapshots(ACCOUNT, 207035636, NOW)
-    assert [s.path for s in page.snapshots] == ["/orders/1068825849"]
-    assert all(belongs_to(s.body, 207035636) for s in page.snapshots)
+    page = await gw.orders.search_orders(ACCOUNT, 207035636, NOW - timedelta(days=1), NOW)
+    assert [o.id for o in page.orders] == [1068825849] and page.unreadable == ()
+    assert page.total == 1
+    assert all(o.seller_id == 207035636 and belongs_to(o.raw, 207035636) for o in page.orders)
 
 
 async def question_search(gw: Gateways, name: str, fixture: dict[str, Any]) -> None:

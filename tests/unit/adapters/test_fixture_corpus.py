@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.mercadolibre import AiohttpOAuthGateway
+from adapters.mercadolibre import AiohttpOAuthGateway, AiohttpOrderGateway
 from adapters.mercadolibre.questions import AiohttpQuestionGateway
 from adapters.system.clock import ManualClock
 from tests.unit.adapters.corpus_readers import (
@@ -232,7 +232,8 @@ def gateways(fake_meli, marketplace, listing_gateway, meli_calls) -> Gateways:
         clock=ManualClock(NOW),
     )
     questions = AiohttpQuestionGateway(meli_calls)
-    return Gateways(fake_meli, marketplace, listing_gateway, oauth, questions)
+    orders = AiohttpOrderGateway(meli_calls)
+    return Gateways(fake_meli, marketplace, listing_gateway, oauth, questions, orders)
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))

@@ -5,11 +5,12 @@ requests as they leave, over real HTTP."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from adapters.mercadolibre.marketplace import shape_of
+from adapters.mercadolibre.orders import AiohttpOrderGateway
 from adapters.mercadolibre.questions import AiohttpQuestionGateway
 from application.notifications.record_resource import RecordResource
 from domain.accounts import Account
@@ -95,14 +96,31 @@ async def test_the_question_searches_and_reads_ask_for_the_v4_shape(fake_meli, m
         assert request.query["seller_id"] == str(SELLER)
 
 
-async def test_the_order_search_sends_dates_as_section_5_3_shows(fake_meli, marketplace):
+async def test_the_order_search_sends_a_window_as_section_5_3_shows(fake_meli, meli_calls):
     fake_meli.answer("GET", "/orders/search", 200, {"results": [], "paging": {"total": 0}})
+    start = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
-    await marketplace.search_order_snapshots(1, SELLER, datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
+    await AiohttpOrderGateway(meli_calls).search_orders(
+        1, SELLER, start, start + timedelta(hours=1, milliseconds=7)
+    )
 
     (request,) = fake_meli.seen
     assert request.query["order.date_last_updated.from"] == "2026-01-02T03:04:05.000-00:00"
+    assert request.query["order.date_last_updated.to"] == "2026-01-02T04:04:05.007-00:00"
     assert request.query["seller"] == str(SELLER)
+    assert (request.query["sort"], request.query["limit"]) == ("date_asc", "51")
+
+
+async def test_a_shipment_is_asked_for_in_the_new_shape(fake_meli, meli_calls):
+    """§6.1: `x-format-new: true`, whatever path asks for it."""
+    body = {"id": 7, "status": "pending", "logistic": {"mode": "me2"}}
+    fake_meli.answer("GET", "/shipments/7", 200, body)
+
+    shipment = await AiohttpOrderGateway(meli_calls).get_shipment(1, 7)
+
+    (request,) = fake_meli.seen
+    assert request.headers["x-format-new"] == "true"
+    assert shipment.id == 7
 
 
 async def test_a_listing_is_read_with_its_variations_skus_and_trimmed(fake_meli, listing_gateway):

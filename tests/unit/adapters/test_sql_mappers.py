@@ -12,7 +12,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.sql.repositories.inventory import variation_key
 from adapters.sql.repositories.listings import item_number, title_search_key
-from adapters.sql.repositories.orders import order_to_domain, order_to_row
+from adapters.sql.repositories.orders import (
+    item_rows,
+    item_to_domain,
+    order_to_domain,
+    order_to_row,
+    payment_rows,
+    payment_to_domain,
+)
 from adapters.sql.types import Amount, UtcDateTime
 from domain.money import CURRENCIES, Money
 from domain.orders import Buyer, Order, OrderItem, OrderStatus, Payment
@@ -75,11 +82,15 @@ def test_an_order_survives_its_row_with_every_amount_exact(price, quantity):
         buyer=Buyer(2**42),
         date_created=datetime(2024, 1, 1, tzinfo=UTC),
         paid_amount=price.times(quantity),
-        payments=(Payment(1, "approved", price.times(quantity)),),
+        payments=(Payment(1, "approved", price.times(quantity), order_id=2**40),),
     )
     row = order_to_row(order)
 
-    back = order_to_domain(row)
+    back = order_to_domain(
+        row,
+        [item_to_domain(r) for r in item_rows(order)],
+        [payment_to_domain(r, row["raw"]) for r in payment_rows(order)],
+    )
 
     assert back == order
     assert str(back.items[0].unit_price) == str(price)

@@ -32,12 +32,12 @@ from application.notifications.retry_policy import RetryPolicy
 from application.operations.fan_out import FanOut
 from application.operations.requeue_lost_work import RequeueLostWork
 from application.ports.oauth import SellerProfile
-from application.queries import DeadLetterQuery, InboxQuery, Paging, SyncLogQuery
+from application.queries import DeadLetterQuery, InboxQuery, Paging
 from domain.accounts import Account, AccountStatus
 from domain.dead_letters import AlreadyReplayed
 from domain.notifications import InboxStatus, Notification
 from domain.sync import SyncStatus, SyncTrigger
-from tests.fakes import FakeMarketplace, order_body
+from tests.fakes import FakeMarketplace
 
 START = datetime(2026, 11, 27, 12, tzinfo=UTC)
 APP_ID = 1000000000000001
@@ -675,55 +675,6 @@ async def test_the_fan_out_queues_one_job_per_active_account(world):
         for job in world.jobs(jobs.ReconcileOrders):
             requested = await uow.sync_logs.get(job.log_id)
             assert (requested.status.value, requested.account_id) == ("queued", job.account_id)
-
-
-async def test_order_reconciliation_pages_through_changes_since_the_last_good_run(world):
-    from application.orders.reconcile_orders import ReconcileOrders
-
-    searches = world.marketplace
-    for n in range(120):
-        searches.add_order(order_body(n, SELLER, START))
-    reconcile = ReconcileOrders(world.uow, searches, world.clock)
-
-    first = await reconcile(1, SyncTrigger.SCHEDULE)
-    world.clock.advance(600)
-    second = await reconcile(1, SyncTrigger.SCHEDULE)
-
-    assert first.status is SyncStatus.SUCCEEDED and first.api_calls == 3
-    assert first.counts == {"fetched": 120, "stored": 120}
-    assert searches.searches[0] == ("orders", START - timedelta(days=7), 0)
-    assert searches.searches[3] == ("orders", START - timedelta(minutes=10), 0)
-    assert second.counts["stored"] == 120
-    assert (await world.snapshot("/orders/7")).topic == "orders_v2"
-
-
-class BrokenSearches(FakeMarketplace):
-    async def search_order_snapshots(self, *args):
-        raise RuntimeError("a bug")
-
-
-async def test_a_reconciliation_that_breaks_still_finishes_its_log_and_raises(world):
-    """No sync log is left `running`: a bug fails the run and is raised; a MercadoLibre
-    outage fails it and is only recorded."""
-    from application.orders.reconcile_orders import ReconcileOrders
-
-    searches = BrokenSearches(world.clock)
-    with pytest.raises(RuntimeError):
-        await ReconcileOrders(world.uow, searches, world.clock)(1, SyncTrigger.API)
-
-    async with world.uow() as uow:
-        logs = (await uow.sync_logs.search(SyncLogQuery(account_id=1))).items
-    assert {log.kind.value: (log.status, log.errors[-1][:12]) for log in logs} == {
-        "orders": (SyncStatus.FAILED, "RuntimeError"),
-    }
-
-
-async def test_reconciling_an_account_needing_reauthorization_is_refused(world):
-    from application.orders.reconcile_orders import ReconcileOrders
-
-    await world.account(seller_id=5, status=AccountStatus.NEEDS_REAUTHORIZATION)
-    with pytest.raises(ReauthorizationRequired):
-        await ReconcileOrders(world.uow, world.marketplace, world.clock)(2, SyncTrigger.API)
 
 
 async def test_notifications_arriving_together_are_stored_in_one_batch_with_one_job(world):
