@@ -48,6 +48,7 @@ class ListingQuery:
     title: str | None = None  # case-insensitive substring
     sku: str | None = None
     include_removed: bool = False
+    relisted_from: str | None = None  # the listings that relisted this closed one
     paging: Paging = attrs.field(factory=Paging)
 
 

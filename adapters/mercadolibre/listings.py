@@ -92,6 +92,7 @@ LISTING_ATTRIBUTES = (
     "tags",
     "date_created",
     "last_updated",
+    "parent_item_id",
 )
 # sub_status tells a deleted item (closed + `deleted`, §4.4) from a closed one.
 STOCK_ATTRIBUTES = ("id", "available_quantity", "status", "sub_status", "variations")
@@ -231,6 +232,13 @@ class AiohttpListingGateway:
         if listing.description is not None:
             description = await self._first_description(account_id, answer.id, listing.description)
         return with_sent_skus(to_listing(answer, account_id, description), listing.variations)
+
+    async def validate_listing(self, account_id: int, listing: NewListing) -> None:
+        """POST /items/validate with the body create_listing would send (§4.2 dry run):
+        204 when MercadoLibre would take it, else ValidationFailed with its causes.
+        Publishes nothing, so it is safe to repeat."""
+        body = new_listing_body(listing)
+        await self._calls.send(account_id, "POST", "/items/validate", body, idempotent=True)
 
     async def _first_description(self, account_id: int, item_id: str, text: str) -> str | None:
         try:

@@ -190,6 +190,12 @@ class ListingGateway(Protocol):
         MercadoLibre's causes. Not idempotent; counts against the listing quota."""
         ...
 
+    async def validate_listing(self, account_id: int, listing: NewListing) -> None:
+        """POST /items/validate (§4.2 dry run): returns when MercadoLibre would publish
+        the listing as is; ValidationFailed with every cause it names otherwise.
+        Publishes nothing; idempotent."""
+        ...
+
     async def update_listing(
         self, account_id: int, item_id: str, changes: ListingChanges
     ) -> Listing:

@@ -14,7 +14,7 @@ from application.errors import ApplicationError
 from domain.accounts import Account, AccountStatus
 from domain.errors import DomainError
 from domain.sync import SyncTrigger
-from entrypoints.cli import operations, questions, runners
+from entrypoints.cli import categories, operations, questions, runners
 from entrypoints.cli.context import load_settings
 from entrypoints.settings import Settings, SettingsError
 from sandbox.cli import sandbox_command
@@ -308,6 +308,7 @@ cli.add_command(sandbox_command, "sandbox")
 cli.add_command(operations.dlq)
 cli.add_command(operations.jobs)
 cli.add_command(questions.questions)
+cli.add_command(categories.categories)
 
 
 def main() -> None:

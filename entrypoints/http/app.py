@@ -16,6 +16,7 @@ from entrypoints.http.problems import problems_middleware
 from entrypoints.http.routes import (
     accounts,
     auth,
+    categories,
     dead_letters,
     inventory,
     jobs,
@@ -34,6 +35,7 @@ ENDPOINT_MODULES = (
     accounts,
     auth,
     products,
+    categories,
     inventory,
     questions,
     templates,

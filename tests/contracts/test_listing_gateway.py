@@ -547,3 +547,37 @@ async def test_the_predictor_refuses_what_it_cannot_answer(world):
     for site_id, title in (("XXX", "Zapatillas"), ("MLA", "  ")):
         with pytest.raises(ValidationFailed):
             await predict(world.account_id, site_id, title)
+
+
+# -- the dry run (§4.2 POST /items/validate) ---------------------------------------------
+
+
+async def test_a_valid_listing_validates_and_nothing_is_published(world):
+    before = await world.gateway.scan_item_ids(world.account_id, world.seller_id)
+
+    await world.gateway.validate_listing(world.account_id, plain())
+    await world.gateway.validate_listing(world.account_id, shoes(await world.picture()))
+
+    after = await world.gateway.scan_item_ids(world.account_id, world.seller_id)
+    assert after.total == before.total
+
+
+async def test_a_dry_run_names_every_cause_mercadolibre_finds(world):
+    """§4.2: a title over the category's max_title_length and the required attributes
+    missing come back together, as causes."""
+    refused = plain(category_id="MLA109027", title="Zapatillas " * 7, attributes=())
+
+    with pytest.raises(ValidationFailed) as caught:
+        await world.gateway.validate_listing(world.account_id, refused)
+
+    codes = {p.code for p in caught.value.problems}
+    assert {"item.title.length.invalid", "item.attributes.missing_required"} <= codes
+    missing = next(p for p in caught.value.problems if p.code == "item.attributes.missing_required")
+    assert "BRAND" in missing.reason and "GENDER" in missing.reason
+
+
+async def test_a_dry_run_in_an_unknown_category_is_refused(world):
+    with pytest.raises(ValidationFailed) as caught:
+        await world.gateway.validate_listing(world.account_id, plain(category_id="MLA999999"))
+
+    assert [p.code for p in caught.value.problems] == ["item.category_id.invalid"]

@@ -25,6 +25,7 @@ from application.errors import (
     ScrollExpired,
     ValidationFailed,
 )
+from application.ports.category_gateway import Requirement
 from application.ports.listing_gateway import (
     CategoryPrediction,
     ItemIdPage,
@@ -36,6 +37,7 @@ from application.ports.listing_gateway import (
 from domain.errors import DomainError
 from domain.listings import Listing, ListingStatus
 from domain.sites import site, site_of_item
+from tests.fakes.categories import ATTRIBUTES, CATEGORIES
 from tests.fakes.item_put import apply_put
 from tests.fakes.listing_quality import health_of, predictions
 
@@ -45,6 +47,8 @@ Hook = Callable[[], Awaitable[None]]
 MULTIGET_MAX_IDS = 20
 SCAN_MAX_LIMIT = 100
 PREDICTOR_MAX_LIMIT = 8
+CATEGORY_INVALID = "item.category_id.invalid"  # §4.2
+MISSING_REQUIRED = "item.attributes.missing_required"
 DELETED = "deleted"  # §4.4: the sub_status of a deleted item
 # §4.7: what MercadoLibre takes for HTML in a plain-text description.
 HTML = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
@@ -290,6 +294,42 @@ class FakeListingGateway:
         if description is not None:
             self.descriptions[item_id] = description
         return self._answer(self.items[item_id], account_id, description)
+
+    async def validate_listing(self, account_id: int, listing: NewListing) -> None:
+        """§4.2 dry run, with the sandbox's category rules for the categories of
+        tests/fakes/categories.py: an unknown or non-leaf category, a title over the
+        category's limit, a required attribute missing (from the attributes and from
+        some variation's combination; ITEM_CONDITION comes from `condition`)."""
+        new_listing_body(listing)
+        if account_id not in self.accounts:
+            raise NotFound("account", account_id)
+        await self._enter("validate_listing", [])
+        category = CATEGORIES.get(listing.category_id)
+        if category is None or not category.settings.listing_allowed:
+            reason = f"Category {listing.category_id} does not exist."
+            raise ValidationFailed([FieldProblem("item.category_id", reason, CATEGORY_INVALID)])
+        problems = []
+        limit = category.settings.max_title_length
+        if limit is not None and len(listing.title.strip()) > limit:
+            reason = f"The title must not exceed {limit} characters."
+            problems.append(FieldProblem("item.title", reason, "item.title.length.invalid"))
+        present = {a.id for a in listing.attributes} | {"ITEM_CONDITION"}
+        if listing.variations:
+            present |= set.intersection(
+                *({a.id for a in v.attribute_combinations} for v in listing.variations)
+            )
+        missing = [
+            a.id
+            for a in ATTRIBUTES[category.id]
+            if a.requirement is Requirement.REQUIRED and a.id not in present
+        ]
+        if missing:
+            reason = (
+                f"The attributes [{', '.join(missing)}] are required for category {category.id}."
+            )
+            problems.append(FieldProblem("item.attributes", reason, MISSING_REQUIRED))
+        if problems:
+            raise ValidationFailed(problems, "MercadoLibre refused POST /items/validate")
 
     async def update_listing(
         self, account_id: int, item_id: str, changes: ListingChanges
