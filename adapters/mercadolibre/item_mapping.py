@@ -38,6 +38,7 @@ from application.ports.listing_gateway import (
     ListingChanges,
     ListingHealth,
     NewListing,
+    Relist,
     StockSnapshot,
     VariationChange,
 )
@@ -381,6 +382,22 @@ def new_listing_body(listing: NewListing) -> dict[str, Any]:
         body["shipping"] = shipping_body(listing.shipping)
     if listing.video_id is not None:
         body["video_id"] = listing.video_id
+    return body
+
+
+def relist_body(relist: Relist) -> dict[str, Any]:
+    """The body of POST /items/{id}/relist (§4.3)."""
+    body: dict[str, Any] = {"listing_type_id": relist.listing_type_id}
+    if relist.variations:
+        body["variations"] = [
+            {"id": v.id, "price": price_number(v.price), "quantity": v.quantity}
+            for v in relist.variations
+        ]
+        return body
+    if relist.price is None or relist.quantity is None:
+        raise ValueError("a relist without variations needs a price and a quantity")
+    body["price"] = price_number(relist.price)
+    body["quantity"] = relist.quantity
     return body
 
 

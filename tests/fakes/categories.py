@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
-from application.errors import NotFound
+from application.errors import FieldProblem, NotFound, ValidationFailed
 from application.ports.category_gateway import (
     AttributeValue,
     Category,
@@ -20,6 +20,7 @@ from application.ports.category_gateway import (
     CategorySettings,
     Requirement,
 )
+from application.ports.listing_gateway import NewListing
 
 R, REC, OPT = Requirement.REQUIRED, Requirement.RECOMMENDED, Requirement.OPTIONAL
 
@@ -187,3 +188,38 @@ class FakeCategoryGateway:
         self.calls["listing_types"] += 1
         self._category(category_id)
         return LISTING_TYPES
+
+
+CATEGORY_INVALID = "item.category_id.invalid"  # §4.2
+MISSING_REQUIRED = "item.attributes.missing_required"
+
+
+def dry_run(listing: NewListing) -> None:
+    """§4.2 POST /items/validate with the sandbox's category rules, for the categories
+    above: an unknown or non-leaf category, a title over the category's limit, a required
+    attribute missing (from the attributes and from some variation's combination;
+    ITEM_CONDITION comes from `condition`). ValidationFailed with every cause."""
+    category = CATEGORIES.get(listing.category_id)
+    if category is None or not category.settings.listing_allowed:
+        reason = f"Category {listing.category_id} does not exist."
+        raise ValidationFailed([FieldProblem("item.category_id", reason, CATEGORY_INVALID)])
+    problems = []
+    limit = category.settings.max_title_length
+    if limit is not None and len(listing.title.strip()) > limit:
+        reason = f"The title must not exceed {limit} characters."
+        problems.append(FieldProblem("item.title", reason, "item.title.length.invalid"))
+    present = {a.id for a in listing.attributes} | {"ITEM_CONDITION"}
+    if listing.variations:
+        present |= set.intersection(
+            *({a.id for a in v.attribute_combinations} for v in listing.variations)
+        )
+    missing = [
+        a.id
+        for a in ATTRIBUTES[category.id]
+        if a.requirement is Requirement.REQUIRED and a.id not in present
+    ]
+    if missing:
+        reason = f"The attributes [{', '.join(missing)}] are required for category {category.id}."
+        problems.append(FieldProblem("item.attributes", reason, MISSING_REQUIRED))
+    if problems:
+        raise ValidationFailed(problems, "MercadoLibre refused POST /items/validate")
