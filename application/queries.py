@@ -9,6 +9,7 @@ from typing import Generic, TypeVar
 import attrs
 
 from application.errors import FieldProblem, ValidationFailed
+from domain.inventory import StockLevel
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 200
@@ -48,7 +49,32 @@ class ListingQuery:
     title: str | None = None  # case-insensitive substring
     sku: str | None = None
     include_removed: bool = False
+    relisted_from: str | None = None  # the listings that relisted this closed one
     paging: Paging = attrs.field(factory=Paging)
+
+
+@attrs.define(frozen=True)
+class InventoryQuery:
+    """Stock levels of listings still on MercadoLibre. `below`: only levels whose
+    publishable quantity (count minus safety stock) is under it. `sku`: only the
+    listings with this seller SKU."""
+
+    account_id: int | None = None
+    below: int | None = None
+    sku: str | None = None
+    paging: Paging = attrs.field(factory=Paging)
+
+
+@attrs.define(frozen=True)
+class InventoryLine:
+    """One stock level with what identifies it: the listing's title and status, and the
+    SKU of the variation (or of the listing)."""
+
+    level: StockLevel
+    account_id: int
+    title: str
+    status: str
+    seller_sku: str | None
 
 
 @attrs.define(frozen=True)

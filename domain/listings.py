@@ -208,6 +208,8 @@ class Listing:
     last_updated: datetime | None = attrs.field(default=None, validator=aware)
     # Set when a sync no longer finds the item on MercadoLibre (deleted or gone).
     removed_at: datetime | None = attrs.field(default=None, validator=aware)
+    # The closed listing this one relisted (MercadoLibre's parent_item_id).
+    relisted_from: str | None = None
 
     def __attrs_post_init__(self) -> None:
         listing_site = site(self.item_id[:3])

@@ -86,6 +86,9 @@ class Settings:
     # closed as abandoned and queued again)
     sync_timeout: int = 3600
     sync_lease: int = 120
+    # How long a category, its attributes and a seller's listing types are kept before
+    # MercadoLibre is asked again (application/listings/category_reader.py says why)
+    category_cache_ttl: int = 3600
     # Who may POST notifications (empty: anyone), and whether X-Forwarded-For is trusted
     webhook_allowed_ips: tuple[str, ...] = ()
     trust_proxy: bool = False
@@ -331,6 +334,7 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "NOTIFICATION_LEASE": _int(1, 24 * 3600),
     "SYNC_TIMEOUT": _int(10, 7 * 24 * 3600),
     "SYNC_LEASE": _int(3, 3600),
+    "CATEGORY_CACHE_TTL": _int(0, 7 * 24 * 3600),
     "WEBHOOK_ALLOWED_IPS": _networks,
     "TRUST_PROXY": _bool,
     "WEBHOOK_ALLOW_PRIVATE": _bool,

@@ -38,9 +38,11 @@ from application.ports.listing_gateway import (
     ListingChanges,
     ListingHealth,
     NewListing,
+    Relist,
     StockSnapshot,
     VariationChange,
 )
+from application.storable import MAX_ITEM_ID
 from domain.errors import DomainError
 from domain.listings import (
     Attribute,
@@ -52,7 +54,7 @@ from domain.listings import (
     Variation,
 )
 from domain.money import Money
-from domain.sites import site
+from domain.sites import site, site_of_item
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +152,18 @@ def multiget_bodies(body: Any, ids: Sequence[str]) -> Iterator[tuple[str, Any]]:
         yield str(item_id), entry.body
 
 
+def relisted_from(parent_item_id: str | None) -> str | None:
+    """§4.1 `parent_item_id`, kept only when it is an item id the database can hold: what
+    else MercadoLibre might send there is no link to follow."""
+    if not parent_item_id or len(parent_item_id) > MAX_ITEM_ID:
+        return None
+    try:
+        site_of_item(parent_item_id)
+    except DomainError:
+        return None
+    return parent_item_id
+
+
 def to_listing(answer: ItemAnswer, account_id: int, description: str | None = None) -> Listing:
     """The Listing of an item answer; Unavailable naming the item if the answer breaks
     one of the Listing's rules."""
@@ -187,6 +201,7 @@ def to_listing(answer: ItemAnswer, account_id: int, description: str | None = No
             tags=answer.tags,
             date_created=answer.date_created,
             last_updated=answer.last_updated,
+            relisted_from=relisted_from(answer.parent_item_id),
         )
     except DomainError as error:
         raise Unavailable(
@@ -367,6 +382,22 @@ def new_listing_body(listing: NewListing) -> dict[str, Any]:
         body["shipping"] = shipping_body(listing.shipping)
     if listing.video_id is not None:
         body["video_id"] = listing.video_id
+    return body
+
+
+def relist_body(relist: Relist) -> dict[str, Any]:
+    """The body of POST /items/{id}/relist (§4.3)."""
+    body: dict[str, Any] = {"listing_type_id": relist.listing_type_id}
+    if relist.variations:
+        body["variations"] = [
+            {"id": v.id, "price": price_number(v.price), "quantity": v.quantity}
+            for v in relist.variations
+        ]
+        return body
+    if relist.price is None or relist.quantity is None:
+        raise ValueError("a relist without variations needs a price and a quantity")
+    body["price"] = price_number(relist.price)
+    body["quantity"] = relist.quantity
     return body
 
 

@@ -21,6 +21,7 @@ from adapters.mercadolibre.item_mapping import (
     is_deleted,
     multiget_bodies,
     new_listing_body,
+    relist_body,
     to_health,
     to_listing,
     to_stock,
@@ -49,6 +50,7 @@ from application.ports.listing_gateway import (
     ListingChanges,
     ListingHealth,
     NewListing,
+    Relist,
     StockSnapshot,
 )
 from domain.errors import DomainError, InvalidValue
@@ -92,6 +94,7 @@ LISTING_ATTRIBUTES = (
     "tags",
     "date_created",
     "last_updated",
+    "parent_item_id",
 )
 # sub_status tells a deleted item (closed + `deleted`, §4.4) from a closed one.
 STOCK_ATTRIBUTES = ("id", "available_quantity", "status", "sub_status", "variations")
@@ -232,6 +235,13 @@ class AiohttpListingGateway:
             description = await self._first_description(account_id, answer.id, listing.description)
         return with_sent_skus(to_listing(answer, account_id, description), listing.variations)
 
+    async def validate_listing(self, account_id: int, listing: NewListing) -> None:
+        """POST /items/validate with the body create_listing would send (§4.2 dry run):
+        204 when MercadoLibre would take it, else ValidationFailed with its causes.
+        Publishes nothing, so it is safe to repeat."""
+        body = new_listing_body(listing)
+        await self._calls.send(account_id, "POST", "/items/validate", body, idempotent=True)
+
     async def _first_description(self, account_id: int, item_id: str, text: str) -> str | None:
         try:
             path = f"{_item_path(item_id)}/description"
@@ -340,6 +350,21 @@ class AiohttpListingGateway:
             await self._put_item(account_id, item_id, {"deleted": "true"})
         except NotFound:
             return
+
+    async def relist_listing(self, account_id: int, item_id: str, relist: Relist) -> Listing:
+        """POST /items/{id}/relist (§4.3), then the new item's description (§4.7, one
+        GET). A POST that creates an item: the client never repeats it blind."""
+        path = f"{_item_path(item_id)}/relist"
+        try:
+            body = await self._calls.send(account_id, "POST", path, relist_body(relist))
+        except NotFound as error:
+            raise NotFound("listing", item_id) from error
+        answer = structure(body, ItemAnswer, f"POST {path}")
+        description = await self.get_description(account_id, answer.id)
+        listing = to_listing(answer, account_id, description)
+        if listing.relisted_from is None:
+            listing = attrs.evolve(listing, relisted_from=item_id)
+        return listing
 
     async def _put_item(self, account_id: int, item_id: str, body: dict[str, Any]) -> Any:
         """PUT /items/{id}; a 409 (§2.5: `item optimistic locking error: conflict`, the

@@ -113,6 +113,7 @@ class ItemAnswer:
     tags: list[str] = attrs.Factory(list)
     date_created: datetime | None = None
     last_updated: datetime | None = None
+    parent_item_id: str | None = None
 
 
 @attrs.define(frozen=True)
@@ -206,3 +207,85 @@ class PredictionAnswer:
     category_name: str = ""
     domain_id: str = ""
     domain_name: str = ""
+
+
+# --- Categories (§4.9, §4.10) ------------------------------------------------------------
+
+
+@attrs.define(frozen=True)
+class CategoryRefAnswer:
+    id: str
+    name: str = ""
+
+
+@attrs.define(frozen=True)
+class CategorySettingsAnswer:
+    """§4.9 `settings`: only what a listing must keep."""
+
+    listing_allowed: bool = False
+    buying_modes: list[str] = attrs.Factory(list)
+    currencies: list[str] = attrs.Factory(list)
+    item_conditions: list[str] = attrs.Factory(list)
+    immediate_payment: str | None = None
+    max_title_length: int | None = None
+    max_description_length: int | None = None
+    max_pictures_per_item: int | None = None
+    max_pictures_per_item_var: int | None = None
+    max_variations_allowed: int | None = None
+    minimum_price: Decimal | None = None
+    status: str | None = None
+
+
+@attrs.define(frozen=True)
+class CategoryAnswer:
+    """§4.9: GET /categories/{id}."""
+
+    id: str
+    name: str = ""
+    path_from_root: list[CategoryRefAnswer] = attrs.Factory(list)
+    children_categories: list[CategoryRefAnswer] = attrs.Factory(list)
+    settings: CategorySettingsAnswer = attrs.Factory(CategorySettingsAnswer)
+    # The domain is in settings.catalog_domain on real answers; read it leniently.
+    domain_id: str | None = None
+
+
+@attrs.define(frozen=True)
+class AttributeValueAnswer:
+    id: str | None = None
+    name: str = ""
+
+
+@attrs.define(frozen=True)
+class UnitAnswer:
+    id: str
+    name: str = ""
+
+
+@attrs.define(frozen=True)
+class CategoryAttributeAnswer:
+    """§4.1 attribute schema. `tags` is an object of flags (`{"required": true}`); older
+    answers sent a list of names, so it is read as it comes and normalised."""
+
+    id: str
+    name: str = ""
+    value_type: str = "string"
+    tags: Any = None
+    relevance: int | None = None
+    values: list[AttributeValueAnswer] = attrs.Factory(list)
+    allowed_units: list[UnitAnswer] = attrs.Factory(list)
+    default_unit: str | None = None
+    value_max_length: int | None = None
+
+
+@attrs.define(frozen=True)
+class ListingTypeAnswer:
+    id: str
+    name: str = ""
+
+
+@attrs.define(frozen=True)
+class AvailableListingTypesAnswer:
+    """§4.10: GET /users/{id}/available_listing_types?category_id=."""
+
+    category_id: str | None = None
+    available: list[ListingTypeAnswer] = attrs.Factory(list)

@@ -110,6 +110,8 @@ products = Table(
     Column("date_created", UtcDateTime),
     Column("last_updated", UtcDateTime),
     Column("removed_at", UtcDateTime),
+    # The closed listing this one relisted (MercadoLibre's parent_item_id).
+    Column("relisted_from", String(MAX_ITEM_ID), index=True),
     Index("ix_meli_products_account_id_item_number", "account_id", "item_number"),
 )
 

@@ -124,6 +124,28 @@ class ListingChanges:
 
 
 @attrs.define(frozen=True)
+class RelistedVariation:
+    """One variation of a closed listing to publish again, with its price and the
+    quantity MercadoLibre will show."""
+
+    id: int
+    price: Money
+    quantity: int
+
+
+@attrs.define(frozen=True)
+class Relist:
+    """POST /items/{id}/relist (§4.3: a closed listing is only relisted): the listing
+    type, and `price` and `quantity` for a listing without variations, or the
+    `variations` to publish again (those left out are not)."""
+
+    listing_type_id: str
+    price: Money | None = None
+    quantity: int | None = None
+    variations: tuple[RelistedVariation, ...] = ()
+
+
+@attrs.define(frozen=True)
 class HealthGoal:
     """One goal of a listing's quality (§4.12); `completed_at` is when it was met, when
     MercadoLibre says so."""
@@ -190,6 +212,12 @@ class ListingGateway(Protocol):
         MercadoLibre's causes. Not idempotent; counts against the listing quota."""
         ...
 
+    async def validate_listing(self, account_id: int, listing: NewListing) -> None:
+        """POST /items/validate (§4.2 dry run): returns when MercadoLibre would publish
+        the listing as is; ValidationFailed with every cause it names otherwise.
+        Publishes nothing; idempotent."""
+        ...
+
     async def update_listing(
         self, account_id: int, item_id: str, changes: ListingChanges
     ) -> Listing:
@@ -220,6 +248,14 @@ class ListingGateway(Protocol):
     async def delete_listing(self, account_id: int, item_id: str) -> None:
         """Close, then mark deleted (§4.4), riding out the 409 between the two steps.
         Idempotent: an item already closed or deleted is fine."""
+        ...
+
+    async def relist_listing(self, account_id: int, item_id: str, relist: Relist) -> Listing:
+        """Publish a closed listing again: MercadoLibre answers a NEW listing, with a new
+        item id, whose `relisted_from` is `item_id` (its parent_item_id, §4.1); the closed
+        one stays closed. Not idempotent (each call publishes one more listing): never
+        repeated after an ambiguous failure. NotFound; ValidationFailed with
+        MercadoLibre's causes (a listing that is not closed, or deleted, is refused)."""
         ...
 
     async def listing_health(self, account_id: int, item_id: str) -> ListingHealth:

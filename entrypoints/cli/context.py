@@ -15,14 +15,39 @@ from entrypoints.logs import configure_logging
 from entrypoints.settings import Settings, SettingsError
 
 
-def load_settings(**overrides: object) -> Settings:
+def verbosity() -> int:
+    """How many -v the `meli` group was given (0 outside a command)."""
+    context = click.get_current_context(silent=True)
+    if context is None:
+        return 0
+    return int(context.find_root().params.get("verbose") or 0)
+
+
+def command_log_level(configured: str, verbose: int) -> str:
+    """A one-shot command speaks to a person: its log lines (migrations, libraries) stay
+    out of the way at WARNING, or at the configured level if that is stricter; -v gives
+    the configured level, -vv DEBUG."""
+    if verbose >= 2:
+        return "DEBUG"
+    if verbose == 1:
+        return configured
+    return configured if logging.getLevelName(configured) > logging.WARNING else "WARNING"
+
+
+def load_settings(*, long_running: bool = False, **overrides: object) -> Settings:
+    """The settings, with logging configured: at MELI_LOG_LEVEL for the long-running
+    processes (serve, worker, scheduler), per command_log_level for the others. Logs go
+    to stderr, a command's output to stdout."""
     try:
         settings = Settings.from_environment()
     except SettingsError as error:
         raise click.UsageError(str(error)) from None
     if overrides:
         settings = attrs.evolve(settings, **{k: v for k, v in overrides.items() if v is not None})
-    configure_logging(settings.log_level, settings.log_format)
+    level = settings.log_level
+    if not long_running:
+        level = command_log_level(level, verbosity())
+    configure_logging(level, settings.log_format)
     for name in settings.ignored:
         click.echo(f"warning: unknown setting {name} ignored", err=True)
     keep_private(settings)

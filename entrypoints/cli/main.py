@@ -14,7 +14,7 @@ from application.errors import ApplicationError
 from domain.accounts import Account, AccountStatus
 from domain.errors import DomainError
 from domain.sync import SyncTrigger
-from entrypoints.cli import operations, orders, questions, runners
+from entrypoints.cli import categories, operations, orders, questions, runners
 from entrypoints.cli.context import load_settings
 from entrypoints.settings import Settings, SettingsError
 from sandbox.cli import sandbox_command
@@ -22,7 +22,14 @@ from sandbox.cli import sandbox_command
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="meli-integration", prog_name="meli")
-def cli() -> None:
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Log lines of one-shot commands on stderr at MELI_LOG_LEVEL (-vv: DEBUG); "
+    "without it only warnings and errors.",
+)
+def cli(verbose: int) -> None:
     """Administer the MercadoLibre integration service."""
 
 
@@ -33,7 +40,7 @@ def cli() -> None:
 )
 def serve(host: str | None, port: int | None) -> None:
     """Run the REST API (and, without MELI_REDIS_URL, the worker in the same process)."""
-    settings = load_settings(host=host, port=port)
+    settings = load_settings(long_running=True, host=host, port=port)
     runners.run_process(runners.serve(settings))
 
 
@@ -47,7 +54,7 @@ def serve(host: str | None, port: int | None) -> None:
 def worker(host: str | None, metrics_port: int | None) -> None:
     """Run background jobs from the Redis queue (needs MELI_REDIS_URL), serving this
     process's metrics at /metrics and its liveness at /health."""
-    settings = load_settings(host=host, worker_metrics_port=metrics_port)
+    settings = load_settings(long_running=True, host=host, worker_metrics_port=metrics_port)
     if not settings.uses_redis:
         raise click.UsageError(
             "a separate worker needs MELI_REDIS_URL; without Redis, `meli serve` runs the "
@@ -59,7 +66,7 @@ def worker(host: str | None, metrics_port: int | None) -> None:
 @cli.command()
 def scheduler() -> None:
     """Enqueue the periodic jobs (needs MELI_REDIS_URL; several replicas are safe)."""
-    settings = load_settings()
+    settings = load_settings(long_running=True)
     if not settings.uses_redis:
         raise click.UsageError(
             "a separate scheduler needs MELI_REDIS_URL; without Redis, `meli serve` "
@@ -334,6 +341,7 @@ cli.add_command(operations.jobs)
 cli.add_command(questions.questions)
 cli.add_command(orders.orders)
 cli.add_command(orders.labels)
+cli.add_command(categories.categories)
 
 
 def main() -> None:

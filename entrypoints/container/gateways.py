@@ -9,6 +9,7 @@ from datetime import timedelta
 from dependency_injector import providers
 
 from adapters.mercadolibre.account_calls import AccountCalls
+from adapters.mercadolibre.categories import AiohttpCategoryGateway
 from adapters.mercadolibre.client import MercadoLibreClient
 from adapters.mercadolibre.listings import AiohttpListingGateway
 from adapters.mercadolibre.marketplace import AiohttpMarketplace
@@ -74,6 +75,7 @@ class Gateways(Infrastructure):
     account_calls = providers.Singleton(AccountCalls, meli_client, token_vault)
     marketplace = providers.Singleton(AiohttpMarketplace, account_calls)
     listing_gateway = providers.Singleton(AiohttpListingGateway, account_calls)
+    category_gateway = providers.Singleton(AiohttpCategoryGateway, account_calls)
     question_gateway = providers.Singleton(AiohttpQuestionGateway, account_calls)
     order_gateway = providers.Singleton(AiohttpOrderGateway, account_calls)
 

@@ -14,6 +14,7 @@ from adapters.crypto.fernet import FernetTokenCipher, load_or_create_key_file
 from adapters.local.coordination import LocalOnceGuard
 from adapters.local.locks import FileLock
 from adapters.local.ratelimit import LocalRateLimiter
+from adapters.memory.cache import InMemoryExpiringCache
 from adapters.memory.probe import InMemoryDatabaseProbe
 from adapters.memory.store import InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
@@ -117,6 +118,8 @@ class Infrastructure(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
     clock = providers.Singleton(SystemClock)
+    # Rarely changing reads of MercadoLibre (categories), one cache per process.
+    category_cache = providers.Singleton(InMemoryExpiringCache, clock)
     metrics = providers.Singleton(PrometheusMetrics)
     api_keys = providers.Singleton(load_api_keys, settings)
 

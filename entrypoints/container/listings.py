@@ -8,21 +8,28 @@ from dependency_injector import providers
 
 from application.inventory.apply_stock_batch import ApplyStockBatch
 from application.inventory.get_stock_batch import GetStockBatch
+from application.inventory.list_stock_levels import ListStockLevels
 from application.inventory.stock_writer import StockWriter
 from application.inventory.submit_stock_batch import SubmitStockBatch
 from application.inventory.sync_inventory import SyncInventory
 from application.inventory.update_stock import UpdateStock
+from application.listings.category_reader import CategoryReader
 from application.listings.change_listing_status import ChangeListingStatus
+from application.listings.close_listing import CloseListing
 from application.listings.create_listing import CreateListing
 from application.listings.delete_listing import DeleteListing
+from application.listings.get_category import GetCategory
+from application.listings.get_category_attributes import GetCategoryAttributes
 from application.listings.get_listing import GetListing
 from application.listings.get_listing_health import GetListingHealth
 from application.listings.list_listings import ListListings
 from application.listings.predict_category import PredictCategory
+from application.listings.relist_listing import RelistListing
 from application.listings.sync_catalogue import SyncCatalogue
 from application.listings.sync_listing import SyncListing
 from application.listings.sync_listings import SyncListings
 from application.listings.update_listing import UpdateListing
+from application.listings.validate_listing import ValidateListing
 from application.operations.request_sync import RequestSync
 from application.sync_logs.runs import SyncRuns
 from entrypoints.container.accounts import AccountUseCases
@@ -67,12 +74,27 @@ class ListingUseCases(AccountUseCases):
     )
     change_listing_status = providers.Factory(ChangeListingStatus, uow, A.listing_gateway, A.clock)
     delete_listing = providers.Factory(DeleteListing, uow, A.listing_gateway, A.clock)
+    close_listing = providers.Factory(CloseListing, uow, A.listing_gateway)
+    relist_listing = providers.Factory(RelistListing, uow, A.listing_gateway, A.clock)
     get_listing_health = providers.Factory(GetListingHealth, uow, A.listing_gateway)
     predict_category = providers.Factory(PredictCategory, uow, A.listing_gateway)
+    # MELI_CATEGORY_CACHE_TTL: see application/listings/category_reader.py.
+    category_reader = providers.Singleton(
+        CategoryReader,
+        A.category_gateway,
+        A.category_cache,
+        ttl=providers.Callable(lambda s: timedelta(seconds=s.category_cache_ttl), A.settings),
+    )
+    get_category = providers.Factory(GetCategory, uow, category_reader)
+    get_category_attributes = providers.Factory(GetCategoryAttributes, uow, category_reader)
+    validate_listing = providers.Factory(
+        ValidateListing, uow, A.listing_gateway, category_reader, create_listing
+    )
     update_stock = providers.Factory(UpdateStock, stock_writer, A.clock)
     submit_stock_batch = providers.Factory(SubmitStockBatch, uow, A.clock)
     apply_stock_batch = providers.Factory(ApplyStockBatch, uow, stock_writer, A.clock)
     get_stock_batch = providers.Factory(GetStockBatch, uow)
+    list_stock_levels = providers.Factory(ListStockLevels, uow)
     sync_inventory = providers.Factory(
         SyncInventory, uow, A.listing_gateway, stock_writer, A.clock, runs=sync_runs
     )

@@ -16,6 +16,8 @@ from entrypoints.http.problems import problems_middleware
 from entrypoints.http.routes import (
     accounts,
     auth,
+    categories,
+    closing,
     dead_letters,
     inventory,
     jobs,
@@ -35,6 +37,8 @@ ENDPOINT_MODULES = (
     accounts,
     auth,
     products,
+    categories,
+    closing,
     inventory,
     orders,
     questions,

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import attrs
 import cattrs
 from aiohttp import web
+from cattrs.cols import is_mutable_sequence, list_structure_factory
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
 from cattrs.v import transform_error
 
@@ -88,6 +89,22 @@ converter.register_structure_hook(int, _structure_int)
 converter.register_structure_hook(str, _structure_str)
 converter.register_structure_hook(bool, _structure_bool)
 converter.register_structure_hook(datetime, _structure_datetime)
+
+
+def _strict_list_factory(cl: Any, conv: cattrs.Converter) -> Any:
+    """A JSON array and nothing else for a list field: cattrs would iterate an object's
+    keys or a string's characters (`"attributes": {}` would read as an empty list)."""
+    structure_items = list_structure_factory(cl, conv)
+
+    def structure_list(value: Any, type_: Any) -> Any:
+        if not isinstance(value, list):
+            raise ValueError("must be a JSON array")
+        return structure_items(value, type_)
+
+    return structure_list
+
+
+converter.register_structure_hook_factory(is_mutable_sequence, _strict_list_factory)
 converter.register_unstructure_hook(Decimal, str)
 converter.register_unstructure_hook(datetime, lambda d: d.isoformat())
 converter.register_unstructure_hook(Enum, lambda e: e.value)

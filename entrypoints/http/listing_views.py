@@ -95,6 +95,9 @@ class ListingView:
     date_created: datetime | None
     last_updated: datetime | None
     removed_at: datetime | None
+    # The closed listing this one relisted; a relisted one is found from its parent with
+    # GET /products?relisted_from=
+    relisted_from: str | None = None
     stock: list[StockLevelView] | None = None
 
 
@@ -159,6 +162,7 @@ def listing_view(listing: Listing, stock: tuple[StockLevel, ...] | None = None) 
         date_created=listing.date_created,
         last_updated=listing.last_updated,
         removed_at=listing.removed_at,
+        relisted_from=listing.relisted_from,
         stock=None if stock is None else [stock_view(level) for level in stock],
     )
 

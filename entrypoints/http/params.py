@@ -50,7 +50,15 @@ def _text(request: web.Request, param: Param) -> str | None:
         if param.required:
             raise _invalid(param.name, "is required")
         return None
-    if raw == "" and param.type == "string" and not param.enum and not param.required:
+    # Empty is absent, unless the parameter's pattern refuses it (an item id): the
+    # document then says it is invalid, so it is.
+    if (
+        raw == ""
+        and param.type == "string"
+        and not param.enum
+        and not param.required
+        and (param.pattern is None or param.limits.violation(raw) is None)
+    ):
         return None
     if raw == "":
         raise _invalid(param.name, "must not be empty")

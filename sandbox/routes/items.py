@@ -25,6 +25,7 @@ from sandbox.http import (
 )
 from sandbox.item_shape import trim
 from sandbox.pictures import check_upload, upload_json
+from sandbox.relist import relist_item
 from sandbox.users import User
 
 # §0.3: the item sections a partial (206) answer leaves out.
@@ -87,6 +88,13 @@ async def update(request: web.Request) -> web.Response:
     user = caller(request)
     item = state_of(request).update_item(request.match_info["id"], body, user)
     return respond(request, item)
+
+
+async def relist(request: web.Request) -> web.Response:
+    """POST /items/{id}/relist: a closed item published again as a new one (§4.3)."""
+    user = caller(request)
+    item = relist_item(state_of(request), request.match_info["id"], await json_body(request), user)
+    return respond(request, item, 201)
 
 
 async def switch_listing_type(request: web.Request) -> web.Response:
@@ -318,6 +326,7 @@ def register(app: web.Application) -> None:
     router.add_get(path("/items/{id:item}"), get_item)
     router.add_put(path("/items/{id:item}"), update)
     router.add_post(path("/items/{id:item}/listing_type"), switch_listing_type)
+    router.add_post(path("/items/{id:item}/relist"), relist)
     router.add_get(path("/items/{id:item}/description"), get_description)
     router.add_post(path("/items/{id:item}/description"), create_description)
     router.add_put(path("/items/{id:item}/description"), update_description)

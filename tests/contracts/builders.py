@@ -130,6 +130,7 @@ def a_listing(item_id: str = "MLA1000000001", account_id: int = 1, **changes: An
         date_created=datetime(2023, 1, 2, 3, 4, 5, 6, tzinfo=BUENOS_AIRES),
         last_updated=NOW,
         removed_at=None,
+        relisted_from="MLA1136716168",
     )
     return Listing(**{**fields, **changes})
 

@@ -2,9 +2,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from application.queries import InventoryQuery, Paging
 from domain.inventory import REPAIR_SOURCE
+from domain.listings import ListingStatus
 
-from .builders import BIG, NOW, a_stock_change, a_stock_level
+from .builders import (
+    BIG,
+    NOW,
+    a_listing,
+    a_plain_listing,
+    a_stock_change,
+    a_stock_level,
+    given_account,
+)
 
 
 async def test_a_stock_level_without_variation_reads_back_as_stored(uow_factory):
@@ -196,3 +206,72 @@ async def test_a_removal_rolled_back_keeps_the_level(uow_factory):
         assert await uow.inventory.find("MLA1000000001") is None
     async with uow_factory() as uow:
         assert await uow.inventory.find("MLA1000000001") is not None
+
+
+# -- the stock view (GET /inventory) -------------------------------------------------------
+
+
+async def _given_stock(uow_factory):
+    first = await given_account(uow_factory)
+    second = await given_account(uow_factory, seller_id=BIG + 77)
+    shoes = a_listing("MLA30", first.id)  # variations BIG + 1 (SKU ZAP-AZ-42) and BIG + 2
+    async with uow_factory() as uow:
+        await uow.listings.upsert(
+            [
+                shoes,
+                a_plain_listing("MLA4", first.id, seller_sku="MATE-1", status=ListingStatus.PAUSED),
+                a_plain_listing("MLA5", second.id, seller_sku="MATE-1"),
+                a_plain_listing("MLA6", first.id, seller_sku="GONE", removed_at=NOW),
+            ]
+        )
+        await uow.inventory.upsert(
+            [
+                a_stock_level(item_id="MLA30", variation_id=BIG + 2, quantity=3, safety_stock=0),
+                a_stock_level(item_id="MLA30", variation_id=BIG + 1, quantity=6, safety_stock=2),
+                a_stock_level(item_id="MLA4", variation_id=None, quantity=1, safety_stock=3),
+                a_stock_level(item_id="MLA5", variation_id=None, quantity=50, safety_stock=0),
+                a_stock_level(item_id="MLA6", variation_id=None, quantity=0, safety_stock=0),
+            ]
+        )
+        await uow.commit()
+    return first, second
+
+
+def _keys(page):
+    return [(line.level.item_id, line.level.variation_id) for line in page.items]
+
+
+async def test_the_stock_view_lists_levels_by_account_listing_and_variation(uow_factory):
+    first, second = await _given_stock(uow_factory)
+
+    async with uow_factory() as uow:
+        everything = await uow.inventory.search_levels(InventoryQuery())
+        of_first = await uow.inventory.search_levels(InventoryQuery(account_id=first.id))
+
+    assert _keys(everything) == [
+        ("MLA4", None),
+        ("MLA30", BIG + 1),
+        ("MLA30", BIG + 2),
+        ("MLA5", None),
+    ]
+    assert everything.total == 4 and everything.items[3].account_id == second.id
+    assert _keys(of_first) == _keys(everything)[:3]
+    shoe = of_first.items[1]
+    assert (shoe.account_id, shoe.seller_sku, shoe.level.publishable) == (first.id, "ZAP-AZ-42", 4)
+    paused = of_first.items[0]
+    assert (paused.status, paused.seller_sku, paused.level.publishable) == ("paused", "MATE-1", 0)
+
+
+async def test_the_stock_view_filters_by_publishable_quantity_and_sku(uow_factory):
+    first, _ = await _given_stock(uow_factory)
+
+    async with uow_factory() as uow:
+        low = await uow.inventory.search_levels(InventoryQuery(below=4))
+        by_sku = await uow.inventory.search_levels(InventoryQuery(sku="MATE-1"))
+        both = await uow.inventory.search_levels(InventoryQuery(account_id=first.id, sku="MATE-1"))
+        paged = await uow.inventory.search_levels(InventoryQuery(paging=Paging(1, 2)))
+
+    assert _keys(low) == [("MLA4", None), ("MLA30", BIG + 2)]
+    assert _keys(by_sku) == [("MLA4", None), ("MLA5", None)]
+    assert _keys(both) == [("MLA4", None)]
+    assert _keys(paged) == [("MLA30", BIG + 1), ("MLA30", BIG + 2)] and paged.total == 4

@@ -11,7 +11,12 @@ import pytest
 import pytest_asyncio
 
 from application.errors import Forbidden, NotFound, ScrollExpired, ValidationFailed
-from application.ports.listing_gateway import ListingChanges, VariationChange
+from application.ports.listing_gateway import (
+    ListingChanges,
+    Relist,
+    RelistedVariation,
+    VariationChange,
+)
 from domain.listings import Attribute, ListingStatus, Picture, Shipping, Variation
 from domain.money import Money
 from tests.contracts.listing_worlds import (
@@ -547,3 +552,124 @@ async def test_the_predictor_refuses_what_it_cannot_answer(world):
     for site_id, title in (("XXX", "Zapatillas"), ("MLA", "  ")):
         with pytest.raises(ValidationFailed):
             await predict(world.account_id, site_id, title)
+
+
+# -- the dry run (§4.2 POST /items/validate) ---------------------------------------------
+
+
+async def test_a_valid_listing_validates_and_nothing_is_published(world):
+    before = await world.gateway.scan_item_ids(world.account_id, world.seller_id)
+
+    await world.gateway.validate_listing(world.account_id, plain())
+    await world.gateway.validate_listing(world.account_id, shoes(await world.picture()))
+
+    after = await world.gateway.scan_item_ids(world.account_id, world.seller_id)
+    assert after.total == before.total
+
+
+async def test_a_dry_run_names_every_cause_mercadolibre_finds(world):
+    """§4.2: a title over the category's max_title_length and the required attributes
+    missing come back together, as causes."""
+    refused = plain(category_id="MLA109027", title="Zapatillas " * 7, attributes=())
+
+    with pytest.raises(ValidationFailed) as caught:
+        await world.gateway.validate_listing(world.account_id, refused)
+
+    codes = {p.code for p in caught.value.problems}
+    assert {"item.title.length.invalid", "item.attributes.missing_required"} <= codes
+    missing = next(p for p in caught.value.problems if p.code == "item.attributes.missing_required")
+    assert "BRAND" in missing.reason and "GENDER" in missing.reason
+
+
+async def test_a_dry_run_in_an_unknown_category_is_refused(world):
+    with pytest.raises(ValidationFailed) as caught:
+        await world.gateway.validate_listing(world.account_id, plain(category_id="MLA999999"))
+
+    assert [p.code for p in caught.value.problems] == ["item.category_id.invalid"]
+
+
+# -- relisting (§4.3: a closed listing is only relisted; §4.1 parent_item_id) -------------
+
+
+async def closed(world: ListingWorld, item_id: str) -> None:
+    await world.gateway.update_listing(
+        world.account_id, item_id, ListingChanges(status=ListingStatus.CLOSED)
+    )
+
+
+async def test_a_closed_listing_is_relisted_as_a_new_listing_that_names_it(world):
+    simple, _ = await a_pair(world)
+    await world.sell(simple.item_id, 2)
+    await closed(world, simple.item_id)
+
+    new = await world.gateway.relist_listing(
+        world.account_id, simple.item_id, Relist("gold_pro", Money.of("400", "ARS"), 5)
+    )
+
+    assert new.item_id != simple.item_id and new.relisted_from == simple.item_id
+    assert (new.status, new.price, new.available_quantity) == (
+        ListingStatus.ACTIVE,
+        Money.of("400", "ARS"),
+        5,
+    )
+    assert (new.sold_quantity, new.listing_type_id) == (0, "gold_pro")
+    assert (new.title, new.description) == (simple.title, "Primera versión")
+    read = await world.gateway.get_listings(world.account_id, [new.item_id, simple.item_id])
+    assert read[new.item_id].relisted_from == simple.item_id
+    assert read[simple.item_id].status is ListingStatus.CLOSED
+
+
+async def test_only_a_closed_listing_that_is_not_deleted_is_relisted(world):
+    simple, _ = await a_pair(world)
+    relist = Relist("gold_special", Money.of("400", "ARS"), 5)
+
+    with pytest.raises(ValidationFailed) as active:
+        await world.gateway.relist_listing(world.account_id, simple.item_id, relist)
+    await world.gateway.delete_listing(world.account_id, simple.item_id)
+    with pytest.raises(ValidationFailed) as deleted:
+        await world.gateway.relist_listing(world.account_id, simple.item_id, relist)
+
+    assert [p.code for p in active.value.problems] == ["item.relist.invalid"]
+    assert [p.code for p in deleted.value.problems] == ["item.relist.invalid"]
+    with pytest.raises(NotFound):
+        await world.gateway.relist_listing(world.account_id, "MLA1", relist)
+
+
+async def test_a_listing_with_variations_is_relisted_with_the_variations_named(world):
+    _, sneakers = await a_pair(world)
+    await closed(world, sneakers.item_id)
+    black = sneakers.variations[0]
+
+    new = await world.gateway.relist_listing(
+        world.account_id,
+        sneakers.item_id,
+        Relist("gold_special", variations=(RelistedVariation(black.id, PRICE, 4),)),
+    )
+
+    [variation] = new.variations
+    assert variation.id != black.id
+    assert variation.attribute_combinations == black.attribute_combinations
+    assert (variation.available_quantity, new.available_quantity) == (4, 4)
+    with pytest.raises(ValidationFailed) as refused:
+        await world.gateway.relist_listing(
+            world.account_id,
+            sneakers.item_id,
+            Relist("gold_special", variations=(RelistedVariation(1, PRICE, 4),)),
+        )
+    assert [p.code for p in refused.value.problems] == ["item.variations.id.invalid"]
+
+
+async def test_a_relist_names_its_bad_values_together(world):
+    simple, _ = await a_pair(world)
+    await closed(world, simple.item_id)
+
+    with pytest.raises(ValidationFailed) as refused:
+        await world.gateway.relist_listing(
+            world.account_id, simple.item_id, Relist("oro", Money.of("-1", "ARS"), 0)
+        )
+
+    assert {p.code for p in refused.value.problems} == {
+        "item.listing_type_id.invalid",
+        "item.price.invalid",
+        "item.quantity.invalid",
+    }

@@ -197,6 +197,28 @@ async def test_listing_search_filters_by_account_status_and_sku(uow_factory):
     assert _ids(both) == ["MLA9"]
 
 
+async def test_the_listings_that_relisted_a_closed_one_are_found_by_it(uow_factory):
+    account = await given_account(uow_factory)
+    async with uow_factory() as uow:
+        await uow.listings.upsert(
+            [
+                a_plain_listing(
+                    "MLA20", account.id, status=ListingStatus.CLOSED, relisted_from=None
+                ),
+                a_plain_listing("MLA21", account.id, relisted_from="MLA20"),
+                a_plain_listing("MLA22", account.id, relisted_from=None),
+            ]
+        )
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        relisted = await uow.listings.search(ListingQuery(relisted_from="MLA20"))
+        stored = await uow.listings.get("MLA21")
+
+    assert _ids(relisted) == ["MLA21"]
+    assert stored.relisted_from == "MLA20"
+
+
 @pytest.mark.parametrize(
     ("title", "expected"),
     [

@@ -17,7 +17,12 @@ from typing import Any
 
 import attrs
 
-from adapters.mercadolibre.item_mapping import changes_body, new_listing_body, with_sent_skus
+from adapters.mercadolibre.item_mapping import (
+    changes_body,
+    new_listing_body,
+    relist_body,
+    with_sent_skus,
+)
 from application.errors import (
     FieldProblem,
     Forbidden,
@@ -31,11 +36,13 @@ from application.ports.listing_gateway import (
     ListingChanges,
     ListingHealth,
     NewListing,
+    Relist,
     StockSnapshot,
 )
 from domain.errors import DomainError
 from domain.listings import Listing, ListingStatus
 from domain.sites import site, site_of_item
+from tests.fakes.categories import dry_run
 from tests.fakes.item_put import apply_put
 from tests.fakes.listing_quality import health_of, predictions
 
@@ -45,6 +52,7 @@ Hook = Callable[[], Awaitable[None]]
 MULTIGET_MAX_IDS = 20
 SCAN_MAX_LIMIT = 100
 PREDICTOR_MAX_LIMIT = 8
+RELIST_TYPES = ("gold_pro", "gold_special", "free")  # §4.10: the types in current use
 DELETED = "deleted"  # §4.4: the sub_status of a deleted item
 # §4.7: what MercadoLibre takes for HTML in a plain-text description.
 HTML = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
@@ -291,6 +299,17 @@ class FakeListingGateway:
             self.descriptions[item_id] = description
         return self._answer(self.items[item_id], account_id, description)
 
+    async def validate_listing(self, account_id: int, listing: NewListing) -> None:
+        """§4.2 dry run, with the sandbox's category rules for the categories of
+        tests/fakes/categories.py: an unknown or non-leaf category, a title over the
+        category's limit, a required attribute missing (from the attributes and from
+        some variation's combination; ITEM_CONDITION comes from `condition`)."""
+        new_listing_body(listing)
+        if account_id not in self.accounts:
+            raise NotFound("account", account_id)
+        await self._enter("validate_listing", [])
+        dry_run(listing)
+
     async def update_listing(
         self, account_id: int, item_id: str, changes: ListingChanges
     ) -> Listing:
@@ -358,6 +377,88 @@ class FakeListingGateway:
             return
         listing.status = ListingStatus.CLOSED
         listing.sub_status = (DELETED,)
+
+    async def relist_listing(self, account_id: int, item_id: str, relist: Relist) -> Listing:
+        """§4.3 relist, with the sandbox's rules: only a closed item that is not deleted,
+        of the account's seller; a listing type in current use, prices above 0 and
+        quantities of 1 or more, variations of the item. The new item has a new id, no
+        sales, new variation ids and the old description; the old one stays closed."""
+        relist_body(relist)  # the local checks: a price and quantity, or variations
+        _item_site(item_id)
+        await self._enter("relist_listing", [item_id])
+        old = self.items.get(item_id)
+        if old is None:
+            raise NotFound("listing", item_id)
+        if self.accounts.get(account_id) != old.seller_id:
+            raise Forbidden(f"{item_id} is not a listing of account {account_id}")
+        if old.status is not ListingStatus.CLOSED or is_deleted(old):
+            reason = f"Item {item_id} cannot be relisted: only closed items can."
+            raise ValidationFailed([FieldProblem("item.status", reason, "item.relist.invalid")])
+        problems = []
+        if relist.listing_type_id not in RELIST_TYPES:
+            reason = f"Listing type {relist.listing_type_id} is not valid."
+            problems.append(
+                FieldProblem("item.listing_type_id", reason, "item.listing_type_id.invalid")
+            )
+        by_id = {v.id: v for v in old.variations}
+        variations = []
+        for index, given in enumerate(relist.variations):
+            if given.id not in by_id:
+                reason = f"Variation {given.id} is not a variation of item {item_id}."
+                code = "item.variations.id.invalid"
+                problems.append(FieldProblem(f"item.variations[{index}]", reason, code))
+                continue
+            variations.append(
+                attrs.evolve(
+                    by_id[given.id],
+                    id=next(self._variation_ids),
+                    price=given.price,
+                    available_quantity=given.quantity,
+                    sold_quantity=0,
+                )
+            )
+        prices = (
+            [relist.price] if relist.price is not None else [v.price for v in relist.variations]
+        )
+        if any(p.amount <= 0 for p in prices):
+            problems.append(
+                FieldProblem(
+                    "item.price", "The price must be greater than 0.", "item.price.invalid"
+                )
+            )
+        quantities = (
+            [relist.quantity]
+            if relist.quantity is not None
+            else [v.quantity for v in relist.variations]
+        )
+        if any(q < 1 for q in quantities if q is not None):
+            reason = "quantity must be a whole number, 1 or more."
+            problems.append(FieldProblem("item.quantity", reason, "item.quantity.invalid"))
+        if problems:
+            raise ValidationFailed(problems, f"MercadoLibre refused POST /items/{item_id}/relist")
+        now = datetime.now(UTC)
+        new = attrs.evolve(
+            old,
+            item_id=f"{old.item_id[:3]}{next(self._item_numbers)}",
+            status=ListingStatus.ACTIVE,
+            sub_status=(),
+            sold_quantity=0,
+            listing_type_id=relist.listing_type_id,
+            price=relist.price if relist.price is not None else max(v.price for v in variations),
+            available_quantity=relist.quantity
+            if relist.quantity is not None
+            else sum(v.available_quantity for v in variations),
+            variations=tuple(variations),
+            date_created=now,
+            last_updated=now,
+            relisted_from=item_id,
+            removed_at=None,
+        )
+        self.add(new)
+        description = self.descriptions.get(item_id)
+        if description is not None:
+            self.descriptions[new.item_id] = description
+        return self._answer(self.items[new.item_id], account_id, description)
 
     def _put(self, item_id: str, body: dict[str, Any]) -> None:
         """PUT /items/{id} (§4.3, §4.6) on the stored listing."""

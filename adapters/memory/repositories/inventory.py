@@ -5,8 +5,9 @@ from datetime import datetime
 
 import attrs
 
-from adapters.memory.repositories.base import InMemoryRepository, LockRow
+from adapters.memory.repositories.base import InMemoryRepository, LockRow, item_number, page_of
 from adapters.memory.store import (
+    LISTINGS,
     STOCK_BATCHES,
     STOCK_LEDGER,
     STOCK_LEVELS,
@@ -15,11 +16,21 @@ from adapters.memory.store import (
     private_copy,
 )
 from application.errors import NotFound
+from application.queries import InventoryLine, InventoryQuery, Page
 from domain.inventory import REPAIR_SOURCE, BatchStatus, StockBatch, StockChange, StockLevel
+from domain.listings import Listing
 
 
 def _variation_order(variation_id: int | None) -> int:
     return 0 if variation_id is None else variation_id
+
+
+def line_sku(listing: Listing, variation_id: int | None) -> str | None:
+    """The variation's SKU, or the listing's."""
+    for variation in listing.variations:
+        if variation.id == variation_id and variation.seller_sku:
+            return variation.seller_sku
+    return listing.seller_sku
 
 
 class InMemoryInventoryRepository(InMemoryRepository):
@@ -40,6 +51,37 @@ class InMemoryInventoryRepository(InMemoryRepository):
         for levels in found.values():
             levels.sort(key=lambda level: _variation_order(level.variation_id))
         return dict(sorted(found.items()))
+
+    async def search_levels(self, query: InventoryQuery) -> Page[InventoryLine]:
+        lines = []
+        for level in self._staged.values(STOCK_LEVELS):
+            listing = self._staged.get(LISTINGS, level.item_id)
+            if listing is None or listing.removed_at is not None:
+                continue
+            if query.account_id is not None and listing.account_id != query.account_id:
+                continue
+            if query.sku is not None and listing.seller_sku != query.sku:
+                continue
+            if query.below is not None and not level.publishable < query.below:
+                continue
+            lines.append(
+                InventoryLine(
+                    level,
+                    listing.account_id,
+                    listing.title,
+                    listing.status.value,
+                    line_sku(listing, level.variation_id),
+                )
+            )
+        lines.sort(
+            key=lambda line: (
+                line.account_id,
+                item_number(line.level.item_id),
+                line.level.item_id,
+                _variation_order(line.level.variation_id),
+            )
+        )
+        return page_of(lines, query.paging)
 
     async def upsert(self, levels: Iterable[StockLevel]) -> None:
         for level in levels:

@@ -50,6 +50,7 @@ class InMemoryListingRepository(InMemoryRepository):
                 and (needle is None or needle in listing.title.lower())
                 and (query.sku is None or listing.seller_sku == query.sku)
                 and (query.include_removed or listing.removed_at is None)
+                and (query.relisted_from is None or listing.relisted_from == query.relisted_from)
             )
 
         found = [listing for listing in self._staged.values(LISTINGS) if matches(listing)]

@@ -9,20 +9,24 @@ import attrs
 from sqlalchemy import (
     ColumnElement,
     and_,
+    case,
     delete,
+    func,
     or_,
     select,
     update,
 )
 
-from adapters.sql.repositories.base import MAX_IN_IDS, JsonObject, Row, SqlRepository
+from adapters.sql.repositories.base import MAX_IN_IDS, JsonObject, Row, SqlRepository, page_of
 from adapters.sql.tables import (
     NO_VARIATION,
     inventory,
+    products,
     stock_batches,
     stock_ledger,
 )
 from application.errors import NotFound
+from application.queries import InventoryLine, InventoryQuery, Page
 from domain.inventory import (
     REPAIR_SOURCE,
     BatchStatus,
@@ -57,6 +61,14 @@ def stock_level_to_domain(row: Row) -> StockLevel:
         safety_stock=row["safety_stock"],
         updated_at=row["updated_at"],
     )
+
+
+def _line_sku(row: Row) -> str | None:
+    """The variation's SKU (kept in the listing's variations), or the listing's."""
+    for variation in row["variations"] or ():
+        if variation.get("id") == row["variation_id"] and variation.get("seller_sku"):
+            return str(variation["seller_sku"])
+    return row["seller_sku"]
 
 
 def stock_change_to_row(change: StockChange) -> JsonObject:
@@ -163,6 +175,55 @@ class SqlInventoryRepository(SqlRepository):
                 level = stock_level_to_domain(row)
                 found.setdefault(level.item_id, []).append(level)
         return found
+
+    async def search_levels(self, query: InventoryQuery) -> Page[InventoryLine]:
+        joined = inventory.join(products, products.c.item_id == inventory.c.item_id)
+        conditions: list[ColumnElement[bool]] = [products.c.removed_at.is_(None)]
+        if query.account_id is not None:
+            conditions.append(products.c.account_id == query.account_id)
+        if query.sku is not None:
+            conditions.append(products.c.seller_sku == query.sku)
+        if query.below is not None:
+            publishable = case(
+                (
+                    inventory.c.quantity > inventory.c.safety_stock,
+                    inventory.c.quantity - inventory.c.safety_stock,
+                ),
+                else_=0,
+            )
+            conditions.append(publishable < query.below)
+        statement = (
+            select(
+                *inventory.columns,
+                products.c.account_id,
+                products.c.title,
+                products.c.status,
+                products.c.seller_sku,
+                products.c.variations,
+            )
+            .select_from(joined)
+            .where(*conditions)
+            .order_by(
+                products.c.account_id,
+                products.c.item_number,
+                self._binary(products.c.item_id),
+                inventory.c.variation_id,
+            )
+            .offset(query.paging.offset)
+            .limit(query.paging.limit)
+        )
+        lines = [
+            InventoryLine(
+                stock_level_to_domain(row),
+                row["account_id"],
+                row["title"],
+                row["status"],
+                _line_sku(row),
+            )
+            for row in await self._all(statement)
+        ]
+        counted = await self._execute(select(func.count()).select_from(joined).where(*conditions))
+        return page_of(lines, int(counted.scalar_one()), query.paging)
 
     async def upsert(self, levels: Iterable[StockLevel]) -> None:
         rows = [stock_level_to_row(level) for level in levels]

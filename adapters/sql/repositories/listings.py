@@ -145,6 +145,7 @@ def listing_to_row(listing: Listing) -> JsonObject:
         "date_created": listing.date_created,
         "last_updated": listing.last_updated,
         "removed_at": listing.removed_at,
+        "relisted_from": listing.relisted_from,
     }
 
 
@@ -186,6 +187,7 @@ def listing_to_domain(row: Row) -> Listing:
         date_created=row["date_created"],
         last_updated=row["last_updated"],
         removed_at=row["removed_at"],
+        relisted_from=row["relisted_from"],
     )
 
 
@@ -247,6 +249,8 @@ class SqlListingRepository(SqlRepository):
             conditions.append(products.c.title_search.contains(needle, autoescape=True))
         if query.sku is not None:
             conditions.append(products.c.seller_sku == query.sku)
+        if query.relisted_from is not None:
+            conditions.append(products.c.relisted_from == query.relisted_from)
         if not query.include_removed:
             conditions.append(products.c.removed_at.is_(None))
         statement = (

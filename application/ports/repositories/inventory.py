@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from application.queries import InventoryLine, InventoryQuery, Page
 from domain.inventory import StockBatch, StockChange, StockLevel
 
 
@@ -24,6 +25,11 @@ class InventoryRepository(Protocol):
         ...
 
     async def upsert(self, levels: Iterable[StockLevel]) -> None: ...
+
+    async def search_levels(self, query: InventoryQuery) -> Page[InventoryLine]:
+        """Stock levels of the listings not removed from MercadoLibre, with their listing,
+        by account, listing number (oldest first) and variation; see InventoryQuery."""
+        ...
 
     async def remove(self, keys: Iterable[tuple[str, int | None]]) -> int:
         """Delete the stock levels with these (item id, variation id) keys: stock the

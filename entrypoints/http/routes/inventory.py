@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -10,6 +11,7 @@ from cattrs.gen import make_dict_structure_fn
 
 from application import jobs
 from application.jobs import job_name
+from application.queries import InventoryQuery
 from domain.inventory import MAX_BATCH, MAX_QUANTITY, StockRequest
 from domain.sync import SyncTrigger
 from entrypoints.http.context import container_of
@@ -21,9 +23,10 @@ from entrypoints.http.listing_views import (
     StockBatchView,
     stock_batch_view,
 )
-from entrypoints.http.params import path_int
+from entrypoints.http.params import PAGING_PARAMS, paging, path_int, query_int, query_str
 from entrypoints.http.problems import RequestInvalid
 from entrypoints.http.routes.products import ITEM_ID_HINT, ITEM_ID_PATTERN, AccountBody
+from entrypoints.http.views import PageInfo
 
 
 @attrs.define
@@ -79,6 +82,72 @@ async def bulk_update(request: web.Request) -> web.Response:
 
 
 BATCH = Param.id("batch_id", "Batch id")
+VIEW_PARAMS = (
+    Param.id("account_id", "Only this account's stock", location="query"),
+    Param(
+        "below",
+        "Only levels whose publishable quantity is under this",
+        "integer",
+        minimum=0,
+        maximum=MAX_QUANTITY + 1,
+    ),
+    Param("sku", "Only the listings with this seller SKU", max_length=255),
+    *PAGING_PARAMS,
+)
+VIEW_ACCOUNT, VIEW_BELOW, VIEW_SKU = VIEW_PARAMS[:3]
+
+
+@attrs.define(frozen=True)
+class InventoryLineView:
+    """One stock level: `quantity` is the seller's count, `safety_stock` what is held
+    back, `publishable` what MercadoLibre shows (the difference, at least 0)."""
+
+    item_id: str
+    variation_id: int | None
+    account_id: int
+    title: str
+    status: str
+    seller_sku: str | None
+    quantity: int
+    safety_stock: int
+    publishable: int
+    updated_at: datetime | None
+
+
+@attrs.define(frozen=True)
+class InventoryPage:
+    results: list[InventoryLineView]
+    paging: PageInfo
+
+
+async def list_inventory(request: web.Request) -> web.Response:
+    query = InventoryQuery(
+        account_id=query_int(request, VIEW_ACCOUNT),
+        below=query_int(request, VIEW_BELOW),
+        sku=query_str(request, VIEW_SKU),
+        paging=paging(request),
+    )
+    page = await container_of(request).list_stock_levels()(query)
+    return json_response(
+        InventoryPage(
+            [
+                InventoryLineView(
+                    line.level.item_id,
+                    line.level.variation_id,
+                    line.account_id,
+                    line.title,
+                    line.status,
+                    line.seller_sku,
+                    line.level.quantity,
+                    line.level.safety_stock,
+                    line.level.publishable,
+                    line.level.updated_at,
+                )
+                for line in page.items
+            ],
+            PageInfo(page.total, page.offset, page.limit),
+        )
+    )
 
 
 async def get_batch(request: web.Request) -> web.Response:
@@ -103,6 +172,19 @@ async def sync_inventory(request: web.Request) -> web.Response:
 
 
 ENDPOINTS = (
+    Endpoint(
+        "GET",
+        "/inventory",
+        list_inventory,
+        "Stock levels with what MercadoLibre shows",
+        "inventory",
+        params=VIEW_PARAMS,
+        description="From the local copy: per listing and variation, the seller's count, "
+        "the safety stock and the publishable quantity, for listings still on "
+        "MercadoLibre; by account, listing and variation. `below=N`: only levels "
+        "whose publishable quantity is under N.",
+        replies={200: Reply("A page of stock levels", InventoryPage)},
+    ),
     Endpoint(
         "POST",
         "/inventory/bulk-update",

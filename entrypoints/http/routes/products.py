@@ -189,9 +189,16 @@ LIST_PARAMS = (
     Param("q", "Words in the title (case-insensitive)", max_length=200),
     Param("sku", "Seller SKU", max_length=255),
     Param("include_removed", "Also listings gone from MercadoLibre (true)", "boolean"),
+    Param(
+        "relisted_from",
+        "Only the listings that relisted this closed one",
+        max_length=32,
+        pattern=ITEM_ID_PATTERN,
+        hint=ITEM_ID_HINT,
+    ),
     *PAGING_PARAMS,
 )
-ACCOUNT_FILTER, STATUS, TITLE_WORDS, SKU, INCLUDE_REMOVED = LIST_PARAMS[:5]
+ACCOUNT_FILTER, STATUS, TITLE_WORDS, SKU, INCLUDE_REMOVED, RELISTED_FROM = LIST_PARAMS[:6]
 
 
 ITEM = Param(
@@ -213,6 +220,7 @@ async def list_products(request: web.Request) -> web.Response:
         title=query_str(request, TITLE_WORDS),
         sku=query_str(request, SKU),
         include_removed=bool(query_bool(request, INCLUDE_REMOVED)),
+        relisted_from=query_str(request, RELISTED_FROM),
         paging=paging(request),
     )
     page = await container_of(request).list_listings()(query)
@@ -229,10 +237,9 @@ async def get_product(request: web.Request) -> web.Response:
     return json_response(listing_view(found.listing, found.stock))
 
 
-async def create_product(request: web.Request) -> web.Response:
-    body = await read_body(request, CreateProductBody)
+def create_command(body: CreateProductBody) -> CreateListingCommand:
     shipping = body.shipping
-    command = CreateListingCommand(
+    return CreateListingCommand(
         account_id=body.account_id,
         title=body.title,
         category_id=body.category_id,
@@ -253,6 +260,10 @@ async def create_product(request: web.Request) -> web.Response:
         seller_sku=body.seller_sku,
         safety_stock=body.safety_stock,
     )
+
+
+async def create_product(request: web.Request) -> web.Response:
+    command = create_command(await read_body(request, CreateProductBody))
     created = await container_of(request).create_listing()(command)
     return json_response(listing_view(created.listing, created.stock), status=201)
 

@@ -101,6 +101,16 @@ def test_body_limits_are_documented_as_the_converter_enforces_them():
         structure({"updates": []}, BulkUpdateBody)
 
 
+@pytest.mark.parametrize("given", [{}, "BRAND", {"id": "BRAND", "value_name": "Nike"}])
+def test_a_list_field_takes_a_json_array_and_nothing_else(given):
+    """cattrs would read an object's keys or a string's characters as the items."""
+    body = {"account_id": 1, "title": "t", "category_id": "c", "price": 1, "available_quantity": 1}
+    with pytest.raises(RequestInvalid) as refused:
+        structure({**body, "attributes": given}, CreateProductBody)
+    assert refused.value.errors[0]["field"] == "attributes"
+    assert structure({**body, "attributes": []}, CreateProductBody).attributes == []
+
+
 def test_an_incoming_body_refuses_unknown_fields_and_a_lenient_one_says_it_does_not():
     assert schema_of("StockBody")["additionalProperties"] is False
     assert schema_of("NotificationBody")["additionalProperties"] is True
