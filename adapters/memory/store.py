@@ -82,7 +82,7 @@ def _pending_resource(entry: InboxEntry) -> Hashable | None:
     return (entry.notification.topic, entry.notification.resource)
 
 
-# The unique constraints and indexes of the SQL schema (adapters/sql/tables.py).
+# The unique constraints and indexes of the SQL schema (adapters/sql/tables/).
 UNIQUE: Final[dict[str, tuple[tuple[UniqueKey, str], ...]]] = {
     ACCOUNTS: (
         (lambda account: account.seller_id, "seller {value.seller_id} is already connected"),

@@ -37,7 +37,7 @@ LockRow = Callable[[str, Hashable], Awaitable[None]]
 
 
 # The tables whose rows carry an account_id with a foreign key to meli_accounts in the SQL
-# schema (adapters/sql/tables.py).
+# schema (adapters/sql/tables/).
 ACCOUNT_REFERENCES = (
     LISTINGS,
     ORDERS,

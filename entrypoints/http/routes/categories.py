@@ -18,7 +18,7 @@ from entrypoints.http.context import container_of
 from entrypoints.http.converter import json_response, read_body
 from entrypoints.http.endpoints import Endpoint, Param, Reply
 from entrypoints.http.params import path_str, query_int
-from entrypoints.http.routes.products import CreateProductBody, create_command
+from entrypoints.http.routes.product_bodies import CreateProductBody, create_command
 
 # §4.9: a category id is its site's id and digits (MLA3530).
 CATEGORY = Param(

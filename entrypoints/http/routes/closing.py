@@ -13,7 +13,8 @@ from entrypoints.http.context import container_of
 from entrypoints.http.converter import json_response, read_body
 from entrypoints.http.endpoints import MAX_ID, Endpoint, Reply, limited
 from entrypoints.http.listing_views import ListingView, listing_view
-from entrypoints.http.routes.products import ITEM, NOT_FOUND, PRICE, QUANTITY, item_id_of
+from entrypoints.http.routes.product_bodies import PRICE, QUANTITY
+from entrypoints.http.routes.products import ITEM, NOT_FOUND, item_id_of
 
 
 @attrs.define

@@ -25,7 +25,7 @@ from entrypoints.http.listing_views import (
 )
 from entrypoints.http.params import PAGING_PARAMS, paging, path_int, query_int, query_str
 from entrypoints.http.problems import RequestInvalid
-from entrypoints.http.routes.products import ITEM_ID_HINT, ITEM_ID_PATTERN, AccountBody
+from entrypoints.http.routes.product_bodies import ITEM_ID_HINT, ITEM_ID_PATTERN, AccountBody
 from entrypoints.http.views import PageInfo
 
 

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-import attrs
 from aiohttp import web
 
-from adapters.sql.types import AMOUNT_PRECISION, AMOUNT_SCALE
 from application import jobs
 from application.errors import FieldProblem, ValidationFailed
 from application.jobs import job_name
-from application.listings.commands import CreateListingCommand, UpdateListingCommand, VariationInput
-from application.listings.validation import LISTING_TYPES, MAX_DESCRIPTION, MAX_PICTURES
+from application.listings.commands import UpdateListingCommand
 from application.queries import ListingQuery
-from domain.inventory import MAX_QUANTITY, StockOutcome, StockRequest
-from domain.listings import Condition, ListingStatus
-from domain.sites import SITES
+from domain.inventory import StockOutcome, StockRequest
+from domain.listings import ListingStatus
 from domain.sync import SyncTrigger
 from entrypoints.http.context import container_of
 from entrypoints.http.converter import json_response, read_body
-from entrypoints.http.endpoints import MAX_ID, Endpoint, Param, Reply, limited
+from entrypoints.http.endpoints import Endpoint, Param, Reply
 from entrypoints.http.listing_views import (
     Accepted,
     CategoryPredictions,
@@ -42,146 +36,20 @@ from entrypoints.http.params import (
     query_int,
     query_str,
 )
+from entrypoints.http.routes.product_bodies import (
+    ITEM_ID_HINT,
+    ITEM_ID_PATTERN,
+    SITE_IDS,
+    AccountBody,
+    CreateProductBody,
+    StockBody,
+    UpdateProductBody,
+    create_command,
+    pairs_of,
+    pictures_of,
+    variations_of,
+)
 from entrypoints.http.views import PageInfo
-
-# MercadoLibre item ids: the site's id and the item number (§0.3).
-ITEM_ID_PATTERN = f"^(?:{'|'.join(sorted(SITES))})[0-9]{{1,19}}$"
-ITEM_ID_HINT = "MLA1234567890"
-# Within what the amount column holds (NUMERIC(20, 2)): its largest power of ten, which
-# the OpenAPI document writes exactly (a JSON number is a double).
-MAX_PRICE = Decimal(10) ** (AMOUNT_PRECISION - AMOUNT_SCALE - 1)
-SITE_IDS = tuple(sorted(SITES))
-
-
-# Only the bound of what can be stored: a price must also be positive, which the use
-# case checks with every other rule of a listing, so that one answer names every problem.
-PRICE = {"maximum": MAX_PRICE}
-QUANTITY = {"minimum": 0, "maximum": MAX_QUANTITY}
-
-
-@attrs.define
-class PictureBody:
-    """A picture by URL (`source`) or by MercadoLibre picture id (`id`)."""
-
-    source: str | None = None
-    id: str | None = None
-
-
-@attrs.define
-class AttributeBody:
-    id: str
-    value_name: str
-
-
-@attrs.define
-class VariationBody:
-    """A variation; with `id` it changes an existing one, without it adds one."""
-
-    attribute_combinations: list[AttributeBody] = attrs.field(factory=list)
-    price: Decimal | None = limited(None, **PRICE)
-    available_quantity: int | None = limited(None, **QUANTITY)
-    picture_ids: list[str] = limited(factory=list, max_items=MAX_PICTURES)
-    seller_sku: str | None = limited(None, max_length=255)
-    id: int | None = limited(None, minimum=1, maximum=MAX_ID)
-
-
-@attrs.define
-class ShippingBody:
-    mode: str | None = limited(None, max_length=32)
-    free_shipping: bool = False
-    local_pick_up: bool = False
-
-
-@attrs.define
-class CreateProductBody:
-    """A new listing. `available_quantity` is the seller's stock; MercadoLibre shows it
-    minus the safety stock."""
-
-    account_id: int = limited(minimum=1, maximum=MAX_ID)
-    title: str = limited(min_length=1)
-    category_id: str = limited(min_length=1, max_length=32)
-    price: Decimal = limited(**PRICE)
-    available_quantity: int = limited(**QUANTITY)
-    condition: str = limited("new", enum=tuple(c.value for c in Condition))
-    pictures: list[PictureBody] = limited(factory=list, max_items=MAX_PICTURES)
-    description: str | None = limited(None, max_length=MAX_DESCRIPTION)
-    shipping: ShippingBody | None = None
-    variations: list[VariationBody] = attrs.field(factory=list)
-    attributes: list[AttributeBody] = attrs.field(factory=list)
-    listing_type_id: str = limited("gold_special", enum=tuple(sorted(LISTING_TYPES)))
-    buying_mode: str = limited("buy_it_now", enum=("auction", "buy_it_now", "classified"))
-    currency_id: str | None = limited(None, pattern=r"^[A-Z]{3}$", hint="ARS")
-    video_id: str | None = limited(None, max_length=255)
-    seller_sku: str | None = limited(None, max_length=255)
-    safety_stock: int | None = limited(None, **QUANTITY)
-
-
-@attrs.define
-class UpdateProductBody:
-    """Only the fields given change; variations left out are kept, never deleted."""
-
-    title: str | None = limited(None, min_length=1)
-    price: Decimal | None = limited(None, **PRICE)
-    available_quantity: int | None = limited(None, **QUANTITY)
-    pictures: list[PictureBody] | None = limited(None, max_items=MAX_PICTURES)
-    attributes: list[AttributeBody] | None = None
-    variations: list[VariationBody] | None = None
-    description: str | None = limited(None, max_length=MAX_DESCRIPTION)
-    video_id: str | None = limited(None, max_length=255)
-    shipping: ShippingBody | None = None
-
-
-@attrs.define
-class StockBody:
-    """The seller's stock for the listing, or for one of its variations."""
-
-    quantity: int = limited(**QUANTITY)
-    variation_id: int | None = limited(None, minimum=1, maximum=MAX_ID)
-    safety_stock: int | None = limited(None, **QUANTITY)
-
-
-@attrs.define
-class AccountBody:
-    account_id: int = limited(minimum=1, maximum=MAX_ID)
-
-
-def item_id_of(request: web.Request) -> str:
-    return path_str(request, ITEM)
-
-
-def _pictures(pictures: list[PictureBody] | None) -> tuple[str, ...] | None:
-    if pictures is None:
-        return None
-    result = []
-    for index, picture in enumerate(pictures):
-        value = picture.source or picture.id
-        if not value:
-            raise ValidationFailed([FieldProblem(f"pictures[{index}]", "needs source or id")])
-        result.append(value)
-    return tuple(result)
-
-
-def _pairs(attributes: list[AttributeBody] | None) -> tuple[tuple[str, str], ...] | None:
-    if attributes is None:
-        return None
-    return tuple((a.id, a.value_name) for a in attributes)
-
-
-def _variations(variations: list[VariationBody] | None) -> tuple[VariationInput, ...] | None:
-    if variations is None:
-        return None
-    return tuple(
-        VariationInput(
-            _pairs(v.attribute_combinations) or (),
-            v.price,
-            v.available_quantity,
-            tuple(v.picture_ids),
-            v.seller_sku,
-            v.id,
-        )
-        for v in variations
-    )
-
 
 LIST_PARAMS = (
     Param.id("account_id", "Only this account's listings", location="query"),
@@ -208,6 +76,12 @@ ITEM = Param(
     pattern=ITEM_ID_PATTERN,
     hint=ITEM_ID_HINT,
 )
+
+
+def item_id_of(request: web.Request) -> str:
+    return path_str(request, ITEM)
+
+
 PREDICT_SITE = Param("site_id", "Site, e.g. MLA", required=True, enum=SITE_IDS)
 PREDICT_TITLE = Param("title", "The listing's title", required=True, max_length=200)
 
@@ -237,31 +111,6 @@ async def get_product(request: web.Request) -> web.Response:
     return json_response(listing_view(found.listing, found.stock))
 
 
-def create_command(body: CreateProductBody) -> CreateListingCommand:
-    shipping = body.shipping
-    return CreateListingCommand(
-        account_id=body.account_id,
-        title=body.title,
-        category_id=body.category_id,
-        price=body.price,
-        available_quantity=body.available_quantity,
-        condition=body.condition,
-        listing_type_id=body.listing_type_id,
-        buying_mode=body.buying_mode,
-        currency_id=body.currency_id,
-        pictures=_pictures(body.pictures) or (),
-        description=body.description,
-        shipping_mode=shipping.mode if shipping else None,
-        free_shipping=shipping.free_shipping if shipping else False,
-        local_pick_up=shipping.local_pick_up if shipping else False,
-        variations=_variations(body.variations) or (),
-        attributes=_pairs(body.attributes) or (),
-        video_id=body.video_id,
-        seller_sku=body.seller_sku,
-        safety_stock=body.safety_stock,
-    )
-
-
 async def create_product(request: web.Request) -> web.Response:
     command = create_command(await read_body(request, CreateProductBody))
     created = await container_of(request).create_listing()(command)
@@ -275,9 +124,9 @@ async def update_product(request: web.Request) -> web.Response:
         title=body.title,
         price=body.price,
         available_quantity=body.available_quantity,
-        pictures=_pictures(body.pictures),
-        attributes=_pairs(body.attributes),
-        variations=_variations(body.variations),
+        pictures=pictures_of(body.pictures),
+        attributes=pairs_of(body.attributes),
+        variations=variations_of(body.variations),
         description=body.description,
         video_id=body.video_id,
         shipping_mode=body.shipping.mode if body.shipping else None,

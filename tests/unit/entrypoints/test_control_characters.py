@@ -23,7 +23,7 @@ from domain.subscriptions import Subscription
 from entrypoints.http.converter import read_body
 from entrypoints.http.params import path_int, path_str, query_bool, query_enum, query_int, query_str
 from entrypoints.http.problems import RequestInvalid
-from entrypoints.http.routes.products import UpdateProductBody
+from entrypoints.http.routes.product_bodies import UpdateProductBody
 from tests.unit.application.test_inventory import SIMPLE, World, a_listing, running_world
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)

@@ -18,7 +18,7 @@ from entrypoints.http.openapi import build_document
 from entrypoints.http.params import path_int, query_int, query_str
 from entrypoints.http.problems import STATUS_BY_ERROR, RequestInvalid
 from entrypoints.http.routes.inventory import BulkUpdateBody
-from entrypoints.http.routes.products import MAX_PRICE, CreateProductBody, StockBody
+from entrypoints.http.routes.product_bodies import MAX_PRICE, CreateProductBody, StockBody
 
 DOCUMENT = build_document(all_endpoints(), "test")
 OPERATIONS = [

@@ -1,0 +1,89 @@
+"""The schema, private to the SQL adapter, one module per capability. Migrations must keep
+it in step (see tests/integration/test_migrations.py, which compares the two)."""
+
+from __future__ import annotations
+
+from adapters.sql.tables.accounts import accounts, oauth_states
+from adapters.sql.tables.listings import (
+    NO_VARIATION,
+    inventory,
+    products,
+    stock_batches,
+    stock_ledger,
+)
+from adapters.sql.tables.orders import messages, order_items, orders, packs, payments, shipments
+from adapters.sql.tables.pipeline import (
+    _PENDING_INBOX,
+    PENDING_INBOX_STATUSES,
+    dead_letters,
+    resources,
+    subscriptions,
+    sync_logs,
+    webhook_deliveries,
+    webhooks,
+)
+from adapters.sql.tables.questions import (
+    _HOLDING_ANSWER,
+    answer_rules,
+    question_answers,
+    questions,
+    templates,
+)
+from adapters.sql.tables.schema import account_id_column, metadata
+
+ALL_TABLES = (
+    accounts,
+    products,
+    inventory,
+    stock_ledger,
+    orders,
+    order_items,
+    payments,
+    shipments,
+    packs,
+    questions,
+    question_answers,
+    messages,
+    templates,
+    answer_rules,
+    webhooks,
+    sync_logs,
+    oauth_states,
+    stock_batches,
+    resources,
+    dead_letters,
+    subscriptions,
+    webhook_deliveries,
+)
+
+__all__ = [
+    "ALL_TABLES",
+    "NO_VARIATION",
+    "PENDING_INBOX_STATUSES",
+    "_HOLDING_ANSWER",
+    "_PENDING_INBOX",
+    "account_id_column",
+    "accounts",
+    "answer_rules",
+    "dead_letters",
+    "inventory",
+    "messages",
+    "metadata",
+    "oauth_states",
+    "order_items",
+    "orders",
+    "packs",
+    "payments",
+    "products",
+    "question_answers",
+    "questions",
+    "resources",
+    "shipments",
+    "stock_batches",
+    "stock_ledger",
+    "subscriptions",
+    "sync_logs",
+    "templates",
+    "webhook_deliveries",
+    "webhooks",
+]

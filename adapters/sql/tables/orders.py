@@ -1,0 +1,173 @@
+"""Orders with their items and payments, shipments, packs and buyer messages."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    text,
+)
+
+from adapters.sql.tables.schema import account_id_column, metadata
+from adapters.sql.types import Amount, Json, UtcDateTime
+from application.storable import (
+    MAX_CATEGORY_ID,
+    MAX_ITEM_ID,
+    MAX_SKU,
+)
+
+orders = Table(
+    "meli_orders",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    account_id_column(index=False),  # led by ix_meli_orders_account_id_date_created
+    Column("seller_id", BigInteger, nullable=False),
+    Column("status", String(32), nullable=False, index=True),
+    Column("status_detail", Text),
+    Column("total_amount", Amount, nullable=False),
+    Column("currency_id", String(3), nullable=False),
+    Column("paid_amount", Amount),
+    Column("paid_currency_id", String(3)),
+    Column("shipping_cost", Amount),
+    Column("buyer_id", BigInteger, nullable=False, index=True),
+    Column("buyer", Json, nullable=False),
+    Column("shipping_id", BigInteger, index=True),
+    Column("pack_id", BigInteger, index=True),
+    Column("tags", Json, nullable=False),
+    # " tag1 tag2 ": one LIKE '% tag %' finds a tag on every database.
+    Column("tags_search", Text, nullable=False, server_default=text("''")),
+    # Order id, listing ids and titles, buyer nickname; case-folded, without accents.
+    Column("text_search", Text, nullable=False, server_default=text("''")),
+    Column("notes", Json, nullable=False),
+    Column("feedback_sale", String(32)),
+    Column("feedback_purchase", String(32)),
+    Column("cancel_detail", Json),
+    Column("buying_mode", String(32)),
+    Column("date_created", UtcDateTime, nullable=False, index=True),
+    Column("date_closed", UtcDateTime),
+    Column("last_updated", UtcDateTime),
+    # The order as MercadoLibre last sent it (§5.1; either shape).
+    Column("raw", Json, nullable=False, server_default=text("'{}'")),
+    Index("ix_meli_orders_account_id_date_created", "account_id", "date_created"),
+)
+
+# One row per line of an order (§5.1 order_items), in MercadoLibre's order.
+order_items = Table(
+    "meli_order_items",
+    metadata,
+    Column(
+        "order_id",
+        BigInteger,
+        ForeignKey("meli_orders.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("line", Integer, primary_key=True, autoincrement=False),
+    Column("item_id", String(MAX_ITEM_ID), nullable=False, index=True),
+    Column("variation_id", BigInteger),
+    Column("title", Text, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("unit_price", Amount, nullable=False),
+    Column("currency_id", String(3), nullable=False),
+    Column("full_unit_price", Amount),
+    Column("sale_fee", Amount),
+    Column("seller_sku", String(MAX_SKU)),
+    Column("category_id", String(MAX_CATEGORY_ID)),
+)
+
+# The payments of orders (§5.1 payments, GET /payments/{id}), in the order's currency.
+payments = Table(
+    "meli_payments",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("order_id", BigInteger, ForeignKey("meli_orders.id", ondelete="CASCADE"), index=True),
+    Column("line", Integer, nullable=False, server_default=text("0")),
+    Column("status", String(32), nullable=False),
+    Column("status_detail", String(64)),
+    Column("amount", Amount, nullable=False),
+    Column("currency_id", String(3), nullable=False),
+    Column("payment_method_id", String(64)),
+    Column("payment_type", String(64)),
+    Column("installments", Integer),
+    Column("payer_id", BigInteger),
+    Column("total_paid_amount", Amount),
+    Column("shipping_cost", Amount),
+    Column("marketplace_fee", Amount),
+    Column("refunded_amount", Amount),
+    Column("date_approved", UtcDateTime),
+    Column("date_created", UtcDateTime),
+    Column("last_modified", UtcDateTime),
+)
+
+shipments = Table(
+    "meli_shipments",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    account_id_column(),
+    Column("status", String(32), nullable=False, index=True),
+    Column("substatus", String(64)),
+    Column("mode", String(32), nullable=False),
+    Column("logistic_type", String(64)),
+    Column("tracking_number", String(255)),
+    Column("tracking_method", String(255)),
+    Column("order_ids", Json, nullable=False),
+    Column("cost_amount", Amount),
+    Column("cost_currency_id", String(3)),
+    Column("list_cost", Amount),
+    Column("cost_type", String(32)),
+    Column("shipping_method", String(255)),
+    Column("buffering_date", UtcDateTime),
+    Column("pack_id", BigInteger),
+    Column("tags", Json, nullable=False, server_default=text("'[]'")),
+    Column("receiver_zip_code", String(32)),
+    Column("date_created", UtcDateTime),
+    Column("last_updated", UtcDateTime),
+    # The shipment as MercadoLibre last sent it (§6.1; either shape).
+    Column("raw", Json, nullable=False, server_default=text("'{}'")),
+)
+
+# Carts (§5.4): the orders bought together and their one shipment.
+packs = Table(
+    "meli_packs",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    account_id_column(),
+    Column("status", String(32), nullable=False),
+    Column("status_detail", Text),
+    Column("shipment_id", BigInteger),
+    Column("buyer_id", BigInteger),
+    Column("order_ids", Json, nullable=False),
+    Column("date_created", UtcDateTime),
+    Column("last_updated", UtcDateTime),
+    Column("raw", Json, nullable=False, server_default=text("'{}'")),
+)
+
+
+messages = Table(
+    "meli_messages",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    account_id_column(index=False),  # led by ix_meli_messages_account_id_pack_id_date_created
+    Column("pack_id", BigInteger, nullable=False),
+    Column("from_user_id", BigInteger, nullable=False),
+    Column("to_user_id", BigInteger, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("attachments", Json, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("moderation_status", String(32)),
+    Column("date_read", UtcDateTime),
+    Column("order_id", BigInteger),
+    Index(
+        "ix_meli_messages_account_id_pack_id_date_created",
+        "account_id",
+        "pack_id",
+        "date_created",
+    ),
+)
