@@ -61,6 +61,8 @@ AUTH = {"Authorization": f"Bearer {API_KEY}"}
 DEFAULT_DATABASE = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 TARGET_P95_SECONDS = 2.0
 TARGET_INBOX_P95_MS = 50.0
+# The queries sellers page through; the text search and deep pages are reported only.
+INBOX_QUERIES_WITH_TARGET = ("default_order", "unanswered")
 
 # (keywords, answer): ten rules for what buyers ask (colours and the unit price have none,
 # so those questions stay unanswered), ten for what they never ask.
@@ -323,9 +325,7 @@ async def main() -> None:
         and answers["answered"] == answers["matching"]
         and answers["answer_posts"] == answers["matching"]
     )
-    inbox_p95 = max(
-        figures["p95_ms"] for key, figures in listing.items() if isinstance(figures, dict)
-    )
+    inbox_p95 = max(listing[key]["p95_ms"] for key in INBOX_QUERIES_WITH_TARGET)
     result = {
         "benchmark": "auto_answer",
         "command": "bench/auto_answer.py "
@@ -340,7 +340,7 @@ async def main() -> None:
             "auto_answer_p95_seconds": TARGET_P95_SECONDS,
             "every_matching_question_answered_exactly_once": True,
             "inbox_p95_ms": TARGET_INBOX_P95_MS,
-            "inbox_queries_with_target": ["default_order", "unanswered"],
+            "inbox_queries_with_target": list(INBOX_QUERIES_WITH_TARGET),
         },
         "target_met": bool(
             answers["p95_seconds"] is not None
