@@ -63,6 +63,7 @@ class Gateways:
     oauth: AiohttpOAuthGateway
     questions: Any
     orders: Any
+    categories: Any
 
 
 Check = Callable[[Gateways, str, dict[str, Any]], Awaitable[None]]
@@ -195,6 +196,28 @@ async def predictor(gw: Gateways, name: str, fixture: dict[str, Any]) -> None:
     gw.meli.answer("GET", "/sites/MLA/domain_discovery/search", 200, fixture["body"])
     (found,) = await gw.listings.predict_category(ACCOUNT, "MLA", "celular iphone", 1)
     assert found.category_id == fixture["body"][0]["category_id"]
+
+
+async def category(gw: Gateways, name: str, fixture: dict[str, Any]) -> None:
+    """§4.9: GET /categories/{id} through the category gateway (path from the root,
+    settings)."""
+    body = fixture["body"]
+    gw.meli.answer("GET", f"/categories/{body['id']}", 200, body)
+    found = await gw.categories.get_category(ACCOUNT, body["id"])
+    assert found.id == body["id"] and found.name == body["name"]
+    assert [ref.id for ref in found.path_from_root] == [r["id"] for r in body["path_from_root"]]
+
+
+async def category_attributes(gw: Gateways, name: str, fixture: dict[str, Any]) -> None:
+    """§4.2: GET /categories/{id}/attributes through the category gateway, every
+    attribute kept with its values."""
+    path = fixture["request"]["path"]
+    category_id = path.split("/")[2]
+    gw.meli.answer("GET", path, 200, fixture["body"])
+    found = await gw.categories.get_attributes(ACCOUNT, category_id)
+    assert [a.id for a in found] == [a["id"] for a in fixture["body"]]
+    for attribute, body in zip(found, fixture["body"], strict=True):
+        assert [v.id for v in attribute.values] == [v["id"] for v in body.get("values") or []]
 
 
 async def profile(gw: Gateways, name: str, fixture: dict[str, Any]) -> None:

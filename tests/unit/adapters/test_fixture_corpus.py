@@ -5,8 +5,10 @@ Each file is served over real HTTP by a scripted MercadoLibre (conftest.FakeMeli
 passes the client's decoding and sanitising first, then the reader the service uses for
 that resource (corpus_readers.py): items through the listing gateway, errors through the
 error translation, notifications through the notification reader, tokens and profiles
-through the OAuth gateway, and what has no typed reader yet (orders, shipments,
-questions, messages, and the rest) through the resource path: a snapshot, and its
+through the OAuth gateway, categories and their attributes through the category gateway,
+order searches through the order gateway, question searches through the question
+gateway, and the rest (single orders, shipments and questions as a notification reads
+them, messages, claims) through the resource path: a snapshot, and its
 ownership established or refused with the reason. CORPUS maps every file to its reader
 and what it must give; a file with no entry fails `test_every_fixture_has_a_reader`.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.mercadolibre import AiohttpOAuthGateway, AiohttpOrderGateway
+from adapters.mercadolibre.categories import AiohttpCategoryGateway
 from adapters.mercadolibre.questions import AiohttpQuestionGateway
 from adapters.system.clock import ManualClock
 from tests.unit.adapters.corpus_readers import (
@@ -23,6 +26,8 @@ from tests.unit.adapters.corpus_readers import (
     NOW,
     Check,
     Gateways,
+    category,
+    category_attributes,
     cause_alone,
     description,
     error,
@@ -70,9 +75,9 @@ CORPUS: dict[str, Check] = {
     # items (§4)
     "items/catalog_domain_categories.json": LIST,
     "items/catalog_domain_shipping_attributes.json": NOBODY,
-    "items/category.json": NOBODY,
-    "items/category_attribute_item_condition.json": LIST,
-    "items/category_attributes_sdk_mock.json": LIST,
+    "items/category.json": category,
+    "items/category_attribute_item_condition.json": category_attributes,
+    "items/category_attributes_sdk_mock.json": category_attributes,
     "items/category_sale_terms.json": LIST,
     "items/description.json": description,
     "items/domain_discovery.json": predictor,
@@ -233,7 +238,8 @@ def gateways(fake_meli, marketplace, listing_gateway, meli_calls) -> Gateways:
     )
     questions = AiohttpQuestionGateway(meli_calls)
     orders = AiohttpOrderGateway(meli_calls)
-    return Gateways(fake_meli, marketplace, listing_gateway, oauth, questions, orders)
+    categories = AiohttpCategoryGateway(meli_calls)
+    return Gateways(fake_meli, marketplace, listing_gateway, oauth, questions, orders, categories)
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
