@@ -237,14 +237,18 @@ def _report(sync_log) -> None:
         raise SystemExit(1)
 
 
-@sync.command("products")
-@click.option(
+# The account a sync command works on.
+account_option = click.option(
     "--account",
     "account_id",
     type=click.IntRange(min=1),
     required=True,
     help="Local account id (see `meli accounts list`).",
 )
+
+
+@sync.command("products")
+@account_option
 def sync_products(account_id: int) -> None:
     """Copy every listing of the account from MercadoLibre, with a progress bar."""
     settings = _for_accounts(load_settings())
@@ -259,13 +263,7 @@ def sync_products(account_id: int) -> None:
 
 
 @sync.command("inventory")
-@click.option(
-    "--account",
-    "account_id",
-    type=click.IntRange(min=1),
-    required=True,
-    help="Local account id (see `meli accounts list`).",
-)
+@account_option
 def sync_inventory(account_id: int) -> None:
     """Compare stock with MercadoLibre and repair drift without overselling."""
     settings = _for_accounts(load_settings())
@@ -273,13 +271,7 @@ def sync_inventory(account_id: int) -> None:
 
 
 @sync.command("orders")
-@click.option(
-    "--account",
-    "account_id",
-    type=click.IntRange(min=1),
-    required=True,
-    help="Local account id (see `meli accounts list`).",
-)
+@account_option
 def sync_orders(account_id: int) -> None:
     """Read the orders changed since the last run (or the backfill days), with a bar."""
     settings = _for_accounts(load_settings())

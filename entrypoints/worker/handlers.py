@@ -133,35 +133,23 @@ async def fan_out(c: Container, job: jobs.FanOut) -> None:
     log.info("fan_out: %s queued for %d account(s)", job.job, queued)
 
 
+def periodic_sync(run: Callable[[Container, Any], Awaitable[None]], schedule: str) -> Handler:
+    """A sync the scheduler fans out: bounded by its own timeout (MELI_SYNC_TIMEOUT), its
+    calls periodic ones in the quota plan."""
+    return Handler(
+        run,
+        max_retries=2,
+        scheduled=(schedule,),
+        time_limit_ms=SELF_LIMITED,
+        call_class=CallClass.PERIODIC,
+    )
+
+
 HANDLERS: Mapping[type[jobs.Job], Handler] = {
-    jobs.SyncCatalogue: Handler(
-        sync_catalogue,
-        max_retries=2,
-        scheduled=("products",),
-        time_limit_ms=SELF_LIMITED,
-        call_class=CallClass.PERIODIC,
-    ),
-    jobs.SyncInventory: Handler(
-        sync_inventory,
-        max_retries=2,
-        scheduled=("inventory",),
-        time_limit_ms=SELF_LIMITED,
-        call_class=CallClass.PERIODIC,
-    ),
-    jobs.ReconcileOrders: Handler(
-        reconcile_orders,
-        max_retries=2,
-        scheduled=("orders",),
-        time_limit_ms=SELF_LIMITED,
-        call_class=CallClass.PERIODIC,
-    ),
-    jobs.ReconcileQuestions: Handler(
-        reconcile_questions,
-        max_retries=2,
-        scheduled=("questions",),
-        time_limit_ms=SELF_LIMITED,
-        call_class=CallClass.PERIODIC,
-    ),
+    jobs.SyncCatalogue: periodic_sync(sync_catalogue, "products"),
+    jobs.SyncInventory: periodic_sync(sync_inventory, "inventory"),
+    jobs.ReconcileOrders: periodic_sync(reconcile_orders, "orders"),
+    jobs.ReconcileQuestions: periodic_sync(reconcile_questions, "questions"),
     jobs.ReplayDeadLetters: Handler(replay_dead_letters, max_retries=3),
     jobs.AutoAnswerQuestion: Handler(auto_answer_question, max_retries=3),
     jobs.SettleAnswer: Handler(settle_answer, max_retries=5),
