@@ -171,6 +171,19 @@ async def test_a_ready_to_print_orders_label_downloads_as_a_real_pdf(world):
     assert pdf.headers["X-Labels-Printed"] == str(sale["id"])
     assert zpl.status == 200 and b"^XA" in await zpl.read()
 
+    # §6.4: the shipment with its history, delays, costs, SLA and carrier, read now.
+    shipment = await _json(await client.get(f"/orders/{sale['id']}/shipment", headers=AUTH))
+    assert shipment["tracking_number"] and shipment["tracking_method"]
+    steps = [(h["status"], h["substatus"]) for h in shipment["history"]]
+    assert steps[-2:] == [("ready_to_ship", "ready_to_print"), ("ready_to_ship", "printed")]
+    assert shipment["delays"] == []
+    costs = shipment["costs"]
+    assert costs["currency_id"] == sale["currency_id"]
+    assert costs["buyer"]["user_id"] == sale["buyer"]["id"]
+    assert costs["seller"]["user_id"] == world["seller"]["id"]
+    assert shipment["sla"]["status"] == "on_time" and shipment["sla"]["expected_date"]
+    assert shipment["carrier"]["name"] and shipment["tracking_number"] in shipment["carrier"]["url"]
+
 
 async def test_a_label_not_printable_is_a_409_naming_status_and_substatus(world):
     client = world["client"]
@@ -299,6 +312,9 @@ async def test_an_me1_shipment_takes_tracking_updates_and_an_me2_one_refuses_the
     )
 
     assert (shipped["status"], shipped["tracking_number"]) == ("shipped", "OCA123")
+    detail = await _json(await client.get(f"/orders/{me1['id']}/shipment", headers=AUTH))
+    assert detail["sla"] is None, "MercadoLibre has no SLA for ME1: not available, no error"
+    assert detail["history"][-1]["status"] == "shipped" and "OCA123" in detail["carrier"]["url"]
     assert refused.status == 409 and "me2" in (await refused.json())["detail"]
     assert bad.status == 422 and bad_url.status == 422
     delivered = {"tracking_number": "OCA123", "status": "delivered"}

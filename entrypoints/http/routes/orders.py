@@ -10,7 +10,6 @@ from datetime import datetime
 import attrs
 from aiohttp import web
 
-from application.errors import NotFound
 from application.orders.print_labels import FORMATS, PrintedLabels
 from application.orders.update_tracking import (
     MAX_TRACKING_NUMBER,
@@ -48,6 +47,7 @@ from entrypoints.http.params import (
     query_str,
 )
 from entrypoints.http.problems import RequestInvalid
+from entrypoints.http.shipment_views import OrderShipmentView, order_shipment_view
 from entrypoints.http.views import PageInfo
 
 TAG = "orders"
@@ -159,10 +159,8 @@ async def get_order(request: web.Request) -> web.Response:
 
 
 async def get_order_shipment(request: web.Request) -> web.Response:
-    detail = await container_of(request).get_order()(path_int(request, ORDER_ID))
-    if detail.shipment is None:
-        raise NotFound("shipment of order", detail.order.id)
-    return json_response(shipment_view(detail.shipment))
+    found = await container_of(request).get_order_shipment()(path_int(request, ORDER_ID))
+    return json_response(order_shipment_view(found))
 
 
 def _label_response(printed: PrintedLabels) -> web.Response:
@@ -329,13 +327,20 @@ ENDPOINTS = (
         "GET",
         "/orders/{order_id}/shipment",
         get_order_shipment,
-        "The order's shipment: status, substatus, tracking, costs, when printable",
+        "The order's shipment: tracking, history, delays, costs, SLA and carrier",
         TAG,
         params=(ORDER_ID,),
+        description="The shipment as last stored (status, substatus, tracking number and "
+        "method, when printable), with its status history, delays, what the buyer and the "
+        "seller pay, the delivery promise (SLA) and the carrier as MercadoLibre answers "
+        "them now (§6.4). A part MercadoLibre does not have for the shipment (no SLA for "
+        "fulfillment, no carrier yet) is null; no delays is an empty list.",
         replies={
-            200: Reply("The shipment as last read", ShipmentView),
+            200: Reply("The shipment", OrderShipmentView),
             404: Reply("No such order, or it has no shipment"),
+            503: Reply("MercadoLibre is down (Retry-After)"),
         },
+        calls_mercadolibre=True,
     ),
     Endpoint(
         "GET",
