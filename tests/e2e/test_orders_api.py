@@ -12,6 +12,7 @@ import pytest
 
 from sandbox.testing import running_sandbox
 from tests.e2e.conftest import AUTH, service_on_sandbox
+from tests.helpers import render_pdf
 
 
 async def eventually(check, timeout: float = 15.0, interval: float = 0.05):
@@ -156,8 +157,8 @@ async def _printable(client, order_id):
     return response.status == 200 and (await response.json())["label_available"]
 
 
-async def test_a_ready_to_print_orders_label_downloads_as_a_real_pdf(world):
-    """§6.3: the label of a ready_to_print ME2 drop-off shipment."""
+async def test_a_ready_to_print_orders_label_downloads_as_a_real_pdf(world, tmp_path):
+    """§6.3: the label of a ready_to_print ME2 drop-off shipment, a PDF pdftoppm renders."""
     client = world["client"]
     sale = await _printable_sale(world)
     await eventually(lambda: _printable(client, sale["id"]))
@@ -168,6 +169,8 @@ async def test_a_ready_to_print_orders_label_downloads_as_a_real_pdf(world):
     assert pdf.status == 200 and pdf.content_type == "application/pdf"
     content = await pdf.read()
     assert content.startswith(b"%PDF") and content.rstrip().endswith(b"%%EOF")
+    pages = await asyncio.to_thread(render_pdf, content, tmp_path)
+    assert len(pages) == 1 and min(pages[0]) < 64, "one page with something printed on it"
     assert pdf.headers["X-Labels-Printed"] == str(sale["id"])
     assert zpl.status == 200 and b"^XA" in await zpl.read()
 
