@@ -236,6 +236,29 @@ async def test_labels_of_several_orders_come_in_one_file_with_the_others_left_ou
     )
     assert too_many.status == 422
 
+    # The same by shipment ids, with a reason for each shipment left out.
+    shipment_ids = [ready["shipping"]["id"], other["shipping"]["id"], 40000000001]
+    by_shipment = await client.post(
+        "/shipping/labels", json={"shipment_ids": shipment_ids, "format": "zpl"}, headers=AUTH
+    )
+    assert by_shipment.status == 200 and b"^XA" in await by_shipment.read()
+    assert by_shipment.headers["X-Labels-Printed"] == str(ready["shipping"]["id"])
+    left_out = {
+        o["shipment_id"]: o["reason"] for o in json.loads(by_shipment.headers["X-Labels-Left-Out"])
+    }
+    assert "me1" in left_out[other["shipping"]["id"]]
+    assert left_out[40000000001] == "no such shipment"
+    for body in (
+        {"order_ids": [ready["id"]], "shipment_ids": shipment_ids},
+        {},
+        {"shipment_ids": list(range(1, 52))},
+        {"shipment_ids": [0]},
+    ):
+        refused = await client.post("/shipping/labels", json=body, headers=AUTH)
+        assert refused.status in (400, 422), body
+    unknown = await client.post("/shipping/labels", json={"shipment_ids": [1]}, headers=AUTH)
+    assert unknown.status == 404
+
 
 async def test_notes_round_trip_to_mercadolibre_and_are_checked_first(world):
     """§5.5: notes of at most 300 characters, kept on the stored order."""
