@@ -385,11 +385,13 @@ async def listing(database_url: str, stored: int, samples: int, workdir: Path) -
             await uow.commit()
         assert account.id is not None
         load_started = time.perf_counter()
+        a_pack = None
         for start_at in range(0, stored, 2000):
             made = [
                 stored_order(n, account.id, account.seller_id, rng, now)
                 for n in range(start_at, min(stored, start_at + 2000))
             ]
+            a_pack = a_pack or next((o.pack_id for o, _ in made if o.pack_id), None)
             async with container.unit_of_work() as uow:
                 await uow.orders.upsert([o for o, _ in made])
                 await uow.shipments.upsert([s for _, s in made])
@@ -405,7 +407,7 @@ async def listing(database_url: str, stored: int, samples: int, workdir: Path) -
         figures = {}
         try:
             for name, query in LIST_QUERIES.items():
-                url = "/orders?" + query.format(a=account.id, pack=3_000_000_000_000_000 + 3)
+                url = "/orders?" + query.format(a=account.id, pack=a_pack)
                 timings = []
                 found = 0
                 for _ in range(samples):
@@ -439,10 +441,19 @@ async def main() -> None:
     parser.add_argument(
         "--database-url", default=os.environ.get("MELI_TEST_DATABASE_URL", DEFAULT_DATABASE)
     )
-    parser.add_argument("--skip-backfill", action="store_true", help="only time GET /orders")
+    parser.add_argument(
+        "--skip-backfill",
+        action="store_true",
+        help="only time GET /orders, keeping the backfill figures of the last results file",
+    )
     args = parser.parse_args()
+    out = ROOT / "bench" / "results" / "orders_sync.json"
+    backfill_command = f"--orders {args.orders} --rate {args.rate:g}"
     with tempfile.TemporaryDirectory() as workdir:
         sync = None
+        if args.skip_backfill and out.exists():
+            last = json.loads(out.read_text())
+            sync, backfill_command = last.get("backfill"), last.get("backfill_run", "")
         if not args.skip_backfill:
             async with own_postgres_database(args.database_url, "meli_bench_orders") as url:
                 await asyncio.to_thread(upgrade, url)
@@ -466,6 +477,8 @@ async def main() -> None:
         f"--orders {args.orders} --rate {args.rate:g} --stored {args.stored}"
         + (" --skip-backfill" if args.skip_backfill else ""),
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "backfill_run": backfill_command,
         "backfill": sync,
         "list_orders": listed,
         "target": {
@@ -478,7 +491,6 @@ async def main() -> None:
         "target_met": bool(backfill_met and list_p95 < TARGET_LIST_P95_MS),
     }
     print(json.dumps({k: result[k] for k in ("command", "target_met")}, indent=2))
-    out = ROOT / "bench" / "results" / "orders_sync.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"written to {out.relative_to(ROOT)}")
 
