@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -98,3 +99,41 @@ async def connect_seller(container, sb, seller: dict | None = None):
         await container.token_vault().store(uow, account, pair)
         await uow.commit()
     return account
+
+
+def render_pdf(pdf: bytes, directory: Path) -> list[bytes]:
+    """Each page of `pdf` as pdftoppm (poppler-utils) renders it, as 8-bit grey pixels;
+    fails when pdftoppm cannot read the file. Without pdftoppm the test is skipped with
+    the reason, unless MELI_TEST_REQUIRE_SERVICES=1 (CI installs it: .ci/run)."""
+    import shutil
+
+    import pytest
+
+    from tests.conftest import REQUIRE_SERVICES
+
+    tool = shutil.which("pdftoppm")
+    if tool is None:
+        message = "pdftoppm not installed (apt-get install poppler-utils) to render the PDF"
+        if REQUIRE_SERVICES:
+            pytest.fail(f"{message} (MELI_TEST_REQUIRE_SERVICES=1 forbids skipping)")
+        pytest.skip(message)
+    source = directory / "rendered.pdf"
+    source.write_bytes(pdf)
+    result = subprocess.run(
+        [tool, "-r", "36", "-gray", str(source), str(directory / "page")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, f"pdftoppm could not render the PDF: {result.stderr}"
+    assert "Error" not in result.stderr, result.stderr
+    pages = []
+    for page in sorted(directory.glob("page-*.pgm")):
+        data = page.read_bytes()
+        header = re.match(rb"P5\s+(\d+)\s+(\d+)\s+255\s", data)
+        assert header is not None, "pdftoppm wrote no 8-bit grey page"
+        pixels = data[header.end() :]
+        assert len(pixels) == int(header[1]) * int(header[2])
+        pages.append(pixels)
+    return pages

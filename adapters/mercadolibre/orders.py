@@ -12,6 +12,7 @@ from urllib.parse import quote
 from adapters.mercadolibre.account_calls import AccountCalls
 from adapters.mercadolibre.order_mapping import read_money, read_order, read_pack, text_or_none
 from adapters.mercadolibre.question_mapping import clean_text, read_id, read_when
+from adapters.mercadolibre.shipment_details import read_shipment_details
 from adapters.mercadolibre.shipment_mapping import read_shipment
 from application.errors import Conflict, NotFound, Unavailable, ValidationFailed
 from application.ports.order_gateway import (
@@ -25,6 +26,7 @@ from application.ports.order_gateway import (
 from domain.errors import DomainError
 from domain.money import Money
 from domain.orders import Order, OrderNote, Pack
+from domain.shipment_details import ShipmentDetails
 from domain.shipments import Shipment
 
 NEW_FORMAT = {"x-format-new": "true"}
@@ -146,6 +148,13 @@ class AiohttpOrderGateway:
         if fmt == "zpl" and not response.content.strip():
             raise Unavailable("GET /shipment_labels answered an empty label")
         return LabelFile(response.content, kind or "application/octet-stream")
+
+    async def shipment_details(
+        self, account_id: int, shipment_id: int, currency_id: str, seller_id: int | None
+    ) -> ShipmentDetails:
+        return await read_shipment_details(
+            self._calls, account_id, shipment_id, currency_id, seller_id
+        )
 
     async def ready_to_ship(self, account_id: int, shipment_id: int) -> None:
         path = f"/shipments/{int(shipment_id)}/process/ready_to_ship"

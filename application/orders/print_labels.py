@@ -14,17 +14,71 @@ FORMATS = ("pdf", "zpl")
 
 @attrs.define(frozen=True)
 class LeftOut:
-    order_id: int
+    """An order (or, asked by shipment, a shipment) whose label was not printed, and
+    why."""
+
+    order_id: int | None
     reason: str
+    shipment_id: int | None = None
+
+    @property
+    def asked(self) -> int:
+        """The id as it was asked for."""
+        return self.order_id if self.order_id is not None else self.shipment_id or 0
 
 
 @attrs.define(frozen=True)
 class PrintedLabels:
-    """The labels of `order_ids` in one file, and why each other order was left out."""
+    """The labels of `shipment_ids` (carrying `order_ids`) in one file, and why each
+    other order or shipment asked for was left out."""
 
     file: LabelFile
     order_ids: tuple[int, ...]
     left_out: tuple[LeftOut, ...] = ()
+    shipment_ids: tuple[int, ...] = ()
+
+
+def check_request(ids: Sequence[int], fmt: str, field: str) -> list[int]:
+    """The ids without repeats; ValidationFailed for none, more than MAX_LABELS or an
+    unknown format, before anything is read."""
+    wanted = list(dict.fromkeys(ids))
+    problems = []
+    if not wanted:
+        problems.append(FieldProblem(field, "name at least one"))
+    if len(wanted) > MAX_LABELS:
+        problems.append(FieldProblem(field, f"at most {MAX_LABELS} at a time"))
+    if fmt not in FORMATS:
+        problems.append(FieldProblem("format", "must be pdf or zpl"))
+    if problems:
+        raise ValidationFailed(problems)
+    return wanted
+
+
+# account -> shipment -> the orders (or the shipment itself) asked for that it carries
+Printable = dict[int, dict[int, list[LeftOut]]]
+UNKNOWN = "no such order"
+
+
+async def print_first_account(
+    gateway: OrderGateway, printable: Printable, left_out: list[LeftOut], fmt: str, kind: str
+) -> PrintedLabels:
+    """One MercadoLibre call for the first account with something to print (each
+    account has its own token); the others' are left out. With nothing to print:
+    NotFound when nothing asked for is known, else Conflict naming the reasons."""
+    if not printable:
+        if all(o.reason.startswith("no such ") for o in left_out):
+            raise NotFound(kind, ", ".join(str(o.asked) for o in left_out))
+        raise Conflict(
+            "no label to print: " + "; ".join(f"{kind} {o.asked}: {o.reason}" for o in left_out)
+        )
+    account_id, by_shipment = next(iter(printable.items()))
+    for other, more in list(printable.items())[1:]:
+        for asked in more.values():
+            reason = f"of account {other}, not {account_id}: print it apart"
+            left_out += [attrs.evolve(a, reason=reason) for a in asked]
+    file = await gateway.labels(account_id, tuple(by_shipment), fmt)
+    orders = tuple(a.order_id for asked in by_shipment.values() for a in asked if a.order_id)
+    return PrintedLabels(file, orders, tuple(left_out), tuple(by_shipment))
 
 
 class PrintLabels:
@@ -44,18 +98,9 @@ class PrintLabels:
         self._gateway = gateway
 
     async def __call__(self, order_ids: Sequence[int], fmt: str = "pdf") -> PrintedLabels:
-        wanted = list(dict.fromkeys(order_ids))
-        problems = []
-        if not wanted:
-            problems.append(FieldProblem("order_ids", "name at least one order"))
-        if len(wanted) > MAX_LABELS:
-            problems.append(FieldProblem("order_ids", f"at most {MAX_LABELS} orders at a time"))
-        if fmt not in FORMATS:
-            problems.append(FieldProblem("format", "must be pdf or zpl"))
-        if problems:
-            raise ValidationFailed(problems)
+        wanted = check_request(order_ids, fmt, "order_ids")
         left_out: list[LeftOut] = []
-        printable: dict[int, dict[int, list[int]]] = {}  # account -> shipment -> orders
+        printable: Printable = {}
         async with self._uow() as uow:
             connected = await connected_account_ids(uow)
             orders = await uow.orders.find_many(wanted)
@@ -65,7 +110,7 @@ class PrintLabels:
         for order_id in wanted:
             order = orders.get(order_id)
             if order is None or order.account_id not in connected:
-                left_out.append(LeftOut(order_id, "no such order"))
+                left_out.append(LeftOut(order_id, UNKNOWN))
                 continue
             shipment = None if order.shipping_id is None else shipments.get(order.shipping_id)
             if shipment is None:
@@ -76,20 +121,5 @@ class PrintLabels:
                 left_out.append(LeftOut(order_id, refusal))
                 continue
             by_shipment = printable.setdefault(order.account_id, {})
-            by_shipment.setdefault(shipment.id, []).append(order_id)
-        if not printable:
-            if all(o.reason == "no such order" for o in left_out):
-                raise NotFound("order", ", ".join(str(o.order_id) for o in left_out))
-            raise Conflict(
-                "no label to print: "
-                + "; ".join(f"order {o.order_id}: {o.reason}" for o in left_out)
-            )
-        account_id, by_shipment = next(iter(printable.items()))
-        for other, more in list(printable.items())[1:]:
-            for ids in more.values():
-                left_out += [
-                    LeftOut(i, f"of account {other}, not {account_id}: print it apart") for i in ids
-                ]
-        file = await self._gateway.labels(account_id, tuple(by_shipment), fmt)
-        printed = tuple(i for ids in by_shipment.values() for i in ids)
-        return PrintedLabels(file, printed, tuple(left_out))
+            by_shipment.setdefault(shipment.id, []).append(LeftOut(order_id, ""))
+        return await print_first_account(self._gateway, printable, left_out, fmt, "order")

@@ -13,6 +13,7 @@ import attrs
 
 from domain.money import Money
 from domain.orders import Order, OrderNote, Pack
+from domain.shipment_details import ShipmentDetails
 from domain.shipments import Shipment
 
 SEARCH_LIMIT = 51  # §5.3: the page MercadoLibre's order search serves at most [INF]
@@ -93,6 +94,16 @@ class OrderGateway(Protocol):
         has none to print) is Conflict with its message, never a file; a PDF that does not
         start with `%PDF` is Unavailable. Raises ValidationFailed, Forbidden, NotFound.
         Idempotent (printing again prints the same labels)."""
+        ...
+
+    async def shipment_details(
+        self, account_id: int, shipment_id: int, currency_id: str, seller_id: int | None
+    ) -> ShipmentDetails:
+        """GET /shipments/{id}/history, /delays, /costs, /sla and /carrier (§6.4), amounts
+        in `currency_id`, the seller's share of the costs that of `seller_id`. A part
+        MercadoLibre does not have (404, or refused) is None, and no delays (its 404
+        "Delays Not Found") an empty tuple: never an error. Raises Unavailable,
+        RateLimited, Unauthorized when MercadoLibre cannot answer. Idempotent."""
         ...
 
     async def ready_to_ship(self, account_id: int, shipment_id: int) -> None:

@@ -7,10 +7,12 @@ from dependency_injector import providers
 from application.orders.add_order_note import AddOrderNote
 from application.orders.delete_order_note import DeleteOrderNote
 from application.orders.get_order import GetOrder
+from application.orders.get_order_shipment import GetOrderShipment
 from application.orders.list_order_notes import ListOrderNotes
 from application.orders.list_orders import ListOrders
 from application.orders.mark_ready_to_ship import MarkReadyToShip
 from application.orders.print_labels import PrintLabels
+from application.orders.print_shipment_labels import PrintShipmentLabels
 from application.orders.quote_free_shipping import QuoteFreeShipping
 from application.orders.quote_shipping import QuoteShipping
 from application.orders.reconcile_orders import ReconcileOrders
@@ -38,7 +40,9 @@ class OrderUseCases(QuestionUseCases):
     )
     list_orders = providers.Factory(ListOrders, uow)
     get_order = providers.Factory(GetOrder, uow)
+    get_order_shipment = providers.Factory(GetOrderShipment, uow, gateway)
     print_labels = providers.Factory(PrintLabels, uow, gateway)
+    print_shipment_labels = providers.Factory(PrintShipmentLabels, uow, gateway)
     list_order_notes = providers.Factory(ListOrderNotes, uow, gateway)
     add_order_note = providers.Factory(AddOrderNote, uow, gateway)
     update_order_note = providers.Factory(UpdateOrderNote, uow, gateway)

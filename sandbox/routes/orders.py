@@ -84,7 +84,8 @@ async def get_pack(request: web.Request) -> web.Response:
 
 
 async def get_collection(request: web.Request) -> web.Response:
-    """The resource of topic `payments` (§9.3: /collections/{id}) [INF: the payment as
+    """The resource of topic `payments` (§9.3: /collections/{id}), also served as
+    /payments/{id} (Mercado Pago's path for the same payment) [INF: the payment as
     orders show it, §5.1]."""
     state = state_of(request)
     raw = request.match_info["id"]
@@ -146,3 +147,4 @@ def register(app: web.Application) -> None:
     router.add_delete(path("/orders/{id:number}/notes/{note_id}"), delete_note)
     router.add_get(path("/packs/{id:number}"), get_pack)
     router.add_get(path("/collections/{id:number}"), get_collection)
+    router.add_get(path("/payments/{id:number}"), get_collection)

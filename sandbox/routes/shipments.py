@@ -8,6 +8,7 @@ from sandbox.errors import api_error, bad_request, forbidden, not_found
 from sandbox.http import access_of, json_body, path, respond, state_of, user_id_param
 from sandbox.labels import render_pdf, render_zpl
 from sandbox.shipment_statuses import statuses_json
+from sandbox.shipment_tracking import carrier_json, delays_json, sla_json
 from sandbox.shipment_views import (
     costs_json,
     free_shipping_json,
@@ -66,6 +67,49 @@ async def shipment_items(request: web.Request) -> web.Response:
 
 async def costs(request: web.Request) -> web.Response:
     return respond(request, costs_json(visible_shipment(request)))
+
+
+async def delays(request: web.Request) -> web.Response:
+    """§6.4 `/delays`: 404 "Delays Not Found for shipment" when there are none."""
+    shipment = visible_shipment(request)
+    body = delays_json(shipment, state_of(request).clock.now())
+    if body is None:
+        raise not_found(f"Delays Not Found for shipment {shipment.id}")
+    return respond(request, body)
+
+
+async def sla(request: web.Request) -> web.Response:
+    """§6.4 `/sla`: not for cancelled or fulfillment shipments [INF: 404 and its text]."""
+    shipment = visible_shipment(request)
+    body = sla_json(shipment, state_of(request).clock.now())
+    if body is None:
+        raise not_found(f"SLA not found for shipment {shipment.id}")
+    return respond(request, body)
+
+
+async def carrier(request: web.Request) -> web.Response:
+    """§6.4 `/carrier`: `{url, name}` [INF: 404 until there is a tracking number]."""
+    shipment = visible_shipment(request)
+    body = carrier_json(shipment)
+    if body is None:
+        raise not_found(f"Carrier not found for shipment {shipment.id}")
+    return respond(request, body)
+
+
+async def shipment_payments(request: web.Request) -> web.Response:
+    """§6.4 `/payments`: `[{payment_id, user_id, amount, status}]`; the shipment must
+    belong to a pack [INF: 400 otherwise, and the text]."""
+    state = state_of(request)
+    shipment = visible_shipment(request)
+    orders = [o for o in (state.market.orders.get(i) for i in shipment.order_ids) if o]
+    if not any(o.pack_id is not None for o in orders):
+        raise bad_request(f"Shipment {shipment.id} does not belong to a pack")
+    body = [
+        {"payment_id": p.id, "user_id": p.payer_id, "amount": p.amount, "status": p.status}
+        for order in orders
+        for p in order.payments
+    ]
+    return respond(request, body, trimmed=False)
 
 
 async def statuses(request: web.Request) -> web.Response:
@@ -244,6 +288,10 @@ def register(app: web.Application) -> None:
     router.add_get(path("/shipments/{id:number}/history"), history)
     router.add_get(path("/shipments/{id:number}/items"), shipment_items)
     router.add_get(path("/shipments/{id:number}/costs"), costs)
+    router.add_get(path("/shipments/{id:number}/delays"), delays)
+    router.add_get(path("/shipments/{id:number}/sla"), sla)
+    router.add_get(path("/shipments/{id:number}/carrier"), carrier)
+    router.add_get(path("/shipments/{id:number}/payments"), shipment_payments)
     router.add_post(path("/shipments/{id:number}/process/ready_to_ship"), ready_to_ship)
     router.add_post(path("/shipments/{id:number}/split"), split)
     router.add_post(path("/shipments/{id:number}/seller_notifications"), seller_notifications)

@@ -387,3 +387,23 @@ async def test_a_buyer_quote_and_the_free_shipping_cost_are_in_the_sites_currenc
         await world.gateway.shipping_options(world.account_id, "MLA1", "1414")
     with pytest.raises((Forbidden, NotFound)):  # another user's: refused (or unknown)
         await world.gateway.free_shipping_cost(world.account_id, world.seller_id + 1, world.item_id)
+
+
+async def test_a_shipments_history_delays_and_costs_and_nothing_for_anothers(world):
+    """§6.4: /history, /delays (404 = none), /costs, /sla, /carrier; a part MercadoLibre
+    does not have is None, never an error."""
+    made = await world.order()
+    shipment = await world.gateway.get_shipment(world.account_id, made["shipping_id"])
+
+    details = await world.gateway.shipment_details(
+        world.account_id, made["shipping_id"], "ARS", world.seller_id
+    )
+    foreign = await world.gateway.shipment_details(world.account_id, 1, "ARS", world.seller_id)
+
+    assert details.history and details.history[-1].status == shipment.status.value
+    assert details.delays == ()
+    costs = details.costs
+    assert costs is not None and costs.buyer is not None and costs.seller is not None
+    assert costs.buyer.cost.currency_id == costs.seller.cost.currency_id == "ARS"
+    assert costs.seller.user_id in (world.seller_id, None)
+    assert (foreign.history, foreign.costs, foreign.sla, foreign.carrier) == (None,) * 4

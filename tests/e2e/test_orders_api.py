@@ -12,6 +12,7 @@ import pytest
 
 from sandbox.testing import running_sandbox
 from tests.e2e.conftest import AUTH, service_on_sandbox
+from tests.helpers import render_pdf
 
 
 async def eventually(check, timeout: float = 15.0, interval: float = 0.05):
@@ -156,8 +157,8 @@ async def _printable(client, order_id):
     return response.status == 200 and (await response.json())["label_available"]
 
 
-async def test_a_ready_to_print_orders_label_downloads_as_a_real_pdf(world):
-    """§6.3: the label of a ready_to_print ME2 drop-off shipment."""
+async def test_a_ready_to_print_orders_label_downloads_as_a_real_pdf(world, tmp_path):
+    """§6.3: the label of a ready_to_print ME2 drop-off shipment, a PDF pdftoppm renders."""
     client = world["client"]
     sale = await _printable_sale(world)
     await eventually(lambda: _printable(client, sale["id"]))
@@ -168,8 +169,23 @@ async def test_a_ready_to_print_orders_label_downloads_as_a_real_pdf(world):
     assert pdf.status == 200 and pdf.content_type == "application/pdf"
     content = await pdf.read()
     assert content.startswith(b"%PDF") and content.rstrip().endswith(b"%%EOF")
+    pages = await asyncio.to_thread(render_pdf, content, tmp_path)
+    assert len(pages) == 1 and min(pages[0]) < 64, "one page with something printed on it"
     assert pdf.headers["X-Labels-Printed"] == str(sale["id"])
     assert zpl.status == 200 and b"^XA" in await zpl.read()
+
+    # §6.4: the shipment with its history, delays, costs, SLA and carrier, read now.
+    shipment = await _json(await client.get(f"/orders/{sale['id']}/shipment", headers=AUTH))
+    assert shipment["tracking_number"] and shipment["tracking_method"]
+    steps = [(h["status"], h["substatus"]) for h in shipment["history"]]
+    assert steps[-2:] == [("ready_to_ship", "ready_to_print"), ("ready_to_ship", "printed")]
+    assert shipment["delays"] == []
+    costs = shipment["costs"]
+    assert costs["currency_id"] == sale["currency_id"]
+    assert costs["buyer"]["user_id"] == sale["buyer"]["id"]
+    assert costs["seller"]["user_id"] == world["seller"]["id"]
+    assert shipment["sla"]["status"] == "on_time" and shipment["sla"]["expected_date"]
+    assert shipment["carrier"]["name"] and shipment["tracking_number"] in shipment["carrier"]["url"]
 
 
 async def test_a_label_not_printable_is_a_409_naming_status_and_substatus(world):
@@ -219,6 +235,29 @@ async def test_labels_of_several_orders_come_in_one_file_with_the_others_left_ou
         "/shipping/labels", json={"order_ids": list(range(1, 52))}, headers=AUTH
     )
     assert too_many.status == 422
+
+    # The same by shipment ids, with a reason for each shipment left out.
+    shipment_ids = [ready["shipping"]["id"], other["shipping"]["id"], 40000000001]
+    by_shipment = await client.post(
+        "/shipping/labels", json={"shipment_ids": shipment_ids, "format": "zpl"}, headers=AUTH
+    )
+    assert by_shipment.status == 200 and b"^XA" in await by_shipment.read()
+    assert by_shipment.headers["X-Labels-Printed"] == str(ready["shipping"]["id"])
+    left_out = {
+        o["shipment_id"]: o["reason"] for o in json.loads(by_shipment.headers["X-Labels-Left-Out"])
+    }
+    assert "me1" in left_out[other["shipping"]["id"]]
+    assert left_out[40000000001] == "no such shipment"
+    for body in (
+        {"order_ids": [ready["id"]], "shipment_ids": shipment_ids},
+        {},
+        {"shipment_ids": list(range(1, 52))},
+        {"shipment_ids": [0]},
+    ):
+        refused = await client.post("/shipping/labels", json=body, headers=AUTH)
+        assert refused.status in (400, 422), body
+    unknown = await client.post("/shipping/labels", json={"shipment_ids": [1]}, headers=AUTH)
+    assert unknown.status == 404
 
 
 async def test_notes_round_trip_to_mercadolibre_and_are_checked_first(world):
@@ -299,6 +338,9 @@ async def test_an_me1_shipment_takes_tracking_updates_and_an_me2_one_refuses_the
     )
 
     assert (shipped["status"], shipped["tracking_number"]) == ("shipped", "OCA123")
+    detail = await _json(await client.get(f"/orders/{me1['id']}/shipment", headers=AUTH))
+    assert detail["sla"] is None, "MercadoLibre has no SLA for ME1: not available, no error"
+    assert detail["history"][-1]["status"] == "shipped" and "OCA123" in detail["carrier"]["url"]
     assert refused.status == 409 and "me2" in (await refused.json())["detail"]
     assert bad.status == 422 and bad_url.status == 422
     delivered = {"tracking_number": "OCA123", "status": "delivered"}

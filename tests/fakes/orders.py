@@ -29,6 +29,13 @@ from application.ports.order_gateway import (
 )
 from domain.money import Money
 from domain.orders import Order, OrderNote, OrderStatus, Pack
+from domain.shipment_details import (
+    Carrier,
+    CostShare,
+    ShipmentCosts,
+    ShipmentDetails,
+    ShipmentEvent,
+)
 from domain.shipments import Shipment, ShipmentStatus, ShippingMode
 
 
@@ -47,6 +54,8 @@ class FakeOrderGateway:
         # listing id -> (seller, its price): what the shipping quotes are computed from
         self.listings: dict[str, tuple[int, Money]] = {}
         self._note_ids = 0
+        # shipment id -> what its §6.4 sub-resources answer (else derived from the shipment)
+        self.details: dict[int, ShipmentDetails] = {}
 
     # -- test controls -----------------------------------------------------------------------
 
@@ -163,6 +172,31 @@ class FakeOrderGateway:
             return LabelFile(b"%PDF-1.4\n" + pages + b"%%EOF\n", "application/pdf")
         blocks = "".join(f"^XA^FO50,50^FD{i}^FS^XZ\n" for i in shipment_ids)
         return LabelFile(blocks.encode(), "text/plain")
+
+    async def shipment_details(
+        self, account_id: int, shipment_id: int, currency_id: str, seller_id: int | None
+    ) -> ShipmentDetails:
+        """§6.4 as the sandbox answers it: another seller's or an unknown shipment has
+        none of the parts (403/404), and no delays; else the history of its current
+        status, what the buyer pays and the seller the rest of the list cost, a carrier
+        once it has a tracking number, no SLA (set `details` for more)."""
+        seller = self._seller(account_id, "shipment_details", shipment_id)
+        owner, shipment = self.shipments.get(shipment_id, (None, None))
+        if shipment is None or owner != seller:
+            return ShipmentDetails(delays=())
+        if shipment_id in self.details:
+            return self.details[shipment_id]
+        buyer = shipment.cost or Money.zero(currency_id)
+        listed = shipment.list_cost or buyer
+        carrier = None if shipment.tracking_number is None else Carrier("Correo")
+        return ShipmentDetails(
+            history=(ShipmentEvent(shipment.status.value, shipment.substatus),),
+            delays=(),
+            costs=ShipmentCosts(
+                listed, CostShare(None, buyer), CostShare(seller_id, listed - buyer)
+            ),
+            carrier=carrier,
+        )
 
     async def ready_to_ship(self, account_id: int, shipment_id: int) -> None:
         seller = self._seller(account_id, "ready_to_ship", shipment_id)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from sandbox.labels import itf_bars
+from tests.helpers import render_pdf
 from tests.sandbox.conftest import NEW_FORMAT, Sandbox
 
 
@@ -93,8 +94,9 @@ async def test_pdf_label_is_a_valid_pdf_with_the_label_data(
         assert str(order["id"]) in text
 
 
-async def test_pdf_of_several_shipments_has_one_page_each(sandbox: Sandbox) -> None:
-    """ref: mercadolibre-api.md §6.3 (shipment_ids=ID1,ID2 in one call)."""
+async def test_pdf_of_several_shipments_has_one_page_each(sandbox: Sandbox, tmp_path: Path) -> None:
+    """ref: mercadolibre-api.md §6.3 (shipment_ids=ID1,ID2 in one call); each page
+    renders with pdftoppm and has the label drawn on it."""
     first = (await printable(sandbox))["shipment"]["id"]
     second = (await printable(sandbox, "drop_off"))["shipment"]["id"]
     response = await sandbox.client.get(
@@ -104,6 +106,11 @@ async def test_pdf_of_several_shipments_has_one_page_each(sandbox: Sandbox) -> N
     )
     pdf = await response.read()
     assert response.status == 200 and check_pdf_structure(pdf) == 2
+    pages = await asyncio.to_thread(render_pdf, pdf, tmp_path)
+    assert len(pages) == 2
+    for pixels in pages:
+        dark = sum(1 for p in pixels if p < 64)
+        assert 0.01 < dark / len(pixels) < 0.6, "text, lines and the barcode; not blank"
 
 
 async def test_zpl_label_has_one_block_per_shipment(sandbox: Sandbox) -> None:
@@ -160,7 +167,7 @@ async def test_no_label_before_ready_to_print_answers_json(sandbox: Sandbox) -> 
 
 async def test_label_request_errors(sandbox: Sandbox) -> None:
     """ref: mercadolibre-api.md §6.3 (400 validation, required fields, ID format; 403;
-    404)."""
+    404; more than 50 shipments)."""
     shipment_id = (await printable(sandbox))["shipment"]["id"]
     assert (await sandbox.get("/shipment_labels"))[0] == 400
     assert (await sandbox.get("/shipment_labels", params={"shipment_ids": "12a"}))[0] == 400
@@ -170,6 +177,12 @@ async def test_label_request_errors(sandbox: Sandbox) -> None:
     other = sandbox.order_of(sandbox.seller(1), lambda o: o.shipment_id is not None)
     status, _ = await sandbox.get("/shipment_labels", params={"shipment_ids": other.shipment_id})
     assert status == 403
+    # At most 50 shipments a call [INF]; 51 is refused before any is looked up.
+    many = ",".join([str(shipment_id)] * 51)
+    status, body = await sandbox.get("/shipment_labels", params={"shipment_ids": many})
+    assert (status, body["message"]) == (400, "At most 50 shipment_ids per call")
+    _, shipment = await sandbox.get(f"/shipments/{shipment_id}", headers=NEW_FORMAT)
+    assert shipment["substatus"] == "ready_to_print", "nothing printed"
 
 
 def test_the_barcode_encodes_interleaved_2_of_5() -> None:

@@ -26,12 +26,12 @@ async def test_an_unknown_path_is_501_naming_method_and_path(sandbox: Sandbox) -
 
 async def test_an_unknown_sub_resource_of_a_known_resource_is_501(sandbox: Sandbox) -> None:
     """ref: mercadolibre-api.md §4.1 (/items/{id} is simulated; /items/{id}/visits, say,
-    is not) and §6.4 (shipment sub-resources beyond history, items and costs)."""
+    is not) and §6.4 (shipment sub-resources the sandbox does not serve: lead_time)."""
     item_id = sandbox.state.items.listings[sandbox.seller()].item_id(0)
     for path in (
         f"/items/{item_id}/visits",
         f"/items/{item_id}/prices",
-        "/shipments/40000000001/sla",
+        "/shipments/40000000001/lead_time",
         f"/users/{sandbox.seller()}/shipping_preferences",
     ):
         status, body = await sandbox.get(path)

@@ -4,27 +4,18 @@ accounts."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
-import attrs
 from aiohttp import web
 
-from application.errors import NotFound
-from application.orders.print_labels import FORMATS, PrintedLabels
-from application.orders.update_tracking import (
-    MAX_TRACKING_NUMBER,
-    MAX_TRACKING_URL,
-    TRACKING_STATUSES,
-    TrackingUpdate,
-)
+from application.orders.print_labels import FORMATS
+from application.orders.update_tracking import TrackingUpdate
 from application.orders.views import OrderFilter
-from application.ports.order_gateway import MAX_LABELS
-from domain.orders import MAX_NOTE_LENGTH, OrderStatus
+from domain.orders import OrderStatus
 from domain.shipments import ShipmentStatus
 from entrypoints.http.context import container_of
 from entrypoints.http.converter import json_response, read_body
-from entrypoints.http.endpoints import MAX_ID, Endpoint, Param, Reply, limited
+from entrypoints.http.endpoints import MAX_ID, Endpoint, Param, Reply
 from entrypoints.http.order_views import (
     FreeCostView,
     NoteList,
@@ -48,40 +39,22 @@ from entrypoints.http.params import (
     query_str,
 )
 from entrypoints.http.problems import RequestInvalid
+from entrypoints.http.routes.order_bodies import (
+    LabelsBody,
+    NoteBody,
+    TrackingBody,
+    label_response,
+)
+from entrypoints.http.shipment_views import OrderShipmentView, order_shipment_view
 from entrypoints.http.views import PageInfo
 
 TAG = "orders"
 FORMAT = Param("format", "pdf (default) or zpl (ZPL II text)", enum=FORMATS)
-LEFT_OUT_HEADER = "X-Labels-Left-Out"
 
 
 NOTE_ID = Param(
     "note_id", "MercadoLibre's note id", location="path", max_length=64, pattern=r"^[A-Za-z0-9_-]+$"
 )
-
-
-@attrs.define
-class NoteBody:
-    """`{"note"}`: 1 to 300 characters (§5.5), checked before MercadoLibre is called."""
-
-    note: str = limited(min_length=1, max_length=MAX_NOTE_LENGTH)
-
-
-@attrs.define
-class TrackingBody:
-    """An ME1 or custom shipment's tracking and status (§6.4)."""
-
-    tracking_number: str = limited(min_length=1, max_length=MAX_TRACKING_NUMBER)
-    status: str = limited(enum=TRACKING_STATUSES)
-    tracking_url: str | None = limited(None, max_length=MAX_TRACKING_URL)
-
-
-@attrs.define
-class LabelsBody:
-    """Up to 50 orders whose labels go in one file."""
-
-    order_ids: list[int] = limited(min_items=1, max_items=MAX_LABELS)
-    format: str = limited("pdf", enum=FORMATS)
 
 
 ORDER_ID = Param.id("order_id", "MercadoLibre's order id")
@@ -159,41 +132,41 @@ async def get_order(request: web.Request) -> web.Response:
 
 
 async def get_order_shipment(request: web.Request) -> web.Response:
-    detail = await container_of(request).get_order()(path_int(request, ORDER_ID))
-    if detail.shipment is None:
-        raise NotFound("shipment of order", detail.order.id)
-    return json_response(shipment_view(detail.shipment))
-
-
-def _label_response(printed: PrintedLabels) -> web.Response:
-    """The file as MercadoLibre printed it; the orders left out, with their reasons, in a
-    header as JSON."""
-    left_out = [{"order_id": o.order_id, "reason": o.reason} for o in printed.left_out]
-    headers = {"X-Labels-Printed": ",".join(str(i) for i in printed.order_ids)}
-    if left_out:
-        headers[LEFT_OUT_HEADER] = json.dumps(left_out)
-    return web.Response(
-        body=printed.file.content, content_type=printed.file.content_type, headers=headers
-    )
+    found = await container_of(request).get_order_shipment()(path_int(request, ORDER_ID))
+    return json_response(order_shipment_view(found))
 
 
 async def get_shipping_label(request: web.Request) -> web.Response:
     fmt = query_str(request, FORMAT) or "pdf"
     order_id = path_int(request, ORDER_ID)
     printed = await container_of(request).print_labels()([order_id], fmt)
-    return _label_response(printed)
+    return label_response(printed)
 
 
 async def print_labels(request: web.Request) -> web.Response:
     body = await read_body(request, LabelsBody)
-    if any(not 1 <= i <= MAX_ID for i in body.order_ids):
+    if (body.order_ids is None) == (body.shipment_ids is None):
         raise RequestInvalid(
-            "invalid order_ids",
-            [{"field": "order_ids", "reason": "each must be a positive 64-bit id"}],
+            "name orders or shipments",
+            [{"field": "order_ids", "reason": "give exactly one of order_ids and shipment_ids"}],
             status=422,
         )
-    printed = await container_of(request).print_labels()(body.order_ids, body.format)
-    return _label_response(printed)
+    field, ids = (
+        ("order_ids", body.order_ids)
+        if body.order_ids is not None
+        else ("shipment_ids", body.shipment_ids or [])
+    )
+    if any(not 1 <= i <= MAX_ID for i in ids):
+        raise RequestInvalid(
+            f"invalid {field}",
+            [{"field": field, "reason": "each must be a positive 64-bit id"}],
+            status=422,
+        )
+    container = container_of(request)
+    if body.order_ids is not None:
+        return label_response(await container.print_labels()(ids, body.format))
+    printed = await container.print_shipment_labels()(ids, body.format)
+    return label_response(printed, by_shipment=True)
 
 
 async def list_notes(request: web.Request) -> web.Response:
@@ -329,13 +302,20 @@ ENDPOINTS = (
         "GET",
         "/orders/{order_id}/shipment",
         get_order_shipment,
-        "The order's shipment: status, substatus, tracking, costs, when printable",
+        "The order's shipment: tracking, history, delays, costs, SLA and carrier",
         TAG,
         params=(ORDER_ID,),
+        description="The shipment as last stored (status, substatus, tracking number and "
+        "method, when printable), with its status history, delays, what the buyer and the "
+        "seller pay, the delivery promise (SLA) and the carrier as MercadoLibre answers "
+        "them now (§6.4). A part MercadoLibre does not have for the shipment (no SLA for "
+        "fulfillment, no carrier yet) is null; no delays is an empty list.",
         replies={
-            200: Reply("The shipment as last read", ShipmentView),
+            200: Reply("The shipment", OrderShipmentView),
             404: Reply("No such order, or it has no shipment"),
+            503: Reply("MercadoLibre is down (Retry-After)"),
         },
+        calls_mercadolibre=True,
     ),
     Endpoint(
         "GET",
@@ -356,10 +336,19 @@ ENDPOINTS = (
         "POST",
         "/shipping/labels",
         print_labels,
-        "The labels of up to 50 orders in one PDF or ZPL file, in one MercadoLibre call",
+        "The labels of up to 50 orders or shipments in one PDF or ZPL file, in one "
+        "MercadoLibre call",
         TAG,
         body=LabelsBody,
-        replies={**LABEL_REPLIES, 422: Reply("More than 50 orders, or none")},
+        description='`{"order_ids": [...]}` or `{"shipment_ids": [...]}` (exactly one). '
+        "Each is checked first on the stored shipment (§6.3); those left out are listed "
+        "with their reasons in X-Labels-Left-Out (`[{order_id|shipment_id, reason}]`), "
+        "the ones printed in X-Labels-Printed.",
+        replies={
+            **LABEL_REPLIES,
+            404: Reply("No order (or shipment) named is of a connected account"),
+            422: Reply("More than 50 ids, none, or both order_ids and shipment_ids"),
+        },
         calls_mercadolibre=True,
     ),
     Endpoint(
