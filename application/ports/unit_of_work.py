@@ -13,7 +13,11 @@ from application.ports.repositories.dead_letters import DeadLetterRepository
 from application.ports.repositories.inbox import NotificationInbox
 from application.ports.repositories.inventory import InventoryRepository, StockBatchRepository
 from application.ports.repositories.listings import ListingRepository
-from application.ports.repositories.messages import MessageRepository
+from application.ports.repositories.messages import (
+    ConversationRepository,
+    MessageRepository,
+    MessageSendRepository,
+)
 from application.ports.repositories.orders import (
     OrderRepository,
     PackRepository,
@@ -52,6 +56,8 @@ class UnitOfWork(Protocol):
     answers: AnswerAttemptRepository
     answer_rules: AnswerRuleRepository
     messages: MessageRepository
+    conversations: ConversationRepository
+    message_sends: MessageSendRepository
     templates: TemplateRepository
     inbox: NotificationInbox
     sync_logs: SyncLogRepository

@@ -9,8 +9,10 @@ from typing import Any, TypeVar
 
 from adapters.memory.store import (
     ACCOUNTS,
+    CONVERSATIONS,
     DEAD_LETTERS,
     LISTINGS,
+    MESSAGE_SENDS,
     MESSAGES,
     ORDERS,
     PACKS,
@@ -46,6 +48,8 @@ ACCOUNT_REFERENCES = (
     QUESTIONS,
     QUESTION_ANSWERS,
     MESSAGES,
+    CONVERSATIONS,
+    MESSAGE_SENDS,
     TEMPLATES,
     SYNC_LOGS,
     RESOURCES,

@@ -1,18 +1,17 @@
-"""Post-sale messages in SQL."""
+"""Post-sale messages, conversation statuses and message sends in SQL."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import (
-    select,
-)
+import attrs
+from sqlalchemy import and_, select, update
 
 from adapters.sql.repositories.base import JsonObject, Row, SqlRepository
-from adapters.sql.tables import (
-    messages,
-)
-from domain.messages import Message
+from adapters.sql.tables import conversations, message_sends, messages
+from application.errors import Conflict, NotFound
+from application.ports.repositories.messages import UnreadConversation, unread_conversations
+from domain.messages import ConversationStatus, Message, MessageSend, SendStatus
 
 
 def message_to_row(message: Message) -> JsonObject:
@@ -27,8 +26,11 @@ def message_to_row(message: Message) -> JsonObject:
         "attachments": list(message.attachments),
         "status": message.status,
         "moderation_status": message.moderation_status,
+        "moderation_reason": message.moderation_reason,
         "date_read": message.date_read,
+        "date_available": message.date_available,
         "order_id": message.order_id,
+        "raw": dict(message.raw),
     }
 
 
@@ -44,9 +46,40 @@ def message_to_domain(row: Row) -> Message:
         attachments=tuple(row["attachments"]),
         status=row["status"],
         moderation_status=row["moderation_status"],
+        moderation_reason=row["moderation_reason"],
         date_read=row["date_read"],
+        date_available=row["date_available"],
         order_id=row["order_id"],
+        raw=row["raw"] or {},
     )
+
+
+def conversation_to_row(status: ConversationStatus) -> JsonObject:
+    return attrs.asdict(status, recurse=False)
+
+
+def conversation_to_domain(row: Row) -> ConversationStatus:
+    return ConversationStatus(**{name: row[name] for name in conversation_to_row_names()})
+
+
+def conversation_to_row_names() -> tuple[str, ...]:
+    return tuple(field.name for field in attrs.fields(ConversationStatus))
+
+
+def send_to_row(send: MessageSend) -> JsonObject:
+    row = attrs.asdict(send, recurse=False)
+    row["attachments"] = list(send.attachments)
+    row["status"] = send.status.value
+    if send.id is None:
+        del row["id"]
+    return row
+
+
+def send_to_domain(row: Row) -> MessageSend:
+    values = {field.name: row[field.name] for field in attrs.fields(MessageSend)}
+    values["attachments"] = tuple(row["attachments"])
+    values["status"] = SendStatus(row["status"])
+    return MessageSend(**values)
 
 
 class SqlMessageRepository(SqlRepository):
@@ -64,3 +97,85 @@ class SqlMessageRepository(SqlRepository):
             .order_by(messages.c.date_created, self._binary(messages.c.id))
         )
         return [message_to_domain(row) for row in rows]
+
+    async def unread(self, account_id: int, seller_id: int) -> Sequence[UnreadConversation]:
+        to_seller = and_(
+            messages.c.account_id == account_id,
+            messages.c.to_user_id == seller_id,
+            messages.c.from_user_id != seller_id,
+            messages.c.date_read.is_(None),
+        )
+        rows = await self._all(
+            select(messages)
+            .where(to_seller)
+            .order_by(messages.c.date_created, self._binary(messages.c.id))
+        )
+        return unread_conversations(message_to_domain(row) for row in rows)
+
+
+class SqlConversationRepository(SqlRepository):
+    async def find(self, account_id: int, pack_id: int) -> ConversationStatus | None:
+        row = await self._one(
+            select(conversations).where(
+                conversations.c.account_id == account_id, conversations.c.pack_id == pack_id
+            )
+        )
+        return None if row is None else conversation_to_domain(row)
+
+    async def upsert(self, status: ConversationStatus) -> None:
+        await self._upsert(conversations, [conversation_to_row(status)], ["account_id", "pack_id"])
+
+
+class SqlMessageSendRepository(SqlRepository):
+    async def add(self, send: MessageSend) -> MessageSend:
+        statement = (
+            self._insert(message_sends).values(send_to_row(send)).returning(message_sends.c.id)
+        )
+        try:
+            new_id = (await self._write(statement)).scalar_one()
+        except Conflict:
+            raise Conflict(
+                f"a message to conversation {send.pack_id} is being sent; try again"
+            ) from None
+        return attrs.evolve(send, id=new_id)
+
+    async def get(self, send_id: int) -> MessageSend:
+        row = await self._one(select(message_sends).where(message_sends.c.id == send_id))
+        if row is None:
+            raise NotFound("message send", send_id)
+        return send_to_domain(row)
+
+    async def save(self, send: MessageSend) -> None:
+        result = await self._write(
+            update(message_sends).where(message_sends.c.id == send.id).values(send_to_row(send))
+        )
+        if result.rowcount == 0:
+            raise NotFound("message send", send.id)
+
+    async def pending_of(self, account_id: int, pack_id: int) -> MessageSend | None:
+        row = await self._one(
+            select(message_sends).where(
+                message_sends.c.account_id == account_id,
+                message_sends.c.pack_id == pack_id,
+                message_sends.c.status == SendStatus.PENDING.value,
+            )
+        )
+        return None if row is None else send_to_domain(row)
+
+    async def of_conversation(self, account_id: int, pack_id: int) -> Sequence[MessageSend]:
+        rows = await self._all(
+            select(message_sends)
+            .where(message_sends.c.account_id == account_id, message_sends.c.pack_id == pack_id)
+            .order_by(message_sends.c.requested_at, message_sends.c.id)
+        )
+        return [send_to_domain(row) for row in rows]
+
+    async def sent_message_ids(self, account_id: int, pack_id: int) -> frozenset[str]:
+        rows = await self._all(
+            select(message_sends.c.message_id).where(
+                message_sends.c.account_id == account_id,
+                message_sends.c.pack_id == pack_id,
+                message_sends.c.message_id.is_not(None),
+            )
+        )
+        return frozenset(row["message_id"] for row in rows)
