@@ -158,3 +158,20 @@ class MessageSend:
         self.error = None if error is None else error[:1000]
         if message_id is not None:
             self.message_id = message_id
+
+
+def unsupported_characters(text: str) -> list[str]:
+    """§8.2: a seller's message is ISO-8859-1 plus emoji [INF: the emoji blocks, joiners
+    and selectors]; the characters outside it, each once, in order."""
+    found: list[str] = []
+    for character in text:
+        code = ord(character)
+        allowed = (
+            code < 0x100
+            or 0x1F300 <= code <= 0x1FAFF
+            or 0x2600 <= code <= 0x27BF
+            or code in (0x200D, 0xFE0F)
+        )
+        if not allowed and character not in found:
+            found.append(character)
+    return found
