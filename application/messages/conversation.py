@@ -76,6 +76,7 @@ def view_of(
     return ConversationView(
         order_id=order.id,
         account_id=account.id,
+        seller_id=account.seller_id,
         pack_id=conversation_id(order),
         status=status,
         messages=messages,

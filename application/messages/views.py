@@ -15,6 +15,7 @@ class ConversationView:
 
     order_id: int
     account_id: int
+    seller_id: int
     pack_id: int
     status: ConversationStatus
     messages: tuple[Message, ...]

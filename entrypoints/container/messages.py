@@ -1,0 +1,32 @@
+"""Use cases of post-sale messages (§8)."""
+
+from __future__ import annotations
+
+from dependency_injector import providers
+
+from application.messages.download_attachment import DownloadAttachment
+from application.messages.get_conversation import GetConversation
+from application.messages.list_options import ListMessageOptions
+from application.messages.list_unread import ListUnread
+from application.messages.mark_read import MarkConversationRead
+from application.messages.record_messages import RecordMessages
+from application.messages.send_message import SendMessage
+from application.messages.settle_message import SettleMessage
+from application.messages.upload_attachment import UploadAttachment
+from entrypoints.container.orders import OrderUseCases
+
+O = OrderUseCases  # noqa: E741
+uow = O.unit_of_work.provider
+gateway = O.message_gateway
+
+
+class MessageUseCases(OrderUseCases):
+    record_messages = providers.Factory(RecordMessages, gateway, O.clock)
+    get_conversation = providers.Factory(GetConversation, uow, gateway)
+    send_message = providers.Factory(SendMessage, uow, gateway, O.clock)
+    settle_message = providers.Factory(SettleMessage, uow, gateway, O.clock)
+    upload_attachment = providers.Factory(UploadAttachment, uow, gateway)
+    download_attachment = providers.Factory(DownloadAttachment, uow, gateway)
+    list_message_options = providers.Factory(ListMessageOptions, uow, gateway)
+    list_unread = providers.Factory(ListUnread, uow, gateway)
+    mark_conversation_read = providers.Factory(MarkConversationRead, uow, gateway)
