@@ -19,7 +19,7 @@ from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.templates.preview_template import missing_as_problems
 from application.templates.values import order_values
 from domain.accounts import Account
-from domain.messages import MessageSend
+from domain.messages import MessageSend, SendStatus
 from domain.orders import Order, OrderStatus
 from domain.templates import MissingVariables, TemplateKind
 
@@ -66,7 +66,9 @@ class SendMessage:
             if command.template_id is not None:
                 text = await self._render(uow, command, account, order)
         assert text is not None and account.id is not None
-        await self._settle_stale(account, order)
+        earlier = await self._settle_pending(account, order, text)
+        if earlier is not None:
+            return earlier
         conversation = await self._gateway.conversation(
             account.id, account.seller_id, conversation_id(order)
         )
@@ -121,19 +123,33 @@ class SendMessage:
             )
         return recipient(order, account, status)[0]
 
-    async def _settle_stale(self, account: Account, order: Order) -> None:
+    async def _settle_pending(
+        self, account: Account, order: Order, text: str
+    ) -> SentMessage | None:
+        """A send of the conversation whose outcome is unknown is read back first. When
+        MercadoLibre holds it and it said the same text, this request is its retry: its
+        outcome is the answer, and nothing is sent again. Not found yet: a send younger
+        than `stale_after` may still be on its way (ConversationClosed, being_sent); an
+        older one failed."""
         assert account.id is not None
         async with self._uow() as uow:
             pending = await uow.message_sends.pending_of(account.id, conversation_id(order))
         if pending is None:
-            return
-        if self._clock.now() - pending.requested_at < self._stale_after:
+            return None
+        settled, message = await self._sender.settle(
+            pending,
+            account.seller_id,
+            fail_missing=self._clock.now() - pending.requested_at >= self._stale_after,
+        )
+        if settled.status is SendStatus.SENT and settled.text.strip() == text.strip():
+            return SentMessage(settled, message)
+        if settled.status is SendStatus.PENDING:
             raise ConversationClosed(
                 order.id,
                 "being_sent",
                 f"a message is being sent since {pending.requested_at.isoformat()}",
             )
-        await self._sender.settle(pending, account.seller_id)
+        return None
 
     async def _record(
         self,

@@ -138,7 +138,15 @@ class MessageSender:
                 send.pack_id,
                 error,
             )
-            settled, found = await self.settle(send, seller_id)
+            try:
+                settled, found = await self.settle(send, seller_id)
+            except ApplicationError as unread:
+                raise Unavailable(
+                    f"MercadoLibre did not confirm the message to order {send.order_id} "
+                    f"({error}) and the conversation could not be read back ({unread}): the "
+                    "send stays pending and is read back before anything else is sent to "
+                    "this conversation; sending the same text again learns its outcome"
+                ) from error
             if settled.status is SendStatus.SENT and found is not None:
                 return settled, found
             raise Unavailable(
@@ -149,10 +157,13 @@ class MessageSender:
         settled = await self._finish(send, SendStatus.SENT, message)
         return settled, message
 
-    async def settle(self, send: MessageSend, seller_id: int) -> tuple[MessageSend, Message | None]:
+    async def settle(
+        self, send: MessageSend, seller_id: int, *, fail_missing: bool = True
+    ) -> tuple[MessageSend, Message | None]:
         """Read the conversation back and settle a pending send by what MercadoLibre
-        shows. Idempotent. Raises Unavailable when the conversation cannot be read (the
-        send stays pending, for the sweep)."""
+        shows: found, sent; not found, failed (or, without `fail_missing`, left pending:
+        it may still be on its way). Idempotent. Raises the gateway's errors when the
+        conversation cannot be read (the send stays pending)."""
         conversation = await self._gateway.conversation(send.account_id, seller_id, send.pack_id)
         async with self._uow() as uow:
             taken = await uow.message_sends.sent_message_ids(send.account_id, send.pack_id)
@@ -163,6 +174,8 @@ class MessageSender:
                 and _same(message, send)
             ):
                 return await self._finish(send, SendStatus.SENT, message), message
+        if not fail_missing:
+            return send, None
         error = "MercadoLibre did not take it (read back: no such message)"
         return await self._finish(send, SendStatus.FAILED, None, error), None
 

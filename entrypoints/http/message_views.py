@@ -92,7 +92,7 @@ class UnreadList:
 
 
 @attrs.define(frozen=True)
-class OptionView:
+class MessageOptionView:
     id: str
     description: str | None
     enabled: bool
@@ -103,8 +103,8 @@ class OptionView:
 
 
 @attrs.define(frozen=True)
-class OptionList:
-    options: list[OptionView]
+class MessageOptionList:
+    options: list[MessageOptionView]
 
 
 @attrs.define(frozen=True)
@@ -190,10 +190,10 @@ def unread_json(found: list[UnreadView]) -> UnreadList:
     )
 
 
-def option_list(options: tuple[MessageOption, ...]) -> OptionList:
-    return OptionList(
+def option_list(options: tuple[MessageOption, ...]) -> MessageOptionList:
+    return MessageOptionList(
         [
-            OptionView(
+            MessageOptionView(
                 o.id,
                 o.description,
                 o.enabled,

@@ -6,8 +6,9 @@ MercadoLibre does (mercadolibre-api.md §8). Messages are kept in MercadoLibre's
 shape and read through the gateway's own reader.
 
 Faults for the exactly-once tests: `lose_answers` takes the next sends and then raises
-Unavailable, as a connection cut after MercadoLibre took the message; `refuse_next`
-raises an error before anything is taken.
+Unavailable, as a connection cut after MercadoLibre took the message (and
+`unreadable_after_loss` conversation reads fail after it); `refuse_next` raises an error
+before anything is taken.
 """
 
 from __future__ import annotations
@@ -89,6 +90,9 @@ class FakeMessageGateway:
         self.calls: list[tuple[str, object]] = []
         self.lose_answers = 0
         self.refuse_next: Exception | None = None
+        # Conversation reads to fail (Unavailable) after the next lost answer.
+        self.unreadable_after_loss = 0
+        self._unreadable = 0
         self.options_calls = 0
         self._ids = itertools.count(1)
 
@@ -171,6 +175,9 @@ class FakeMessageGateway:
         self, account_id: int, seller_id: int, pack_id: int, *, mark_as_read: bool = False
     ) -> Conversation:
         self.calls.append(("conversation", pack_id))
+        if self._unreadable:
+            self._unreadable -= 1
+            raise Unavailable(f"MercadoLibre GET /messages/packs/{pack_id} timed out")
         conversation = self._conversation(account_id, pack_id)
         if seller_id != conversation.seller_id:
             raise Forbidden(f"Access denied for user {seller_id} to order {pack_id}")
@@ -237,6 +244,7 @@ class FakeMessageGateway:
         message = self._add(conversation, seller_id, to_user_id, text, attachments)
         if self.lose_answers:
             self.lose_answers -= 1
+            self._unreadable, self.unreadable_after_loss = self.unreadable_after_loss, 0
             raise Unavailable(
                 f"MercadoLibre POST /messages/packs/{pack_id} failed: connection lost"
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import attrs
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from application.errors import PayloadTooLarge
 from application.messages.commands import SendMessageCommand
@@ -16,7 +17,7 @@ from entrypoints.http.endpoints import MAX_ID, Endpoint, Param, Reply, limited
 from entrypoints.http.message_views import (
     AttachmentView,
     ConversationJson,
-    OptionList,
+    MessageOptionList,
     SentJson,
     UnreadList,
     conversation_json,
@@ -86,6 +87,14 @@ async def read_upload(request: web.Request, field: str) -> tuple[str, bytes]:
     """The file of a multipart/form-data body, read up to the limit and no further."""
     if not request.content_type.startswith("multipart/"):
         raise RequestInvalid(f"send the file as multipart/form-data in the field {field!r}")
+    try:
+        return await _read_part(request, field)
+    except (ValueError, AssertionError, web.HTTPException, HttpProcessingError) as error:
+        # aiohttp's reader: a missing boundary, a malformed part or part header.
+        raise RequestInvalid(f"the multipart body cannot be read: {error}") from None
+
+
+async def _read_part(request: web.Request, field: str) -> tuple[str, bytes]:
     reader = await request.multipart()
     while True:
         part = await reader.next()
@@ -225,7 +234,7 @@ ENDPOINTS = (
         "The reasons MercadoLibre lets the seller write first (its action guide)",
         TAG,
         params=(ORDER_ID, ACCOUNT),
-        replies={200: Reply("The options", OptionList), 404: NO_ORDER},
+        replies={200: Reply("The options", MessageOptionList), 404: NO_ORDER},
         calls_mercadolibre=True,
     ),
     Endpoint(

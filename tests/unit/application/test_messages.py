@@ -268,3 +268,20 @@ async def test_attachments_are_checked_before_any_upload(world):
         SendMessageCommand(order.id, text="Tu factura", attachments=(attachment,))
     )
     assert sent.message is not None and sent.message.attachments == (attachment,)
+
+
+async def test_a_lost_answer_that_cannot_be_read_back_stays_pending_and_a_retry_learns_it(world):
+    order = await world.sale()
+    world.gateway.lose_answers = 1
+    world.gateway.unreadable_after_loss = 1
+
+    with pytest.raises(Unavailable, match="stays pending"):
+        await world.send(SendMessageCommand(order.id, text="Ya despachamos"))
+    [pending] = await sends(world, order)
+    assert pending.status is SendStatus.PENDING
+    retried = await world.send(SendMessageCommand(order.id, text="Ya despachamos"))
+    assert retried.send.id == pending.id and retried.send.status is SendStatus.SENT
+    assert world.held(order) == ["Ya despachamos"] and world.posts() == 1
+
+    await world.send(SendMessageCommand(order.id, text="Otro texto"))
+    assert world.held(order) == ["Ya despachamos", "Otro texto"]
