@@ -32,6 +32,8 @@ ANSWER_RULES = "answer_rules"
 MESSAGES = "messages"
 CONVERSATIONS = "conversations"
 MESSAGE_SENDS = "message_sends"
+MESSAGE_RULES = "message_rules"
+MESSAGE_RULE_RUNS = "message_rule_runs"
 TEMPLATES = "templates"
 INBOX = "inbox"
 SYNC_LOGS = "sync_logs"
@@ -59,6 +61,8 @@ TABLES: Final = (
     MESSAGES,
     CONVERSATIONS,
     MESSAGE_SENDS,
+    MESSAGE_RULES,
+    MESSAGE_RULE_RUNS,
     TEMPLATES,
     INBOX,
     SYNC_LOGS,

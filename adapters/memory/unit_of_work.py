@@ -20,6 +20,8 @@ from adapters.memory.repositories.listings import InMemoryListingRepository
 from adapters.memory.repositories.messages import (
     InMemoryConversationRepository,
     InMemoryMessageRepository,
+    InMemoryMessageRuleRepository,
+    InMemoryMessageRuleRunRepository,
     InMemoryMessageSendRepository,
 )
 from adapters.memory.repositories.orders import (
@@ -66,6 +68,8 @@ class InMemoryUnitOfWork:
     messages: InMemoryMessageRepository
     conversations: InMemoryConversationRepository
     message_sends: InMemoryMessageSendRepository
+    message_rules: InMemoryMessageRuleRepository
+    message_rule_runs: InMemoryMessageRuleRunRepository
     templates: InMemoryTemplateRepository
     inbox: InMemoryNotificationInbox
     sync_logs: InMemorySyncLogRepository
@@ -100,6 +104,8 @@ class InMemoryUnitOfWork:
         self.messages = InMemoryMessageRepository(store, staged)
         self.conversations = InMemoryConversationRepository(store, staged)
         self.message_sends = InMemoryMessageSendRepository(store, staged)
+        self.message_rules = InMemoryMessageRuleRepository(store, staged)
+        self.message_rule_runs = InMemoryMessageRuleRunRepository(store, staged)
         self.templates = InMemoryTemplateRepository(store, staged)
         self.inbox = InMemoryNotificationInbox(store, staged, self._lock_row)
         self.sync_logs = InMemorySyncLogRepository(store, staged, self._lock_row)

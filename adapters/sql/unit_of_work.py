@@ -22,6 +22,8 @@ from adapters.sql.repositories.listings import SqlListingRepository
 from adapters.sql.repositories.messages import (
     SqlConversationRepository,
     SqlMessageRepository,
+    SqlMessageRuleRepository,
+    SqlMessageRuleRunRepository,
     SqlMessageSendRepository,
 )
 from adapters.sql.repositories.orders import (
@@ -66,6 +68,8 @@ class SqlUnitOfWork:
     messages: SqlMessageRepository
     conversations: SqlConversationRepository
     message_sends: SqlMessageSendRepository
+    message_rules: SqlMessageRuleRepository
+    message_rule_runs: SqlMessageRuleRunRepository
     templates: SqlTemplateRepository
     inbox: SqlNotificationInbox
     sync_logs: SqlSyncLogRepository
@@ -117,6 +121,8 @@ class SqlUnitOfWork:
         self.messages = SqlMessageRepository(connection)
         self.conversations = SqlConversationRepository(connection)
         self.message_sends = SqlMessageSendRepository(connection)
+        self.message_rules = SqlMessageRuleRepository(connection)
+        self.message_rule_runs = SqlMessageRuleRunRepository(connection)
         self.templates = SqlTemplateRepository(connection)
         self.inbox = SqlNotificationInbox(connection)
         self.sync_logs = SqlSyncLogRepository(connection)

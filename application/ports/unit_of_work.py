@@ -16,6 +16,8 @@ from application.ports.repositories.listings import ListingRepository
 from application.ports.repositories.messages import (
     ConversationRepository,
     MessageRepository,
+    MessageRuleRepository,
+    MessageRuleRunRepository,
     MessageSendRepository,
 )
 from application.ports.repositories.orders import (
@@ -58,6 +60,8 @@ class UnitOfWork(Protocol):
     messages: MessageRepository
     conversations: ConversationRepository
     message_sends: MessageSendRepository
+    message_rules: MessageRuleRepository
+    message_rule_runs: MessageRuleRunRepository
     templates: TemplateRepository
     inbox: NotificationInbox
     sync_logs: SyncLogRepository

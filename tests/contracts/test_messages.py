@@ -4,6 +4,8 @@ import attrs
 import pytest
 
 from application.errors import Conflict, NotFound
+from application.queries import Paging
+from domain.message_rules import MessageRule, MessageRuleRun, OrderEvent, RuleMode, RunStatus
 from domain.messages import ConversationStatus, MessageSend, SendStatus
 
 from .builders import BIG, NOW, a_message, given_account, minutes
@@ -223,3 +225,57 @@ async def test_a_second_pending_send_to_one_conversation_is_refused(uow_factory)
         other = await uow.message_sends.add(a_send(account.id, pack_id=BIG + 8))
         await uow.commit()
     assert other.id is not None
+
+
+def a_rule(**changes) -> MessageRule:
+    rule = MessageRule("Enviado", OrderEvent.SHIPPED, 3, NOW, delay_seconds=600, account_ids=(1,))
+    return attrs.evolve(rule, **changes)
+
+
+async def test_a_message_rule_is_added_listed_replaced_and_deleted(uow_factory):
+    async with uow_factory() as uow:
+        rule = await uow.message_rules.add(a_rule())
+        other = await uow.message_rules.add(a_rule(name="Pagado", event=OrderEvent.PAID))
+        await uow.commit()
+    assert rule.id is not None and other.id is not None
+
+    async with uow_factory() as uow:
+        assert await uow.message_rules.list() == [rule, other]
+        changed = attrs.evolve(rule, mode=RuleMode.DRY_RUN, enabled=False)
+        await uow.message_rules.save(changed)
+        await uow.message_rules.delete(other.id)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.message_rules.list() == [changed]
+        with pytest.raises(NotFound):
+            await uow.message_rules.get(other.id)
+        with pytest.raises(NotFound):
+            await uow.message_rules.delete(other.id)
+
+
+async def test_a_rule_meets_an_order_once_and_its_runs_are_due_then_logged(uow_factory):
+    account = await given_account(uow_factory)
+    run = MessageRuleRun(7, BIG + 7, account.id, OrderEvent.SHIPPED, NOW + minutes(10), NOW)
+    async with uow_factory() as uow:
+        stored = await uow.message_rule_runs.add(run)
+        assert await uow.message_rule_runs.add(attrs.evolve(run, due_at=NOW)) is None
+        later = await uow.message_rule_runs.add(attrs.evolve(run, order_id=BIG + 8, due_at=NOW))
+        await uow.commit()
+    assert stored is not None and later is not None
+
+    async with uow_factory() as uow:
+        assert [r.id for r in await uow.message_rule_runs.due(NOW + minutes(10), 10)] == [
+            later.id,
+            stored.id,
+        ]
+        assert await uow.message_rule_runs.due(NOW, 10) == [later]
+        later.finish(RunStatus.SENT, NOW + minutes(1), text="¡Ya salió!")
+        await uow.message_rule_runs.save(later)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.message_rule_runs.get(later.id) == later
+        assert [r.id for r in await uow.message_rule_runs.due(NOW + minutes(20), 10)] == [stored.id]
+        page = await uow.message_rule_runs.for_rule(7, Paging(0, 10))
+        assert page.total == 2 and {r.id for r in page.items} == {stored.id, later.id}

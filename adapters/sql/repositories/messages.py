@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 import attrs
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, delete, select, update
 
-from adapters.sql.repositories.base import JsonObject, Row, SqlRepository
-from adapters.sql.tables import conversations, message_sends, messages
+from adapters.sql.repositories.base import JsonObject, Row, SqlRepository, page_of
+from adapters.sql.tables import (
+    conversations,
+    message_rule_runs,
+    message_rules,
+    message_sends,
+    messages,
+)
 from application.errors import Conflict, NotFound
 from application.ports.repositories.messages import UnreadConversation, unread_conversations
+from application.queries import Page, Paging
+from domain.message_rules import MessageRule, MessageRuleRun, RunStatus
 from domain.messages import ConversationStatus, Message, MessageSend, SendStatus
 
 
@@ -179,3 +188,115 @@ class SqlMessageSendRepository(SqlRepository):
             )
         )
         return frozenset(row["message_id"] for row in rows)
+
+
+def rule_to_row(rule: MessageRule) -> JsonObject:
+    row = attrs.asdict(rule, recurse=False)
+    row["account_ids"] = list(rule.account_ids)
+    row["event"] = rule.event.value
+    row["mode"] = rule.mode.value
+    if rule.id is None:
+        del row["id"]
+    return row
+
+
+def rule_to_domain(row: Row) -> MessageRule:
+    values = {field.name: row[field.name] for field in attrs.fields(MessageRule)}
+    values["account_ids"] = tuple(row["account_ids"])
+    return MessageRule(**values)
+
+
+def run_to_row(run: MessageRuleRun) -> JsonObject:
+    row = attrs.asdict(run, recurse=False)
+    row["event"] = run.event.value
+    row["status"] = run.status.value
+    if run.id is None:
+        del row["id"]
+    return row
+
+
+def run_to_domain(row: Row) -> MessageRuleRun:
+    return MessageRuleRun(**{field.name: row[field.name] for field in attrs.fields(MessageRuleRun)})
+
+
+class SqlMessageRuleRepository(SqlRepository):
+    async def add(self, rule: MessageRule) -> MessageRule:
+        statement = (
+            self._insert(message_rules).values(rule_to_row(rule)).returning(message_rules.c.id)
+        )
+        return attrs.evolve(rule, id=(await self._write(statement)).scalar_one())
+
+    async def get(self, rule_id: int) -> MessageRule:
+        row = await self._one(select(message_rules).where(message_rules.c.id == rule_id))
+        if row is None:
+            raise NotFound("message rule", rule_id)
+        return rule_to_domain(row)
+
+    async def save(self, rule: MessageRule) -> None:
+        result = await self._write(
+            update(message_rules).where(message_rules.c.id == rule.id).values(rule_to_row(rule))
+        )
+        if result.rowcount == 0:
+            raise NotFound("message rule", rule.id)
+
+    async def delete(self, rule_id: int) -> None:
+        result = await self._write(delete(message_rules).where(message_rules.c.id == rule_id))
+        if result.rowcount == 0:
+            raise NotFound("message rule", rule_id)
+
+    async def list(self) -> Sequence[MessageRule]:
+        rows = await self._all(select(message_rules).order_by(message_rules.c.id))
+        return [rule_to_domain(row) for row in rows]
+
+
+class SqlMessageRuleRunRepository(SqlRepository):
+    async def add(self, run: MessageRuleRun) -> MessageRuleRun | None:
+        statement = (
+            self._insert(message_rule_runs)
+            .values(run_to_row(run))
+            .on_conflict_do_nothing(
+                index_elements=[message_rule_runs.c.rule_id, message_rule_runs.c.order_id]
+            )
+            .returning(message_rule_runs.c.id)
+        )
+        new_id = (await self._write(statement)).scalar_one_or_none()
+        return None if new_id is None else attrs.evolve(run, id=new_id)
+
+    async def get(self, run_id: int) -> MessageRuleRun:
+        row = await self._one(select(message_rule_runs).where(message_rule_runs.c.id == run_id))
+        if row is None:
+            raise NotFound("message rule run", run_id)
+        return run_to_domain(row)
+
+    async def save(self, run: MessageRuleRun) -> None:
+        result = await self._write(
+            update(message_rule_runs)
+            .where(message_rule_runs.c.id == run.id)
+            .values(run_to_row(run))
+        )
+        if result.rowcount == 0:
+            raise NotFound("message rule run", run.id)
+
+    async def due(self, before: datetime, limit: int) -> Sequence[MessageRuleRun]:
+        rows = await self._all(
+            select(message_rule_runs)
+            .where(
+                message_rule_runs.c.status == RunStatus.DUE.value,
+                message_rule_runs.c.due_at <= before,
+            )
+            .order_by(message_rule_runs.c.due_at, message_rule_runs.c.id)
+            .limit(limit)
+        )
+        return [run_to_domain(row) for row in rows]
+
+    async def for_rule(self, rule_id: int, paging: Paging) -> Page[MessageRuleRun]:
+        conditions = [message_rule_runs.c.rule_id == rule_id]
+        rows = await self._all(
+            select(message_rule_runs)
+            .where(*conditions)
+            .order_by(message_rule_runs.c.created_at.desc(), message_rule_runs.c.id.desc())
+            .offset(paging.offset)
+            .limit(paging.limit)
+        )
+        items = [run_to_domain(row) for row in rows]
+        return page_of(items, await self._count(message_rule_runs, conditions), paging)

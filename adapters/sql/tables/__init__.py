@@ -11,7 +11,13 @@ from adapters.sql.tables.listings import (
     stock_batches,
     stock_ledger,
 )
-from adapters.sql.tables.messages import conversations, message_sends, messages
+from adapters.sql.tables.messages import (
+    conversations,
+    message_rule_runs,
+    message_rules,
+    message_sends,
+    messages,
+)
 from adapters.sql.tables.orders import order_items, orders, packs, payments, shipments
 from adapters.sql.tables.pipeline import (
     _PENDING_INBOX,
@@ -47,6 +53,8 @@ ALL_TABLES = (
     messages,
     conversations,
     message_sends,
+    message_rules,
+    message_rule_runs,
     templates,
     answer_rules,
     webhooks,
@@ -71,6 +79,8 @@ __all__ = [
     "conversations",
     "dead_letters",
     "inventory",
+    "message_rule_runs",
+    "message_rules",
     "message_sends",
     "messages",
     "metadata",

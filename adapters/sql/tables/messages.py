@@ -3,7 +3,18 @@ or meant to send."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    text,
+)
 
 from adapters.sql.tables.schema import account_id_column, metadata
 from adapters.sql.types import Id, Json, UtcDateTime
@@ -81,5 +92,42 @@ message_sends = Table(
     ),
     Index("ix_meli_message_sends_account_id_pack_id", "account_id", "pack_id"),
     Index("ix_meli_message_sends_status_requested_at", "status", "requested_at"),
+    sqlite_autoincrement=True,
+)
+
+# Automatic messages: a template sent once per order at an event, after a delay.
+message_rules = Table(
+    "meli_message_rules",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False),
+    Column("event", String(16), nullable=False),
+    Column("template_id", BigInteger, nullable=False),
+    Column("delay_seconds", Integer, nullable=False),
+    Column("account_ids", Json, nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+# Each rule meeting each order, once: the stored work (due) and the log.
+message_rule_runs = Table(
+    "meli_message_rule_runs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("rule_id", BigInteger, nullable=False),
+    Column("order_id", BigInteger, nullable=False),
+    account_id_column(),
+    Column("event", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    Column("text", Text),
+    Column("send_id", BigInteger),
+    Column("error", Text),
+    Index("uq_meli_message_rule_runs_rule_id_order_id", "rule_id", "order_id", unique=True),
+    Index("ix_meli_message_rule_runs_status_due_at", "status", "due_at"),
     sqlite_autoincrement=True,
 )

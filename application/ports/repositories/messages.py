@@ -6,10 +6,13 @@ application.ports.repositories.accounts.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Protocol
 
 import attrs
 
+from application.queries import Page, Paging
+from domain.message_rules import MessageRule, MessageRuleRun
 from domain.messages import ConversationStatus, Message, MessageSend
 
 
@@ -81,4 +84,43 @@ class MessageSendRepository(Protocol):
 
     async def sent_message_ids(self, account_id: int, pack_id: int) -> frozenset[str]:
         """The MercadoLibre ids of the messages already matched to a send."""
+        ...
+
+
+class MessageRuleRepository(Protocol):
+    async def add(self, rule: MessageRule) -> MessageRule:
+        """Store a new rule and return it with its id."""
+        ...
+
+    async def get(self, rule_id: int) -> MessageRule: ...
+
+    async def save(self, rule: MessageRule) -> None:
+        """Replace a rule. Raises NotFound."""
+        ...
+
+    async def delete(self, rule_id: int) -> None:
+        """Remove a rule (its runs stay, the log). Raises NotFound."""
+        ...
+
+    async def list(self) -> Sequence[MessageRule]:
+        """Every rule, oldest first."""
+        ...
+
+
+class MessageRuleRunRepository(Protocol):
+    async def add(self, run: MessageRuleRun) -> MessageRuleRun | None:
+        """Record a rule meeting an order; None (nothing stored) when that rule already
+        met that order."""
+        ...
+
+    async def get(self, run_id: int) -> MessageRuleRun: ...
+
+    async def save(self, run: MessageRuleRun) -> None: ...
+
+    async def due(self, before: datetime, limit: int) -> Sequence[MessageRuleRun]:
+        """Runs still due at `before`, the earliest first (the sweep's stored work)."""
+        ...
+
+    async def for_rule(self, rule_id: int, paging: Paging) -> Page[MessageRuleRun]:
+        """A rule's runs, newest first."""
         ...

@@ -1,8 +1,9 @@
 """Typed post-sale messages (§8): meli_messages gains the moderation reason, the date the
 message became available and MercadoLibre's JSON; each conversation's status gets a table
 (meli_conversations), and every message sent or meant to be sent another
-(meli_message_sends: the intent recorded before the call). Message snapshots of
-meli_resources move into meli_messages.
+(meli_message_sends: the intent recorded before the call); automatic messages get their
+rules (meli_message_rules) and each rule's run per order (meli_message_rule_runs). Message
+snapshots of meli_resources move into meli_messages.
 
 Revision ID: 0012
 Revises: 0011
@@ -163,6 +164,56 @@ def upgrade() -> None:
         "meli_message_sends",
         ["status", "requested_at"],
     )
+    op.create_table(
+        "meli_message_rules",
+        sa.Column("id", _id(), nullable=False),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("event", sa.String(16), nullable=False),
+        sa.Column("template_id", sa.BigInteger(), nullable=False),
+        sa.Column("delay_seconds", sa.Integer(), nullable=False),
+        sa.Column("account_ids", _json(), nullable=False),
+        sa.Column("mode", sa.String(16), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_meli_message_rules"),
+        sqlite_autoincrement=True,
+    )
+    op.create_table(
+        "meli_message_rule_runs",
+        sa.Column("id", _id(), nullable=False),
+        sa.Column("rule_id", sa.BigInteger(), nullable=False),
+        sa.Column("order_id", sa.BigInteger(), nullable=False),
+        sa.Column(
+            "account_id",
+            _id(),
+            sa.ForeignKey(
+                "meli_accounts.id", name="fk_meli_message_rule_runs_account_id_meli_accounts"
+            ),
+            nullable=False,
+        ),
+        sa.Column("event", sa.String(16), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True)),
+        sa.Column("text", sa.Text()),
+        sa.Column("send_id", sa.BigInteger()),
+        sa.Column("error", sa.Text()),
+        sa.PrimaryKeyConstraint("id", name="pk_meli_message_rule_runs"),
+        sqlite_autoincrement=True,
+    )
+    op.create_index(
+        "uq_meli_message_rule_runs_rule_id_order_id",
+        "meli_message_rule_runs",
+        ["rule_id", "order_id"],
+        unique=True,
+    )
+    op.create_index(
+        "ix_meli_message_rule_runs_status_due_at", "meli_message_rule_runs", ["status", "due_at"]
+    )
+    op.create_index(
+        "ix_meli_message_rule_runs_account_id", "meli_message_rule_runs", ["account_id"]
+    )
     _move_snapshots()
 
 
@@ -200,6 +251,8 @@ def _move_snapshots() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("meli_message_rule_runs")
+    op.drop_table("meli_message_rules")
     op.drop_table("meli_message_sends")
     op.drop_table("meli_conversations")
     op.drop_column("meli_messages", "raw")
