@@ -97,6 +97,14 @@ class SettleAnswer:
 
 
 @attrs.define(frozen=True)
+class SendRuleMessage:
+    """Send (or, in a dry run, log) the message of an automatic-message rule that met an
+    order's event, once its delay is over (§8)."""
+
+    run_id: int
+
+
+@attrs.define(frozen=True)
 class ApplyStockBatch:
     """Write a stored stock batch to MercadoLibre."""
 
@@ -173,6 +181,7 @@ Job: TypeAlias = (
     | ReplayDeadLetters
     | AutoAnswerQuestion
     | SettleAnswer
+    | SendRuleMessage
     | ApplyStockBatch
     | ProcessNotification
     | ProcessNotifications
@@ -191,6 +200,7 @@ JOB_TYPES: tuple[type[Job], ...] = (
     ReplayDeadLetters,
     AutoAnswerQuestion,
     SettleAnswer,
+    SendRuleMessage,
     ApplyStockBatch,
     ProcessNotification,
     ProcessNotifications,

@@ -70,10 +70,10 @@ class NotificationUseCases(MessageUseCases):
         L.sync_listing,
         recorders=providers.Dict(
             questions=L.record_questions,
-            orders_v2=L.record_orders,
-            orders=L.record_orders,
-            payments=L.record_payments,
-            shipments=L.record_shipments,
+            orders_v2=L.record_orders_for_rules,
+            orders=L.record_orders_for_rules,
+            payments=L.record_payments_for_rules,
+            shipments=L.record_shipments_for_rules,
             messages=L.record_messages,
         ),
     )

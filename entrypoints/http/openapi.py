@@ -254,6 +254,7 @@ def build_document(endpoints: Iterable[Endpoint], version: str) -> dict[str, Any
                     "multipart/form-data": {
                         "schema": {
                             "type": "object",
+                            "additionalProperties": False,
                             "required": [endpoint.upload],
                             "properties": {endpoint.upload: {"type": "string", "format": "binary"}},
                         }

@@ -94,6 +94,11 @@ async def auto_answer_question(c: Container, job: jobs.AutoAnswerQuestion) -> No
     log.info("auto_answer_question %s: %s", job.question_id, outcome.value)
 
 
+async def send_rule_message(c: Container, job: jobs.SendRuleMessage) -> None:
+    run = await c.send_rule_message()(job.run_id)
+    log.info("send_rule_message %s: %s %s", job.run_id, run.status.value, run.error or "")
+
+
 async def settle_answer(c: Container, job: jobs.SettleAnswer) -> None:
     attempt = await c.settle_answer()(job.attempt_id)
     log.info("settle_answer %s: %s", job.attempt_id, attempt.status.value)
@@ -153,6 +158,7 @@ HANDLERS: Mapping[type[jobs.Job], Handler] = {
     jobs.ReplayDeadLetters: Handler(replay_dead_letters, max_retries=3),
     jobs.AutoAnswerQuestion: Handler(auto_answer_question, max_retries=3),
     jobs.SettleAnswer: Handler(settle_answer, max_retries=5),
+    jobs.SendRuleMessage: Handler(send_rule_message, max_retries=5),
     jobs.ApplyStockBatch: Handler(apply_stock_batch, max_retries=3),
     jobs.ProcessNotification: Handler(
         process_notification,
