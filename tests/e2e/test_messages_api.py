@@ -127,3 +127,51 @@ async def _unread_of(client, sb, sale):
     )
     pack = sale["pack_id"] or sale["id"]
     return next((c for c in listed["conversations"] if c["pack_id"] == pack), None)
+
+
+async def test_an_automatic_shipped_message_goes_out_once_when_the_order_ships(world):
+    sb, client = world["sb"], world["client"]
+    seller = sb.sellers[0]["id"]
+    template = await _json(
+        await client.post(
+            "/templates",
+            json={"name": "Salió", "kind": "message", "text": "¡Tu pedido {order_id} ya salió!"},
+            headers=AUTH,
+        ),
+        201,
+    )
+    rule = await _json(
+        await client.post(
+            "/messages/rules",
+            json={"name": "Enviado", "event": "shipped", "template_id": template["id"]},
+            headers=AUTH,
+        ),
+        201,
+    )
+    bad = await client.post(
+        "/messages/rules",
+        json={"name": "x", "event": "shipped", "template_id": 9999},
+        headers=AUTH,
+    )
+    assert bad.status == 422
+    sale = await sb.event("order", seller_id=seller, mode="me2", logistic_type="cross_docking")
+    await eventually(lambda: _stored(client, sale["id"]))
+
+    for _ in range(2):  # shipped, and notified again: one message
+        await sb.event(
+            "shipment", seller_id=seller, shipment_id=sale["shipping"]["id"], status="shipped"
+        )
+    log = await eventually(lambda: _log_with(client, rule["id"], "sent"))
+
+    assert [r["order_id"] for r in log["results"]] == [sale["id"]]
+    conversation = sb.state.market.messaging.conversation(str(sale["pack_id"] or sale["id"]))
+    ours = [m.text for m in conversation.messages if m.from_id == seller]
+    assert ours == [f"¡Tu pedido {sale['id']} ya salió!"]
+    listed = await _json(await client.get("/messages/rules", headers=AUTH))
+    assert [r["id"] for r in listed["rules"]] == [rule["id"]]
+    assert (await client.delete(f"/messages/rules/{rule['id']}", headers=AUTH)).status == 204
+
+
+async def _log_with(client, rule_id: int, status: str):
+    log = await _json(await client.get(f"/messages/rules/{rule_id}/log", headers=AUTH))
+    return log if log["results"] and all(r["status"] == status for r in log["results"]) else None
