@@ -97,6 +97,13 @@ class SettleAnswer:
 
 
 @attrs.define(frozen=True)
+class SettleMessage:
+    """Learn whether MercadoLibre took a message whose outcome is unknown (read back)."""
+
+    send_id: int
+
+
+@attrs.define(frozen=True)
 class SendRuleMessage:
     """Send (or, in a dry run, log) the message of an automatic-message rule that met an
     order's event, once its delay is over (§8)."""
@@ -181,6 +188,7 @@ Job: TypeAlias = (
     | ReplayDeadLetters
     | AutoAnswerQuestion
     | SettleAnswer
+    | SettleMessage
     | SendRuleMessage
     | ApplyStockBatch
     | ProcessNotification
@@ -200,6 +208,7 @@ JOB_TYPES: tuple[type[Job], ...] = (
     ReplayDeadLetters,
     AutoAnswerQuestion,
     SettleAnswer,
+    SettleMessage,
     SendRuleMessage,
     ApplyStockBatch,
     ProcessNotification,

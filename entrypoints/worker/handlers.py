@@ -94,6 +94,11 @@ async def auto_answer_question(c: Container, job: jobs.AutoAnswerQuestion) -> No
     log.info("auto_answer_question %s: %s", job.question_id, outcome.value)
 
 
+async def settle_message(c: Container, job: jobs.SettleMessage) -> None:
+    send = await c.settle_message()(job.send_id)
+    log.info("settle_message %s: %s", job.send_id, send.status.value)
+
+
 async def send_rule_message(c: Container, job: jobs.SendRuleMessage) -> None:
     run = await c.send_rule_message()(job.run_id)
     log.info("send_rule_message %s: %s %s", job.run_id, run.status.value, run.error or "")
@@ -158,6 +163,7 @@ HANDLERS: Mapping[type[jobs.Job], Handler] = {
     jobs.ReplayDeadLetters: Handler(replay_dead_letters, max_retries=3),
     jobs.AutoAnswerQuestion: Handler(auto_answer_question, max_retries=3),
     jobs.SettleAnswer: Handler(settle_answer, max_retries=5),
+    jobs.SettleMessage: Handler(settle_message, max_retries=5),
     jobs.SendRuleMessage: Handler(send_rule_message, max_retries=5),
     jobs.ApplyStockBatch: Handler(apply_stock_batch, max_retries=3),
     jobs.ProcessNotification: Handler(

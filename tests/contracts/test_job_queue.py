@@ -37,6 +37,8 @@ EVERY_JOB: list[jobs.Job] = [
     jobs.ReplayDeadLetters(None),
     jobs.AutoAnswerQuestion(12_000_000_001),
     jobs.SettleAnswer(13),
+    jobs.SettleMessage(14),
+    jobs.SendRuleMessage(15),
     jobs.ApplyStockBatch(6),
     jobs.ProcessNotification(7),
     jobs.ProcessNotifications((8, 9, 10)),

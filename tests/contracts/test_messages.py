@@ -279,3 +279,25 @@ async def test_a_rule_meets_an_order_once_and_its_runs_are_due_then_logged(uow_f
         assert [r.id for r in await uow.message_rule_runs.due(NOW + minutes(20), 10)] == [stored.id]
         page = await uow.message_rule_runs.for_rule(7, Paging(0, 10))
         assert page.total == 2 and {r.id for r in page.items} == {stored.id, later.id}
+
+
+async def test_pending_sends_are_found_oldest_first_past_a_cursor(uow_factory):
+    account = await given_account(uow_factory)
+    async with uow_factory() as uow:
+        old = await uow.message_sends.add(a_send(account.id, pack_id=1))
+        new = await uow.message_sends.add(
+            a_send(account.id, pack_id=2, requested_at=NOW + minutes(1))
+        )
+        done = await uow.message_sends.add(a_send(account.id, pack_id=3))
+        done.settle(SendStatus.FAILED, NOW, "refused")
+        await uow.message_sends.save(done)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        found = await uow.message_sends.pending(NOW + minutes(5), 10)
+        assert [s.id for s in found] == [old.id, new.id]
+        assert await uow.message_sends.pending(NOW + minutes(1), 10) == [old]
+        after = await uow.message_sends.pending(NOW + minutes(5), 10, (old.requested_at, old.id))
+        assert after == [new]
+        runs = await uow.message_rule_runs.due(NOW, 10, (NOW, 0))
+        assert runs == []

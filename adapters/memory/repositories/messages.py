@@ -98,6 +98,19 @@ class InMemoryMessageSendRepository(InMemoryRepository):
             if (send.account_id, send.pack_id) == (account_id, pack_id) and send.message_id
         )
 
+    async def pending(
+        self, before: datetime, limit: int, after: tuple[datetime, int] | None = None
+    ) -> Sequence[MessageSend]:
+        found = [
+            send
+            for send in self._staged.values(MESSAGE_SENDS)
+            if send.holds_conversation
+            and send.requested_at < before
+            and (after is None or (send.requested_at, send.id) > after)
+        ]
+        found.sort(key=lambda send: (send.requested_at, send.id))
+        return [private_copy(send) for send in found[:limit]]
+
 
 class InMemoryMessageRuleRepository(InMemoryRepository):
     async def add(self, rule: MessageRule) -> MessageRule:
@@ -141,11 +154,15 @@ class InMemoryMessageRuleRunRepository(InMemoryRepository):
             raise NotFound("message rule run", run.id)
         self._staged.put(MESSAGE_RULE_RUNS, run.id, run)
 
-    async def due(self, before: datetime, limit: int) -> Sequence[MessageRuleRun]:
+    async def due(
+        self, before: datetime, limit: int, after: tuple[datetime, int] | None = None
+    ) -> Sequence[MessageRuleRun]:
         found = [
             run
             for run in self._staged.values(MESSAGE_RULE_RUNS)
-            if run.status is RunStatus.DUE and run.due_at <= before
+            if run.status is RunStatus.DUE
+            and run.due_at <= before
+            and (after is None or (run.due_at, run.id) > after)
         ]
         found.sort(key=lambda run: (run.due_at, run.id))
         return [private_copy(run) for run in found[:limit]]

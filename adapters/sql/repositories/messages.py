@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import attrs
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import and_, delete, select, tuple_, update
 
 from adapters.sql.repositories.base import JsonObject, Row, SqlRepository, page_of
 from adapters.sql.tables import (
@@ -189,6 +189,25 @@ class SqlMessageSendRepository(SqlRepository):
         )
         return frozenset(row["message_id"] for row in rows)
 
+    async def pending(
+        self, before: datetime, limit: int, after: tuple[datetime, int] | None = None
+    ) -> Sequence[MessageSend]:
+        conditions = [
+            message_sends.c.status == SendStatus.PENDING.value,
+            message_sends.c.requested_at < before,
+        ]
+        if after is not None:
+            conditions.append(
+                tuple_(message_sends.c.requested_at, message_sends.c.id) > tuple_(*after)
+            )
+        rows = await self._all(
+            select(message_sends)
+            .where(*conditions)
+            .order_by(message_sends.c.requested_at, message_sends.c.id)
+            .limit(limit)
+        )
+        return [send_to_domain(row) for row in rows]
+
 
 def rule_to_row(rule: MessageRule) -> JsonObject:
     row = attrs.asdict(rule, recurse=False)
@@ -277,13 +296,20 @@ class SqlMessageRuleRunRepository(SqlRepository):
         if result.rowcount == 0:
             raise NotFound("message rule run", run.id)
 
-    async def due(self, before: datetime, limit: int) -> Sequence[MessageRuleRun]:
+    async def due(
+        self, before: datetime, limit: int, after: tuple[datetime, int] | None = None
+    ) -> Sequence[MessageRuleRun]:
+        conditions = [
+            message_rule_runs.c.status == RunStatus.DUE.value,
+            message_rule_runs.c.due_at <= before,
+        ]
+        if after is not None:
+            conditions.append(
+                tuple_(message_rule_runs.c.due_at, message_rule_runs.c.id) > tuple_(*after)
+            )
         rows = await self._all(
             select(message_rule_runs)
-            .where(
-                message_rule_runs.c.status == RunStatus.DUE.value,
-                message_rule_runs.c.due_at <= before,
-            )
+            .where(*conditions)
             .order_by(message_rule_runs.c.due_at, message_rule_runs.c.id)
             .limit(limit)
         )

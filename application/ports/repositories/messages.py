@@ -86,6 +86,13 @@ class MessageSendRepository(Protocol):
         """The MercadoLibre ids of the messages already matched to a send."""
         ...
 
+    async def pending(
+        self, before: datetime, limit: int, after: tuple[datetime, int] | None = None
+    ) -> Sequence[MessageSend]:
+        """Sends still pending that were recorded before `before`, oldest first,
+        continuing after `after` (requested_at, id)."""
+        ...
+
 
 class MessageRuleRepository(Protocol):
     async def add(self, rule: MessageRule) -> MessageRule:
@@ -117,8 +124,11 @@ class MessageRuleRunRepository(Protocol):
 
     async def save(self, run: MessageRuleRun) -> None: ...
 
-    async def due(self, before: datetime, limit: int) -> Sequence[MessageRuleRun]:
-        """Runs still due at `before`, the earliest first (the sweep's stored work)."""
+    async def due(
+        self, before: datetime, limit: int, after: tuple[datetime, int] | None = None
+    ) -> Sequence[MessageRuleRun]:
+        """Runs still due at `before`, the earliest first, continuing after `after`
+        (due_at, id): the sweep's stored work."""
         ...
 
     async def for_rule(self, rule_id: int, paging: Paging) -> Page[MessageRuleRun]:

@@ -147,3 +147,27 @@ async def test_a_rule_must_name_a_message_template_and_a_known_event(world):
         await rule(world, "sold", answer, delay_seconds=-1, account_ids=(404,))
     fields = {p.field for p in refused.value.problems}
     assert fields == {"event", "template_id", "account_ids"}
+
+
+async def test_the_sweep_finds_due_rule_messages_and_pending_sends(world):
+    from application.operations.requeue_lost_work import RequeueLostWork
+    from domain.messages import MessageSend
+
+    world.clock.advance(1)
+    order = await world.sale()
+    await rule(world, "shipped", await template(world, "Salió"))
+    world.clock.advance(1)
+    [job] = await shipped(world, order)
+    async with world.uow() as uow:
+        send = await uow.message_sends.add(
+            MessageSend(world.account_id, 99, order.id, 5001, "Hola", world.clock.now())
+        )
+        await uow.commit()
+    world.queue.clear()
+    world.clock.advance(120)
+
+    sweep = RequeueLostWork(world.uow, world.queue, world.clock)
+    counts = await sweep(("message_sends", "rule_messages"))
+
+    assert counts == {"message_sends": 1, "rule_messages": 1}
+    assert set(world.queue.jobs) == {job, jobs.SettleMessage(send.id)}
