@@ -63,7 +63,10 @@ def _resource(body: Mapping[str, Any], *names: str) -> int | None:
 
 
 def _upper(value: Any) -> str | None:
-    return clean_text(value).upper() if isinstance(value, str) and value else None
+    """A moderation reason, upper case; the 2019 shape's "none" is none."""
+    if not isinstance(value, str) or not value or value.strip().lower() == "none":
+        return None
+    return clean_text(value).upper()
 
 
 def read_message(
@@ -76,9 +79,12 @@ def read_message(
     to_user_id: int | None = None,
     order_id: int | None = None,
     now: datetime | None = None,
+    seller_id: int | None = None,
 ) -> Message:
     """One message in either shape; `pack_id`, `from_user_id`, `to_user_id` and
-    `order_id` fill what the body does not say. Raises Unavailable."""
+    `order_id` fill what the body does not say, and in a seller's conversation a
+    message without `to` (the 2019 shape) is to the seller when someone else sent it.
+    Raises Unavailable."""
     if not isinstance(body, Mapping):
         raise Unavailable(f"{what} answered something other than a message")
     message_id = body.get("id") or body.get("message_id")
@@ -89,7 +95,10 @@ def read_message(
     legacy_order = read_id(body.get("resource_id")) if body.get("resource") == "orders" else None
     conversation = _resource(body, "packs", "orders") or legacy_order or pack_id
     sender = _user(body.get("from")) or from_user_id
-    receiver = _user(body.get("to")) or to_user_id
+    receiver = _user(body.get("to"))
+    if receiver is None and seller_id is not None and sender not in (None, seller_id):
+        receiver = seller_id
+    receiver = receiver or to_user_id
     created = (
         read_when(dates.get("created"))
         or read_when(dates.get("received"))
@@ -110,7 +119,7 @@ def read_message(
             text=_text(body.get("text")),
             date_created=created.astimezone(UTC),
             attachments=_attachments(body),
-            status=clean_text(str(body.get("status") or "available"))[:32],
+            status=clean_text(str(body.get("status") or "available"))[:32].lower(),
             moderation_status=(
                 clean_text(str(moderation["status"]))[:32].lower()
                 if moderation.get("status")

@@ -49,7 +49,13 @@ class AiohttpMessageGateway:
         self._calls = calls
 
     async def conversation(
-        self, account_id: int, seller_id: int, pack_id: int, *, mark_as_read: bool = False
+        self,
+        account_id: int,
+        seller_id: int,
+        pack_id: int,
+        *,
+        mark_as_read: bool = False,
+        buyer_id: int | None = None,
     ) -> Conversation:
         """§8.1, page by page until `paging.total`."""
         path = f"/messages/packs/{int(pack_id)}/sellers/{int(seller_id)}"
@@ -71,9 +77,17 @@ class AiohttpMessageGateway:
                 found = body.get("seller_max_message_length")
                 if isinstance(found, int) and not isinstance(found, bool) and found > 0:
                     limit = found
+            buyer = _counterpart(listed, seller_id) or buyer_id
             for entry in listed:
                 try:
-                    message = read_message(entry, account_id, what, pack_id=pack_id)
+                    message = read_message(
+                        entry,
+                        account_id,
+                        what,
+                        pack_id=pack_id,
+                        to_user_id=buyer,
+                        seller_id=seller_id,
+                    )
                 except Unavailable as error:
                     log.warning("%s", error)
                     continue
@@ -258,6 +272,20 @@ class AiohttpMessageGateway:
             if pack_id is not None and isinstance(count, int) and not isinstance(count, bool):
                 found.append(UnreadCount(pack_id, count))
         return tuple(found)
+
+
+def _counterpart(listed: list[Any], seller_id: int) -> int | None:
+    """The other party of a seller's conversation, as its messages name it (for the 2019
+    shape, whose messages have no `to`)."""
+    for entry in listed:
+        if not isinstance(entry, Mapping):
+            continue
+        for end in (entry.get("from"), entry.get("to")):
+            for party in end if isinstance(end, list) else [end]:
+                found = read_id(party.get("user_id") if isinstance(party, Mapping) else None)
+                if found is not None and found != seller_id:
+                    return found
+    return None
 
 
 def _to_of(body: Any) -> Any:

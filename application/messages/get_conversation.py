@@ -38,7 +38,11 @@ class GetConversation:
         pack_id = conversation_id(order)
         try:
             conversation = await self._gateway.conversation(
-                account.id, account.seller_id, pack_id, mark_as_read=mark_as_read
+                account.id,
+                account.seller_id,
+                pack_id,
+                mark_as_read=mark_as_read,
+                buyer_id=order.buyer.id,
             )
         except Unavailable:
             if not stored_if_unavailable:

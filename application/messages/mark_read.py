@@ -25,7 +25,11 @@ class MarkConversationRead:
             order, account = await order_and_account(uow, order_id, account_id)
         assert account.id is not None
         conversation = await self._gateway.conversation(
-            account.id, account.seller_id, conversation_id(order), mark_as_read=True
+            account.id,
+            account.seller_id,
+            conversation_id(order),
+            mark_as_read=True,
+            buyer_id=order.buyer.id,
         )
         async with self._uow() as uow:
             await store_conversation(uow, order, conversation)

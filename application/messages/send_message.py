@@ -70,7 +70,7 @@ class SendMessage:
         if earlier is not None:
             return earlier
         conversation = await self._gateway.conversation(
-            account.id, account.seller_id, conversation_id(order)
+            account.id, account.seller_id, conversation_id(order), buyer_id=order.buyer.id
         )
         async with self._uow() as uow:
             await store_conversation(uow, order, conversation)

@@ -164,7 +164,9 @@ class MessageSender:
         shows: found, sent; not found, failed (or, without `fail_missing`, left pending:
         it may still be on its way). Idempotent. Raises the gateway's errors when the
         conversation cannot be read (the send stays pending)."""
-        conversation = await self._gateway.conversation(send.account_id, seller_id, send.pack_id)
+        conversation = await self._gateway.conversation(
+            send.account_id, seller_id, send.pack_id, buyer_id=send.to_user_id
+        )
         async with self._uow() as uow:
             taken = await uow.message_sends.sent_message_ids(send.account_id, send.pack_id)
         for message in conversation.messages:

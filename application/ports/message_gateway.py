@@ -62,11 +62,18 @@ class MessageGateway(Protocol):
     """Calls on behalf of a connected account (its token, one renewal after a 401)."""
 
     async def conversation(
-        self, account_id: int, seller_id: int, pack_id: int, *, mark_as_read: bool = False
+        self,
+        account_id: int,
+        seller_id: int,
+        pack_id: int,
+        *,
+        mark_as_read: bool = False,
+        buyer_id: int | None = None,
     ) -> Conversation:
         """GET /messages/packs/{pack_id}/sellers/{seller_id} over all its pages; reading
-        marks the seller's messages read only when `mark_as_read`. Raises NotFound,
-        Forbidden (another seller's). Idempotent."""
+        marks the seller's messages read only when `mark_as_read`. `buyer_id`: whom the
+        seller's messages are to when the body does not say (the 2019 shape has no `to`).
+        Raises NotFound, Forbidden (another seller's). Idempotent."""
         ...
 
     async def get(self, account_id: int, message_id: str) -> MessageRead:

@@ -172,7 +172,13 @@ class FakeMessageGateway:
         return read_message(body, account_id, what)
 
     async def conversation(
-        self, account_id: int, seller_id: int, pack_id: int, *, mark_as_read: bool = False
+        self,
+        account_id: int,
+        seller_id: int,
+        pack_id: int,
+        *,
+        mark_as_read: bool = False,
+        buyer_id: int | None = None,
     ) -> Conversation:
         self.calls.append(("conversation", pack_id))
         if self._unreadable:
