@@ -62,7 +62,17 @@ def periodic_jobs(intervals: Intervals) -> list[PeriodicJob]:
         PeriodicJob("delivery_sweep", jobs.RequeueLostWork(("deliveries",)), intervals.sweep),
         PeriodicJob(
             "work_sweep",
-            jobs.RequeueLostWork(("stock_batches", "syncs", "replays", "auto_answers", "answers")),
+            jobs.RequeueLostWork(
+                (
+                    "stock_batches",
+                    "syncs",
+                    "replays",
+                    "auto_answers",
+                    "answers",
+                    "message_sends",
+                    "rule_messages",
+                )
+            ),
             intervals.sweep,
         ),
         PeriodicJob("missed_feeds", jobs.RecoverMissedFeeds(), intervals.missed_feeds),
