@@ -150,6 +150,12 @@ class RecoverMissedFeeds:
     trigger: SyncTrigger = attrs.field(default=SyncTrigger.SCHEDULE, converter=_trigger)
 
 
+@attrs.define(frozen=True)
+class ReadUnreadMessages:
+    """Read each active account's conversations with unread messages (§8.4) and store
+    them: what a lost `messages` notification would have brought."""
+
+
 # --- Upkeep ------------------------------------------------------------------------------
 
 
@@ -195,6 +201,7 @@ Job: TypeAlias = (
     | ProcessNotifications
     | DeliverWebhook
     | RecoverMissedFeeds
+    | ReadUnreadMessages
     | RefreshExpiringTokens
     | RequeueLostWork
     | FanOut
@@ -215,6 +222,7 @@ JOB_TYPES: tuple[type[Job], ...] = (
     ProcessNotifications,
     DeliverWebhook,
     RecoverMissedFeeds,
+    ReadUnreadMessages,
     RefreshExpiringTokens,
     RequeueLostWork,
     FanOut,

@@ -44,6 +44,7 @@ class Intervals:
     questions: int
     sweep: int
     missed_feeds: int
+    messages: int = 15 * 60
 
 
 def _per_account(name: str, job: type[Job], every_seconds: int) -> PeriodicJob:
@@ -76,4 +77,5 @@ def periodic_jobs(intervals: Intervals) -> list[PeriodicJob]:
             intervals.sweep,
         ),
         PeriodicJob("missed_feeds", jobs.RecoverMissedFeeds(), intervals.missed_feeds),
+        PeriodicJob("messages", jobs.ReadUnreadMessages(), intervals.messages),
     ]

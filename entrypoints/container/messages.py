@@ -13,6 +13,7 @@ from application.messages.list_message_rules import ListMessageRules
 from application.messages.list_options import ListMessageOptions
 from application.messages.list_unread import ListUnread
 from application.messages.mark_read import MarkConversationRead
+from application.messages.read_unread_messages import ReadUnreadMessages
 from application.messages.record_messages import RecordMessages
 from application.messages.rule_trigger import MessageRuleTrigger, TriggeringRecorder
 from application.messages.send_message import SendMessage
@@ -37,6 +38,7 @@ class MessageUseCases(OrderUseCases):
     list_message_options = providers.Factory(ListMessageOptions, uow, gateway)
     list_unread = providers.Factory(ListUnread, uow, gateway)
     mark_conversation_read = providers.Factory(MarkConversationRead, uow, gateway)
+    read_unread_messages = providers.Factory(ReadUnreadMessages, uow, list_unread)
 
     list_message_rules = providers.Factory(ListMessageRules, uow)
     create_message_rule = providers.Factory(CreateMessageRule, uow, O.clock)

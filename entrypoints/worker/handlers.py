@@ -130,6 +130,10 @@ async def recover_missed_feeds(c: Container, job: jobs.RecoverMissedFeeds) -> No
     _logged("recover_missed_feeds", await c.recover_missed_feeds()(job.trigger))
 
 
+async def read_unread_messages(c: Container, job: jobs.ReadUnreadMessages) -> None:
+    log.info("read_unread_messages: %s", await c.read_unread_messages()())
+
+
 async def refresh_expiring_tokens(c: Container, job: jobs.RefreshExpiringTokens) -> None:
     log.info("refresh_expiring_tokens: %s", await c.refresh_expiring_tokens()())
 
@@ -183,6 +187,12 @@ HANDLERS: Mapping[type[jobs.Job], Handler] = {
         recover_missed_feeds,
         max_retries=2,
         scheduled=("missed_feeds",),
+        call_class=CallClass.PERIODIC,
+    ),
+    jobs.ReadUnreadMessages: Handler(
+        read_unread_messages,
+        max_retries=2,
+        scheduled=("messages",),
         call_class=CallClass.PERIODIC,
     ),
     jobs.RefreshExpiringTokens: Handler(

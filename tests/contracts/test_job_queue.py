@@ -45,6 +45,7 @@ EVERY_JOB: list[jobs.Job] = [
     jobs.DeliverWebhook(11, reset=True),
     jobs.RecoverMissedFeeds(SyncTrigger.NOTIFICATION),
     jobs.RefreshExpiringTokens(),
+    jobs.ReadUnreadMessages(),
     jobs.RequeueLostWork(("notifications", "deliveries")),
     jobs.FanOut("reconcile_orders", SyncTrigger.API),
 ]

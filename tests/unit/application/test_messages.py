@@ -285,3 +285,17 @@ async def test_a_lost_answer_that_cannot_be_read_back_stays_pending_and_a_retry_
 
     await world.send(SendMessageCommand(order.id, text="Otro texto"))
     assert world.held(order) == ["Ya despachamos", "Otro texto"]
+
+
+async def test_the_periodic_read_stores_every_accounts_unread_conversations(world):
+    from application.messages.read_unread_messages import ReadUnreadMessages
+
+    order = await world.sale()
+    message_id = world.gateway.write(order.pack_id, "¿Hay novedades?")
+
+    found = await ReadUnreadMessages(world.uow, world.unread)()
+
+    assert found == {world.account_id: 1}
+    async with world.uow() as uow:
+        stored = await uow.messages.find(message_id)
+    assert stored is not None and stored.date_read is None, "read, not marked read"
