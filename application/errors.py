@@ -79,6 +79,14 @@ class ValidationFailed(ApplicationError):
         self.message = message
 
 
+class PayloadTooLarge(ApplicationError):
+    """A file larger than MercadoLibre takes (checked before sending it)."""
+
+
+class UnsupportedMediaType(ApplicationError):
+    """A file of a type MercadoLibre does not take (checked before sending it)."""
+
+
 class Unauthorized(ApplicationError):
     """MercadoLibre refused the credentials (401) even after a refresh."""
 

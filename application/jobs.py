@@ -97,6 +97,21 @@ class SettleAnswer:
 
 
 @attrs.define(frozen=True)
+class SettleMessage:
+    """Learn whether MercadoLibre took a message whose outcome is unknown (read back)."""
+
+    send_id: int
+
+
+@attrs.define(frozen=True)
+class SendRuleMessage:
+    """Send (or, in a dry run, log) the message of an automatic-message rule that met an
+    order's event, once its delay is over (§8)."""
+
+    run_id: int
+
+
+@attrs.define(frozen=True)
 class ApplyStockBatch:
     """Write a stored stock batch to MercadoLibre."""
 
@@ -133,6 +148,12 @@ class RecoverMissedFeeds:
     """Read back the notifications MercadoLibre gave up delivering (§9.5)."""
 
     trigger: SyncTrigger = attrs.field(default=SyncTrigger.SCHEDULE, converter=_trigger)
+
+
+@attrs.define(frozen=True)
+class ReadUnreadMessages:
+    """Read each active account's conversations with unread messages (§8.4) and store
+    them: what a lost `messages` notification would have brought."""
 
 
 # --- Upkeep ------------------------------------------------------------------------------
@@ -173,11 +194,14 @@ Job: TypeAlias = (
     | ReplayDeadLetters
     | AutoAnswerQuestion
     | SettleAnswer
+    | SettleMessage
+    | SendRuleMessage
     | ApplyStockBatch
     | ProcessNotification
     | ProcessNotifications
     | DeliverWebhook
     | RecoverMissedFeeds
+    | ReadUnreadMessages
     | RefreshExpiringTokens
     | RequeueLostWork
     | FanOut
@@ -191,11 +215,14 @@ JOB_TYPES: tuple[type[Job], ...] = (
     ReplayDeadLetters,
     AutoAnswerQuestion,
     SettleAnswer,
+    SettleMessage,
+    SendRuleMessage,
     ApplyStockBatch,
     ProcessNotification,
     ProcessNotifications,
     DeliverWebhook,
     RecoverMissedFeeds,
+    ReadUnreadMessages,
     RefreshExpiringTokens,
     RequeueLostWork,
     FanOut,

@@ -30,7 +30,17 @@ COMMON_VARIABLES = frozenset(
 )
 VARIABLES: Mapping[TemplateKind, frozenset[str]] = {
     TemplateKind.ANSWER: COMMON_VARIABLES | {"item_link"},
-    TemplateKind.MESSAGE: COMMON_VARIABLES | {"order_id"},
+    # The order's (§5.1) and its shipment's (§6.1): application/templates/values.py.
+    TemplateKind.MESSAGE: COMMON_VARIABLES
+    | {
+        "order_id",
+        "buyer_first_name",
+        "items",
+        "total",
+        "tracking_number",
+        "tracking_url",
+        "shipment_status",
+    },
 }
 MAX_LENGTH: Mapping[TemplateKind, int] = {
     TemplateKind.ANSWER: MAX_TEXT_LENGTH,

@@ -139,8 +139,9 @@ def question_event(
 def message_event(
     market: SimulatedMarket, seller: User, body: Mapping[str, Any], rng: random.Random
 ) -> Result:
-    """The buyer writes in the conversation of the given order or pack (or of a random
-    paid order whose conversation is open)."""
+    """The buyer (or, with `"from": "agent"`, the country agent) writes in the
+    conversation of the given order or pack (or of a random paid order whose
+    conversation is open); `"blocked": substatus | null` blocks it or lifts the block."""
     key = body.get("pack_id") or body.get("order_id")
     if key is not None:
         conversation = market.messaging.conversation(str(_int(key, "order_id")))
@@ -155,8 +156,19 @@ def message_event(
 
         order = market.sales.random_order(seller, open_conversation, rng)
         conversation = market.messaging.conversation(str(order.pack_id or order.id))
+    if "blocked" in body:
+        # {"blocked": "blocked_by_buyer"} blocks the conversation, {"blocked": null} lifts it.
+        reason = body["blocked"]
+        if reason is not None and (not isinstance(reason, str) or not reason):
+            raise bad_request("blocked must be a substatus (blocked_by_buyer...) or null")
+        market.messaging.hold(conversation, reason)
+        return 200, conversation.status_json()
     text = _text(body) or market.messaging.random_text(seller.site_id, rng)
-    message = market.messaging.buyer_message(conversation, text)
+    if body.get("from") == "agent":
+        # §8.2: the country agent writes; the conversation becomes the agent's.
+        message = market.messaging.agent_message(conversation, text)
+    else:
+        message = market.messaging.buyer_message(conversation, text)
     return 201, message.as_json()
 
 

@@ -19,7 +19,9 @@ SERVER_ERRORS: dict[int, tuple[str, str]] = {
 }
 # 206 is the partial-content answer of §0.3 (items and users lose a sub-source).
 FAULT_STATUSES = frozenset({*SERVER_ERRORS, 429, 206})
-RULE_FIELDS = frozenset({"path", "method", "status", "rate", "latency_ms", "drop", "count"})
+RULE_FIELDS = frozenset(
+    {"path", "method", "status", "rate", "latency_ms", "drop", "after", "count"}
+)
 
 
 @attrs.define
@@ -35,6 +37,9 @@ class FaultRule:
     drop: bool
     count: int | None
     hits: int = 0
+    # With drop: the request is processed first and only its answer is lost (a POST that
+    # MercadoLibre took while the client saw the connection go).
+    after: bool = False
     _regex: re.Pattern[str] | None = None
 
     def matches(self, method: str, path: str, route: str | None) -> bool:
@@ -58,6 +63,7 @@ class FaultRule:
             "rate": self.rate,
             "latency_ms": self.latency_ms,
             "drop": self.drop,
+            "after": self.after,
             "count": self.count,
             "hits": self.hits,
         }
@@ -67,6 +73,7 @@ class FaultRule:
 class FaultDecision:
     latency: float = 0.0
     drop: bool = False
+    drop_after: bool = False
     status: int | None = None
 
 
@@ -111,6 +118,9 @@ class FaultInjector:
         drop = spec.get("drop", False)
         if not isinstance(drop, bool):
             raise ValueError("drop must be a boolean")
+        after = spec.get("after", False)
+        if not isinstance(after, bool) or (after and not drop):
+            raise ValueError("after must be a boolean, and needs drop")
         count = spec.get("count")
         if count is not None and (
             isinstance(count, bool) or not isinstance(count, int) or count < 1
@@ -128,6 +138,7 @@ class FaultInjector:
             drop,
             count,
             regex=regex,
+            after=after,
         )
         self._next_id += 1
         self.rules.append(rule)
@@ -152,7 +163,8 @@ class FaultInjector:
             rule.hits += 1
             decision = decision or FaultDecision()
             decision.latency += rule.latency_ms / 1000
-            decision.drop = decision.drop or rule.drop
+            decision.drop = decision.drop or (rule.drop and not rule.after)
+            decision.drop_after = decision.drop_after or (rule.drop and rule.after)
             if decision.status is None:
                 decision.status = rule.status
         return decision

@@ -18,6 +18,7 @@ from sandbox.users import User
 STATE: web.AppKey[SandboxState] = web.AppKey("sandbox_state", SandboxState)
 ACCESS: web.RequestKey[AccessToken] = web.RequestKey("sandbox_access", AccessToken)
 PARTIAL: web.RequestKey[bool] = web.RequestKey("sandbox_partial_content", bool)
+DROP_AFTER: web.RequestKey[bool] = web.RequestKey("sandbox_drop_after", bool)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -3,6 +3,7 @@ read marks and attachments."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -50,6 +51,23 @@ def blocked_conversation(message: str = "blocked_conversation_send_message_forbi
 def attachment_not_found() -> ApiError:
     """§8.2: 422 "Attachment key is invalid or not found"."""
     return api_error(422, "unprocessable_entity", "Attachment key is invalid or not found")
+
+
+# §8.1's moderation reasons the sandbox applies [INF: what triggers them].
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+_PHONE = re.compile(r"(?:\d[\s-]?){8,}")
+
+
+def moderation_of(text: str) -> str | None:
+    """The reason MercadoLibre's moderation rejects a text for, or None: an e-mail
+    address or a phone number is PERSONAL_DATA, a social network link
+    SOCIAL_NETWORK_LINK."""
+    if _EMAIL.search(text) or _PHONE.search(text):
+        return "PERSONAL_DATA"
+    lowered = text.lower()
+    if any(site in lowered for site in ("instagram.com", "facebook.com", "wa.me", "whatsapp")):
+        return "SOCIAL_NETWORK_LINK"
+    return None
 
 
 def missing_tag() -> ApiError:
@@ -102,6 +120,18 @@ class Message:
     read: float | None = None
     attachments: list[Attachment] = attrs.field(factory=list)
     first: bool = False
+    # §8.1: what moderation made of it (a rejected message is `moderated` and hidden from
+    # the other side).
+    moderation: str = "clean"
+    moderation_reason: str | None = None
+
+    @property
+    def status(self) -> str:
+        return "moderated" if self.moderation == "rejected" else "available"
+
+    def visible_to(self, user_id: int) -> bool:
+        """§8.1: moderated messages are hidden from everyone but their sender."""
+        return self.moderation != "rejected" or self.from_id == user_id
 
     def as_json(self) -> dict[str, Any]:
         """§8.1, one entry of `messages`."""
@@ -113,7 +143,7 @@ class Message:
             "client_id": self.client_id,
             "from": {"user_id": self.from_id},
             "to": {"user_id": self.to_id},
-            "status": "available",
+            "status": self.status,
             "subject": None,
             "text": self.text,
             "message_date": {
@@ -124,8 +154,8 @@ class Message:
                 "read": None if self.read is None else iso(self.read),
             },
             "message_moderation": {
-                "status": "clean",
-                "reason": None,
+                "status": self.moderation,
+                "reason": self.moderation_reason,
                 "source": "online",
                 "moderation_date": created,
             },
@@ -153,6 +183,12 @@ class Conversation:
     blocked: str | None = None
     status_date: float | None = None
     claim_id: int | None = None
+    # §8.2: set when MercadoLibre routes the conversation to its country agent.
+    agent_type: str | None = None
+    # A block set through the admin API (e.g. blocked_by_buyer), kept until lifted.
+    held: str | None = None
+    # §8.3: uses left of each action-guide option (1 each until used).
+    option_caps: dict[str, int] = attrs.field(factory=dict)
 
     @property
     def resource(self) -> str:
@@ -160,12 +196,19 @@ class Conversation:
         return f"/packs/{self.key}/sellers/{self.seller_id}"
 
     def unread_for(self, user_id: int) -> list[Message]:
-        return [m for m in self.messages if m.to_id == user_id and m.read is None]
+        return [
+            m
+            for m in self.messages
+            if m.to_id == user_id and m.read is None and m.visible_to(user_id)
+        ]
 
     def status_json(self) -> dict[str, Any]:
         """§8.1 `conversation_status`."""
+        path = f"/packs/{self.key}/seller/{self.seller_id}"
+        if self.agent_type:
+            path = f"/packs/{self.key}/sellers/{self.seller_id}/conversations/{self.agent_type}"
         return {
-            "path": f"/packs/{self.key}/seller/{self.seller_id}",
+            "path": path,
             "status": "blocked" if self.blocked else "active",
             "substatus": self.blocked,
             "status_date": iso(self.status_date or self.created),
@@ -174,11 +217,13 @@ class Conversation:
             "shipping_id": self.shipment_id,
         }
 
-    def page_json(self, offset: int, limit: int) -> dict[str, Any]:
-        """§8.1: the conversation, newest message first [INF: the order]."""
-        newest_first = list(reversed(self.messages))
+    def page_json(self, offset: int, limit: int, viewer: int | None = None) -> dict[str, Any]:
+        """§8.1: the conversation, newest message first [INF: the order], without the
+        moderated messages of the other side."""
+        shown = [m for m in self.messages if viewer is None or m.visible_to(viewer)]
+        newest_first = list(reversed(shown))
         return {
-            "paging": {"limit": limit, "offset": offset, "total": len(self.messages)},
+            "paging": {"limit": limit, "offset": offset, "total": len(shown)},
             "conversation_status": self.status_json(),
             "messages": [m.as_json() for m in newest_first[offset : offset + limit]],
             "seller_max_message_length": SELLER_MAX_LENGTH,

@@ -15,6 +15,7 @@ from sandbox.errors import ApiError, error_body, not_simulated, too_many_request
 from sandbox.faults import fault_error
 from sandbox.http import (
     ACCESS,
+    DROP_AFTER,
     PARTIAL,
     Handler,
     is_public,
@@ -91,6 +92,13 @@ def self_documentation(request: web.Request, error: web.HTTPException) -> web.Re
 async def api(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.path.startswith(ADMIN_PREFIX):
         return await handler(request)
+    response = await _api(request, handler)
+    if request.get(DROP_AFTER):
+        drop_connection(request)
+    return response
+
+
+async def _api(request: web.Request, handler: Handler) -> web.StreamResponse:
     state = state_of(request)
     route = route_pattern(request)
     state.stats.record(
@@ -102,6 +110,7 @@ async def api(request: web.Request, handler: Handler) -> web.StreamResponse:
             await asyncio.sleep(decision.latency)
         if decision.drop:
             drop_connection(request)
+        request[DROP_AFTER] = decision.drop_after
         if decision.status == 206:
             request[PARTIAL] = True
         elif decision.status is not None:

@@ -30,6 +30,10 @@ QUESTION_ANSWERS = "question_answers"
 RULES_DUE = "rules_due"
 ANSWER_RULES = "answer_rules"
 MESSAGES = "messages"
+CONVERSATIONS = "conversations"
+MESSAGE_SENDS = "message_sends"
+MESSAGE_RULES = "message_rules"
+MESSAGE_RULE_RUNS = "message_rule_runs"
 TEMPLATES = "templates"
 INBOX = "inbox"
 SYNC_LOGS = "sync_logs"
@@ -55,6 +59,10 @@ TABLES: Final = (
     RULES_DUE,
     ANSWER_RULES,
     MESSAGES,
+    CONVERSATIONS,
+    MESSAGE_SENDS,
+    MESSAGE_RULES,
+    MESSAGE_RULE_RUNS,
     TEMPLATES,
     INBOX,
     SYNC_LOGS,
@@ -97,6 +105,12 @@ UNIQUE: Final[dict[str, tuple[tuple[UniqueKey, str], ...]]] = {
         (
             lambda attempt: attempt.question_id if attempt.holds_question else None,
             "question {value.question_id} already has an answer sent or being sent",
+        ),
+    ),
+    MESSAGE_SENDS: (
+        (
+            lambda send: (send.account_id, send.pack_id) if send.holds_conversation else None,
+            "a message to conversation {value.pack_id} is being sent; try again",
         ),
     ),
     INBOX: (

@@ -17,7 +17,13 @@ from adapters.memory.repositories.inventory import (
     InMemoryStockBatchRepository,
 )
 from adapters.memory.repositories.listings import InMemoryListingRepository
-from adapters.memory.repositories.messages import InMemoryMessageRepository
+from adapters.memory.repositories.messages import (
+    InMemoryConversationRepository,
+    InMemoryMessageRepository,
+    InMemoryMessageRuleRepository,
+    InMemoryMessageRuleRunRepository,
+    InMemoryMessageSendRepository,
+)
 from adapters.memory.repositories.orders import (
     InMemoryOrderRepository,
     InMemoryPackRepository,
@@ -60,6 +66,10 @@ class InMemoryUnitOfWork:
     answers: InMemoryAnswerAttemptRepository
     answer_rules: InMemoryAnswerRuleRepository
     messages: InMemoryMessageRepository
+    conversations: InMemoryConversationRepository
+    message_sends: InMemoryMessageSendRepository
+    message_rules: InMemoryMessageRuleRepository
+    message_rule_runs: InMemoryMessageRuleRunRepository
     templates: InMemoryTemplateRepository
     inbox: InMemoryNotificationInbox
     sync_logs: InMemorySyncLogRepository
@@ -92,6 +102,10 @@ class InMemoryUnitOfWork:
         self.answers = InMemoryAnswerAttemptRepository(store, staged)
         self.answer_rules = InMemoryAnswerRuleRepository(store, staged)
         self.messages = InMemoryMessageRepository(store, staged)
+        self.conversations = InMemoryConversationRepository(store, staged)
+        self.message_sends = InMemoryMessageSendRepository(store, staged)
+        self.message_rules = InMemoryMessageRuleRepository(store, staged)
+        self.message_rule_runs = InMemoryMessageRuleRunRepository(store, staged)
         self.templates = InMemoryTemplateRepository(store, staged)
         self.inbox = InMemoryNotificationInbox(store, staged, self._lock_row)
         self.sync_logs = InMemorySyncLogRepository(store, staged, self._lock_row)

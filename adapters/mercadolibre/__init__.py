@@ -1,10 +1,11 @@
 """The MercadoLibre gateways over aiohttp: OAuthGateway, ListingGateway, Marketplace,
-QuestionGateway, OrderGateway."""
+QuestionGateway, OrderGateway, MessageGateway."""
 
 from adapters.mercadolibre.account_calls import AccountCalls
 from adapters.mercadolibre.client import DEFAULT_API_URL, MeliResponse, MercadoLibreClient
 from adapters.mercadolibre.listings import AiohttpListingGateway
 from adapters.mercadolibre.marketplace import AiohttpMarketplace
+from adapters.mercadolibre.messages import AiohttpMessageGateway
 from adapters.mercadolibre.oauth import AiohttpOAuthGateway
 from adapters.mercadolibre.orders import AiohttpOrderGateway
 from adapters.mercadolibre.questions import AiohttpQuestionGateway
@@ -16,6 +17,7 @@ __all__ = [
     "AccountCalls",
     "AiohttpListingGateway",
     "AiohttpMarketplace",
+    "AiohttpMessageGateway",
     "AiohttpOAuthGateway",
     "AiohttpOrderGateway",
     "AiohttpQuestionGateway",

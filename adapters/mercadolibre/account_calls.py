@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from adapters.mercadolibre.client import MeliResponse, MercadoLibreClient, Params
+from adapters.mercadolibre.client import MeliResponse, MercadoLibreClient, Params, Upload
 from application.errors import Unauthorized
 from application.ports.oauth import AccessTokenSource
 
@@ -55,11 +55,13 @@ class AccountCalls:
         json_body: Any = None,
         idempotent: bool | None = None,
         headers: Mapping[str, str] | None = None,
+        upload: Upload | None = None,
     ) -> MeliResponse:
         token = await self._tokens.access_token(account_id)
         options: dict[str, Any] = {
             "params": params,
             "json_body": json_body,
+            "upload": upload,
             "idempotent": idempotent,
             "headers": headers,
             "account_id": account_id,

@@ -58,7 +58,7 @@ def quota_key(method: str, path: str) -> str | None:
     """The product quota a call counts against besides API_CALLS, if any."""
     if method == "POST" and path.rstrip("/") == "/items":
         return LISTING_CREATE
-    if method == "POST" and path.startswith("/messages/"):
+    if method == "POST" and path.startswith(("/messages/packs/", "/messages/action_guide/")):
         return MESSAGE_SEND
     return None
 
@@ -69,6 +69,23 @@ def shape_headers(method: str, path: str) -> dict[str, str]:
     if method == "GET" and (path == "/shipments" or path.startswith("/shipments/")):
         return {"x-format-new": "true"}
     return {}
+
+
+@attrs.define(frozen=True)
+class Upload:
+    """A file to send as the multipart field `field` (§8.4's attachments)."""
+
+    field: str
+    filename: str
+    content: bytes = attrs.field(repr=False)
+    content_type: str = "application/octet-stream"
+
+    def form(self) -> aiohttp.FormData:
+        form = aiohttp.FormData()
+        form.add_field(
+            self.field, self.content, filename=self.filename, content_type=self.content_type
+        )
+        return form
 
 
 @attrs.define(frozen=True)
@@ -156,6 +173,7 @@ class MercadoLibreClient:
         params: Params | None = None,
         json_body: Any = None,
         form: Mapping[str, str] | None = None,
+        upload: Upload | None = None,
         idempotent: bool | None = None,
         secrets: tuple[str | None, ...] = (),
         headers: Mapping[str, str] | None = None,
@@ -167,7 +185,8 @@ class MercadoLibreClient:
         into the Authorization header. `idempotent` overrides the method's default (a POST
         the caller knows is safe to repeat). `secrets` are values besides the token to
         keep out of error messages (a refresh token in a form). `headers` are those that
-        choose the shape of the answer (`x-format-new: true`, §0.3). `account_id`: on
+        choose the shape of the answer (`x-format-new: true`, §0.3). `upload`: a file
+        sent as multipart/form-data (a fresh body per attempt). `account_id`: on
         whose behalf, for the quota metrics. Raises the port errors.
         """
         method = method.upper()
@@ -197,8 +216,9 @@ class MercadoLibreClient:
             if self._metrics is not None:
                 self._metrics.permit(current_call_class().value, account_id)
             with cancellation_kept():
+                body = form if upload is None else upload.form()
                 outcome = await self._attempt(
-                    method, path, family, sent_headers, params, json_body, form, repeatable, hidden
+                    method, path, family, sent_headers, params, json_body, body, repeatable, hidden
                 )
             if isinstance(outcome, MeliResponse):
                 return outcome
@@ -244,7 +264,7 @@ class MercadoLibreClient:
         headers: Mapping[str, str],
         params: Params | None,
         json_body: Any,
-        form: Mapping[str, str] | None,
+        form: Mapping[str, str] | aiohttp.FormData | None,
         repeatable: bool,
         hidden: tuple[str | None, ...],
     ) -> MeliResponse | _Failure:

@@ -19,7 +19,13 @@ from adapters.sql.repositories.dead_letters import SqlDeadLetterRepository
 from adapters.sql.repositories.inbox import SqlNotificationInbox
 from adapters.sql.repositories.inventory import SqlInventoryRepository, SqlStockBatchRepository
 from adapters.sql.repositories.listings import SqlListingRepository
-from adapters.sql.repositories.messages import SqlMessageRepository
+from adapters.sql.repositories.messages import (
+    SqlConversationRepository,
+    SqlMessageRepository,
+    SqlMessageRuleRepository,
+    SqlMessageRuleRunRepository,
+    SqlMessageSendRepository,
+)
 from adapters.sql.repositories.orders import (
     SqlOrderRepository,
     SqlPackRepository,
@@ -60,6 +66,10 @@ class SqlUnitOfWork:
     answers: SqlAnswerAttemptRepository
     answer_rules: SqlAnswerRuleRepository
     messages: SqlMessageRepository
+    conversations: SqlConversationRepository
+    message_sends: SqlMessageSendRepository
+    message_rules: SqlMessageRuleRepository
+    message_rule_runs: SqlMessageRuleRunRepository
     templates: SqlTemplateRepository
     inbox: SqlNotificationInbox
     sync_logs: SqlSyncLogRepository
@@ -109,6 +119,10 @@ class SqlUnitOfWork:
         self.answers = SqlAnswerAttemptRepository(connection)
         self.answer_rules = SqlAnswerRuleRepository(connection)
         self.messages = SqlMessageRepository(connection)
+        self.conversations = SqlConversationRepository(connection)
+        self.message_sends = SqlMessageSendRepository(connection)
+        self.message_rules = SqlMessageRuleRepository(connection)
+        self.message_rule_runs = SqlMessageRuleRunRepository(connection)
         self.templates = SqlTemplateRepository(connection)
         self.inbox = SqlNotificationInbox(connection)
         self.sync_logs = SqlSyncLogRepository(connection)

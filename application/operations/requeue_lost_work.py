@@ -75,6 +75,39 @@ class LostNotifications:
         ]
 
 
+class LostMessageSends:
+    """Messages still pending: whether MercadoLibre took them is learnt by reading the
+    conversation back (§8.2)."""
+
+    kind = "message_sends"
+
+    async def page(
+        self, uow: UnitOfWork, before: datetime, limit: int, after: Cursor | None
+    ) -> Sequence[Lost]:
+        sends = await uow.message_sends.pending(before, limit, after)
+        return [
+            Lost((send.requested_at, send.id), jobs.SettleMessage(send.id))
+            for send in sends
+            if send.id is not None
+        ]
+
+
+class LostRuleMessages:
+    """Automatic messages due whose job never ran or died."""
+
+    kind = "rule_messages"
+
+    async def page(
+        self, uow: UnitOfWork, before: datetime, limit: int, after: Cursor | None
+    ) -> Sequence[Lost]:
+        runs = await uow.message_rule_runs.due(before, limit, after)
+        return [
+            Lost((run.due_at, run.id), jobs.SendRuleMessage(run.id))
+            for run in runs
+            if run.id is not None
+        ]
+
+
 class LostDeliveries:
     """Outbound deliveries pending and due."""
 
@@ -199,6 +232,8 @@ LOST_WORK: tuple[LostWork, ...] = (
     LostDeliveries(),
     LostAutoAnswers(),
     LostAnswers(),
+    LostMessageSends(),
+    LostRuleMessages(),
     LostStockBatches(),
     LostSyncs(),
     LostReplays(),

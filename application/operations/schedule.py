@@ -44,6 +44,7 @@ class Intervals:
     questions: int
     sweep: int
     missed_feeds: int
+    messages: int = 15 * 60
 
 
 def _per_account(name: str, job: type[Job], every_seconds: int) -> PeriodicJob:
@@ -62,8 +63,19 @@ def periodic_jobs(intervals: Intervals) -> list[PeriodicJob]:
         PeriodicJob("delivery_sweep", jobs.RequeueLostWork(("deliveries",)), intervals.sweep),
         PeriodicJob(
             "work_sweep",
-            jobs.RequeueLostWork(("stock_batches", "syncs", "replays", "auto_answers", "answers")),
+            jobs.RequeueLostWork(
+                (
+                    "stock_batches",
+                    "syncs",
+                    "replays",
+                    "auto_answers",
+                    "answers",
+                    "message_sends",
+                    "rule_messages",
+                )
+            ),
             intervals.sweep,
         ),
         PeriodicJob("missed_feeds", jobs.RecoverMissedFeeds(), intervals.missed_feeds),
+        PeriodicJob("messages", jobs.ReadUnreadMessages(), intervals.messages),
     ]

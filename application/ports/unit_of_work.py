@@ -13,7 +13,13 @@ from application.ports.repositories.dead_letters import DeadLetterRepository
 from application.ports.repositories.inbox import NotificationInbox
 from application.ports.repositories.inventory import InventoryRepository, StockBatchRepository
 from application.ports.repositories.listings import ListingRepository
-from application.ports.repositories.messages import MessageRepository
+from application.ports.repositories.messages import (
+    ConversationRepository,
+    MessageRepository,
+    MessageRuleRepository,
+    MessageRuleRunRepository,
+    MessageSendRepository,
+)
 from application.ports.repositories.orders import (
     OrderRepository,
     PackRepository,
@@ -52,6 +58,10 @@ class UnitOfWork(Protocol):
     answers: AnswerAttemptRepository
     answer_rules: AnswerRuleRepository
     messages: MessageRepository
+    conversations: ConversationRepository
+    message_sends: MessageSendRepository
+    message_rules: MessageRuleRepository
+    message_rule_runs: MessageRuleRunRepository
     templates: TemplateRepository
     inbox: NotificationInbox
     sync_logs: SyncLogRepository

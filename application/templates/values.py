@@ -1,5 +1,5 @@
-"""The values template variables take for a question or a sale: from the stored listing
-and the account (the buyer's nickname is the caller's to add)."""
+"""The values template variables take for a question or a sale: from the stored listing,
+order and shipment and the account (a question's buyer nickname is the caller's to add)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from application.ports.unit_of_work import UnitOfWork
 from domain.accounts import Account
 from domain.listings import Listing
 from domain.money import Money, currency
+from domain.orders import Order
 from domain.sites import SITES
 
 _SHIPPING = {
@@ -63,4 +64,31 @@ async def template_values(
         listing = await uow.listings.find(item_id)
         if listing is not None and listing.account_id == account.id:
             values.update(listing_values(listing))
+    return values
+
+
+async def order_values(uow: UnitOfWork, account: Account, order: Order) -> dict[str, str | None]:
+    """What a message template's variables say for a sale (§5.1, §6.1): the buyer, the
+    order, its items and total, and its shipment as stored (no tracking yet: None, and
+    a template that needs it is refused, strictly)."""
+    values = await template_values(uow, account, order.items[0].item_id if order.items else None)
+    shipment = None if order.shipping_id is None else await uow.shipments.find(order.shipping_id)
+    if shipment is not None and shipment.account_id != order.account_id:
+        shipment = None
+    tracking_url = None if shipment is None else shipment.raw.get("tracking_url")
+    values.update(
+        {
+            "buyer_nickname": order.buyer.nickname,
+            "buyer_first_name": order.buyer.first_name,
+            "order_id": str(order.id),
+            "items": ", ".join(
+                f"{line.quantity} x {line.title}" if line.quantity > 1 else line.title
+                for line in order.items
+            ),
+            "total": format_price(order.total_amount, account.site_id),
+            "tracking_number": None if shipment is None else shipment.tracking_number,
+            "tracking_url": tracking_url if isinstance(tracking_url, str) else None,
+            "shipment_status": None if shipment is None else shipment.status.value,
+        }
+    )
     return values

@@ -14,7 +14,7 @@ from application.errors import ApplicationError
 from domain.accounts import Account, AccountStatus
 from domain.errors import DomainError
 from domain.sync import SyncTrigger
-from entrypoints.cli import categories, operations, orders, questions, runners
+from entrypoints.cli import categories, messages, operations, orders, questions, runners
 from entrypoints.cli.context import load_settings
 from entrypoints.settings import Settings, SettingsError
 from sandbox.cli import sandbox_command
@@ -332,6 +332,7 @@ cli.add_command(operations.dlq)
 cli.add_command(operations.jobs)
 cli.add_command(questions.questions)
 cli.add_command(orders.orders)
+cli.add_command(messages.messages)
 cli.add_command(orders.labels)
 cli.add_command(categories.categories)
 

@@ -13,6 +13,7 @@ from adapters.mercadolibre.categories import AiohttpCategoryGateway
 from adapters.mercadolibre.client import MercadoLibreClient
 from adapters.mercadolibre.listings import AiohttpListingGateway
 from adapters.mercadolibre.marketplace import AiohttpMarketplace
+from adapters.mercadolibre.messages import AiohttpMessageGateway
 from adapters.mercadolibre.oauth import AiohttpOAuthGateway
 from adapters.mercadolibre.orders import AiohttpOrderGateway
 from adapters.mercadolibre.questions import AiohttpQuestionGateway
@@ -78,6 +79,7 @@ class Gateways(Infrastructure):
     category_gateway = providers.Singleton(AiohttpCategoryGateway, account_calls)
     question_gateway = providers.Singleton(AiohttpQuestionGateway, account_calls)
     order_gateway = providers.Singleton(AiohttpOrderGateway, account_calls)
+    message_gateway = providers.Singleton(AiohttpMessageGateway, account_calls)
 
     address_resolver = providers.Singleton(SystemAddressResolver)
     webhook_sender = providers.Resource(

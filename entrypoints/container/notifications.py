@@ -24,10 +24,10 @@ from application.subscriptions.list_deliveries import ListDeliveries
 from application.subscriptions.list_subscriptions import ListSubscriptions
 from application.subscriptions.register_subscription import RegisterSubscription
 from entrypoints.container.infrastructure import seconds
-from entrypoints.container.orders import OrderUseCases
+from entrypoints.container.messages import MessageUseCases
 from entrypoints.settings import SANDBOX_CLIENT_ID, Settings, SettingsError
 
-L = OrderUseCases
+L = MessageUseCases
 uow = L.unit_of_work.provider
 
 # The notification endpoint lets a batch wait this long for company: a few milliseconds
@@ -47,7 +47,7 @@ def application_id(settings: Settings) -> int:
         ) from None
 
 
-class NotificationUseCases(OrderUseCases):
+class NotificationUseCases(MessageUseCases):
     application_id = providers.Callable(application_id, L.settings)
     pipeline_events = L.metrics.provided.pipeline
 
@@ -70,10 +70,11 @@ class NotificationUseCases(OrderUseCases):
         L.sync_listing,
         recorders=providers.Dict(
             questions=L.record_questions,
-            orders_v2=L.record_orders,
-            orders=L.record_orders,
-            payments=L.record_payments,
-            shipments=L.record_shipments,
+            orders_v2=L.record_orders_for_rules,
+            orders=L.record_orders_for_rules,
+            payments=L.record_payments_for_rules,
+            shipments=L.record_shipments_for_rules,
+            messages=L.record_messages,
         ),
     )
     process_notification = providers.Factory(

@@ -32,6 +32,7 @@ def intervals(settings: Settings) -> Intervals:
         questions=settings.sync_questions_interval,
         sweep=settings.sweep_interval,
         missed_feeds=settings.missed_feeds_interval,
+        messages=settings.sync_messages_interval,
     )
 
 

@@ -203,6 +203,8 @@ class Endpoint:
     body_mismatch: int = 422
     # Reads or writes the database or the queue (nearly every route): 503 when down.
     uses_storage: bool = True
+    # The multipart/form-data field a file arrives in, for a route that takes one.
+    upload: str | None = None
 
     @property
     def operation_id(self) -> str:

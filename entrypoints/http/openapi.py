@@ -200,6 +200,11 @@ def standard_replies(endpoint: Endpoint) -> dict[int, str]:
         )
     if not endpoint.public:
         replies[401] = "Missing or wrong API key"
+    if endpoint.upload is not None:
+        replies[400] = f"Not multipart/form-data with a `{endpoint.upload}` file"
+        replies[413] = "The file is larger than the limit"
+        replies[415] = "The file is of a type that is not taken"
+        replies[422] = "The file's name or content breaks a rule"
     if endpoint.body is not None:
         replies[413] = "The body is larger than the limit"
         replies[endpoint.body_mismatch] = (
@@ -242,6 +247,20 @@ def build_document(endpoints: Iterable[Endpoint], version: str) -> dict[str, Any
                 }
                 for p in endpoint.params
             ]
+        if endpoint.upload is not None:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": [endpoint.upload],
+                            "properties": {endpoint.upload: {"type": "string", "format": "binary"}},
+                        }
+                    }
+                },
+            }
         if endpoint.body is not None:
             operation["requestBody"] = {
                 "required": True,

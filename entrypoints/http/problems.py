@@ -11,6 +11,7 @@ from aiohttp import web
 
 from application import errors as app_errors
 from application.listings.errors import WrittenNotStored
+from application.messages.errors import ConversationClosed
 from application.notifications.errors import ForeignNotification, SourceNotAllowed
 from application.questions.errors import QuestionNotOpen
 from domain import errors as domain_errors
@@ -52,6 +53,8 @@ STATUS_BY_ERROR: tuple[tuple[type[BaseException], int, str], ...] = (
     (AuthenticationRequired, 401, "Authentication required"),
     (app_errors.AuthorizationRejected, 400, "Authorization rejected"),
     (app_errors.ValidationFailed, 422, "Validation failed"),
+    (app_errors.PayloadTooLarge, 413, "Payload too large"),
+    (app_errors.UnsupportedMediaType, 415, "Unsupported media type"),
     (domain_errors.InvalidTransition, 409, "Not allowed in the current state"),
     (domain_errors.InvalidValue, 422, "Validation failed"),
     (domain_errors.CurrencyMismatch, 422, "Validation failed"),
@@ -153,6 +156,8 @@ def _details(error: BaseException) -> dict[str, Any]:
         return {"detail": str(error), "retry_after": error.retry_after}
     if isinstance(error, QuestionNotOpen):
         return {"detail": str(error), "question_status": error.status}
+    if isinstance(error, ConversationClosed):
+        return {"detail": str(error), "rule": error.rule}
     if isinstance(error, app_errors.ReauthorizationRequired):
         return {"detail": str(error), "account_id": error.account_id}
     if isinstance(error, WrittenNotStored):

@@ -94,6 +94,16 @@ async def auto_answer_question(c: Container, job: jobs.AutoAnswerQuestion) -> No
     log.info("auto_answer_question %s: %s", job.question_id, outcome.value)
 
 
+async def settle_message(c: Container, job: jobs.SettleMessage) -> None:
+    send = await c.settle_message()(job.send_id)
+    log.info("settle_message %s: %s", job.send_id, send.status.value)
+
+
+async def send_rule_message(c: Container, job: jobs.SendRuleMessage) -> None:
+    run = await c.send_rule_message()(job.run_id)
+    log.info("send_rule_message %s: %s %s", job.run_id, run.status.value, run.error or "")
+
+
 async def settle_answer(c: Container, job: jobs.SettleAnswer) -> None:
     attempt = await c.settle_answer()(job.attempt_id)
     log.info("settle_answer %s: %s", job.attempt_id, attempt.status.value)
@@ -118,6 +128,10 @@ async def deliver_webhook(c: Container, job: jobs.DeliverWebhook) -> None:
 
 async def recover_missed_feeds(c: Container, job: jobs.RecoverMissedFeeds) -> None:
     _logged("recover_missed_feeds", await c.recover_missed_feeds()(job.trigger))
+
+
+async def read_unread_messages(c: Container, job: jobs.ReadUnreadMessages) -> None:
+    log.info("read_unread_messages: %s", await c.read_unread_messages()())
 
 
 async def refresh_expiring_tokens(c: Container, job: jobs.RefreshExpiringTokens) -> None:
@@ -153,6 +167,8 @@ HANDLERS: Mapping[type[jobs.Job], Handler] = {
     jobs.ReplayDeadLetters: Handler(replay_dead_letters, max_retries=3),
     jobs.AutoAnswerQuestion: Handler(auto_answer_question, max_retries=3),
     jobs.SettleAnswer: Handler(settle_answer, max_retries=5),
+    jobs.SettleMessage: Handler(settle_message, max_retries=5),
+    jobs.SendRuleMessage: Handler(send_rule_message, max_retries=5),
     jobs.ApplyStockBatch: Handler(apply_stock_batch, max_retries=3),
     jobs.ProcessNotification: Handler(
         process_notification,
@@ -171,6 +187,12 @@ HANDLERS: Mapping[type[jobs.Job], Handler] = {
         recover_missed_feeds,
         max_retries=2,
         scheduled=("missed_feeds",),
+        call_class=CallClass.PERIODIC,
+    ),
+    jobs.ReadUnreadMessages: Handler(
+        read_unread_messages,
+        max_retries=2,
+        scheduled=("messages",),
         call_class=CallClass.PERIODIC,
     ),
     jobs.RefreshExpiringTokens: Handler(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from sandbox.errors import api_error, bad_request, not_found
@@ -16,13 +17,17 @@ from sandbox.messaging import (
     ATTACHMENT_MAX_FILENAME,
     ATTACHMENT_TTL,
     ATTACHMENT_TYPES,
+    SELLER_MAX_LENGTH,
     Attachment,
     Conversation,
     Message,
     Outgoing,
+    agent_id,
     attachment_not_found,
     attachment_type,
     blocked_conversation,
+    moderation_of,
+    supported,
 )
 from sandbox.orders import MARKETPLACE_APP_ID
 from sandbox.users import User
@@ -40,6 +45,20 @@ MESSAGES_PT = (
     "Obrigado, já recebi o produto.",
     "O pacote ainda não chegou, podem ajudar?",
 )
+
+
+# §8.3: the reasons to write first: (type, description, the template's text).
+ACTION_OPTIONS: dict[str, tuple[str, str, str]] = {
+    "REQUEST_VARIANTS": ("template", "Ask which variant", "¿Qué variante preferís?"),
+    "REQUEST_BILLING_INFO": (
+        "template",
+        "Ask for billing data",
+        "Este es un template para solicitar datos de facturación: ",
+    ),
+    "SEND_INVOICE_LINK": ("free_text", "Send the invoice link", ""),
+    "DELIVERY_PROMISE": ("free_text", "Agree a delivery time", ""),
+    "OTHER": ("free_text", "Other reasons", ""),
+}
 
 
 class Messaging:
@@ -89,7 +108,9 @@ class Messaging:
         orders = [ctx.orders.orders[o] for o in conversation.order_ids]
         claims = [c for o in orders for c in o.mediations if ctx.claims[c].status == "opened"]
         reason = None
-        if claims:
+        if conversation.held:
+            reason = conversation.held
+        elif claims:
             reason = "blocked_by_mediation"
             conversation.claim_id = claims[-1]
         elif all(o.status == "cancelled" for o in orders) and not conversation.messages:
@@ -121,14 +142,129 @@ class Messaging:
                 "forbidden",
                 "The order is Mercado Envíos Full and has not been yet delivered",
             )
+        self._check_receiver(conversation, outgoing.to_id)
         attachments = [self.owned_attachment(a, outgoing.from_id) for a in outgoing.attachment_ids]
-        message = self.records.add_message(
-            conversation, outgoing.from_id, outgoing.to_id, outgoing.text, client_id
+        return self._seller_message(
+            conversation, outgoing.to_id, outgoing.text, client_id, attachments
         )
+
+    def _check_receiver(self, conversation: Conversation, to_id: int) -> None:
+        """§8.2's agent architecture: a conversation routed to the agent takes messages
+        to the agent only, one at a time (the agent answers before the next) [INF: the
+        error texts]; any other takes messages to the buyer."""
+        agent = agent_id(conversation.site_id)
+        if (to_id == agent) != (conversation.agent_type is not None):
+            raise api_error(
+                403, "forbidden", f"Receiver does not belong to order {conversation.key}"
+            )
+        if conversation.agent_type is not None:
+            last = conversation.messages[-1] if conversation.messages else None
+            if last is not None and last.to_id == agent:
+                raise api_error(
+                    403,
+                    "forbidden",
+                    "Only one message at a time can be sent to the agent; wait for its answer",
+                )
+
+    def _seller_message(
+        self,
+        conversation: Conversation,
+        to_id: int,
+        text: str,
+        client_id: int | str,
+        attachments: list[Attachment] = (),  # type: ignore[assignment]
+    ) -> Message:
+        """A seller's message as moderation leaves it (§8.1: a rejected one is stored,
+        visible to the seller, `moderated`, and never reaches the buyer)."""
+        message = self.records.add_message(
+            conversation, conversation.seller_id, to_id, text, client_id
+        )
+        reason = moderation_of(text)
+        if reason is not None:
+            message.moderation, message.moderation_reason = "rejected", reason
         for attachment in attachments:
             attachment.linked = True
-        message.attachments = attachments
+        message.attachments = list(attachments)
         return message
+
+    def agent_message(
+        self, conversation: Conversation, text: str, kind: str = "delivery"
+    ) -> Message:
+        """The country agent writes to the seller (§8.2): from then on the conversation
+        is the agent's (its path typed `/conversations/{kind}`)."""
+        conversation.agent_type = conversation.agent_type or kind
+        conversation.status_date = self.context.clock.now()
+        message = self.records.add_message(
+            conversation,
+            agent_id(conversation.site_id),
+            conversation.seller_id,
+            text,
+            MARKETPLACE_APP_ID,
+        )
+        self.context.notify("messages", message.id, conversation.seller_id, ["created"])
+        return message
+
+    def hold(self, conversation: Conversation, reason: str | None) -> None:
+        """Block the conversation for `reason` (blocked_by_buyer...), or lift the block."""
+        conversation.held = reason
+        self._refresh_block(conversation)
+
+    # -- the action guide (§8.3) -------------------------------------------------------------
+
+    def options(self, conversation: Conversation) -> list[dict[str, Any]]:
+        """§8.3 GET /messages/action_guide/packs/{pack}: the reasons to write first, each
+        usable `cap_available` more times."""
+        self._refresh_block(conversation)
+        caps = conversation.option_caps
+        return [
+            {
+                "id": option_id,
+                "internal_description": description,
+                "enabled": caps.get(option_id, 1) > 0 and not conversation.blocked,
+                "type": kind,
+                "templates": (
+                    [{"id": f"TEMPLATE___{option_id}___1", "vars": None}]
+                    if kind == "template"
+                    else None
+                ),
+                "actionable": True,
+                "char_limit": SELLER_MAX_LENGTH,
+                "child_options": None,
+                "cap_available": caps.get(option_id, 1),
+            }
+            for option_id, (kind, description, _text) in ACTION_OPTIONS.items()
+        ]
+
+    def send_option(
+        self, conversation: Conversation, body: Mapping[str, Any], client_id: int | str
+    ) -> Message:
+        """§8.3 POST .../option {option_id, text | template_id} [INF: the shape]: the
+        seller's first message for a reason, even where the seller may not start."""
+        self._refresh_block(conversation)
+        if conversation.blocked:
+            raise blocked_conversation()
+        option_id = body.get("option_id")
+        if option_id not in ACTION_OPTIONS:
+            raise bad_request(f"Invalid option_id: {option_id}")
+        kind, _description, template_text = ACTION_OPTIONS[option_id]
+        if conversation.option_caps.get(option_id, 1) < 1:
+            raise api_error(403, "forbidden", f"The option {option_id} has no cap available")
+        template_id = body.get("template_id")
+        text = body.get("text")
+        if kind == "template":
+            if template_id != f"TEMPLATE___{option_id}___1":
+                raise bad_request(f"Invalid template_id for option {option_id}")
+            text = template_text
+        elif not isinstance(text, str) or not text.strip():
+            raise bad_request("The field 'text' is required")
+        elif len(text) > SELLER_MAX_LENGTH:
+            raise bad_request(
+                f"The message content is too long, max characters allowed are {SELLER_MAX_LENGTH}"
+            )
+        elif not all(supported(c) for c in text):
+            raise bad_request("The text has character/s that is/are not supported.")
+        conversation.option_caps[option_id] = conversation.option_caps.get(option_id, 1) - 1
+        return self._seller_message(conversation, conversation.buyer_id, text, client_id)
 
     def buyer_message(self, conversation: Conversation, text: str) -> Message:
         """A message from the buyer: notified to the seller (topic messages, created)."""
@@ -138,6 +274,9 @@ class Messaging:
         message = self.records.add_message(
             conversation, conversation.buyer_id, conversation.seller_id, text, MARKETPLACE_APP_ID
         )
+        reason = moderation_of(text)
+        if reason is not None:
+            message.moderation, message.moderation_reason = "rejected", reason
         self.context.notify("messages", message.id, conversation.seller_id, ["created"])
         return message
 

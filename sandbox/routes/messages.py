@@ -75,7 +75,8 @@ async def conversation(request: web.Request) -> web.Response:
     offset, limit = paging(request, 10)
     if request.query.get("mark_as_read", "true") != "false":
         state.market.messaging.mark_read(conv, access_of(request).user_id)
-    return respond(request, conv.page_json(offset, limit), trimmed=False)
+    viewer = access_of(request).user_id
+    return respond(request, conv.page_json(offset, limit, viewer), trimmed=False)
 
 
 @write_bucket
@@ -171,6 +172,42 @@ async def download(request: web.Request) -> web.Response:
     )
 
 
+@read_bucket
+async def action_guide(request: web.Request) -> web.Response:
+    """§8.3 GET /messages/action_guide/packs/{pack_id}: the reasons to write first."""
+    require_tag(request)
+    state = state_of(request)
+    conv = seller_conversation(request)
+    return respond(request, {"options": state.market.messaging.options(conv)}, trimmed=False)
+
+
+@write_bucket
+async def action_guide_send(request: web.Request) -> web.Response:
+    """§8.3 POST /messages/action_guide/packs/{pack_id}/option {option_id, text |
+    template_id}: the created message (the documented answer: no `from`, `to` with a
+    name)."""
+    require_tag(request)
+    state = state_of(request)
+    conv = seller_conversation(request)
+    body = await json_body(request)
+    if not isinstance(body, dict):
+        raise bad_request("A JSON body is required")
+    message = state.market.messaging.send_option(conv, body, access_of(request).client_id)
+    answer = message.as_json()
+    del answer["from"]
+    return respond(request, answer, 201)
+
+
+def seller_conversation(request: web.Request) -> Conversation:
+    state = state_of(request)
+    user_id = access_of(request).user_id
+    key = request.match_info["pack_id"]
+    conv = state.market.messaging.conversation(key)
+    if user_id != conv.seller_id:
+        raise access_denied(user_id, key)
+    return conv
+
+
 def register(app: web.Application) -> None:
     router = app.router
     router.add_get("/messages/unread", unread)
@@ -178,6 +215,8 @@ def register(app: web.Application) -> None:
         path("/messages/unread/packs/{pack_id:number}/sellers/{seller_id:number}"),
         unread_of_conversation,
     )
+    router.add_get(path("/messages/action_guide/packs/{pack_id:number}"), action_guide)
+    router.add_post(path("/messages/action_guide/packs/{pack_id:number}/option"), action_guide_send)
     router.add_post("/messages/attachments", upload)
     router.add_get("/messages/attachments/{attachment_id}", download)
     router.add_get(

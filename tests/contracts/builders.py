@@ -260,6 +260,9 @@ def a_message(message_id: str = "0a1b2c3d4e5f", account_id: int = 1, **changes: 
         moderation_status="clean",
         date_read=NOW + minutes(1),
         order_id=2_000_000_000_123,
+        moderation_reason=None,
+        date_available=NOW,
+        raw={"id": message_id},
     )
     return attrs.evolve(message, **changes)
 

@@ -220,7 +220,10 @@ async def test_messages_with_bare_ids_and_claims_are_read_at_their_paths(world):
     topics = {d["topic"] for d in await world.sb.deliveries()}
     assert {"messages", "post_purchase"} <= topics
     message_id = message.get("id") or message["message_id"]
-    assert (await world.snapshot(f"/messages/{message_id}")) is not None
+    async with world.container.unit_of_work() as uow:
+        stored = await uow.messages.find(message_id)  # typed (§8), not a snapshot
+    assert stored is not None and stored.text == message["text"]
+    assert await world.snapshot(f"/messages/{message_id}") is None
     claims = [d for d in await world.sb.deliveries(topic="post_purchase")]
     assert (await world.snapshot(claims[0]["resource"])) is not None
 

@@ -318,3 +318,40 @@ async def test_order_shipment_and_payment_snapshots_become_typed_rows(sqlite_url
     assert payments[555]["order_id"] == legacy_order["id"]
     assert shipments[0]["list_cost"] == "504.99" and shipments[0]["substatus"] == "buffered"
     assert paths == ["/items/MLA1", "/orders/1"]
+
+
+async def test_message_snapshots_become_typed_messages(sqlite_url):
+    """0012: snapshots of /messages/{id} (the §8.1 shape and the §8.4 legacy one) move to
+    meli_messages with their moderation and raw JSON, and leave meli_resources."""
+    await asyncio.to_thread(command.upgrade, alembic_config(sqlite_url), "0011")
+    current = _corpus("messages/message_by_id.json")
+    legacy = _corpus("messages/message_by_id_legacy.json")
+    database = make_url(sqlite_url).database
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        connection.execute(
+            "INSERT INTO meli_accounts (seller_id, site_id, nickname, status) "
+            "VALUES (123456789, 'MLB', 'S', 'active')"
+        )
+        connection.executemany(
+            "INSERT INTO meli_resources (path, topic, account_id, body, fetched_at) "
+            "VALUES (?, 'messages', 1, ?, '2026-11-27 12:00:00.000000')",
+            [("/messages/a", json.dumps(current)), ("/messages/b", json.dumps(legacy))],
+        )
+        connection.commit()
+
+    await asyncio.to_thread(upgrade, sqlite_url)
+
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        connection.row_factory = sqlite3.Row
+        rows = {r["id"]: dict(r) for r in connection.execute("SELECT * FROM meli_messages")}
+        left = connection.execute("SELECT count(*) FROM meli_resources").fetchone()[0]
+    assert left == 0
+    old = rows[legacy["message_id"]]
+    assert (old["pack_id"], old["text"], old["from_user_id"]) == (
+        1234567871,
+        "Ejemplo de texto",
+        123456789,
+    )
+    assert old["moderation_status"] == "clean" and old["date_read"].startswith("2016-09-01 21:31")
+    new_id = current["messages"][0]["id"]
+    assert new_id in rows and json.loads(rows[new_id]["raw"])["id"] == new_id

@@ -300,6 +300,17 @@ async def assert_latest_state(container, account, resources) -> None:
             if stored_raw != current_raw:
                 stale.append(resource)
             continue
+        if topic == "messages":  # typed messages (§8), not snapshots
+            message_id = resource.rsplit("/", 1)[-1]
+            current = (await container.message_gateway().get(account.id, message_id)).message
+            async with container.unit_of_work() as uow:
+                stored = await uow.messages.find(message_id)
+            if stored is None or (stored.text, stored.date_read) != (
+                current.text,
+                current.date_read,
+            ):
+                stale.append(resource)
+            continue
         path, params = resource_request(topic, resource)
         now = await marketplace.fetch_resource(account.id, path, params or None)
         if snapshots[path].body != now.body:

@@ -9,8 +9,11 @@ from typing import Any, TypeVar
 
 from adapters.memory.store import (
     ACCOUNTS,
+    CONVERSATIONS,
     DEAD_LETTERS,
     LISTINGS,
+    MESSAGE_RULE_RUNS,
+    MESSAGE_SENDS,
     MESSAGES,
     ORDERS,
     PACKS,
@@ -46,6 +49,9 @@ ACCOUNT_REFERENCES = (
     QUESTIONS,
     QUESTION_ANSWERS,
     MESSAGES,
+    CONVERSATIONS,
+    MESSAGE_SENDS,
+    MESSAGE_RULE_RUNS,
     TEMPLATES,
     SYNC_LOGS,
     RESOURCES,

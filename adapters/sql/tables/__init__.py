@@ -11,7 +11,14 @@ from adapters.sql.tables.listings import (
     stock_batches,
     stock_ledger,
 )
-from adapters.sql.tables.orders import messages, order_items, orders, packs, payments, shipments
+from adapters.sql.tables.messages import (
+    conversations,
+    message_rule_runs,
+    message_rules,
+    message_sends,
+    messages,
+)
+from adapters.sql.tables.orders import order_items, orders, packs, payments, shipments
 from adapters.sql.tables.pipeline import (
     _PENDING_INBOX,
     PENDING_INBOX_STATUSES,
@@ -44,6 +51,10 @@ ALL_TABLES = (
     questions,
     question_answers,
     messages,
+    conversations,
+    message_sends,
+    message_rules,
+    message_rule_runs,
     templates,
     answer_rules,
     webhooks,
@@ -65,8 +76,12 @@ __all__ = [
     "account_id_column",
     "accounts",
     "answer_rules",
+    "conversations",
     "dead_letters",
     "inventory",
+    "message_rule_runs",
+    "message_rules",
+    "message_sends",
     "messages",
     "metadata",
     "oauth_states",

@@ -1,4 +1,5 @@
-"""Orders with their items and payments, shipments, packs and buyer messages."""
+"""Orders with their items and payments, shipments and packs (their conversations:
+messages.py)."""
 
 from __future__ import annotations
 
@@ -146,28 +147,4 @@ packs = Table(
     Column("date_created", UtcDateTime),
     Column("last_updated", UtcDateTime),
     Column("raw", Json, nullable=False, server_default=text("'{}'")),
-)
-
-
-messages = Table(
-    "meli_messages",
-    metadata,
-    Column("id", String(64), primary_key=True),
-    account_id_column(index=False),  # led by ix_meli_messages_account_id_pack_id_date_created
-    Column("pack_id", BigInteger, nullable=False),
-    Column("from_user_id", BigInteger, nullable=False),
-    Column("to_user_id", BigInteger, nullable=False),
-    Column("text", Text, nullable=False),
-    Column("date_created", UtcDateTime, nullable=False),
-    Column("attachments", Json, nullable=False),
-    Column("status", String(32), nullable=False),
-    Column("moderation_status", String(32)),
-    Column("date_read", UtcDateTime),
-    Column("order_id", BigInteger),
-    Index(
-        "ix_meli_messages_account_id_pack_id_date_created",
-        "account_id",
-        "pack_id",
-        "date_created",
-    ),
 )

@@ -584,6 +584,8 @@ async def test_the_sweep_pages_through_a_large_backlog(world):
         "deliveries": 0,
         "auto_answers": 0,
         "answers": 0,
+        "message_sends": 0,
+        "rule_messages": 0,
         "stock_batches": 0,
         "syncs": 0,
         "replays": 0,

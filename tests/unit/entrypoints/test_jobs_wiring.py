@@ -48,7 +48,7 @@ def test_every_handler_claims_only_schedule_entries_that_queue_its_job():
 def test_the_bulk_reads_are_periodic_calls_and_notifications_their_own_class():
     classes = {job_type: handler.call_class for job_type, handler in HANDLERS.items()}
     periodic = {jobs.SyncCatalogue, jobs.SyncInventory, jobs.ReconcileOrders}
-    periodic |= {jobs.ReconcileQuestions, jobs.RecoverMissedFeeds}
+    periodic |= {jobs.ReconcileQuestions, jobs.RecoverMissedFeeds, jobs.ReadUnreadMessages}
     assert {t for t, c in classes.items() if c is CallClass.PERIODIC} == periodic
     assert {t for t, c in classes.items() if c is CallClass.NOTIFICATION} == {
         jobs.ProcessNotification,
@@ -92,12 +92,19 @@ def test_the_periodic_jobs_run_at_the_products_intervals_and_are_configurable():
         "delivery_sweep": 60,
         "work_sweep": 60,
         "missed_feeds": 3600,
+        "messages": 900,
     }
     tuned = Settings.from_mapping(
-        {"SYNC_ORDERS_INTERVAL": "120", "SWEEP_INTERVAL": "5", "MISSED_FEEDS_INTERVAL": "900"}
+        {
+            "SYNC_ORDERS_INTERVAL": "120",
+            "SWEEP_INTERVAL": "5",
+            "MISSED_FEEDS_INTERVAL": "900",
+            "SYNC_MESSAGES_INTERVAL": "300",
+        }
     )
     every = {entry.name: entry.every_seconds for entry in periodic_jobs(intervals(tuned))}
     assert (every["orders"], every["inbox_sweep"], every["missed_feeds"]) == (120, 5, 900)
+    assert every["messages"] == 300
 
 
 @pytest.mark.parametrize(

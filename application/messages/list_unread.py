@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from application.accounts.usable import require_usable
+from application.messages.conversation import store_messages
+from application.messages.views import UnreadView
+from application.ports.message_gateway import MessageGateway
+from application.ports.unit_of_work import UnitOfWorkFactory
+
+
+class ListUnread:
+    """The conversations of an account with buyer (or agent) messages the seller has not
+    read, the one waiting longest first, from the stored messages; with `refresh`,
+    MercadoLibre's unread list (§8.4) is read first and each conversation it names read
+    (without marking it read) and stored, as the periodic read does. Raises NotFound for
+    an unknown account."""
+
+    def __init__(self, uow: UnitOfWorkFactory, gateway: MessageGateway) -> None:
+        self._uow = uow
+        self._gateway = gateway
+
+    async def __call__(self, account_id: int, *, refresh: bool = False) -> list[UnreadView]:
+        async with self._uow() as uow:
+            account = await uow.accounts.get(account_id)
+        if refresh:
+            require_usable(account)
+            for unread in await self._gateway.unread(account_id):
+                conversation = await self._gateway.conversation(
+                    account_id, account.seller_id, unread.pack_id
+                )
+                async with self._uow() as uow:
+                    await store_messages(uow, conversation.messages)
+                    await uow.conversations.upsert(conversation.status)
+                    await uow.commit()
+        async with self._uow() as uow:
+            found = await uow.messages.unread(account_id, account.seller_id)
+        return [UnreadView(c.pack_id, c.oldest.order_id, c.unread, c.oldest) for c in found]
