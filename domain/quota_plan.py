@@ -7,7 +7,10 @@ budget, and report what that costs in freshness.
 
 The bulk reads (the catalogue and the stock of every listing) are cut into slices: the
 job still runs at its configured interval, but each run reads one slice, and the whole
-catalogue is read once every `slices` runs (the staleness bound). The light reads
+catalogue is read once every `slices` runs (the round). The staleness bound the plan
+reports is the round plus the longest a run may take (a listing read early in one run
+may be read late in the next one): the runs due at the same slot share the limiter's
+rate, what people and notifications leave of it. The light reads
 (orders, questions, missed feeds) keep their interval unless they alone would take more
 than half of the budget, in which case they run on one scheduled slot out of
 `runs_every`.
@@ -43,6 +46,9 @@ PLAN_FILL = 0.95
 # whatever its size, before the rest goes to the accounts from the smallest up.
 EVEN_FLOOR = 0.25
 HOUR = 3600
+# When runs share the limiter, periodic calls get at least this share of its rate,
+# whatever people and notifications take.
+PERIODIC_RATE_FLOOR = 0.1
 
 
 class PlannedKind(enum.StrEnum):
@@ -135,8 +141,9 @@ class PlannedJob:
     """How one periodic job runs for one account (or for all: account_id None).
 
     It fires on one scheduled slot out of `runs_every` of its `every_seconds`, and each
-    run reads one slice of `slices`: a record it reads is re-read at least every
-    `staleness_seconds` (plus the run's own duration).
+    run reads one slice of `slices`, making at most `calls_per_run` calls and taking at
+    most `run_seconds`: a record it reads is re-read at least every `staleness_seconds`
+    (`round_seconds`, the time every slice takes its turn, plus `run_seconds`).
     """
 
     kind: PlannedKind
@@ -145,9 +152,17 @@ class PlannedJob:
     runs_every: int
     slices: int
     calls_per_hour: float
-    staleness_seconds: int
+    round_seconds: int
     # The first of the slices only scans (a sliced catalogue read).
     scan_first: bool = False
+    calls_per_run: int = 0
+    run_seconds: int = 0
+
+    @property
+    def staleness_seconds(self) -> int:
+        """The longest a record this job reads goes without being read: a round of
+        slots, and the run that reads it late in the next round."""
+        return self.round_seconds + self.run_seconds
 
     def due(self, slot: int) -> bool:
         """Whether the scheduled slot `slot` (time // every_seconds) runs the job."""
@@ -173,6 +188,11 @@ class AccountPlan:
     def staleness_seconds(self) -> int:
         """Every listing is read whole again at least this often (the catalogue read)."""
         return self.job(PlannedKind.PRODUCTS).staleness_seconds
+
+    @property
+    def round_seconds(self) -> int:
+        """Every listing's turn comes at least this often (the catalogue read)."""
+        return self.job(PlannedKind.PRODUCTS).round_seconds
 
     def job(self, kind: PlannedKind) -> PlannedJob:
         return next(job for job in self.jobs if job.kind is kind)
@@ -307,7 +327,28 @@ def _bulk_job(
         whole_read * HOUR / cycle if whole_read else 0.0,
         cycle,
         scan_first,
+        _calls_per_run(scan, details, slices, scan_first),
     )
+
+
+def _calls_per_run(scan: int, details: int, slices: int, scan_first: bool) -> int:
+    """The calls of the costliest run of a bulk read cut into `slices` (its slices
+    taken as even: slice_of spreads the ids evenly)."""
+    if slices == 1:
+        return scan + details
+    if scan_first:
+        return max(scan, math.ceil(details / (slices - 1)))
+    return scan + math.ceil(details / slices)
+
+
+def _run_seconds(job: PlannedJob, others: Sequence[PlannedJob], calls_per_second: float) -> int:
+    """How long a run of `job` may take when every periodic run (`others`, `job`
+    among them) starts at the same slot and they share `calls_per_second` evenly: a run
+    of c calls ends once each of the others made min(theirs, c)."""
+    if job.calls_per_run == 0:
+        return 0
+    shared = sum(min(other.calls_per_run, job.calls_per_run) for other in others)
+    return math.ceil(shared / calls_per_second)
 
 
 def _light_job(
@@ -321,6 +362,7 @@ def _light_job(
         1,
         per_run * HOUR / (every_seconds * stretch),
         every_seconds * stretch,
+        calls_per_run=per_run,
     )
 
 
@@ -330,12 +372,16 @@ def plan_periodic_work(
     quota_per_hour: int,
     budget_share: float,
     intervals: Mapping[PlannedKind, int],
+    calls_per_second: float,
 ) -> QuotaPlan:
     """The plan for `accounts` under `budget_share` of `quota_per_hour`; `intervals`:
-    seconds between two scheduled runs of each kind. The planned calls an hour never
-    exceed the budget."""
+    seconds between two scheduled runs of each kind; `calls_per_second`: the limiter's
+    rate (MELI_RATE_LIMIT_PER_SECOND), which sizes how long a run takes. The planned
+    calls an hour never exceed the budget."""
     if quota_per_hour < 1 or not 0 < budget_share <= 1:
         raise ValueError("the plan needs a quota and a share of it above 0")
+    if not calls_per_second > 0:
+        raise ValueError("the limiter's rate is above 0")
     if any(intervals[kind] < 1 for kind in PlannedKind):
         raise ValueError("every interval is at least one second")
     budget = max(1, math.floor(quota_per_hour * budget_share))
@@ -398,4 +444,17 @@ def plan_periodic_work(
             stretch,
         ),
     )
+    # Periodic calls wait behind people's and notifications' (the limiter's priority):
+    # at worst those spend their whole share of the hour evenly.
+    periodic_rate = max(
+        calls_per_second - (quota_per_hour - budget) / HOUR,
+        calls_per_second * PERIODIC_RATE_FLOOR,
+    )
+    every_job = [job for p in plans for job in p.jobs] + list(shared)
+
+    def timed(job: PlannedJob) -> PlannedJob:
+        return attrs.evolve(job, run_seconds=_run_seconds(job, every_job, periodic_rate))
+
+    plans = [attrs.evolve(p, jobs=tuple(timed(job) for job in p.jobs)) for p in plans]
+    shared = tuple(timed(job) for job in shared)
     return QuotaPlan(quota_per_hour, budget, demand, tuple(plans), shared)

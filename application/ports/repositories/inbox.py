@@ -102,6 +102,12 @@ class NotificationInbox(Protocol):
         and the entry is read again. False if it was not processing."""
         ...
 
+    async def recovered_since(self, since: datetime) -> set[int]:
+        """The sellers (MercadoLibre user ids) with a notification recovered from the
+        missed feeds (origin `recovered`, §9.5) received at or after `since`: a
+        notification MercadoLibre gave up delivering, so their data may be behind."""
+        ...
+
     async def latest_processed_at(self, topic: str, resource: str) -> datetime | None:
         """The latest `processed_at` of the topic and resource: when the last read of the
         resource that was stored began."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from datetime import timedelta
 
 from adapters.memory import InMemoryJobQueue, InMemoryStore, InMemoryUnitOfWork
 from application import jobs
@@ -14,10 +15,16 @@ from application.inventory.stock_writer import StockWriter
 from application.inventory.sync_inventory import SyncInventory
 from application.operations.check_health import CheckHealth
 from application.operations.fan_out import FanOut
-from application.quota.plan_periodic_work import PlanPeriodicWork, QuotaSettings, misfit_warning
+from application.quota.plan_periodic_work import (
+    RECENT_GAP,
+    PlanPeriodicWork,
+    QuotaSettings,
+    misfit_warning,
+)
 from application.sync_logs.requests import read_slice, request_sync_in
 from domain.accounts import Account
 from domain.dead_letters import DeadLetter, DeadLetterSource
+from domain.notifications import RECOVERED, InboxEntry, InboxStatus, Notification
 from domain.quota_plan import PlannedKind, ReadSlice
 from domain.sync import SyncKind, SyncStatus, SyncTrigger
 from tests.fakes import FakeListingGateway
@@ -116,7 +123,7 @@ class Installation:
         self.queue = InMemoryJobQueue()
         self.world = World()
         self.world.store = self.store
-        self.settings = QuotaSettings(quota, 0.5, INTERVALS)
+        self.settings = QuotaSettings(quota, 0.5, INTERVALS, 10.0)
 
     def uow(self):
         return InMemoryUnitOfWork(self.store, self.queue)
@@ -135,14 +142,16 @@ class Installation:
         return account.id
 
     def fan_out(self) -> FanOut:
-        return FanOut(self.uow, self.world.clock, PlanPeriodicWork(self.uow, self.settings))
+        return FanOut(
+            self.uow, self.world.clock, PlanPeriodicWork(self.uow, self.settings, self.world.clock)
+        )
 
 
 async def test_the_fan_out_asks_a_large_account_for_a_slice_and_the_small_one_for_all():
     place = Installation(quota=2_000)
     large = await place.account(1, 20_000)
     small = await place.account(2, 50)
-    plan = await PlanPeriodicWork(place.uow, place.settings).plan()
+    plan = await PlanPeriodicWork(place.uow, place.settings, place.world.clock).plan()
     assert misfit_warning(plan) is not None
     products = plan.job(large, PlannedKind.PRODUCTS)
     assert products.slices > 1 and plan.job(small, PlannedKind.PRODUCTS).slices == 1
@@ -157,7 +166,7 @@ async def test_the_fan_out_asks_a_large_account_for_a_slice_and_the_small_one_fo
 async def test_a_fan_out_run_by_hand_asks_every_account_even_between_due_slots():
     place = Installation(quota=2_900)
     large = await place.account(1, 20_000)
-    plan = await PlanPeriodicWork(place.uow, place.settings).plan()
+    plan = await PlanPeriodicWork(place.uow, place.settings, place.world.clock).plan()
     products = plan.job(large, PlannedKind.PRODUCTS)
     assert products.runs_every > 1
     not_due = next(s for s in range(10) if not products.due(s))
@@ -177,7 +186,7 @@ async def test_accounts_with_a_gap_are_asked_first():
 async def test_a_small_installation_fans_out_exactly_as_before():
     place = Installation()
     ids = [await place.account(n, 100) for n in (1, 2, 3)]
-    plan = await PlanPeriodicWork(place.uow, place.settings).plan()
+    plan = await PlanPeriodicWork(place.uow, place.settings, place.world.clock).plan()
     assert plan.fits_as_configured and misfit_warning(plan) is None
     assert await place.fan_out()("sync_catalogue", SyncTrigger.SCHEDULE, slot=5) == 3
     async with place.uow() as uow:
@@ -188,7 +197,7 @@ async def test_a_small_installation_fans_out_exactly_as_before():
 
 async def test_health_tells_when_the_configured_intervals_do_not_fit():
     place = Installation(quota=2_000)
-    planner = PlanPeriodicWork(place.uow, place.settings)
+    planner = PlanPeriodicWork(place.uow, place.settings, place.world.clock)
     health = CheckHealth([], place.world.clock, planner=planner)
     assert (await health()).checks == ()
     await place.account(1, 20_000)
@@ -221,3 +230,23 @@ async def test_a_round_that_scans_first_reads_every_listing_once_and_scans_alone
     assert all(fetched[listing.item_id] == 1 for listing in everything)
     assert all(1 <= fetched[listing.item_id] <= 2 for listing in newcomers)
     assert sum(calls[1:]) <= math.ceil(610 / 20) + 3
+
+
+async def test_accounts_with_notifications_recovered_from_the_missed_feeds_come_first():
+    """A missed feed is a notification gap like a dead letter (§9.5): the account whose
+    notification was recovered lately is planned (and asked) first, until RECENT_GAP."""
+    place = Installation()
+    first = await place.account(1, 10)
+    second = await place.account(2, 10)
+    notification = Notification("m-1", "items", "/items/MLA1", 2, 1)
+    async with place.uow() as uow:
+        await uow.inbox.add(InboxEntry(notification, InboxStatus.PROCESSED, NOW, origin=RECOVERED))
+        await uow.commit()
+    planner = PlanPeriodicWork(place.uow, place.settings, place.world.clock)
+    plan = await planner.plan()
+    assert [(a.account_id, a.gap) for a in plan.accounts] == [(second, True), (first, False)]
+    await place.fan_out()("reconcile_orders", SyncTrigger.SCHEDULE, slot=0)
+    assert [job.account_id for job in place.queue.jobs] == [second, first]
+    place.world.clock.advance((RECENT_GAP + timedelta(seconds=1)).total_seconds())
+    plan = await planner.plan()
+    assert [(a.account_id, a.gap) for a in plan.accounts] == [(first, False), (second, False)]
