@@ -621,10 +621,13 @@ async def test_the_quota_plan_shows_each_account_and_job(world):
     assert set(jobs) == {"products", "inventory", "orders", "questions"}
     assert jobs["products"]["slices"] == 1
     products = jobs["products"]
-    assert products["round_seconds"] == products["every_seconds"] == 1800
-    # The bound is honest: the round, and how long a run may take sharing the limiter.
+    # MELI_SYNC_PRODUCTS_INTERVAL (1800) is the staleness asked for: whole reads on a
+    # tick of 90 s, early enough that the round and its run end within it.
+    assert products["every_seconds"] == 90
+    assert products["round_seconds"] == 90 * products["runs_every"] <= 1800
     assert 0 < products["run_seconds"] < 60
-    assert account["staleness_seconds"] == 1800 + products["run_seconds"]
+    assert account["staleness_seconds"] == products["round_seconds"] + products["run_seconds"]
+    assert account["staleness_seconds"] < 1800
     assert [job["job"] for job in plan["shared"]] == ["missed_feeds"]
     metrics = await (await world.client.get("/metrics")).text()
     bound = account["staleness_seconds"]

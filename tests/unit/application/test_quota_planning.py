@@ -147,6 +147,18 @@ class Installation:
         )
 
 
+async def test_a_requested_slice_keeps_its_passes():
+    """The part a run reads is stored with the request (so a run again reads the same):
+    the passes over the detail slices too."""
+    world = World()
+    account_id = await world.account()
+    part = ReadSlice(5, 7, scan_first=True, passes=3)
+    log_id = await requested(world, jobs.SyncCatalogue, account_id, part)
+    async with world.uow() as uow:
+        log = await uow.sync_logs.get(log_id)
+    assert read_slice(log) == part and read_slice(log).detail_slices == 2
+
+
 async def test_the_fan_out_asks_a_large_account_for_a_slice_and_the_small_one_for_all():
     place = Installation(quota=2_000)
     large = await place.account(1, 20_000)
@@ -154,12 +166,14 @@ async def test_the_fan_out_asks_a_large_account_for_a_slice_and_the_small_one_fo
     plan = await PlanPeriodicWork(place.uow, place.settings, place.world.clock).plan()
     assert misfit_warning(plan) is not None
     products = plan.job(large, PlannedKind.PRODUCTS)
-    assert products.slices > 1 and plan.job(small, PlannedKind.PRODUCTS).slices == 1
-    asked = await place.fan_out()("sync_catalogue", SyncTrigger.SCHEDULE, slot=7)
+    whole = plan.job(small, PlannedKind.PRODUCTS)
+    assert products.slices > 1 and whole.slices == 1
+    slot = 3 * products.runs_every * whole.runs_every  # both due, the large one past its scan
+    asked = await place.fan_out()("sync_catalogue", SyncTrigger.SCHEDULE, slot=slot)
     assert asked == 2
     async with place.uow() as uow:
         logs = {a: await uow.sync_logs.find_queued(a, SyncKind.PRODUCTS) for a in (large, small)}
-    assert read_slice(logs[large]) == products.slice_at(7)
+    assert read_slice(logs[large]) == products.slice_at(slot)
     assert read_slice(logs[small]) == ReadSlice()
 
 
@@ -183,12 +197,15 @@ async def test_accounts_with_a_gap_are_asked_first():
     assert queued == [second, first]
 
 
-async def test_a_small_installation_fans_out_exactly_as_before():
+async def test_a_small_installation_fans_out_whole_reads_on_the_slots_due():
     place = Installation()
     ids = [await place.account(n, 100) for n in (1, 2, 3)]
     plan = await PlanPeriodicWork(place.uow, place.settings, place.world.clock).plan()
     assert plan.fits_as_configured and misfit_warning(plan) is None
-    assert await place.fan_out()("sync_catalogue", SyncTrigger.SCHEDULE, slot=5) == 3
+    every = {plan.job(i, PlannedKind.PRODUCTS).runs_every for i in ids}
+    assert every == {14}, "whole reads every 14 ticks of 90 s: within the 30 minutes"
+    assert await place.fan_out()("sync_catalogue", SyncTrigger.SCHEDULE, slot=5) == 0
+    assert await place.fan_out()("sync_catalogue", SyncTrigger.SCHEDULE, slot=14 * 4) == 3
     async with place.uow() as uow:
         for account_id in ids:
             log = await uow.sync_logs.find_queued(account_id, SyncKind.PRODUCTS)
@@ -250,3 +267,14 @@ async def test_accounts_with_notifications_recovered_from_the_missed_feeds_come_
     place.world.clock.advance((RECENT_GAP + timedelta(seconds=1)).total_seconds())
     plan = await planner.plan()
     assert [(a.account_id, a.gap) for a in plan.accounts] == [(first, False), (second, False)]
+
+
+async def test_without_a_plan_the_catalogue_is_read_whole_once_per_interval():
+    """The catalogue's fan-out ticks twenty times an interval for the plan; without one,
+    every account reads everything on one tick in twenty (once per interval)."""
+    place = Installation()
+    await place.account(1, 10)
+    fan_out = FanOut(place.uow, place.world.clock)
+    assert await fan_out("sync_catalogue", SyncTrigger.SCHEDULE, slot=3) == 0
+    assert await fan_out("sync_catalogue", SyncTrigger.SCHEDULE, slot=40) == 1
+    assert await fan_out("reconcile_orders", SyncTrigger.SCHEDULE, slot=3) == 1
