@@ -125,3 +125,38 @@ async def test_the_sellers_with_notifications_recovered_lately_are_found(uow_fac
         assert await uow.inbox.recovered_since(NOW - minutes(1)) == {11}
         assert await uow.inbox.recovered_since(NOW - minutes(60)) == {11, 12}
         assert await uow.inbox.recovered_since(NOW + minutes(6)) == set()
+
+
+async def test_what_a_sellers_notifications_announced_lately_comes_latest_first(uow_factory):
+    """A catalogue run reads first the listings the seller's `items` notifications (live
+    or recovered) announced since its last run: each resource once, latest first."""
+    announced = [
+        ("c-1", 11, "items", "/items/MLA1", 0, "live"),
+        ("c-2", 11, "items", "/items/MLA2", 2, "recovered"),
+        ("c-3", 11, "items", "/items/MLA1", 3, "live"),
+        ("c-4", 11, "items", "/items/MLA3", -10, "live"),
+        ("c-5", 12, "items", "/items/MLA4", 1, "live"),
+        ("c-6", 11, "questions", "/questions/5", 1, "live"),
+    ]
+    async with uow_factory() as uow:
+        for notification_id, user_id, topic, resource, at, origin in announced:
+            notification = a_notification(
+                id=notification_id, user_id=user_id, topic=topic, resource=resource
+            )
+            entry = an_inbox_entry(
+                notification=notification,
+                origin=origin,
+                received_at=NOW + minutes(at),
+                status=InboxStatus.PROCESSED,
+            )
+            await uow.inbox.add(entry)
+        await uow.commit()
+    async with uow_factory() as uow:
+        since = NOW - minutes(1)
+        assert await uow.inbox.changed_since(11, "items", since, 10) == [
+            "/items/MLA1",
+            "/items/MLA2",
+        ]
+        assert await uow.inbox.changed_since(11, "items", since, 1) == ["/items/MLA1"]
+        assert await uow.inbox.changed_since(11, "items", NOW + minutes(4), 10) == []
+        assert await uow.inbox.changed_since(12, "items", since, 10) == ["/items/MLA4"]

@@ -95,6 +95,22 @@ class InMemoryNotificationInbox(InMemoryRepository):
             if entry.origin == RECOVERED and entry.received_at >= since
         }
 
+    async def changed_since(
+        self, user_id: int, topic: str, since: datetime, limit: int
+    ) -> list[str]:
+        latest: dict[str, datetime] = {}
+        for entry in self._staged.values(INBOX):
+            notification = entry.notification
+            if (
+                notification.user_id == user_id
+                and notification.topic == topic
+                and entry.received_at >= since
+            ):
+                resource = notification.resource
+                latest[resource] = max(latest.get(resource, entry.received_at), entry.received_at)
+        ordered = sorted(latest, key=lambda resource: (latest[resource], resource), reverse=True)
+        return ordered[:limit]
+
     async def latest_processed_at(self, topic: str, resource: str) -> datetime | None:
         times = [
             entry.processed_at

@@ -358,6 +358,24 @@ class SqlNotificationInbox(SqlRepository):
         )
         return {int(user_id) for (user_id,) in result}
 
+    async def changed_since(
+        self, user_id: int, topic: str, since: datetime, limit: int
+    ) -> list[str]:
+        # The index on (user_id, topic, received_at) serves it (0016).
+        latest = func.max(webhooks.c.received_at)
+        result = await self._execute(
+            select(webhooks.c.resource)
+            .where(
+                webhooks.c.user_id == user_id,
+                webhooks.c.topic == topic,
+                webhooks.c.received_at >= since,
+            )
+            .group_by(webhooks.c.resource)
+            .order_by(latest.desc(), webhooks.c.resource.desc())
+            .limit(limit)
+        )
+        return [resource for (resource,) in result]
+
     async def latest_processed_at(self, topic: str, resource: str) -> datetime | None:
         result = await self._execute(
             select(func.max(webhooks.c.processed_at)).where(

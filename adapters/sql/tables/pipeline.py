@@ -50,6 +50,8 @@ webhooks = Table(
     UniqueConstraint("notification_id"),
     Index("ix_meli_webhooks_status_received_at", "status", "received_at"),
     Index("ix_meli_webhooks_topic_status", "topic", "status"),
+    # The catalogue sync reads first what a seller's notifications announced lately.
+    Index("ix_meli_webhooks_user_topic_received_at", "user_id", "topic", "received_at"),
     # The quota plan: sellers with notifications recovered from the missed feeds lately.
     Index(
         "ix_meli_webhooks_recovered_received_at",

@@ -278,3 +278,43 @@ async def test_without_a_plan_the_catalogue_is_read_whole_once_per_interval():
     assert await fan_out("sync_catalogue", SyncTrigger.SCHEDULE, slot=3) == 0
     assert await fan_out("sync_catalogue", SyncTrigger.SCHEDULE, slot=40) == 1
     assert await fan_out("reconcile_orders", SyncTrigger.SCHEDULE, slot=3) == 1
+
+
+async def test_a_run_reads_first_what_notifications_announced_since_the_last_run():
+    """Freshness without full reads: whatever slice a run covers, it first reads the
+    listings the seller's `items` notifications (live or recovered, §9.5) announced
+    since the last run that succeeded; each listing once."""
+    world = World()
+    account_id = await world.account()
+    everything = listings(1000, account_id)
+    await world.sync(FakeListingGateway(everything))(account_id, SyncTrigger.API)
+    world.clock.advance(60)
+    part = ReadSlice(1, 4)
+    outside = [x.item_id for x in everything if not part.holds(x.item_id)][:3]
+    inside = next(x.item_id for x in everything if part.holds(x.item_id))
+    async with world.uow() as uow:
+        for n, (item_id, origin) in enumerate(
+            [(outside[0], "live"), (outside[1], RECOVERED), (outside[2], "live"), (inside, "live")]
+        ):
+            notification = Notification(f"n-{n}", "items", f"/items/{item_id}", 202593498, 1)
+            received = world.clock.now() + timedelta(seconds=n)
+            await uow.inbox.add(
+                InboxEntry(notification, InboxStatus.PROCESSED, received, origin=origin)
+            )
+        await uow.commit()
+    world.clock.advance(10)
+    catalogue = FakeListingGateway(everything)
+    log_id = await requested(world, jobs.SyncCatalogue, account_id, part)
+    log = await world.sync(catalogue)(account_id, SyncTrigger.SCHEDULE, log_id=log_id)
+    assert log.status is SyncStatus.SUCCEEDED
+    assert log.counts["changed_first"] == 4
+    # The first multiget holds the changed listings, the latest announced first.
+    assert catalogue.fetched_ids[:4] == [inside, outside[2], outside[1], outside[0]]
+    in_slice = {x.item_id for x in everything if part.holds(x.item_id)}
+    assert Counter(catalogue.fetched_ids) == Counter(in_slice | set(outside))
+    # Nothing announced since that run began: the next one reads its slice only.
+    again = FakeListingGateway(everything)
+    log_id = await requested(world, jobs.SyncCatalogue, account_id, part)
+    log = await world.sync(again)(account_id, SyncTrigger.SCHEDULE, log_id=log_id)
+    assert "changed_first" not in log.counts
+    assert sorted(again.fetched_ids) == sorted(in_slice)

@@ -1,5 +1,6 @@
 """The quota plan finds the sellers with notifications recovered from the missed feeds
-lately (a partial index: recovered entries are few).
+lately (a partial index: recovered entries are few), and a catalogue sync the listings a
+seller's notifications announced since its last run.
 
 Revision ID: 0016
 Revises: 0011
@@ -27,7 +28,13 @@ def upgrade() -> None:
         postgresql_where=sa.text("origin = 'recovered'"),
         sqlite_where=sa.text("origin = 'recovered'"),
     )
+    op.create_index(
+        "ix_meli_webhooks_user_topic_received_at",
+        "meli_webhooks",
+        ["user_id", "topic", "received_at"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_meli_webhooks_user_topic_received_at", table_name="meli_webhooks")
     op.drop_index("ix_meli_webhooks_recovered_received_at", table_name="meli_webhooks")
