@@ -135,6 +135,7 @@ class Day:
             quota_per_hour=10_000,
             budget_share=0.5,
             intervals=INTERVALS,
+            calls_per_second=10,
         )
         # Every listing was read when the day starts (the first sync ran before).
         self.last_read = {a: [START] * n for a, n in self.sizes.items()}
@@ -305,6 +306,8 @@ def report(day: Day, args: argparse.Namespace) -> dict:
     planned = {
         str(a.listings): {
             "staleness_bound_minutes": round(a.staleness_seconds / 60, 1),
+            "round_minutes": round(a.round_seconds / 60, 1),
+            "longest_run_minutes": round(a.job(PlannedKind.PRODUCTS).run_seconds / 60, 1),
             "periodic_calls_per_hour": round(a.calls_per_hour, 1),
             "catalogue_slices": a.job(PlannedKind.PRODUCTS).slices,
             "stock_check_slices": a.job(PlannedKind.INVENTORY).slices,

@@ -149,6 +149,9 @@ class Notification:
 
 MAX_TOPIC = 64
 
+# The origin of an inbox entry read back from the missed feeds (§9.5); "live" otherwise.
+RECOVERED = "recovered"
+
 
 @attrs.define
 class InboxEntry:

@@ -7,7 +7,10 @@ budget, and report what that costs in freshness.
 
 The bulk reads (the catalogue and the stock of every listing) are cut into slices: the
 job still runs at its configured interval, but each run reads one slice, and the whole
-catalogue is read once every `slices` runs (the staleness bound). The light reads
+catalogue is read once every `slices` runs (the round). The staleness bound the plan
+reports is the round plus the longest a run may take (a listing read early in one run
+may be read late in the next one): the runs due at the same slot share the limiter's
+rate, what people and notifications leave of it. The light reads
 (orders, questions, missed feeds) keep their interval unless they alone would take more
 than half of the budget, in which case they run on one scheduled slot out of
 `runs_every`.
@@ -17,10 +20,14 @@ from __future__ import annotations
 
 import enum
 import math
-import zlib
 from collections.abc import Mapping, Sequence
 
 import attrs
+
+from domain.quota_cuts import HOUR, Cut, calls_per_run, needed_for, peak_fit
+
+# The slices are part of the plan as its users see it (re-exported).
+from domain.read_slices import WHOLE, ReadSlice, slice_of  # noqa: F401
 
 SCAN_PAGE = 100  # §4.11: ids per scan page
 MULTIGET = 20  # §4.11: ids per multiget
@@ -42,7 +49,18 @@ PLAN_FILL = 0.95
 # Every account is first given this share of a tier split evenly among the accounts,
 # whatever its size, before the rest goes to the accounts from the smallest up.
 EVEN_FLOOR = 0.25
-HOUR = 3600
+# The catalogue read is scheduled on a tick of this fraction of MELI_SYNC_PRODUCTS_INTERVAL,
+# which is the staleness asked for: a round can then end short of the interval.
+PRODUCTS_TICKS = 20
+# The plan aims a catalogue's round at this share of the interval, the rest left for the
+# run itself (the bound it reports is the round plus the run).
+STALENESS_AIM = 0.95
+# A catalogue is read whole when that costs at most this share of the catalogue reads'
+# room more than slices would (small catalogues).
+WHOLE_SLACK = 0.01
+# When runs share the limiter, periodic calls get at least this share of its rate,
+# whatever people and notifications take.
+PERIODIC_RATE_FLOOR = 0.1
 
 
 class PlannedKind(enum.StrEnum):
@@ -70,53 +88,10 @@ def stock_read_calls(listings: int) -> int:
     return math.ceil(listings / MULTIGET)
 
 
-def slice_of(item_id: str, count: int) -> int:
-    """The slice (0..count-1) a listing belongs to when a read is cut into `count`: the
-    same for a listing every time, and spread evenly over the slices."""
-    if count < 1:
-        raise ValueError(f"a read is cut into at least one slice, got {count}")
-    return zlib.crc32(item_id.encode()) % count
-
-
-@attrs.define(frozen=True)
-class ReadSlice:
-    """One part of a sliced read, part `index` of `count`.
-
-    Without `scan_first`, part k holds the listings whose slice_of(id, count) is k, and
-    the first part of a catalogue read also scans. With it (how the plan cuts a large
-    catalogue), the first part only scans (new and removed listings, at the cost of the
-    scan alone) and part k >= 1 holds the stored listings whose slice_of(id, count - 1)
-    is k - 1: the scan's cost is not piled on one detail slice.
-    """
-
-    index: int = 0
-    count: int = 1
-    scan_first: bool = False
-
-    def __attrs_post_init__(self) -> None:
-        if self.count < 1 or not 0 <= self.index < self.count:
-            raise ValueError(f"slice {self.index} of {self.count} does not exist")
-        if self.scan_first and self.count < 2:
-            raise ValueError("a read that scans first has at least two parts")
-
-    @property
-    def whole(self) -> bool:
-        return self.count == 1
-
-    @property
-    def scans(self) -> bool:
-        return self.index == 0
-
-    def holds(self, item_id: str) -> bool:
-        """Whether the part reads the details of the stored listing `item_id`."""
-        if self.whole:
-            return True
-        if self.scan_first:
-            return self.index > 0 and slice_of(item_id, self.count - 1) == self.index - 1
-        return slice_of(item_id, self.count) == self.index
-
-
-WHOLE = ReadSlice()
+def products_tick(interval: int) -> int:
+    """Seconds between two scheduled slots of the catalogue read (the plan picks the
+    slots each account reads on) for a MELI_SYNC_PRODUCTS_INTERVAL of `interval`."""
+    return max(1, interval // PRODUCTS_TICKS)
 
 
 @attrs.define(frozen=True)
@@ -135,8 +110,12 @@ class PlannedJob:
     """How one periodic job runs for one account (or for all: account_id None).
 
     It fires on one scheduled slot out of `runs_every` of its `every_seconds`, and each
-    run reads one slice of `slices`: a record it reads is re-read at least every
-    `staleness_seconds` (plus the run's own duration).
+    run reads one part of `slices` (ReadSlice: with `scan_first`, a scan-only part and
+    `passes` passes over the detail slices), making at most `calls_per_run` calls and
+    taking at most `run_seconds`: a record it reads is re-read at least every
+    `staleness_seconds` (`round_seconds`, the time every detail slice takes its turn,
+    plus `run_seconds`); the scan (new and removed listings) comes every
+    `cycle_seconds`.
     """
 
     kind: PlannedKind
@@ -145,9 +124,26 @@ class PlannedJob:
     runs_every: int
     slices: int
     calls_per_hour: float
-    staleness_seconds: int
+    round_seconds: int
     # The first of the slices only scans (a sliced catalogue read).
     scan_first: bool = False
+    calls_per_run: int = 0
+    run_seconds: int = 0
+    passes: int = 1
+    # The calls of a run that reads records (a scan-only part reads none): what
+    # run_seconds is the duration of.
+    reading_calls_per_run: int = 0
+
+    @property
+    def cycle_seconds(self) -> int:
+        """Every part, the scan among them, takes its turn within this time."""
+        return self.slices * self.runs_every * self.every_seconds
+
+    @property
+    def staleness_seconds(self) -> int:
+        """The longest a record this job reads goes without being read: a round of
+        slots, and the run that reads it late in the next round."""
+        return self.round_seconds + self.run_seconds
 
     def due(self, slot: int) -> bool:
         """Whether the scheduled slot `slot` (time // every_seconds) runs the job."""
@@ -155,7 +151,8 @@ class PlannedJob:
 
     def slice_at(self, slot: int) -> ReadSlice:
         """The slice the run of slot `slot` reads: the slices in turn."""
-        return ReadSlice((slot // self.runs_every) % self.slices, self.slices, self.scan_first)
+        turn = (slot // self.runs_every) % self.slices
+        return ReadSlice(turn, self.slices, self.scan_first, self.passes)
 
 
 @attrs.define(frozen=True)
@@ -173,6 +170,11 @@ class AccountPlan:
     def staleness_seconds(self) -> int:
         """Every listing is read whole again at least this often (the catalogue read)."""
         return self.job(PlannedKind.PRODUCTS).staleness_seconds
+
+    @property
+    def round_seconds(self) -> int:
+        """Every listing's turn comes at least this often (the catalogue read)."""
+        return self.job(PlannedKind.PRODUCTS).round_seconds
 
     def job(self, kind: PlannedKind) -> PlannedJob:
         return next(job for job in self.jobs if job.kind is kind)
@@ -233,61 +235,20 @@ def _share_out(
     return given
 
 
-def _runs_in_an_hour(every_seconds: int, runs_every: int) -> int:
-    """The most runs that start within one hour of the quota (windows and slots are
-    both aligned to the epoch)."""
-    return max(1, math.ceil(HOUR / (every_seconds * runs_every)))
-
-
-def _detail_calls_per_run(scan: int, runs: int, allotted: float) -> int:
-    """The most multigets one detail run may make when `runs` runs start in an hour and,
-    for a catalogue (`scan` > 0), one of them may be the scan-only run."""
-    if scan > allotted:
-        return 0
-    if scan and runs > 1:
-        return math.floor(min((allotted - scan) / (runs - 1), allotted / runs))
-    return math.floor(allotted / runs)
-
-
-def _peak_fit(
-    scan: int, details: int, every_seconds: int, allotted: float
-) -> tuple[int, int, bool] | None:
-    """(slices, runs_every, scan_first) of the shortest round whose busiest hour of the
-    quota stays within `allotted` calls; None when none does."""
-    best: tuple[int, tuple[int, int, bool]] | None = None
-    # Past an hour between runs, one run an hour at most: spacing them further only
-    # lengthens the round, so the search stops at the first such spacing.
-    for runs_every in range(1, math.ceil(HOUR / every_seconds) + 1):
-        step = every_seconds * runs_every
-        if best is not None and step >= best[0]:
-            break
-        runs = _runs_in_an_hour(every_seconds, runs_every)
-        if runs * (scan + details) <= allotted:
-            best = (step, (1, runs_every, False))  # whole reads: nothing further is shorter
-            break
-        if best is not None and step * 2 >= best[0]:
-            continue  # a sliced round here is at least two runs long
-        per_run = _detail_calls_per_run(scan, runs, allotted)
-        if details == 0 or per_run < 1:
-            continue
-        # At least as many detail slices as runs in an hour: one scan an hour at most.
-        count = max(math.ceil(details / per_run), runs)
-        if count > details:
-            continue  # slices of fewer than one multigets: space the runs out instead
-        parts = count + 1 if scan else count
-        if best is None or parts * step < best[0]:
-            best = (parts * step, (parts, runs_every, bool(scan)))
-    return None if best is None else best[1]
-
-
 def _bulk_job(
-    kind: PlannedKind, account: AccountLoad, every_seconds: int, allotted: float
+    kind: PlannedKind,
+    account: AccountLoad,
+    every_seconds: int,
+    allotted: float,
+    whole: bool = False,
 ) -> PlannedJob:
     products = kind is PlannedKind.PRODUCTS
     scan = max(1, math.ceil(account.listings / SCAN_PAGE)) if products else 0
     details = math.ceil(account.listings / MULTIGET)
     whole_read = scan + details
-    fit = _peak_fit(scan, details, every_seconds, allotted)
+    fit = peak_fit(scan, details, every_seconds, allotted, whole)
+    if fit is None and whole:
+        fit = peak_fit(scan, details, every_seconds, allotted)
     if fit is None:
         # Nothing keeps the busiest hour within the allotment: at least the average
         # does, the runs spaced out as far as needed.
@@ -295,19 +256,34 @@ def _bulk_job(
         most = max(1, math.ceil(account.listings / MULTIGET))
         needed = math.ceil(demand / allotted) if allotted > 0 else most * max(1, whole_read)
         slices = max(1, min(needed, most))
-        fit = (slices, math.ceil(needed / slices), False)
-    slices, runs_every, scan_first = fit
-    cycle = slices * runs_every * every_seconds
+        fit = Cut(slices, math.ceil(needed / slices), round_steps=slices)
+    step = fit.runs_every * every_seconds
+    cycle = fit.slices * step
     return PlannedJob(
         kind,
         account.account_id,
         every_seconds,
-        runs_every,
-        slices,
-        whole_read * HOUR / cycle if whole_read else 0.0,
-        cycle,
-        scan_first,
+        fit.runs_every,
+        fit.slices,
+        (scan + fit.passes * details) * HOUR / cycle if whole_read else 0.0,
+        fit.round_steps * step,
+        fit.scan_first,
+        calls_per_run(scan, details, fit),
+        passes=fit.passes,
+        reading_calls_per_run=calls_per_run(scan, details, fit, reading=True),
     )
+
+
+def _run_seconds(job: PlannedJob, others: Sequence[PlannedJob], calls_per_second: float) -> int:
+    """How long a run of `job` that reads records may take when every periodic run
+    (`others`, `job` among them) starts at the same slot and they share
+    `calls_per_second` evenly: a run of c calls ends once each of the others made
+    min(theirs, c)."""
+    calls = job.reading_calls_per_run
+    if calls == 0:
+        return 0
+    shared = sum(min(other.calls_per_run, calls) for other in others if other is not job)
+    return math.ceil((shared + calls) / calls_per_second)
 
 
 def _light_job(
@@ -321,6 +297,8 @@ def _light_job(
         1,
         per_run * HOUR / (every_seconds * stretch),
         every_seconds * stretch,
+        calls_per_run=per_run,
+        reading_calls_per_run=per_run,
     )
 
 
@@ -330,12 +308,16 @@ def plan_periodic_work(
     quota_per_hour: int,
     budget_share: float,
     intervals: Mapping[PlannedKind, int],
+    calls_per_second: float,
 ) -> QuotaPlan:
     """The plan for `accounts` under `budget_share` of `quota_per_hour`; `intervals`:
-    seconds between two scheduled runs of each kind. The planned calls an hour never
-    exceed the budget."""
+    seconds between two scheduled runs of each kind; `calls_per_second`: the limiter's
+    rate (MELI_RATE_LIMIT_PER_SECOND), which sizes how long a run takes. The planned
+    calls an hour never exceed the budget."""
     if quota_per_hour < 1 or not 0 < budget_share <= 1:
         raise ValueError("the plan needs a quota and a share of it above 0")
+    if not calls_per_second > 0:
+        raise ValueError("the limiter's rate is above 0")
     if any(intervals[kind] < 1 for kind in PlannedKind):
         raise ValueError("every interval is at least one second")
     budget = max(1, math.floor(quota_per_hour * budget_share))
@@ -367,13 +349,46 @@ def plan_periodic_work(
     gaps = frozenset(a.account_id for a in accounts if a.gap)
     stock_demand = sum(bulk_demand[PlannedKind.INVENTORY].values())
     stock_floor = min(stock_demand, room * INVENTORY_FLOOR)
-    products = _share_out(bulk_demand[PlannedKind.PRODUCTS], room - stock_floor, gaps)
+    tick = products_tick(intervals[PlannedKind.PRODUCTS])
+    aim = intervals[PlannedKind.PRODUCTS] * STALENESS_AIM
+    capacity = room - stock_floor
+    # Whole reads (the scan with every read) when they all fit; otherwise for the
+    # accounts they cost little more than slices would.
+    need_of = {
+        (a.account_id, whole): needed_for(
+            max(1, math.ceil(a.listings / SCAN_PAGE)),
+            math.ceil(a.listings / MULTIGET),
+            tick,
+            aim,
+            whole,
+        )
+        for a in accounts
+        for whole in (True, False)
+    }
+    all_whole = sum(need_of[a.account_id, True] for a in accounts) <= capacity
+    whole = {
+        a.account_id: all_whole
+        or need_of[a.account_id, True] - need_of[a.account_id, False] <= capacity * WHOLE_SLACK
+        for a in accounts
+    }
+    needs = {a.account_id: need_of[a.account_id, whole[a.account_id]] for a in accounts}
+    products = _share_out(needs, capacity, gaps)
     products_jobs = {
         a.account_id: _bulk_job(
-            PlannedKind.PRODUCTS, a, intervals[PlannedKind.PRODUCTS], products[a.account_id]
+            PlannedKind.PRODUCTS, a, tick, products[a.account_id], whole[a.account_id]
         )
         for a in accounts
     }
+    # An allotment is a busiest hour; what the accounts served in full leave of it on
+    # average goes to the others, in the order they were served.
+    for a in sorted(accounts, key=lambda a: (not a.gap, needs[a.account_id], a.account_id)):
+        if products[a.account_id] >= needs[a.account_id]:
+            continue
+        others = sum(j.calls_per_hour for i, j in products_jobs.items() if i != a.account_id)
+        more = max(products[a.account_id], min(needs[a.account_id], capacity - others))
+        products_jobs[a.account_id] = _bulk_job(
+            PlannedKind.PRODUCTS, a, tick, more, whole[a.account_id]
+        )
     stock_room = room - sum(job.calls_per_hour for job in products_jobs.values())
     stock = _share_out(bulk_demand[PlannedKind.INVENTORY], stock_room, gaps)
     plans = []
@@ -398,4 +413,17 @@ def plan_periodic_work(
             stretch,
         ),
     )
+    # Periodic calls wait behind people's and notifications' (the limiter's priority):
+    # at worst those spend their whole share of the hour evenly.
+    periodic_rate = max(
+        calls_per_second - (quota_per_hour - budget) / HOUR,
+        calls_per_second * PERIODIC_RATE_FLOOR,
+    )
+    every_job = [job for p in plans for job in p.jobs] + list(shared)
+
+    def timed(job: PlannedJob) -> PlannedJob:
+        return attrs.evolve(job, run_seconds=_run_seconds(job, every_job, periodic_rate))
+
+    plans = [attrs.evolve(p, jobs=tuple(timed(job) for job in p.jobs)) for p in plans]
+    shared = tuple(timed(job) for job in shared)
     return QuotaPlan(quota_per_hour, budget, demand, tuple(plans), shared)

@@ -19,6 +19,7 @@ from application.errors import (
     Unavailable,
     ValidationFailed,
 )
+from application.listings.changed_first import changed_since_last_run
 from application.listings.observed import store_observed
 from application.ports.clock import Clock
 from application.ports.listing_gateway import ListingGateway
@@ -71,6 +72,8 @@ class _Run:
     fetched: int = 0
     total: int = 0
     scan_complete: bool = False
+    # Listings changed since the last run, read before anything else (changed_first).
+    read_first: frozenset[str] = frozenset()
 
 
 class SyncCatalogue:
@@ -91,7 +94,9 @@ class SyncCatalogue:
     scans, fetching the listings not stored yet and marking the disappeared ones (and,
     unless it is a scan-only first part, the details of its own slice); the others
     re-read their stored listings without scanning. Every listing is thus read once per
-    round of slices, at a round's cost of one whole read.
+    round of slices, at a round's cost of one whole read. Every run first reads the
+    listings the seller's notifications announced since the last run that succeeded
+    (application.listings.changed_first), whatever its slice.
     """
 
     def __init__(
@@ -171,6 +176,7 @@ class SyncCatalogue:
     async def _scan_all(
         self, run: _Run, seller_id: int, chunks: asyncio.Queue[list[str] | None]
     ) -> None:
+        await self._read_changed_first(run, seller_id, chunks)
         if run.part.scans:
             await self._scan(run, seller_id, chunks)
         else:
@@ -210,6 +216,7 @@ class SyncCatalogue:
             run.unseen_stored.difference_update(fresh)
             # A sliced scan fetches its slice, and what is not stored yet.
             fresh = [i for i in fresh if run.part.holds(i) or i not in run.stored]
+            fresh = [i for i in fresh if i not in run.read_first]
             # One scroll never needs more pages than the total announced fills; one that
             # keeps answering pages would otherwise loop forever.
             pages_in_scroll += 1
@@ -239,9 +246,20 @@ class SyncCatalogue:
     async def _slice_of_stored(self, run: _Run, chunks: asyncio.Queue[list[str] | None]) -> None:
         """Queue the stored listings of the run's slice: no scan, so nothing can be
         marked removed (the slice that scans does that)."""
-        ids = sorted(item_id for item_id in run.stored if run.part.holds(item_id))
+        ids = sorted(i for i in run.stored if run.part.holds(i) and i not in run.read_first)
         run.total = len(ids)
         run.log.count("slice_listings", len(ids))
+        for start in range(0, len(ids), MULTIGET_SIZE):
+            await chunks.put(ids[start : start + MULTIGET_SIZE])
+
+    async def _read_changed_first(
+        self, run: _Run, seller_id: int, chunks: asyncio.Queue[list[str] | None]
+    ) -> None:
+        async with self._uow() as uow:
+            ids = await changed_since_last_run(uow, run.account_id, seller_id, run.log.id)
+        run.read_first = frozenset(ids)
+        if ids:
+            run.log.count("changed_first", len(ids))
         for start in range(0, len(ids), MULTIGET_SIZE):
             await chunks.put(ids[start : start + MULTIGET_SIZE])
 

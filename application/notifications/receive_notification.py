@@ -29,15 +29,18 @@ from application.ports.clock import Clock
 from application.ports.events import NoPipelineEvents, PipelineEvents
 from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.accounts import Account, AccountStatus
-from domain.notifications import InboxEntry, InboxStatus, Notification, expected_resource
+from domain.notifications import (
+    RECOVERED,  # noqa: F401 (re-exported: the origin of a recovered entry)
+    InboxEntry,
+    InboxStatus,
+    Notification,
+    expected_resource,
+)
 
 log = logging.getLogger(__name__)
 
 
 LIVE = "live"
-
-
-RECOVERED = "recovered"
 
 
 class Rejection(StrEnum):

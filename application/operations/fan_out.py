@@ -9,7 +9,7 @@ from application.ports.unit_of_work import UnitOfWorkFactory
 from application.quota.plan_periodic_work import PlanPeriodicWork, misfit_warning
 from application.sync_logs.requests import request_sync_in
 from domain.accounts import AccountStatus
-from domain.quota_plan import BULK, WHOLE, PlannedKind
+from domain.quota_plan import BULK, PRODUCTS_TICKS, WHOLE, PlannedKind
 from domain.sync import SyncTrigger
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,8 @@ class FanOut:
     """Ask for a per-account sync of every active account the quota plan has due (the
     periodic syncs): one queued sync log each, its job sent after the commit (see
     RequestSync), accounts with a gap first. A sliced read asks for the slice of the
-    slot; without a plan every account reads everything at every slot."""
+    slot; without a plan every account reads everything at every slot (the catalogue,
+    scheduled on a finer tick for the plan, at every PRODUCTS_TICKS-th)."""
 
     def __init__(
         self, uow: UnitOfWorkFactory, clock: Clock, planner: PlanPeriodicWork | None = None
@@ -41,6 +42,9 @@ class FanOut:
         scheduled slot it serves (None: the slot of now). Returns how many accounts it was
         asked for. Raises ValueError for another name."""
         plan = await self._planner.plan() if self._planner is not None else None
+        catalogue = job == jobs.job_name(jobs.SyncCatalogue)
+        if plan is None and catalogue and slot is not None and slot % PRODUCTS_TICKS:
+            return 0
         async with self._uow() as uow:
             accounts = {a.id: a for a in await uow.accounts.list(AccountStatus.ACTIVE)}
             order = [a.account_id for a in plan.accounts] if plan is not None else []
@@ -65,7 +69,7 @@ class FanOut:
                 await request_sync_in(uow, job_type, account_id, trigger, now, part)
                 asked += 1
             await uow.commit()
-        if plan is not None and job == jobs.job_name(jobs.SyncCatalogue):
+        if plan is not None and catalogue:
             warning = misfit_warning(plan)
             if warning is not None:
                 log.warning("quota plan: %s", warning)

@@ -11,6 +11,7 @@ import attrs
 
 from application import jobs
 from application.jobs import Job, job_name
+from domain.quota_plan import products_tick
 
 
 @attrs.define(frozen=True)
@@ -55,7 +56,9 @@ def periodic_jobs(intervals: Intervals) -> list[PeriodicJob]:
     """Every periodic job of the service; each is also run by hand by its name."""
     return [
         PeriodicJob("tokens", jobs.RefreshExpiringTokens(), intervals.tokens),
-        _per_account("products", jobs.SyncCatalogue, intervals.products),
+        # MELI_SYNC_PRODUCTS_INTERVAL is the staleness asked for: the quota plan picks,
+        # on a finer tick, the slots each account's catalogue read runs on.
+        _per_account("products", jobs.SyncCatalogue, products_tick(intervals.products)),
         _per_account("inventory", jobs.SyncInventory, intervals.inventory),
         _per_account("orders", jobs.ReconcileOrders, intervals.orders),
         _per_account("questions", jobs.ReconcileQuestions, intervals.questions),

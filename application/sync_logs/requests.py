@@ -18,12 +18,17 @@ from domain.sync import SyncKind, SyncLog, SyncTrigger
 SLICE = "slice"
 SLICES = "slices"
 SCAN_FIRST = "slices_scan_first"
+PASSES = "slice_passes"
 
 
 def slice_counts(part: ReadSlice) -> dict[str, int]:
     if part.whole:
         return {}
-    return {SLICE: part.index, SLICES: part.count} | ({SCAN_FIRST: 1} if part.scan_first else {})
+    return (
+        {SLICE: part.index, SLICES: part.count}
+        | ({SCAN_FIRST: 1} if part.scan_first else {})
+        | ({PASSES: part.passes} if part.passes > 1 else {})
+    )
 
 
 def read_slice(log: SyncLog) -> ReadSlice:
@@ -32,7 +37,9 @@ def read_slice(log: SyncLog) -> ReadSlice:
     count = log.counts.get(SLICES, 1)
     index = log.counts.get(SLICE, 0)
     try:
-        return ReadSlice(index, count, bool(log.counts.get(SCAN_FIRST, 0)))
+        return ReadSlice(
+            index, count, bool(log.counts.get(SCAN_FIRST, 0)), log.counts.get(PASSES, 1)
+        )
     except ValueError:
         return WHOLE
 

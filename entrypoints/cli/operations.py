@@ -158,7 +158,7 @@ def jobs_plan() -> None:
 
 def _duration(seconds: int) -> str:
     if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
+        return f"{seconds / 60:.1f} min"
     return f"{seconds / 3600:.1f} h"
 
 

@@ -47,6 +47,7 @@ def quota_settings(settings: Settings) -> QuotaSettings:
             PlannedKind.QUESTIONS: settings.sync_questions_interval,
             PlannedKind.MISSED_FEEDS: settings.missed_feeds_interval,
         },
+        calls_per_second=settings.rate_limit_per_second,
     )
 
 
@@ -55,6 +56,7 @@ class OperationUseCases(NotificationUseCases):
         PlanPeriodicWork,
         uow,
         providers.Callable(quota_settings, N.settings),
+        N.clock,
         N.rate_limiter,
     )
     check_health = providers.Factory(

@@ -12,14 +12,17 @@ from domain.quota_plan import AccountPlan, PlannedJob
 class PlannedJobView:
     """One periodic job as planned: it fires on one scheduled slot out of `runs_every`
     of `every_seconds`, each run reads one slice of `slices`, costing `calls_per_hour`
-    on average; whatever it reads is re-read within `staleness_seconds` (plus a run's
-    own duration)."""
+    on average; every slice takes its turn within `round_seconds`, a run takes at most
+    `run_seconds`, and whatever it reads is re-read within `staleness_seconds` (the
+    two added)."""
 
     job: str
     every_seconds: int
     runs_every: int
     slices: int
     calls_per_hour: float
+    round_seconds: int
+    run_seconds: int
     staleness_seconds: int
 
 
@@ -68,6 +71,8 @@ def _job_view(job: PlannedJob) -> PlannedJobView:
         job.runs_every,
         job.slices,
         round(job.calls_per_hour, 2),
+        job.round_seconds,
+        job.run_seconds,
         job.staleness_seconds,
     )
 

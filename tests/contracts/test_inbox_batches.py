@@ -99,3 +99,64 @@ async def test_a_batch_is_finished_in_one_step_except_the_claims_that_moved_on(u
     )
     assert rearmed.status is InboxStatus.RECEIVED
     assert other == taken
+
+
+async def test_the_sellers_with_notifications_recovered_lately_are_found(uow_factory):
+    """The quota plan puts an account first when MercadoLibre gave up delivering one of
+    its notifications (§9.5): a recovered entry since the time asked, live ones never."""
+    stored = [
+        (f"r-{n}", user_id, origin, NOW + minutes(at))
+        for n, (user_id, origin, at) in enumerate(
+            [(11, "recovered", 0), (11, "recovered", 5), (12, "recovered", -30), (13, "live", 5)]
+        )
+    ]
+    received: list[str] = []
+    async with uow_factory() as uow:
+        for notification_id, user_id, origin, received_at in stored:
+            notification = a_notification(
+                id=notification_id, user_id=user_id, resource=f"/orders/{9000 + len(received)}"
+            )
+            received.append(notification_id)
+            await uow.inbox.add(
+                an_inbox_entry(notification=notification, origin=origin, received_at=received_at)
+            )
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.inbox.recovered_since(NOW - minutes(1)) == {11}
+        assert await uow.inbox.recovered_since(NOW - minutes(60)) == {11, 12}
+        assert await uow.inbox.recovered_since(NOW + minutes(6)) == set()
+
+
+async def test_what_a_sellers_notifications_announced_lately_comes_latest_first(uow_factory):
+    """A catalogue run reads first the listings the seller's `items` notifications (live
+    or recovered) announced since its last run: each resource once, latest first."""
+    announced = [
+        ("c-1", 11, "items", "/items/MLA1", 0, "live"),
+        ("c-2", 11, "items", "/items/MLA2", 2, "recovered"),
+        ("c-3", 11, "items", "/items/MLA1", 3, "live"),
+        ("c-4", 11, "items", "/items/MLA3", -10, "live"),
+        ("c-5", 12, "items", "/items/MLA4", 1, "live"),
+        ("c-6", 11, "questions", "/questions/5", 1, "live"),
+    ]
+    async with uow_factory() as uow:
+        for notification_id, user_id, topic, resource, at, origin in announced:
+            notification = a_notification(
+                id=notification_id, user_id=user_id, topic=topic, resource=resource
+            )
+            entry = an_inbox_entry(
+                notification=notification,
+                origin=origin,
+                received_at=NOW + minutes(at),
+                status=InboxStatus.PROCESSED,
+            )
+            await uow.inbox.add(entry)
+        await uow.commit()
+    async with uow_factory() as uow:
+        since = NOW - minutes(1)
+        assert await uow.inbox.changed_since(11, "items", since, 10) == [
+            "/items/MLA1",
+            "/items/MLA2",
+        ]
+        assert await uow.inbox.changed_since(11, "items", since, 1) == ["/items/MLA1"]
+        assert await uow.inbox.changed_since(11, "items", NOW + minutes(4), 10) == []
+        assert await uow.inbox.changed_since(12, "items", since, 10) == ["/items/MLA4"]

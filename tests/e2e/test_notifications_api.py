@@ -623,11 +623,20 @@ async def test_the_quota_plan_shows_each_account_and_job(world):
     jobs = {job["job"]: job for job in account["jobs"]}
     assert set(jobs) == {"products", "inventory", "orders", "questions"}
     assert jobs["products"]["slices"] == 1
-    assert jobs["products"]["staleness_seconds"] == jobs["products"]["every_seconds"] == 1800
-    assert account["staleness_seconds"] == 1800
+    products = jobs["products"]
+    # MELI_SYNC_PRODUCTS_INTERVAL (1800) is the staleness asked for: whole reads on a
+    # tick of 90 s, early enough that the round and its run end within it.
+    assert products["every_seconds"] == 90
+    assert products["round_seconds"] == 90 * products["runs_every"] <= 1800
+    assert 0 < products["run_seconds"] < 60
+    assert account["staleness_seconds"] == products["round_seconds"] + products["run_seconds"]
+    assert account["staleness_seconds"] < 1800
     assert [job["job"] for job in plan["shared"]] == ["missed_feeds"]
     metrics = await (await world.client.get("/metrics")).text()
-    assert f'meli_quota_staleness_bound_seconds{{account="{world.account.id}"}} 1800.0' in metrics
+    bound = account["staleness_seconds"]
+    assert (
+        f'meli_quota_staleness_bound_seconds{{account="{world.account.id}"}} {bound}.0' in metrics
+    )
     assert 'meli_quota_used_calls{call_class="interactive"}' in metrics
 
 

@@ -19,7 +19,7 @@ from application.queries import (
     InboxQuery,
     Page,
 )
-from domain.notifications import InboxEntry, InboxStatus
+from domain.notifications import RECOVERED, InboxEntry, InboxStatus
 
 
 def _claimable(entry: InboxEntry, now: datetime) -> bool:
@@ -87,6 +87,29 @@ class InMemoryNotificationInbox(InMemoryRepository):
             return False
         self._staged.put(INBOX, entry_id, attrs.evolve(stored, status=InboxStatus.RECEIVED))
         return True
+
+    async def recovered_since(self, since: datetime) -> set[int]:
+        return {
+            entry.notification.user_id
+            for entry in self._staged.values(INBOX)
+            if entry.origin == RECOVERED and entry.received_at >= since
+        }
+
+    async def changed_since(
+        self, user_id: int, topic: str, since: datetime, limit: int
+    ) -> list[str]:
+        latest: dict[str, datetime] = {}
+        for entry in self._staged.values(INBOX):
+            notification = entry.notification
+            if (
+                notification.user_id == user_id
+                and notification.topic == topic
+                and entry.received_at >= since
+            ):
+                resource = notification.resource
+                latest[resource] = max(latest.get(resource, entry.received_at), entry.received_at)
+        ordered = sorted(latest, key=lambda resource: (latest[resource], resource), reverse=True)
+        return ordered[:limit]
 
     async def latest_processed_at(self, topic: str, resource: str) -> datetime | None:
         times = [

@@ -27,7 +27,7 @@ from application.queries import (
     InboxQuery,
     Page,
 )
-from domain.notifications import InboxEntry, InboxStatus, Notification
+from domain.notifications import RECOVERED, InboxEntry, InboxStatus, Notification
 
 
 def inbox_entry_to_row(entry: InboxEntry) -> JsonObject:
@@ -348,6 +348,33 @@ class SqlNotificationInbox(SqlRepository):
             .values(status=InboxStatus.RECEIVED.value)
         )
         return (await self._execute(statement)).rowcount == 1
+
+    async def recovered_since(self, since: datetime) -> set[int]:
+        # The partial index on received_at of the recovered entries serves it (0016).
+        result = await self._execute(
+            select(webhooks.c.user_id)
+            .where(webhooks.c.origin == RECOVERED, webhooks.c.received_at >= since)
+            .distinct()
+        )
+        return {int(user_id) for (user_id,) in result}
+
+    async def changed_since(
+        self, user_id: int, topic: str, since: datetime, limit: int
+    ) -> list[str]:
+        # The index on (user_id, topic, received_at) serves it (0016).
+        latest = func.max(webhooks.c.received_at)
+        result = await self._execute(
+            select(webhooks.c.resource)
+            .where(
+                webhooks.c.user_id == user_id,
+                webhooks.c.topic == topic,
+                webhooks.c.received_at >= since,
+            )
+            .group_by(webhooks.c.resource)
+            .order_by(latest.desc(), webhooks.c.resource.desc())
+            .limit(limit)
+        )
+        return [resource for (resource,) in result]
 
     async def latest_processed_at(self, topic: str, resource: str) -> datetime | None:
         result = await self._execute(

@@ -22,6 +22,7 @@ from adapters.sql.types import Id, Json, UtcDateTime
 # Inbox statuses that still wait for work; at most one such entry per topic and resource.
 PENDING_INBOX_STATUSES = ("received", "processing", "failed")
 _PENDING_INBOX = "status IN ('received', 'processing', 'failed')"
+_RECOVERED = "origin = 'recovered'"
 
 
 webhooks = Table(
@@ -49,6 +50,15 @@ webhooks = Table(
     UniqueConstraint("notification_id"),
     Index("ix_meli_webhooks_status_received_at", "status", "received_at"),
     Index("ix_meli_webhooks_topic_status", "topic", "status"),
+    # The catalogue sync reads first what a seller's notifications announced lately.
+    Index("ix_meli_webhooks_user_topic_received_at", "user_id", "topic", "received_at"),
+    # The quota plan: sellers with notifications recovered from the missed feeds lately.
+    Index(
+        "ix_meli_webhooks_recovered_received_at",
+        "received_at",
+        postgresql_where=text(_RECOVERED),
+        sqlite_where=text(_RECOVERED),
+    ),
     # Coalescing reads the latest processed_at of one resource.
     Index("ix_meli_webhooks_topic_resource_processed_at", "topic", "resource", "processed_at"),
     # Dedupe: one pending entry per resource, race-free across processes.

@@ -102,6 +102,20 @@ class NotificationInbox(Protocol):
         and the entry is read again. False if it was not processing."""
         ...
 
+    async def recovered_since(self, since: datetime) -> set[int]:
+        """The sellers (MercadoLibre user ids) with a notification recovered from the
+        missed feeds (origin `recovered`, §9.5) received at or after `since`: a
+        notification MercadoLibre gave up delivering, so their data may be behind."""
+        ...
+
+    async def changed_since(
+        self, user_id: int, topic: str, since: datetime, limit: int
+    ) -> list[str]:
+        """The resources of seller `user_id` that notifications of `topic` (live or
+        recovered from the missed feeds) announced at or after `since`: at most `limit`,
+        the most recently announced first, each once."""
+        ...
+
     async def latest_processed_at(self, topic: str, resource: str) -> datetime | None:
         """The latest `processed_at` of the topic and resource: when the last read of the
         resource that was stored began."""

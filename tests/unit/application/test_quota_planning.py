@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from datetime import timedelta
 
 from adapters.memory import InMemoryJobQueue, InMemoryStore, InMemoryUnitOfWork
 from application import jobs
@@ -14,10 +15,16 @@ from application.inventory.stock_writer import StockWriter
 from application.inventory.sync_inventory import SyncInventory
 from application.operations.check_health import CheckHealth
 from application.operations.fan_out import FanOut
-from application.quota.plan_periodic_work import PlanPeriodicWork, QuotaSettings, misfit_warning
+from application.quota.plan_periodic_work import (
+    RECENT_GAP,
+    PlanPeriodicWork,
+    QuotaSettings,
+    misfit_warning,
+)
 from application.sync_logs.requests import read_slice, request_sync_in
 from domain.accounts import Account
 from domain.dead_letters import DeadLetter, DeadLetterSource
+from domain.notifications import RECOVERED, InboxEntry, InboxStatus, Notification
 from domain.quota_plan import PlannedKind, ReadSlice
 from domain.sync import SyncKind, SyncStatus, SyncTrigger
 from tests.fakes import FakeListingGateway
@@ -116,7 +123,7 @@ class Installation:
         self.queue = InMemoryJobQueue()
         self.world = World()
         self.world.store = self.store
-        self.settings = QuotaSettings(quota, 0.5, INTERVALS)
+        self.settings = QuotaSettings(quota, 0.5, INTERVALS, 10.0)
 
     def uow(self):
         return InMemoryUnitOfWork(self.store, self.queue)
@@ -135,29 +142,45 @@ class Installation:
         return account.id
 
     def fan_out(self) -> FanOut:
-        return FanOut(self.uow, self.world.clock, PlanPeriodicWork(self.uow, self.settings))
+        return FanOut(
+            self.uow, self.world.clock, PlanPeriodicWork(self.uow, self.settings, self.world.clock)
+        )
+
+
+async def test_a_requested_slice_keeps_its_passes():
+    """The part a run reads is stored with the request (so a run again reads the same):
+    the passes over the detail slices too."""
+    world = World()
+    account_id = await world.account()
+    part = ReadSlice(5, 7, scan_first=True, passes=3)
+    log_id = await requested(world, jobs.SyncCatalogue, account_id, part)
+    async with world.uow() as uow:
+        log = await uow.sync_logs.get(log_id)
+    assert read_slice(log) == part and read_slice(log).detail_slices == 2
 
 
 async def test_the_fan_out_asks_a_large_account_for_a_slice_and_the_small_one_for_all():
     place = Installation(quota=2_000)
     large = await place.account(1, 20_000)
     small = await place.account(2, 50)
-    plan = await PlanPeriodicWork(place.uow, place.settings).plan()
+    plan = await PlanPeriodicWork(place.uow, place.settings, place.world.clock).plan()
     assert misfit_warning(plan) is not None
     products = plan.job(large, PlannedKind.PRODUCTS)
-    assert products.slices > 1 and plan.job(small, PlannedKind.PRODUCTS).slices == 1
-    asked = await place.fan_out()("sync_catalogue", SyncTrigger.SCHEDULE, slot=7)
+    whole = plan.job(small, PlannedKind.PRODUCTS)
+    assert products.slices > 1 and whole.slices == 1
+    slot = 3 * products.runs_every * whole.runs_every  # both due, the large one past its scan
+    asked = await place.fan_out()("sync_catalogue", SyncTrigger.SCHEDULE, slot=slot)
     assert asked == 2
     async with place.uow() as uow:
         logs = {a: await uow.sync_logs.find_queued(a, SyncKind.PRODUCTS) for a in (large, small)}
-    assert read_slice(logs[large]) == products.slice_at(7)
+    assert read_slice(logs[large]) == products.slice_at(slot)
     assert read_slice(logs[small]) == ReadSlice()
 
 
 async def test_a_fan_out_run_by_hand_asks_every_account_even_between_due_slots():
     place = Installation(quota=2_900)
     large = await place.account(1, 20_000)
-    plan = await PlanPeriodicWork(place.uow, place.settings).plan()
+    plan = await PlanPeriodicWork(place.uow, place.settings, place.world.clock).plan()
     products = plan.job(large, PlannedKind.PRODUCTS)
     assert products.runs_every > 1
     not_due = next(s for s in range(10) if not products.due(s))
@@ -174,12 +197,15 @@ async def test_accounts_with_a_gap_are_asked_first():
     assert queued == [second, first]
 
 
-async def test_a_small_installation_fans_out_exactly_as_before():
+async def test_a_small_installation_fans_out_whole_reads_on_the_slots_due():
     place = Installation()
     ids = [await place.account(n, 100) for n in (1, 2, 3)]
-    plan = await PlanPeriodicWork(place.uow, place.settings).plan()
+    plan = await PlanPeriodicWork(place.uow, place.settings, place.world.clock).plan()
     assert plan.fits_as_configured and misfit_warning(plan) is None
-    assert await place.fan_out()("sync_catalogue", SyncTrigger.SCHEDULE, slot=5) == 3
+    every = {plan.job(i, PlannedKind.PRODUCTS).runs_every for i in ids}
+    assert every == {14}, "whole reads every 14 ticks of 90 s: within the 30 minutes"
+    assert await place.fan_out()("sync_catalogue", SyncTrigger.SCHEDULE, slot=5) == 0
+    assert await place.fan_out()("sync_catalogue", SyncTrigger.SCHEDULE, slot=14 * 4) == 3
     async with place.uow() as uow:
         for account_id in ids:
             log = await uow.sync_logs.find_queued(account_id, SyncKind.PRODUCTS)
@@ -188,7 +214,7 @@ async def test_a_small_installation_fans_out_exactly_as_before():
 
 async def test_health_tells_when_the_configured_intervals_do_not_fit():
     place = Installation(quota=2_000)
-    planner = PlanPeriodicWork(place.uow, place.settings)
+    planner = PlanPeriodicWork(place.uow, place.settings, place.world.clock)
     health = CheckHealth([], place.world.clock, planner=planner)
     assert (await health()).checks == ()
     await place.account(1, 20_000)
@@ -221,3 +247,74 @@ async def test_a_round_that_scans_first_reads_every_listing_once_and_scans_alone
     assert all(fetched[listing.item_id] == 1 for listing in everything)
     assert all(1 <= fetched[listing.item_id] <= 2 for listing in newcomers)
     assert sum(calls[1:]) <= math.ceil(610 / 20) + 3
+
+
+async def test_accounts_with_notifications_recovered_from_the_missed_feeds_come_first():
+    """A missed feed is a notification gap like a dead letter (§9.5): the account whose
+    notification was recovered lately is planned (and asked) first, until RECENT_GAP."""
+    place = Installation()
+    first = await place.account(1, 10)
+    second = await place.account(2, 10)
+    notification = Notification("m-1", "items", "/items/MLA1", 2, 1)
+    async with place.uow() as uow:
+        await uow.inbox.add(InboxEntry(notification, InboxStatus.PROCESSED, NOW, origin=RECOVERED))
+        await uow.commit()
+    planner = PlanPeriodicWork(place.uow, place.settings, place.world.clock)
+    plan = await planner.plan()
+    assert [(a.account_id, a.gap) for a in plan.accounts] == [(second, True), (first, False)]
+    await place.fan_out()("reconcile_orders", SyncTrigger.SCHEDULE, slot=0)
+    assert [job.account_id for job in place.queue.jobs] == [second, first]
+    place.world.clock.advance((RECENT_GAP + timedelta(seconds=1)).total_seconds())
+    plan = await planner.plan()
+    assert [(a.account_id, a.gap) for a in plan.accounts] == [(first, False), (second, False)]
+
+
+async def test_without_a_plan_the_catalogue_is_read_whole_once_per_interval():
+    """The catalogue's fan-out ticks twenty times an interval for the plan; without one,
+    every account reads everything on one tick in twenty (once per interval)."""
+    place = Installation()
+    await place.account(1, 10)
+    fan_out = FanOut(place.uow, place.world.clock)
+    assert await fan_out("sync_catalogue", SyncTrigger.SCHEDULE, slot=3) == 0
+    assert await fan_out("sync_catalogue", SyncTrigger.SCHEDULE, slot=40) == 1
+    assert await fan_out("reconcile_orders", SyncTrigger.SCHEDULE, slot=3) == 1
+
+
+async def test_a_run_reads_first_what_notifications_announced_since_the_last_run():
+    """Freshness without full reads: whatever slice a run covers, it first reads the
+    listings the seller's `items` notifications (live or recovered, §9.5) announced
+    since the last run that succeeded; each listing once."""
+    world = World()
+    account_id = await world.account()
+    everything = listings(1000, account_id)
+    await world.sync(FakeListingGateway(everything))(account_id, SyncTrigger.API)
+    world.clock.advance(60)
+    part = ReadSlice(1, 4)
+    outside = [x.item_id for x in everything if not part.holds(x.item_id)][:3]
+    inside = next(x.item_id for x in everything if part.holds(x.item_id))
+    async with world.uow() as uow:
+        for n, (item_id, origin) in enumerate(
+            [(outside[0], "live"), (outside[1], RECOVERED), (outside[2], "live"), (inside, "live")]
+        ):
+            notification = Notification(f"n-{n}", "items", f"/items/{item_id}", 202593498, 1)
+            received = world.clock.now() + timedelta(seconds=n)
+            await uow.inbox.add(
+                InboxEntry(notification, InboxStatus.PROCESSED, received, origin=origin)
+            )
+        await uow.commit()
+    world.clock.advance(10)
+    catalogue = FakeListingGateway(everything)
+    log_id = await requested(world, jobs.SyncCatalogue, account_id, part)
+    log = await world.sync(catalogue)(account_id, SyncTrigger.SCHEDULE, log_id=log_id)
+    assert log.status is SyncStatus.SUCCEEDED
+    assert log.counts["changed_first"] == 4
+    # The first multiget holds the changed listings, the latest announced first.
+    assert catalogue.fetched_ids[:4] == [inside, outside[2], outside[1], outside[0]]
+    in_slice = {x.item_id for x in everything if part.holds(x.item_id)}
+    assert Counter(catalogue.fetched_ids) == Counter(in_slice | set(outside))
+    # Nothing announced since that run began: the next one reads its slice only.
+    again = FakeListingGateway(everything)
+    log_id = await requested(world, jobs.SyncCatalogue, account_id, part)
+    log = await world.sync(again)(account_id, SyncTrigger.SCHEDULE, log_id=log_id)
+    assert "changed_first" not in log.counts
+    assert sorted(again.fetched_ids) == sorted(in_slice)

@@ -84,7 +84,9 @@ def test_the_periodic_jobs_run_at_the_products_intervals_and_are_configurable():
     every = {entry.name: entry.every_seconds for entry in periodic_jobs(intervals(Settings()))}
     assert every == {
         "tokens": 4 * 3600,
-        "products": 1800,
+        # MELI_SYNC_PRODUCTS_INTERVAL (1800) is the staleness asked for: the quota plan
+        # picks each account's slots on a tick of a twentieth of it.
+        "products": 90,
         "inventory": 3600,
         "orders": 600,
         "questions": 900,
