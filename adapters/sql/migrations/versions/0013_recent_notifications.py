@@ -2,8 +2,8 @@
 lately (a partial index: recovered entries are few), and a catalogue sync the listings a
 seller's notifications announced since its last run.
 
-Revision ID: 0016
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-03 00:00:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0016"
-down_revision: str | Sequence[str] | None = "0011"
+revision: str = "0013"
+down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
