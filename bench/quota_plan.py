@@ -63,6 +63,7 @@ INTERVALS = {
     PlannedKind.ORDERS: 600,
     PlannedKind.QUESTIONS: 900,
     PlannedKind.MISSED_FEEDS: 3600,
+    PlannedKind.MESSAGES: 900,
 }
 CONCURRENT_MULTIGETS = 8
 

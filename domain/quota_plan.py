@@ -11,7 +11,7 @@ catalogue is read once every `slices` runs (the round). The staleness bound the 
 reports is the round plus the longest a run may take (a listing read early in one run
 may be read late in the next one): the runs due at the same slot share the limiter's
 rate, what people and notifications leave of it. The light reads
-(orders, questions, missed feeds) keep their interval unless they alone would take more
+(orders, questions, missed feeds, unread messages) keep their interval unless they alone would take more
 than half of the budget, in which case they run on one scheduled slot out of
 `runs_every`.
 """
@@ -37,6 +37,9 @@ ORDERS_CALLS_PER_RUN = 2
 QUESTIONS_CALLS_PER_RUN = 2
 # §9.5: one page of GET /missed_feeds per topic the service follows.
 MISSED_FEEDS_CALLS_PER_RUN = 7
+# §8.4: the messages job reads each account's unread list, and now and then a
+# conversation it names.
+MESSAGES_CALLS_PER_ACCOUNT = 2
 # The light reads never take more than this share of the budget; they are stretched when
 # they would.
 LIGHT_SHARE = 0.5
@@ -71,6 +74,7 @@ class PlannedKind(enum.StrEnum):
     ORDERS = "orders"
     QUESTIONS = "questions"
     MISSED_FEEDS = "missed_feeds"
+    MESSAGES = "messages"
 
 
 BULK = (PlannedKind.PRODUCTS, PlannedKind.INVENTORY)
@@ -326,7 +330,12 @@ def plan_periodic_work(
         PlannedKind.ORDERS: ORDERS_CALLS_PER_RUN,
         PlannedKind.QUESTIONS: QUESTIONS_CALLS_PER_RUN,
     }
-    light = MISSED_FEEDS_CALLS_PER_RUN * HOUR / intervals[PlannedKind.MISSED_FEEDS] + sum(
+    # The shared jobs: one run covers every account.
+    shared_per_run = {
+        PlannedKind.MISSED_FEEDS: MISSED_FEEDS_CALLS_PER_RUN,
+        PlannedKind.MESSAGES: MESSAGES_CALLS_PER_ACCOUNT * len(accounts),
+    }
+    light = sum(per_run * HOUR / intervals[kind] for kind, per_run in shared_per_run.items()) + sum(
         per_run * HOUR / intervals[kind] * len(accounts) for kind, per_run in light_per_run.items()
     )
     bulk_demand = {
@@ -404,14 +413,10 @@ def plan_periodic_work(
             ),
         ]
         plans.append(AccountPlan(a.account_id, a.listings, a.gap, tuple(jobs)))
-    shared = (
-        _light_job(
-            PlannedKind.MISSED_FEEDS,
-            None,
-            intervals[PlannedKind.MISSED_FEEDS],
-            MISSED_FEEDS_CALLS_PER_RUN,
-            stretch,
-        ),
+    shared = tuple(
+        _light_job(kind, None, intervals[kind], per_run, stretch)
+        for kind, per_run in shared_per_run.items()
+        if per_run
     )
     # Periodic calls wait behind people's and notifications' (the limiter's priority):
     # at worst those spend their whole share of the hour evenly.

@@ -46,6 +46,7 @@ def quota_settings(settings: Settings) -> QuotaSettings:
             PlannedKind.ORDERS: settings.sync_orders_interval,
             PlannedKind.QUESTIONS: settings.sync_questions_interval,
             PlannedKind.MISSED_FEEDS: settings.missed_feeds_interval,
+            PlannedKind.MESSAGES: settings.sync_messages_interval,
         },
         calls_per_second=settings.rate_limit_per_second,
     )

@@ -37,6 +37,7 @@ INTERVALS = {
     PlannedKind.ORDERS: 600,
     PlannedKind.QUESTIONS: 900,
     PlannedKind.MISSED_FEEDS: 3600,
+    PlannedKind.MESSAGES: 900,
 }
 
 
