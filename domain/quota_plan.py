@@ -10,10 +10,9 @@ job still runs at its configured interval, but each run reads one slice, and the
 catalogue is read once every `slices` runs (the round). The staleness bound the plan
 reports is the round plus the longest a run may take (a listing read early in one run
 may be read late in the next one): the runs due at the same slot share the limiter's
-rate, what people and notifications leave of it. The light reads
-(orders, questions, missed feeds, unread messages) keep their interval unless they alone would take more
-than half of the budget, in which case they run on one scheduled slot out of
-`runs_every`.
+rate, what people and notifications leave of it. The light reads (orders, questions,
+missed feeds, unread messages) keep their interval unless they alone would take more than
+half of the budget, in which case they run on one scheduled slot out of `runs_every`.
 """
 
 from __future__ import annotations
