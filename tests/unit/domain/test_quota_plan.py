@@ -83,7 +83,8 @@ def test_a_small_installation_reads_whole_catalogues_within_the_interval():
 def test_the_bound_includes_how_long_a_run_takes_sharing_the_limiter():
     """A run of 120 calls (20 scan pages and 100 multigets of 2,000 listings) shares the
     rate with the stock check (100), orders (2), questions (2), the missed feeds (7) and
-    the unread messages (2 for the one account), all due at the same slot, at the 10 calls/s less the people's 5,000 an hour."""
+    the unread messages (2 for the one account), all due at the same slot, at the 10
+    calls/s less the people's 5,000 an hour."""
     planned = plan([AccountLoad(1, 2_000)])
     products = planned.account(1).job(PlannedKind.PRODUCTS)
     assert products.calls_per_run == 120
