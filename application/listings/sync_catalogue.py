@@ -73,17 +73,35 @@ class _Run:
     scan_complete: bool = False
 
 
+def needs_description(listing: Listing, stored: Listing | None) -> bool:
+    """Whether a listing read by a multiget needs its description read (§4.7): it is not
+    stored, its stored description was never read (None), or MercadoLibre changed it
+    since it was stored (a later `last_updated`: a copy older than the stored one is not
+    stored at all, see store_observed)."""
+    if stored is None or stored.description is None:
+        return True
+    if listing.last_updated is None or listing.last_updated == stored.last_updated:
+        return False
+    return stored.last_updated is None or listing.last_updated > stored.last_updated
+
+
 class SyncCatalogue:
     """Copy every listing of an account from MercadoLibre at the API's minimum cost.
 
     Ids come from a scan (100 per page, §4.11), details from multigets of 20 asking only
     for the fields the local copy keeps, so a catalogue of N items costs
-    ceil(N/100) + ceil(N/20) calls. Scanning, fetching and writing run as a pipeline with
-    bounded queues: the rate limiter is the only bottleneck and memory stays flat
-    whatever N is. A scroll that expires mid-run starts a new scan that skips the ids
-    already fetched. Listings no longer on MercadoLibre are marked removed, but only
-    after a complete scan, and only those stored before the run started that
-    MercadoLibre has not changed since. Every run is a meli_sync_logs row, and every
+    ceil(N/100) + ceil(N/20) calls. Multigets leave descriptions out (they are their own
+    resource, §4.7), so a listing whose description was never read, or that MercadoLibre
+    changed since it was stored (`last_updated`), costs one GET /items/{id}/description
+    more: the first sync reads every description, later ones only the changed listings'
+    (a seller whose descriptions are stored pays nothing). A listing without one is
+    stored with an empty description, so it is not read again until it changes.
+    Scanning, fetching, describing and writing run as a pipeline with bounded queues:
+    the rate limiter is the only bottleneck and memory stays flat whatever N is. A
+    scroll that expires mid-run starts a new scan that skips the ids already fetched.
+    Listings no longer on MercadoLibre are marked removed, but only after a complete
+    scan, and only those stored before the run started that MercadoLibre has not
+    changed since. Every run is a meli_sync_logs row, and every
     row is finished, whatever happens to the run.
 
     A run asked for a slice of the catalogue (the quota plan cuts a large one into
@@ -153,6 +171,7 @@ class SyncCatalogue:
 
     async def _pipeline(self, run: _Run, seller_id: int, progress: ProgressCallback | None) -> None:
         chunks: asyncio.Queue[list[str] | None] = asyncio.Queue(maxsize=self._concurrency * 4)
+        fetched: asyncio.Queue[list[Listing] | None] = asyncio.Queue(maxsize=self._concurrency * 4)
         results: asyncio.Queue[list[Listing] | None] = asyncio.Queue(maxsize=self._concurrency * 4)
         # One failing stage, or the deadline, stops the others within a bounded time
         # (run_stages), so a dead writer can never leave a fetcher blocked on a full
@@ -161,7 +180,8 @@ class SyncCatalogue:
         await run_stages(
             [
                 self._scan_all(run, seller_id, chunks),
-                *(self._fetch(run, chunks, results) for _ in range(self._concurrency)),
+                *(self._fetch(run, chunks, fetched) for _ in range(self._concurrency)),
+                *(self._describe(run, fetched, results) for _ in range(self._concurrency)),
                 self._write(run, results, progress),
             ],
             self._timeout,
@@ -266,6 +286,40 @@ class SyncCatalogue:
                 run.log.count("vanished_while_syncing", missing)
             await results.put(list(found.values()))
         await results.put(None)
+
+    async def _describe(
+        self,
+        run: _Run,
+        fetched: asyncio.Queue[list[Listing] | None],
+        results: asyncio.Queue[list[Listing] | None],
+    ) -> None:
+        """Add the descriptions the local copy lacks to each multiget's listings (§4.7),
+        at the same rate limit: behind the multigets, so the scan and the multigets go on
+        meanwhile. A description that fails to come is that listing's error in the log;
+        the listing is stored without it, and the next sync reads it again."""
+        while (found := await fetched.get()) is not None:
+            async with self._uow() as uow:
+                stored = await uow.listings.find_many([listing.item_id for listing in found])
+            described = []
+            for listing in found:
+                if needs_description(listing, stored.get(listing.item_id)):
+                    listing = await self._with_description(run, listing)
+                described.append(listing)
+            await results.put(described)
+        await results.put(None)
+
+    async def _with_description(self, run: _Run, listing: Listing) -> Listing:
+        try:
+            with cancellation_kept():
+                text = await self._listings.get_description(run.account_id, listing.item_id)
+        except (RateLimited, Unavailable, Forbidden, ValidationFailed) as error:
+            run.log.record_error(f"{listing.item_id}: description not read: {error}")
+            return listing
+        finally:
+            run.log.api_calls += 1
+            run.log.count("description_calls")
+        # "" records that MercadoLibre has none: None would mean "never read".
+        return attrs.evolve(listing, description=text or "")
 
     async def _write(
         self,

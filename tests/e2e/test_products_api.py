@@ -52,9 +52,8 @@ async def synced(stack) -> dict:
     assert status == 202, accepted
 
     async def finished():
-        _, logs = await call(stack, "GET", accepted["status_url"])
-        done = [log for log in logs["results"] if log["finished_at"]]
-        return done[0] if done else None
+        _, log = await call(stack, "GET", f"/sync-logs/{accepted['sync_log_id']}")
+        return log if log["finished_at"] else None
 
     return await wait_until(finished)
 
@@ -124,6 +123,21 @@ async def test_the_catalogue_sync_fills_the_local_copy_at_the_minimum_cost(stack
     scans = stats["calls"]["GET /users/{user_id}/items/search"]
     multigets = stats["calls"]["GET /items"]
     assert (scans, multigets) == (math.ceil(ITEMS / 100), math.ceil(ITEMS / 20))
+    # Issue 18: the first sync reads every description (§4.7), and counts the calls.
+    assert stats["calls"]["GET /items/{id}/description"] == ITEMS
+    assert log["counts"]["description_calls"] == ITEMS
+    assert log["api_calls"] == scans + multigets + ITEMS
+    _, described = await call(stack, "GET", f"/products?account_id={stack['account_id']}&limit=20")
+    texts = [
+        (await call(stack, "GET", f"/products/{p['item_id']}"))[1]["description"]
+        for p in described["results"]
+    ]
+    assert all(text is not None for text in texts) and any(texts), texts
+    await stack["sb"].admin("POST", "/stats/reset")
+    again = await synced(stack)
+    assert again["status"] == "succeeded" and "description_calls" not in again["counts"]
+    stats = await stack["sb"].admin("GET", "/stats")
+    assert stats["total"] == math.ceil(ITEMS / 100) + math.ceil(ITEMS / 20), stats
     status, page = await call(
         stack, "GET", f"/products?account_id={stack['account_id']}&limit=100&offset=200"
     )
