@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import datetime
 
 import attrs
 
@@ -19,6 +20,7 @@ from application.errors import (
     Unavailable,
     ValidationFailed,
 )
+from application.inventory.low_stock import check_low_stock
 from application.listings.observed import store_observed
 from application.ports.clock import Clock
 from application.ports.listing_gateway import ListingGateway
@@ -67,22 +69,26 @@ class _Run:
     # notification) may simply come after the scan's position.
     unseen_stored: set[str] = attrs.field(factory=set)
     stored: frozenset[str] = frozenset()
+    # Stored listings whose description was read, with their last_updated (§4.7).
+    described: dict[str, datetime | None] = attrs.field(factory=dict)
     seen: set[str] = attrs.field(factory=set)
     fetched: int = 0
     total: int = 0
     scan_complete: bool = False
 
 
-def needs_description(listing: Listing, stored: Listing | None) -> bool:
+def needs_description(listing: Listing, described: Mapping[str, datetime | None]) -> bool:
     """Whether a listing read by a multiget needs its description read (§4.7): it is not
-    stored, its stored description was never read (None), or MercadoLibre changed it
-    since it was stored (a later `last_updated`: a copy older than the stored one is not
-    stored at all, see store_observed)."""
-    if stored is None or stored.description is None:
+    among the `described` ones (stored with a description read, by id, with their
+    `last_updated`), or MercadoLibre changed it since it was stored (a later
+    `last_updated`: a copy older than the stored one is not stored at all, see
+    store_observed)."""
+    if listing.item_id not in described:
         return True
-    if listing.last_updated is None or listing.last_updated == stored.last_updated:
+    stored = described[listing.item_id]
+    if listing.last_updated is None or listing.last_updated == stored:
         return False
-    return stored.last_updated is None or listing.last_updated > stored.last_updated
+    return stored is None or listing.last_updated > stored
 
 
 class SyncCatalogue:
@@ -157,12 +163,15 @@ class SyncCatalogue:
                         account = await usable_account(uow, account_id)
                         run.unseen_stored = set(await uow.listings.item_ids(account_id))
                         run.stored = frozenset(run.unseen_stored)
+                        run.described = await uow.listings.described(account_id)
                     await self._pipeline(run, account.seller_id, progress)
                 except* ApplicationError as group:
                     failure = describe(group)
                     log.warning("catalogue sync of account %s failed: %s", account_id, failure)
                 if failure is None and run.scan_complete:
                     await self._mark_disappeared(run)
+                if failure is None:
+                    await self._check_low_stock(run)
         except BaseException as error:
             log.warning("catalogue sync of account %s broke: %s", account_id, describe(error))
             await self._runs.close_after(run.log, error, failure)
@@ -298,11 +307,9 @@ class SyncCatalogue:
         meanwhile. A description that fails to come is that listing's error in the log;
         the listing is stored without it, and the next sync reads it again."""
         while (found := await fetched.get()) is not None:
-            async with self._uow() as uow:
-                stored = await uow.listings.find_many([listing.item_id for listing in found])
             described = []
             for listing in found:
-                if needs_description(listing, stored.get(listing.item_id)):
+                if needs_description(listing, run.described):
                     listing = await self._with_description(run, listing)
                 described.append(listing)
             await results.put(described)
@@ -387,6 +394,15 @@ class SyncCatalogue:
             )
             await uow.commit()
         run.log.count("removed", removed)
+
+    async def _check_low_stock(self, run: _Run) -> None:
+        """New listings brought new stock levels, removed ones took theirs away: their
+        low-stock alerts are raised or re-armed now (issue 18)."""
+        async with self._uow() as uow:
+            found = await check_low_stock(uow, run.account_id, self._clock.now())
+            await uow.commit()
+        if found.raised:
+            run.log.count("low_stock_alerts", len(found.raised))
 
     async def _save_log(self, run: _Run) -> None:
         await self._runs.save(run.log)

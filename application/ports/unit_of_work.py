@@ -25,6 +25,7 @@ from application.ports.repositories.questions import (
     QuestionRepository,
 )
 from application.ports.repositories.resources import ResourceSnapshotRepository
+from application.ports.repositories.stock_alerts import StockAlertRepository
 from application.ports.repositories.subscriptions import (
     SubscriptionRepository,
     WebhookDeliveryRepository,
@@ -62,6 +63,7 @@ class UnitOfWork(Protocol):
     dead_letters: DeadLetterRepository
     subscriptions: SubscriptionRepository
     deliveries: WebhookDeliveryRepository
+    stock_alerts: StockAlertRepository
 
     async def __aenter__(self) -> Self: ...
 

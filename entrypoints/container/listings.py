@@ -7,8 +7,11 @@ from datetime import timedelta
 from dependency_injector import providers
 
 from application.inventory.apply_stock_batch import ApplyStockBatch
+from application.inventory.delete_stock_threshold import DeleteStockThreshold
 from application.inventory.get_stock_batch import GetStockBatch
 from application.inventory.list_stock_levels import ListStockLevels
+from application.inventory.list_stock_thresholds import ListStockThresholds
+from application.inventory.set_stock_threshold import SetStockThreshold
 from application.inventory.stock_writer import StockWriter
 from application.inventory.submit_stock_batch import SubmitStockBatch
 from application.inventory.sync_inventory import SyncInventory
@@ -95,6 +98,9 @@ class ListingUseCases(AccountUseCases):
     apply_stock_batch = providers.Factory(ApplyStockBatch, uow, stock_writer, A.clock)
     get_stock_batch = providers.Factory(GetStockBatch, uow)
     list_stock_levels = providers.Factory(ListStockLevels, uow)
+    set_stock_threshold = providers.Factory(SetStockThreshold, uow, A.clock)
+    delete_stock_threshold = providers.Factory(DeleteStockThreshold, uow, A.clock)
+    list_stock_thresholds = providers.Factory(ListStockThresholds, uow)
     sync_inventory = providers.Factory(
         SyncInventory, uow, A.listing_gateway, stock_writer, A.clock, runs=sync_runs
     )
