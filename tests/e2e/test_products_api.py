@@ -516,3 +516,43 @@ async def test_bulk_updates_that_are_not_a_list_of_objects_are_one_clear_problem
             "reason": "must be a list of {item_id, quantity, variation_id?, safety_stock?}",
         }
     ]
+
+
+async def test_a_stock_level_under_its_threshold_raises_one_alert_until_it_is_back_up(stack):
+    """Issue 18: thresholds per account and per listing through the REST API; the
+    alert is raised once per crossing, re-armed when the stock is back up, and counted
+    by meli_listings_low_stock."""
+    await synced(stack)
+    account = stack["account_id"]
+    _, page = await call(stack, "GET", "/products?status=active&limit=200")
+    item = next(p for p in page["results"] if not p["variations"])["item_id"]
+    assert (await call(stack, "PATCH", f"/products/{item}/stock", {"quantity": 40}))[0] == 200
+
+    for bad in ({"threshold": 0}, {"threshold": "5"}, {"threshold": 5, "extra": 1}, {}):
+        status, problem = await call(stack, "PUT", f"/products/{item}/stock-threshold", bad)
+        assert status == 422, (bad, problem)
+    assert (await call(stack, "PUT", "/accounts/999/stock-threshold", {"threshold": 5}))[0] == 404
+    assert (await call(stack, "PUT", "/products/MLA1/stock-threshold", {"threshold": 5}))[0] == 404
+
+    status, own = await call(stack, "PUT", f"/products/{item}/stock-threshold", {"threshold": 30})
+    assert status == 200 and (own["item_id"], own["threshold"]) == (item, 30)
+    _, listed = await call(stack, "GET", f"/accounts/{account}/stock-thresholds")
+    assert listed["alerts"] == [], "40 is not under 30"
+
+    await call(stack, "PATCH", f"/products/{item}/stock", {"quantity": 12})
+    await call(stack, "PATCH", f"/products/{item}/stock", {"quantity": 11})
+    _, listed = await call(stack, "GET", f"/accounts/{account}/stock-thresholds")
+    assert [(a["item_id"], a["publishable"]) for a in listed["alerts"]] == [(item, 12)], "once"
+    metrics = await (await stack["client"].get("/metrics")).text()
+    assert f'meli_listings_low_stock{{account="{account}"}} 1.0' in metrics
+
+    await call(stack, "PATCH", f"/products/{item}/stock", {"quantity": 31})
+    _, listed = await call(stack, "GET", f"/accounts/{account}/stock-thresholds")
+    assert listed["alerts"] == [], "re-armed"
+
+    async def delete(path: str) -> int:
+        return (await stack["client"].delete(path, headers=AUTH)).status
+
+    assert await delete(f"/products/{item}/stock-threshold") == 204
+    assert await delete(f"/products/{item}/stock-threshold") == 404
+    assert await delete(f"/accounts/{account}/stock-threshold") == 404
