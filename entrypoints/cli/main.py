@@ -224,7 +224,7 @@ class _Progress:
             self._bar.__exit__(None, None, None)
 
 
-def _report(sync_log) -> None:
+def _report(sync_log, *, exit_on_failure: bool = True) -> None:
     counts = ", ".join(f"{name} {value}" for name, value in sorted(sync_log.counts.items()))
     seconds = sync_log.duration_seconds or 0
     click.echo(
@@ -233,7 +233,7 @@ def _report(sync_log) -> None:
     )
     for error in sync_log.errors[:10]:
         click.echo(f"  error: {error}", err=True)
-    if sync_log.status.value == "failed":
+    if sync_log.status.value == "failed" and exit_on_failure:
         raise SystemExit(1)
 
 
@@ -286,6 +286,43 @@ def sync_orders(account_id: int) -> None:
     if sync_log is None:
         raise click.ClickException(f"an order sync of account {account_id} is already running")
     _report(sync_log)
+
+
+@sync.command("all")
+@account_option
+def sync_all(account_id: int) -> None:
+    """Sync the account's listings, stock, orders and questions, one after the other:
+    one sync log and one progress bar per kind. Exits 1 when any of them failed."""
+    settings = _for_accounts(load_settings())
+    kinds = (
+        ("listings", lambda c, p: c.sync_catalogue()(account_id, SyncTrigger.CLI, p)),
+        ("stock", lambda c, p: c.sync_inventory()(account_id, SyncTrigger.CLI, progress=p)),
+        ("orders", lambda c, p: c.reconcile_orders()(account_id, SyncTrigger.CLI, progress=p)),
+        (
+            "questions",
+            lambda c, p: c.reconcile_questions()(account_id, SyncTrigger.CLI, progress=p),
+        ),
+    )
+
+    async def every_kind(container) -> bool:
+        """Each kind in turn, its report as soon as it ends; whether one failed."""
+        failed = False
+        for label, run in kinds:
+            progress = _Progress(label)
+            try:
+                sync_log = await run(container, progress)
+            finally:
+                progress.close()
+            if sync_log is None:
+                click.echo(f"{label}: a sync of account {account_id} is already running; skipped")
+                continue
+            click.echo(f"{label}: ", nl=False)
+            _report(sync_log, exit_on_failure=False)
+            failed = failed or sync_log.status.value == "failed"
+        return failed
+
+    if _run(settings, every_kind):
+        raise SystemExit(1)
 
 
 @cli.group()

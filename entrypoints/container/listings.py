@@ -33,6 +33,7 @@ from application.listings.sync_listing import SyncListing
 from application.listings.sync_listings import SyncListings
 from application.listings.update_listing import UpdateListing
 from application.listings.validate_listing import ValidateListing
+from application.operations.request_account_sync import RequestAccountSync
 from application.operations.request_sync import RequestSync
 from application.sync_logs.runs import SyncRuns
 from entrypoints.container.accounts import AccountUseCases
@@ -61,6 +62,7 @@ class ListingUseCases(AccountUseCases):
         SyncCatalogue, uow, A.listing_gateway, A.clock, safety_stock=safety_stock, runs=sync_runs
     )
     request_sync = providers.Factory(RequestSync, uow, A.clock)
+    request_account_sync = providers.Factory(RequestAccountSync, uow, A.clock)
     list_listings = providers.Factory(ListListings, uow)
     get_listing = providers.Factory(GetListing, uow)
     create_listing = providers.Factory(

@@ -14,6 +14,7 @@ from entrypoints.http.metrics import metrics_middleware
 from entrypoints.http.openapi import build_document
 from entrypoints.http.problems import problems_middleware
 from entrypoints.http.routes import (
+    account_sync,
     accounts,
     auth,
     categories,
@@ -36,6 +37,7 @@ from entrypoints.logs import quiet_client_errors
 ENDPOINT_MODULES = (
     system,
     accounts,
+    account_sync,
     auth,
     products,
     categories,
