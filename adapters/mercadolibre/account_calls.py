@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from adapters.mercadolibre.client import MeliResponse, MercadoLibreClient, Params
+from adapters.mercadolibre.client import MeliResponse, MercadoLibreClient, Params, Upload
 from application.errors import Unauthorized
 from application.ports.oauth import AccessTokenSource
 
@@ -53,6 +53,7 @@ class AccountCalls:
         *,
         params: Params | None = None,
         json_body: Any = None,
+        upload: Upload | None = None,
         idempotent: bool | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> MeliResponse:
@@ -60,6 +61,7 @@ class AccountCalls:
         options: dict[str, Any] = {
             "params": params,
             "json_body": json_body,
+            "upload": upload,
             "idempotent": idempotent,
             "headers": headers,
             "account_id": account_id,

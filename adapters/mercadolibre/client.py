@@ -72,6 +72,24 @@ def shape_headers(method: str, path: str) -> dict[str, str]:
 
 
 @attrs.define(frozen=True)
+class Upload:
+    """A file to send as multipart/form-data (§4.8: the field `file`)."""
+
+    field: str
+    filename: str
+    content: bytes = attrs.field(repr=False)
+    content_type: str
+
+    def form_data(self) -> aiohttp.FormData:
+        """A new form each time: aiohttp sends a FormData once."""
+        form = aiohttp.FormData()
+        form.add_field(
+            self.field, self.content, filename=self.filename, content_type=self.content_type
+        )
+        return form
+
+
+@attrs.define(frozen=True)
 class MeliResponse:
     """A successful answer. `missing` names the sub-sources a 206 left out (§0.3);
     `content` and `content_type` are the bytes as sent, for answers that are not JSON
@@ -156,6 +174,7 @@ class MercadoLibreClient:
         params: Params | None = None,
         json_body: Any = None,
         form: Mapping[str, str] | None = None,
+        upload: Upload | None = None,
         idempotent: bool | None = None,
         secrets: tuple[str | None, ...] = (),
         headers: Mapping[str, str] | None = None,
@@ -166,7 +185,8 @@ class MercadoLibreClient:
         `path` starts with `/` and carries no query string (`params` does). `token` goes
         into the Authorization header. `idempotent` overrides the method's default (a POST
         the caller knows is safe to repeat). `secrets` are values besides the token to
-        keep out of error messages (a refresh token in a form). `headers` are those that
+        keep out of error messages (a refresh token in a form). `upload` is a file sent
+        as multipart/form-data (§4.8), built afresh for each attempt. `headers` are those that
         choose the shape of the answer (`x-format-new: true`, §0.3). `account_id`: on
         whose behalf, for the quota metrics. Raises the port errors.
         """
@@ -198,7 +218,15 @@ class MercadoLibreClient:
                 self._metrics.permit(current_call_class().value, account_id)
             with cancellation_kept():
                 outcome = await self._attempt(
-                    method, path, family, sent_headers, params, json_body, form, repeatable, hidden
+                    method,
+                    path,
+                    family,
+                    sent_headers,
+                    params,
+                    json_body,
+                    form if upload is None else upload,
+                    repeatable,
+                    hidden,
                 )
             if isinstance(outcome, MeliResponse):
                 return outcome
@@ -244,7 +272,7 @@ class MercadoLibreClient:
         headers: Mapping[str, str],
         params: Params | None,
         json_body: Any,
-        form: Mapping[str, str] | None,
+        form: Mapping[str, str] | Upload | None,
         repeatable: bool,
         hidden: tuple[str | None, ...],
     ) -> MeliResponse | _Failure:
@@ -256,7 +284,7 @@ class MercadoLibreClient:
                 f"{self._api_url}{path}",
                 params=params,
                 json=json_body,
-                data=form,
+                data=form.form_data() if isinstance(form, Upload) else form,
                 headers=headers,
                 allow_redirects=False,
             ) as response:

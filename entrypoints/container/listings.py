@@ -16,6 +16,7 @@ from application.inventory.stock_writer import StockWriter
 from application.inventory.submit_stock_batch import SubmitStockBatch
 from application.inventory.sync_inventory import SyncInventory
 from application.inventory.update_stock import UpdateStock
+from application.listings.add_pictures import AddPictures
 from application.listings.category_reader import CategoryReader
 from application.listings.change_listing_status import ChangeListingStatus
 from application.listings.close_listing import CloseListing
@@ -32,6 +33,7 @@ from application.listings.sync_catalogue import SyncCatalogue
 from application.listings.sync_listing import SyncListing
 from application.listings.sync_listings import SyncListings
 from application.listings.update_listing import UpdateListing
+from application.listings.upload_picture import UploadPicture
 from application.listings.validate_listing import ValidateListing
 from application.operations.request_account_sync import RequestAccountSync
 from application.operations.request_sync import RequestSync
@@ -63,6 +65,15 @@ class ListingUseCases(AccountUseCases):
     )
     request_sync = providers.Factory(RequestSync, uow, A.clock)
     request_account_sync = providers.Factory(RequestAccountSync, uow, A.clock)
+    upload_picture = providers.Factory(UploadPicture, uow, A.picture_gateway)
+    add_pictures = providers.Factory(
+        AddPictures,
+        uow,
+        A.listing_gateway,
+        A.picture_gateway,
+        A.clock,
+        safety_stock=safety_stock,
+    )
     list_listings = providers.Factory(ListListings, uow)
     get_listing = providers.Factory(GetListing, uow)
     create_listing = providers.Factory(

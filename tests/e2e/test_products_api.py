@@ -556,3 +556,56 @@ async def test_a_stock_level_under_its_threshold_raises_one_alert_until_it_is_ba
     assert await delete(f"/products/{item}/stock-threshold") == 204
     assert await delete(f"/products/{item}/stock-threshold") == 404
     assert await delete(f"/accounts/{account}/stock-threshold") == 404
+
+
+async def upload(stack, content: bytes, name: str = "photo.png", account_id=None):
+    form = FormData()
+    form.add_field("file", content, filename=name, content_type="application/octet-stream")
+    response = await stack["client"].post(
+        f"/pictures?account_id={account_id or stack['account_id']}", data=form, headers=AUTH
+    )
+    return response.status, await response.json()
+
+
+async def test_a_picture_is_uploaded_checked_first_and_added_keeping_the_others(stack):
+    """Issue 18, §4.8: POST /pictures answers the id; what MercadoLibre would refuse is
+    refused before it is sent; POST /products/{id}/pictures adds without dropping."""
+    await stack["sb"].admin("POST", "/stats/reset")
+    for content, status_wanted in (
+        (b"%PDF-1.4 not a picture", 415),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * (10 * 1024 * 1024), 413),
+    ):
+        status, problem = await upload(stack, content)
+        assert status == status_wanted, problem
+        assert problem["errors"][0]["field"] == "file"
+    response = await stack["client"].post(
+        f"/pictures?account_id={stack['account_id']}", json={"file": "x"}, headers=AUTH
+    )
+    assert response.status == 415
+    assert (await upload(stack, png(800, 800), account_id=999))[0] == 404
+    stats = await stack["sb"].admin("GET", "/stats")
+    assert "POST /pictures/items/upload" not in stats["calls"], "nothing sent"
+
+    status, small = await upload(stack, png(200, 200))
+    assert status == 422 and small["meli_status"] == 400, "MercadoLibre's: under 500x500"
+    status, uploaded = await upload(stack, png(800, 800))
+    assert status == 201 and uploaded["id"] and uploaded["sizes"][0]["url"]
+
+    picture = await upload_picture(stack)
+    status, created = await call(
+        stack, "POST", "/products", sneakers_body(stack["account_id"], picture)
+    )
+    assert status == 201, created
+    before = [p["id"] for p in created["pictures"]]
+    variation_pictures = [v["picture_ids"] for v in created["variations"]]
+    path = f"/products/{created['item_id']}/pictures"
+    for _ in range(2):  # the same request twice adds it once
+        status, added = await call(stack, "POST", path, {"picture_ids": [uploaded["id"]]})
+        assert status == 200, added
+        assert [p["id"] for p in added["pictures"]] == [*before, uploaded["id"]]
+        assert [v["picture_ids"] for v in added["variations"]] == variation_pictures
+    status, video = await call(stack, "POST", path, {"video_id": "dQw4w9WgXcQ"})
+    assert status == 200 and video["video_id"] == "dQw4w9WgXcQ"
+    for bad in ({"video_id": "not a video"}, {"picture_ids": ["../x"]}, {}):
+        status, problem = await call(stack, "POST", path, bad)
+        assert status == 422, (bad, problem)
