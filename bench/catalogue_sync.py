@@ -204,7 +204,7 @@ async def timed_sync(container, account_id: int, base: str, rate: float, items: 
     calls = counted["total"]
     return {
         "status": log.status.value,
-        "fetched": log.counts.get("fetched", 0),
+        "counts": dict(log.counts),
         "description_calls": log.counts.get("description_calls", 0),
         "api_calls": calls,
         "api_calls_logged": log.api_calls,
