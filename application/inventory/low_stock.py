@@ -29,9 +29,18 @@ async def check_low_stock(
     raised = await uow.stock_alerts.raised(account_id)
     if not thresholds and not raised:
         return Crossings()
-    live = await uow.listings.item_ids(account_id)
     checked = None if item_ids is None else frozenset(item_ids)
-    wanted = sorted(live if checked is None else live & checked)
+    if checked is None:
+        live = await uow.listings.item_ids(account_id)
+    else:
+        # A write's check reads its own listings, not the whole catalogue's ids.
+        found = await uow.listings.find_many(checked)
+        live = {
+            item_id
+            for item_id, listing in found.items()
+            if listing.account_id == account_id and listing.removed_at is None
+        }
+    wanted = sorted(live)
     levels = await uow.inventory.for_items(wanted)
     found = crossings(
         account_id,

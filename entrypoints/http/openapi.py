@@ -242,6 +242,19 @@ def build_document(endpoints: Iterable[Endpoint], version: str) -> dict[str, Any
                 }
                 for p in endpoint.params
             ]
+        if endpoint.upload is not None:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": [endpoint.upload],
+                            "properties": {endpoint.upload: {"type": "string", "format": "binary"}},
+                        }
+                    }
+                },
+            }
         if endpoint.body is not None:
             operation["requestBody"] = {
                 "required": True,

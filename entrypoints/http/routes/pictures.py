@@ -114,6 +114,7 @@ ENDPOINTS = (
         "Upload a picture (multipart field `file`: JPG, PNG or WEBP, up to 10 MB)",
         "products",
         params=(ACCOUNT,),
+        upload="file",
         calls_mercadolibre=True,
         description="Checked before it is sent (the format from the file's bytes, the "
         "size): 415 for another format or a request that is not multipart/form-data, 413 "
