@@ -15,7 +15,7 @@ from aiohttp import FormData
 
 from sandbox.testing import running_sandbox
 from tests.e2e.conftest import AUTH, service_on_sandbox
-from tests.sandbox.images import png
+from tests.sandbox.images import jpeg_header, png
 
 ITEMS = 250
 
@@ -583,8 +583,28 @@ async def test_a_picture_is_uploaded_checked_first_and_added_keeping_the_others(
     )
     assert response.status == 415
     assert (await upload(stack, png(800, 800), account_id=999))[0] == 404
+    response = await stack["client"].post(
+        f"/pictures?account_id={stack['account_id']}",
+        data=b"--x\r\n",
+        headers={**AUTH, "Content-Type": "multipart/form-data"},
+    )
+    assert response.status == 400, await response.text()
     stats = await stack["sb"].admin("GET", "/stats")
     assert "POST /pictures/items/upload" not in stats["calls"], "nothing sent"
+    # Fields with odd names around the file (as a fuzzer sends them), then a 1x1 JPEG.
+    parts = [
+        b'Content-Disposition: form-data; name="\xc3\x8d\xf4\x81\xb1\xbb"\r\n\r\n{"a": 1}',
+        b'Content-Disposition: form-data; name=""\r\n\r\n-1.7e308',
+        b'Content-Disposition: form-data; name="file"; filename="file.jpg"\r\n\r\n'
+        + jpeg_header(1, 1),
+    ]
+    body = b"".join(b"--b0\r\n" + part + b"\r\n" for part in parts) + b"--b0--\r\n"
+    response = await stack["client"].post(
+        f"/pictures?account_id={stack['account_id']}",
+        data=body,
+        headers={**AUTH, "Content-Type": "multipart/form-data; boundary=b0"},
+    )
+    assert response.status in (400, 422), await response.text()
 
     status, small = await upload(stack, png(200, 200))
     assert status == 422 and small["meli_status"] == 400, "MercadoLibre's: under 500x500"

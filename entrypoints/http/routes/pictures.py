@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import aiohttp
 import attrs
 from aiohttp import BodyPartReader, web
 
@@ -66,6 +67,20 @@ async def _file(request: web.Request) -> tuple[bytes, str]:
         request.content_length > MAX_PICTURE_BYTES + MULTIPART_MARGIN
     ):
         raise too_large
+    try:
+        return await _read_file(request, too_large)
+    except (ValueError, AssertionError, web.HTTPException, aiohttp.ClientPayloadError) as error:
+        if isinstance(error, RequestInvalid):
+            raise
+        # No boundary, a broken part, a header that is not text: not a form to read.
+        raise RequestInvalid(
+            "the multipart/form-data body cannot be read",
+            [{"field": "file", "reason": FILE_REASON}],
+            close_connection=True,
+        ) from None
+
+
+async def _read_file(request: web.Request, too_large: RequestInvalid) -> tuple[bytes, str]:
     reader = await request.multipart()
     while (part := await reader.next()) is not None:
         if not isinstance(part, BodyPartReader) or part.name != "file":
