@@ -595,6 +595,7 @@ async def test_a_picture_is_uploaded_checked_first_and_added_keeping_the_others(
     parts = [
         b'Content-Disposition: form-data; name="\xc3\x8d\xf4\x81\xb1\xbb"\r\n\r\n{"a": 1}',
         b'Content-Disposition: form-data; name=""\r\n\r\n-1.7e308',
+        b'Content-Disposition: form-data; name=".\xf1\x86\xa3\xbc\x0b\xc2\x8e"\r\n\r\nnull',
         b'Content-Disposition: form-data; name="file"; filename="file.jpg"\r\n\r\n'
         + jpeg_header(1, 1),
     ]

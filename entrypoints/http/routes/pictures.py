@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import aiohttp
 import attrs
 from aiohttp import BodyPartReader, web
 
@@ -69,10 +68,12 @@ async def _file(request: web.Request) -> tuple[bytes, str]:
         raise too_large
     try:
         return await _read_file(request, too_large)
-    except (ValueError, AssertionError, web.HTTPException, aiohttp.ClientPayloadError) as error:
-        if isinstance(error, RequestInvalid):
-            raise
-        # No boundary, a broken part, a header that is not text: not a form to read.
+    except RequestInvalid:
+        raise
+    except Exception:
+        # aiohttp's multipart reader raises many types (ValueError without a boundary,
+        # AssertionError for a part without a name, InvalidHeader for a header with
+        # control characters): all mean the client's body is not a form to read.
         raise RequestInvalid(
             "the multipart/form-data body cannot be read",
             [{"field": "file", "reason": FILE_REASON}],
