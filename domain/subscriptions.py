@@ -15,8 +15,12 @@ from domain.common import aware, non_negative_int
 from domain.errors import InvalidTransition, InvalidValue
 
 ANY_TOPIC = "*"
+# Events of this service's own (not MercadoLibre notifications): a stock level fell under
+# its low-stock threshold (issue 18).
+STOCK_LOW = "stock.low"
+SERVICE_TOPICS = frozenset({STOCK_LOW})
 MAX_URL = 2000
-_TOPIC = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+_TOPIC = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 # §9.3: claims are notified as post_purchase today; older pages call the topic claims.
 TOPIC_ALIASES = {"claims": "post_purchase"}
@@ -28,7 +32,7 @@ def canonical_topic(topic: str) -> str:
 
 def _topic(instance: object, attribute: attrs.Attribute, value: str) -> None:
     if value != ANY_TOPIC and not (isinstance(value, str) and _TOPIC.match(value)):
-        raise InvalidValue("topic", "must be a MercadoLibre topic name such as orders_v2, or *")
+        raise InvalidValue("topic", "must be a topic name such as orders_v2 or stock.low, or *")
 
 
 def _callback_url(instance: object, attribute: attrs.Attribute, value: str) -> None:

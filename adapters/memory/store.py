@@ -44,6 +44,9 @@ RESOURCES = "resources"
 DEAD_LETTERS = "dead_letters"
 SUBSCRIPTIONS = "subscriptions"
 DELIVERIES = "deliveries"
+# Low-stock alerts: (account id, item id or None) and (account id, item id, variation id)
+STOCK_THRESHOLDS = "stock_thresholds"
+STOCK_ALERTS = "stock_alerts"
 
 TABLES: Final = (
     ACCOUNTS,
@@ -72,6 +75,8 @@ TABLES: Final = (
     DEAD_LETTERS,
     SUBSCRIPTIONS,
     DELIVERIES,
+    STOCK_THRESHOLDS,
+    STOCK_ALERTS,
 )
 
 _DELETED: Final = object()

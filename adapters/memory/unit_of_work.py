@@ -35,6 +35,7 @@ from adapters.memory.repositories.questions import (
     InMemoryQuestionRepository,
 )
 from adapters.memory.repositories.resources import InMemoryResourceSnapshotRepository
+from adapters.memory.repositories.stock_alerts import InMemoryStockAlertRepository
 from adapters.memory.repositories.subscriptions import (
     InMemorySubscriptionRepository,
     InMemoryWebhookDeliveryRepository,
@@ -79,6 +80,7 @@ class InMemoryUnitOfWork:
     dead_letters: InMemoryDeadLetterRepository
     subscriptions: InMemorySubscriptionRepository
     deliveries: InMemoryWebhookDeliveryRepository
+    stock_alerts: InMemoryStockAlertRepository
 
     def __init__(self, store: InMemoryStore, job_queue: JobQueue) -> None:
         self._store = store
@@ -117,6 +119,7 @@ class InMemoryUnitOfWork:
         self.dead_letters = InMemoryDeadLetterRepository(store, staged, self._lock_row)
         self.subscriptions = InMemorySubscriptionRepository(store, staged)
         self.deliveries = InMemoryWebhookDeliveryRepository(store, staged, self._lock_row)
+        self.stock_alerts = InMemoryStockAlertRepository(store, staged)
         return self
 
     async def __aexit__(

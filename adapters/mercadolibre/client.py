@@ -73,7 +73,7 @@ def shape_headers(method: str, path: str) -> dict[str, str]:
 
 @attrs.define(frozen=True)
 class Upload:
-    """A file to send as the multipart field `field` (§8.4's attachments)."""
+    """A file to send as the multipart field `field` (§4.8 pictures, §8.4 attachments)."""
 
     field: str
     filename: str

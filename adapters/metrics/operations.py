@@ -14,7 +14,7 @@ class OperationsMetrics:
     shows on a dashboard and can page someone), the open dead letters, the hourly quota
     used per priority class (from the shared limiter, so every process's calls) and the
     quota plan (staleness bound and periodic calls an hour per account, what is left
-    for people)."""
+    for people), and the stock levels under their low-stock threshold per account."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self._accounts = Gauge(
@@ -51,6 +51,12 @@ class OperationsMetrics:
             ["account"],
             registry=registry,
         )
+        self._low_stock = Gauge(
+            "meli_listings_low_stock",
+            "Stock levels (listings, or variations) under their low-stock threshold",
+            ["account"],
+            registry=registry,
+        )
         self._left_for_people = Gauge(
             "meli_quota_left_for_people_calls_per_hour",
             "Calls an hour of the quota the plan leaves for people's writes and notifications",
@@ -80,6 +86,12 @@ class OperationsMetrics:
         for account_id, calls in planned.items():
             self._planned.labels(str(account_id)).set(calls)
         self._left_for_people.set(left_for_people)
+
+    def low_stock(self, counts: Mapping[int, int]) -> None:
+        # An account whose levels are all back up leaves the gauge.
+        self._low_stock.clear()
+        for account_id, count in counts.items():
+            self._low_stock.labels(str(account_id)).set(count)
 
 
 class TokenRefreshMetrics:

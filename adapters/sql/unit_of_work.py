@@ -33,6 +33,7 @@ from adapters.sql.repositories.orders import (
 )
 from adapters.sql.repositories.questions import SqlAnswerAttemptRepository, SqlQuestionRepository
 from adapters.sql.repositories.resources import SqlResourceSnapshotRepository
+from adapters.sql.repositories.stock_alerts import SqlStockAlertRepository
 from adapters.sql.repositories.subscriptions import (
     SqlSubscriptionRepository,
     SqlWebhookDeliveryRepository,
@@ -79,6 +80,7 @@ class SqlUnitOfWork:
     dead_letters: SqlDeadLetterRepository
     subscriptions: SqlSubscriptionRepository
     deliveries: SqlWebhookDeliveryRepository
+    stock_alerts: SqlStockAlertRepository
 
     def __init__(self, engine: AsyncEngine, job_queue: JobQueue) -> None:
         self._engine = engine
@@ -132,6 +134,7 @@ class SqlUnitOfWork:
         self.dead_letters = SqlDeadLetterRepository(connection)
         self.subscriptions = SqlSubscriptionRepository(connection)
         self.deliveries = SqlWebhookDeliveryRepository(connection)
+        self.stock_alerts = SqlStockAlertRepository(connection)
         return self
 
     async def __aexit__(

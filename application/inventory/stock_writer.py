@@ -26,11 +26,12 @@ from application.errors import (
     Conflict,
     NotFound,
 )
+from application.inventory.low_stock import check_low_stock
 from application.inventory.states import state_refusal
 from application.ports.clock import Clock
 from application.ports.listing_gateway import ListingGateway, StockSnapshot
 from application.ports.lock import Lock
-from application.ports.unit_of_work import UnitOfWorkFactory
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.inventory import (
     REPAIR_SOURCE,
     StockChange,
@@ -334,6 +335,7 @@ class StockWriter:
                     )
                 )
             await uow.inventory.upsert([level.set(level.quantity, now) for level in taken.values()])
+            await _check_low_stock(uow, item_id, now)
             await uow.commit()
 
     async def follow(
@@ -369,6 +371,8 @@ class StockWriter:
                     )
                     await uow.inventory.upsert([level.set(quantity, snapshot_at)])
                     adopted += 1
+                if adopted:
+                    await _check_low_stock(uow, item_id, self._clock.now())
                 await uow.commit()
         return adopted, skipped
 
@@ -393,8 +397,17 @@ class StockWriter:
                         continue
                     stale.append((item_id, level.variation_id))
                 retired = await uow.inventory.remove(stale)
+                if retired:
+                    await _check_low_stock(uow, item_id, self._clock.now())
                 await uow.commit()
         return retired, skipped
+
+
+async def _check_low_stock(uow: UnitOfWork, item_id: str, now: datetime) -> None:
+    """The listing's low-stock alerts follow its new levels, in the same transaction."""
+    listing = await uow.listings.find(item_id)
+    if listing is not None:
+        await check_low_stock(uow, listing.account_id, now, [item_id])
 
 
 def _refused_for_state(listing: Listing) -> tuple[str, Conflict] | None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 
 import attrs
@@ -69,9 +70,15 @@ class SyncInventory:
         self._runs = runs or SyncRuns(uow, clock)
 
     async def __call__(
-        self, account_id: int, trigger: SyncTrigger, log_id: int | None = None
+        self,
+        account_id: int,
+        trigger: SyncTrigger,
+        log_id: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> SyncLog | None:
-        """The ended log; None when there was nothing to run (see SyncRuns.begin)."""
+        """The ended log; None when there was nothing to run (see SyncRuns.begin).
+        `progress` is told (listings checked, listings to check) after every multiget
+        (the CLI's bar)."""
         if log_id is None:
             async with self._uow() as uow:
                 await usable_account(uow, account_id)
@@ -96,6 +103,8 @@ class SyncInventory:
                     snapshots = await self._listings.get_stock(account_id, chunk)
                     sync_log.api_calls += 1
                     await self._reconcile(chunk, snapshots, snapshot_at, drift, sync_log)
+                    if progress is not None:
+                        progress(start + len(chunk), len(item_ids))
             finally:
                 for name, value in attrs.asdict(drift).items():
                     sync_log.count(name, value)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import datetime
 
 import attrs
 
@@ -19,6 +20,7 @@ from application.errors import (
     Unavailable,
     ValidationFailed,
 )
+from application.inventory.low_stock import check_low_stock
 from application.listings.changed_first import changed_since_last_run
 from application.listings.observed import store_observed
 from application.ports.clock import Clock
@@ -68,6 +70,8 @@ class _Run:
     # notification) may simply come after the scan's position.
     unseen_stored: set[str] = attrs.field(factory=set)
     stored: frozenset[str] = frozenset()
+    # Stored listings whose description was read, with their last_updated (§4.7).
+    described: dict[str, datetime | None] = attrs.field(factory=dict)
     seen: set[str] = attrs.field(factory=set)
     fetched: int = 0
     total: int = 0
@@ -76,17 +80,37 @@ class _Run:
     read_first: frozenset[str] = frozenset()
 
 
+def needs_description(listing: Listing, described: Mapping[str, datetime | None]) -> bool:
+    """Whether a listing read by a multiget needs its description read (§4.7): it is not
+    among the `described` ones (stored with a description read, by id, with their
+    `last_updated`), or MercadoLibre changed it since it was stored (a later
+    `last_updated`: a copy older than the stored one is not stored at all, see
+    store_observed)."""
+    if listing.item_id not in described:
+        return True
+    stored = described[listing.item_id]
+    if listing.last_updated is None or listing.last_updated == stored:
+        return False
+    return stored is None or listing.last_updated > stored
+
+
 class SyncCatalogue:
     """Copy every listing of an account from MercadoLibre at the API's minimum cost.
 
     Ids come from a scan (100 per page, §4.11), details from multigets of 20 asking only
     for the fields the local copy keeps, so a catalogue of N items costs
-    ceil(N/100) + ceil(N/20) calls. Scanning, fetching and writing run as a pipeline with
-    bounded queues: the rate limiter is the only bottleneck and memory stays flat
-    whatever N is. A scroll that expires mid-run starts a new scan that skips the ids
-    already fetched. Listings no longer on MercadoLibre are marked removed, but only
-    after a complete scan, and only those stored before the run started that
-    MercadoLibre has not changed since. Every run is a meli_sync_logs row, and every
+    ceil(N/100) + ceil(N/20) calls. Multigets leave descriptions out (they are their own
+    resource, §4.7), so a listing whose description was never read, or that MercadoLibre
+    changed since it was stored (`last_updated`), costs one GET /items/{id}/description
+    more: the first sync reads every description, later ones only the changed listings'
+    (a seller whose descriptions are stored pays nothing). A listing without one is
+    stored with an empty description, so it is not read again until it changes.
+    Scanning, fetching, describing and writing run as a pipeline with bounded queues:
+    the rate limiter is the only bottleneck and memory stays flat whatever N is. A
+    scroll that expires mid-run starts a new scan that skips the ids already fetched.
+    Listings no longer on MercadoLibre are marked removed, but only after a complete
+    scan, and only those stored before the run started that MercadoLibre has not
+    changed since. Every run is a meli_sync_logs row, and every
     row is finished, whatever happens to the run.
 
     A run asked for a slice of the catalogue (the quota plan cuts a large one into
@@ -144,12 +168,15 @@ class SyncCatalogue:
                         account = await usable_account(uow, account_id)
                         run.unseen_stored = set(await uow.listings.item_ids(account_id))
                         run.stored = frozenset(run.unseen_stored)
+                        run.described = await uow.listings.described(account_id)
                     await self._pipeline(run, account.seller_id, progress)
                 except* ApplicationError as group:
                     failure = describe(group)
                     log.warning("catalogue sync of account %s failed: %s", account_id, failure)
                 if failure is None and run.scan_complete:
                     await self._mark_disappeared(run)
+                if failure is None:
+                    await self._check_low_stock(run)
         except BaseException as error:
             log.warning("catalogue sync of account %s broke: %s", account_id, describe(error))
             await self._runs.close_after(run.log, error, failure)
@@ -158,6 +185,7 @@ class SyncCatalogue:
 
     async def _pipeline(self, run: _Run, seller_id: int, progress: ProgressCallback | None) -> None:
         chunks: asyncio.Queue[list[str] | None] = asyncio.Queue(maxsize=self._concurrency * 4)
+        fetched: asyncio.Queue[list[Listing] | None] = asyncio.Queue(maxsize=self._concurrency * 4)
         results: asyncio.Queue[list[Listing] | None] = asyncio.Queue(maxsize=self._concurrency * 4)
         # One failing stage, or the deadline, stops the others within a bounded time
         # (run_stages), so a dead writer can never leave a fetcher blocked on a full
@@ -166,7 +194,8 @@ class SyncCatalogue:
         await run_stages(
             [
                 self._scan_all(run, seller_id, chunks),
-                *(self._fetch(run, chunks, results) for _ in range(self._concurrency)),
+                *(self._fetch(run, chunks, fetched) for _ in range(self._concurrency)),
+                *(self._describe(run, fetched, results) for _ in range(self._concurrency)),
                 self._write(run, results, progress),
             ],
             self._timeout,
@@ -285,6 +314,38 @@ class SyncCatalogue:
             await results.put(list(found.values()))
         await results.put(None)
 
+    async def _describe(
+        self,
+        run: _Run,
+        fetched: asyncio.Queue[list[Listing] | None],
+        results: asyncio.Queue[list[Listing] | None],
+    ) -> None:
+        """Add the descriptions the local copy lacks to each multiget's listings (§4.7),
+        at the same rate limit: behind the multigets, so the scan and the multigets go on
+        meanwhile. A description that fails to come is that listing's error in the log;
+        the listing is stored without it, and the next sync reads it again."""
+        while (found := await fetched.get()) is not None:
+            described = []
+            for listing in found:
+                if needs_description(listing, run.described):
+                    listing = await self._with_description(run, listing)
+                described.append(listing)
+            await results.put(described)
+        await results.put(None)
+
+    async def _with_description(self, run: _Run, listing: Listing) -> Listing:
+        try:
+            with cancellation_kept():
+                text = await self._listings.get_description(run.account_id, listing.item_id)
+        except (RateLimited, Unavailable, Forbidden, ValidationFailed) as error:
+            run.log.record_error(f"{listing.item_id}: description not read: {error}")
+            return listing
+        finally:
+            run.log.api_calls += 1
+            run.log.count("description_calls")
+        # "" records that MercadoLibre has none: None would mean "never read".
+        return attrs.evolve(listing, description=text or "")
+
     async def _write(
         self,
         run: _Run,
@@ -351,6 +412,15 @@ class SyncCatalogue:
             )
             await uow.commit()
         run.log.count("removed", removed)
+
+    async def _check_low_stock(self, run: _Run) -> None:
+        """New listings brought new stock levels, removed ones took theirs away: their
+        low-stock alerts are raised or re-armed now (issue 18)."""
+        async with self._uow() as uow:
+            found = await check_low_stock(uow, run.account_id, self._clock.now())
+            await uow.commit()
+        if found.raised:
+            run.log.count("low_stock_alerts", len(found.raised))
 
     async def _save_log(self, run: _Run) -> None:
         await self._runs.save(run.log)

@@ -5,6 +5,7 @@ import logging
 from application.accounts.count_accounts import CountAccountsByStatus
 from application.dead_letters.count_open_dead_letters import CountOpenDeadLetters
 from application.errors import Unavailable
+from application.inventory.count_low_stock import CountLowStock
 from application.ports.events import OperationsGauges
 from application.quota.plan_periodic_work import PlanPeriodicWork
 
@@ -13,7 +14,8 @@ log = logging.getLogger(__name__)
 
 class ReportGauges:
     """Read from the store the figures a metrics scrape shows (accounts by status, open
-    dead letters, the quota plan and the quota used this hour) and report them. A store
+    dead letters, stock levels under their low-stock threshold, the quota plan and the
+    quota used this hour) and report them. A store
     that does not answer leaves the last figures and is logged: the scrape still gets
     every counter."""
 
@@ -23,11 +25,13 @@ class ReportGauges:
         count_dead_letters: CountOpenDeadLetters,
         gauges: OperationsGauges,
         planner: PlanPeriodicWork | None = None,
+        count_low_stock: CountLowStock | None = None,
     ) -> None:
         self._count_accounts = count_accounts
         self._count_dead_letters = count_dead_letters
         self._gauges = gauges
         self._planner = planner
+        self._count_low_stock = count_low_stock
 
     async def __call__(self) -> None:
         try:
@@ -38,6 +42,11 @@ class ReportGauges:
             self._gauges.open_dead_letters(await self._count_dead_letters())
         except Unavailable:
             log.warning("metrics served without dead letters: the database is unavailable")
+        if self._count_low_stock is not None:
+            try:
+                self._gauges.low_stock(await self._count_low_stock())
+            except Unavailable:
+                log.warning("metrics served without low stock: the database is unavailable")
         if self._planner is None:
             return
         try:

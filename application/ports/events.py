@@ -97,6 +97,11 @@ class OperationsGauges(Protocol):
         hour planned, and the calls an hour left for people."""
         ...
 
+    def low_stock(self, counts: Mapping[int, int]) -> None:
+        """Stock levels under their low-stock threshold, per account (those left out
+        have none)."""
+        ...
+
 
 TokenRefreshObserver = Callable[[str], None]
 """Told the outcome of each token refresh: refreshed, reused, invalid_grant, error."""

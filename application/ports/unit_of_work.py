@@ -31,6 +31,7 @@ from application.ports.repositories.questions import (
     QuestionRepository,
 )
 from application.ports.repositories.resources import ResourceSnapshotRepository
+from application.ports.repositories.stock_alerts import StockAlertRepository
 from application.ports.repositories.subscriptions import (
     SubscriptionRepository,
     WebhookDeliveryRepository,
@@ -72,6 +73,7 @@ class UnitOfWork(Protocol):
     dead_letters: DeadLetterRepository
     subscriptions: SubscriptionRepository
     deliveries: WebhookDeliveryRepository
+    stock_alerts: StockAlertRepository
 
     async def __aenter__(self) -> Self: ...
 

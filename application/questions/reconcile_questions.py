@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from application.accounts.usable import usable_account
 from application.errors import Unavailable
@@ -34,6 +34,8 @@ class ReconcileQuestions:
     RECENT_PAGES = 4
     SCAN_PAGE = 100
     MAX_SCAN_PAGES = 5_000
+    _progress: Callable[[int, int], None] | None = None
+    _announced = 0
 
     def __init__(
         self,
@@ -50,9 +52,17 @@ class ReconcileQuestions:
         self._runs = runs or SyncRuns(uow, clock)
 
     async def __call__(
-        self, account_id: int, trigger: SyncTrigger, log_id: int | None = None
+        self,
+        account_id: int,
+        trigger: SyncTrigger,
+        log_id: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> SyncLog | None:
-        """The ended log; None when there was nothing to run (see SyncRuns.begin)."""
+        """The ended log; None when there was nothing to run (see SyncRuns.begin).
+        `progress` is told (questions read, questions announced so far) after every page
+        (the CLI's bar)."""
+        self._progress = progress
+        self._announced = 0
         if log_id is None:
             async with self._uow() as uow:
                 await usable_account(uow, account_id)
@@ -106,6 +116,10 @@ class ReconcileQuestions:
         for error in page.unreadable:
             sync_log.record_error(error)
         sync_log.count("fetched", len(page.questions))
+        if self._progress is not None:
+            read = sync_log.counts["fetched"]
+            self._announced = max(self._announced, read, page.total)
+            self._progress(read, self._announced)
         try:
             counts = await self._store_in_one(page.questions)
         except Unavailable:

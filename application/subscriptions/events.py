@@ -1,4 +1,5 @@
-"""What a subscriber receives for a processed notification, and queueing its deliveries."""
+"""What a subscriber receives for a processed notification or an event of this service's
+own (`stock.low`), and queueing its deliveries."""
 
 from __future__ import annotations
 
@@ -43,17 +44,21 @@ async def announce(
 ) -> int:
     """Log a delivery of the processed notification for every matching subscription and
     queue it after commit; return how many. Idempotent per (subscription, event)."""
-    subscriptions = await uow.subscriptions.matching(entry.notification.topic)
-    if not subscriptions:
-        return 0
     payload = event_payload(entry, account, snapshot)
+    return await publish(uow, entry.notification.topic, entry.notification.id, payload, now)
+
+
+async def publish(
+    uow: UnitOfWork, topic: str, event_id: str, payload: dict[str, object], now: datetime
+) -> int:
+    """Log a delivery of the event for every subscription to `topic` (or to every topic)
+    and queue it after commit; return how many. Idempotent per (subscription, event id):
+    subscribers dedupe on the payload's `id`, the same in every retry."""
     queued = 0
-    for subscription in subscriptions:
+    for subscription in await uow.subscriptions.matching(topic):
         assert subscription.id is not None
         delivery, is_new = await uow.deliveries.add(
-            WebhookDelivery(
-                subscription.id, entry.notification.id, entry.notification.topic, payload, now
-            )
+            WebhookDelivery(subscription.id, event_id, topic, payload, now)
         )
         if is_new:
             assert delivery.id is not None

@@ -13,6 +13,7 @@ from application.subscriptions.addresses import is_public_address
 from domain.notifications import DOCUMENTED_TOPICS
 from domain.subscriptions import (
     ANY_TOPIC,
+    SERVICE_TOPICS,
     Subscription,
     canonical_topic,
 )
@@ -52,14 +53,16 @@ class RegisterSubscription:
         self._allow_private = allow_private
 
     async def __call__(self, topic: str, callback_url: str) -> Registration:
-        if topic != ANY_TOPIC and canonical_topic(topic) not in DOCUMENTED_TOPICS:
+        known = DOCUMENTED_TOPICS | SERVICE_TOPICS
+        if topic != ANY_TOPIC and canonical_topic(topic) not in known:
             # A typo would subscribe to events that never come.
             raise ValidationFailed(
                 [
                     FieldProblem(
                         "topic",
-                        f"{topic!r} is not a MercadoLibre topic (§9.3); use one of "
-                        f"{', '.join(sorted(DOCUMENTED_TOPICS))}, or * for every topic",
+                        f"{topic!r} is not a MercadoLibre topic (§9.3) nor one of this "
+                        f"service's; use one of {', '.join(sorted(known))}, or * for "
+                        "every topic",
                         "unknown_topic",
                     )
                 ]

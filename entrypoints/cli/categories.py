@@ -15,6 +15,7 @@ from application.ports.category_gateway import CategoryAttribute
 from domain.errors import DomainError
 from entrypoints.cli import runners
 from entrypoints.cli.context import load_settings
+from entrypoints.cli.output import failure, json_option, row
 from entrypoints.settings import Settings, SettingsError
 
 
@@ -27,7 +28,7 @@ def _run(settings: Settings, work: Callable[[Any], Awaitable[Any]]) -> Any:
     try:
         return asyncio.run(runners.with_container(settings, work))
     except (ApplicationError, DomainError, SettingsError) as error:
-        raise click.ClickException(str(error)) from None
+        raise failure(error) from None
 
 
 @click.group()
@@ -73,7 +74,7 @@ def _as_json(details: CategoryDetails, attributes: tuple[CategoryAttribute, ...]
 @categories.command("show")
 @click.argument("category_id")
 @click.option("--account", "account_id", type=click.IntRange(min=1), help="Local account id.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@json_option
 def categories_show(category_id: str, account_id: int | None, as_json: bool) -> None:
     """Show a category: its path, limits, listing types and attributes."""
     details, attributes = _run(_settings(), lambda c: _show(c, category_id, account_id))
@@ -86,7 +87,7 @@ def categories_show(category_id: str, account_id: int | None, as_json: bool) -> 
     if not s.listing_allowed:
         click.echo("takes no listings; its subcategories:")
         for child in category.children:
-            click.echo(f"  {child.id:<14} {child.name}")
+            row(f"  {child.id:<14} {child.name}")
         return
     click.echo(
         f"title up to {s.max_title_length}, pictures up to {s.max_pictures_per_item}, "
@@ -98,7 +99,7 @@ def categories_show(category_id: str, account_id: int | None, as_json: bool) -> 
             continue
         values = ", ".join(v.name for v in attribute.values[:8])
         more = "..." if len(attribute.values) > 8 else ""
-        click.echo(
+        row(
             f"  {attribute.requirement.value:<12} {attribute.id:<16} {attribute.name:<24} "
             f"{values}{more}"
         )

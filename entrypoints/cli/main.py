@@ -16,6 +16,7 @@ from domain.errors import DomainError
 from domain.sync import SyncTrigger
 from entrypoints.cli import categories, messages, operations, orders, questions, runners
 from entrypoints.cli.context import load_settings
+from entrypoints.cli.output import emit, failure, json_option, print_json, row
 from entrypoints.settings import Settings, SettingsError
 from sandbox.cli import sandbox_command
 
@@ -82,19 +83,27 @@ def db() -> None:
 
 @db.command("upgrade")
 @click.option("--revision", default="head", show_default=True, help="Target revision.")
-def db_upgrade(revision: str) -> None:
+@json_option
+def db_upgrade(revision: str, as_json: bool) -> None:
     """Create or migrate the schema of MELI_DATABASE_URL (default: the embedded SQLite)."""
     settings = load_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.effective_database_url, revision)
-    click.echo(f"database at revision {current(settings.effective_database_url)}")
+    now_at = current(settings.effective_database_url)
+    emit(as_json, {"revision": now_at}, lambda: click.echo(f"database at revision {now_at}"))
 
 
 @db.command("current")
-def db_current() -> None:
+@json_option
+def db_current(as_json: bool) -> None:
     """Print the schema revision of the database."""
     settings = load_settings()
-    click.echo(current(settings.effective_database_url) or "empty (run `meli db upgrade`)")
+    revision = current(settings.effective_database_url)
+    emit(
+        as_json,
+        {"revision": revision},
+        lambda: click.echo(revision or "empty (run `meli db upgrade`)"),
+    )
 
 
 def _for_accounts(settings: Settings) -> Settings:
@@ -116,13 +125,16 @@ def _run(settings: Settings, work):
     try:
         return asyncio.run(runners.with_container(settings, work))
     except (ApplicationError, DomainError, SettingsError) as error:
-        raise click.ClickException(str(error)) from None
+        raise failure(error) from None
 
 
-def _account_table(found: Sequence[Account]) -> None:
-    click.echo(f"{'id':>5}  {'seller':>12}  site  {'nickname':<20}  {'status':<22}  token expires")
+def _account_table(found: Sequence[Account], as_json: bool = False) -> None:
+    if as_json:
+        print_json(list(found))
+        return
+    row(f"{'id':>5}  {'seller':>12}  site  {'nickname':<20}  {'status':<22}  token expires")
     for account in found:
-        click.echo(_account_line(account))
+        row(_account_line(account))
 
 
 @cli.group()
@@ -136,11 +148,12 @@ def accounts() -> None:
     type=click.Choice([s.value for s in AccountStatus]),
     help="Only accounts in this status.",
 )
-def accounts_list(status: str | None) -> None:
+@json_option
+def accounts_list(status: str | None, as_json: bool) -> None:
     """List the accounts, their status and token expiry (never a token)."""
     settings = load_settings()
     found = _run(settings, lambda c: c.list_accounts()(AccountStatus(status) if status else None))
-    _account_table(found)
+    _account_table(found, as_json)
     waiting = sum(a.status is AccountStatus.NEEDS_REAUTHORIZATION for a in found)
     if waiting:
         click.echo(
@@ -154,10 +167,21 @@ def accounts_list(status: str | None) -> None:
 @click.option(
     "--site", "site_id", help="MercadoLibre site, e.g. MLA, MLB, MCO (default MELI_SITE_ID)."
 )
-def accounts_connect(site_id: str | None) -> None:
+@json_option
+def accounts_connect(site_id: str | None, as_json: bool) -> None:
     """Print the consent URL a seller opens to connect an account (valid 10 minutes)."""
     settings = _for_accounts(load_settings())
     started = _run(settings, lambda c: c.start_connect()(site_id))
+    if as_json:
+        print_json(
+            {
+                "site_id": started.site_id,
+                "authorization_url": started.authorization_url,
+                "expires_at": started.expires_at,
+                "redirect_uri": settings.effective_redirect_uri,
+            }
+        )
+        return
     click.echo(
         f"Open this URL as the seller (site {started.site_id}), valid until "
         f"{started.expires_at:%H:%M:%S} UTC:\n\n  {started.authorization_url}\n"
@@ -170,18 +194,22 @@ def accounts_connect(site_id: str | None) -> None:
 
 @accounts.command("refresh")
 @click.argument("account_id", type=click.IntRange(min=1))
-def accounts_refresh(account_id: int) -> None:
+@json_option
+def accounts_refresh(account_id: int, as_json: bool) -> None:
     """Refresh an account's tokens now."""
     settings = _for_accounts(load_settings())
     account = _run(settings, lambda c: c.refresh_account()(account_id))
-    _account_table([account])
+    _account_table([account], as_json)
 
 
 @accounts.command("disconnect")
 @click.argument("account_id", type=click.IntRange(min=1))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def accounts_disconnect(account_id: int, yes: bool) -> None:
+@json_option
+def accounts_disconnect(account_id: int, yes: bool, as_json: bool) -> None:
     """Disconnect an account: its tokens are erased, its local data kept."""
+    if as_json and not yes:
+        raise click.UsageError("a script confirms with --yes: add it to --json")
     settings = load_settings()
     # An unknown account is said at once, not after asking to confirm.
     account = _run(settings, lambda c: c.get_account()(account_id))
@@ -194,7 +222,7 @@ def accounts_disconnect(account_id: int, yes: bool) -> None:
         if not sys.stdin.isatty():
             click.echo()  # an answer piped to the prompt leaves no newline after it
     account = _run(settings, lambda c: c.disconnect_account()(account_id))
-    _account_table([account])
+    _account_table([account], as_json)
 
 
 @cli.group()
@@ -203,14 +231,18 @@ def sync() -> None:
 
 
 class _Progress:
-    """A progress bar that appears once the total is known (after the first scan page)."""
+    """A progress bar that appears once the total is known (after the first scan page);
+    none at all for a script (`shown=False`: --json)."""
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, shown: bool = True) -> None:
         self._label = label
         self._bar = None
         self._shown = 0
+        self._visible = shown
 
     def __call__(self, done: int, total: int) -> None:
+        if not self._visible:
+            return
         if self._bar is None:
             self._bar = click.progressbar(
                 length=max(total, 1), label=self._label, show_pos=True, show_percent=True
@@ -224,7 +256,12 @@ class _Progress:
             self._bar.__exit__(None, None, None)
 
 
-def _report(sync_log) -> None:
+def _report(sync_log, *, exit_on_failure: bool = True, as_json: bool = False) -> None:
+    if as_json:
+        print_json(sync_log)
+        if sync_log.status.value == "failed" and exit_on_failure:
+            raise SystemExit(1)
+        return
     counts = ", ".join(f"{name} {value}" for name, value in sorted(sync_log.counts.items()))
     seconds = sync_log.duration_seconds or 0
     click.echo(
@@ -233,7 +270,7 @@ def _report(sync_log) -> None:
     )
     for error in sync_log.errors[:10]:
         click.echo(f"  error: {error}", err=True)
-    if sync_log.status.value == "failed":
+    if sync_log.status.value == "failed" and exit_on_failure:
         raise SystemExit(1)
 
 
@@ -249,33 +286,44 @@ account_option = click.option(
 
 @sync.command("products")
 @account_option
-def sync_products(account_id: int) -> None:
+@json_option
+def sync_products(account_id: int, as_json: bool) -> None:
     """Copy every listing of the account from MercadoLibre, with a progress bar."""
     settings = _for_accounts(load_settings())
-    progress = _Progress("listings")
+    progress = _Progress("listings", shown=not as_json)
     try:
         sync_log = _run(
             settings, lambda c: c.sync_catalogue()(account_id, SyncTrigger.CLI, progress)
         )
     finally:
         progress.close()
-    _report(sync_log)
+    _report(sync_log, as_json=as_json)
 
 
 @sync.command("inventory")
 @account_option
-def sync_inventory(account_id: int) -> None:
+@json_option
+def sync_inventory(account_id: int, as_json: bool) -> None:
     """Compare stock with MercadoLibre and repair drift without overselling."""
     settings = _for_accounts(load_settings())
-    _report(_run(settings, lambda c: c.sync_inventory()(account_id, SyncTrigger.CLI)))
+    progress = _Progress("stock", shown=not as_json)
+    try:
+        sync_log = _run(
+            settings,
+            lambda c: c.sync_inventory()(account_id, SyncTrigger.CLI, progress=progress),
+        )
+    finally:
+        progress.close()
+    _report(sync_log, as_json=as_json)
 
 
 @sync.command("orders")
 @account_option
-def sync_orders(account_id: int) -> None:
+@json_option
+def sync_orders(account_id: int, as_json: bool) -> None:
     """Read the orders changed since the last run (or the backfill days), with a bar."""
     settings = _for_accounts(load_settings())
-    progress = _Progress("orders")
+    progress = _Progress("orders", shown=not as_json)
     try:
         sync_log = _run(
             settings,
@@ -284,8 +332,56 @@ def sync_orders(account_id: int) -> None:
     finally:
         progress.close()
     if sync_log is None:
-        raise click.ClickException(f"an order sync of account {account_id} is already running")
-    _report(sync_log)
+        raise click.ClickException(
+            f"an order sync of account {account_id} is already running; wait for it "
+            "(meli sync-logs: GET /sync-logs) and run this again"
+        )
+    _report(sync_log, as_json=as_json)
+
+
+@sync.command("all")
+@account_option
+@json_option
+def sync_all(account_id: int, as_json: bool) -> None:
+    """Sync the account's listings, stock, orders and questions, one after the other:
+    one sync log and one progress bar per kind. Exits 1 when any of them failed."""
+    settings = _for_accounts(load_settings())
+    kinds = (
+        ("listings", lambda c, p: c.sync_catalogue()(account_id, SyncTrigger.CLI, p)),
+        ("stock", lambda c, p: c.sync_inventory()(account_id, SyncTrigger.CLI, progress=p)),
+        ("orders", lambda c, p: c.reconcile_orders()(account_id, SyncTrigger.CLI, progress=p)),
+        (
+            "questions",
+            lambda c, p: c.reconcile_questions()(account_id, SyncTrigger.CLI, progress=p),
+        ),
+    )
+
+    async def every_kind(container) -> bool:
+        """Each kind in turn, its report as soon as it ends; whether one failed."""
+        failed = False
+        logs: dict[str, object] = {}
+        for label, run in kinds:
+            progress = _Progress(label, shown=not as_json)
+            try:
+                sync_log = await run(container, progress)
+            finally:
+                progress.close()
+            logs[label] = sync_log
+            if as_json:
+                failed = failed or (sync_log is not None and sync_log.status.value == "failed")
+                continue
+            if sync_log is None:
+                click.echo(f"{label}: a sync of account {account_id} is already running; skipped")
+                continue
+            click.echo(f"{label}: ", nl=False)
+            _report(sync_log, exit_on_failure=False)
+            failed = failed or sync_log.status.value == "failed"
+        if as_json:
+            print_json(logs)
+        return failed
+
+    if _run(settings, every_kind):
+        raise SystemExit(1)
 
 
 @cli.group()
@@ -294,13 +390,16 @@ def keys() -> None:
 
 
 @keys.command("generate")
-def keys_generate() -> None:
+@json_option
+def keys_generate(as_json: bool) -> None:
     """Print a new key for MELI_ENCRYPTION_KEY."""
-    click.echo(generate_key())
+    key = generate_key()
+    emit(as_json, {"key": key}, lambda: click.echo(key))
 
 
 @keys.command("rotate")
-def keys_rotate() -> None:
+@json_option
+def keys_rotate(as_json: bool) -> None:
     """Re-encrypt every stored secret (account tokens, webhook subscription secrets) with
     the first key of MELI_ENCRYPTION_KEY.
 
@@ -310,6 +409,11 @@ def keys_rotate() -> None:
     """
     settings = load_settings()
     rotation = _run(settings, lambda c: c.rotate_token_keys()())
+    if as_json:
+        print_json(rotation)
+        if not rotation.complete:
+            raise SystemExit(1)
+        return
     click.echo(
         f"re-encrypted the tokens of {rotation.accounts} account(s) and the secrets of "
         f"{rotation.subscriptions} webhook subscription(s)"

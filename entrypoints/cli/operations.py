@@ -22,6 +22,7 @@ from domain.errors import DomainError
 from domain.sync import SyncTrigger
 from entrypoints.cli import runners
 from entrypoints.cli.context import load_settings
+from entrypoints.cli.output import failure, json_option, print_json, row
 from entrypoints.container import build_container
 from entrypoints.settings import Settings, SettingsError
 
@@ -38,7 +39,7 @@ def _run(settings: Settings, work: Callable[[Any], Awaitable[Any]], *, jobs: boo
             return asyncio.run(runners.with_worker(settings, work))
         return asyncio.run(runners.with_container(settings, work))
     except (ApplicationError, DomainError, SettingsError) as error:
-        raise click.ClickException(str(error)) from None
+        raise failure(error) from None
 
 
 def _queued(settings: Settings) -> str:
@@ -55,7 +56,10 @@ def dlq() -> None:
 @click.option("--source", type=click.Choice([s.value for s in DeadLetterSource]))
 @click.option("--account", "account_id", type=click.IntRange(min=1), help="Local account id.")
 @click.option("--limit", type=click.IntRange(1, 200), default=50, show_default=True)
-def dlq_list(show_all: bool, source: str | None, account_id: int | None, limit: int) -> None:
+@json_option
+def dlq_list(
+    show_all: bool, source: str | None, account_id: int | None, limit: int, as_json: bool
+) -> None:
     """List dead letters, newest first (by default only those not replayed)."""
     settings = _settings()
     query = DeadLetterQuery(
@@ -65,10 +69,13 @@ def dlq_list(show_all: bool, source: str | None, account_id: int | None, limit: 
         paging=Paging(0, limit),
     )
     page = _run(settings, lambda c: c.list_dead_letters()(query), jobs=False)
-    click.echo(f"{'id':>6}  {'source':<12}  {'topic':<20}  tries  {'failed at':<20}  error")
+    if as_json:
+        print_json({"total": page.total, "results": page.items})
+        return
+    row(f"{'id':>6}  {'source':<12}  {'topic':<20}  tries  {'failed at':<20}  error")
     for letter in page.items:
         replayed = " (replayed)" if letter.replayed_at else ""
-        click.echo(
+        row(
             f"{letter.id:>6}  {letter.source.value:<12}  {letter.topic:<20}  "
             f"{letter.attempts:>5}  {letter.failed_at:%Y-%m-%d %H:%M:%S}  "
             f"{letter.error[:80]}{replayed}"
@@ -79,7 +86,8 @@ def dlq_list(show_all: bool, source: str | None, account_id: int | None, limit: 
 @dlq.command("replay")
 @click.argument("letter_id", required=False, type=click.IntRange(min=1))
 @click.option("--all", "replay_all", is_flag=True, help="Every dead letter not replayed yet.")
-def dlq_replay(letter_id: int | None, replay_all: bool) -> None:
+@json_option
+def dlq_replay(letter_id: int | None, replay_all: bool, as_json: bool) -> None:
     """Put a dead letter's work back (a notification is processed again, a job runs again).
 
     Each dead letter replays once; if the work fails again it leaves a new one.
@@ -91,6 +99,11 @@ def dlq_replay(letter_id: int | None, replay_all: bool) -> None:
         replays = _run(settings, lambda c: c.replay_dead_letters()(None), jobs=True)
     else:
         replays = [_run(settings, lambda c: c.replay_dead_letter()(letter_id), jobs=True)]
+    if as_json:
+        print_json(
+            [{"id": r.letter.id, "topic": r.letter.topic, "action": r.action} for r in replays]
+        )
+        return
     for replay in replays:
         click.echo(f"dead letter {replay.letter.id} ({replay.letter.topic}): {replay.action}")
     click.echo(f"replayed {len(replays)} dead letter(s); {_queued(settings)}")
@@ -102,30 +115,53 @@ def jobs() -> None:
 
 
 @jobs.command("list")
-def jobs_list() -> None:
+@json_option
+def jobs_list(as_json: bool) -> None:
     """List the periodic jobs and their intervals (MELI_*_INTERVAL)."""
     # Only the settings: nothing is started, the database is not touched.
     periodic = build_container(_settings()).periodic_jobs()
-    click.echo(f"{'name':<16}  {'every':>8}  job")
+    if as_json:
+        print_json(
+            [
+                {"name": e.name, "every_seconds": e.every_seconds, "job": _described(e.job)}
+                for e in periodic
+            ]
+        )
+        return
+    row(f"{'name':<16}  {'every':>8}  job")
     for entry in periodic:
-        click.echo(f"{entry.name:<16}  {entry.every_seconds:>7}s  {_described(entry.job)}")
+        row(f"{entry.name:<16}  {entry.every_seconds:>7}s  {_described(entry.job)}")
 
 
 @jobs.command("run")
 @click.argument("name")
-def jobs_run(name: str) -> None:
+@json_option
+def jobs_run(name: str, as_json: bool) -> None:
     """Run a periodic job now (see `meli jobs list`)."""
     settings = _settings()
     job = _run(settings, lambda c: c.run_periodic_job()(name, SyncTrigger.CLI), jobs=True)
+    if as_json:
+        print_json({"name": name, "job": _described(job), "outcome": _queued(settings)})
+        return
     click.echo(f"{name}: {_described(job)} {_queued(settings)}")
 
 
 @jobs.command("plan")
-def jobs_plan() -> None:
+@json_option
+def jobs_plan(as_json: bool) -> None:
     """Show how the periodic reads fit the hourly quota: per account and job, the calls an
     hour planned, the slices and the bound within which every listing is read again."""
     planned = _run(_settings(), lambda c: c.plan_periodic_work()(), jobs=False)
     plan = planned.plan
+    if as_json:
+        print_json(
+            {
+                "plan": plan,
+                "used_this_hour": planned.used_this_hour,
+                "warning": misfit_warning(plan),
+            }
+        )
+        return
     click.echo(
         f"quota {plan.quota_per_hour}/h, periodic budget {plan.budget_per_hour}/h, "
         f"planned {plan.planned_per_hour:.0f}/h "
@@ -140,7 +176,7 @@ def jobs_plan() -> None:
     warning = misfit_warning(plan)
     if warning is not None:
         click.echo(f"warning: {warning}")
-    click.echo(
+    row(
         f"{'account':>8}  {'listings':>9}  {'job':<12}  {'every':>7}  {'slices':>6}  "
         f"{'calls/h':>9}  staleness"
     )
@@ -148,7 +184,7 @@ def jobs_plan() -> None:
     rows += [(None, None, False, job) for job in plan.shared]
     for account_id, listings, gap, job in rows:
         every = f"{job.every_seconds * job.runs_every}s"
-        click.echo(
+        row(
             f"{'all' if account_id is None else account_id:>8}  "
             f"{'' if listings is None else listings:>9}  {job.kind.value:<12}  {every:>7}  "
             f"{job.slices:>6}  {job.calls_per_hour:>9.1f}  "

@@ -17,6 +17,7 @@ from domain.errors import DomainError
 from domain.orders import OrderStatus
 from entrypoints.cli import runners
 from entrypoints.cli.context import load_settings
+from entrypoints.cli.output import failure, json_option, print_json, row
 from entrypoints.settings import Settings, SettingsError
 
 
@@ -29,7 +30,7 @@ def _run(settings: Settings, work: Callable[[Any], Awaitable[Any]]) -> Any:
     try:
         return asyncio.run(runners.with_container(settings, work))
     except (ApplicationError, DomainError, SettingsError) as error:
-        raise click.ClickException(str(error)) from None
+        raise failure(error) from None
 
 
 @click.group()
@@ -46,15 +47,21 @@ def orders() -> None:
     help="Only orders created in the last N days.",
 )
 @click.option("--limit", type=click.IntRange(1, 200), default=50, show_default=True)
-def orders_list(account_id: int | None, status: str | None, since: int | None, limit: int) -> None:
+@json_option
+def orders_list(
+    account_id: int | None, status: str | None, since: int | None, limit: int, as_json: bool
+) -> None:
     """List orders, newest first."""
     created_from = None if since is None else datetime.now(UTC) - timedelta(days=since)
     given = OrderFilter(account_id=account_id, status=status, created_from=created_from)
     page = _run(_settings(), lambda c: c.list_orders()(given, Paging(0, limit)))
-    click.echo(f"{'id':>18}  {'created':<25} {'status':<18} {'total':>14}  buyer")
+    if as_json:
+        print_json({"total": page.total, "results": page.items})
+        return
+    row(f"{'id':>18}  {'created':<25} {'status':<18} {'total':>14}  buyer")
     for order in page.items:
         total = f"{order.total_amount.amount} {order.currency_id}"
-        click.echo(
+        row(
             f"{order.id:>18}  {order.date_created.isoformat():<25} {order.status.value:<18} "
             f"{total:>14}  {order.buyer.nickname or order.buyer.id}"
         )
@@ -63,9 +70,13 @@ def orders_list(account_id: int | None, status: str | None, since: int | None, l
 
 @orders.command("show")
 @click.argument("order_id", type=click.IntRange(min=1))
-def orders_show(order_id: int) -> None:
+@json_option
+def orders_show(order_id: int, as_json: bool) -> None:
     """One order with its items, payments, shipment and pack."""
     detail = _run(_settings(), lambda c: c.get_order()(order_id))
+    if as_json:
+        print_json(detail)
+        return
     order = detail.order
     click.echo(f"order {order.id} ({order.status.value}) of account {order.account_id}")
     click.echo(f"  created {order.date_created.isoformat()}, buyer {order.buyer.nickname or '-'}")
@@ -104,11 +115,23 @@ def labels() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where to write the labels (default labels.pdf / labels.zpl).",
 )
-def labels_print(order_ids: tuple[int, ...], fmt: str, output: Path | None) -> None:
+@json_option
+def labels_print(order_ids: tuple[int, ...], fmt: str, output: Path | None, as_json: bool) -> None:
     """Print the labels of up to 50 orders into one file, in one MercadoLibre call."""
     printed = _run(_settings(), lambda c: c.print_labels()(list(order_ids), fmt))
     target = output or Path(f"labels.{fmt}")
     target.write_bytes(printed.file.content)
+    if as_json:
+        print_json(
+            {
+                "file": str(target),
+                "order_ids": printed.order_ids,
+                "left_out": [
+                    {"order_id": x.order_id, "reason": x.reason} for x in printed.left_out
+                ],
+            }
+        )
+        return
     click.echo(f"{len(printed.order_ids)} order(s) printed to {target}")
     for left in printed.left_out:
         click.echo(f"  left out {left.order_id}: {left.reason}", err=True)

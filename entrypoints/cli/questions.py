@@ -14,6 +14,7 @@ from application.questions.commands import AnswerCommand, QuestionFilter
 from domain.errors import DomainError
 from entrypoints.cli import runners
 from entrypoints.cli.context import load_settings
+from entrypoints.cli.output import failure, json_option, print_json, row
 from entrypoints.settings import Settings, SettingsError
 
 
@@ -26,7 +27,7 @@ def _run(settings: Settings, work: Callable[[Any], Awaitable[Any]]) -> Any:
     try:
         return asyncio.run(runners.with_container(settings, work))
     except (ApplicationError, DomainError, SettingsError) as error:
-        raise click.ClickException(str(error)) from None
+        raise failure(error) from None
 
 
 def _waited(seconds: float) -> str:
@@ -45,15 +46,27 @@ def questions() -> None:
 @click.option("--unanswered", is_flag=True, help="Only the questions waiting for an answer.")
 @click.option("--account", "account_id", type=click.IntRange(min=1), help="Local account id.")
 @click.option("--limit", type=click.IntRange(1, 200), default=50, show_default=True)
-def questions_list(unanswered: bool, account_id: int | None, limit: int) -> None:
+@json_option
+def questions_list(unanswered: bool, account_id: int | None, limit: int, as_json: bool) -> None:
     """List questions: unanswered first, oldest first, with how long each waited."""
     given = QuestionFilter(account_id=account_id, status="UNANSWERED" if unanswered else None)
     page = _run(_settings(), lambda c: c.list_questions()(given, Paging(0, limit)))
-    click.echo(f"{'id':>12}  {'item':<15} {'status':<17} {'waited':>7}  text")
+    if as_json:
+        print_json(
+            {
+                "total": page.total,
+                "results": [
+                    {"question": s.question, "waited_seconds": s.waited.total_seconds()}
+                    for s in page.items
+                ],
+            }
+        )
+        return
+    row(f"{'id':>12}  {'item':<15} {'status':<17} {'waited':>7}  text")
     for summary in page.items:
         question = summary.question
         text = question.text.replace("\n", " ")
-        click.echo(
+        row(
             f"{question.id:>12}  {question.item_id:<15} {question.status.value:<17} "
             f"{_waited(summary.waited.total_seconds()):>7}  {text[:60]}"
         )
@@ -63,9 +76,13 @@ def questions_list(unanswered: bool, account_id: int | None, limit: int) -> None
 @questions.command("answer")
 @click.argument("question_id", type=click.IntRange(min=1))
 @click.argument("text")
-def questions_answer(question_id: int, text: str) -> None:
+@json_option
+def questions_answer(question_id: int, text: str, as_json: bool) -> None:
     """Answer a question (exactly once: see docs/questions.md)."""
     answered = _run(_settings(), lambda c: c.answer_question()(AnswerCommand(question_id, text)))
+    if as_json:
+        print_json(answered)
+        return
     click.echo(f"question {answered.id}: {answered.status.value}")
 
 
@@ -76,13 +93,17 @@ def rules() -> None:
 
 @rules.command("list")
 @click.option("--account", "account_id", type=click.IntRange(min=1), help="Local account id.")
-def rules_list(account_id: int | None) -> None:
+@json_option
+def rules_list(account_id: int | None, as_json: bool) -> None:
     """List the rules in the order they are tried."""
     found = _run(_settings(), lambda c: c.list_rules()(account_id))
-    click.echo(f"{'id':>5}  {'priority':>8}  {'mode':<8} {'on':<3}  name: match")
+    if as_json:
+        print_json(list(found))
+        return
+    row(f"{'id':>5}  {'priority':>8}  {'mode':<8} {'on':<3}  name: match")
     for rule in found:
         match = ", ".join(rule.keywords) if rule.keywords else f"/{rule.pattern}/"
-        click.echo(
+        row(
             f"{rule.id:>5}  {rule.priority:>8}  {rule.mode.value:<8} "
             f"{'yes' if rule.enabled else 'no':<3}  {rule.name}: {match}"
         )
@@ -92,10 +113,16 @@ def rules_list(account_id: int | None) -> None:
 @click.argument("text")
 @click.option("--account", "account_id", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--item", "item_id", help="The listing asked about (its title, price...).")
-def rules_test(text: str, account_id: int, item_id: str | None) -> None:
+@json_option
+def rules_test(text: str, account_id: int, item_id: str | None, as_json: bool) -> None:
     """Which rule would answer a question saying TEXT now, and the text it would send
     (nothing is sent)."""
     verdict = _run(_settings(), lambda c: c.try_rules()(account_id, text, item_id))
+    if as_json:
+        print_json(verdict)
+        if verdict.rule_id is not None and verdict.text is None:
+            raise SystemExit(1)
+        return
     if verdict.rule_id is None:
         click.echo("no rule would answer")
         return

@@ -16,6 +16,7 @@ from adapters.mercadolibre.marketplace import AiohttpMarketplace
 from adapters.mercadolibre.messages import AiohttpMessageGateway
 from adapters.mercadolibre.oauth import AiohttpOAuthGateway
 from adapters.mercadolibre.orders import AiohttpOrderGateway
+from adapters.mercadolibre.pictures import AiohttpPictureGateway
 from adapters.mercadolibre.questions import AiohttpQuestionGateway
 from adapters.mercadolibre.session import session_resource
 from adapters.system.clock import SystemClock
@@ -76,6 +77,7 @@ class Gateways(Infrastructure):
     account_calls = providers.Singleton(AccountCalls, meli_client, token_vault)
     marketplace = providers.Singleton(AiohttpMarketplace, account_calls)
     listing_gateway = providers.Singleton(AiohttpListingGateway, account_calls)
+    picture_gateway = providers.Singleton(AiohttpPictureGateway, account_calls)
     category_gateway = providers.Singleton(AiohttpCategoryGateway, account_calls)
     question_gateway = providers.Singleton(AiohttpQuestionGateway, account_calls)
     order_gateway = providers.Singleton(AiohttpOrderGateway, account_calls)

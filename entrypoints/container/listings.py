@@ -7,12 +7,16 @@ from datetime import timedelta
 from dependency_injector import providers
 
 from application.inventory.apply_stock_batch import ApplyStockBatch
+from application.inventory.delete_stock_threshold import DeleteStockThreshold
 from application.inventory.get_stock_batch import GetStockBatch
 from application.inventory.list_stock_levels import ListStockLevels
+from application.inventory.list_stock_thresholds import ListStockThresholds
+from application.inventory.set_stock_threshold import SetStockThreshold
 from application.inventory.stock_writer import StockWriter
 from application.inventory.submit_stock_batch import SubmitStockBatch
 from application.inventory.sync_inventory import SyncInventory
 from application.inventory.update_stock import UpdateStock
+from application.listings.add_pictures import AddPictures
 from application.listings.category_reader import CategoryReader
 from application.listings.change_listing_status import ChangeListingStatus
 from application.listings.close_listing import CloseListing
@@ -29,7 +33,9 @@ from application.listings.sync_catalogue import SyncCatalogue
 from application.listings.sync_listing import SyncListing
 from application.listings.sync_listings import SyncListings
 from application.listings.update_listing import UpdateListing
+from application.listings.upload_picture import UploadPicture
 from application.listings.validate_listing import ValidateListing
+from application.operations.request_account_sync import RequestAccountSync
 from application.operations.request_sync import RequestSync
 from application.sync_logs.runs import SyncRuns
 from entrypoints.container.accounts import AccountUseCases
@@ -58,6 +64,16 @@ class ListingUseCases(AccountUseCases):
         SyncCatalogue, uow, A.listing_gateway, A.clock, safety_stock=safety_stock, runs=sync_runs
     )
     request_sync = providers.Factory(RequestSync, uow, A.clock)
+    request_account_sync = providers.Factory(RequestAccountSync, uow, A.clock)
+    upload_picture = providers.Factory(UploadPicture, uow, A.picture_gateway)
+    add_pictures = providers.Factory(
+        AddPictures,
+        uow,
+        A.listing_gateway,
+        A.picture_gateway,
+        A.clock,
+        safety_stock=safety_stock,
+    )
     list_listings = providers.Factory(ListListings, uow)
     get_listing = providers.Factory(GetListing, uow)
     create_listing = providers.Factory(
@@ -95,6 +111,9 @@ class ListingUseCases(AccountUseCases):
     apply_stock_batch = providers.Factory(ApplyStockBatch, uow, stock_writer, A.clock)
     get_stock_batch = providers.Factory(GetStockBatch, uow)
     list_stock_levels = providers.Factory(ListStockLevels, uow)
+    set_stock_threshold = providers.Factory(SetStockThreshold, uow, A.clock)
+    delete_stock_threshold = providers.Factory(DeleteStockThreshold, uow, A.clock)
+    list_stock_thresholds = providers.Factory(ListStockThresholds, uow)
     sync_inventory = providers.Factory(
         SyncInventory, uow, A.listing_gateway, stock_writer, A.clock, runs=sync_runs
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dependency_injector import providers
 
+from application.inventory.count_low_stock import CountLowStock
 from application.operations.check_health import CheckHealth
 from application.operations.fan_out import FanOut
 from application.operations.report_gauges import ReportGauges
@@ -72,6 +73,7 @@ class OperationUseCases(NotificationUseCases):
         N.count_open_dead_letters,
         N.metrics.provided.operations,
         plan_periodic_work,
+        providers.Factory(CountLowStock, uow),
     )
     periodic_jobs = providers.Singleton(periodic_jobs, providers.Callable(intervals, N.settings))
     run_periodic_job = providers.Factory(RunPeriodicJob, periodic_jobs, N.job_queue)

@@ -14,6 +14,7 @@ from entrypoints.http.metrics import metrics_middleware
 from entrypoints.http.openapi import build_document
 from entrypoints.http.problems import problems_middleware
 from entrypoints.http.routes import (
+    account_sync,
     accounts,
     auth,
     categories,
@@ -24,8 +25,10 @@ from entrypoints.http.routes import (
     message_rules,
     messages,
     orders,
+    pictures,
     products,
     questions,
+    stock_alerts,
     sync_logs,
     system,
     templates,
@@ -37,11 +40,14 @@ from entrypoints.logs import quiet_client_errors
 ENDPOINT_MODULES = (
     system,
     accounts,
+    account_sync,
     auth,
     products,
+    pictures,
     categories,
     closing,
     inventory,
+    stock_alerts,
     orders,
     messages,
     message_rules,

@@ -192,6 +192,8 @@ class Endpoint:
     tag: str
     public: bool = False  # no API key needed
     body: type | None = None
+    # The multipart/form-data field a file is sent in (POST /pictures), instead of a body.
+    upload: str | None = None
     params: tuple[Param, ...] = ()
     replies: dict[int, Reply] = attrs.field(factory=dict)
     description: str = ""

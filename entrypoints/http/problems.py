@@ -102,7 +102,11 @@ def problem_for(error: BaseException) -> web.Response:
             if isinstance(error, RequestInvalid):
                 # Malformed (400), too large (413) or well-formed but wrong (422).
                 status = error.status
-                title = {413: "Payload too large", 422: "Validation failed"}.get(status, title)
+                title = {
+                    413: "Payload too large",
+                    415: "Unsupported media type",
+                    422: "Validation failed",
+                }.get(status, title)
             return problem_response(status, title, **_details(error), **_meli_details(error))
     raise error
 

@@ -12,12 +12,15 @@ import attrs
 
 from adapters.mercadolibre import AccountCalls, AiohttpListingGateway
 from adapters.mercadolibre.listings import ConflictPolicy
+from adapters.mercadolibre.pictures import AiohttpPictureGateway
 from application.ports.listing_gateway import ListingGateway, NewListing
+from application.ports.picture_gateway import PictureGateway
 from domain.listings import Attribute, Listing, Picture, Variation
 from domain.money import Money
 from sandbox.testing import RunningSandbox
 from tests.contracts.sandbox_sellers import SandboxSellers, gateway_client, no_wait
 from tests.fakes import FakeListingGateway
+from tests.fakes.pictures import FakePictureGateway
 from tests.sandbox.images import png
 
 PRICE = Money.of("15000", "ARS")
@@ -67,6 +70,7 @@ def shoes(picture_id: str, black: int = 5, white: int = 3, **changes: Any) -> Ne
 
 class ListingWorld(Protocol):
     gateway: ListingGateway
+    pictures: PictureGateway
     account_id: int
     seller_id: int
 
@@ -99,6 +103,7 @@ class SandboxListingWorld:
         self.account_id = account_id
         self.seller_id = seller_id
         self.gateway: AiohttpListingGateway
+        self.pictures: AiohttpPictureGateway
 
     @classmethod
     async def start(
@@ -107,10 +112,9 @@ class SandboxListingWorld:
         sellers = SandboxSellers(sandbox)
         account_id, user = await sellers.new_seller("MLA")
         world = cls(sandbox, sellers, account_id, user["id"])
-        world.gateway = AiohttpListingGateway(
-            AccountCalls(gateway_client(sandbox, session), sellers),
-            ConflictPolicy(delays=(), sleep=no_wait),
-        )
+        calls = AccountCalls(gateway_client(sandbox, session), sellers)
+        world.gateway = AiohttpListingGateway(calls, ConflictPolicy(delays=(), sleep=no_wait))
+        world.pictures = AiohttpPictureGateway(calls)
         return world
 
     async def picture(self) -> str:
@@ -146,6 +150,7 @@ class FakeListingWorld:
         self.seller_id = 202593498
         self.gateway = FakeListingGateway()
         self.gateway.connect(self.account_id, self.seller_id)
+        self.pictures = FakePictureGateway(self.gateway)
         self._variation_ids = itertools.count(170_000_000_010)
 
     async def picture(self) -> str:

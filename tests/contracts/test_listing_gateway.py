@@ -160,6 +160,17 @@ async def test_one_listing_comes_with_its_description_and_an_unknown_one_is_not_
             await gateway.get_listing(world.account_id, unknown)
 
 
+async def test_a_description_is_read_alone_and_none_when_the_listing_has_none(world):
+    simple, sneakers = await a_pair(world, description="Línea uno\nLínea dos")
+    gateway = world.gateway
+
+    assert await gateway.get_description(world.account_id, simple.item_id) == (
+        "Línea uno\nLínea dos"
+    )
+    assert await gateway.get_description(world.account_id, sneakers.item_id) is None
+    assert await gateway.get_description(world.account_id, "MLA1") is None
+
+
 # -- delete (§4.4) -------------------------------------------------------------------------
 
 

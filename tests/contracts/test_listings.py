@@ -258,6 +258,31 @@ async def test_item_ids_leave_out_removed_listings_and_other_accounts(uow_factor
         assert await uow.listings.item_ids(first.id) == {"MLA9", "MLA10", "MLA11"}
 
 
+async def test_described_names_the_listings_whose_description_was_read(uow_factory):
+    """Issue 18: what a catalogue sync need not read again (§4.7); "" is read, none."""
+    first = await given_account(uow_factory, seller_id=1)
+    second = await given_account(uow_factory, seller_id=2)
+    later = NOW + timedelta(hours=1)
+    async with uow_factory() as uow:
+        await uow.listings.upsert(
+            [
+                a_plain_listing("MLA1", first.id, description="Texto", last_updated=NOW),
+                a_plain_listing("MLA2", first.id, description="", last_updated=later),
+                a_plain_listing("MLA3", first.id, description=None),
+                a_plain_listing("MLA4", first.id, description="Sin fecha", last_updated=None),
+                a_plain_listing("MLA5", second.id, description="Otra cuenta"),
+            ]
+        )
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert await uow.listings.described(first.id) == {
+            "MLA1": NOW,
+            "MLA2": later,
+            "MLA4": None,
+        }
+
+
 async def test_marking_listings_removed_counts_only_the_ones_that_changed(uow_factory):
     first, _ = await _given_catalogue(uow_factory)
     later = NOW + timedelta(hours=1)

@@ -105,6 +105,40 @@ def test_connect_refresh_and_disconnect_through_the_embedded_sandbox(service, tm
     )
     assert json.loads(body)["paging"]["total"] == 50
 
+    # Issue 18: one command, then one request, sync every kind of one account.
+    everything = subprocess.run(
+        [str(BIN / "meli"), "sync", "all", "--account", str(account["id"])],
+        env=service["env"],
+        cwd=service["cwd"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert everything.returncode == 0, everything.stderr
+    reports = [line for line in everything.stdout.splitlines() if ": sync log " in line]
+    assert [line.split(":")[0] for line in reports] == ["listings", "stock", "orders", "questions"]
+    assert all("succeeded" in line or "partial" in line for line in reports), reports
+    assert "description_calls" not in reports[0], "descriptions stored: none read again"
+    status, _, body = http(
+        "POST", f"{service['base']}/accounts/{account['id']}/sync", service["auth"]
+    )
+    assert status == 202, body
+    runs = json.loads(body)["runs"]
+    assert [run["job"] for run in runs] == [
+        "sync_catalogue",
+        "sync_inventory",
+        "reconcile_orders",
+        "reconcile_questions",
+    ]
+    deadline = time.monotonic() + 60
+    for run in runs:
+        while True:
+            _, _, body = http("GET", f"{service['base']}{run['status_url']}", service["auth"])
+            if json.loads(body)["finished_at"] or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert json.loads(body)["status"] in ("succeeded", "partial"), body
+
     listed = subprocess.run(
         [str(BIN / "meli"), "accounts", "list"],
         env=service["env"],

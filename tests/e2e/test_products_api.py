@@ -15,7 +15,7 @@ from aiohttp import FormData
 
 from sandbox.testing import running_sandbox
 from tests.e2e.conftest import AUTH, service_on_sandbox
-from tests.sandbox.images import png
+from tests.sandbox.images import jpeg_header, png
 
 ITEMS = 250
 
@@ -52,9 +52,8 @@ async def synced(stack) -> dict:
     assert status == 202, accepted
 
     async def finished():
-        _, logs = await call(stack, "GET", accepted["status_url"])
-        done = [log for log in logs["results"] if log["finished_at"]]
-        return done[0] if done else None
+        _, log = await call(stack, "GET", f"/sync-logs/{accepted['sync_log_id']}")
+        return log if log["finished_at"] else None
 
     return await wait_until(finished)
 
@@ -124,6 +123,21 @@ async def test_the_catalogue_sync_fills_the_local_copy_at_the_minimum_cost(stack
     scans = stats["calls"]["GET /users/{user_id}/items/search"]
     multigets = stats["calls"]["GET /items"]
     assert (scans, multigets) == (math.ceil(ITEMS / 100), math.ceil(ITEMS / 20))
+    # Issue 18: the first sync reads every description (§4.7), and counts the calls.
+    assert stats["calls"]["GET /items/{id}/description"] == ITEMS
+    assert log["counts"]["description_calls"] == ITEMS
+    assert log["api_calls"] == scans + multigets + ITEMS
+    _, described = await call(stack, "GET", f"/products?account_id={stack['account_id']}&limit=20")
+    texts = [
+        (await call(stack, "GET", f"/products/{p['item_id']}"))[1]["description"]
+        for p in described["results"]
+    ]
+    assert all(text is not None for text in texts) and any(texts), texts
+    await stack["sb"].admin("POST", "/stats/reset")
+    again = await synced(stack)
+    assert again["status"] == "succeeded" and "description_calls" not in again["counts"]
+    stats = await stack["sb"].admin("GET", "/stats")
+    assert stats["total"] == math.ceil(ITEMS / 100) + math.ceil(ITEMS / 20), stats
     status, page = await call(
         stack, "GET", f"/products?account_id={stack['account_id']}&limit=100&offset=200"
     )
@@ -502,3 +516,117 @@ async def test_bulk_updates_that_are_not_a_list_of_objects_are_one_clear_problem
             "reason": "must be a list of {item_id, quantity, variation_id?, safety_stock?}",
         }
     ]
+
+
+async def test_a_stock_level_under_its_threshold_raises_one_alert_until_it_is_back_up(stack):
+    """Issue 18: thresholds per account and per listing through the REST API; the
+    alert is raised once per crossing, re-armed when the stock is back up, and counted
+    by meli_listings_low_stock."""
+    await synced(stack)
+    account = stack["account_id"]
+    _, page = await call(stack, "GET", "/products?status=active&limit=200")
+    item = next(p for p in page["results"] if not p["variations"])["item_id"]
+    assert (await call(stack, "PATCH", f"/products/{item}/stock", {"quantity": 40}))[0] == 200
+
+    for bad in ({"threshold": 0}, {"threshold": "5"}, {"threshold": 5, "extra": 1}, {}):
+        status, problem = await call(stack, "PUT", f"/products/{item}/stock-threshold", bad)
+        assert status == 422, (bad, problem)
+    assert (await call(stack, "PUT", "/accounts/999/stock-threshold", {"threshold": 5}))[0] == 404
+    assert (await call(stack, "PUT", "/products/MLA1/stock-threshold", {"threshold": 5}))[0] == 404
+
+    status, own = await call(stack, "PUT", f"/products/{item}/stock-threshold", {"threshold": 30})
+    assert status == 200 and (own["item_id"], own["threshold"]) == (item, 30)
+    _, listed = await call(stack, "GET", f"/accounts/{account}/stock-thresholds")
+    assert listed["alerts"] == [], "40 is not under 30"
+
+    await call(stack, "PATCH", f"/products/{item}/stock", {"quantity": 12})
+    await call(stack, "PATCH", f"/products/{item}/stock", {"quantity": 11})
+    _, listed = await call(stack, "GET", f"/accounts/{account}/stock-thresholds")
+    assert [(a["item_id"], a["publishable"]) for a in listed["alerts"]] == [(item, 12)], "once"
+    metrics = await (await stack["client"].get("/metrics")).text()
+    assert f'meli_listings_low_stock{{account="{account}"}} 1.0' in metrics
+
+    await call(stack, "PATCH", f"/products/{item}/stock", {"quantity": 31})
+    _, listed = await call(stack, "GET", f"/accounts/{account}/stock-thresholds")
+    assert listed["alerts"] == [], "re-armed"
+
+    async def delete(path: str) -> int:
+        return (await stack["client"].delete(path, headers=AUTH)).status
+
+    assert await delete(f"/products/{item}/stock-threshold") == 204
+    assert await delete(f"/products/{item}/stock-threshold") == 404
+    assert await delete(f"/accounts/{account}/stock-threshold") == 404
+
+
+async def upload(stack, content: bytes, name: str = "photo.png", account_id=None):
+    form = FormData()
+    form.add_field("file", content, filename=name, content_type="application/octet-stream")
+    response = await stack["client"].post(
+        f"/pictures?account_id={account_id or stack['account_id']}", data=form, headers=AUTH
+    )
+    return response.status, await response.json()
+
+
+async def test_a_picture_is_uploaded_checked_first_and_added_keeping_the_others(stack):
+    """Issue 18, §4.8: POST /pictures answers the id; what MercadoLibre would refuse is
+    refused before it is sent; POST /products/{id}/pictures adds without dropping."""
+    await stack["sb"].admin("POST", "/stats/reset")
+    for content, status_wanted in (
+        (b"%PDF-1.4 not a picture", 415),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * (10 * 1024 * 1024), 413),
+    ):
+        status, problem = await upload(stack, content)
+        assert status == status_wanted, problem
+        assert problem["errors"][0]["field"] == "file"
+    response = await stack["client"].post(
+        f"/pictures?account_id={stack['account_id']}", json={"file": "x"}, headers=AUTH
+    )
+    assert response.status == 415
+    assert (await upload(stack, png(800, 800), account_id=999))[0] == 404
+    response = await stack["client"].post(
+        f"/pictures?account_id={stack['account_id']}",
+        data=b"--x\r\n",
+        headers={**AUTH, "Content-Type": "multipart/form-data"},
+    )
+    assert response.status == 400, await response.text()
+    stats = await stack["sb"].admin("GET", "/stats")
+    assert "POST /pictures/items/upload" not in stats["calls"], "nothing sent"
+    # Fields with odd names around the file (as a fuzzer sends them), then a 1x1 JPEG.
+    parts = [
+        b'Content-Disposition: form-data; name="\xc3\x8d\xf4\x81\xb1\xbb"\r\n\r\n{"a": 1}',
+        b'Content-Disposition: form-data; name=""\r\n\r\n-1.7e308',
+        b'Content-Disposition: form-data; name=".\xf1\x86\xa3\xbc\x0b\xc2\x8e"\r\n\r\nnull',
+        b'Content-Disposition: form-data; name="file"; filename="file.jpg"\r\n\r\n'
+        + jpeg_header(1, 1),
+    ]
+    body = b"".join(b"--b0\r\n" + part + b"\r\n" for part in parts) + b"--b0--\r\n"
+    response = await stack["client"].post(
+        f"/pictures?account_id={stack['account_id']}",
+        data=body,
+        headers={**AUTH, "Content-Type": "multipart/form-data; boundary=b0"},
+    )
+    assert response.status in (400, 422), await response.text()
+
+    status, small = await upload(stack, png(200, 200))
+    assert status == 422 and small["meli_status"] == 400, "MercadoLibre's: under 500x500"
+    status, uploaded = await upload(stack, png(800, 800))
+    assert status == 201 and uploaded["id"] and uploaded["sizes"][0]["url"]
+
+    picture = await upload_picture(stack)
+    status, created = await call(
+        stack, "POST", "/products", sneakers_body(stack["account_id"], picture)
+    )
+    assert status == 201, created
+    before = [p["id"] for p in created["pictures"]]
+    variation_pictures = [v["picture_ids"] for v in created["variations"]]
+    path = f"/products/{created['item_id']}/pictures"
+    for _ in range(2):  # the same request twice adds it once
+        status, added = await call(stack, "POST", path, {"picture_ids": [uploaded["id"]]})
+        assert status == 200, added
+        assert [p["id"] for p in added["pictures"]] == [*before, uploaded["id"]]
+        assert [v["picture_ids"] for v in added["variations"]] == variation_pictures
+    status, video = await call(stack, "POST", path, {"video_id": "dQw4w9WgXcQ"})
+    assert status == 200 and video["video_id"] == "dQw4w9WgXcQ"
+    for bad in ({"video_id": "not a video"}, {"picture_ids": ["../x"]}, {}):
+        status, problem = await call(stack, "POST", path, bad)
+        assert status == 422, (bad, problem)

@@ -253,6 +253,13 @@ class FakeListingGateway:
         await self._enter("get_listing", [item_id])
         return answer
 
+    async def get_description(self, account_id: int, item_id: str) -> str | None:
+        """§4.7: the plain text; None when the item has none, or is unknown (a 404 both)."""
+        _item_site(item_id)
+        text = self.descriptions.get(item_id) if self._live(item_id) is not None else None
+        await self._enter("get_description", [item_id])
+        return text or None
+
     # -- writing --------------------------------------------------------------------------
 
     async def create_listing(self, account_id: int, listing: NewListing) -> Listing:

@@ -8,7 +8,7 @@ from aiohttp import FormData
 
 from sandbox.pictures import image_size
 from tests.sandbox.conftest import MLA_ITEM, Sandbox
-from tests.sandbox.images import jpeg_header, png
+from tests.sandbox.images import jpeg_header, png, webp
 
 
 def codes(body: dict[str, Any]) -> list[str]:
@@ -93,7 +93,7 @@ async def test_upload_answers_id_and_sizes(sandbox: Sandbox) -> None:
 
 async def test_upload_refuses_small_and_non_images(sandbox: Sandbox) -> None:
     """ref: mercadolibre-api.md §4.8 (JPG/PNG only; min 500x500 -> cause 509)."""
-    for content in (png(200, 800), b"GIF89a not a picture"):
+    for content in (png(200, 800), webp(499, 900), b"GIF89a not a picture"):
         form = FormData()
         form.add_field("file", content, filename="p", content_type="application/octet-stream")
         status, body = await sandbox.post("/pictures/items/upload", data=form)
@@ -108,6 +108,19 @@ def test_image_sizes_are_read_from_headers() -> None:
     assert image_size(png(640, 480)) == ("png", 640, 480)
     assert image_size(jpeg_header(1920, 1080)) == ("jpg", 1920, 1080)
     assert image_size(b"hello") is None
+
+
+def test_webp_sizes_are_read_from_each_kind_of_header() -> None:
+    """Issue 18: WEBP uploads too; extended (VP8X), lossy (VP8) and lossless (VP8L)."""
+    assert image_size(webp(1200, 700)) == ("webp", 1200, 700)
+    lossy = b"VP8 " + b"\x00" * 4 + b"\x00\x00\x00" + b"\x9d\x01\x2a" + (800).to_bytes(2, "little")
+    lossy += (600).to_bytes(2, "little")
+    riff = b"RIFF" + len(lossy).to_bytes(4, "little") + b"WEBP"
+    assert image_size(riff + lossy) == ("webp", 800, 600)
+    bits = (1023 - 1) | ((511 - 1) << 14)
+    lossless = b"VP8L" + b"\x00" * 4 + b"\x2f" + bits.to_bytes(4, "little")
+    assert image_size(riff + lossless) == ("webp", 1023, 511)
+    assert image_size(b"RIFF\x00\x00\x00\x00WEBPVP8Z") is None
 
 
 async def test_link_uploaded_picture_to_item(sandbox: Sandbox) -> None:

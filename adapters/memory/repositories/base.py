@@ -21,6 +21,8 @@ from adapters.memory.store import (
     QUESTIONS,
     RESOURCES,
     SHIPMENTS,
+    STOCK_ALERTS,
+    STOCK_THRESHOLDS,
     SYNC_LOGS,
     TEMPLATES,
     InMemoryStore,
@@ -56,6 +58,8 @@ ACCOUNT_REFERENCES = (
     SYNC_LOGS,
     RESOURCES,
     DEAD_LETTERS,
+    STOCK_THRESHOLDS,
+    STOCK_ALERTS,
 )
 
 

@@ -64,6 +64,13 @@ class InMemoryListingRepository(InMemoryRepository):
             if listing.account_id == account_id and listing.removed_at is None
         }
 
+    async def described(self, account_id: int) -> dict[str, datetime | None]:
+        return {
+            listing.item_id: listing.last_updated
+            for listing in self._staged.values(LISTINGS)
+            if listing.account_id == account_id and listing.description is not None
+        }
+
     async def mark_removed(
         self,
         item_ids: Iterable[str],

@@ -271,6 +271,14 @@ class SqlListingRepository(SqlRepository):
         )
         return set(result.scalars().all())
 
+    async def described(self, account_id: int) -> dict[str, datetime | None]:
+        result = await self._execute(
+            select(products.c.item_id, products.c.last_updated).where(
+                products.c.account_id == account_id, products.c.description.is_not(None)
+            )
+        )
+        return {row.item_id: row.last_updated for row in result}
+
     async def mark_removed(
         self,
         item_ids: Iterable[str],

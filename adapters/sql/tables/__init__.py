@@ -37,6 +37,7 @@ from adapters.sql.tables.questions import (
     templates,
 )
 from adapters.sql.tables.schema import account_id_column, metadata
+from adapters.sql.tables.stock_alerts import ACCOUNT_WIDE, stock_alerts, stock_thresholds
 
 ALL_TABLES = (
     accounts,
@@ -65,9 +66,12 @@ ALL_TABLES = (
     dead_letters,
     subscriptions,
     webhook_deliveries,
+    stock_thresholds,
+    stock_alerts,
 )
 
 __all__ = [
+    "ACCOUNT_WIDE",
     "ALL_TABLES",
     "NO_VARIATION",
     "PENDING_INBOX_STATUSES",
@@ -94,8 +98,10 @@ __all__ = [
     "questions",
     "resources",
     "shipments",
+    "stock_alerts",
     "stock_batches",
     "stock_ledger",
+    "stock_thresholds",
     "subscriptions",
     "sync_logs",
     "templates",

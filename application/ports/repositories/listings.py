@@ -39,6 +39,12 @@ class ListingRepository(Protocol):
         """Ids of the account's listings that are not marked removed."""
         ...
 
+    async def described(self, account_id: int) -> dict[str, datetime | None]:
+        """The account's listings whose description was read (stored, not None), with
+        their MercadoLibre `last_updated`: what a catalogue sync need not read again
+        (§4.7) unless MercadoLibre changed the listing since."""
+        ...
+
     async def mark_removed(
         self,
         item_ids: Iterable[str],

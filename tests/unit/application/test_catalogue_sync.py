@@ -40,6 +40,11 @@ def listings(count: int, account_id: int, start: int = 1000000000) -> list[Listi
     ]
 
 
+def described(catalogue) -> list[Listing]:
+    """The listings as a sync that read their descriptions stored them: "" for none."""
+    return [attrs.evolve(listing, description=listing.description or "") for listing in catalogue]
+
+
 class World:
     def __init__(self) -> None:
         self.store = InMemoryStore()
@@ -62,6 +67,7 @@ async def test_a_catalogue_costs_one_scan_page_per_100_and_one_multiget_per_20()
     world = World()
     account_id = await world.account()
     catalogue = FakeListingGateway(listings(1234, account_id))
+    await given_stored(world, *described(catalogue.items.values()))
     progress = []
     log = await world.sync(catalogue)(
         account_id, SyncTrigger.CLI, lambda done, total: progress.append((done, total))
@@ -70,9 +76,9 @@ async def test_a_catalogue_costs_one_scan_page_per_100_and_one_multiget_per_20()
     assert catalogue.calls == {
         "scan_item_ids": math.ceil(1234 / 100),
         "get_listings": math.ceil(1234 / 20),
-    }
+    }, "descriptions stored: none is read again"
     assert log.api_calls == math.ceil(1234 / 100) + math.ceil(1234 / 20)
-    assert log.counts["fetched"] == 1234 and log.counts["created"] == 1234
+    assert log.counts["fetched"] == 1234 and log.counts["unchanged"] == 1234
     assert progress[-1] == (1234, 1234)
     assert sorted(catalogue.fetched_ids) == sorted(catalogue.items), "each id fetched once"
     async with world.uow() as uow:
@@ -180,6 +186,69 @@ async def test_a_catalogue_sync_keeps_the_descriptions_it_does_not_read():
     assert log.status is SyncStatus.SUCCEEDED and log.counts["unchanged"] == 1
     stored = await stored_listing(world, described.item_id)
     assert stored.description == "Mate de calabaza.\nHecho a mano."
+
+
+async def test_the_first_sync_reads_every_description_and_the_next_only_the_changed_ones():
+    """Issue 18: multigets leave descriptions out (§4.7), so the first sync reads each
+    one (GET /items/{id}/description) and counts the calls; the next costs the scan and
+    the multigets only, plus one read per listing MercadoLibre changed since
+    (`last_updated`). A listing without description is stored with "" and not read
+    again."""
+    world = World()
+    account_id = await world.account()
+    catalogue = [attrs.evolve(listing, last_updated=NOW) for listing in listings(130, account_id)]
+    for listing in catalogue[::2]:
+        listing.description = f"Descripción de {listing.title}.\nEnvío gratis."
+    gateway = FakeListingGateway(catalogue)
+
+    first = await world.sync(gateway)(account_id, SyncTrigger.API)
+
+    assert first.status is SyncStatus.SUCCEEDED
+    assert gateway.calls["get_description"] == 130
+    assert first.counts["description_calls"] == 130
+    assert first.api_calls == math.ceil(130 / 100) + math.ceil(130 / 20) + 130
+    stored = await stored_listing(world, catalogue[0].item_id)
+    assert stored.description == "Descripción de Item 0.\nEnvío gratis."
+    assert (await stored_listing(world, catalogue[1].item_id)).description == ""
+
+    gateway.calls.clear()
+    second = await world.sync(gateway)(account_id, SyncTrigger.SCHEDULE)
+
+    assert second.api_calls == math.ceil(130 / 100) + math.ceil(130 / 20)
+    assert "get_description" not in gateway.calls and "description_calls" not in second.counts
+    assert second.counts["unchanged"] == 130
+
+    changed = gateway.items[catalogue[4].item_id]
+    changed.title, changed.last_updated = "Item 4 v2", NOW + timedelta(minutes=1)
+    gateway.descriptions[changed.item_id] = "Nueva descripción."
+    gateway.calls.clear()
+    third = await world.sync(gateway)(account_id, SyncTrigger.SCHEDULE)
+
+    assert gateway.calls["get_description"] == 1 and third.counts["description_calls"] == 1
+    assert (await stored_listing(world, changed.item_id)).description == "Nueva descripción."
+
+
+async def test_a_description_that_fails_is_the_listings_error_and_is_read_next_time():
+    world = World()
+    account_id = await world.account()
+    catalogue = listings(25, account_id)
+    catalogue[7].description = "Texto."
+    gateway = FakeListingGateway(catalogue)
+    gateway.errors[("get_description", catalogue[7].item_id)] = Unavailable("503 from MercadoLibre")
+
+    first = await world.sync(gateway)(account_id, SyncTrigger.API)
+
+    assert first.status is SyncStatus.PARTIAL and first.counts["created"] == 25
+    (error,) = first.errors
+    assert error.startswith(f"{catalogue[7].item_id}: description not read: ")
+    assert (await stored_listing(world, catalogue[7].item_id)).description is None
+
+    del gateway.errors[("get_description", catalogue[7].item_id)]
+    gateway.calls.clear()
+    second = await world.sync(gateway)(account_id, SyncTrigger.API)
+
+    assert second.status is SyncStatus.SUCCEEDED and gateway.calls["get_description"] == 1
+    assert (await stored_listing(world, catalogue[7].item_id)).description == "Texto."
 
 
 async def test_a_copy_older_than_the_stored_listing_does_not_undo_it():
@@ -418,6 +487,7 @@ async def test_a_listing_back_on_mercadolibre_is_updated_not_unchanged():
     world = World()
     account_id = await world.account()
     catalogue = listings(3, account_id)
+    catalogue = described(catalogue)
     await given_stored(world, *catalogue[:2], attrs.evolve(catalogue[2], removed_at=NOW))
 
     log = await world.sync(FakeListingGateway(catalogue))(account_id, SyncTrigger.API)

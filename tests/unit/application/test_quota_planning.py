@@ -241,8 +241,8 @@ async def test_a_round_that_scans_first_reads_every_listing_once_and_scans_alone
         log = await world.sync(catalogue)(account_id, SyncTrigger.SCHEDULE, log_id=log_id)
         assert read_slice(log) == part
         calls.append(sum(catalogue.calls.values()) - before)
-    # The scan-only part fetches only what is not stored yet.
-    assert calls[0] == math.ceil(610 / 100) + 1
+    # The scan-only part fetches only what is not stored yet, with their descriptions.
+    assert calls[0] == math.ceil(610 / 100) + 1 + len(newcomers)
     fetched = Counter(catalogue.fetched_ids)
     # Every listing once; a newcomer again with its detail slice, now that it is stored.
     assert all(fetched[listing.item_id] == 1 for listing in everything)

@@ -137,6 +137,9 @@ class DeadWriterInput:
     async def get_listings(self, account_id, item_ids):
         return {i: self.listings[i] for i in item_ids}
 
+    async def get_description(self, account_id, item_id):
+        return None
+
 
 class RefusingListings(InMemoryUnitOfWork):
     """A store that takes no listing: every write of the writer stage fails."""
