@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from adapters.sql.engine import create_engine
 from adapters.sql.migrate import alembic_config, current, upgrade
-from adapters.sql.tables import ALL_TABLES, metadata
+from adapters.sql.tables import ALL_TABLES, metadata, on_this_database
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TABLE_NAMES = {table.name for table in ALL_TABLES}
@@ -38,7 +38,14 @@ async def schema_differences(url: str) -> list:
         async with engine.connect() as connection:
             return await connection.run_sync(
                 lambda sync: compare_metadata(
-                    MigrationContext.configure(sync, opts={"compare_type": True}), metadata
+                    MigrationContext.configure(
+                        sync,
+                        opts={
+                            "compare_type": True,
+                            "include_object": on_this_database(sync.dialect.name),
+                        },
+                    ),
+                    metadata,
                 )
             )
     finally:

@@ -13,7 +13,7 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection, make_url
 
 from adapters.sql.engine import create_engine
-from adapters.sql.tables import metadata
+from adapters.sql.tables import metadata, on_this_database
 from adapters.sql.types import Amount, UtcDateTime
 
 DEFAULT_URL = "sqlite+aiosqlite:///var/meli.db"
@@ -40,6 +40,7 @@ def configure(**options: object) -> None:
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
         render_as_batch=is_sqlite,
         compare_type=True,
+        include_object=on_this_database(make_url(url).get_backend_name()),
         **options,
     )
 

@@ -36,7 +36,7 @@ from adapters.sql.tables.questions import (
     questions,
     templates,
 )
-from adapters.sql.tables.schema import account_id_column, metadata
+from adapters.sql.tables.schema import account_id_column, metadata, on_this_database
 from adapters.sql.tables.stock_alerts import ACCOUNT_WIDE, stock_alerts, stock_thresholds
 
 ALL_TABLES = (
@@ -89,6 +89,7 @@ __all__ = [
     "messages",
     "metadata",
     "oauth_states",
+    "on_this_database",
     "order_items",
     "orders",
     "packs",

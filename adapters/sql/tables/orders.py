@@ -15,7 +15,7 @@ from sqlalchemy import (
     text,
 )
 
-from adapters.sql.tables.schema import account_id_column, metadata
+from adapters.sql.tables.schema import account_id_column, metadata, postgresql_index
 from adapters.sql.types import Amount, Json, UtcDateTime
 from application.storable import (
     MAX_CATEGORY_ID,
@@ -56,6 +56,22 @@ orders = Table(
     # The order as MercadoLibre last sent it (§5.1; either shape).
     Column("raw", Json, nullable=False, server_default=text("'{}'")),
     Index("ix_meli_orders_account_id_date_created", "account_id", "date_created"),
+    # GET /orders?status= of one account, newest first, and its count from the index alone.
+    Index("ix_meli_orders_account_id_status_date_created", "account_id", "status", "date_created"),
+    # GET /orders?q= and ?tag= are LIKE '%...%' searches: trigram indexes let PostgreSQL
+    # answer them without reading every order (SQLite, for small installations, scans).
+    postgresql_index(
+        "ix_meli_orders_text_search_trgm",
+        "text_search",
+        postgresql_using="gin",
+        postgresql_ops={"text_search": "gin_trgm_ops"},
+    ),
+    postgresql_index(
+        "ix_meli_orders_tags_search_trgm",
+        "tags_search",
+        postgresql_using="gin",
+        postgresql_ops={"tags_search": "gin_trgm_ops"},
+    ),
 )
 
 # One row per line of an order (§5.1 order_items), in MercadoLibre's order.

@@ -3,7 +3,9 @@ that ties a row to its account."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, MetaData
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, Index, MetaData
 
 from adapters.sql.types import Id
 
@@ -20,3 +22,20 @@ metadata = MetaData(
 
 def account_id_column(*, nullable: bool = False, index: bool = True) -> Column:
     return Column("account_id", Id, ForeignKey("meli_accounts.id"), nullable=nullable, index=index)
+
+
+def postgresql_index(name: str, *columns: str, **options: Any) -> Index:
+    """An index that only PostgreSQL has (a trigram index, say): its migration creates it
+    there alone, and `on_this_database` leaves it out of the comparison elsewhere."""
+    return Index(name, *columns, info={"only_on": "postgresql"}, **options)
+
+
+def on_this_database(dialect: str):
+    """An alembic `include_object` for a database of `dialect`: compares every object but
+    the indexes declared for another database (postgresql_index)."""
+
+    def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        only_on = getattr(obj, "info", {}).get("only_on")
+        return type_ != "index" or only_on is None or only_on == dialect
+
+    return include
