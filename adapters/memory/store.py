@@ -40,6 +40,8 @@ RESOURCES = "resources"
 DEAD_LETTERS = "dead_letters"
 SUBSCRIPTIONS = "subscriptions"
 DELIVERIES = "deliveries"
+# (account id, day, item id) -> visits (meli_item_visits)
+ITEM_VISITS = "item_visits"
 
 TABLES: Final = (
     ACCOUNTS,
@@ -64,6 +66,7 @@ TABLES: Final = (
     DEAD_LETTERS,
     SUBSCRIPTIONS,
     DELIVERIES,
+    ITEM_VISITS,
 )
 
 _DELETED: Final = object()

@@ -10,6 +10,7 @@ from adapters.memory.repositories.accounts import (
     InMemoryAccountRepository,
     InMemoryAuthorizationRequestRepository,
 )
+from adapters.memory.repositories.analytics import InMemoryAnalyticsRepository
 from adapters.memory.repositories.dead_letters import InMemoryDeadLetterRepository
 from adapters.memory.repositories.inbox import InMemoryNotificationInbox
 from adapters.memory.repositories.inventory import (
@@ -69,6 +70,7 @@ class InMemoryUnitOfWork:
     dead_letters: InMemoryDeadLetterRepository
     subscriptions: InMemorySubscriptionRepository
     deliveries: InMemoryWebhookDeliveryRepository
+    analytics: InMemoryAnalyticsRepository
 
     def __init__(self, store: InMemoryStore, job_queue: JobQueue) -> None:
         self._store = store
@@ -103,6 +105,7 @@ class InMemoryUnitOfWork:
         self.dead_letters = InMemoryDeadLetterRepository(store, staged, self._lock_row)
         self.subscriptions = InMemorySubscriptionRepository(store, staged)
         self.deliveries = InMemoryWebhookDeliveryRepository(store, staged, self._lock_row)
+        self.analytics = InMemoryAnalyticsRepository(store, staged)
         return self
 
     async def __aexit__(

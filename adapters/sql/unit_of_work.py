@@ -13,6 +13,7 @@ from adapters.sql.repositories.accounts import (
     SqlAccountRepository,
     SqlAuthorizationRequestRepository,
 )
+from adapters.sql.repositories.analytics import SqlAnalyticsRepository
 from adapters.sql.repositories.answer_rules import SqlAnswerRuleRepository
 from adapters.sql.repositories.base import short_reason, translate_errors
 from adapters.sql.repositories.dead_letters import SqlDeadLetterRepository
@@ -69,6 +70,7 @@ class SqlUnitOfWork:
     dead_letters: SqlDeadLetterRepository
     subscriptions: SqlSubscriptionRepository
     deliveries: SqlWebhookDeliveryRepository
+    analytics: SqlAnalyticsRepository
 
     def __init__(self, engine: AsyncEngine, job_queue: JobQueue) -> None:
         self._engine = engine
@@ -118,6 +120,7 @@ class SqlUnitOfWork:
         self.dead_letters = SqlDeadLetterRepository(connection)
         self.subscriptions = SqlSubscriptionRepository(connection)
         self.deliveries = SqlWebhookDeliveryRepository(connection)
+        self.analytics = SqlAnalyticsRepository(connection)
         return self
 
     async def __aexit__(

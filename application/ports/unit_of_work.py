@@ -9,6 +9,7 @@ from application.ports.repositories.accounts import (
     AccountRepository,
     AuthorizationRequestRepository,
 )
+from application.ports.repositories.analytics import AnalyticsRepository
 from application.ports.repositories.dead_letters import DeadLetterRepository
 from application.ports.repositories.inbox import NotificationInbox
 from application.ports.repositories.inventory import InventoryRepository, StockBatchRepository
@@ -62,6 +63,7 @@ class UnitOfWork(Protocol):
     dead_letters: DeadLetterRepository
     subscriptions: SubscriptionRepository
     deliveries: WebhookDeliveryRepository
+    analytics: AnalyticsRepository
 
     async def __aenter__(self) -> Self: ...
 

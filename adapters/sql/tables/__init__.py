@@ -4,6 +4,7 @@ it in step (see tests/integration/test_migrations.py, which compares the two).""
 from __future__ import annotations
 
 from adapters.sql.tables.accounts import accounts, oauth_states
+from adapters.sql.tables.analytics import item_visits, sales_daily
 from adapters.sql.tables.listings import (
     NO_VARIATION,
     inventory,
@@ -54,6 +55,8 @@ ALL_TABLES = (
     dead_letters,
     subscriptions,
     webhook_deliveries,
+    sales_daily,
+    item_visits,
 )
 
 __all__ = [
@@ -67,6 +70,7 @@ __all__ = [
     "answer_rules",
     "dead_letters",
     "inventory",
+    "item_visits",
     "messages",
     "metadata",
     "oauth_states",
@@ -78,6 +82,7 @@ __all__ = [
     "question_answers",
     "questions",
     "resources",
+    "sales_daily",
     "shipments",
     "stock_batches",
     "stock_ledger",

@@ -1,0 +1,186 @@
+"""The read side of analytics in SQL: sums over the daily roll-up (meli_sales_daily),
+never over the orders, and counts of the work waiting, each on an index."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+
+from adapters.sql.repositories.base import SqlRepository
+from adapters.sql.repositories.sales_roll_up import rebuild_roll_up
+from adapters.sql.tables import item_visits, orders, products, questions, sales_daily, shipments
+from application.ports.repositories.analytics import DailyTotal, ListingSales, WorkCounts
+from domain.analytics import FIGURES, DailyFigures, from_cents
+from domain.listings import OUT_OF_STOCK, ListingStatus
+from domain.orders import OrderStatus
+from domain.questions import QuestionStatus
+from domain.shipments import ShipmentStatus
+
+# A paid order whose shipment has not left yet still needs the seller (§6.1).
+NOT_SHIPPED = (ShipmentStatus.PENDING, ShipmentStatus.HANDLING, ShipmentStatus.READY_TO_SHIP)
+
+
+def _scope(column: Any, account_ids: Sequence[int] | None) -> list[ColumnElement[bool]]:
+    return [] if account_ids is None else [column.in_(list(account_ids))]
+
+
+def _sums() -> list[Any]:
+    return [func.coalesce(func.sum(sales_daily.c[name]), 0).label(name) for name in FIGURES]
+
+
+def _figures(row: Any) -> DailyFigures:
+    return DailyFigures(*(int(row[name]) for name in FIGURES))
+
+
+class SqlAnalyticsRepository(SqlRepository):
+    def _sales_scope(
+        self, account_ids: Sequence[int] | None, first: date, last: date, currency_id: str | None
+    ) -> list[ColumnElement[bool]]:
+        conditions = [
+            *_scope(sales_daily.c.account_id, account_ids),
+            sales_daily.c.day >= first,
+            sales_daily.c.day <= last,
+        ]
+        if currency_id is not None:
+            conditions.append(sales_daily.c.currency_id == currency_id)
+        return conditions
+
+    async def daily_totals(
+        self,
+        account_ids: Sequence[int] | None,
+        first: date,
+        last: date,
+        currency_id: str | None = None,
+    ) -> list[DailyTotal]:
+        rows = await self._all(
+            select(sales_daily.c.day, sales_daily.c.currency_id, *_sums())
+            .where(*self._sales_scope(account_ids, first, last, currency_id))
+            .group_by(sales_daily.c.day, sales_daily.c.currency_id)
+            .order_by(sales_daily.c.day, sales_daily.c.currency_id)
+        )
+        return [DailyTotal(row["day"], row["currency_id"], _figures(row)) for row in rows]
+
+    async def top_listings(
+        self,
+        account_ids: Sequence[int] | None,
+        first: date,
+        last: date,
+        sort: str,
+        limit: int,
+        currency_id: str | None = None,
+    ) -> list[ListingSales]:
+        sums = (
+            select(
+                sales_daily.c.item_id,
+                sales_daily.c.currency_id,
+                func.sum(sales_daily.c.units).label("units"),
+                func.sum(sales_daily.c.gross - sales_daily.c.refunded).label("revenue"),
+                func.sum(sales_daily.c.orders).label("orders"),
+            )
+            .where(*self._sales_scope(account_ids, first, last, currency_id))
+            .group_by(sales_daily.c.item_id, sales_daily.c.currency_id)
+            .subquery()
+        )
+        key = sums.c.units if sort == "units" else sums.c.revenue
+        rows = await self._all(
+            select(sums, products.c.title)
+            .outerjoin(products, products.c.item_id == sums.c.item_id)
+            .where((sums.c.units > 0) | (sums.c.revenue > 0))
+            .order_by(key.desc(), sums.c.item_id, sums.c.currency_id)
+            .limit(limit)
+        )
+        visits: dict[str, int] = {}
+        item_ids = [row["item_id"] for row in rows]
+        if item_ids:
+            for row in await self._all(
+                select(item_visits.c.item_id, func.sum(item_visits.c.visits).label("visits"))
+                .where(
+                    item_visits.c.item_id.in_(item_ids),
+                    item_visits.c.day >= first,
+                    item_visits.c.day <= last,
+                )
+                .group_by(item_visits.c.item_id)
+            ):
+                visits[row["item_id"]] = int(row["visits"])
+        found = []
+        for row in rows:
+            seen = visits.get(row["item_id"])
+            found.append(
+                ListingSales(
+                    item_id=row["item_id"],
+                    currency_id=row["currency_id"],
+                    title=row["title"],
+                    units=int(row["units"]),
+                    revenue=from_cents(int(row["revenue"])),
+                    orders=int(row["orders"]),
+                    visits=seen,
+                    conversion=(int(row["orders"]) / seen) if seen else None,
+                )
+            )
+        return found
+
+    async def work_counts(self, account_ids: Sequence[int] | None) -> WorkCounts:
+        active = await self._count(
+            products,
+            [
+                *_scope(products.c.account_id, account_ids),
+                products.c.status == ListingStatus.ACTIVE.value,
+            ],
+        )
+        pending = await self._execute(
+            select(func.count())
+            .select_from(orders.join(shipments, shipments.c.id == orders.c.shipping_id))
+            .where(
+                *_scope(orders.c.account_id, account_ids),
+                orders.c.status == OrderStatus.PAID.value,
+                shipments.c.status.in_([s.value for s in NOT_SHIPPED]),
+            )
+        )
+        unanswered = await self._count(
+            questions,
+            [
+                *_scope(questions.c.account_id, account_ids),
+                questions.c.status == QuestionStatus.UNANSWERED.value,
+            ],
+        )
+        ready = await self._all(
+            select(shipments.c.account_id, shipments.c.substatus, shipments.c.buffering_date).where(
+                *_scope(shipments.c.account_id, account_ids),
+                shipments.c.status == ShipmentStatus.READY_TO_SHIP.value,
+            )
+        )
+        # sub_status is a JSON list: the paused listings are few, read them.
+        paused = await self._all(
+            select(products.c.sub_status).where(
+                *_scope(products.c.account_id, account_ids),
+                products.c.status == ListingStatus.PAUSED.value,
+            )
+        )
+        return WorkCounts(
+            active_products=active,
+            pending_orders=int(pending.scalar_one()),
+            unanswered_questions=unanswered,
+            labels_to_print=sum(1 for r in ready if r["substatus"] == "ready_to_print"),
+            paused_out_of_stock=sum(1 for r in paused if OUT_OF_STOCK in (r["sub_status"] or ())),
+            ready_to_ship=tuple((r["account_id"], r["buffering_date"]) for r in ready),
+        )
+
+    async def answer_waits(
+        self, account_ids: Sequence[int] | None, since: datetime, until: datetime
+    ) -> list[float]:
+        rows = await self._all(
+            select(questions.c.date_created, questions.c.answer_date_created).where(
+                *_scope(questions.c.account_id, account_ids),
+                questions.c.answer_date_created >= since,
+                questions.c.answer_date_created < until,
+            )
+        )
+        return [
+            max(0.0, (r["answer_date_created"] - r["date_created"]).total_seconds()) for r in rows
+        ]
+
+    async def rebuild(self, account_id: int | None) -> int:
+        return await rebuild_roll_up(self, account_id)

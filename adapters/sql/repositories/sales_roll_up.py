@@ -1,0 +1,183 @@
+"""Keeping the daily sales roll-up (meli_sales_daily) in step with the orders, in the
+transaction that writes them (domain.analytics says what an order contributes).
+
+On every upsert of orders the contribution of the stored copy is taken away and that of
+the new one added, as integer increments (`n = n + delta`), so concurrent writers of
+different orders never lose each other's figures. Writers of the same order are
+serialised first: on PostgreSQL by a transaction-scoped advisory lock per order id
+(taken in id order, so two batches cannot deadlock on them), which also covers an order
+that does not exist yet; SQLite writers are serialised by its file lock (BEGIN IMMEDIATE).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ARRAY, BigInteger, bindparam, delete, select, text
+
+from adapters.sql.repositories.base import MAX_IN_IDS, SqlRepository, chunks
+from adapters.sql.tables import accounts, order_items, orders, payments, sales_daily
+from domain.analytics import (
+    FIGURES,
+    DailyFigures,
+    DailyKey,
+    SaleFacts,
+    SaleLine,
+    changes,
+    contribution,
+)
+from application.errors import Conflict
+from domain.orders import Order
+from domain.sites import site
+
+# Orders read at a time by a rebuild.
+REBUILD_CHUNK = 5_000
+
+
+async def lock_orders(repository: SqlRepository, order_ids: Sequence[int]) -> None:
+    if repository._dialect != "postgresql" or not order_ids:
+        return
+    # unnest keeps the array's order: the locks are taken in ascending id order.
+    statement = text(
+        "SELECT pg_advisory_xact_lock(x) FROM unnest(CAST(:ids AS bigint[])) AS x"
+    ).bindparams(bindparam("ids", type_=ARRAY(BigInteger)))
+    await repository._execute(statement.bindparams(ids=sorted(set(order_ids))))
+
+
+async def stored_facts(repository: SqlRepository, order_ids: Sequence[int]) -> dict[int, SaleFacts]:
+    """The stored orders among `order_ids` as the roll-up reads them."""
+    found: dict[int, SaleFacts] = {}
+    for part in chunks(sorted(set(order_ids)), MAX_IN_IDS):
+        heads = await repository._all(
+            select(orders.c.id, orders.c.account_id, orders.c.status, orders.c.date_created).where(
+                orders.c.id.in_(part)
+            )
+        )
+        if not heads:
+            continue
+        lines: dict[int, list[SaleLine]] = {}
+        for row in await repository._all(
+            select(
+                order_items.c.order_id,
+                order_items.c.item_id,
+                order_items.c.currency_id,
+                order_items.c.quantity,
+                order_items.c.unit_price,
+                order_items.c.sale_fee,
+            )
+            .where(order_items.c.order_id.in_(part))
+            .order_by(order_items.c.order_id, order_items.c.line)
+        ):
+            lines.setdefault(row["order_id"], []).append(
+                SaleLine(
+                    row["item_id"],
+                    row["currency_id"],
+                    row["quantity"],
+                    row["unit_price"],
+                    row["sale_fee"],
+                )
+            )
+        refunded: dict[int, Decimal] = {}
+        for row in await repository._all(
+            select(payments.c.order_id, payments.c.refunded_amount).where(
+                payments.c.order_id.in_(part), payments.c.refunded_amount.is_not(None)
+            )
+        ):
+            refunded[row["order_id"]] = (
+                refunded.get(row["order_id"], Decimal(0)) + row["refunded_amount"]
+            )
+        for row in heads:
+            found[row["id"]] = SaleFacts(
+                row["account_id"],
+                row["status"],
+                row["date_created"],
+                tuple(lines.get(row["id"], ())),
+                refunded.get(row["id"], Decimal(0)),
+            )
+    return found
+
+
+async def zones_of(repository: SqlRepository, account_ids: Iterable[int]) -> dict[int, ZoneInfo]:
+    wanted = sorted(set(account_ids))
+    if not wanted:
+        return {}
+    rows = await repository._all(
+        select(accounts.c.id, accounts.c.site_id).where(accounts.c.id.in_(wanted))
+    )
+    return {row["id"]: site(row["site_id"]).zone for row in rows}
+
+
+def _row(key: DailyKey, figures: DailyFigures) -> dict[str, object]:
+    return {
+        "account_id": key.account_id,
+        "day": key.day,
+        "item_id": key.item_id,
+        "currency_id": key.currency_id,
+        **{name: getattr(figures, name) for name in FIGURES},
+    }
+
+
+async def add_to_roll_up(repository: SqlRepository, delta: dict[DailyKey, DailyFigures]) -> None:
+    if not delta:
+        return
+    statement = repository._insert(sales_daily)
+    statement = statement.on_conflict_do_update(
+        index_elements=[
+            sales_daily.c.account_id,
+            sales_daily.c.day,
+            sales_daily.c.item_id,
+            sales_daily.c.currency_id,
+        ],
+        set_={name: sales_daily.c[name] + statement.excluded[name] for name in FIGURES},
+    )
+    rows = [_row(key, figures) for key, figures in sorted(delta.items())]
+    await repository._write(statement, rows)
+
+
+async def roll_up_orders(repository: SqlRepository, batch: Sequence[Order]) -> None:
+    """Before `batch` replaces the stored copies: move their contributions."""
+    ids = [order.id for order in batch]
+    await lock_orders(repository, ids)
+    before = await stored_facts(repository, ids)
+    after = {order.id: SaleFacts.of(order) for order in batch}
+    zones = await zones_of(repository, [f.account_id for f in (*before.values(), *after.values())])
+    unknown = {f.account_id for f in after.values()} - zones.keys()
+    if unknown:
+        # What the foreign key of meli_orders would say, before the roll-up needs a zone.
+        raise Conflict(f"account {min(unknown)} does not exist")
+    await add_to_roll_up(
+        repository,
+        changes(
+            [contribution(f, zones[f.account_id]) for f in before.values()],
+            [contribution(f, zones[f.account_id]) for f in after.values()],
+        ),
+    )
+
+
+async def rebuild_roll_up(repository: SqlRepository, account_id: int | None) -> int:
+    """Replace the roll-up of the account (or every one) with what its orders give."""
+    scope = [] if account_id is None else [sales_daily.c.account_id == account_id]
+    await repository._write(delete(sales_daily).where(*scope))
+    order_scope = [] if account_id is None else [orders.c.account_id == account_id]
+    ids = [
+        row["id"]
+        for row in await repository._all(
+            select(orders.c.id).where(*order_scope).order_by(orders.c.id)
+        )
+    ]
+    zones: dict[int, ZoneInfo] = {}
+    total: dict[DailyKey, DailyFigures] = {}
+    for part in chunks(ids, REBUILD_CHUNK):
+        facts = await stored_facts(repository, part)
+        missing = {f.account_id for f in facts.values()} - zones.keys()
+        zones.update(await zones_of(repository, missing))
+        for key, figures in changes(
+            [], [contribution(f, zones[f.account_id]) for f in facts.values()]
+        ).items():
+            total[key] = total.get(key, DailyFigures()) + figures
+    rows = [_row(key, figures) for key, figures in sorted(total.items()) if not figures.is_zero]
+    for part in chunks(rows, 1_000):
+        await repository._write(sales_daily.insert(), list(part))
+    return len(ids)
