@@ -12,7 +12,15 @@ import attrs
 from application.ports.repositories.analytics import DailyTotal, ListingSales, WorkCounts
 from domain.analytics import DailyFigures, from_cents
 
-__all__ = ["DailyTotal", "DashboardStats", "ListingSales", "SalesPeriod", "WorkCounts"]
+__all__ = [
+    "DailyTotal",
+    "DashboardStats",
+    "ListingSales",
+    "SalesPeriod",
+    "SalesReport",
+    "TopListings",
+    "WorkCounts",
+]
 
 
 @attrs.define(frozen=True)
@@ -68,3 +76,17 @@ class SalesPeriod:
                 (gross / figures.orders).quantize(Decimal("0.01")) if figures.orders else None
             ),
         )
+
+
+@attrs.define(frozen=True)
+class SalesReport:
+    first_day: date
+    last_day: date
+    periods: list[SalesPeriod]
+
+
+@attrs.define(frozen=True)
+class TopListings:
+    first_day: date
+    last_day: date
+    listings: list[ListingSales]

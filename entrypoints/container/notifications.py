@@ -23,11 +23,11 @@ from application.subscriptions.deliver_webhook import DeliverWebhook
 from application.subscriptions.list_deliveries import ListDeliveries
 from application.subscriptions.list_subscriptions import ListSubscriptions
 from application.subscriptions.register_subscription import RegisterSubscription
+from entrypoints.container.analytics import AnalyticsUseCases
 from entrypoints.container.infrastructure import seconds
-from entrypoints.container.orders import OrderUseCases
 from entrypoints.settings import SANDBOX_CLIENT_ID, Settings, SettingsError
 
-L = OrderUseCases
+L = AnalyticsUseCases
 uow = L.unit_of_work.provider
 
 # The notification endpoint lets a batch wait this long for company: a few milliseconds
@@ -47,7 +47,7 @@ def application_id(settings: Settings) -> int:
         ) from None
 
 
-class NotificationUseCases(OrderUseCases):
+class NotificationUseCases(AnalyticsUseCases):
     application_id = providers.Callable(application_id, L.settings)
     pipeline_events = L.metrics.provided.pipeline
 

@@ -15,6 +15,7 @@ from entrypoints.http.openapi import build_document
 from entrypoints.http.problems import problems_middleware
 from entrypoints.http.routes import (
     accounts,
+    analytics,
     auth,
     categories,
     closing,
@@ -47,6 +48,7 @@ ENDPOINT_MODULES = (
     webhooks,
     dead_letters,
     jobs,
+    analytics,
 )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import ARRAY, BigInteger, bindparam, delete, select, text
 
 from adapters.sql.repositories.base import MAX_IN_IDS, SqlRepository, chunks
 from adapters.sql.tables import accounts, order_items, orders, payments, sales_daily
+from application.errors import Conflict
 from domain.analytics import (
     FIGURES,
     DailyFigures,
@@ -28,7 +29,6 @@ from domain.analytics import (
     changes,
     contribution,
 )
-from application.errors import Conflict
 from domain.orders import Order
 from domain.sites import site
 

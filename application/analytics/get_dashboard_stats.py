@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import statistics
+from datetime import date, datetime, time, timedelta
+
+from application.analytics.scope import DEFAULT_DAYS, scope_of
+from application.analytics.views import DashboardStats
+from application.ports.clock import Clock
+from application.ports.unit_of_work import UnitOfWorkFactory
+from domain.analytics import from_cents
+
+
+class GetDashboardStats:
+    """The seed's dashboard figures for one account or every connected one: listings
+    active, paid orders whose shipment has not left, unanswered questions, sales over
+    the days asked (gross less refunds, per currency: amounts in different currencies are
+    never added), shipments to hand over today (ready to ship, printable by the end of
+    the seller's day), labels to print, listings paused for want of stock, and the
+    median minutes to answer the questions answered in those days."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def __call__(
+        self,
+        account_id: int | None = None,
+        first: date | None = None,
+        last: date | None = None,
+        days: int = DEFAULT_DAYS,
+    ) -> DashboardStats:
+        """Over [first, last], by default the `days` up to the seller's today."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            scope = await scope_of(uow, now, account_id, first, last, days)
+            ids = list(scope.account_ids)
+            counts = await uow.analytics.work_counts(ids)
+            days = await uow.analytics.daily_totals(ids, scope.first, scope.last)
+            waits = await uow.analytics.answer_waits(ids, scope.start(), scope.end())
+        sales: dict[str, int] = {}
+        for day in days:
+            sales[day.currency_id] = (
+                sales.get(day.currency_id, 0) + day.figures.gross - day.figures.refunded
+            )
+        to_ship = 0
+        for owner, printable_from in counts.ready_to_ship:
+            zone = scope.zones.get(owner)
+            if zone is None:
+                continue
+            end_of_day = datetime.combine(
+                now.astimezone(zone).date() + timedelta(days=1), time(), zone
+            )
+            if printable_from is None or printable_from < end_of_day:
+                to_ship += 1
+        return DashboardStats(
+            first_day=scope.first,
+            last_day=scope.last,
+            account_id=account_id,
+            active_products=counts.active_products,
+            pending_orders=counts.pending_orders,
+            unanswered_questions=counts.unanswered_questions,
+            total_sales={c: from_cents(v) for c, v in sorted(sales.items())},
+            orders_to_ship_today=to_ship,
+            labels_to_print=counts.labels_to_print,
+            paused_out_of_stock=counts.paused_out_of_stock,
+            median_answer_minutes=(round(statistics.median(waits) / 60, 1) if waits else None),
+        )
