@@ -135,6 +135,13 @@ class RecoverMissedFeeds:
     trigger: SyncTrigger = attrs.field(default=SyncTrigger.SCHEDULE, converter=_trigger)
 
 
+@attrs.define(frozen=True)
+class RecordVisits:
+    """Read and store the last `days` days' visits of every active account."""
+
+    days: int = 2
+
+
 # --- Upkeep ------------------------------------------------------------------------------
 
 
@@ -178,6 +185,7 @@ Job: TypeAlias = (
     | ProcessNotifications
     | DeliverWebhook
     | RecoverMissedFeeds
+    | RecordVisits
     | RefreshExpiringTokens
     | RequeueLostWork
     | FanOut
@@ -196,6 +204,7 @@ JOB_TYPES: tuple[type[Job], ...] = (
     ProcessNotifications,
     DeliverWebhook,
     RecoverMissedFeeds,
+    RecordVisits,
     RefreshExpiringTokens,
     RequeueLostWork,
     FanOut,

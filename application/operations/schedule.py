@@ -12,6 +12,8 @@ import attrs
 from application import jobs
 from application.jobs import Job, job_name
 
+VISITS_EVERY_SECONDS = 6 * 3600
+
 
 @attrs.define(frozen=True)
 class PeriodicJob:
@@ -66,4 +68,7 @@ def periodic_jobs(intervals: Intervals) -> list[PeriodicJob]:
             intervals.sweep,
         ),
         PeriodicJob("missed_feeds", jobs.RecoverMissedFeeds(), intervals.missed_feeds),
+        # MercadoLibre counts visits per day: one read a day (of the two last days, so
+        # that a missed run is mended by the next).
+        PeriodicJob("visits", jobs.RecordVisits(), VISITS_EVERY_SECONDS),
     ]

@@ -9,6 +9,7 @@ from datetime import timedelta
 from dependency_injector import providers
 
 from adapters.mercadolibre.account_calls import AccountCalls
+from adapters.mercadolibre.analytics import AiohttpAnalyticsGateway
 from adapters.mercadolibre.categories import AiohttpCategoryGateway
 from adapters.mercadolibre.client import MercadoLibreClient
 from adapters.mercadolibre.listings import AiohttpListingGateway
@@ -78,6 +79,7 @@ class Gateways(Infrastructure):
     category_gateway = providers.Singleton(AiohttpCategoryGateway, account_calls)
     question_gateway = providers.Singleton(AiohttpQuestionGateway, account_calls)
     order_gateway = providers.Singleton(AiohttpOrderGateway, account_calls)
+    analytics_gateway = providers.Singleton(AiohttpAnalyticsGateway, account_calls)
 
     address_resolver = providers.Singleton(SystemAddressResolver)
     webhook_sender = providers.Resource(

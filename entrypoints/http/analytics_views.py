@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import attrs
 
+from application.analytics.get_reputation import AccountReputation
+from application.analytics.get_visits import VisitsReport
 from application.analytics.views import DashboardStats, ListingSales, SalesPeriod
 
 
@@ -113,4 +115,72 @@ def listing_sales_view(sales: ListingSales) -> ListingSalesView:
         orders=sales.orders,
         visits=sales.visits,
         conversion=None if sales.conversion is None else round(sales.conversion, 4),
+    )
+
+
+@attrs.define(frozen=True)
+class RateView:
+    name: str
+    rate: Decimal | None
+    value: int | None
+    period: str | None
+    limit: Decimal
+    within_limit: bool | None
+
+
+@attrs.define(frozen=True)
+class ReputationView:
+    account_id: int
+    nickname: str
+    level_id: str | None
+    level: int | None
+    power_seller_status: str | None
+    completed_sales: int | None
+    metrics: list[RateView]
+    error: str | None
+
+
+@attrs.define(frozen=True)
+class ReputationsView:
+    accounts: list[ReputationView]
+
+
+def reputation_view(found: AccountReputation) -> ReputationView:
+    reputation = found.reputation
+    return ReputationView(
+        account_id=found.account_id,
+        nickname=found.nickname,
+        level_id=None if reputation is None else reputation.level_id,
+        level=None if reputation is None else reputation.level,
+        power_seller_status=None if reputation is None else reputation.power_seller_status,
+        completed_sales=None if reputation is None else reputation.completed_sales,
+        metrics=[]
+        if reputation is None
+        else [
+            RateView(m.name, m.rate, m.value, m.period, m.limit, m.within_limit)
+            for m in reputation.metrics
+        ],
+        error=found.error,
+    )
+
+
+@attrs.define(frozen=True)
+class VisitsDayView:
+    day: str
+    total: int
+    by_listing: Mapping[str, int]
+
+
+@attrs.define(frozen=True)
+class VisitsView:
+    from_date: str
+    to_date: str
+    days: list[VisitsDayView]
+
+
+def visits_view(report: VisitsReport) -> VisitsView:
+    return VisitsView(
+        from_date=report.first_day.isoformat(),
+        to_date=report.last_day.isoformat(),
+        days=[VisitsDayView(d.day.isoformat(), d.total, d.by_listing) for d in report.days],
     )

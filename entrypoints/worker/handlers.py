@@ -120,6 +120,10 @@ async def recover_missed_feeds(c: Container, job: jobs.RecoverMissedFeeds) -> No
     _logged("recover_missed_feeds", await c.recover_missed_feeds()(job.trigger))
 
 
+async def record_visits(c: Container, job: jobs.RecordVisits) -> None:
+    log.info("record_visits: days stored per account %s", await c.record_visits()(job.days))
+
+
 async def refresh_expiring_tokens(c: Container, job: jobs.RefreshExpiringTokens) -> None:
     log.info("refresh_expiring_tokens: %s", await c.refresh_expiring_tokens()())
 
@@ -172,6 +176,9 @@ HANDLERS: Mapping[type[jobs.Job], Handler] = {
         max_retries=2,
         scheduled=("missed_feeds",),
         call_class=CallClass.PERIODIC,
+    ),
+    jobs.RecordVisits: Handler(
+        record_visits, max_retries=2, scheduled=("visits",), call_class=CallClass.PERIODIC
     ),
     jobs.RefreshExpiringTokens: Handler(
         refresh_expiring_tokens, max_retries=3, scheduled=("tokens",)

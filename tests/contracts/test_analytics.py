@@ -289,3 +289,42 @@ async def test_work_counts_what_waits_for_the_seller(uow_factory):
     ) == (1, 1, 1, 1, 1, 1)
     assert (nobody.active_products, nobody.pending_orders, nobody.unanswered_questions) == (0, 0, 0)
     assert waits == [3600.0]
+
+
+async def test_visits_are_stored_per_day_replaced_when_read_again_and_give_conversion(
+    uow_factory,
+):
+    account = await given_account(uow_factory)
+    other = await given_account(uow_factory, seller_id=2)
+    day = date(2024, 3, 2)
+    read_at = datetime(2024, 3, 3, tzinfo=UTC)
+    item = line(1, 2, 100, None, "ARS")
+    async with uow_factory() as uow:
+        await uow.analytics.store_visits(account.id, day, {"": 500, item.item_id: 7}, read_at)
+        await uow.analytics.store_visits(other.id, day, {"": 9}, read_at)
+        await uow.orders.upsert(
+            [
+                an_order(
+                    order_id=n,
+                    account_id=account.id,
+                    items=(item,),
+                    total_amount=item.total,
+                    date_created=datetime(2024, 3, 2, 15, tzinfo=UTC),
+                )
+                for n in (1, 2)
+            ]
+        )
+        await uow.commit()
+    async with uow_factory() as uow:
+        await uow.analytics.store_visits(account.id, day, {item.item_id: 8}, read_at)
+        await uow.commit()
+    async with uow_factory() as uow:
+        mine = await uow.analytics.visits([account.id], FIRST, LAST)
+        everyone = await uow.analytics.visits(None, FIRST, LAST)
+        top = await uow.analytics.top_listings([account.id], FIRST, LAST, "units", 5)
+    assert [(v.day, v.item_id, v.visits) for v in mine] == [
+        (day, "", 500),
+        (day, item.item_id, 8),
+    ]
+    assert [(v.item_id, v.visits) for v in everyone] == [("", 509), (item.item_id, 8)]
+    assert [(t.visits, t.orders, t.conversion) for t in top] == [(8, 2, 0.25)]

@@ -4,12 +4,17 @@ there is nothing to keep in step and nothing to rebuild."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from adapters.memory.repositories.base import InMemoryRepository
 from adapters.memory.store import ACCOUNTS, ITEM_VISITS, LISTINGS, ORDERS, QUESTIONS, SHIPMENTS
-from application.ports.repositories.analytics import DailyTotal, ListingSales, WorkCounts
+from application.ports.repositories.analytics import (
+    DailyTotal,
+    DayVisits,
+    ListingSales,
+    WorkCounts,
+)
 from domain.analytics import DailyFigures, DailyKey, SaleFacts, changes, contribution, from_cents
 from domain.listings import OUT_OF_STOCK, ListingStatus
 from domain.orders import OrderStatus
@@ -74,8 +79,8 @@ class InMemoryAnalyticsRepository(InMemoryRepository):
             at = (key.item_id, key.currency_id)
             sums[at] = sums.get(at, DailyFigures()) + figures
         visits: dict[str, int] = {}
-        for (_, day, item_id), count in self._staged.rows(ITEM_VISITS):
-            if first <= day <= last:
+        for (account_id, day, item_id), count in self._staged.rows(ITEM_VISITS):
+            if self._in(account_ids, account_id) and first <= day <= last:
                 visits[item_id] = visits.get(item_id, 0) + count
 
         def revenue(f: DailyFigures) -> int:
@@ -157,6 +162,22 @@ class InMemoryAnalyticsRepository(InMemoryRepository):
             ):
                 waits.append(max(0.0, (answered - question.date_created).total_seconds()))
         return waits
+
+    async def store_visits(
+        self, account_id: int, day: date, visits: Mapping[str, int], read_at: datetime
+    ) -> None:
+        self._require_account(account_id)
+        for item_id, count in visits.items():
+            self._staged.put(ITEM_VISITS, (account_id, day, item_id), count)
+
+    async def visits(
+        self, account_ids: Sequence[int] | None, first: date, last: date
+    ) -> list[DayVisits]:
+        sums: dict[tuple[date, str], int] = {}
+        for (account_id, day, item_id), count in self._staged.rows(ITEM_VISITS):
+            if self._in(account_ids, account_id) and first <= day <= last:
+                sums[(day, item_id)] = sums.get((day, item_id), 0) + count
+        return [DayVisits(day, item_id, n) for (day, item_id), n in sorted(sums.items())]
 
     async def rebuild(self, account_id: int | None) -> int:
         return sum(

@@ -3,7 +3,7 @@ never over the orders, and counts of the work waiting, each on an index."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -12,7 +12,12 @@ from sqlalchemy import ColumnElement, func, select
 from adapters.sql.repositories.base import SqlRepository
 from adapters.sql.repositories.sales_roll_up import rebuild_roll_up
 from adapters.sql.tables import item_visits, orders, products, questions, sales_daily, shipments
-from application.ports.repositories.analytics import DailyTotal, ListingSales, WorkCounts
+from application.ports.repositories.analytics import (
+    DailyTotal,
+    DayVisits,
+    ListingSales,
+    WorkCounts,
+)
 from domain.analytics import FIGURES, DailyFigures, from_cents
 from domain.listings import OUT_OF_STOCK, ListingStatus
 from domain.orders import OrderStatus
@@ -98,6 +103,7 @@ class SqlAnalyticsRepository(SqlRepository):
             for row in await self._all(
                 select(item_visits.c.item_id, func.sum(item_visits.c.visits).label("visits"))
                 .where(
+                    *_scope(item_visits.c.account_id, account_ids),
                     item_visits.c.item_id.in_(item_ids),
                     item_visits.c.day >= first,
                     item_visits.c.day <= last,
@@ -181,6 +187,40 @@ class SqlAnalyticsRepository(SqlRepository):
         return [
             max(0.0, (r["answer_date_created"] - r["date_created"]).total_seconds()) for r in rows
         ]
+
+    async def store_visits(
+        self, account_id: int, day: date, visits: Mapping[str, int], read_at: datetime
+    ) -> None:
+        rows = [
+            {
+                "account_id": account_id,
+                "day": day,
+                "item_id": item_id,
+                "visits": count,
+                "read_at": read_at,
+            }
+            for item_id, count in sorted(visits.items())
+        ]
+        await self._upsert(item_visits, rows, ["account_id", "day", "item_id"])
+
+    async def visits(
+        self, account_ids: Sequence[int] | None, first: date, last: date
+    ) -> list[DayVisits]:
+        rows = await self._all(
+            select(
+                item_visits.c.day,
+                item_visits.c.item_id,
+                func.sum(item_visits.c.visits).label("visits"),
+            )
+            .where(
+                *_scope(item_visits.c.account_id, account_ids),
+                item_visits.c.day >= first,
+                item_visits.c.day <= last,
+            )
+            .group_by(item_visits.c.day, item_visits.c.item_id)
+            .order_by(item_visits.c.day, item_visits.c.item_id)
+        )
+        return [DayVisits(r["day"], r["item_id"], int(r["visits"])) for r in rows]
 
     async def rebuild(self, account_id: int | None) -> int:
         return await rebuild_roll_up(self, account_id)

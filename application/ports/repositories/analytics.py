@@ -7,7 +7,7 @@ Repository conventions: see application.ports.repositories.accounts.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
@@ -49,6 +49,17 @@ class DailyTotal:
     figures: DailyFigures
 
 
+# The item id under which a seller's visits to all its listings are kept.
+SELLER_VISITS = ""
+
+
+@attrs.define(frozen=True)
+class DayVisits:
+    day: date
+    item_id: str  # SELLER_VISITS for the seller's total
+    visits: int
+
+
 class AnalyticsRepository(Protocol):
     async def daily_totals(
         self,
@@ -83,6 +94,19 @@ class AnalyticsRepository(Protocol):
         self, account_ids: Sequence[int] | None, since: datetime, until: datetime
     ) -> list[float]:
         """Seconds from question to answer, of the questions answered in [since, until)."""
+        ...
+
+    async def store_visits(
+        self, account_id: int, day: date, visits: Mapping[str, int], read_at: datetime
+    ) -> None:
+        """Insert or replace the visits of the account's listings (and SELLER_VISITS) on
+        `day`. Idempotent."""
+        ...
+
+    async def visits(
+        self, account_ids: Sequence[int] | None, first: date, last: date
+    ) -> list[DayVisits]:
+        """Stored visits summed over the accounts, per day and item, by day then item."""
         ...
 
     async def rebuild(self, account_id: int | None) -> int:

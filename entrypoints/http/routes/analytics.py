@@ -9,11 +9,15 @@ from aiohttp import web
 from domain.analytics import Interval
 from entrypoints.http.analytics_views import (
     DashboardStatsView,
+    ReputationsView,
     SalesReportView,
     TopListingsView,
+    VisitsView,
     dashboard_stats_view,
     listing_sales_view,
+    reputation_view,
     sales_period_view,
+    visits_view,
 )
 from entrypoints.http.context import container_of
 from entrypoints.http.converter import json_response
@@ -42,6 +46,13 @@ LIMIT = Param(
     "limit", "How many listings, 1 to 100 (default 20)", "integer", minimum=1, maximum=100
 )
 PERIOD = (ACCOUNT, FROM, TO)
+ITEM = Param(
+    "item_id",
+    "Only this listing's visits",
+    max_length=32,
+    pattern=r"^[A-Z]{3}[0-9]+$",
+    hint="MLA1136716168",
+)
 
 
 def _day(request: web.Request, param: Param) -> date | None:
@@ -100,6 +111,17 @@ async def top_listings(request: web.Request) -> web.Response:
     )
 
 
+async def reputation(request: web.Request) -> web.Response:
+    found = await container_of(request).reputation()(query_int(request, ACCOUNT))
+    return json_response(ReputationsView([reputation_view(r) for r in found]))
+
+
+async def visits(request: web.Request) -> web.Response:
+    account_id, first, last = _period(request)
+    report = await container_of(request).visits()(account_id, first, last, query_str(request, ITEM))
+    return json_response(visits_view(report))
+
+
 ENDPOINTS = (
     Endpoint(
         "GET",
@@ -130,5 +152,27 @@ ENDPOINTS = (
         "analytics",
         params=(*PERIOD, SORT, LIMIT, CURRENCY),
         replies={200: Reply("Top listings", TopListingsView), 404: Reply("No such account")},
+    ),
+    Endpoint(
+        "GET",
+        "/analytics/reputation",
+        reputation,
+        "Each account's reputation against MercadoLibre's limits",
+        "analytics",
+        params=(ACCOUNT,),
+        replies={200: Reply("Reputations", ReputationsView), 404: Reply("No such account")},
+        calls_mercadolibre=True,
+        description="Read from MercadoLibre now (GET /users/{id}, one call per account); "
+        "an account it does not answer for carries the reason in `error`.",
+    ),
+    Endpoint(
+        "GET",
+        "/analytics/visits",
+        visits,
+        "Visits per day, the sellers' total and each listing's",
+        "analytics",
+        params=(*PERIOD, ITEM),
+        replies={200: Reply("Visits", VisitsView), 404: Reply("No such account")},
+        description="As read and stored by the periodic `visits` job.",
     ),
 )
