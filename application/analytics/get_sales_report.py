@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from application.analytics.scope import scope_of
+from application.analytics.scope import DEFAULT_DAYS, scope_of
 from application.analytics.views import SalesPeriod, SalesReport
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWorkFactory
@@ -25,9 +25,10 @@ class GetSalesReport:
         last: date | None = None,
         interval: Interval = Interval.DAY,
         currency_id: str | None = None,
+        days: int = DEFAULT_DAYS,
     ) -> SalesReport:
         async with self._uow() as uow:
-            scope = await scope_of(uow, self._clock.now(), account_id, first, last)
+            scope = await scope_of(uow, self._clock.now(), account_id, first, last, days)
             days = await uow.analytics.daily_totals(
                 list(scope.account_ids), scope.first, scope.last, currency_id
             )

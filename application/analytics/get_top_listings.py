@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from application.analytics.scope import scope_of
+from application.analytics.scope import DEFAULT_DAYS, scope_of
 from application.analytics.views import TopListings
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWorkFactory
@@ -28,9 +28,10 @@ class GetTopListings:
         sort: str = "revenue",
         limit: int = 20,
         currency_id: str | None = None,
+        days: int = DEFAULT_DAYS,
     ) -> TopListings:
         async with self._uow() as uow:
-            scope = await scope_of(uow, self._clock.now(), account_id, first, last)
+            scope = await scope_of(uow, self._clock.now(), account_id, first, last, days)
             listings = await uow.analytics.top_listings(
                 list(scope.account_ids),
                 scope.first,

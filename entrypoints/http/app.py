@@ -19,6 +19,7 @@ from entrypoints.http.routes import (
     auth,
     categories,
     closing,
+    dashboard,
     dead_letters,
     inventory,
     jobs,
@@ -31,6 +32,7 @@ from entrypoints.http.routes import (
     webhooks,
 )
 from entrypoints.http.security import API_KEYS, PUBLIC_ROUTES, api_key_middleware
+from entrypoints.http.sessions import SessionSigner
 from entrypoints.logs import quiet_client_errors
 
 ENDPOINT_MODULES = (
@@ -49,6 +51,7 @@ ENDPOINT_MODULES = (
     dead_letters,
     jobs,
     analytics,
+    dashboard,
 )
 
 
@@ -84,6 +87,7 @@ def create_app(
     )
     app[CONTAINER] = container
     app[API_KEYS] = api_keys
+    app[dashboard.SESSION_SIGNER] = SessionSigner(container.session_secret(), api_keys)
     app[PUBLIC_ROUTES] = frozenset((e.method, e.path) for e in endpoints if e.public)
     for endpoint in endpoints:
         app.router.add_route(
