@@ -52,7 +52,7 @@ section.wide { grid-column:1 / -1; }
 section h2 { font-size:1rem; margin:.1rem 0 .6rem; }
 .figures { display:grid; grid-template-columns:repeat(auto-fit, minmax(140px, 1fr)); gap:.5rem; }
 .figure { border:1px solid var(--line); border-radius:8px; padding:.5rem; }
-.figure b { display:block; font-size:1.35rem; }
+.figure b { display:block; font-size:1.2rem; overflow-wrap:anywhere; }
 .figure span { color:var(--muted); font-size:.8rem; }
 .scroll { overflow-x:auto; }
 table { border-collapse:collapse; width:100%; font-size:.9rem; }
@@ -60,7 +60,7 @@ th, td { text-align:left; padding:.3rem .4rem; border-bottom:1px solid var(--lin
   vertical-align:top; }
 td.n, th.n { text-align:right; white-space:nowrap; }
 .ok { color:var(--ok); } .bad { color:var(--bad); } .muted { color:var(--muted); }
-svg { width:100%; height:auto; display:block; }
+svg { width:100%; height:auto; max-height:240px; display:block; }
 svg .bar { fill:var(--accent); } svg text { font-size:11px; fill:var(--muted); }
 .signin { max-width:360px; margin:10vh auto; background:#fff; padding:1.5rem;
   border:1px solid var(--line); border-radius:10px; display:flex; flex-direction:column;
@@ -73,6 +73,8 @@ def page(title: str, body: Markup) -> Markup:
     return h(
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        # An icon of its own, so the browser asks for no /favicon.ico.
+        '<link rel="icon" href="data:,">'
         "<title>{title}</title><style>{style}</style></head><body>{body}</body></html>",
         title=title,
         style=Markup(STYLE),

@@ -135,7 +135,8 @@ async def dashboard(request: web.Request) -> web.Response:
     accounts = [
         a for a in await container.list_accounts()() if a.status is not AccountStatus.DISCONNECTED
     ]
-    account_id = query_int(request, ACCOUNT)
+    # The picker's "All accounts" sends an empty account_id.
+    account_id = query_int(request, ACCOUNT) if request.query.get("account_id") else None
     days = query_int(request, DAYS, 30) or 30
     view = View(container, accounts, account_id, days)
     panels = [await _shown(panel, view) for panel in PANELS]
