@@ -4,6 +4,7 @@ import attrs
 
 from application.errors import ApplicationError, NotFound
 from application.ports.analytics_gateway import AnalyticsGateway
+from application.ports.events import BusinessGauges
 from application.ports.unit_of_work import UnitOfWorkFactory
 from domain.accounts import AccountStatus
 from domain.reputation import Reputation
@@ -21,11 +22,18 @@ class GetReputation:
     """Each connected account's reputation as MercadoLibre shows it now (§3, one call per
     account): its level, power-seller status, and claims, delayed handling and
     cancellations against the green level's limits. An account MercadoLibre does not
-    answer for carries the reason instead; the others are still shown."""
+    answer for carries the reason instead; the others are still shown. The levels read
+    are reported to the gauges (the metrics show the latest read)."""
 
-    def __init__(self, uow: UnitOfWorkFactory, gateway: AnalyticsGateway) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        gateway: AnalyticsGateway,
+        gauges: BusinessGauges | None = None,
+    ) -> None:
         self._uow = uow
         self._gateway = gateway
+        self._gauges = gauges
 
     async def __call__(self, account_id: int | None = None) -> list[AccountReputation]:
         async with self._uow() as uow:
@@ -49,4 +57,8 @@ class GetReputation:
                 )
                 continue
             found.append(AccountReputation(account.id, account.nickname, reputation))
+        if self._gauges is not None:
+            self._gauges.reputation(
+                {f.account_id: f.reputation.level for f in found if f.reputation is not None}
+            )
         return found

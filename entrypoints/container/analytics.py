@@ -9,6 +9,7 @@ from application.analytics.get_reputation import GetReputation
 from application.analytics.get_sales_report import GetSalesReport
 from application.analytics.get_top_listings import GetTopListings
 from application.analytics.get_visits import GetVisits
+from application.analytics.read_business_figures import ReadBusinessFigures
 from application.analytics.rebuild_analytics import RebuildAnalytics
 from application.analytics.record_visits import RecordVisits
 from entrypoints.container.orders import OrderUseCases
@@ -22,6 +23,9 @@ class AnalyticsUseCases(OrderUseCases):
     sales_report = providers.Factory(GetSalesReport, uow, B.clock)
     top_listings = providers.Factory(GetTopListings, uow, B.clock)
     rebuild_analytics = providers.Factory(RebuildAnalytics, uow)
-    reputation = providers.Factory(GetReputation, uow, B.analytics_gateway)
+    reputation = providers.Factory(
+        GetReputation, uow, B.analytics_gateway, B.metrics.provided.business
+    )
+    read_business_figures = providers.Factory(ReadBusinessFigures, uow, B.clock)
     visits = providers.Factory(GetVisits, uow, B.clock)
     record_visits = providers.Factory(RecordVisits, uow, B.analytics_gateway, B.clock)

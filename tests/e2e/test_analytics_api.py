@@ -10,7 +10,7 @@ import attrs
 
 from domain.money import Money
 from domain.orders import OrderItem, OrderStatus
-from domain.questions import QuestionStatus
+from domain.questions import Answer, QuestionStatus
 from domain.sites import site
 from tests.contracts.builders import a_listing, a_question, a_shipment, an_account, an_order
 from tests.e2e.conftest import AUTH
@@ -118,3 +118,31 @@ async def test_bad_periods_and_accounts_are_refused_with_a_named_problem(client,
         assert field in str(body), body
     await _json(await client.get("/dashboard-stats?account_id=4040", headers=AUTH), 404)
     await _json(await client.get("/dashboard-stats"), 401)
+
+
+async def test_the_metrics_show_the_business_figures(client, container):
+    account, _, _ = await given_sales(container)
+    async with container.unit_of_work() as uow:
+        await uow.questions.upsert(
+            [
+                a_question(
+                    22,
+                    account.id,
+                    date_created=datetime.now(UTC) - timedelta(minutes=20),
+                    answer=Answer(
+                        text="Sí", date_created=datetime.now(UTC) - timedelta(minutes=10)
+                    ),
+                )
+            ]
+        )
+        await uow.commit()
+    text = await (await client.get("/metrics")).text()
+    assert 'meli_orders_last_30_days{status="paid"} 4.0' in text
+    assert 'meli_orders_last_30_days{status="cancelled"} 1.0' in text
+    assert 'meli_sales_last_30_days{currency="ARS"} 11999.4' in text
+    assert 'meli_sales_last_30_days{currency="BRL"} 7.0' in text
+    assert "meli_unanswered_questions 1.0" in text
+    assert "meli_labels_to_print 1.0" in text
+    assert 'meli_question_answer_seconds_bucket{le="300"} 0.0' in text
+    assert 'meli_question_answer_seconds_bucket{le="900"} 1.0' in text
+    assert "meli_question_answer_seconds_gcount 1.0" in text

@@ -44,6 +44,9 @@ async def test_reputation_and_visits_come_from_the_sandbox(tmp_path, aiohttp_cli
         assert claims["limit"] == "0.01" and claims["period"] == "60 days"
         assert claims["within_limit"] == (float(claims["rate"]) <= 0.01)
 
+        metrics = await (await client.get("/metrics")).text()
+        assert f'meli_reputation_level{{account="{account_id}"}} {float(mine["level"])}' in metrics
+
         item_id = f"{seller['site_id']}1999999901"
         async with container.unit_of_work() as uow:
             await uow.listings.upsert([a_listing(item_id, account_id)])

@@ -179,6 +179,15 @@ class InMemoryAnalyticsRepository(InMemoryRepository):
                 sums[(day, item_id)] = sums.get((day, item_id), 0) + count
         return [DayVisits(day, item_id, n) for (day, item_id), n in sorted(sums.items())]
 
+    async def orders_by_status(
+        self, account_ids: Sequence[int] | None, since: datetime
+    ) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for order in self._staged.values(ORDERS):
+            if self._in(account_ids, order.account_id) and order.date_created >= since:
+                found[order.status.value] = found.get(order.status.value, 0) + 1
+        return found
+
     async def rebuild(self, account_id: int | None) -> int:
         return sum(
             1

@@ -222,5 +222,15 @@ class SqlAnalyticsRepository(SqlRepository):
         )
         return [DayVisits(r["day"], r["item_id"], int(r["visits"])) for r in rows]
 
+    async def orders_by_status(
+        self, account_ids: Sequence[int] | None, since: datetime
+    ) -> dict[str, int]:
+        rows = await self._all(
+            select(orders.c.status, func.count().label("n"))
+            .where(*_scope(orders.c.account_id, account_ids), orders.c.date_created >= since)
+            .group_by(orders.c.status)
+        )
+        return {row["status"]: int(row["n"]) for row in rows}
+
     async def rebuild(self, account_id: int | None) -> int:
         return await rebuild_roll_up(self, account_id)

@@ -109,6 +109,12 @@ class AnalyticsRepository(Protocol):
         """Stored visits summed over the accounts, per day and item, by day then item."""
         ...
 
+    async def orders_by_status(
+        self, account_ids: Sequence[int] | None, since: datetime
+    ) -> dict[str, int]:
+        """How many orders created since `since` are in each status."""
+        ...
+
     async def rebuild(self, account_id: int | None) -> int:
         """Recompute the roll-up of the account (or every one) from its stored orders,
         replacing what it held; returns how many orders were read. Idempotent."""
