@@ -5,8 +5,9 @@ sale at 23:30 in Buenos Aires is that day's, not the next UTC day's), under each
 listings and its currency. A sold order adds its units, gross amount and MercadoLibre's
 fees (§5.1 `order_items[].sale_fee`, per unit) and what was refunded of it (§5.1
 `payments[].transaction_amount_refunded`); a cancelled one adds nothing sold, only its
-cancelled count and amount. The order itself is counted once, on its first line, so that
-summing a day's listings gives the day's orders. An order that changes status moves its
+cancelled count and amount. It also adds the same to the day's row of all listings
+(ALL_LISTINGS), which the day's totals are read from. The order itself is counted once,
+on its first line, so that summing a day's listings gives the day's orders. An order that changes status moves its
 contribution: the roll-up holds `contribution(new) - contribution(old)` added to it.
 
 Amounts are kept as whole cents (amounts have at most two places, application.storable),
@@ -31,6 +32,9 @@ SOLD_STATUSES = frozenset(
 )
 CANCELLED_STATUSES = frozenset({OrderStatus.CANCELLED})
 CENTS = Decimal(100)
+# The item id of a day's row for all the account's listings together: the day's totals
+# are read from one row per account, day and currency, not summed over listings.
+ALL_LISTINGS = ""
 
 
 def to_cents(amount: Decimal) -> int:
@@ -147,6 +151,8 @@ def contribution(facts: SaleFacts, zone: ZoneInfo) -> dict[DailyKey, DailyFigure
             figures = DailyFigures(cancelled_orders=int(first), cancelled_amount=total)
         key = DailyKey(facts.account_id, day, line.item_id, line.currency_id)
         found[key] = found.get(key, DailyFigures()) + figures
+        whole = DailyKey(facts.account_id, day, ALL_LISTINGS, line.currency_id)
+        found[whole] = found.get(whole, DailyFigures()) + figures
     return found
 
 

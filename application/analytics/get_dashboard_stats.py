@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import statistics
 from datetime import date, datetime, time, timedelta
 
 from application.analytics.scope import DEFAULT_DAYS, scope_of
@@ -36,7 +35,7 @@ class GetDashboardStats:
             ids = list(scope.account_ids)
             counts = await uow.analytics.work_counts(ids)
             days = await uow.analytics.daily_totals(ids, scope.first, scope.last)
-            waits = await uow.analytics.answer_waits(ids, scope.start(), scope.end())
+            median = await uow.analytics.median_answer_seconds(ids, scope.start(), scope.end())
         sales: dict[str, int] = {}
         for day in days:
             sales[day.currency_id] = (
@@ -63,5 +62,5 @@ class GetDashboardStats:
             orders_to_ship_today=to_ship,
             labels_to_print=counts.labels_to_print,
             paused_out_of_stock=counts.paused_out_of_stock,
-            median_answer_minutes=(round(statistics.median(waits) / 60, 1) if waits else None),
+            median_answer_minutes=None if median is None else round(median / 60, 1),
         )

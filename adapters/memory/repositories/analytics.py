@@ -4,6 +4,7 @@ there is nothing to keep in step and nothing to rebuild."""
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
@@ -15,7 +16,15 @@ from application.ports.repositories.analytics import (
     ListingSales,
     WorkCounts,
 )
-from domain.analytics import DailyFigures, DailyKey, SaleFacts, changes, contribution, from_cents
+from domain.analytics import (
+    ALL_LISTINGS,
+    DailyFigures,
+    DailyKey,
+    SaleFacts,
+    changes,
+    contribution,
+    from_cents,
+)
 from domain.listings import OUT_OF_STOCK, ListingStatus
 from domain.orders import OrderStatus
 from domain.questions import QuestionStatus
@@ -59,6 +68,8 @@ class InMemoryAnalyticsRepository(InMemoryRepository):
     ) -> list[DailyTotal]:
         sums: dict[tuple[date, str], DailyFigures] = {}
         for key, figures in self._rows(account_ids, first, last, currency_id):
+            if key.item_id != ALL_LISTINGS:
+                continue
             at = (key.day, key.currency_id)
             sums[at] = sums.get(at, DailyFigures()) + figures
         return [
@@ -76,6 +87,8 @@ class InMemoryAnalyticsRepository(InMemoryRepository):
     ) -> list[ListingSales]:
         sums: dict[tuple[str, str], DailyFigures] = {}
         for key, figures in self._rows(account_ids, first, last, currency_id):
+            if key.item_id == ALL_LISTINGS:
+                continue
             at = (key.item_id, key.currency_id)
             sums[at] = sums.get(at, DailyFigures()) + figures
         visits: dict[str, int] = {}
@@ -162,6 +175,12 @@ class InMemoryAnalyticsRepository(InMemoryRepository):
             ):
                 waits.append(max(0.0, (answered - question.date_created).total_seconds()))
         return waits
+
+    async def median_answer_seconds(
+        self, account_ids: Sequence[int] | None, since: datetime, until: datetime
+    ) -> float | None:
+        waits = await self.answer_waits(account_ids, since, until)
+        return statistics.median(waits) if waits else None
 
     async def store_visits(
         self, account_id: int, day: date, visits: Mapping[str, int], read_at: datetime

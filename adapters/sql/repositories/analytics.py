@@ -3,6 +3,7 @@ never over the orders, and counts of the work waiting, each on an index."""
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -18,7 +19,7 @@ from application.ports.repositories.analytics import (
     ListingSales,
     WorkCounts,
 )
-from domain.analytics import FIGURES, DailyFigures, from_cents
+from domain.analytics import ALL_LISTINGS, FIGURES, DailyFigures, from_cents
 from domain.listings import OUT_OF_STOCK, ListingStatus
 from domain.orders import OrderStatus
 from domain.questions import QuestionStatus
@@ -62,7 +63,10 @@ class SqlAnalyticsRepository(SqlRepository):
     ) -> list[DailyTotal]:
         rows = await self._all(
             select(sales_daily.c.day, sales_daily.c.currency_id, *_sums())
-            .where(*self._sales_scope(account_ids, first, last, currency_id))
+            .where(
+                *self._sales_scope(account_ids, first, last, currency_id),
+                sales_daily.c.item_id == ALL_LISTINGS,
+            )
             .group_by(sales_daily.c.day, sales_daily.c.currency_id)
             .order_by(sales_daily.c.day, sales_daily.c.currency_id)
         )
@@ -85,7 +89,10 @@ class SqlAnalyticsRepository(SqlRepository):
                 func.sum(sales_daily.c.gross - sales_daily.c.refunded).label("revenue"),
                 func.sum(sales_daily.c.orders).label("orders"),
             )
-            .where(*self._sales_scope(account_ids, first, last, currency_id))
+            .where(
+                *self._sales_scope(account_ids, first, last, currency_id),
+                sales_daily.c.item_id != ALL_LISTINGS,
+            )
             .group_by(sales_daily.c.item_id, sales_daily.c.currency_id)
             .subquery()
         )
@@ -187,6 +194,26 @@ class SqlAnalyticsRepository(SqlRepository):
         return [
             max(0.0, (r["answer_date_created"] - r["date_created"]).total_seconds()) for r in rows
         ]
+
+    async def median_answer_seconds(
+        self, account_ids: Sequence[int] | None, since: datetime, until: datetime
+    ) -> float | None:
+        if self._dialect != "postgresql":
+            waits = await self.answer_waits(account_ids, since, until)
+            return statistics.median(waits) if waits else None
+        wait = func.greatest(
+            0,
+            func.extract("epoch", questions.c.answer_date_created - questions.c.date_created),
+        )
+        result = await self._execute(
+            select(func.percentile_cont(0.5).within_group(wait)).where(
+                *_scope(questions.c.account_id, account_ids),
+                questions.c.answer_date_created >= since,
+                questions.c.answer_date_created < until,
+            )
+        )
+        median = result.scalar_one()
+        return None if median is None else float(median)
 
     async def store_visits(
         self, account_id: int, day: date, visits: Mapping[str, int], read_at: datetime

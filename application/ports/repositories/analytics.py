@@ -96,6 +96,13 @@ class AnalyticsRepository(Protocol):
         """Seconds from question to answer, of the questions answered in [since, until)."""
         ...
 
+    async def median_answer_seconds(
+        self, account_ids: Sequence[int] | None, since: datetime, until: datetime
+    ) -> float | None:
+        """The median of answer_waits (the mean of the two middle ones for an even count),
+        None when no question was answered then."""
+        ...
+
     async def store_visits(
         self, account_id: int, day: date, visits: Mapping[str, int], read_at: datetime
     ) -> None:

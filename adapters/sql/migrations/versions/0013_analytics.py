@@ -1,5 +1,5 @@
 """The daily sales roll-up (meli_sales_daily) and the listings' daily visits
-(meli_item_visits). The roll-up is filled from the orders already stored, so that an
+(meli_item_visits), and an index on when questions were answered. The roll-up is filled from the orders already stored, so that an
 upgraded install reads the same figures as a rebuild (`meli analytics rebuild`).
 
 Revision ID: 0013
@@ -42,6 +42,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "account_id", "day", "item_id", "currency_id", name="pk_meli_sales_daily"
         ),
+    )
+    op.create_index(
+        "ix_meli_sales_daily_totals",
+        "meli_sales_daily",
+        ["account_id", "day"],
+        postgresql_where=sa.text("item_id = ''"),
+        sqlite_where=sa.text("item_id = ''"),
+    )
+    # The median time to answer reads the questions answered in a period.
+    op.create_index(
+        "ix_meli_questions_answer_date_created", "meli_questions", ["answer_date_created"]
     )
     op.create_table(
         "meli_item_visits",
@@ -130,5 +141,6 @@ def _fill_roll_up() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_meli_questions_answer_date_created", table_name="meli_questions")
     op.drop_table("meli_item_visits")
     op.drop_table("meli_sales_daily")
