@@ -8,7 +8,8 @@ fees (§5.1 `order_items[].sale_fee`, per unit) and what was refunded of it (§5
 cancelled count and amount. It also adds the same to the day's row of all listings
 (ALL_LISTINGS), which the day's totals are read from. The order itself is counted once,
 on its first line, so that summing a day's listings gives the day's orders. An order that
-changes status moves its contribution: the roll-up holds `contribution(new) - contribution(old)` added to it.
+changes status moves its contribution: `contribution(new) - contribution(old)` is added
+to the roll-up.
 
 Amounts are kept as whole cents (amounts have at most two places, application.storable),
 so the roll-up adds integers exactly on every database.
