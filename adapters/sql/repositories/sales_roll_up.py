@@ -15,9 +15,9 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ARRAY, BigInteger, bindparam, delete, select, text
+from sqlalchemy import ARRAY, BigInteger, bindparam, delete, func, select, text
 
-from adapters.sql.repositories.base import MAX_IN_IDS, SqlRepository, chunks
+from adapters.sql.repositories.base import MAX_IN_IDS, Row, SqlRepository, chunks
 from adapters.sql.tables import accounts, order_items, orders, payments, sales_daily
 from application.errors import Conflict
 from domain.analytics import (
@@ -38,41 +38,81 @@ from domain.sites import SITES, site
 REBUILD_CHUNK = 5_000
 
 
-async def lock_orders(repository: SqlRepository, order_ids: Sequence[int]) -> None:
-    if repository._dialect != "postgresql" or not order_ids:
-        return
-    # unnest keeps the array's order: the locks are taken in ascending id order.
-    statement = text(
-        "SELECT pg_advisory_xact_lock(x) FROM unnest(CAST(:ids AS bigint[])) AS x"
-    ).bindparams(bindparam("ids", type_=ARRAY(BigInteger)))
-    await repository._execute(statement.bindparams(ids=sorted(set(order_ids))))
+_LOCK_AND_ZONES = text(
+    # The locks first (a one-time filter: taken once, before any row is read), in
+    # ascending id order (unnest keeps the array's), then the accounts' sites.
+    "SELECT a.id, a.site_id FROM meli_accounts a WHERE a.id = ANY(:accounts) AND "
+    "(SELECT count(pg_advisory_xact_lock(x)) FROM unnest(:ids) AS x) >= 0"
+).bindparams(
+    bindparam("ids", type_=ARRAY(BigInteger)), bindparam("accounts", type_=ARRAY(BigInteger))
+)
+
+
+async def lock_orders_and_read_zones(
+    repository: SqlRepository, order_ids: Sequence[int], account_ids: Iterable[int]
+) -> dict[int, ZoneInfo]:
+    """The sites' zones of `account_ids`; on PostgreSQL in the statement that takes the
+    orders' advisory locks (one round trip: the roll-up is kept on every order write).
+    The order rows are read in a later statement, whose snapshot sees every write the
+    locks waited for."""
+    if repository._dialect != "postgresql":
+        return await zones_of(repository, account_ids)
+    rows = await repository._all(
+        _LOCK_AND_ZONES.bindparams(ids=sorted(set(order_ids)), accounts=sorted(set(account_ids)))
+    )
+    return {row["id"]: site(row["site_id"]).zone for row in rows}
 
 
 async def stored_facts(repository: SqlRepository, order_ids: Sequence[int]) -> dict[int, SaleFacts]:
-    """The stored orders among `order_ids` as the roll-up reads them."""
+    """The stored orders among `order_ids` as the roll-up reads them: their lines in one
+    query; their refunds in it too on PostgreSQL (an exact NUMERIC sum), in a second one
+    elsewhere (SQLite keeps amounts as text) and only when some order is stored."""
+    postgres = repository._dialect == "postgresql"
+    refunded_sum = (
+        select(func.sum(payments.c.refunded_amount))
+        .where(payments.c.order_id == orders.c.id)
+        .scalar_subquery()
+    )
     found: dict[int, SaleFacts] = {}
     for part in chunks(sorted(set(order_ids)), MAX_IN_IDS):
-        heads = await repository._all(
-            select(orders.c.id, orders.c.account_id, orders.c.status, orders.c.date_created).where(
-                orders.c.id.in_(part)
-            )
+        columns = [
+            orders.c.id,
+            orders.c.account_id,
+            orders.c.status,
+            orders.c.date_created,
+            order_items.c.item_id,
+            order_items.c.currency_id,
+            order_items.c.quantity,
+            order_items.c.unit_price,
+            order_items.c.sale_fee,
+        ]
+        if postgres:
+            columns.append(refunded_sum.label("refunded"))
+        rows = await repository._all(
+            select(*columns)
+            .select_from(orders.join(order_items, order_items.c.order_id == orders.c.id))
+            .where(orders.c.id.in_(part))
+            .order_by(orders.c.id, order_items.c.line)
         )
-        if not heads:
+        if not rows:
             continue
+        refunded: dict[int, Decimal] = {}
+        if postgres:
+            refunded = {r["id"]: r["refunded"] for r in rows if r["refunded"] is not None}
+        else:
+            for row in await repository._all(
+                select(payments.c.order_id, payments.c.refunded_amount).where(
+                    payments.c.order_id.in_(part), payments.c.refunded_amount.is_not(None)
+                )
+            ):
+                refunded[row["order_id"]] = (
+                    refunded.get(row["order_id"], Decimal(0)) + row["refunded_amount"]
+                )
         lines: dict[int, list[SaleLine]] = {}
-        for row in await repository._all(
-            select(
-                order_items.c.order_id,
-                order_items.c.item_id,
-                order_items.c.currency_id,
-                order_items.c.quantity,
-                order_items.c.unit_price,
-                order_items.c.sale_fee,
-            )
-            .where(order_items.c.order_id.in_(part))
-            .order_by(order_items.c.order_id, order_items.c.line)
-        ):
-            lines.setdefault(row["order_id"], []).append(
+        heads: dict[int, Row] = {}
+        for row in rows:
+            heads.setdefault(row["id"], row)
+            lines.setdefault(row["id"], []).append(
                 SaleLine(
                     row["item_id"],
                     row["currency_id"],
@@ -81,22 +121,13 @@ async def stored_facts(repository: SqlRepository, order_ids: Sequence[int]) -> d
                     row["sale_fee"],
                 )
             )
-        refunded: dict[int, Decimal] = {}
-        for row in await repository._all(
-            select(payments.c.order_id, payments.c.refunded_amount).where(
-                payments.c.order_id.in_(part), payments.c.refunded_amount.is_not(None)
-            )
-        ):
-            refunded[row["order_id"]] = (
-                refunded.get(row["order_id"], Decimal(0)) + row["refunded_amount"]
-            )
-        for row in heads:
-            found[row["id"]] = SaleFacts(
-                row["account_id"],
-                row["status"],
-                row["date_created"],
-                tuple(lines.get(row["id"], ())),
-                refunded.get(row["id"], Decimal(0)),
+        for order_id, head in heads.items():
+            found[order_id] = SaleFacts(
+                head["account_id"],
+                head["status"],
+                head["date_created"],
+                tuple(lines[order_id]),
+                refunded.get(order_id, Decimal(0)),
             )
     return found
 
@@ -135,16 +166,22 @@ async def add_to_roll_up(repository: SqlRepository, delta: dict[DailyKey, DailyF
         set_={name: sales_daily.c[name] + statement.excluded[name] for name in FIGURES},
     )
     rows = [_row(key, figures) for key, figures in sorted(delta.items())]
-    await repository._write(statement, rows)
+    # No savepoint (_write): integers added on rows whose account was just read cannot
+    # conflict, and this runs on every order write.
+    await repository._execute(statement, rows)
 
 
 async def roll_up_orders(repository: SqlRepository, batch: Sequence[Order]) -> None:
     """Before `batch` replaces the stored copies: move their contributions."""
     ids = [order.id for order in batch]
-    await lock_orders(repository, ids)
-    before = await stored_facts(repository, ids)
     after = {order.id: SaleFacts.of(order) for order in batch}
-    zones = await zones_of(repository, [f.account_id for f in (*before.values(), *after.values())])
+    zones = await lock_orders_and_read_zones(
+        repository, ids, [f.account_id for f in after.values()]
+    )
+    before = await stored_facts(repository, ids)
+    moved = {f.account_id for f in before.values()} - zones.keys()
+    if moved:  # a stored copy of another account (never seen; read its zone anyway)
+        zones.update(await zones_of(repository, moved))
     unknown = {f.account_id for f in after.values()} - zones.keys()
     if unknown:
         # What the foreign key of meli_orders would say, before the roll-up needs a zone.
