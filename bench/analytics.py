@@ -368,6 +368,12 @@ async def reads(url: str, container, samples: int) -> dict:
     return found
 
 
+SAMPLE_RAW = json.loads(
+    (ROOT / "tests/fixtures/mercadolibre/orders/order_x_format_new_2019.json").read_text()
+)
+SAMPLE_RAW = SAMPLE_RAW.get("body", SAMPLE_RAW) if isinstance(SAMPLE_RAW, dict) else {}
+
+
 def an_order(order_id: int, account: Account, status: OrderStatus, created: datetime) -> Order:
     currency = site(account.site_id).currency_id
     price = Money.of("1999.90", currency)
@@ -393,7 +399,8 @@ def an_order(order_id: int, account: Account, status: OrderStatus, created: date
             Payment(id=order_id, status="approved", amount=price.times(2), order_id=order_id),
         ),
         last_updated=created,
-        raw={"id": order_id, "status": status.value, "context": {"channel": "marketplace"}},
+        # What MercadoLibre sent, as the service stores it with every order (§5.1).
+        raw={**SAMPLE_RAW, "id": order_id, "status": status.value},
     )
 
 

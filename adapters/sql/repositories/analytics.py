@@ -136,14 +136,16 @@ class SqlAnalyticsRepository(SqlRepository):
         return found
 
     async def work_counts(self, account_ids: Sequence[int] | None) -> WorkCounts:
-        active = await self._count(
-            products,
-            [
+        active = (
+            select(func.count())
+            .select_from(products)
+            .where(
                 *_scope(products.c.account_id, account_ids),
                 products.c.status == ListingStatus.ACTIVE.value,
-            ],
+            )
+            .scalar_subquery()
         )
-        pending = await self._execute(
+        pending = (
             select(func.count())
             .select_from(orders.join(shipments, shipments.c.id == orders.c.shipping_id))
             .where(
@@ -151,14 +153,27 @@ class SqlAnalyticsRepository(SqlRepository):
                 orders.c.status == OrderStatus.PAID.value,
                 shipments.c.status.in_([s.value for s in NOT_SHIPPED]),
             )
+            .scalar_subquery()
         )
-        unanswered = await self._count(
-            questions,
-            [
+        unanswered = (
+            select(func.count())
+            .select_from(questions)
+            .where(
                 *_scope(questions.c.account_id, account_ids),
                 questions.c.status == QuestionStatus.UNANSWERED.value,
-            ],
+            )
+            .scalar_subquery()
         )
+        # The three counts in one round trip: the dashboard asks for them on every view.
+        counts = (
+            await self._all(
+                select(
+                    active.label("active"),
+                    pending.label("pending"),
+                    unanswered.label("unanswered"),
+                )
+            )
+        )[0]
         ready = await self._all(
             select(shipments.c.account_id, shipments.c.substatus, shipments.c.buffering_date).where(
                 *_scope(shipments.c.account_id, account_ids),
@@ -173,9 +188,9 @@ class SqlAnalyticsRepository(SqlRepository):
             )
         )
         return WorkCounts(
-            active_products=active,
-            pending_orders=int(pending.scalar_one()),
-            unanswered_questions=unanswered,
+            active_products=int(counts["active"]),
+            pending_orders=int(counts["pending"]),
+            unanswered_questions=int(counts["unanswered"]),
             labels_to_print=sum(1 for r in ready if r["substatus"] == "ready_to_print"),
             paused_out_of_stock=sum(1 for r in paused if OUT_OF_STOCK in (r["sub_status"] or ())),
             ready_to_ship=tuple((r["account_id"], r["buffering_date"]) for r in ready),
