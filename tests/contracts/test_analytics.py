@@ -5,6 +5,7 @@ local days; the counts of work waiting."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -335,3 +336,28 @@ async def test_visits_are_stored_per_day_replaced_when_read_again_and_give_conve
     ]
     assert [(v.item_id, v.visits) for v in everyone] == [("", 509), (item.item_id, 8)]
     assert [(t.visits, t.orders, t.conversion) for t in top] == [(8, 2, 0.25)]
+
+
+async def test_two_writers_of_the_same_new_order_at_once_count_it_once(uow_factory):
+    """The second writer waits for the first (an advisory lock on the order id on
+    PostgreSQL, the file lock on SQLite) and moves the first one's contribution, so the
+    roll-up never holds the sale twice."""
+    account = await given_account(uow_factory)
+    created = datetime(2024, 3, 2, 15, tzinfo=UTC)
+
+    async def write(status: OrderStatus, pause: float) -> None:
+        async with uow_factory() as uow:
+            await uow.orders.upsert(
+                [an_order(77, account_id=account.id, status=status, date_created=created)]
+            )
+            await asyncio.sleep(pause)
+            await uow.commit()
+
+    await asyncio.gather(write(OrderStatus.PAID, 0.2), write(OrderStatus.CANCELLED, 0))
+    kept = await totals(uow_factory, account.id)
+    (day,) = kept[0].values()
+    assert day.orders + day.cancelled_orders == 1
+    async with uow_factory() as uow:
+        await uow.analytics.rebuild(account.id)
+        await uow.commit()
+    assert await totals(uow_factory, account.id) == kept
