@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, literal_column, select
 
 from adapters.sql.repositories.base import SqlRepository
 from adapters.sql.repositories.sales_roll_up import rebuild_roll_up
@@ -65,7 +65,9 @@ class SqlAnalyticsRepository(SqlRepository):
             select(sales_daily.c.day, sales_daily.c.currency_id, *_sums())
             .where(
                 *self._sales_scope(account_ids, first, last, currency_id),
-                sales_daily.c.item_id == ALL_LISTINGS,
+                # A literal, not a parameter: a prepared statement's generic plan can use
+                # the partial index on item_id = '' only when the query says ''.
+                sales_daily.c.item_id == literal_column(f"'{ALL_LISTINGS}'"),
             )
             .group_by(sales_daily.c.day, sales_daily.c.currency_id)
             .order_by(sales_daily.c.day, sales_daily.c.currency_id)
