@@ -33,7 +33,14 @@ class GetDashboardStats:
         async with self._uow() as uow:
             scope = await scope_of(uow, now, account_id, first, last, days)
             ids = list(scope.account_ids)
-            counts = await uow.analytics.work_counts(ids)
+            # Printable by the end of each seller's own day.
+            ship_by = {
+                account_id: datetime.combine(
+                    now.astimezone(zone).date() + timedelta(days=1), time(), zone
+                )
+                for account_id, zone in scope.zones.items()
+            }
+            counts = await uow.analytics.work_counts(ids, ship_by)
             days = await uow.analytics.daily_totals(ids, scope.first, scope.last)
             median = await uow.analytics.median_answer_seconds(ids, scope.start(), scope.end())
         sales: dict[str, int] = {}
@@ -41,16 +48,6 @@ class GetDashboardStats:
             sales[day.currency_id] = (
                 sales.get(day.currency_id, 0) + day.figures.gross - day.figures.refunded
             )
-        to_ship = 0
-        for owner, printable_from in counts.ready_to_ship:
-            zone = scope.zones.get(owner)
-            if zone is None:
-                continue
-            end_of_day = datetime.combine(
-                now.astimezone(zone).date() + timedelta(days=1), time(), zone
-            )
-            if printable_from is None or printable_from < end_of_day:
-                to_ship += 1
         return DashboardStats(
             first_day=scope.first,
             last_day=scope.last,
@@ -59,7 +56,7 @@ class GetDashboardStats:
             pending_orders=counts.pending_orders,
             unanswered_questions=counts.unanswered_questions,
             total_sales={c: from_cents(v) for c, v in sorted(sales.items())},
-            orders_to_ship_today=to_ship,
+            orders_to_ship_today=counts.to_ship,
             labels_to_print=counts.labels_to_print,
             paused_out_of_stock=counts.paused_out_of_stock,
             median_answer_minutes=None if median is None else round(median / 60, 1),

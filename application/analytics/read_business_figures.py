@@ -27,7 +27,7 @@ class ReadBusinessFigures:
             ids = list(scope.account_ids)
             statuses = await uow.analytics.orders_by_status(ids, now - timedelta(days=SALES_DAYS))
             days = await uow.analytics.daily_totals(ids, scope.first, scope.last)
-            counts = await uow.analytics.work_counts(ids)
+            counts = await uow.analytics.work_counts(ids, {})
             waits = await uow.analytics.answer_waits(ids, now - timedelta(days=ANSWER_DAYS), now)
         sales: dict[str, int] = {}
         for day in days:

@@ -257,6 +257,10 @@ async def test_work_counts_what_waits_for_the_seller(uow_factory):
         await uow.shipments.upsert(
             [
                 a_shipment(11, account.id),
+                # Ready, but its label prints only tomorrow: not today's work.
+                a_shipment(
+                    13, account.id, substatus="printed", buffering_date=now + timedelta(days=1)
+                ),
                 a_shipment(12, account.id, status=ShipmentStatus.DELIVERED, substatus=None),
             ]
         )
@@ -279,8 +283,9 @@ async def test_work_counts_what_waits_for_the_seller(uow_factory):
         )
         await uow.commit()
     async with uow_factory() as uow:
-        counts = await uow.analytics.work_counts([account.id])
-        nobody = await uow.analytics.work_counts([account.id + 1])
+        counts = await uow.analytics.work_counts([account.id], {account.id: now})
+        later = await uow.analytics.work_counts([account.id], {})
+        nobody = await uow.analytics.work_counts([account.id + 1], {account.id + 1: now})
         waits = await uow.analytics.answer_waits(None, now - timedelta(days=1), now)
         median = await uow.analytics.median_answer_seconds(None, now - timedelta(days=1), now)
         none = await uow.analytics.median_answer_seconds(
@@ -292,8 +297,9 @@ async def test_work_counts_what_waits_for_the_seller(uow_factory):
         counts.unanswered_questions,
         counts.labels_to_print,
         counts.paused_out_of_stock,
-        len(counts.ready_to_ship),
+        counts.to_ship,
     ) == (1, 1, 1, 1, 1, 1)
+    assert later.to_ship == 0  # no account's day given: nothing is due
     assert (nobody.active_products, nobody.pending_orders, nobody.unanswered_questions) == (0, 0, 0)
     assert waits == [3600.0]
     assert (median, none) == (3600.0, None)

@@ -121,7 +121,9 @@ class InMemoryAnalyticsRepository(InMemoryRepository):
             )
         return found
 
-    async def work_counts(self, account_ids: Sequence[int] | None) -> WorkCounts:
+    async def work_counts(
+        self, account_ids: Sequence[int] | None, ship_by: Mapping[int, datetime]
+    ) -> WorkCounts:
         listings = [
             listing
             for listing in self._staged.values(LISTINGS)
@@ -159,7 +161,12 @@ class InMemoryAnalyticsRepository(InMemoryRepository):
                 for listing in listings
                 if listing.status is ListingStatus.PAUSED and OUT_OF_STOCK in listing.sub_status
             ),
-            ready_to_ship=tuple((s.account_id, s.buffering_date) for s in ready),
+            to_ship=sum(
+                1
+                for s in ready
+                if s.account_id in ship_by
+                and (s.buffering_date is None or s.buffering_date < ship_by[s.account_id])
+            ),
         )
 
     async def answer_waits(

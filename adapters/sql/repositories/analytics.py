@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal_column, select
+from sqlalchemy import ColumnElement, and_, false, func, literal_column, or_, select
 
 from adapters.sql.repositories.base import SqlRepository
 from adapters.sql.repositories.sales_roll_up import rebuild_roll_up
@@ -137,7 +137,9 @@ class SqlAnalyticsRepository(SqlRepository):
             )
         return found
 
-    async def work_counts(self, account_ids: Sequence[int] | None) -> WorkCounts:
+    async def work_counts(
+        self, account_ids: Sequence[int] | None, ship_by: Mapping[int, datetime]
+    ) -> WorkCounts:
         active = (
             select(func.count())
             .select_from(products)
@@ -166,22 +168,43 @@ class SqlAnalyticsRepository(SqlRepository):
             )
             .scalar_subquery()
         )
-        # The three counts in one round trip: the dashboard asks for them on every view.
+        ready = [
+            *_scope(shipments.c.account_id, account_ids),
+            shipments.c.status == ShipmentStatus.READY_TO_SHIP.value,
+        ]
+        labels = (
+            select(func.count())
+            .select_from(shipments)
+            .where(*ready, shipments.c.substatus == "ready_to_print")
+            .scalar_subquery()
+        )
+        # Accounts grouped by their end of day (one group per time zone).
+        by_cutoff: dict[datetime, list[int]] = {}
+        for account_id, cutoff in ship_by.items():
+            by_cutoff.setdefault(cutoff, []).append(account_id)
+        due = or_(
+            false(),
+            *(
+                and_(
+                    shipments.c.account_id.in_(ids),
+                    or_(shipments.c.buffering_date.is_(None), shipments.c.buffering_date < cutoff),
+                )
+                for cutoff, ids in by_cutoff.items()
+            ),
+        )
+        to_ship = select(func.count()).select_from(shipments).where(*ready, due).scalar_subquery()
+        # The counts in one round trip: the dashboard asks for them on every view.
         counts = (
             await self._all(
                 select(
                     active.label("active"),
                     pending.label("pending"),
                     unanswered.label("unanswered"),
+                    labels.label("labels"),
+                    to_ship.label("to_ship"),
                 )
             )
         )[0]
-        ready = await self._all(
-            select(shipments.c.account_id, shipments.c.substatus, shipments.c.buffering_date).where(
-                *_scope(shipments.c.account_id, account_ids),
-                shipments.c.status == ShipmentStatus.READY_TO_SHIP.value,
-            )
-        )
         # sub_status is a JSON list: the paused listings are few, read them.
         paused = await self._all(
             select(products.c.sub_status).where(
@@ -193,9 +216,9 @@ class SqlAnalyticsRepository(SqlRepository):
             active_products=int(counts["active"]),
             pending_orders=int(counts["pending"]),
             unanswered_questions=int(counts["unanswered"]),
-            labels_to_print=sum(1 for r in ready if r["substatus"] == "ready_to_print"),
+            labels_to_print=int(counts["labels"]),
             paused_out_of_stock=sum(1 for r in paused if OUT_OF_STOCK in (r["sub_status"] or ())),
-            ready_to_ship=tuple((r["account_id"], r["buffering_date"]) for r in ready),
+            to_ship=int(counts["to_ship"]),
         )
 
     async def answer_waits(

@@ -26,8 +26,8 @@ class WorkCounts:
     unanswered_questions: int = 0
     labels_to_print: int = 0
     paused_out_of_stock: int = 0
-    # Ready-to-ship shipments (account id, when MercadoLibre lets the label print).
-    ready_to_ship: tuple[tuple[int, datetime | None], ...] = ()
+    # Ready to ship and printable before each account's `ship_by` (the end of its day).
+    to_ship: int = 0
 
 
 @attrs.define(frozen=True)
@@ -84,10 +84,13 @@ class AnalyticsRepository(Protocol):
         with their stored title and the visits stored for the same days."""
         ...
 
-    async def work_counts(self, account_ids: Sequence[int] | None) -> WorkCounts:
+    async def work_counts(
+        self, account_ids: Sequence[int] | None, ship_by: Mapping[int, datetime]
+    ) -> WorkCounts:
         """Active listings, paid orders whose shipment has not left, unanswered
         questions, labels ready to print, listings paused for want of stock, and the
-        ready-to-ship shipments."""
+        ready-to-ship shipments of the accounts of `ship_by` whose label prints before
+        the account's instant (no buffering date: now)."""
         ...
 
     async def answer_waits(
