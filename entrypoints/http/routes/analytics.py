@@ -46,6 +46,7 @@ LIMIT = Param(
     "limit", "How many listings, 1 to 100 (default 20)", "integer", minimum=1, maximum=100
 )
 PERIOD = (ACCOUNT, FROM, TO)
+_BAD_DAYS = Reply("A day that does not exist, `from` after `to`, or more than 731 days")
 ITEM = Param(
     "item_id",
     "Only this listing's visits",
@@ -130,7 +131,11 @@ ENDPOINTS = (
         "The dashboard's figures: listings, orders, questions, sales per currency",
         "analytics",
         params=PERIOD,
-        replies={200: Reply("The figures", DashboardStatsView), 404: Reply("No such account")},
+        replies={
+            200: Reply("The figures", DashboardStatsView),
+            404: Reply("No such account"),
+            422: _BAD_DAYS,
+        },
         description="Sales are gross less refunds over the days asked, per currency "
         "(amounts in different currencies are never added); the other counts are the "
         "work waiting now.",
@@ -142,7 +147,11 @@ ENDPOINTS = (
         "Sales per day, week or month and currency",
         "analytics",
         params=(*PERIOD, INTERVAL, CURRENCY),
-        replies={200: Reply("Periods with sales", SalesReportView), 404: Reply("No such account")},
+        replies={
+            200: Reply("Periods with sales", SalesReportView),
+            404: Reply("No such account"),
+            422: _BAD_DAYS,
+        },
     ),
     Endpoint(
         "GET",
@@ -151,7 +160,11 @@ ENDPOINTS = (
         "The listings that sold most, with visits and conversion",
         "analytics",
         params=(*PERIOD, SORT, LIMIT, CURRENCY),
-        replies={200: Reply("Top listings", TopListingsView), 404: Reply("No such account")},
+        replies={
+            200: Reply("Top listings", TopListingsView),
+            404: Reply("No such account"),
+            422: _BAD_DAYS,
+        },
     ),
     Endpoint(
         "GET",
@@ -160,7 +173,11 @@ ENDPOINTS = (
         "Each account's reputation against MercadoLibre's limits",
         "analytics",
         params=(ACCOUNT,),
-        replies={200: Reply("Reputations", ReputationsView), 404: Reply("No such account")},
+        replies={
+            200: Reply("Reputations", ReputationsView),
+            404: Reply("No such account"),
+            422: _BAD_DAYS,
+        },
         calls_mercadolibre=True,
         description="Read from MercadoLibre now (GET /users/{id}, one call per account); "
         "an account it does not answer for carries the reason in `error`.",
@@ -172,7 +189,7 @@ ENDPOINTS = (
         "Visits per day, the sellers' total and each listing's",
         "analytics",
         params=(*PERIOD, ITEM),
-        replies={200: Reply("Visits", VisitsView), 404: Reply("No such account")},
+        replies={200: Reply("Visits", VisitsView), 404: Reply("No such account"), 422: _BAD_DAYS},
         description="As read and stored by the periodic `visits` job.",
     ),
 )
