@@ -156,6 +156,13 @@ class ReadUnreadMessages:
     them: what a lost `messages` notification would have brought."""
 
 
+@attrs.define(frozen=True)
+class RecordVisits:
+    """Read and store the last `days` days' visits of every active account."""
+
+    days: int = 2
+
+
 # --- Upkeep ------------------------------------------------------------------------------
 
 
@@ -202,6 +209,7 @@ Job: TypeAlias = (
     | DeliverWebhook
     | RecoverMissedFeeds
     | ReadUnreadMessages
+    | RecordVisits
     | RefreshExpiringTokens
     | RequeueLostWork
     | FanOut
@@ -223,6 +231,7 @@ JOB_TYPES: tuple[type[Job], ...] = (
     DeliverWebhook,
     RecoverMissedFeeds,
     ReadUnreadMessages,
+    RecordVisits,
     RefreshExpiringTokens,
     RequeueLostWork,
     FanOut,

@@ -42,3 +42,16 @@ def _file_key(path: Path) -> ApiKeys:
     if len(key) < 16:
         raise ValueError(f"{path} holds no usable API key; delete it to generate a new one")
     return ApiKeys((key,), generated=key if generated else None, source=str(path))
+
+
+def load_session_secret(settings: Settings) -> str:
+    """What signs the dashboard's session cookies: configured, or generated once into
+    the data dir (shared by every process on the machine)."""
+    if settings.session_secret:
+        return settings.session_secret
+    secret, _ = create_secret_file(settings.session_secret_file, lambda: secrets.token_urlsafe(48))
+    if len(secret) < 32:
+        raise ValueError(
+            f"{settings.session_secret_file} holds no usable secret; delete it to generate one"
+        )
+    return secret

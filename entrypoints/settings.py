@@ -36,6 +36,8 @@ class Settings:
     database_url: str | None = None
     redis_url: str | None = None
     api_keys: tuple[str, ...] = attrs.field(default=(), repr=False)
+    # Signs the dashboard's session cookies (unset: generated into the data dir)
+    session_secret: str | None = attrs.field(default=None, repr=False)
     log_level: str = "INFO"
     log_format: str = "text"
     storage: str = "sql"
@@ -145,6 +147,10 @@ class Settings:
     @property
     def api_key_file(self) -> Path:
         return self.data_dir / "api-key"
+
+    @property
+    def session_secret_file(self) -> Path:
+        return self.data_dir / "session-secret"
 
     @property
     def encryption_key_file(self) -> Path:
@@ -271,6 +277,13 @@ def _api_keys(name: str, raw: str) -> tuple[str, ...]:
     return keys
 
 
+def _secret(name: str, raw: str) -> str:
+    value = raw.strip()
+    if len(value) < 32:
+        raise _fail(name, ": needs at least 32 characters")
+    return value
+
+
 def _keys(name: str, raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(",") if part.strip())
 
@@ -301,6 +314,7 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "DATABASE_URL": _url("sqlite+aiosqlite", "postgresql+asyncpg"),
     "REDIS_URL": _url("redis", "rediss", "unix"),
     "API_KEYS": _api_keys,
+    "SESSION_SECRET": _secret,
     "LOG_LEVEL": _choice("DEBUG", "INFO", "WARNING", "ERROR", upper=True),
     "LOG_FORMAT": _choice("text", "json"),
     "STORAGE": _choice("sql", "memory"),

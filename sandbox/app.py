@@ -22,6 +22,7 @@ from sandbox.routes import (
     questions,
     shipments,
     users,
+    visits,
 )
 from sandbox.state import SandboxState
 
@@ -38,6 +39,7 @@ ROUTE_MODULES = (
     notifications,
     admin,
     events,
+    visits,
 )
 
 

@@ -70,6 +70,32 @@ class User:
     def _address(self) -> tuple[str, str, str]:
         return CITIES.get(self.site_id, (f"{self.site.country_id}-01", "Capital", "1000"))
 
+    def reputation(self) -> dict[str, Any]:
+        """§3 seller_reputation: level, power-seller status and the rates of the last 60
+        days MercadoLibre measures it by (`metrics`: sales, claims, delayed handling,
+        cancellations) [INF: the metrics' shape is the one MercadoLibre's reputation page
+        documents; the reference lists only level_id and power_seller_status]. Fixed per
+        user: a green platinum seller, one even-numbered id in three a yellow one."""
+        completed = 40 + self.id % 200
+        troubled = self.id % 3 == 0
+        claims = 3 if troubled else self.id % 2
+        delayed = 2 + self.id % 4
+        cancelled = 2 if troubled else 0
+
+        def metric(value: int) -> dict[str, Any]:
+            return {"period": "60 days", "rate": round(value / completed, 4), "value": value}
+
+        return {
+            "level_id": "3_yellow" if troubled else "5_green",
+            "power_seller_status": None if troubled else "platinum",
+            "metrics": {
+                "sales": {"period": "60 days", "completed": completed},
+                "claims": metric(claims),
+                "delayed_handling_time": metric(delayed),
+                "cancellations": metric(cancelled),
+            },
+        }
+
     def public_json(self) -> dict[str, Any]:
         """§3 public shape (another user's view)."""
         state, city, _ = self._address()
@@ -86,8 +112,7 @@ class User:
             "site_id": self.site_id,
             "permalink": self.permalink,
             "seller_reputation": {
-                "level_id": "5_green",
-                "power_seller_status": None,
+                **self.reputation(),
                 "transactions": {"period": "historic", "total": 0},
             },
             "buyer_reputation": {"tags": []},
@@ -123,8 +148,7 @@ class User:
                 "tags": ["normal", "test_user", "user_info_verified"],
                 "seller_experience": "ADVANCED",
                 "seller_reputation": {
-                    "level_id": "5_green",
-                    "power_seller_status": None,
+                    **self.reputation(),
                     "transactions": {
                         "period": "historic",
                         "total": 0,

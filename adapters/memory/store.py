@@ -47,6 +47,8 @@ DELIVERIES = "deliveries"
 # Low-stock alerts: (account id, item id or None) and (account id, item id, variation id)
 STOCK_THRESHOLDS = "stock_thresholds"
 STOCK_ALERTS = "stock_alerts"
+# (account id, day, item id) -> visits (meli_item_visits)
+ITEM_VISITS = "item_visits"
 
 TABLES: Final = (
     ACCOUNTS,
@@ -77,6 +79,7 @@ TABLES: Final = (
     DELIVERIES,
     STOCK_THRESHOLDS,
     STOCK_ALERTS,
+    ITEM_VISITS,
 )
 
 _DELETED: Final = object()

@@ -10,6 +10,7 @@ from adapters.memory.repositories.accounts import (
     InMemoryAccountRepository,
     InMemoryAuthorizationRequestRepository,
 )
+from adapters.memory.repositories.analytics import InMemoryAnalyticsRepository
 from adapters.memory.repositories.dead_letters import InMemoryDeadLetterRepository
 from adapters.memory.repositories.inbox import InMemoryNotificationInbox
 from adapters.memory.repositories.inventory import (
@@ -81,6 +82,7 @@ class InMemoryUnitOfWork:
     subscriptions: InMemorySubscriptionRepository
     deliveries: InMemoryWebhookDeliveryRepository
     stock_alerts: InMemoryStockAlertRepository
+    analytics: InMemoryAnalyticsRepository
 
     def __init__(self, store: InMemoryStore, job_queue: JobQueue) -> None:
         self._store = store
@@ -120,6 +122,7 @@ class InMemoryUnitOfWork:
         self.subscriptions = InMemorySubscriptionRepository(store, staged)
         self.deliveries = InMemoryWebhookDeliveryRepository(store, staged, self._lock_row)
         self.stock_alerts = InMemoryStockAlertRepository(store, staged)
+        self.analytics = InMemoryAnalyticsRepository(store, staged)
         return self
 
     async def __aexit__(

@@ -12,6 +12,7 @@ from functools import cached_property
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from adapters.metrics.business import BusinessMetrics
 from adapters.metrics.gateway import GatewayMetrics
 from adapters.metrics.http import HttpMetrics
 from adapters.metrics.operations import OperationsMetrics, TokenRefreshMetrics
@@ -43,6 +44,10 @@ class PrometheusMetrics:
     @cached_property
     def operations(self) -> OperationsMetrics:
         return OperationsMetrics(self.registry)
+
+    @cached_property
+    def business(self) -> BusinessMetrics:
+        return BusinessMetrics(self.registry)
 
     @cached_property
     def token_refreshes(self) -> TokenRefreshMetrics:

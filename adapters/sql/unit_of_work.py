@@ -13,6 +13,7 @@ from adapters.sql.repositories.accounts import (
     SqlAccountRepository,
     SqlAuthorizationRequestRepository,
 )
+from adapters.sql.repositories.analytics import SqlAnalyticsRepository
 from adapters.sql.repositories.answer_rules import SqlAnswerRuleRepository
 from adapters.sql.repositories.base import short_reason, translate_errors
 from adapters.sql.repositories.dead_letters import SqlDeadLetterRepository
@@ -81,6 +82,7 @@ class SqlUnitOfWork:
     subscriptions: SqlSubscriptionRepository
     deliveries: SqlWebhookDeliveryRepository
     stock_alerts: SqlStockAlertRepository
+    analytics: SqlAnalyticsRepository
 
     def __init__(self, engine: AsyncEngine, job_queue: JobQueue) -> None:
         self._engine = engine
@@ -135,6 +137,7 @@ class SqlUnitOfWork:
         self.subscriptions = SqlSubscriptionRepository(connection)
         self.deliveries = SqlWebhookDeliveryRepository(connection)
         self.stock_alerts = SqlStockAlertRepository(connection)
+        self.analytics = SqlAnalyticsRepository(connection)
         return self
 
     async def __aexit__(

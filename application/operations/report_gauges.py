@@ -3,10 +3,11 @@ from __future__ import annotations
 import logging
 
 from application.accounts.count_accounts import CountAccountsByStatus
+from application.analytics.read_business_figures import ReadBusinessFigures
 from application.dead_letters.count_open_dead_letters import CountOpenDeadLetters
 from application.errors import Unavailable
 from application.inventory.count_low_stock import CountLowStock
-from application.ports.events import OperationsGauges
+from application.ports.events import BusinessGauges, OperationsGauges
 from application.quota.plan_periodic_work import PlanPeriodicWork
 
 log = logging.getLogger(__name__)
@@ -15,7 +16,7 @@ log = logging.getLogger(__name__)
 class ReportGauges:
     """Read from the store the figures a metrics scrape shows (accounts by status, open
     dead letters, stock levels under their low-stock threshold, the quota plan and the
-    quota used this hour) and report them. A store
+    quota used this hour, the business figures of analytics) and report them. A store
     that does not answer leaves the last figures and is logged: the scrape still gets
     every counter."""
 
@@ -26,12 +27,16 @@ class ReportGauges:
         gauges: OperationsGauges,
         planner: PlanPeriodicWork | None = None,
         count_low_stock: CountLowStock | None = None,
+        business: ReadBusinessFigures | None = None,
+        business_gauges: BusinessGauges | None = None,
     ) -> None:
         self._count_accounts = count_accounts
         self._count_dead_letters = count_dead_letters
         self._gauges = gauges
         self._planner = planner
         self._count_low_stock = count_low_stock
+        self._business = business
+        self._business_gauges = business_gauges
 
     async def __call__(self) -> None:
         try:
@@ -47,6 +52,11 @@ class ReportGauges:
                 self._gauges.low_stock(await self._count_low_stock())
             except Unavailable:
                 log.warning("metrics served without low stock: the database is unavailable")
+        if self._business is not None and self._business_gauges is not None:
+            try:
+                self._business_gauges.business(await self._business())
+            except Unavailable:
+                log.warning("metrics served without sales figures: the database is unavailable")
         if self._planner is None:
             return
         try:

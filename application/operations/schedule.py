@@ -13,6 +13,8 @@ from application import jobs
 from application.jobs import Job, job_name
 from domain.quota_plan import products_tick
 
+VISITS_EVERY_SECONDS = 6 * 3600
+
 
 @attrs.define(frozen=True)
 class PeriodicJob:
@@ -81,4 +83,7 @@ def periodic_jobs(intervals: Intervals) -> list[PeriodicJob]:
         ),
         PeriodicJob("missed_feeds", jobs.RecoverMissedFeeds(), intervals.missed_feeds),
         PeriodicJob("messages", jobs.ReadUnreadMessages(), intervals.messages),
+        # MercadoLibre counts visits per day: one read a day (of the two last days, so
+        # that a missed run is mended by the next).
+        PeriodicJob("visits", jobs.RecordVisits(), VISITS_EVERY_SECONDS),
     ]

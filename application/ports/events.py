@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Protocol
+
+import attrs
 
 from domain.accounts import AccountStatus
 
@@ -100,6 +103,32 @@ class OperationsGauges(Protocol):
     def low_stock(self, counts: Mapping[int, int]) -> None:
         """Stock levels under their low-stock threshold, per account (those left out
         have none)."""
+        ...
+
+
+@attrs.define(frozen=True)
+class BusinessFigures:
+    """Orders of the last 30 days by status; sales (gross less refunds) of the last 30
+    days by currency; questions unanswered now; seconds to answer of the questions
+    answered in the last 7 days; labels ready to print now."""
+
+    orders_by_status: Mapping[str, int]
+    sales_by_currency: Mapping[str, Decimal]
+    unanswered_questions: int
+    answer_waits_seconds: tuple[float, ...]
+    labels_to_print: int
+
+
+class BusinessGauges(Protocol):
+    """The seller-facing figures a scrape shows, read from the store (analytics)."""
+
+    def business(self, figures: BusinessFigures) -> None:
+        """Orders by status, sales by currency, unanswered questions, answer times and
+        labels waiting."""
+        ...
+
+    def reputation(self, levels: Mapping[int, int | None]) -> None:
+        """Per account its reputation level, 1 (red) to 5 (green), as last read."""
         ...
 
 

@@ -9,6 +9,7 @@ from application.ports.repositories.accounts import (
     AccountRepository,
     AuthorizationRequestRepository,
 )
+from application.ports.repositories.analytics import AnalyticsRepository
 from application.ports.repositories.dead_letters import DeadLetterRepository
 from application.ports.repositories.inbox import NotificationInbox
 from application.ports.repositories.inventory import InventoryRepository, StockBatchRepository
@@ -74,6 +75,7 @@ class UnitOfWork(Protocol):
     subscriptions: SubscriptionRepository
     deliveries: WebhookDeliveryRepository
     stock_alerts: StockAlertRepository
+    analytics: AnalyticsRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -14,7 +14,7 @@ from application.errors import ApplicationError
 from domain.accounts import Account, AccountStatus
 from domain.errors import DomainError
 from domain.sync import SyncTrigger
-from entrypoints.cli import categories, messages, operations, orders, questions, runners
+from entrypoints.cli import analytics, categories, messages, operations, orders, questions, runners
 from entrypoints.cli.context import load_settings
 from entrypoints.cli.output import emit, failure, json_option, print_json, row
 from entrypoints.settings import Settings, SettingsError
@@ -439,6 +439,8 @@ cli.add_command(orders.orders)
 cli.add_command(messages.messages)
 cli.add_command(orders.labels)
 cli.add_command(categories.categories)
+cli.add_command(analytics.stats)
+cli.add_command(analytics.analytics)
 
 
 def main() -> None:

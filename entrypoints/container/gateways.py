@@ -9,6 +9,7 @@ from datetime import timedelta
 from dependency_injector import providers
 
 from adapters.mercadolibre.account_calls import AccountCalls
+from adapters.mercadolibre.analytics import AiohttpAnalyticsGateway
 from adapters.mercadolibre.categories import AiohttpCategoryGateway
 from adapters.mercadolibre.client import MercadoLibreClient
 from adapters.mercadolibre.listings import AiohttpListingGateway
@@ -82,6 +83,7 @@ class Gateways(Infrastructure):
     question_gateway = providers.Singleton(AiohttpQuestionGateway, account_calls)
     order_gateway = providers.Singleton(AiohttpOrderGateway, account_calls)
     message_gateway = providers.Singleton(AiohttpMessageGateway, account_calls)
+    analytics_gateway = providers.Singleton(AiohttpAnalyticsGateway, account_calls)
 
     address_resolver = providers.Singleton(SystemAddressResolver)
     webhook_sender = providers.Resource(

@@ -43,7 +43,7 @@ from application.ports.rate_limiter import (
     MESSAGE_SEND,
     RateLimits,
 )
-from entrypoints.api_keys import load_api_keys
+from entrypoints.api_keys import load_api_keys, load_session_secret
 from entrypoints.settings import Settings, SettingsError
 
 
@@ -122,6 +122,7 @@ class Infrastructure(containers.DeclarativeContainer):
     category_cache = providers.Singleton(InMemoryExpiringCache, clock)
     metrics = providers.Singleton(PrometheusMetrics)
     api_keys = providers.Singleton(load_api_keys, settings)
+    session_secret = providers.Singleton(load_session_secret, settings)
 
     broker = providers.Resource(_broker, settings)
     job_queue = providers.Singleton(DramatiqJobQueue, broker)

@@ -21,6 +21,7 @@ from application.messages.send_rule_message import SendRuleMessage
 from application.messages.settle_message import SettleMessage
 from application.messages.update_message_rule import UpdateMessageRule
 from application.messages.upload_attachment import UploadAttachment
+from entrypoints.container.analytics import AnalyticsUseCases
 from entrypoints.container.orders import OrderUseCases
 
 O = OrderUseCases  # noqa: E741
@@ -28,7 +29,7 @@ uow = O.unit_of_work.provider
 gateway = O.message_gateway
 
 
-class MessageUseCases(OrderUseCases):
+class MessageUseCases(AnalyticsUseCases):
     record_messages = providers.Factory(RecordMessages, gateway, O.clock)
     get_conversation = providers.Factory(GetConversation, uow, gateway)
     send_message = providers.Factory(SendMessage, uow, gateway, O.clock)

@@ -74,6 +74,8 @@ class OperationUseCases(NotificationUseCases):
         N.metrics.provided.operations,
         plan_periodic_work,
         providers.Factory(CountLowStock, uow),
+        business=N.read_business_figures,
+        business_gauges=N.metrics.provided.business,
     )
     periodic_jobs = providers.Singleton(periodic_jobs, providers.Callable(intervals, N.settings))
     run_periodic_job = providers.Factory(RunPeriodicJob, periodic_jobs, N.job_queue)

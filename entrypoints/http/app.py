@@ -16,9 +16,11 @@ from entrypoints.http.problems import problems_middleware
 from entrypoints.http.routes import (
     account_sync,
     accounts,
+    analytics,
     auth,
     categories,
     closing,
+    dashboard,
     dead_letters,
     inventory,
     jobs,
@@ -35,6 +37,7 @@ from entrypoints.http.routes import (
     webhooks,
 )
 from entrypoints.http.security import API_KEYS, PUBLIC_ROUTES, api_key_middleware
+from entrypoints.http.sessions import SessionSigner
 from entrypoints.logs import quiet_client_errors
 
 ENDPOINT_MODULES = (
@@ -57,6 +60,8 @@ ENDPOINT_MODULES = (
     webhooks,
     dead_letters,
     jobs,
+    analytics,
+    dashboard,
 )
 
 
@@ -92,6 +97,7 @@ def create_app(
     )
     app[CONTAINER] = container
     app[API_KEYS] = api_keys
+    app[dashboard.SESSION_SIGNER] = SessionSigner(container.session_secret(), api_keys)
     app[PUBLIC_ROUTES] = frozenset((e.method, e.path) for e in endpoints if e.public)
     for endpoint in endpoints:
         app.router.add_route(

@@ -134,6 +134,10 @@ async def read_unread_messages(c: Container, job: jobs.ReadUnreadMessages) -> No
     log.info("read_unread_messages: %s", await c.read_unread_messages()())
 
 
+async def record_visits(c: Container, job: jobs.RecordVisits) -> None:
+    log.info("record_visits: days stored per account %s", await c.record_visits()(job.days))
+
+
 async def refresh_expiring_tokens(c: Container, job: jobs.RefreshExpiringTokens) -> None:
     log.info("refresh_expiring_tokens: %s", await c.refresh_expiring_tokens()())
 
@@ -194,6 +198,9 @@ HANDLERS: Mapping[type[jobs.Job], Handler] = {
         max_retries=2,
         scheduled=("messages",),
         call_class=CallClass.PERIODIC,
+    ),
+    jobs.RecordVisits: Handler(
+        record_visits, max_retries=2, scheduled=("visits",), call_class=CallClass.PERIODIC
     ),
     jobs.RefreshExpiringTokens: Handler(
         refresh_expiring_tokens, max_retries=3, scheduled=("tokens",)

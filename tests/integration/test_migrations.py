@@ -362,3 +362,44 @@ async def test_message_snapshots_become_typed_messages(sqlite_url):
     assert old["moderation_status"] == "clean" and old["date_read"].startswith("2016-09-01 21:31")
     new_id = current["messages"][0]["id"]
     assert new_id in rows and json.loads(rows[new_id]["raw"])["id"] == new_id
+
+
+async def test_the_sales_roll_up_is_filled_from_the_orders_already_stored(sqlite_url):
+    """0015: an upgraded install reads the same figures as a rebuild would give: a sale on
+    the seller's local day (23:30 in Buenos Aires is 02:30 UTC the next day), a
+    cancellation counted apart, an unpaid order not at all."""
+    await asyncio.to_thread(command.upgrade, alembic_config(sqlite_url), "0011")
+    database = make_url(sqlite_url).database
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        connection.execute(
+            "INSERT INTO meli_accounts (seller_id, site_id, nickname, status) "
+            "VALUES (179571326, 'MLA', 'TIENDA', 'active')"
+        )
+        connection.executemany(
+            "INSERT INTO meli_orders (id, account_id, seller_id, status, total_amount, "
+            "currency_id, buyer_id, buyer, tags, notes, date_created, raw, text_search) "
+            "VALUES (?, 1, 179571326, ?, ?, 'ARS', 9, '{\"id\": 9}', '[]', '[]', ?, '{}', '')",
+            [
+                (1, "paid", "200.00", "2026-11-28 02:30:00.000000"),
+                (2, "cancelled", "10.00", "2026-11-27 12:00:00.000000"),
+                (3, "payment_required", "5.00", "2026-11-27 12:00:00.000000"),
+            ],
+        )
+        connection.executemany(
+            "INSERT INTO meli_order_items (order_id, line, item_id, title, quantity, "
+            "unit_price, currency_id, sale_fee) VALUES (?, 0, 'MLA1', 'Mate', ?, ?, 'ARS', ?)",
+            [(1, 2, "100.00", "12.50"), (2, 1, "10.00", None), (3, 1, "5.00", None)],
+        )
+        connection.commit()
+
+    await asyncio.to_thread(upgrade, sqlite_url)
+
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        rows = connection.execute(
+            "SELECT day, item_id, orders, units, gross, fees, cancelled_orders, "
+            "cancelled_amount FROM meli_sales_daily ORDER BY item_id, day"
+        ).fetchall()
+    assert rows == [
+        ("2026-11-27", "", 1, 2, 20000, 2500, 1, 1000),
+        ("2026-11-27", "MLA1", 1, 2, 20000, 2500, 1, 1000),
+    ]

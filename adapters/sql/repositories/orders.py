@@ -21,6 +21,7 @@ from adapters.sql.repositories.base import (
     when_from_json,
     when_json,
 )
+from adapters.sql.repositories.sales_roll_up import roll_up_orders
 from adapters.sql.tables import order_items, orders, packs, payments, shipments
 from application.errors import NotFound
 from application.queries import OrderQuery, Page
@@ -384,6 +385,8 @@ class SqlOrderRepository(SqlRepository):
         batch = list({order.id: order for order in orders_}.values())
         if not batch:
             return
+        # The sales roll-up moves in the same transaction (adapters.sql.repositories.sales_roll_up).
+        await roll_up_orders(self, batch)
         await self._upsert(orders, [order_to_row(o) for o in batch], ["id"])
         ids = [o.id for o in batch]
         for part in chunks(ids, MAX_IN_IDS):

@@ -4,6 +4,7 @@ it in step (see tests/integration/test_migrations.py, which compares the two).""
 from __future__ import annotations
 
 from adapters.sql.tables.accounts import accounts, oauth_states
+from adapters.sql.tables.analytics import item_visits, sales_daily
 from adapters.sql.tables.listings import (
     NO_VARIATION,
     inventory,
@@ -68,6 +69,8 @@ ALL_TABLES = (
     webhook_deliveries,
     stock_thresholds,
     stock_alerts,
+    sales_daily,
+    item_visits,
 )
 
 __all__ = [
@@ -83,6 +86,7 @@ __all__ = [
     "conversations",
     "dead_letters",
     "inventory",
+    "item_visits",
     "message_rule_runs",
     "message_rules",
     "message_sends",
@@ -98,6 +102,7 @@ __all__ = [
     "question_answers",
     "questions",
     "resources",
+    "sales_daily",
     "shipments",
     "stock_alerts",
     "stock_batches",

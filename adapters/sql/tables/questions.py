@@ -34,7 +34,7 @@ questions = Table(
     Column("buyer_id", BigInteger),
     Column("answer_text", Text),
     Column("answer_status", String(32)),
-    Column("answer_date_created", UtcDateTime),
+    Column("answer_date_created", UtcDateTime, index=True),
     Column("last_updated", UtcDateTime),
     Column("hold", Boolean, nullable=False, server_default=false()),
     Column("suspected_spam", Boolean, nullable=False, server_default=false()),

@@ -49,6 +49,7 @@ def test_the_bulk_reads_are_periodic_calls_and_notifications_their_own_class():
     classes = {job_type: handler.call_class for job_type, handler in HANDLERS.items()}
     periodic = {jobs.SyncCatalogue, jobs.SyncInventory, jobs.ReconcileOrders}
     periodic |= {jobs.ReconcileQuestions, jobs.RecoverMissedFeeds, jobs.ReadUnreadMessages}
+    periodic |= {jobs.RecordVisits}
     assert {t for t, c in classes.items() if c is CallClass.PERIODIC} == periodic
     assert {t for t, c in classes.items() if c is CallClass.NOTIFICATION} == {
         jobs.ProcessNotification,
@@ -95,6 +96,7 @@ def test_the_periodic_jobs_run_at_the_products_intervals_and_are_configurable():
         "work_sweep": 60,
         "missed_feeds": 3600,
         "messages": 900,
+        "visits": 6 * 3600,
     }
     tuned = Settings.from_mapping(
         {
