@@ -7,6 +7,21 @@ from application.ports.message_gateway import MessageGateway
 from application.ports.unit_of_work import UnitOfWorkFactory
 
 
+class ListStoredUnread:
+    """The conversations of an account with buyer (or agent) messages the seller has not
+    read, the one waiting longest first, from the stored messages alone (no MercadoLibre
+    call: the dashboard's panel). Raises NotFound for an unknown account."""
+
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def __call__(self, account_id: int) -> list[UnreadView]:
+        async with self._uow() as uow:
+            account = await uow.accounts.get(account_id)
+            found = await uow.messages.unread(account_id, account.seller_id)
+        return [UnreadView(c.pack_id, c.oldest.order_id, c.unread, c.oldest) for c in found]
+
+
 class ListUnread:
     """The conversations of an account with buyer (or agent) messages the seller has not
     read, the one waiting longest first, from the stored messages; with `refresh`,
@@ -17,6 +32,7 @@ class ListUnread:
     def __init__(self, uow: UnitOfWorkFactory, gateway: MessageGateway) -> None:
         self._uow = uow
         self._gateway = gateway
+        self._stored = ListStoredUnread(uow)
 
     async def __call__(self, account_id: int, *, refresh: bool = False) -> list[UnreadView]:
         async with self._uow() as uow:
@@ -31,6 +47,4 @@ class ListUnread:
                     await store_messages(uow, conversation.messages)
                     await uow.conversations.upsert(conversation.status)
                     await uow.commit()
-        async with self._uow() as uow:
-            found = await uow.messages.unread(account_id, account.seller_id)
-        return [UnreadView(c.pack_id, c.oldest.order_id, c.unread, c.oldest) for c in found]
+        return await self._stored(account_id)

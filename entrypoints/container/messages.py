@@ -11,7 +11,7 @@ from application.messages.get_conversation import GetConversation
 from application.messages.get_message_rule_log import GetMessageRuleLog
 from application.messages.list_message_rules import ListMessageRules
 from application.messages.list_options import ListMessageOptions
-from application.messages.list_unread import ListUnread
+from application.messages.list_unread import ListStoredUnread, ListUnread
 from application.messages.mark_read import MarkConversationRead
 from application.messages.read_unread_messages import ReadUnreadMessages
 from application.messages.record_messages import RecordMessages
@@ -38,6 +38,7 @@ class MessageUseCases(AnalyticsUseCases):
     download_attachment = providers.Factory(DownloadAttachment, uow, gateway)
     list_message_options = providers.Factory(ListMessageOptions, uow, gateway)
     list_unread = providers.Factory(ListUnread, uow, gateway)
+    list_stored_unread = providers.Factory(ListStoredUnread, uow)
     mark_conversation_read = providers.Factory(MarkConversationRead, uow, gateway)
     read_unread_messages = providers.Factory(ReadUnreadMessages, uow, list_unread)
 

@@ -8,10 +8,20 @@ from datetime import UTC, datetime
 
 from domain.accounts import AccountStatus
 from domain.listings import ListingStatus
-from tests.contracts.builders import a_listing, an_account, an_order
+from tests.contracts.builders import a_listing, a_message, an_account, an_order
 from tests.e2e.conftest import API_KEY
 
-PANELS = ("figures", "sales", "work", "reputation", "top", "stock-outs", "reauthorize", "health")
+PANELS = (
+    "figures",
+    "sales",
+    "work",
+    "messages",
+    "reputation",
+    "top",
+    "stock-outs",
+    "reauthorize",
+    "health",
+)
 
 
 async def test_a_signed_in_browser_sees_every_panel_with_everything_escaped(client, container):
@@ -34,6 +44,19 @@ async def test_a_signed_in_browser_sees_every_panel_with_everything_escaped(clie
             ]
         )
         await uow.orders.upsert([an_order(1, account.id, date_created=datetime.now(UTC))])
+        # A buyer's message the seller has not read: the unread panel shows it, escaped.
+        await uow.messages.upsert(
+            [
+                a_message(
+                    "buyer-unread-1",
+                    account.id,
+                    from_user_id=77,
+                    to_user_id=account.seller_id,
+                    text="¿Llega hoy? <img src=x onerror=alert(2)>",
+                    date_read=None,
+                )
+            ]
+        )
         await uow.commit()
 
     page = await client.get("/dashboard", allow_redirects=False)
@@ -71,6 +94,8 @@ async def test_a_signed_in_browser_sees_every_panel_with_everything_escaped(clie
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;i&gt;TIENDA&lt;/i&gt;" in html and "Agotado &amp; &lt;b&gt;" in html
     assert "VIEJA" in html  # needs re-authorization
+    assert "Unread messages, oldest first (1)" in html
+    assert "¿Llega hoy? &lt;img src=x onerror=alert(2)&gt;" in html and "<img" not in html
     assert "<svg" in html and "5,999.70 ARS" in html
     assert API_KEY not in html
 

@@ -1,15 +1,15 @@
 """The dashboard page: a header with the account and period pickers, then panels.
 
 Each panel is one async function of the page's `View` returning a `<section>`; the page
-shows PANELS in order. Another panel (the unread messages, say) is one more function
-and one more entry. A panel whose source fails (MercadoLibre down for the reputation)
-shows why, and the others still show.
+shows PANELS in order. Another panel is one more function and one more entry. A panel
+whose source fails (MercadoLibre down for the reputation) shows why, and the others still
+show.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +35,7 @@ class View:
     accounts: Sequence[Account]
     account_id: int | None
     days: int
+    now: datetime
 
     @property
     def account_ids(self) -> list[int] | None:
@@ -182,6 +183,33 @@ async def todays_work(view: View) -> Markup:
     return section("Today's work", body, name="work")
 
 
+async def unread_messages(view: View) -> Markup:
+    """Buyers' messages the seller has not read, the conversation waiting longest first,
+    from the stored messages (the `messages` job and notifications keep them): no
+    MercadoLibre call."""
+    wanted = [a for a in view.accounts if view.account_id in (None, a.id)]
+    found = []
+    for account in wanted:
+        assert account.id is not None
+        found += [(account, u) for u in await view.container.list_stored_unread()(account.id)]
+    found.sort(key=lambda pair: pair[1].oldest.date_created)
+    rows = [
+        (
+            waited((view.now - u.oldest.date_created).total_seconds()),
+            account.nickname,
+            u.order_id or u.pack_id,
+            u.unread,
+            u.oldest.text,
+        )
+        for account, u in found[:LIST_LIMIT]
+    ]
+    return section(
+        f"Unread messages, oldest first ({len(found)})",
+        table(("Waiting", "Account", "Order", "Unread", "First unread"), rows, {3}),
+        name="messages",
+    )
+
+
 async def reputation(view: View) -> Markup:
     found = await view.container.reputation()(view.account_id)
     parts = []
@@ -292,6 +320,7 @@ PANELS: tuple[Panel, ...] = (
     figures,
     sales_chart,
     todays_work,
+    unread_messages,
     reputation,
     top_listings,
     stock_outs,

@@ -138,7 +138,7 @@ async def dashboard(request: web.Request) -> web.Response:
     # The picker's "All accounts" sends an empty account_id.
     account_id = query_int(request, ACCOUNT) if request.query.get("account_id") else None
     days = query_int(request, DAYS, 30) or 30
-    view = View(container, accounts, account_id, days)
+    view = View(container, accounts, account_id, days, container.clock().now())
     panels = [await _shown(panel, view) for panel in PANELS]
     body = h(
         "<header><h1>meli-integration</h1>{pickers}</header><main>{panels}</main>",
