@@ -107,7 +107,12 @@ def labels() -> None:
 
 
 @labels.command("print")
-@click.argument("order_ids", nargs=-1, required=True, type=click.IntRange(min=1))
+@click.argument("ids", nargs=-1, required=True, type=click.IntRange(min=1))
+@click.option(
+    "--shipments",
+    is_flag=True,
+    help="The ids are shipment ids (as MercadoLibre's label lists give them), not order ids.",
+)
 @click.option("--format", "fmt", type=click.Choice(["pdf", "zpl"]), default="pdf")
 @click.option(
     "-o",
@@ -116,9 +121,15 @@ def labels() -> None:
     help="Where to write the labels (default labels.pdf / labels.zpl).",
 )
 @json_option
-def labels_print(order_ids: tuple[int, ...], fmt: str, output: Path | None, as_json: bool) -> None:
-    """Print the labels of up to 50 orders into one file, in one MercadoLibre call."""
-    printed = _run(_settings(), lambda c: c.print_labels()(list(order_ids), fmt))
+def labels_print(
+    ids: tuple[int, ...], shipments: bool, fmt: str, output: Path | None, as_json: bool
+) -> None:
+    """Print the labels of up to 50 orders (or shipments) into one file, in one
+    MercadoLibre call."""
+    if shipments:
+        printed = _run(_settings(), lambda c: c.print_shipment_labels()(list(ids), fmt))
+    else:
+        printed = _run(_settings(), lambda c: c.print_labels()(list(ids), fmt))
     target = output or Path(f"labels.{fmt}")
     target.write_bytes(printed.file.content)
     if as_json:
@@ -126,12 +137,17 @@ def labels_print(order_ids: tuple[int, ...], fmt: str, output: Path | None, as_j
             {
                 "file": str(target),
                 "order_ids": printed.order_ids,
+                "shipment_ids": printed.shipment_ids,
                 "left_out": [
-                    {"order_id": x.order_id, "reason": x.reason} for x in printed.left_out
+                    {"order_id": x.order_id, "shipment_id": x.shipment_id, "reason": x.reason}
+                    for x in printed.left_out
                 ],
             }
         )
         return
-    click.echo(f"{len(printed.order_ids)} order(s) printed to {target}")
+    click.echo(
+        f"{len(printed.shipment_ids)} label(s) of {len(printed.order_ids)} order(s) "
+        f"printed to {target}"
+    )
     for left in printed.left_out:
-        click.echo(f"  left out {left.order_id}: {left.reason}", err=True)
+        click.echo(f"  left out {left.asked}: {left.reason}", err=True)

@@ -67,3 +67,6 @@ def test_orders_are_listed_newest_first_and_shown_with_their_items(tmp_path):
     no_label = meli(tmp_path, "labels", "print", "2000000000001", "-o", "x.pdf")
     assert no_label.returncode == 1 and "no shipment" in no_label.stderr
     assert not (tmp_path / "x.pdf").exists()
+    by_shipment = meli(tmp_path, "labels", "print", "--shipments", "40000000001", "-o", "y.pdf")
+    assert by_shipment.returncode == 1 and "shipment" in by_shipment.stderr
+    assert not (tmp_path / "y.pdf").exists()
