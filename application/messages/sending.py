@@ -139,7 +139,10 @@ class MessageSender:
                 error,
             )
             try:
-                settled, found = await self.settle(send, seller_id)
+                # Not fail_missing: MercadoLibre may store the message after our call gave
+                # up on it; only a read-back once the send is stale (the next send to the
+                # conversation, or the sweep) may call it failed.
+                settled, found = await self.settle(send, seller_id, fail_missing=False)
             except ApplicationError as unread:
                 raise Unavailable(
                     f"MercadoLibre did not confirm the message to order {send.order_id} "
@@ -151,8 +154,10 @@ class MessageSender:
                 return settled, found
             raise Unavailable(
                 f"MercadoLibre did not confirm the message to order {send.order_id} "
-                f"({error}); read back, the conversation has no such message of ours: "
-                "nothing was sent twice, and sending again is safe"
+                f"({error}) and the conversation does not show it yet: the send stays "
+                "pending, and is read back again before anything else is sent to this "
+                "conversation (failed if MercadoLibre still does not show it then); send "
+                "the same text again in a couple of minutes to learn its outcome"
             ) from error
         settled = await self._finish(send, SendStatus.SENT, message)
         return settled, message

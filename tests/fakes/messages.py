@@ -114,6 +114,12 @@ class FakeMessageGateway:
         sender = agent_id(conversation.site_id) if agent else conversation.buyer_id
         return self._add(conversation, sender, conversation.seller_id, text)["id"]
 
+    def store_late(self, pack_id: int, text: str) -> str:
+        """A seller's message MercadoLibre stores after the call that sent it gave up
+        (a timeout on a slow answer); the message id."""
+        conversation = self.conversations[pack_id]
+        return self._add(conversation, conversation.seller_id, conversation.buyer_id, text)["id"]
+
     def block(self, pack_id: int, reason: str | None) -> None:
         self.conversations[pack_id].blocked = reason
 

@@ -160,16 +160,44 @@ async def test_a_lost_answer_is_read_back_and_the_message_counted_once(world):
     assert send.message_id == sent.message.id
 
 
-async def test_a_call_that_never_reached_mercadolibre_fails_and_sending_again_is_safe(world):
+async def test_an_unconfirmed_send_stays_pending_until_a_stale_read_back_settles_it(world):
+    """A call whose outcome is unknown (here it never reached MercadoLibre, but the
+    service cannot tell) is read back at once without failing it: MercadoLibre may store
+    the message after our call gave up. The conversation is held until the send is stale;
+    then a read-back that still does not find it fails it and the new message goes."""
     order = await world.sale()
     world.gateway.refuse_next = Unavailable("connection reset before the body was sent")
 
-    with pytest.raises(Unavailable, match="sending again is safe"):
+    with pytest.raises(Unavailable, match="stays pending"):
         await world.send(SendMessageCommand(order.id, text="Hola"))
+    assert [s.status for s in await sends(world, order)] == [SendStatus.PENDING]
+    with pytest.raises(ConversationClosed) as closed:
+        await world.send(SendMessageCommand(order.id, text="Hola"))
+    assert closed.value.rule == "being_sent" and world.held(order) == []
+
+    world.clock.advance(180)
     await world.send(SendMessageCommand(order.id, text="Hola"))
 
     assert world.held(order) == ["Hola"]
     assert [s.status for s in await sends(world, order)] == [SendStatus.FAILED, SendStatus.SENT]
+
+
+async def test_a_message_stored_after_the_call_gave_up_is_found_by_the_later_read_back(world):
+    """The retry of the same text, once the send is stale, reads the conversation back,
+    finds the message MercadoLibre stored late and answers it: sent once."""
+    order = await world.sale()
+    world.gateway.refuse_next = Unavailable("read timeout")
+
+    with pytest.raises(Unavailable, match="stays pending"):
+        await world.send(SendMessageCommand(order.id, text="Hola"))
+    late = world.gateway.store_late(order.pack_id, "Hola")
+    world.clock.advance(180)
+    again = await world.send(SendMessageCommand(order.id, text="Hola"))
+
+    assert world.held(order) == ["Hola"]
+    [send] = await sends(world, order)
+    assert send.status is SendStatus.SENT and send.message_id == late
+    assert again.message is not None and again.message.id == late
 
 
 async def test_the_hourly_quota_refuses_with_retry_after_and_the_send_is_accounted_failed(world):
