@@ -18,6 +18,10 @@ from domain.sites import site
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 731  # two years of days in one read
+# The days a read may name: MercadoLibre sold nothing before 1999, and far from the
+# calendar's edges a day before or after always exists.
+EARLIEST_DAY = date(1999, 1, 1)
+LATEST_DAY = date(9000, 12, 31)
 
 
 @attrs.define(frozen=True)
@@ -56,6 +60,13 @@ async def scope_of(
         accounts = [a for a in accounts if a.id == account_id]
         if not accounts:
             raise NotFound("account", account_id)
+    far = [
+        FieldProblem(name, f"must be between {EARLIEST_DAY} and {LATEST_DAY}")
+        for name, day in (("from", first), ("to", last))
+        if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY
+    ]
+    if far:  # the calendar's edges, where a day before or after does not exist
+        raise ValidationFailed(far)
     zones = {a.id: site(a.site_id).zone for a in accounts if a.id is not None}
     zone = next(iter(zones.values()), ZoneInfo("UTC"))
     today = now.astimezone(zone).date()

@@ -113,9 +113,14 @@ async def test_bad_periods_and_accounts_are_refused_with_a_named_problem(client,
         ("from=2026-03-02&to=2026-03-01", 422, "from"),
         ("interval=year", 400, "interval"),
         ("account_id=0", 400, "account_id"),
+        # The calendar's edges: no day before 0001-01-01 nor after 9999-12-31 to count.
+        ("to=0001-01-05", 422, "to"),
+        ("from=9999-12-31&to=9999-12-31", 422, "to"),
     ):
         body = await _json(await client.get(f"/analytics/sales?{query}", headers=AUTH), status)
         assert field in str(body), body
+    edge = await client.get("/dashboard-stats?to=9999-12-31", headers=AUTH)
+    assert "to" in str(await _json(edge, 422))
     await _json(await client.get("/dashboard-stats?account_id=4040", headers=AUTH), 404)
     await _json(await client.get("/dashboard-stats"), 401)
 
