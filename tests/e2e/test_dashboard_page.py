@@ -112,3 +112,18 @@ async def test_a_forged_or_stale_cookie_is_no_session(client, container):
     client.session.cookie_jar.update_cookies({"meli_session": "9999999999.abc.def"})
     page = await client.get("/dashboard", allow_redirects=False)
     assert page.status == 303
+
+
+async def test_a_sign_in_body_that_cannot_be_read_is_refused_without_a_session(client):
+    """What a browser never sends but anyone can: each is a 400 with the form again."""
+    for content_type, body in (
+        ("multipart/form-data", b"api_key=x"),  # no boundary
+        ("application/x-www-form-urlencoded; charset=bogus", b"api_key=x"),
+        ("application/x-www-form-urlencoded", b"api_key=\xff\xfe"),
+        ("multipart/form-data; boundary=b", b"--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--"),
+    ):
+        refused = await client.post(
+            "/dashboard/sign-in", data=body, headers={"Content-Type": content_type}
+        )
+        assert refused.status == 400, (content_type, refused.status)
+        assert "Set-Cookie" not in refused.headers and 'name="api_key"' in await refused.text()

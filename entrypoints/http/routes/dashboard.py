@@ -67,7 +67,10 @@ async def sign_in_page(request: web.Request) -> web.Response:
 
 
 async def sign_in(request: web.Request) -> web.Response:
-    form = await request.post()
+    try:
+        form = await request.post()
+    except (ValueError, LookupError):  # no boundary, an unknown charset, bytes not text
+        return _html(_sign_in_form("The form could not be read; send it again."), status=400)
     key = form.get("api_key")
     key = key.strip() if isinstance(key, str) else ""
     if not key or len(key) > MAX_KEY_LENGTH or not request.app[API_KEYS].accepts(key):
