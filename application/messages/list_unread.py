@@ -3,6 +3,7 @@ from __future__ import annotations
 from application.accounts.usable import require_usable
 from application.messages.conversation import store_messages
 from application.messages.views import UnreadView
+from application.orders.scope import connected_account
 from application.ports.message_gateway import MessageGateway
 from application.ports.unit_of_work import UnitOfWorkFactory
 
@@ -10,14 +11,15 @@ from application.ports.unit_of_work import UnitOfWorkFactory
 class ListStoredUnread:
     """The conversations of an account with buyer (or agent) messages the seller has not
     read, the one waiting longest first, from the stored messages alone (no MercadoLibre
-    call: the dashboard's panel). Raises NotFound for an unknown account."""
+    call: the dashboard's panel). Raises NotFound for an unknown or disconnected
+    account (its messages are not shown, as for its orders)."""
 
     def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
     async def __call__(self, account_id: int) -> list[UnreadView]:
         async with self._uow() as uow:
-            account = await uow.accounts.get(account_id)
+            account = await connected_account(uow, account_id)
             found = await uow.messages.unread(account_id, account.seller_id)
         return [UnreadView(c.pack_id, c.oldest.order_id, c.unread, c.oldest) for c in found]
 
@@ -27,7 +29,7 @@ class ListUnread:
     read, the one waiting longest first, from the stored messages; with `refresh`,
     MercadoLibre's unread list (§8.4) is read first and each conversation it names read
     (without marking it read) and stored, as the periodic read does. Raises NotFound for
-    an unknown account."""
+    an unknown or disconnected account."""
 
     def __init__(self, uow: UnitOfWorkFactory, gateway: MessageGateway) -> None:
         self._uow = uow
@@ -36,7 +38,7 @@ class ListUnread:
 
     async def __call__(self, account_id: int, *, refresh: bool = False) -> list[UnreadView]:
         async with self._uow() as uow:
-            account = await uow.accounts.get(account_id)
+            account = await connected_account(uow, account_id)
         if refresh:
             require_usable(account)
             for unread in await self._gateway.unread(account_id):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from application.errors import NotFound
 from application.ports.unit_of_work import UnitOfWork
-from domain.accounts import AccountStatus
+from domain.accounts import Account, AccountStatus
 from domain.orders import Order
 
 
@@ -22,3 +22,11 @@ async def visible_order(uow: UnitOfWork, order_id: int) -> Order:
     if order is None or order.account_id not in await connected_account_ids(uow):
         raise NotFound("order", order_id)
     return order
+
+
+async def connected_account(uow: UnitOfWork, account_id: int) -> Account:
+    """A connected account. Raises NotFound for an unknown or disconnected one."""
+    account = await uow.accounts.get(account_id)  # NotFound when unknown
+    if account.status is AccountStatus.DISCONNECTED:
+        raise NotFound("account", account_id)
+    return account

@@ -4,6 +4,7 @@ unread conversations and the `messages` notifications."""
 
 from __future__ import annotations
 
+import attrs
 import pytest
 
 from application.errors import (
@@ -19,6 +20,7 @@ from application.messages.commands import SendMessageCommand
 from application.messages.errors import ConversationClosed
 from application.templates.commands import TemplateInput
 from application.templates.create_template import CreateTemplate
+from domain.accounts import AccountStatus
 from domain.messages import MessageSend, SendStatus, agent_id
 from domain.orders import OrderStatus
 from tests.fakes.questions import refused
@@ -259,6 +261,19 @@ async def test_reading_does_not_mark_read_and_unread_lists_the_oldest_first(worl
     await world.mark_read(second.id)
 
     assert [u.pack_id for u in await world.unread(world.account_id)] == [first.pack_id]
+
+
+async def test_a_disconnected_accounts_unread_messages_are_not_shown(world):
+    order = await world.sale()
+    world.gateway.write(order.pack_id, "¿Hola?")
+    assert len(await world.unread(world.account_id, refresh=True)) == 1
+    async with world.uow() as uow:
+        account = await uow.accounts.get(world.account_id)
+        await uow.accounts.save(attrs.evolve(account, status=AccountStatus.DISCONNECTED))
+        await uow.commit()
+
+    with pytest.raises(NotFound):
+        await world.unread(world.account_id)
 
 
 async def test_a_messages_notification_stores_the_message_and_its_conversation(world):
