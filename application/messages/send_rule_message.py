@@ -7,12 +7,14 @@ from application.errors import (
     Unavailable,
 )
 from application.messages.commands import SendMessageCommand
-from application.messages.conversation import order_and_account
+from application.messages.conversation import conversation_id, order_and_account
+from application.messages.errors import ConversationClosed
 from application.messages.send_message import SendMessage
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.templates.values import order_values
 from domain.message_rules import MessageRuleRun, RuleMode, RunStatus
+from domain.messages import MessageSend, SendStatus
 from domain.templates import MissingVariables
 
 
@@ -24,7 +26,10 @@ class SendRuleMessage:
     the text and sends nothing. Every outcome is logged on the run: sent (with its send),
     dry_run, or failed with the reason (a rule removed or disabled, a variable without a
     value, a conversation that takes no message). Idempotent: a run that ended is left
-    alone. Raises Unavailable or RateLimited, leaving the run due, for the job to retry."""
+    alone, and a run whose message went out (its send recorded as sent, the run not yet
+    finished: a worker killed between the two, or two jobs of one run) is finished with
+    that send, never sent again. Raises Unavailable or RateLimited, leaving the run due,
+    for the job to retry; also while another message to the conversation is on its way."""
 
     def __init__(self, uow: UnitOfWorkFactory, send: SendMessage, clock: Clock) -> None:
         self._uow = uow
@@ -47,6 +52,10 @@ class SendRuleMessage:
         if rule.mode is RuleMode.DRY_RUN:
             return await self._dry_run(run, rule.template_id)
         try:
+            earlier = await self._sent_before(run)
+            if earlier is not None:
+                run.send_id = earlier.id
+                return await self._finish(run, RunStatus.SENT, text=earlier.text)
             sent = await self._send(
                 SendMessageCommand(
                     run.order_id,
@@ -57,10 +66,30 @@ class SendRuleMessage:
             )
         except (Unavailable, RateLimited):
             raise
+        except ConversationClosed as closed:
+            if closed.rule == "being_sent":  # ours (a retry settles it) or one by hand
+                raise Unavailable(f"{closed}; the automatic message waits for it") from closed
+            return await self._finish(run, RunStatus.FAILED, error=str(closed))
         except ApplicationError as refused:
             return await self._finish(run, RunStatus.FAILED, error=str(refused))
         run.send_id = sent.send.id
         return await self._finish(run, RunStatus.SENT, text=sent.send.text)
+
+    async def _sent_before(self, run: MessageRuleRun) -> MessageSend | None:
+        """This run's message, if a send of the rule to the order is recorded as sent."""
+        async with self._uow() as uow:
+            order, _ = await order_and_account(uow, run.order_id, run.account_id)
+            sends = await uow.message_sends.of_conversation(run.account_id, conversation_id(order))
+        return next(
+            (
+                s
+                for s in sends
+                if s.rule_id == run.rule_id
+                and s.order_id == run.order_id
+                and s.status is SendStatus.SENT
+            ),
+            None,
+        )
 
     async def _dry_run(self, run: MessageRuleRun, template_id: int) -> MessageRuleRun:
         async with self._uow() as uow:

@@ -8,7 +8,7 @@ import attrs
 import pytest
 
 from application import jobs
-from application.errors import ValidationFailed
+from application.errors import Unavailable, ValidationFailed
 from application.messages.create_message_rule import CreateMessageRule
 from application.messages.get_message_rule_log import GetMessageRuleLog
 from application.messages.rule_commands import MessageRuleInput
@@ -19,8 +19,9 @@ from application.queries import Paging
 from application.templates.commands import TemplateInput
 from application.templates.create_template import CreateTemplate
 from domain.message_rules import RunStatus
+from domain.messages import MessageSend
 from domain.shipments import ShipmentStatus
-from tests.unit.application.message_world import MessageWorld
+from tests.unit.application.message_world import BUYER, MessageWorld
 
 
 @pytest.fixture
@@ -83,6 +84,46 @@ async def test_a_shipped_sale_gets_its_message_once_after_the_delay(world):
     assert again.status is RunStatus.SENT and world.held(order) == ["Hola Ana, ¡ya salió!"]
     log = await GetMessageRuleLog(world.uow)(rule_id, Paging(0, 10))
     assert [r.status for r in log.items] == [RunStatus.SENT] and log.items[0].send_id is not None
+
+
+async def test_a_run_whose_message_went_out_before_a_crash_is_finished_not_sent_again(world):
+    """The worker died after MercadoLibre took the message and its send was stored, before
+    the run was finished: the job runs again and finishes the run with that send."""
+    world.clock.advance(1)
+    order = await world.sale()
+    await rule(world, "shipped", await template(world, "Ya salió"))
+    world.clock.advance(1)
+    [job] = await shipped(world, order)
+    first = await runner(world)(job.run_id)
+    async with world.uow() as uow:  # as if the run had never been finished
+        run = await uow.message_rule_runs.get(job.run_id)
+        await uow.message_rule_runs.save(
+            attrs.evolve(run, status=RunStatus.DUE, send_id=None, text=None, finished_at=None)
+        )
+        await uow.commit()
+
+    again = await runner(world)(job.run_id)
+
+    assert again.status is RunStatus.SENT and again.send_id == first.send_id
+    assert world.held(order) == ["Ya salió"] and world.posts() == 1
+
+
+async def test_a_message_on_its_way_to_the_conversation_makes_the_run_wait_not_fail(world):
+    world.clock.advance(1)
+    order = await world.sale()
+    await rule(world, "shipped", await template(world, "Ya salió"))
+    world.clock.advance(1)
+    [job] = await shipped(world, order)
+    async with world.uow() as uow:  # a message typed by hand, its outcome not known yet
+        await uow.message_sends.add(
+            MessageSend(world.account_id, order.pack_id, order.id, BUYER, "Hola", world.clock.now())
+        )
+        await uow.commit()
+
+    with pytest.raises(Unavailable, match="waits"):
+        await runner(world)(job.run_id)
+    async with world.uow() as uow:
+        assert (await uow.message_rule_runs.get(job.run_id)).status is RunStatus.DUE
 
 
 async def test_a_dry_run_logs_the_text_and_sends_nothing(world):
