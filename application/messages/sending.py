@@ -186,6 +186,11 @@ class MessageSender:
         error = "MercadoLibre did not take it (read back: no such message)"
         return await self._finish(send, SendStatus.FAILED, None, error), None
 
+    async def give_up(self, send: MessageSend, reason: str) -> MessageSend:
+        """Settle a pending send as failed when its outcome can never be learnt (the
+        conversation cannot be read back at all), so it holds the conversation no more."""
+        return await self._finish(send, SendStatus.FAILED, None, reason)
+
     async def _finish(
         self,
         send: MessageSend,

@@ -236,6 +236,23 @@ async def test_a_send_in_progress_holds_the_conversation_until_it_is_stale(world
     assert world.held(order) == ["Segundo"]
 
 
+async def test_a_pending_send_whose_conversation_cannot_be_read_is_failed_with_the_reason(world):
+    """The sweep's read-back meets a 404 (the conversation is gone): the outcome can never
+    be learnt, so the send is failed with why instead of being read back every minute."""
+    order = await world.sale()
+    async with world.uow() as uow:
+        pending = await uow.message_sends.add(
+            MessageSend(world.account_id, order.pack_id, order.id, BUYER, "Hola", world.clock.now())
+        )
+        await uow.commit()
+    del world.gateway.conversations[order.pack_id]
+
+    settled = await world.settle(pending.id)
+
+    assert settled.status is SendStatus.FAILED and "cannot be learnt" in (settled.error or "")
+    assert (await world.settle(pending.id)).status is SendStatus.FAILED
+
+
 async def test_an_agent_conversation_writes_to_the_agent(world):
     order = await world.sale()
     world.gateway.write(order.pack_id, "Soy el agente", agent=True)
