@@ -28,8 +28,9 @@ class ListUnread:
     """The conversations of an account with buyer (or agent) messages the seller has not
     read, the one waiting longest first, from the stored messages; with `refresh`,
     MercadoLibre's unread list (§8.4) is read first and each conversation it names read
-    (without marking it read) and stored, as the periodic read does. Raises NotFound for
-    an unknown or disconnected account."""
+    (without marking it read) and stored, as the periodic read does; so is each one
+    stored as unread that the list no longer names (read in MercadoLibre's own app).
+    Raises NotFound for an unknown or disconnected account."""
 
     def __init__(self, uow: UnitOfWorkFactory, gateway: MessageGateway) -> None:
         self._uow = uow
@@ -41,9 +42,15 @@ class ListUnread:
             account = await connected_account(uow, account_id)
         if refresh:
             require_usable(account)
-            for unread in await self._gateway.unread(account_id):
+            named = [u.pack_id for u in await self._gateway.unread(account_id)]
+            async with self._uow() as uow:
+                stored = await uow.messages.unread(account_id, account.seller_id)
+            # Conversations stored as unread that MercadoLibre no longer lists were read
+            # (or answered) elsewhere, in its own app say: read back, they say when.
+            gone = [c.pack_id for c in stored if c.pack_id not in set(named)]
+            for pack_id in [*named, *gone]:
                 conversation = await self._gateway.conversation(
-                    account_id, account.seller_id, unread.pack_id
+                    account_id, account.seller_id, pack_id
                 )
                 async with self._uow() as uow:
                     await store_messages(uow, conversation.messages)

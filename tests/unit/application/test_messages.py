@@ -280,6 +280,18 @@ async def test_reading_does_not_mark_read_and_unread_lists_the_oldest_first(worl
     assert [u.pack_id for u in await world.unread(world.account_id)] == [first.pack_id]
 
 
+async def test_a_conversation_read_in_mercadolibres_app_leaves_the_unread_list(world):
+    order = await world.sale()
+    world.gateway.write(order.pack_id, "¿Hola?")
+    assert len(await world.unread(world.account_id, refresh=True)) == 1
+    world.clock.advance(60)
+    for message in world.gateway.conversations[order.pack_id].messages:  # read elsewhere
+        message["message_date"]["read"] = "2026-12-03T12:00:00.000Z"
+
+    assert await world.unread(world.account_id, refresh=True) == []
+    assert await world.unread(world.account_id) == []
+
+
 async def test_a_disconnected_accounts_unread_messages_are_not_shown(world):
     order = await world.sale()
     world.gateway.write(order.pack_id, "¿Hola?")
