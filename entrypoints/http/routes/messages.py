@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import attrs
 from aiohttp import web
-from aiohttp.http_exceptions import HttpProcessingError
 
-from application.errors import PayloadTooLarge
 from application.messages.commands import SendMessageCommand
 from application.messages.upload_attachment import MAX_BYTES, MAX_NAME
 from domain.messages import MAX_ATTACHMENTS, SELLER_MAX_LENGTH
@@ -27,6 +25,7 @@ from entrypoints.http.message_views import (
 )
 from entrypoints.http.params import path_int, path_str, query_bool, query_int
 from entrypoints.http.problems import RequestInvalid
+from entrypoints.http.uploads import read_file
 
 
 @attrs.define
@@ -87,28 +86,18 @@ async def read_upload(request: web.Request, field: str) -> tuple[str, bytes]:
     """The file of a multipart/form-data body, read up to the limit and no further."""
     if not request.content_type.startswith("multipart/"):
         raise RequestInvalid(f"send the file as multipart/form-data in the field {field!r}")
-    try:
-        return await _read_part(request, field)
-    except (ValueError, AssertionError, web.HTTPException, HttpProcessingError) as error:
-        # aiohttp's reader: a missing boundary, a malformed part or part header.
-        raise RequestInvalid(f"the multipart body cannot be read: {error}") from None
-
-
-async def _read_part(request: web.Request, field: str) -> tuple[str, bytes]:
-    reader = await request.multipart()
-    while True:
-        part = await reader.next()
-        if part is None:
-            raise RequestInvalid(f"the multipart body has no {field!r} file")
-        if getattr(part, "name", None) != field or not hasattr(part, "read_chunk"):
-            continue
-        filename = part.filename or ""  # type: ignore[union-attr]
-        content = bytearray()
-        while chunk := await part.read_chunk(1024 * 1024):  # type: ignore[union-attr]
-            content.extend(chunk)
-            if len(content) > MAX_BYTES:
-                raise PayloadTooLarge(f"the file is larger than {MAX_BYTES} bytes (25 MB)")
-        return filename, bytes(content)
+    return await read_file(
+        request,
+        field,
+        MAX_BYTES,
+        RequestInvalid(
+            f"the file is larger than {MAX_BYTES} bytes (25 MB)",
+            [{"field": field, "reason": "must be at most 25 MB (§8.4)"}],
+            status=413,
+            close_connection=True,
+        ),
+        RequestInvalid(f"the multipart body has no {field!r} file"),
+    )
 
 
 async def upload_attachment(request: web.Request) -> web.Response:

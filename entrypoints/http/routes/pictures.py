@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import attrs
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
 from application.listings.add_pictures import MAX_PICTURES_PER_CALL, AddPicturesCommand
 from domain.pictures import MAX_PICTURE_BYTES, picture_format
@@ -14,9 +14,8 @@ from entrypoints.http.listing_views import ListingView, listing_view
 from entrypoints.http.params import query_int
 from entrypoints.http.problems import RequestInvalid
 from entrypoints.http.routes.products import ITEM, NOT_FOUND, item_id_of
+from entrypoints.http.uploads import read_file
 
-# Room for the multipart framing and the other fields around a 10 MB file.
-MULTIPART_MARGIN = 64 * 1024
 ACCOUNT = Param.id("account_id", "The account whose listings will use the picture", "query")
 FILE_REASON = "send the picture as multipart/form-data in the field 'file'"
 
@@ -56,50 +55,25 @@ async def _file(request: web.Request) -> tuple[bytes, str]:
             [{"field": "file", "reason": FILE_REASON}],
             status=415,
         )
-    too_large = RequestInvalid(
-        "the picture has at most 10 MB",
-        [{"field": "file", "reason": "must be at most 10 MB (§4.8)"}],
-        status=413,
-        close_connection=True,
-    )
-    if request.content_length is not None and (
-        request.content_length > MAX_PICTURE_BYTES + MULTIPART_MARGIN
-    ):
-        raise too_large
-    try:
-        return await _read_file(request, too_large)
-    except RequestInvalid:
-        raise
-    except Exception:
-        # aiohttp's multipart reader raises many types (ValueError without a boundary,
-        # AssertionError for a part without a name, InvalidHeader for a header with
-        # control characters): all mean the client's body is not a form to read.
-        raise RequestInvalid(
-            "the multipart/form-data body cannot be read",
-            [{"field": "file", "reason": FILE_REASON}],
+    filename, content = await read_file(
+        request,
+        "file",
+        MAX_PICTURE_BYTES,
+        RequestInvalid(
+            "the picture has at most 10 MB",
+            [{"field": "file", "reason": "must be at most 10 MB (§4.8)"}],
+            status=413,
             close_connection=True,
-        ) from None
-
-
-async def _read_file(request: web.Request, too_large: RequestInvalid) -> tuple[bytes, str]:
-    reader = await request.multipart()
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader) or part.name != "file":
-            await part.release()
-            continue
-        content = bytearray()
-        while chunk := await part.read_chunk():
-            content += chunk
-            if len(content) > MAX_PICTURE_BYTES:
-                raise too_large
-        if picture_format(bytes(content)) is None:
-            raise RequestInvalid(
-                "the file is not a picture MercadoLibre takes",
-                [{"field": "file", "reason": "must be a JPG, PNG or WEBP picture"}],
-                status=415,
-            )
-        return bytes(content), part.filename or ""
-    raise RequestInvalid("no picture sent", [{"field": "file", "reason": FILE_REASON}])
+        ),
+        RequestInvalid("no picture sent", [{"field": "file", "reason": FILE_REASON}]),
+    )
+    if picture_format(content) is None:
+        raise RequestInvalid(
+            "the file is not a picture MercadoLibre takes",
+            [{"field": "file", "reason": "must be a JPG, PNG or WEBP picture"}],
+            status=415,
+        )
+    return content, filename
 
 
 async def upload_picture(request: web.Request) -> web.Response:
