@@ -8,6 +8,7 @@ import click
 
 from application.analytics.views import DashboardStats
 from entrypoints.cli.orders import _run, _settings
+from entrypoints.cli.output import json_option, print_json
 
 
 def _as_json(stats: DashboardStats) -> str:
@@ -75,9 +76,13 @@ def analytics() -> None:
 
 @analytics.command("rebuild")
 @click.option("--account", "account_id", type=click.IntRange(min=1), help="Local account id.")
-def analytics_rebuild(account_id: int | None) -> None:
+@json_option
+def analytics_rebuild(account_id: int | None, as_json: bool) -> None:
     """Recompute the daily sales roll-up from the stored orders (one account at a time)."""
     read = _run(_settings(), lambda c: c.rebuild_analytics()(account_id))
+    if as_json:
+        print_json([{"account_id": one, "orders": orders} for one, orders in read.items()])
+        return
     for one, orders in read.items():
         click.echo(f"account {one}: roll-up rebuilt from {orders} order(s)")
     if not read:

@@ -46,6 +46,7 @@ EVERY_JOB: list[jobs.Job] = [
     jobs.RecoverMissedFeeds(SyncTrigger.NOTIFICATION),
     jobs.RefreshExpiringTokens(),
     jobs.ReadUnreadMessages(),
+    jobs.RecordVisits(),
     jobs.RequeueLostWork(("notifications", "deliveries")),
     jobs.FanOut("reconcile_orders", SyncTrigger.API),
 ]

@@ -19,7 +19,12 @@ def not_simulated(method: str, path: str) -> dict[str, object]:
 async def test_an_unknown_path_is_501_naming_method_and_path(sandbox: Sandbox) -> None:
     """ref: mercadolibre-api.md §2.1 (the error body's fields), with the sandbox's own
     error code: a path MercadoLibre may well serve, which the sandbox does not."""
-    for path in ("/no/such/path", "/items/visits", "/users/bulk", "/orders/blocked_buyers"):
+    for path in (
+        "/no/such/path",
+        "/communications/notices",
+        "/users/bulk",
+        "/orders/blocked_buyers",
+    ):
         status, body = await sandbox.get(path)
         assert (status, body) == (501, not_simulated("GET", path)), path
 
@@ -50,7 +55,7 @@ async def test_not_simulated_comes_before_the_token_check(make_sandbox: MakeSand
     """ref: mercadolibre-api.md §2.2: a 401 would claim the path exists and wants a
     token."""
     sb = await make_sandbox()
-    assert (await sb.get("/items/visits"))[0] == 501
+    assert (await sb.get("/communications/notices"))[0] == 501
     assert (await sb.get("/orders/search/recent"))[0] == 501
 
 
@@ -78,8 +83,8 @@ async def test_options_on_a_simulated_path_still_documents_it(sandbox: Sandbox) 
     item_id = sandbox.state.items.listings[sandbox.seller()].item_id(0)
     status, body = await sandbox.call("OPTIONS", f"/items/{item_id}")
     assert status == 200 and {m["method"] for m in body["methods"]} >= {"GET", "PUT"}
-    status, body = await sandbox.call("OPTIONS", "/items/visits")
-    assert (status, body) == (501, not_simulated("OPTIONS", "/items/visits"))
+    status, body = await sandbox.call("OPTIONS", "/communications/notices")
+    assert (status, body) == (501, not_simulated("OPTIONS", "/communications/notices"))
 
 
 async def test_the_admin_api_keeps_its_404(sandbox: Sandbox) -> None:
