@@ -22,7 +22,7 @@ test: $(STAMP)
 	$(BIN)/lint-imports importlinter.ini
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/python tests/parallel.py
 
 # Schemathesis against the served OpenAPI document with more requests per operation
 # than `make test` sends (docs/testing.md#schemathesis).
