@@ -131,7 +131,8 @@ class MercadoLibreClient:
 
     Retry policy (§2.4):
     - 429 is retried for every method (MercadoLibre did not process the call), after
-      Retry-After when present, else after the policy's backoff.
+      Retry-After when present, else after the policy's backoff, up to the policy's
+      `rate_limited_attempts` (more than for other failures: see RetryPolicy).
     - 5xx, dropped connections and read timeouts are retried only for idempotent calls
       (GET, PUT, DELETE, or `idempotent=True`): a POST may have been processed and must
       not be repeated blindly.
@@ -237,7 +238,7 @@ class MercadoLibreClient:
                 path,
                 outcome.reason,
                 attempt,
-                self._retry.max_attempts,
+                self._retry.attempts_for(outcome.reason == "rate_limited"),
                 delay,
             )
             await self._sleep(delay)
@@ -248,7 +249,9 @@ class MercadoLibreClient:
             self._metrics.waited(key, waited)
 
     def _delay_before_retry(self, failure: _Failure, attempt: int) -> float | None:
-        if not failure.retryable or attempt >= self._retry.max_attempts:
+        if not failure.retryable:
+            return None
+        if attempt >= self._retry.attempts_for(failure.reason == "rate_limited"):
             return None
         if failure.retry_after is not None:
             # Waiting longer than the cap would hold a worker for nothing; the caller

@@ -25,11 +25,33 @@ class RetryPolicy:
     `max_attempts` counts the first attempt too. A Retry-After longer than `cap` is not
     waited for: the call fails with RateLimited(retry_after) and the caller (a job, with
     its own backoff) decides.
+
+    `rate_limited_attempts` is the same count for answers of 429, and is larger: a 429
+    was not processed (§2.4), and the application's quota is shared with every other
+    process calling for it, so a burst elsewhere (the API server's backfill while an
+    admin runs `meli sync`; processes whose limiters do not see each other without
+    Redis) is waited out, with the backoff's ceiling reaching `cap`, rather than turned
+    into a failed read. Three more by default; never below `max_attempts`.
     """
 
     max_attempts: int = attrs.field(default=5, validator=attrs.validators.ge(1))
+    rate_limited_attempts: int = attrs.field(
+        default=attrs.Factory(lambda policy: policy.max_attempts + 3, takes_self=True)
+    )
     base: float = attrs.field(default=0.5, validator=attrs.validators.gt(0))
     cap: float = attrs.field(default=30.0, validator=attrs.validators.gt(0))
+
+    @rate_limited_attempts.validator
+    def _not_below_max_attempts(self, attribute: attrs.Attribute, value: int) -> None:
+        if value < self.max_attempts:
+            raise ValueError(
+                f"rate_limited_attempts ({value}) must be at least max_attempts "
+                f"({self.max_attempts})"
+            )
+
+    def attempts_for(self, rate_limited: bool) -> int:
+        """How many attempts a call gets in all, given how its last one failed."""
+        return self.rate_limited_attempts if rate_limited else self.max_attempts
 
     def backoff(self, retry: int, random: Callable[[], float]) -> float:
         """The sleep before retry number `retry` (1 for the first retry)."""

@@ -196,8 +196,9 @@ class Sandbox:
         return body
 
     async def settle(self) -> None:
-        """Let the notification sender finish what is due now."""
-        await self.state.notifier.settle()
+        """Let the notification sender finish what is due now (a loaded machine may
+        take seconds; the notifier's own default of 5 s is for interactive use)."""
+        await self.state.notifier.settle(timeout=30.0)
 
     def order_of(self, seller: int, accept: Callable[[Any], bool]) -> Any:
         """A stored order of `seller` that `accept`s (newest first)."""

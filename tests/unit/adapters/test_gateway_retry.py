@@ -144,6 +144,16 @@ def client(script, session, sleeps, limiter, registry) -> MercadoLibreClient:
 # -- the policy itself -----------------------------------------------------------------------
 
 
+def test_a_429_gets_more_attempts_than_other_failures():
+    """§2.4: a 429 was not processed and the quota is shared by other processes."""
+    assert RetryPolicy().attempts_for(rate_limited=False) == 5
+    assert RetryPolicy().attempts_for(rate_limited=True) == 8
+    assert RetryPolicy(max_attempts=2).attempts_for(rate_limited=True) == 5
+    assert RetryPolicy(max_attempts=2, rate_limited_attempts=2).attempts_for(True) == 2
+    with pytest.raises(ValueError, match="at least max_attempts"):
+        RetryPolicy(max_attempts=5, rate_limited_attempts=4)
+
+
 def test_backoff_is_exponential_with_full_jitter_up_to_the_cap():
     policy = RetryPolicy(max_attempts=10, base=0.5, cap=30.0)
     assert [policy.backoff(n, lambda: 1.0) for n in range(1, 9)] == [
@@ -250,7 +260,9 @@ async def test_429_without_retry_after_backs_off_and_ends_rate_limited(client, s
     with pytest.raises(RateLimited) as caught:
         await client.request("GET", "/users/me", token=TOKEN)
     assert caught.value.retry_after is None
-    assert sleeps == [0.25, 0.5, 1.0, 2.0]
+    assert "after 8 attempts" in str(caught.value)
+    # §2.4: a 429 gets three attempts more than other failures (RetryPolicy).
+    assert sleeps == [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0]
 
 
 async def test_a_retry_after_beyond_the_cap_is_handed_to_the_caller(client, script, sleeps):
