@@ -45,10 +45,14 @@ class View:
 Panel = Callable[[View], Awaitable[Markup]]
 
 
-def section(title: str, body: Markup, wide: bool = False, name: str = "") -> Markup:
+def section(
+    title: str, body: Markup, wide: bool = False, name: str = "", double: bool = False
+) -> Markup:
+    """A panel: `wide` spans the page, `double` two columns where the page has them (a
+    table of several columns would otherwise be cut and scroll inside a third)."""
     return h(
         '<section class="{cls}" data-panel="{name}"><h2>{title}</h2>{body}</section>',
-        cls="wide" if wide else "",
+        cls="wide" if wide else "double" if double else "",
         name=name,
         title=title,
         body=body,
@@ -180,7 +184,7 @@ async def todays_work(view: View) -> Markup:
         asked=questions.total,
         questions=questions_table,
     )
-    return section("Today's work", body, name="work")
+    return section("Today's work", body, name="work", double=True)
 
 
 async def unread_messages(view: View) -> Markup:
@@ -265,6 +269,7 @@ async def top_listings(view: View) -> Markup:
         "Top listings",
         table(("Listing", "Units", "Revenue", "Visits", "Conversion"), rows, {1, 2, 3, 4}),
         name="top",
+        double=True,
     )
 
 

@@ -49,6 +49,7 @@ main { padding:1rem; display:grid; gap:1rem;
 section { background:#fff; border:1px solid var(--line); border-radius:10px;
   padding:.75rem 1rem; min-width:0; }
 section.wide { grid-column:1 / -1; }
+@media (min-width:720px) { section.double { grid-column:span 2; } }
 section h2 { font-size:1rem; margin:.1rem 0 .6rem; }
 .figures { display:grid; grid-template-columns:repeat(auto-fit, minmax(140px, 1fr)); gap:.5rem; }
 .figure { border:1px solid var(--line); border-radius:8px; padding:.5rem; }
@@ -60,8 +61,9 @@ th, td { text-align:left; padding:.3rem .4rem; border-bottom:1px solid var(--lin
   vertical-align:top; }
 td.n, th.n { text-align:right; white-space:nowrap; }
 .ok { color:var(--ok); } .bad { color:var(--bad); } .muted { color:var(--muted); }
-svg { width:100%; height:auto; max-height:240px; display:block; }
-svg .bar { fill:var(--accent); } svg text { font-size:11px; fill:var(--muted); }
+svg.chart { width:100%; display:block; }
+svg .bar { fill:var(--accent); } svg .axis { stroke:var(--line); }
+svg text { font-size:11px; fill:var(--muted); }
 .signin { max-width:360px; margin:10vh auto; background:#fff; padding:1.5rem;
   border:1px solid var(--line); border-radius:10px; display:flex; flex-direction:column;
   gap:.75rem; }
