@@ -26,10 +26,13 @@ sys.path.insert(0, str(ROOT))
 
 from tests.isolation import _dsn, leased_redis_db  # noqa: E402
 
+# Schemathesis (minutes of its own) runs beside the unit tests, the shortest group, so
+# that the end-to-end group is not the one everybody waits for.
+CONFORMANCE = "tests/e2e/test_openapi_conformance.py"
 GROUPS = (
-    ["tests/e2e"],
+    ["tests/e2e", f"--ignore={CONFORMANCE}"],
     ["tests/contracts", "tests/sandbox"],
-    ["tests/integration", "tests/unit"],
+    ["tests/integration", "tests/unit", CONFORMANCE],
 )
 
 
