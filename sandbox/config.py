@@ -13,6 +13,7 @@ DAY = 86_400
 TOPICS = ("orders_v2", "items", "questions", "messages", "shipments", "payments", "post_purchase")
 TOPIC_ALIASES = {"claims": "post_purchase"}
 NOTIFICATION_VARIANTS = ("canonical", "varied")
+MESSAGE_ANSWERS = ("full", "documented", "varied")
 
 
 def topic_name(name: str) -> str:
@@ -144,6 +145,10 @@ class SandboxConfig:
     notification_variants: str = attrs.field(
         default="varied", validator=v.in_(NOTIFICATION_VARIANTS)
     )
+    # §8.2: what a sent message is answered with. "documented": only the fields the
+    # page names (`id` or `message_id`, `status`, `text`, `message_moderation`); "full":
+    # the whole §8.1 message; "varied" (the default) draws one of them per message.
+    message_answers: str = attrs.field(default="varied", validator=v.in_(MESSAGE_ANSWERS))
 
     # -- market activity ---------------------------------------------------------------
     # Simulated buyers' events per second (orders, payments, questions, messages,
@@ -183,5 +188,6 @@ RUNTIME_OPTIONS = frozenset(
         "shuffle",
         "shuffle_window_ms",
         "notification_variants",
+        "message_answers",
     }
 )

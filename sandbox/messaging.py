@@ -3,6 +3,7 @@ read marks and attachments."""
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -132,6 +133,28 @@ class Message:
     def visible_to(self, user_id: int) -> bool:
         """§8.1: moderated messages are hidden from everyone but their sender."""
         return self.moderation != "rejected" or self.from_id == user_id
+
+    def as_sent(self, shape: str) -> dict[str, Any]:
+        """§8.2, the answer to a send: the whole message ("full"), or only the fields
+        the page documents ("documented": `id` or `message_id`, `status`, `text`,
+        `message_moderation`); "varied" draws one per message, repeatably (its id)."""
+        chooser = random.Random(self.id)
+        if shape == "varied":
+            shape = chooser.choice(("full", "documented"))
+        if shape == "full":
+            return self.as_json()
+        key = chooser.choice(("id", "message_id"))
+        return {
+            key: self.id,
+            "status": self.status,
+            "text": self.text,
+            "message_moderation": {
+                "status": self.moderation,
+                "reason": self.moderation_reason,
+                "source": "online",
+                "moderation_date": iso(self.created),
+            },
+        }
 
     def as_json(self) -> dict[str, Any]:
         """§8.1, one entry of `messages`."""

@@ -81,8 +81,9 @@ def read_message(
     now: datetime | None = None,
     seller_id: int | None = None,
 ) -> Message:
-    """One message in either shape; `pack_id`, `from_user_id`, `to_user_id` and
-    `order_id` fill what the body does not say, and in a seller's conversation a
+    """One message in either shape; `pack_id` is the conversation the call named (it
+    wins over the body's resources); `from_user_id`, `to_user_id` and `order_id` fill
+    what the body does not say, and in a seller's conversation a
     message without `to` (the 2019 shape) is to the seller when someone else sent it.
     Raises Unavailable."""
     if not isinstance(body, Mapping):
@@ -93,7 +94,10 @@ def read_message(
     dates = _mapping(body.get("message_date"))
     moderation = _mapping(body.get("message_moderation") or body.get("moderation"))
     legacy_order = read_id(body.get("resource_id")) if body.get("resource") == "orders" else None
-    conversation = _resource(body, "packs", "orders") or legacy_order or pack_id
+    # The conversation the call named (its path) is the message's: §8.1 identifies it by
+    # the path's pack (or order) id [DOC]; `message_resources` only for a message read
+    # alone (GET /messages/{id}), whose path names none.
+    conversation = pack_id or _resource(body, "packs", "orders") or legacy_order
     sender = _user(body.get("from")) or from_user_id
     receiver = _user(body.get("to"))
     if receiver is None and seller_id is not None and sender not in (None, seller_id):

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
+
+import attrs
 
 from adapters.mercadolibre.account_calls import AccountCalls
 from adapters.mercadolibre.client import Upload
@@ -69,8 +72,8 @@ class AiohttpMessageGateway:
             if not mark_as_read:
                 params["mark_as_read"] = "false"
             body = await self._calls.get(account_id, path, params)
-            listed = body.get("messages") if isinstance(body, Mapping) else None
-            if not isinstance(listed, list):
+            listed = _listed(body)
+            if listed is None:
                 raise Unavailable(f"{what} answered without a list of messages")
             if status is None:
                 status = read_status(body, account_id, pack_id, what)
@@ -95,7 +98,10 @@ class AiohttpMessageGateway:
             offset += len(listed)
             if not listed or offset >= _total(body, offset):
                 break
-        ordered = sorted(messages.values(), key=lambda m: (m.date_created, m.id))
+        # Oldest first. Messages of the same instant (dates have milliseconds) take the
+        # reverse of the listing's order, which is newest first [INF: as the sandbox].
+        listed_at = {message_id: n for n, message_id in enumerate(messages)}
+        ordered = sorted(messages.values(), key=lambda m: (m.date_created, -listed_at[m.id]))
         return Conversation(
             status or ConversationStatus(account_id, pack_id, seller_max_length=limit),
             tuple(ordered),
@@ -149,7 +155,9 @@ class AiohttpMessageGateway:
         if attachments:
             body["attachments"] = list(attachments)
         response = await self._calls.call(account_id, "POST", path, params=TAG, json_body=body)
-        return self._sent(response.body, account_id, f"POST {path}", pack_id, seller_id, to_user_id)
+        return self._sent(
+            response.body, account_id, f"POST {path}", pack_id, seller_id, to_user_id, attachments
+        )
 
     async def send_option(
         self,
@@ -159,6 +167,7 @@ class AiohttpMessageGateway:
         option_id: str,
         text: str | None = None,
         template_id: str | None = None,
+        to_user_id: int | None = None,
     ) -> Message:
         """§8.3 POST /messages/action_guide/packs/{pack_id}/option [INF: the shape]."""
         path = f"/messages/action_guide/packs/{int(pack_id)}/option"
@@ -168,7 +177,7 @@ class AiohttpMessageGateway:
         if text is not None:
             body["text"] = text
         response = await self._calls.call(account_id, "POST", path, params=TAG, json_body=body)
-        return self._sent(response.body, account_id, f"POST {path}", pack_id, seller_id, None)
+        return self._sent(response.body, account_id, f"POST {path}", pack_id, seller_id, to_user_id)
 
     def _sent(
         self,
@@ -178,17 +187,26 @@ class AiohttpMessageGateway:
         pack_id: int,
         seller_id: int,
         to_user_id: int | None,
+        attachments: tuple[str, ...] = (),
     ) -> Message:
+        """The created message from a send's answer. §8.2 documents only `id` (or
+        `message_id`), `status`, `text` and `message_moderation` [DOC-S]: what the answer
+        does not say is what was sent (this conversation, from the seller, to the buyer,
+        its attachments, dated now)."""
         if isinstance(body, list) and len(body) == 1:
             body = body[0]
-        return read_message(
+        message = read_message(
             body,
             account_id,
             what,
             pack_id=pack_id,
             from_user_id=seller_id,
-            to_user_id=to_user_id or read_id(_to_of(body)),
+            to_user_id=read_id(_to_of(body)) or to_user_id,
+            now=datetime.now(UTC),
         )
+        if attachments and not message.attachments:
+            message = attrs.evolve(message, attachments=attachments)
+        return message
 
     async def options(self, account_id: int, pack_id: int) -> tuple[MessageOption, ...]:
         path = f"/messages/action_guide/packs/{int(pack_id)}"
@@ -295,3 +313,15 @@ def _to_of(body: Any) -> Any:
     if isinstance(to, list):
         to = to[0] if to else None
     return to.get("user_id") if isinstance(to, Mapping) else to
+
+
+def _listed(body: Any) -> list[Any] | None:
+    """A conversation page's messages: `messages` (§8.1 [DOC]), or `results` in the
+    older listing [OBS: gpupo's 2016 mock-up]."""
+    if not isinstance(body, Mapping):
+        return None
+    for key in ("messages", "results"):
+        found = body.get(key)
+        if isinstance(found, list):
+            return found
+    return None

@@ -93,6 +93,8 @@ def _item(entry: Any, fallback_currency: str | None, what: str) -> OrderItem:
     quantity = line.get("quantity")
     if isinstance(quantity, str) and quantity.isdigit():
         quantity = int(quantity)
+    elif isinstance(quantity, float) and quantity.is_integer():
+        quantity = int(quantity)  # a JSON encoder's 2.0
     if price is None or item_id is None or not isinstance(quantity, int) or quantity <= 0:
         raise Unavailable(f"{what} has an order item without id, quantity or unit price")
     return OrderItem(

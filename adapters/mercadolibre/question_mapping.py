@@ -40,12 +40,17 @@ def clean_json(value: Any) -> Any:
 
 
 MAX_ID = 2**63 - 1  # ids are int64 (§0.3)
+EXACT_FLOAT = 2**53
 
 
 def read_id(value: Any) -> int | None:
-    """An id given as a number or a string of ASCII digits, positive and within int64."""
+    """An id given as a number or a string of ASCII digits, positive and within int64.
+    A whole float (a JSON encoder's `123.0`) is read only below 2**53, where a float
+    still names one integer exactly."""
     if isinstance(value, bool):
         return None
+    if isinstance(value, float) and value.is_integer() and 0 < value < EXACT_FLOAT:
+        value = int(value)
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, int) and 0 < value <= MAX_ID:

@@ -113,7 +113,12 @@ class MessageSender:
         try:
             if send.option_id is not None:
                 message = await self._gateway.send_option(
-                    send.account_id, seller_id, send.pack_id, send.option_id, text=send.text
+                    send.account_id,
+                    seller_id,
+                    send.pack_id,
+                    send.option_id,
+                    text=send.text,
+                    to_user_id=send.to_user_id,
                 )
             else:
                 message = await self._gateway.send(

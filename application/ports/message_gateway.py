@@ -106,9 +106,11 @@ class MessageGateway(Protocol):
         option_id: str,
         text: str | None = None,
         template_id: str | None = None,
+        to_user_id: int | None = None,
     ) -> Message:
         """POST /messages/action_guide/packs/{pack_id}/option (§8.3): the seller writes
-        first, for a reason. NOT idempotent, as `send`."""
+        first, for a reason. NOT idempotent, as `send`. `to_user_id`, the buyer, names
+        the receiver when MercadoLibre's answer does not."""
         ...
 
     async def options(self, account_id: int, pack_id: int) -> tuple[MessageOption, ...]:

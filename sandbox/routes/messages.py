@@ -82,7 +82,8 @@ async def conversation(request: web.Request) -> web.Response:
 @write_bucket
 async def send(request: web.Request) -> web.Response:
     """§8.2: the seller writes to the buyer (or the country agent); 350 characters at
-    most; the created message [INF: 201]."""
+    most; the created message [INF: 201], whole or only its documented fields
+    (`message_answers`)."""
     require_tag(request)
     state = state_of(request)
     conv = conversation_in_path(request, seller_only=False)
@@ -91,7 +92,7 @@ async def send(request: web.Request) -> web.Response:
     if access_of(request).user_id != outgoing.from_id:
         raise access_denied(outgoing.from_id, conv.key)
     message = state.market.messaging.send(conv, outgoing, access_of(request).client_id)
-    return respond(request, message.as_json(), 201)
+    return respond(request, message.as_sent(state.config.message_answers), 201)
 
 
 @read_bucket

@@ -270,6 +270,7 @@ class FakeMessageGateway:
         option_id: str,
         text: str | None = None,
         template_id: str | None = None,
+        to_user_id: int | None = None,
     ) -> Message:
         self.calls.append(("send_option", pack_id))
         conversation = self._conversation(account_id, pack_id)

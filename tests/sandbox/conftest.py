@@ -21,7 +21,9 @@ from tests.sandbox.images import png
 
 # Most tests want neither the rate limit nor the optimistic lock in their way; the tests
 # of those two behaviours switch them on explicitly.
-QUIET = {"rate_limit": 0, "optimistic_lock_window": 0}
+# A sent message is answered whole here, so that tests can read what was kept; the
+# documented-fields answer has its own test (test_messages.py).
+QUIET = {"rate_limit": 0, "optimistic_lock_window": 0, "message_answers": "full"}
 # §0.3, §6.1: the header that asks GET /shipments/{id} for the new shape.
 NEW_FORMAT = {"x-format-new": "true"}
 

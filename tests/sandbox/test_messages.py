@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import FormData
 
+from sandbox.config import SandboxConfig
 from tests.sandbox.conftest import MakeSandbox, Sandbox
 from tests.sandbox.images import png
 
@@ -139,6 +140,41 @@ async def test_seller_message_of_350_characters_but_not_351(sandbox: Sandbox) ->
     status, body = await sandbox.post(path, params=TAG, json=message(sandbox, order, "a" * 351))
     assert status == 400
     assert body["message"] == "The message content is too long, max characters allowed are 350"
+
+
+async def test_a_sent_message_is_answered_whole_or_with_its_documented_fields(
+    make_sandbox: MakeSandbox,
+) -> None:
+    """ref: mercadolibre-api.md §8.2 (the answer: documented fields `message_id`/`id`,
+    `status`, `text`, `message_moderation` [DOC-S]): `documented` answers only those,
+    `varied` (the default) draws between them and the whole message, per message and
+    repeatably, and PATCH /_sandbox/config switches; anything else is refused."""
+    assert SandboxConfig().message_answers == "varied"
+    sb = await make_sandbox(message_answers="documented")
+    await sb.login()
+    order = await paid_sale(sb)
+    path = conversation_path(order, sb.seller())
+    keys = set()
+    for n in range(8):
+        status, body = await sb.post(path, params=TAG, json=message(sb, order, f"m{n}"))
+        assert status == 201
+        [named] = {"id", "message_id"} & set(body)
+        keys.add(named)
+        assert set(body) == {named, "status", "text", "message_moderation"}
+        assert (body["text"], body["status"]) == (f"m{n}", "available")
+        assert body["message_moderation"]["status"] == "clean"
+        assert (await sb.get(f"/messages/{body[named]}", params=TAG))[0] == 200
+    assert keys == {"id", "message_id"}
+
+    status, config = await sb.call("PATCH", "/_sandbox/config", json={"message_answers": "varied"})
+    assert (status, config["message_answers"]) == (200, "varied")
+    shapes = set()
+    for n in range(12):
+        _, body = await sb.post(path, params=TAG, json=message(sb, order, f"v{n}"))
+        shapes.add("from" in body)
+    assert shapes == {True, False}
+    status, _ = await sb.call("PATCH", "/_sandbox/config", json={"message_answers": "odd"})
+    assert status == 400 and sb.config.message_answers == "varied"
 
 
 async def test_the_error_table_of_sending(sandbox: Sandbox) -> None:

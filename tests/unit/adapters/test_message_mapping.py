@@ -5,6 +5,7 @@ unread lists."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -49,7 +50,8 @@ async def test_a_conversation_reads_its_status_and_messages_oldest_first():
     assert {m.id for m in conversation.messages} == {m["id"] for m in listed}
     dates = [m.date_created for m in conversation.messages]
     assert dates == sorted(dates)
-    assert all(m.pack_id for m in conversation.messages)
+    # §8.1: the conversation is the path's pack, whatever `message_resources` names.
+    assert {m.pack_id for m in conversation.messages} == {2000000089077943}
     assert calls.asked[0][2]["tag"] == "post_sale" and calls.asked[0][2]["mark_as_read"] == "false"
 
 
@@ -118,6 +120,46 @@ async def test_the_older_send_answer_is_a_one_message_list():
 
     assert sent.id == "0033b582a1474fa98c02d229abcec43c" and sent.text == "Ejemplo de texto"
     assert sent.moderation_status == "non_moderated" and sent.order_id == 1234567871
+
+
+@pytest.mark.parametrize("key", ["id", "message_id"])
+async def test_a_send_answered_with_only_the_documented_fields_is_what_was_sent(key):
+    """§8.2 [DOC-S]: the answer documents only `message_id`/`id`, `status`, `text` and
+    `message_moderation`; the rest is what was sent, dated at the send."""
+    answer = {
+        key: "abc123",
+        "status": "available",
+        "text": "Tu factura",
+        "message_moderation": {"status": "clean"},
+    }
+    before = datetime.now(UTC)
+    gw = AiohttpMessageGateway(CannedCalls(answer))  # type: ignore[arg-type]
+
+    sent = await gw.send(ACCOUNT, 11, 2000000089077943, 22, "Tu factura", ("11_f.pdf",))
+
+    assert (sent.id, sent.pack_id, sent.from_user_id, sent.to_user_id) == (
+        "abc123",
+        2000000089077943,
+        11,
+        22,
+    )
+    assert sent.attachments == ("11_f.pdf",) and sent.moderation_status == "clean"
+    assert before <= sent.date_created <= datetime.now(UTC)
+
+    guided = await gw.send_option(ACCOUNT, 11, 2000000089077943, "OTHER", text="x", to_user_id=22)
+    assert (guided.from_user_id, guided.to_user_id) == (11, 22)
+
+
+async def test_older_conversation_pages_list_their_messages_under_results():
+    """The 2016 listing kept the messages under `results` [OBS]."""
+    gw, _, fixture = gateway("pack_conversation.json")
+    body = dict(fixture["body"])
+    body["results"] = body.pop("messages")
+    gw = AiohttpMessageGateway(CannedCalls(body))  # type: ignore[arg-type]
+
+    conversation = await gw.conversation(ACCOUNT, 415458330, 2000000089077943)
+
+    assert {m.id for m in conversation.messages} == {m["id"] for m in body["results"]}
 
 
 async def test_the_action_guide_lists_every_option():

@@ -108,6 +108,19 @@ def test_an_id_beyond_int64_is_no_order_id():
         read_order(body("orders/order.json") | {"id": 2**63}, account_id=1)
 
 
+def test_whole_floats_read_as_ids_and_quantities_only_where_exact():
+    """§0.3: ids and counts are numbers; an encoder's `2.0` is still the number 2, but a
+    float past 2**53 no longer names one id."""
+    data = body("orders/order.json")
+    line = dict(data["order_items"][0]) | {"quantity": 2.0}
+    order = read_order(data | {"id": float(2000009713473608), "order_items": [line]}, account_id=1)
+    assert order.id == 2000009713473608 and order.items[0].quantity == 2
+    with pytest.raises(Unavailable, match="id"):
+        read_order(data | {"id": float(2**60)}, account_id=1)
+    with pytest.raises(Unavailable, match="quantity"):
+        read_order(data | {"order_items": [dict(line) | {"quantity": 1.5}]}, account_id=1)
+
+
 def test_an_unknown_status_is_that_orders_error():
     with pytest.raises(Unavailable, match="unknown status 'shipped_by_drone'"):
         read_order(body("orders/order.json") | {"status": "shipped_by_drone"}, account_id=1)
