@@ -161,6 +161,11 @@ class Settings:
         return self.data_dir / "locks"
 
     @property
+    def rate_limiter_file(self) -> Path:
+        """The rate limiter's state shared by this machine's processes without Redis."""
+        return self.data_dir / "rate-limiter.json"
+
+    @property
     def effective_burst(self) -> int:
         return self.rate_limit_burst or max(1, round(self.rate_limit_per_second))
 

@@ -1,12 +1,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
+import json
+import logging
 import math
+import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 
 from application.errors import QuotaExhausted
 from application.ports.rate_limiter import API_CALLS, CallClass, RateLimits
+
+log = logging.getLogger(__name__)
 
 
 class _ShareUsedUp(Exception):
@@ -53,16 +61,19 @@ class LocalRateLimiter:
         waited = 0.0
         while True:
             try:
-                self._check_quota(key, cost, call_class)
+                with self._shared():
+                    self._check_quota(key, cost, call_class)
+                    wait, granted = (
+                        self._reserve(cost, call_class) if key == API_CALLS else (0.0, True)
+                    )
+                    if granted:
+                        self._count(key, cost, call_class)
             except _ShareUsedUp as used_up:
                 if used_up.retry_after > self._limits.periodic_wait_seconds:
                     raise QuotaExhausted(str(used_up), retry_after=used_up.retry_after) from None
                 await self._sleep(used_up.retry_after)
                 waited += used_up.retry_after
                 continue
-            wait, granted = self._reserve(cost, call_class) if key == API_CALLS else (0.0, True)
-            if granted:
-                self._count(key, cost, call_class)
             if wait > 0:
                 await self._sleep(wait)
             waited += wait
@@ -74,12 +85,19 @@ class LocalRateLimiter:
         if quota is None:
             return {}
         window = math.floor(self._wall() / quota.window_seconds)
-        return {
-            call_class: used
-            for call_class in CallClass
-            for seen, used in [self._used.get((key, call_class), (window, 0))]
-            if seen == window and used > 0
-        }
+        with self._shared():
+            return {
+                call_class: used
+                for call_class in CallClass
+                for seen, used in [self._used.get((key, call_class), (window, 0))]
+                if seen == window and used > 0
+            }
+
+    @contextlib.contextmanager
+    def _shared(self) -> Iterator[None]:
+        """Around every read and change of the bucket and the quota counts: nothing for
+        one process, the shared state for SharedFileRateLimiter."""
+        yield
 
     def _check_quota(self, key: str, cost: int, call_class: CallClass) -> None:
         quota = self._limits.quotas.get(key)
@@ -132,3 +150,77 @@ class LocalRateLimiter:
         tat = start + interval * cost
         self._tat = tat
         return max(0.0, tat - limits.bucket_size * interval - now), True
+
+
+class SharedFileRateLimiter(LocalRateLimiter):
+    """RateLimiter for the processes of one machine without Redis (the embedded
+    default): the API server, `meli` commands and workers started on the same data
+    directory draw from one bucket and one set of quota counts, as §2.4's per-application
+    limit wants, instead of each pacing alone and together going past it.
+
+    The state is a small JSON file read and written under an exclusive flock for the
+    instant of each reservation (never while sleeping). The bucket is kept in wall-clock
+    seconds in the file and in this process's monotonic clock in memory, so a reboot
+    (which restarts the monotonic clock) or another process's clock origin changes
+    nothing; a bucket more than an hour ahead (a wall clock set back) is started afresh,
+    as is a file that cannot be read.
+    """
+
+    FAR_AHEAD = 3600.0
+
+    def __init__(
+        self,
+        limits: RateLimits | None = None,
+        path: Path | str = "rate-limiter.json",
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        super().__init__(limits, monotonic=monotonic, wall=wall, sleep=sleep)
+        self._path = Path(path)
+
+    @contextlib.contextmanager
+    def _shared(self) -> Iterator[None]:
+        try:
+            fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        except FileNotFoundError:
+            self._path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            self._load(os.pread(fd, 1 << 16, 0))
+            yield
+            data = self._dump()
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, data, 0)
+        finally:
+            os.close(fd)  # closing the descriptor releases the flock
+
+    def _load(self, raw: bytes) -> None:
+        mono, wall = self._monotonic(), self._wall()
+        self._tat, self._used = -math.inf, {}
+        if not raw.strip():
+            return
+        try:
+            state = json.loads(raw)
+            tat = state["tat"]
+            used = {
+                (str(key), str(call_class)): (int(window), int(count))
+                for key, call_class, window, count in state["used"]
+            }
+        except (ValueError, KeyError, TypeError) as error:
+            log.warning("%s is unreadable (%s): the rate limiter starts afresh", self._path, error)
+            return
+        if isinstance(tat, int | float) and math.isfinite(tat) and tat - wall <= self.FAR_AHEAD:
+            self._tat = tat - wall + mono
+        self._used = {
+            (key, CallClass(call_class)): value
+            for (key, call_class), value in used.items()
+            if call_class in {c.value for c in CallClass}
+        }
+
+    def _dump(self) -> bytes:
+        tat = self._tat - self._monotonic() + self._wall() if math.isfinite(self._tat) else None
+        used = [[key, str(c), window, n] for (key, c), (window, n) in self._used.items()]
+        return json.dumps({"tat": tat, "used": used}).encode()

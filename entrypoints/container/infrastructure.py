@@ -13,7 +13,7 @@ from dependency_injector import containers, providers
 from adapters.crypto.fernet import FernetTokenCipher, load_or_create_key_file
 from adapters.local.coordination import LocalOnceGuard
 from adapters.local.locks import FileLock
-from adapters.local.ratelimit import LocalRateLimiter
+from adapters.local.ratelimit import SharedFileRateLimiter
 from adapters.memory.cache import InMemoryExpiringCache
 from adapters.memory.probe import InMemoryDatabaseProbe
 from adapters.memory.store import InMemoryStore
@@ -166,7 +166,10 @@ class Infrastructure(containers.DeclarativeContainer):
     rate_limiter = providers.Selector(
         queue_kind,
         redis=providers.Singleton(RedisRateLimiter, redis, rate_limits),
-        in_process=providers.Singleton(LocalRateLimiter, rate_limits),
+        # Without Redis the machine's processes (server, `meli` commands) share a file.
+        in_process=providers.Singleton(
+            SharedFileRateLimiter, rate_limits, settings.provided.rate_limiter_file
+        ),
     )
 
     database_probe = providers.Selector(

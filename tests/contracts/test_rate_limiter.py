@@ -1,5 +1,5 @@
-"""RateLimiter contract, for the in-process and the Redis limiter (ref: mercadolibre-api.md
-§2.4, §12.3; the product's API limits table).
+"""RateLimiter contract, for the in-process, the machine-wide (a shared file) and the Redis
+limiter (ref: mercadolibre-api.md §2.4, §12.3; the product's API limits table).
 
 Rates are measured on the real clock with small windows and generous margins: what is
 asserted is a count of grants, so a slow machine can only make the count lower.
@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from adapters.local.ratelimit import LocalRateLimiter
+from adapters.local.ratelimit import LocalRateLimiter, SharedFileRateLimiter
 from adapters.redis.coordination import redis_client
 from adapters.redis.ratelimit import RedisRateLimiter
 from application.errors import QuotaExhausted
@@ -38,10 +38,15 @@ MakeLimiter = Callable[[RateLimits], RateLimiter]
 NO_QUOTAS: dict[str, tuple[int, float]] = {}
 
 
-@pytest.fixture(params=["local", "redis"])
+@pytest.fixture(params=["local", "file", "redis"])
 async def make_limiter(request: pytest.FixtureRequest) -> AsyncIterator[MakeLimiter]:
     if request.param == "local":
         yield lambda limits: LocalRateLimiter(limits)
+        return
+    if request.param == "file":
+        # Each limiter made is another process's view of the same file.
+        path = request.getfixturevalue("tmp_path") / "rate-limiter.json"
+        yield lambda limits: SharedFileRateLimiter(limits, path)
         return
     client = redis_client(request.getfixturevalue("redis_url"))
     namespace = f"meli-test-{uuid.uuid4().hex}"
@@ -318,18 +323,31 @@ async def test_periodic_calls_use_the_whole_rate_when_alone(make_limiter):
 
 # -- several processes, one Redis limiter ------------------------------------------------------
 
-PROCESS = """
-import asyncio, json, sys, time
+# A child process's limiter: argv[1] is "file:<path>" or a Redis URL, argv[2] a namespace.
+MAKE_LIMITER = """
+from adapters.local.ratelimit import SharedFileRateLimiter
 from adapters.redis.coordination import redis_client
 from adapters.redis.ratelimit import RedisRateLimiter
+
+def make_limiter(where, namespace, limits):
+    if where.startswith("file:"):
+        return SharedFileRateLimiter(limits, where[5:]), None
+    client = redis_client(where)
+    return RedisRateLimiter(client, limits, namespace), client
+"""
+
+PROCESS = (
+    MAKE_LIMITER
+    + """
+import asyncio, json, sys, time
 from application.ports.rate_limiter import RateLimits
 
-url, namespace, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+where, namespace, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
 
 async def main():
-    client = redis_client(url)
-    limiter = RedisRateLimiter(client, RateLimits(per_second=20, burst=2, quotas={}), namespace)
-    await client.ping()
+    limiter, client = make_limiter(where, namespace, RateLimits(per_second=20, burst=2, quotas={}))
+    if client is not None:
+        await client.ping()
     print("ready", flush=True)
     start = float(sys.stdin.readline())
     await asyncio.sleep(max(0.0, start - time.time()))
@@ -339,14 +357,24 @@ async def main():
         await limiter.acquire()
         if time.time() < end:
             granted += 1
-    await client.aclose()
+    if client is not None:
+        await client.aclose()
     print(json.dumps({"granted": granted}))
 
 asyncio.run(main())
 """
+)
 
 
-async def test_processes_sharing_a_redis_limiter_stay_together_under_the_rate(redis_url):
+@pytest.fixture(params=["file", "redis"])
+def shared_store(request: pytest.FixtureRequest) -> str:
+    """Where several processes' limiters meet: a file of the machine, or Redis."""
+    if request.param == "file":
+        return f"file:{request.getfixturevalue('tmp_path') / 'rate-limiter.json'}"
+    return str(request.getfixturevalue("redis_url"))
+
+
+async def test_processes_sharing_a_limiter_stay_together_under_the_rate(shared_store):
     """§2.4: the limit is per application, so every process draws from one bucket."""
     namespace = f"meli-test-{uuid.uuid4().hex}"
     seconds, processes = 1.0, 3
@@ -355,7 +383,7 @@ async def test_processes_sharing_a_redis_limiter_stay_together_under_the_rate(re
             sys.executable,
             "-c",
             PROCESS,
-            redis_url,
+            shared_store,
             namespace,
             str(seconds),
             stdin=subprocess.PIPE,
@@ -381,21 +409,20 @@ async def test_processes_sharing_a_redis_limiter_stay_together_under_the_rate(re
     assert all(g > 0 for g in granted), granted
 
 
-SHARE_PROCESS = """
+SHARE_PROCESS = (
+    MAKE_LIMITER
+    + """
 import asyncio, json, sys
-from adapters.redis.coordination import redis_client
-from adapters.redis.ratelimit import RedisRateLimiter
 from application.errors import QuotaExhausted
 from application.ports.rate_limiter import CallClass, RateLimits
 
-url, namespace = sys.argv[1], sys.argv[2]
+where, namespace = sys.argv[1], sys.argv[2]
 
 async def main():
-    client = redis_client(url)
     limits = RateLimits(
         per_second=0, quotas={"api": (40, 3600)}, periodic_budget=0.5, periodic_wait_seconds=0
     )
-    limiter = RedisRateLimiter(client, limits, namespace)
+    limiter, client = make_limiter(where, namespace, limits)
     granted = 0
     try:
         while True:
@@ -403,29 +430,34 @@ async def main():
             granted += 1
     except QuotaExhausted:
         pass
-    await client.aclose()
+    if client is not None:
+        await client.aclose()
     print(json.dumps({"granted": granted}))
 
 asyncio.run(main())
 """
+)
 
 
-async def test_processes_share_one_periodic_budget(redis_url):
+async def test_processes_share_one_periodic_budget(shared_store):
     """Every worker process draws periodic calls from the same share of the window."""
     namespace = f"meli-test-{uuid.uuid4().hex}"
     children = [
         await asyncio.create_subprocess_exec(
-            sys.executable, "-c", SHARE_PROCESS, redis_url, namespace, stdout=subprocess.PIPE
+            sys.executable, "-c", SHARE_PROCESS, shared_store, namespace, stdout=subprocess.PIPE
         )
         for _ in range(3)
     ]
     outputs = [await asyncio.wait_for(child.communicate(), 60) for child in children]
     assert all(child.returncode == 0 for child in children)
     assert sum(json.loads(out)["granted"] for out, _ in outputs) == 20
-    client = redis_client(redis_url)
-    limiter = RedisRateLimiter(
-        client, RateLimits(per_second=0, quotas={API_CALLS: (40, 3600)}), namespace
-    )
+    limits = RateLimits(per_second=0, quotas={API_CALLS: (40, 3600)})
+    client = None
+    if shared_store.startswith("file:"):
+        limiter: RateLimiter = SharedFileRateLimiter(limits, shared_store[5:])
+    else:
+        client = redis_client(shared_store)
+        limiter = RedisRateLimiter(client, limits, namespace)
     try:
         assert await limiter.used(API_CALLS) == {CallClass.PERIODIC: 20}
         # The people's half of the window is intact.
@@ -434,8 +466,9 @@ async def test_processes_share_one_periodic_budget(redis_url):
         with pytest.raises(QuotaExhausted):
             await limiter.acquire(API_CALLS)
     finally:
-        await client.delete(*[key async for key in client.scan_iter(match=f"{namespace}:*")])
-        await client.aclose()
+        if client is not None:
+            await client.delete(*[key async for key in client.scan_iter(match=f"{namespace}:*")])
+            await client.aclose()
 
 
 GREEDY_PERIODIC_PROCESS = """
