@@ -168,14 +168,25 @@ class AiohttpOrderGateway:
         tracking_number: str,
         tracking_url: str | None,
         when: datetime,
+        *,
+        substatus: str | None = None,
+        comment: str | None = None,
+        service_id: int | None = None,
     ) -> None:
+        """§6.4: `{payload: {service_id, comment, date}, tracking_number, tracking_url,
+        status, substatus}`; what was not given is left out (the comment is empty)."""
+        payload: dict[str, Any] = {"comment": comment or "", "date": when.isoformat()}
+        if service_id is not None:
+            payload["service_id"] = service_id
         body: dict[str, Any] = {
-            "payload": {"comment": "", "date": when.isoformat()},
+            "payload": payload,
             "tracking_number": tracking_number,
             "status": status,
         }
         if tracking_url:
             body["tracking_url"] = tracking_url
+        if substatus:
+            body["substatus"] = substatus
         path = f"/shipments/{int(shipment_id)}/seller_notifications"
         await self._calls.send(account_id, "POST", path, body, idempotent=True)
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import attrs
 
 from application.errors import Conflict, FieldProblem, NotFound, ValidationFailed
@@ -13,13 +15,23 @@ from domain.shipments import Shipment, ShippingMode
 TRACKING_STATUSES = ("shipped", "delivered", "not_delivered")
 MAX_TRACKING_NUMBER = 255  # meli_shipments.tracking_number
 MAX_TRACKING_URL = 500
+MAX_SUBSTATUS = 64  # meli_shipments.substatus
+# §6.2's substatuses are lower-case identifiers (and the list is open: customs ones).
+SUBSTATUS_PATTERN = r"^[a-z][a-z0-9_]*$"
+MAX_COMMENT = 500  # [INF: MercadoLibre documents no limit]
 
 
 @attrs.define(frozen=True)
 class TrackingUpdate:
+    """§6.4 ME1 status update: `substatus` one of §6.2's for the status, `comment` the
+    seller's words, `service_id` the carrier's service at MercadoLibre."""
+
     tracking_number: str
     status: str
     tracking_url: str | None = None
+    substatus: str | None = None
+    comment: str | None = None
+    service_id: int | None = None
 
 
 def _problems(update: TrackingUpdate) -> list[FieldProblem]:
@@ -36,6 +48,19 @@ def _problems(update: TrackingUpdate) -> list[FieldProblem]:
         problems.append(
             FieldProblem("tracking_url", f"an http(s) address of at most {MAX_TRACKING_URL}")
         )
+    substatus = update.substatus
+    if substatus is not None and (
+        len(substatus) > MAX_SUBSTATUS or re.fullmatch(SUBSTATUS_PATTERN, substatus) is None
+    ):
+        problems.append(
+            FieldProblem(
+                "substatus", f"a §6.2 substatus such as out_for_delivery (<= {MAX_SUBSTATUS})"
+            )
+        )
+    if update.comment is not None and len(update.comment) > MAX_COMMENT:
+        problems.append(FieldProblem("comment", f"at most {MAX_COMMENT} characters"))
+    if update.service_id is not None and not 0 < update.service_id < 2**63:
+        problems.append(FieldProblem("service_id", "a positive id"))
     return problems
 
 
@@ -77,6 +102,9 @@ class UpdateTracking:
             update.tracking_number.strip(),
             update.tracking_url,
             self._clock.now(),
+            substatus=update.substatus,
+            comment=update.comment,
+            service_id=update.service_id,
         )
         fresh = await self._gateway.get_shipment(order.account_id, shipment.id)
         async with self._uow() as uow:

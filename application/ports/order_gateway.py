@@ -119,11 +119,16 @@ class OrderGateway(Protocol):
         tracking_number: str,
         tracking_url: str | None,
         when: datetime,
+        *,
+        substatus: str | None = None,
+        comment: str | None = None,
+        service_id: int | None = None,
     ) -> None:
         """POST /shipments/{id}/seller_notifications (§6.4, ME1 status updates):
-        `status` shipped, delivered or not_delivered. MercadoLibre refuses other modes and
-        final shipments (ValidationFailed). Idempotent: the same update twice says the
-        same."""
+        `status` shipped, delivered or not_delivered, with its `substatus`, the seller's
+        `comment` and the carrier's `service_id` when given. MercadoLibre refuses other
+        modes and final shipments (ValidationFailed). Idempotent: the same update twice
+        says the same."""
         ...
 
     async def shipping_options(self, account_id: int, item_id: str, zip_code: str) -> ShippingQuote:

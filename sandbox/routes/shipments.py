@@ -7,7 +7,7 @@ from aiohttp import web
 from sandbox.errors import api_error, bad_request, forbidden, not_found
 from sandbox.http import access_of, json_body, path, respond, state_of, user_id_param
 from sandbox.labels import render_pdf, render_zpl
-from sandbox.shipment_statuses import statuses_json
+from sandbox.shipment_statuses import check_status, statuses_json
 from sandbox.shipment_tracking import carrier_json, delays_json, sla_json
 from sandbox.shipment_views import (
     costs_json,
@@ -155,6 +155,15 @@ async def seller_notifications(request: web.Request) -> web.Response:
     substatus = body.get("substatus")
     if substatus is not None and not isinstance(substatus, str):
         raise bad_request("substatus must be a string")
+    check_status(status, substatus)
+    payload = body.get("payload", {})
+    if not isinstance(payload, dict):
+        raise bad_request("payload must be an object")
+    service_id = payload.get("service_id")
+    if service_id is not None and (not isinstance(service_id, int) or isinstance(service_id, bool)):
+        raise bad_request("payload.service_id must be a number")
+    if not isinstance(payload.get("comment", ""), str):
+        raise bad_request("payload.comment must be a string")
     if shipment.status in ("delivered", "not_delivered", "cancelled"):
         raise bad_request(f"Shipment {shipment.id} is {shipment.status}: it takes no update")
     shipment.tracking_number = tracking.strip()

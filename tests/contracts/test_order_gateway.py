@@ -361,9 +361,22 @@ async def test_an_me1_shipment_takes_tracking_and_status_updates_until_delivered
 
     await update(world.account_id, made["shipping_id"], "shipped", "OCA123", None, world.now())
     shipped = await world.gateway.get_shipment(world.account_id, made["shipping_id"])
+    await update(
+        world.account_id,
+        made["shipping_id"],
+        "shipped",
+        "OCA123",
+        None,
+        world.now(),
+        substatus="out_for_delivery",
+        comment="Sale hoy",
+        service_id=7,
+    )
+    out = await world.gateway.get_shipment(world.account_id, made["shipping_id"])
     await update(world.account_id, made["shipping_id"], "delivered", "OCA123", None, world.now())
 
     assert (shipped.status.value, shipped.tracking_number) == ("shipped", "OCA123")
+    assert (out.status.value, out.substatus) == ("shipped", "out_for_delivery")
     assert shipped.mode is ShippingMode.ME1
     with pytest.raises(ValidationFailed):
         await update(world.account_id, made["shipping_id"], "shipped", "OCA123", None, world.now())

@@ -336,6 +336,14 @@ async def test_an_me1_shipment_takes_tracking_updates_and_an_me2_one_refuses_the
         json={**update, "tracking_url": "ftp://x"},
         headers=AUTH,
     )
+    bad_extras = [
+        await client.post(f"/orders/{me1['id']}/tracking", json={**update, **extra}, headers=AUTH)
+        for extra in (
+            {"substatus": "Out For Delivery"},
+            {"service_id": 0},
+            {"comment": "x" * 501},
+        )
+    ]
 
     assert (shipped["status"], shipped["tracking_number"]) == ("shipped", "OCA123")
     detail = await _json(await client.get(f"/orders/{me1['id']}/shipment", headers=AUTH))
@@ -343,6 +351,16 @@ async def test_an_me1_shipment_takes_tracking_updates_and_an_me2_one_refuses_the
     assert detail["history"][-1]["status"] == "shipped" and "OCA123" in detail["carrier"]["url"]
     assert refused.status == 409 and "me2" in (await refused.json())["detail"]
     assert bad.status == 422 and bad_url.status == 422
+    assert [r.status for r in bad_extras] == [422, 422, 422]
+    # §6.2, §6.4: a substatus of the status, the carrier's service and a comment go along.
+    out = await _json(
+        await client.post(
+            f"/orders/{me1['id']}/tracking",
+            json={**update, "substatus": "out_for_delivery", "service_id": 7, "comment": "Hoy"},
+            headers=AUTH,
+        )
+    )
+    assert (out["status"], out["substatus"]) == ("shipped", "out_for_delivery")
     delivered = {"tracking_number": "OCA123", "status": "delivered"}
     done = await _json(
         await client.post(f"/orders/{me1['id']}/tracking", json=delivered, headers=AUTH)

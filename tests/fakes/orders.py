@@ -219,6 +219,10 @@ class FakeOrderGateway:
         tracking_number: str,
         tracking_url: str | None,
         when: datetime,
+        *,
+        substatus: str | None = None,
+        comment: str | None = None,
+        service_id: int | None = None,
     ) -> None:
         seller = self._seller(account_id, "update_tracking", (shipment_id, status))
         if shipment_id not in self.shipments:
@@ -238,7 +242,7 @@ class FakeOrderGateway:
         moved = evolve(
             shipment,
             status=ShipmentStatus(status),
-            substatus=None,
+            substatus=substatus,
             tracking_number=tracking_number,
             last_updated=when,
         )

@@ -416,3 +416,32 @@ async def test_me1_status_updates_through_seller_notifications(sandbox: Sandbox)
     assert (shipment["status"], shipment["tracking_number"]) == ("shipped", "OCA123")
     assert delivered == 200 and again == 400, "delivered is final"
     assert refused == 400 and bad == 400
+
+
+async def test_an_me1_update_names_a_substatus_of_its_status_and_a_well_formed_payload(
+    sandbox: Sandbox,
+) -> None:
+    """ref: mercadolibre-api.md §6.2 (substatuses per status), §6.4 (the body's
+    `payload.service_id`, `payload.comment`, `substatus`): what does not fit is refused
+    and changes nothing."""
+    me1 = await sale(sandbox, mode="me1", logistic_type="default")
+    path = f"/shipments/{me1['shipping']['id']}/seller_notifications"
+    update = {"tracking_number": "OCA9", "status": "shipped"}
+
+    wrong = [
+        {**update, "substatus": "returning_to_sender"},  # a not_delivered substatus
+        {**update, "payload": {"service_id": "fast"}},
+        {**update, "payload": {"comment": 3}},
+        {**update, "payload": []},
+    ]
+    for body in wrong:
+        assert (await sandbox.post(path, json=body))[0] == 400, body
+    _, untouched = await sandbox.get(f"/shipments/{me1['shipping']['id']}", headers=NEW_FORMAT)
+    assert untouched["tracking_number"] != "OCA9"
+
+    status, _ = await sandbox.post(
+        path, json={**update, "substatus": "out_for_delivery", "payload": {"service_id": 7}}
+    )
+    _, shipment = await sandbox.get(f"/shipments/{me1['shipping']['id']}", headers=NEW_FORMAT)
+    assert status == 200
+    assert (shipment["status"], shipment["substatus"]) == ("shipped", "out_for_delivery")

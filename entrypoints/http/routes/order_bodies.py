@@ -9,8 +9,11 @@ from aiohttp import web
 
 from application.orders.print_labels import FORMATS, PrintedLabels
 from application.orders.update_tracking import (
+    MAX_COMMENT,
+    MAX_SUBSTATUS,
     MAX_TRACKING_NUMBER,
     MAX_TRACKING_URL,
+    SUBSTATUS_PATTERN,
     TRACKING_STATUSES,
 )
 from application.ports.order_gateway import MAX_LABELS
@@ -34,6 +37,11 @@ class TrackingBody:
     tracking_number: str = limited(min_length=1, max_length=MAX_TRACKING_NUMBER)
     status: str = limited(enum=TRACKING_STATUSES)
     tracking_url: str | None = limited(None, max_length=MAX_TRACKING_URL)
+    substatus: str | None = limited(
+        None, max_length=MAX_SUBSTATUS, pattern=SUBSTATUS_PATTERN, hint="out_for_delivery"
+    )
+    comment: str | None = limited(None, max_length=MAX_COMMENT)
+    service_id: int | None = limited(None, minimum=1, maximum=2**63 - 1)
 
 
 @attrs.define

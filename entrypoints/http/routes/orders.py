@@ -204,7 +204,14 @@ async def update_tracking(request: web.Request) -> web.Response:
     body = await read_body(request, TrackingBody)
     shipment = await container_of(request).update_tracking()(
         path_int(request, ORDER_ID),
-        TrackingUpdate(body.tracking_number, body.status, body.tracking_url),
+        TrackingUpdate(
+            body.tracking_number,
+            body.status,
+            body.tracking_url,
+            substatus=body.substatus,
+            comment=body.comment,
+            service_id=body.service_id,
+        ),
     )
     return json_response(shipment_view(shipment))
 
