@@ -345,9 +345,9 @@ async def test_visits_are_stored_per_day_replaced_when_read_again_and_give_conve
 
 
 async def test_two_writers_of_the_same_new_order_at_once_count_it_once(uow_factory):
-    """The second writer waits for the first (an advisory lock on the order id on
-    PostgreSQL, the file lock on SQLite) and moves the first one's contribution, so the
-    roll-up never holds the sale twice."""
+    """The second writer waits for the first (the order's row lock, which its upsert
+    takes, on PostgreSQL; the file lock on SQLite) and moves the first one's kept
+    contribution, so the roll-up never holds the sale twice."""
     account = await given_account(uow_factory)
     created = datetime(2024, 3, 2, 15, tzinfo=UTC)
 
@@ -360,6 +360,33 @@ async def test_two_writers_of_the_same_new_order_at_once_count_it_once(uow_facto
             await uow.commit()
 
     await asyncio.gather(write(OrderStatus.PAID, 0.2), write(OrderStatus.CANCELLED, 0))
+    kept = await totals(uow_factory, account.id)
+    (day,) = kept[0].values()
+    assert day.orders + day.cancelled_orders == 1
+    async with uow_factory() as uow:
+        await uow.analytics.rebuild(account.id)
+        await uow.commit()
+    assert await totals(uow_factory, account.id) == kept
+
+
+async def test_two_writers_of_a_stored_order_at_once_leave_the_last_ones_contribution(
+    uow_factory,
+):
+    account = await given_account(uow_factory)
+    created = datetime(2024, 3, 2, 15, tzinfo=UTC)
+    async with uow_factory() as uow:
+        await uow.orders.upsert([an_order(78, account_id=account.id, date_created=created)])
+        await uow.commit()
+
+    async def write(status: OrderStatus, pause: float) -> None:
+        async with uow_factory() as uow:
+            await uow.orders.upsert(
+                [an_order(78, account_id=account.id, status=status, date_created=created)]
+            )
+            await asyncio.sleep(pause)
+            await uow.commit()
+
+    await asyncio.gather(write(OrderStatus.CANCELLED, 0.2), write(OrderStatus.PAID, 0))
     kept = await totals(uow_factory, account.id)
     (day,) = kept[0].values()
     assert day.orders + day.cancelled_orders == 1

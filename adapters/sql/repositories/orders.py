@@ -385,8 +385,8 @@ class SqlOrderRepository(SqlRepository):
         batch = list({order.id: order for order in orders_}.values())
         if not batch:
             return
-        # The sales roll-up moves in the same transaction (adapters.sql.repositories.sales_roll_up).
-        await roll_up_orders(self, batch)
+        # In id order: two batches sharing orders take their row locks in the same order.
+        batch.sort(key=lambda order: order.id)
         await self._upsert(orders, [order_to_row(o) for o in batch], ["id"])
         ids = [o.id for o in batch]
         for part in chunks(ids, MAX_IN_IDS):
@@ -397,6 +397,9 @@ class SqlOrderRepository(SqlRepository):
             await self._write(order_items.insert(), items)
         # A payment id is unique: one moved to another order leaves the first.
         await self._upsert(payments, [row for o in batch for row in payment_rows(o)], ["id"])
+        # The sales roll-up moves in the same transaction, under the orders' row locks
+        # just taken (adapters.sql.repositories.sales_roll_up).
+        await roll_up_orders(self, batch)
 
     async def search(self, query: OrderQuery) -> Page[Order]:
         conditions: list[ColumnElement[bool]] = []

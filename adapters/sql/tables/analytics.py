@@ -39,6 +39,36 @@ sales_daily = Table(
     ),
 )
 
+# What each stored order adds to meli_sales_daily now: one row per order, local day,
+# listing and currency (domain.analytics.contribution without the day's totals, which are
+# their sums). A change of the order takes these away and adds its new ones, so the
+# roll-up moves without reading the order's former lines and refunds; the writer holds
+# the order's row lock (its upsert in meli_orders) while it does.
+order_sales = Table(
+    "meli_order_sales",
+    metadata,
+    Column(
+        "order_id",
+        BigInteger,
+        ForeignKey("meli_orders.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("account_id", Id, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("item_id", String(MAX_ITEM_ID), primary_key=True),
+    Column("currency_id", String(3), primary_key=True),
+    Column("orders", BigInteger, nullable=False),
+    Column("units", BigInteger, nullable=False),
+    Column("gross", BigInteger, nullable=False),
+    Column("fees", BigInteger, nullable=False),
+    Column("refunded", BigInteger, nullable=False),
+    Column("cancelled_orders", BigInteger, nullable=False),
+    Column("cancelled_amount", BigInteger, nullable=False),
+    # A rebuild of one account replaces its rows.
+    Index("ix_meli_order_sales_account_id", "account_id"),
+)
+
 # Visits of a listing on a day, as MercadoLibre counts them (§ visits), read daily.
 item_visits = Table(
     "meli_item_visits",
