@@ -11,14 +11,17 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import attrs
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from application.errors import Conflict
 from domain.analytics import ALL_LISTINGS, DailyFigures, SaleFacts, changes, contribution
 from domain.listings import ListingStatus
 from domain.money import Money
 from domain.orders import OrderItem, OrderStatus, Payment
 from domain.questions import Answer, QuestionStatus
+from domain.reputation import GREEN_LIMITS, RateMetric, Reputation
 from domain.shipments import ShipmentStatus
 from domain.sites import site
 
@@ -394,3 +397,34 @@ async def test_two_writers_of_a_stored_order_at_once_leave_the_last_ones_contrib
         await uow.analytics.rebuild(account.id)
         await uow.commit()
     assert await totals(uow_factory, account.id) == kept
+
+
+async def test_a_stored_reputation_is_replaced_by_the_next_read_and_scoped_by_account(
+    uow_factory,
+):
+    one = await given_account(uow_factory, seller_id=11)
+    other = await given_account(uow_factory, seller_id=12)
+    read_at = datetime(2024, 3, 2, 15, tzinfo=UTC)
+    claims = RateMetric("claims", Decimal("0.004"), 1, "60 days", GREEN_LIMITS["claims"])
+    async with uow_factory() as uow:
+        await uow.analytics.store_reputation(
+            one.id, Reputation("5_green", "gold", 120, (claims,)), read_at
+        )
+        await uow.analytics.store_reputation(other.id, Reputation(None, None, None), read_at)
+        await uow.commit()
+    async with uow_factory() as uow:
+        await uow.analytics.store_reputation(
+            one.id, Reputation("3_yellow", None, 130), read_at + timedelta(hours=1)
+        )
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.analytics.reputation_levels(None) == {one.id: 3, other.id: None}
+        assert await uow.analytics.reputation_levels([other.id]) == {other.id: None}
+
+
+async def test_a_reputation_of_an_unknown_account_is_refused(uow_factory):
+    async with uow_factory() as uow:
+        with pytest.raises(Conflict):
+            await uow.analytics.store_reputation(
+                999_999, Reputation("5_green", None, 1), datetime(2024, 3, 2, tzinfo=UTC)
+            )

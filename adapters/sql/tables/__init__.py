@@ -4,7 +4,7 @@ it in step (see tests/integration/test_migrations.py, which compares the two).""
 from __future__ import annotations
 
 from adapters.sql.tables.accounts import accounts, oauth_states
-from adapters.sql.tables.analytics import item_visits, order_sales, sales_daily
+from adapters.sql.tables.analytics import item_visits, order_sales, reputations, sales_daily
 from adapters.sql.tables.listings import (
     NO_VARIATION,
     inventory,
@@ -72,6 +72,7 @@ ALL_TABLES = (
     sales_daily,
     order_sales,
     item_visits,
+    reputations,
 )
 
 __all__ = [
@@ -103,6 +104,7 @@ __all__ = [
     "products",
     "question_answers",
     "questions",
+    "reputations",
     "resources",
     "sales_daily",
     "shipments",

@@ -1,11 +1,12 @@
-"""The daily sales roll-up (domain.analytics) and the listings' daily visits."""
+"""The daily sales roll-up (domain.analytics), the listings' daily visits and the
+sellers' reputation as last read."""
 
 from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, String, Table, text
 
 from adapters.sql.tables.schema import metadata
-from adapters.sql.types import Id, UtcDateTime
+from adapters.sql.types import Id, Json, UtcDateTime
 from application.storable import MAX_ITEM_ID
 
 
@@ -77,5 +78,25 @@ item_visits = Table(
     Column("day", Date, primary_key=True),
     Column("item_id", String(MAX_ITEM_ID), primary_key=True),
     Column("visits", BigInteger, nullable=False),
+    Column("read_at", UtcDateTime, nullable=False),
+)
+
+# Each account's reputation as the periodic `reputation` job (or GET /analytics/reputation)
+# last read it (§3 seller_reputation): what the metrics show in every process.
+reputations = Table(
+    "meli_reputations",
+    metadata,
+    Column(
+        "account_id",
+        Id,
+        ForeignKey("meli_accounts.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("level_id", String(32)),
+    Column("power_seller_status", String(32)),
+    Column("completed_sales", BigInteger),
+    # [{"name", "rate", "value", "period", "limit"}], rates and limits as decimal text.
+    Column("metrics", Json, nullable=False),
     Column("read_at", UtcDateTime, nullable=False),
 )

@@ -1,7 +1,10 @@
 """What each order adds to the sales roll-up, kept beside it (meli_order_sales): an order
 that changes takes its kept contribution away and adds its new one, instead of reading
 its former lines and refunds on every write. Filled from the orders already stored, by
-the same rule (domain.analytics) that filled the roll-up (0015).
+the same rule (domain.analytics) that filled the roll-up (0015). And each account's
+reputation as last read (meli_reputations), which the metrics of every process show.
+On PostgreSQL the indexes on the orders' shipment and the listings' status carry the
+columns the dashboard's counts filter on, so that they are counted from the index alone.
 
 Revision ID: 0017
 Revises: 0016
@@ -16,6 +19,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 from domain.analytics import ALL_LISTINGS, FIGURES, SaleFacts, SaleLine, contribution
 from domain.sites import site
@@ -51,6 +55,40 @@ def upgrade() -> None:
     )
     op.create_index("ix_meli_order_sales_account_id", "meli_order_sales", ["account_id"])
     _fill()
+    op.create_table(
+        "meli_reputations",
+        sa.Column("account_id", ID, nullable=False),
+        sa.Column("level_id", sa.String(32), nullable=True),
+        sa.Column("power_seller_status", sa.String(32), nullable=True),
+        sa.Column("completed_sales", sa.BigInteger(), nullable=True),
+        sa.Column(
+            "metrics", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False
+        ),
+        sa.Column("read_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["meli_accounts.id"],
+            name="fk_meli_reputations_account_id_meli_accounts",
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("account_id", name="pk_meli_reputations"),
+    )
+    _cover(True)
+
+
+# (table, index, column, the columns PostgreSQL keeps in it)
+COVERING = (
+    ("meli_orders", "ix_meli_orders_shipping_id", "shipping_id", ["status", "account_id"]),
+    ("meli_products", "ix_meli_products_status", "status", ["account_id"]),
+)
+
+
+def _cover(covered: bool) -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for table, name, column, included in COVERING:
+        op.drop_index(name, table_name=table)
+        op.create_index(name, table, [column], postgresql_include=included if covered else [])
 
 
 def _moment(value: datetime | str) -> datetime:
@@ -142,5 +180,7 @@ def _fill() -> None:
 
 
 def downgrade() -> None:
+    _cover(False)
+    op.drop_table("meli_reputations")
     op.drop_index("ix_meli_order_sales_account_id", table_name="meli_order_sales")
     op.drop_table("meli_order_sales")
