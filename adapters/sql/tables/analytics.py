@@ -48,13 +48,9 @@ sales_daily = Table(
 order_sales = Table(
     "meli_order_sales",
     metadata,
-    Column(
-        "order_id",
-        BigInteger,
-        ForeignKey("meli_orders.id", ondelete="CASCADE"),
-        primary_key=True,
-        autoincrement=False,
-    ),
+    # No foreign keys and no index but the key: these rows are written with every order
+    # (orders are never deleted; a rebuild of one account reads them all).
+    Column("order_id", BigInteger, primary_key=True, autoincrement=False),
     Column("account_id", Id, primary_key=True),
     Column("day", Date, primary_key=True),
     Column("item_id", String(MAX_ITEM_ID), primary_key=True),
@@ -66,8 +62,6 @@ order_sales = Table(
     Column("refunded", BigInteger, nullable=False),
     Column("cancelled_orders", BigInteger, nullable=False),
     Column("cancelled_amount", BigInteger, nullable=False),
-    # A rebuild of one account replaces its rows.
-    Index("ix_meli_order_sales_account_id", "account_id"),
 )
 
 # Visits of a listing on a day, as MercadoLibre counts them (§ visits), read daily.

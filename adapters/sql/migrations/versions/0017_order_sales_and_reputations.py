@@ -43,17 +43,10 @@ def upgrade() -> None:
         sa.Column("item_id", sa.String(32), nullable=False),
         sa.Column("currency_id", sa.String(3), nullable=False),
         *(sa.Column(name, sa.BigInteger(), nullable=False) for name in FIGURES),
-        sa.ForeignKeyConstraint(
-            ["order_id"],
-            ["meli_orders.id"],
-            name="fk_meli_order_sales_order_id_meli_orders",
-            ondelete="CASCADE",
-        ),
         sa.PrimaryKeyConstraint(
             "order_id", "account_id", "day", "item_id", "currency_id", name="pk_meli_order_sales"
         ),
     )
-    op.create_index("ix_meli_order_sales_account_id", "meli_order_sales", ["account_id"])
     _fill()
     op.create_table(
         "meli_reputations",
@@ -182,5 +175,4 @@ def _fill() -> None:
 def downgrade() -> None:
     _cover(False)
     op.drop_table("meli_reputations")
-    op.drop_index("ix_meli_order_sales_account_id", table_name="meli_order_sales")
     op.drop_table("meli_order_sales")
