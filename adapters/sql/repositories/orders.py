@@ -21,7 +21,7 @@ from adapters.sql.repositories.base import (
     when_from_json,
     when_json,
 )
-from adapters.sql.repositories.sales_roll_up import roll_up_orders
+from adapters.sql.repositories.sales_roll_up import clear_payments_and_roll_up
 from adapters.sql.tables import order_items, orders, packs, payments, shipments
 from application.errors import NotFound
 from application.queries import OrderQuery, Page
@@ -391,15 +391,14 @@ class SqlOrderRepository(SqlRepository):
         ids = [o.id for o in batch]
         for part in chunks(ids, MAX_IN_IDS):
             await self._write(delete(order_items).where(order_items.c.order_id.in_(part)))
-            await self._write(delete(payments).where(payments.c.order_id.in_(part)))
+        # The former payments go and, in the same statement, the sales roll-up moves,
+        # under the orders' row locks just taken (adapters.sql.repositories.sales_roll_up).
+        await clear_payments_and_roll_up(self, batch)
         items = [row for o in batch for row in item_rows(o)]
         if items:
             await self._write(order_items.insert(), items)
         # A payment id is unique: one moved to another order leaves the first.
         await self._upsert(payments, [row for o in batch for row in payment_rows(o)], ["id"])
-        # The sales roll-up moves in the same transaction, under the orders' row locks
-        # just taken (adapters.sql.repositories.sales_roll_up).
-        await roll_up_orders(self, batch)
 
     async def search(self, query: OrderQuery) -> Page[Order]:
         conditions: list[ColumnElement[bool]] = []

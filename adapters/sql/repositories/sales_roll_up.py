@@ -179,14 +179,18 @@ _CHANGED = (
 )
 _ORDER_KEY = "order_id, account_id, day, item_id, currency_id"
 
-# One statement: the batch's contributions computed from the rows just written, the kept
-# ones (a snapshot taken after the orders' row locks: every earlier writer has
+# One statement: the batch's contributions computed from its lines (given as arrays), the
+# kept ones (a snapshot taken after the orders' row locks: every earlier writer has
 # committed), both replaced, and the difference added to the roll-up with the day's
 # totals (the grouping set without the listing), in key order so that two batches take
 # the roll-up's row locks in the same order.
-_MOVE = text(
+# The orders' former payments go in the same statement: the roll-up rides in a round trip
+# the upsert makes anyway (the new payments are written after it).
+_CLEAR_PAYMENTS = "DELETE FROM meli_payments WHERE order_id = ANY(:ids)"
+_CLEAR_AND_MOVE = text(
     f"""
-WITH {_contributions_sql(_GIVEN_LINES)},
+WITH cleared AS ({_CLEAR_PAYMENTS}),
+{_contributions_sql(_GIVEN_LINES)},
 kept AS (
     SELECT {_ORDER_KEY}, {_sums()} FROM meli_order_sales WHERE order_id = ANY(:ids)
 ),
@@ -222,6 +226,7 @@ ON CONFLICT ({", ".join(KEY)}) DO UPDATE SET {_ADDED}
     bindparam("ids", type_=ARRAY(BigInteger)),
     *(bindparam(name, type_=ARRAY(kind)) for name, kind in _GIVEN_TYPES.items()),
 )
+_CLEAR_PAYMENTS_ONLY = text(_CLEAR_PAYMENTS).bindparams(bindparam("ids", type_=ARRAY(BigInteger)))
 
 
 async def stored_facts(repository: SqlRepository, order_ids: Sequence[int]) -> dict[int, SaleFacts]:
@@ -371,18 +376,28 @@ async def keep_contributions(
         await repository._execute(order_sales.insert(), list(part))
 
 
-async def roll_up_orders(repository: SqlRepository, batch: Sequence[Order]) -> None:
-    """After `batch` was written, in the same transaction: replace the orders' kept
-    contributions and move the roll-up by the difference."""
+async def clear_payments(repository: SqlRepository, batch: Sequence[Order]) -> None:
+    """Delete the stored payments of `batch`'s orders (the upsert writes them again)."""
+    ids = sorted({order.id for order in batch})
+    for part in chunks(ids, MAX_IN_IDS):
+        if repository._dialect == "postgresql":  # the statement the roll-up rides in
+            await repository._write(_CLEAR_PAYMENTS_ONLY, [{"ids": list(part)}])
+        else:
+            await repository._write(delete(payments).where(payments.c.order_id.in_(part)))
+
+
+async def clear_payments_and_roll_up(repository: SqlRepository, batch: Sequence[Order]) -> None:
+    """clear_payments, and the sales roll-up moved for `batch`: its orders' kept
+    contributions replaced and the difference added. Called by the upsert once the
+    orders' rows (and so their row locks) are written, in the same transaction."""
     ids = sorted({order.id for order in batch})
     if repository._dialect == "postgresql":
         for part in chunks(ids, MAX_IN_IDS):
-            # No savepoint (_write): it adds integers on rows of accounts the orders'
-            # foreign key has just checked, and this runs on every order write.
             wanted = set(part)
             given = _given_lines([order for order in batch if order.id in wanted])
-            await repository._execute(_MOVE, [{"ids": list(part), **given}])
+            await repository._write(_CLEAR_AND_MOVE, [{"ids": list(part), **given}])
         return
+    await clear_payments(repository, batch)
     zones = await zones_of(repository, {order.account_id for order in batch})
     unknown = {order.account_id for order in batch} - zones.keys()
     if unknown:  # what the foreign key of meli_orders says, if the database enforces it
