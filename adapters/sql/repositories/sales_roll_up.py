@@ -8,10 +8,11 @@ kept ones and the difference is added to the roll-up as integer increments
 figures. Writers of the same order are serialised by the order's row lock, which the
 upsert into meli_orders takes before the roll-up moves and holds to the commit: the
 second writer's statements start after the first committed and see its contribution,
-even for an order that did not exist when it began. On PostgreSQL the move is one
-statement after the order's rows are written (the rule in SQL, as the rebuild's; the
-contract tests hold both to domain.analytics.contribution); SQLite writers are
-serialised by its file lock (BEGIN IMMEDIATE) and the move is computed in Python.
+even for an order that did not exist when it began. On PostgreSQL the move is part of
+the statement that deletes the orders' former payments, after their rows are written
+(the rule in SQL, as the rebuild's; the contract tests hold both to
+domain.analytics.contribution); SQLite writers are serialised by its file lock (BEGIN
+IMMEDIATE) and the move is computed in Python.
 """
 
 from __future__ import annotations
