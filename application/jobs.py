@@ -163,6 +163,11 @@ class RecordVisits:
     days: int = 2
 
 
+@attrs.define(frozen=True)
+class RecordReputations:
+    """Read and store every active account's reputation (§3 GET /users/{id})."""
+
+
 # --- Upkeep ------------------------------------------------------------------------------
 
 
@@ -210,6 +215,7 @@ Job: TypeAlias = (
     | RecoverMissedFeeds
     | ReadUnreadMessages
     | RecordVisits
+    | RecordReputations
     | RefreshExpiringTokens
     | RequeueLostWork
     | FanOut
@@ -232,6 +238,7 @@ JOB_TYPES: tuple[type[Job], ...] = (
     RecoverMissedFeeds,
     ReadUnreadMessages,
     RecordVisits,
+    RecordReputations,
     RefreshExpiringTokens,
     RequeueLostWork,
     FanOut,

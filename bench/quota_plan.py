@@ -64,6 +64,7 @@ INTERVALS = {
     PlannedKind.QUESTIONS: 900,
     PlannedKind.MISSED_FEEDS: 3600,
     PlannedKind.MESSAGES: 900,
+    PlannedKind.REPUTATION: 3600,
 }
 CONCURRENT_MULTIGETS = 8
 

@@ -39,6 +39,8 @@ MISSED_FEEDS_CALLS_PER_RUN = 7
 # §8.4: the messages job reads each account's unread list, and now and then a
 # conversation it names.
 MESSAGES_CALLS_PER_ACCOUNT = 2
+# §3: the reputation job reads each account's GET /users/{id} once.
+REPUTATION_CALLS_PER_ACCOUNT = 1
 # The light reads never take more than this share of the budget; they are stretched when
 # they would.
 LIGHT_SHARE = 0.5
@@ -74,6 +76,7 @@ class PlannedKind(enum.StrEnum):
     QUESTIONS = "questions"
     MISSED_FEEDS = "missed_feeds"
     MESSAGES = "messages"
+    REPUTATION = "reputation"
 
 
 BULK = (PlannedKind.PRODUCTS, PlannedKind.INVENTORY)
@@ -333,6 +336,7 @@ def plan_periodic_work(
     shared_per_run = {
         PlannedKind.MISSED_FEEDS: MISSED_FEEDS_CALLS_PER_RUN,
         PlannedKind.MESSAGES: MESSAGES_CALLS_PER_ACCOUNT * len(accounts),
+        PlannedKind.REPUTATION: REPUTATION_CALLS_PER_ACCOUNT * len(accounts),
     }
     light = sum(per_run * HOUR / intervals[kind] for kind, per_run in shared_per_run.items()) + sum(
         per_run * HOUR / intervals[kind] * len(accounts) for kind, per_run in light_per_run.items()

@@ -44,4 +44,9 @@ class Reputation:
     @property
     def level(self) -> int | None:
         """1 (red) to 5 (green); None for a seller without a level yet."""
-        return LEVELS.index(self.level_id) + 1 if self.level_id in LEVELS else None
+        return level_of(self.level_id)
+
+
+def level_of(level_id: str | None) -> int | None:
+    """1 (red) to 5 (green) for a `level_id` MercadoLibre gives; None otherwise."""
+    return LEVELS.index(level_id) + 1 if level_id in LEVELS else None

@@ -76,6 +76,8 @@ class Settings:
     sync_inventory_interval: int = 3600
     # Reads of every account's unread post-sale conversations (§8.4)
     sync_messages_interval: int = 15 * 60
+    # Reads of every active account's reputation (§3 GET /users/{id}) for the metrics
+    reputation_interval: int = 3600
     # How many days of orders connecting an account reads (§5.3: kept 12 months)
     orders_backfill_days: int = 60
     # The inbox and delivery sweeps; the missed feeds (§9.5 keeps them two days)
@@ -348,6 +350,7 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "SYNC_QUESTIONS_INTERVAL": _int(60, 7 * 24 * 3600),
     "SYNC_INVENTORY_INTERVAL": _int(60, 7 * 24 * 3600),
     "SYNC_MESSAGES_INTERVAL": _int(60, 7 * 24 * 3600),
+    "REPUTATION_INTERVAL": _int(60, 7 * 24 * 3600),
     "ORDERS_BACKFILL_DAYS": _int(1, 365),
     "SWEEP_INTERVAL": _int(5, 3600),
     # Well inside the two days MercadoLibre keeps missed notifications (§9.5).

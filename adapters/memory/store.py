@@ -49,6 +49,8 @@ STOCK_THRESHOLDS = "stock_thresholds"
 STOCK_ALERTS = "stock_alerts"
 # (account id, day, item id) -> visits (meli_item_visits)
 ITEM_VISITS = "item_visits"
+# account id -> (Reputation, read_at) (meli_reputations)
+REPUTATIONS = "reputations"
 
 TABLES: Final = (
     ACCOUNTS,
@@ -80,6 +82,7 @@ TABLES: Final = (
     STOCK_THRESHOLDS,
     STOCK_ALERTS,
     ITEM_VISITS,
+    REPUTATIONS,
 )
 
 _DELETED: Final = object()

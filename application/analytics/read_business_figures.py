@@ -14,7 +14,8 @@ ANSWER_DAYS = 7
 
 class ReadBusinessFigures:
     """The figures the metrics scrape shows for every connected account (see
-    BusinessFigures), from the roll-up and indexed counts: cheap enough for every scrape."""
+    BusinessFigures), from the roll-up, indexed counts and the stored reputations: cheap
+    enough for every scrape."""
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
@@ -29,6 +30,7 @@ class ReadBusinessFigures:
             days = await uow.analytics.daily_totals(ids, scope.first, scope.last)
             counts = await uow.analytics.work_counts(ids, {})
             waits = await uow.analytics.answer_waits(ids, now - timedelta(days=ANSWER_DAYS), now)
+            levels = await uow.analytics.reputation_levels(ids)
         sales: dict[str, int] = {}
         for day in days:
             sales[day.currency_id] = (
@@ -40,4 +42,5 @@ class ReadBusinessFigures:
             unanswered_questions=counts.unanswered_questions,
             answer_waits_seconds=tuple(waits),
             labels_to_print=counts.labels_to_print,
+            reputation_levels=levels,
         )

@@ -54,7 +54,11 @@ class ReportGauges:
                 log.warning("metrics served without low stock: the database is unavailable")
         if self._business is not None and self._business_gauges is not None:
             try:
-                self._business_gauges.business(await self._business())
+                figures = await self._business()
+                self._business_gauges.business(figures)
+                # The levels the periodic `reputation` job stored, whichever process read
+                # them (GET /analytics/reputation reports its own reads too).
+                self._business_gauges.reputation(figures.reputation_levels)
             except Unavailable:
                 log.warning("metrics served without sales figures: the database is unavailable")
         if self._planner is None:

@@ -48,6 +48,7 @@ class Intervals:
     sweep: int
     missed_feeds: int
     messages: int = 15 * 60
+    reputation: int = 3600
 
 
 def _per_account(name: str, job: type[Job], every_seconds: int) -> PeriodicJob:
@@ -86,4 +87,7 @@ def periodic_jobs(intervals: Intervals) -> list[PeriodicJob]:
         # MercadoLibre counts visits per day: one read a day (of the two last days, so
         # that a missed run is mended by the next).
         PeriodicJob("visits", jobs.RecordVisits(), VISITS_EVERY_SECONDS),
+        # One GET /users/{id} per active account, so the reputation gauge is fresh in every
+        # process without anyone opening GET /analytics/reputation.
+        PeriodicJob("reputation", jobs.RecordReputations(), intervals.reputation),
     ]

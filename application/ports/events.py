@@ -110,13 +110,15 @@ class OperationsGauges(Protocol):
 class BusinessFigures:
     """Orders of the last 30 days by status; sales (gross less refunds) of the last 30
     days by currency; questions unanswered now; seconds to answer of the questions
-    answered in the last 7 days; labels ready to print now."""
+    answered in the last 7 days; labels ready to print now; each connected account's
+    reputation level as last stored (the periodic `reputation` job)."""
 
     orders_by_status: Mapping[str, int]
     sales_by_currency: Mapping[str, Decimal]
     unanswered_questions: int
     answer_waits_seconds: tuple[float, ...]
     labels_to_print: int
+    reputation_levels: Mapping[int, int | None] = attrs.field(factory=dict)
 
 
 class BusinessGauges(Protocol):

@@ -11,6 +11,7 @@ from application.analytics.get_top_listings import GetTopListings
 from application.analytics.get_visits import GetVisits
 from application.analytics.read_business_figures import ReadBusinessFigures
 from application.analytics.rebuild_analytics import RebuildAnalytics
+from application.analytics.record_reputations import RecordReputations
 from application.analytics.record_visits import RecordVisits
 from entrypoints.container.orders import OrderUseCases
 
@@ -29,3 +30,6 @@ class AnalyticsUseCases(OrderUseCases):
     read_business_figures = providers.Factory(ReadBusinessFigures, uow, B.clock)
     visits = providers.Factory(GetVisits, uow, B.clock)
     record_visits = providers.Factory(RecordVisits, uow, B.analytics_gateway, B.clock)
+    record_reputations = providers.Factory(
+        RecordReputations, uow, B.analytics_gateway, B.clock, B.metrics.provided.business
+    )

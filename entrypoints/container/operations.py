@@ -34,6 +34,7 @@ def intervals(settings: Settings) -> Intervals:
         sweep=settings.sweep_interval,
         missed_feeds=settings.missed_feeds_interval,
         messages=settings.sync_messages_interval,
+        reputation=settings.reputation_interval,
     )
 
 
@@ -48,6 +49,7 @@ def quota_settings(settings: Settings) -> QuotaSettings:
             PlannedKind.QUESTIONS: settings.sync_questions_interval,
             PlannedKind.MISSED_FEEDS: settings.missed_feeds_interval,
             PlannedKind.MESSAGES: settings.sync_messages_interval,
+            PlannedKind.REPUTATION: settings.reputation_interval,
         },
         calls_per_second=settings.rate_limit_per_second,
     )

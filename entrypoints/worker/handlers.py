@@ -138,6 +138,10 @@ async def record_visits(c: Container, job: jobs.RecordVisits) -> None:
     log.info("record_visits: days stored per account %s", await c.record_visits()(job.days))
 
 
+async def record_reputations(c: Container, job: jobs.RecordReputations) -> None:
+    log.info("record_reputations: levels read per account %s", await c.record_reputations()())
+
+
 async def refresh_expiring_tokens(c: Container, job: jobs.RefreshExpiringTokens) -> None:
     log.info("refresh_expiring_tokens: %s", await c.refresh_expiring_tokens()())
 
@@ -201,6 +205,12 @@ HANDLERS: Mapping[type[jobs.Job], Handler] = {
     ),
     jobs.RecordVisits: Handler(
         record_visits, max_retries=2, scheduled=("visits",), call_class=CallClass.PERIODIC
+    ),
+    jobs.RecordReputations: Handler(
+        record_reputations,
+        max_retries=2,
+        scheduled=("reputation",),
+        call_class=CallClass.PERIODIC,
     ),
     jobs.RefreshExpiringTokens: Handler(
         refresh_expiring_tokens, max_retries=3, scheduled=("tokens",)

@@ -11,14 +11,17 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import attrs
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from application.errors import Conflict
 from domain.analytics import ALL_LISTINGS, DailyFigures, SaleFacts, changes, contribution
 from domain.listings import ListingStatus
 from domain.money import Money
 from domain.orders import OrderItem, OrderStatus, Payment
 from domain.questions import Answer, QuestionStatus
+from domain.reputation import GREEN_LIMITS, RateMetric, Reputation
 from domain.shipments import ShipmentStatus
 from domain.sites import site
 
@@ -345,9 +348,9 @@ async def test_visits_are_stored_per_day_replaced_when_read_again_and_give_conve
 
 
 async def test_two_writers_of_the_same_new_order_at_once_count_it_once(uow_factory):
-    """The second writer waits for the first (an advisory lock on the order id on
-    PostgreSQL, the file lock on SQLite) and moves the first one's contribution, so the
-    roll-up never holds the sale twice."""
+    """The second writer waits for the first (the order's row lock, which its upsert
+    takes, on PostgreSQL; the file lock on SQLite) and moves the first one's kept
+    contribution, so the roll-up never holds the sale twice."""
     account = await given_account(uow_factory)
     created = datetime(2024, 3, 2, 15, tzinfo=UTC)
 
@@ -367,3 +370,61 @@ async def test_two_writers_of_the_same_new_order_at_once_count_it_once(uow_facto
         await uow.analytics.rebuild(account.id)
         await uow.commit()
     assert await totals(uow_factory, account.id) == kept
+
+
+async def test_two_writers_of_a_stored_order_at_once_leave_the_last_ones_contribution(
+    uow_factory,
+):
+    account = await given_account(uow_factory)
+    created = datetime(2024, 3, 2, 15, tzinfo=UTC)
+    async with uow_factory() as uow:
+        await uow.orders.upsert([an_order(78, account_id=account.id, date_created=created)])
+        await uow.commit()
+
+    async def write(status: OrderStatus, pause: float) -> None:
+        async with uow_factory() as uow:
+            await uow.orders.upsert(
+                [an_order(78, account_id=account.id, status=status, date_created=created)]
+            )
+            await asyncio.sleep(pause)
+            await uow.commit()
+
+    await asyncio.gather(write(OrderStatus.CANCELLED, 0.2), write(OrderStatus.PAID, 0))
+    kept = await totals(uow_factory, account.id)
+    (day,) = kept[0].values()
+    assert day.orders + day.cancelled_orders == 1
+    async with uow_factory() as uow:
+        await uow.analytics.rebuild(account.id)
+        await uow.commit()
+    assert await totals(uow_factory, account.id) == kept
+
+
+async def test_a_stored_reputation_is_replaced_by_the_next_read_and_scoped_by_account(
+    uow_factory,
+):
+    one = await given_account(uow_factory, seller_id=11)
+    other = await given_account(uow_factory, seller_id=12)
+    read_at = datetime(2024, 3, 2, 15, tzinfo=UTC)
+    claims = RateMetric("claims", Decimal("0.004"), 1, "60 days", GREEN_LIMITS["claims"])
+    async with uow_factory() as uow:
+        await uow.analytics.store_reputation(
+            one.id, Reputation("5_green", "gold", 120, (claims,)), read_at
+        )
+        await uow.analytics.store_reputation(other.id, Reputation(None, None, None), read_at)
+        await uow.commit()
+    async with uow_factory() as uow:
+        await uow.analytics.store_reputation(
+            one.id, Reputation("3_yellow", None, 130), read_at + timedelta(hours=1)
+        )
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.analytics.reputation_levels(None) == {one.id: 3, other.id: None}
+        assert await uow.analytics.reputation_levels([other.id]) == {other.id: None}
+
+
+async def test_a_reputation_of_an_unknown_account_is_refused(uow_factory):
+    async with uow_factory() as uow:
+        with pytest.raises(Conflict):
+            await uow.analytics.store_reputation(
+                999_999, Reputation("5_green", None, 1), datetime(2024, 3, 2, tzinfo=UTC)
+            )

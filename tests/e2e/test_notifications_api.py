@@ -631,7 +631,7 @@ async def test_the_quota_plan_shows_each_account_and_job(world):
     assert 0 < products["run_seconds"] < 60
     assert account["staleness_seconds"] == products["round_seconds"] + products["run_seconds"]
     assert account["staleness_seconds"] < 1800
-    assert [job["job"] for job in plan["shared"]] == ["missed_feeds", "messages"]
+    assert [job["job"] for job in plan["shared"]] == ["missed_feeds", "messages", "reputation"]
     metrics = await (await world.client.get("/metrics")).text()
     bound = account["staleness_seconds"]
     assert (

@@ -1,10 +1,13 @@
 """Reputation and visits with the real gateway against the sandbox: GET
 /analytics/reputation reads §3 seller_reputation now; the `visits` job stores the
 sellers' and listings' visits per day, which GET /analytics/visits and the top listings'
-conversion then show."""
+conversion then show; the `reputation` job stores every account's level, which the
+metrics then show without anyone reading GET /analytics/reputation."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import date, timedelta
 
 from sandbox.testing import running_sandbox
@@ -69,3 +72,37 @@ async def test_reputation_and_visits_come_from_the_sandbox(tmp_path, aiohttp_cli
         assert (
             await client.get("/analytics/reputation?account_id=999", headers=AUTH)
         ).status == 404
+
+
+async def stored_levels(container) -> dict:
+    async with container.unit_of_work() as uow:
+        return await uow.analytics.reputation_levels(None)
+
+
+async def test_the_reputation_job_run_by_name_stores_the_level_the_metrics_show(
+    tmp_path, aiohttp_client
+):
+    async with (
+        running_sandbox(rate_limit=0, orders_per_seller=0, questions_per_seller=0) as sb,
+        service_on_sandbox(sb, tmp_path, aiohttp_client) as service,
+    ):
+        client, container, seller = service["client"], service["container"], service["seller"]
+        account_id = service["account_id"]
+        level_id = sb.state.user(seller["id"]).reputation()["level_id"]
+        level = int(level_id[0])
+
+        listed = await _json(await client.get("/jobs", headers=AUTH))
+        jobs = {job["name"]: job for job in listed["results"]}
+        assert (jobs["reputation"]["actor"], jobs["reputation"]["every_seconds"]) == (
+            "record_reputations",
+            3600,
+        )
+        assert (await client.post("/jobs/reputation/run", headers=AUTH)).status == 202
+        deadline = time.monotonic() + 10
+        while not await stored_levels(container):
+            assert time.monotonic() < deadline, "the reputation job stored nothing"
+            await asyncio.sleep(0.05)
+        assert await stored_levels(container) == {account_id: level}
+
+        metrics = await (await client.get("/metrics")).text()
+        assert f'meli_reputation_level{{account="{account_id}"}} {float(level)}' in metrics

@@ -367,7 +367,8 @@ async def test_message_snapshots_become_typed_messages(sqlite_url):
 async def test_the_sales_roll_up_is_filled_from_the_orders_already_stored(sqlite_url):
     """0015: an upgraded install reads the same figures as a rebuild would give: a sale on
     the seller's local day (23:30 in Buenos Aires is 02:30 UTC the next day), a
-    cancellation counted apart, an unpaid order not at all."""
+    cancellation counted apart, an unpaid order not at all. 0017: each order's
+    contribution is kept beside it, so that its next change moves exactly that."""
     await asyncio.to_thread(command.upgrade, alembic_config(sqlite_url), "0011")
     database = make_url(sqlite_url).database
     with contextlib.closing(sqlite3.connect(database)) as connection:
@@ -399,7 +400,15 @@ async def test_the_sales_roll_up_is_filled_from_the_orders_already_stored(sqlite
             "SELECT day, item_id, orders, units, gross, fees, cancelled_orders, "
             "cancelled_amount FROM meli_sales_daily ORDER BY item_id, day"
         ).fetchall()
+        kept = connection.execute(
+            "SELECT order_id, account_id, day, item_id, currency_id, orders, units, gross, fees, "
+            "refunded, cancelled_orders, cancelled_amount FROM meli_order_sales ORDER BY order_id"
+        ).fetchall()
     assert rows == [
         ("2026-11-27", "", 1, 2, 20000, 2500, 1, 1000),
         ("2026-11-27", "MLA1", 1, 2, 20000, 2500, 1, 1000),
+    ]
+    assert kept == [
+        (1, 1, "2026-11-27", "MLA1", "ARS", 1, 2, 20000, 2500, 0, 0, 0),
+        (2, 1, "2026-11-27", "MLA1", "ARS", 0, 0, 0, 0, 0, 1, 1000),
     ]

@@ -9,6 +9,7 @@ from adapters.memory.repositories.base import ACCOUNT_REFERENCES, InMemoryReposi
 from adapters.memory.store import (
     ACCOUNTS,
     AUTHORIZATION_REQUESTS,
+    REPUTATIONS,
     TOKENS,
     InMemoryStore,
     StagedChanges,
@@ -97,6 +98,9 @@ class InMemoryAccountRepository(InMemoryRepository):
                 raise Conflict(f"account {account_id} is referred to by its {table}")
         self._staged.delete(ACCOUNTS, account_id)
         self._staged.delete(TOKENS, account_id)
+        # What the account's reputation read refers to goes with it (ON DELETE CASCADE).
+        if self._staged.get(REPUTATIONS, account_id) is not None:
+            self._staged.delete(REPUTATIONS, account_id)
 
 
 class InMemoryAuthorizationRequestRepository(InMemoryRepository):

@@ -9,7 +9,15 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from adapters.memory.repositories.base import InMemoryRepository
-from adapters.memory.store import ACCOUNTS, ITEM_VISITS, LISTINGS, ORDERS, QUESTIONS, SHIPMENTS
+from adapters.memory.store import (
+    ACCOUNTS,
+    ITEM_VISITS,
+    LISTINGS,
+    ORDERS,
+    QUESTIONS,
+    REPUTATIONS,
+    SHIPMENTS,
+)
 from application.ports.repositories.analytics import (
     DailyTotal,
     DayVisits,
@@ -28,6 +36,7 @@ from domain.analytics import (
 from domain.listings import OUT_OF_STOCK, ListingStatus
 from domain.orders import OrderStatus
 from domain.questions import QuestionStatus
+from domain.reputation import Reputation
 from domain.shipments import ShipmentStatus
 from domain.sites import site
 
@@ -204,6 +213,19 @@ class InMemoryAnalyticsRepository(InMemoryRepository):
             if self._in(account_ids, account_id) and first <= day <= last:
                 sums[(day, item_id)] = sums.get((day, item_id), 0) + count
         return [DayVisits(day, item_id, n) for (day, item_id), n in sorted(sums.items())]
+
+    async def store_reputation(
+        self, account_id: int, reputation: Reputation, read_at: datetime
+    ) -> None:
+        self._require_account(account_id)
+        self._staged.put(REPUTATIONS, account_id, (reputation, read_at))
+
+    async def reputation_levels(self, account_ids: Sequence[int] | None) -> dict[int, int | None]:
+        return {
+            account_id: reputation.level
+            for account_id, (reputation, _) in self._staged.rows(REPUTATIONS)
+            if self._in(account_ids, account_id)
+        }
 
     async def orders_by_status(
         self, account_ids: Sequence[int] | None, since: datetime

@@ -12,7 +12,15 @@ from sqlalchemy import ColumnElement, and_, false, func, literal_column, or_, se
 
 from adapters.sql.repositories.base import SqlRepository
 from adapters.sql.repositories.sales_roll_up import rebuild_roll_up
-from adapters.sql.tables import item_visits, orders, products, questions, sales_daily, shipments
+from adapters.sql.tables import (
+    item_visits,
+    orders,
+    products,
+    questions,
+    reputations,
+    sales_daily,
+    shipments,
+)
 from application.ports.repositories.analytics import (
     DailyTotal,
     DayVisits,
@@ -23,6 +31,7 @@ from domain.analytics import ALL_LISTINGS, FIGURES, DailyFigures, from_cents
 from domain.listings import OUT_OF_STOCK, ListingStatus
 from domain.orders import OrderStatus
 from domain.questions import QuestionStatus
+from domain.reputation import Reputation, level_of
 from domain.shipments import ShipmentStatus
 
 # A paid order whose shipment has not left yet still needs the seller (§6.1).
@@ -243,7 +252,8 @@ class SqlAnalyticsRepository(SqlRepository):
             return statistics.median(waits) if waits else None
         wait = func.greatest(
             0,
-            func.extract("epoch", questions.c.answer_date_created - questions.c.date_created),
+            # date_part is a double; extract() a numeric, several times slower to sort.
+            func.date_part("epoch", questions.c.answer_date_created - questions.c.date_created),
         )
         result = await self._execute(
             select(func.percentile_cont(0.5).within_group(wait)).where(
@@ -288,6 +298,36 @@ class SqlAnalyticsRepository(SqlRepository):
             .order_by(item_visits.c.day, item_visits.c.item_id)
         )
         return [DayVisits(r["day"], r["item_id"], int(r["visits"])) for r in rows]
+
+    async def store_reputation(
+        self, account_id: int, reputation: Reputation, read_at: datetime
+    ) -> None:
+        row = {
+            "account_id": account_id,
+            "level_id": reputation.level_id,
+            "power_seller_status": reputation.power_seller_status,
+            "completed_sales": reputation.completed_sales,
+            "metrics": [
+                {
+                    "name": m.name,
+                    "rate": None if m.rate is None else str(m.rate),
+                    "value": m.value,
+                    "period": m.period,
+                    "limit": str(m.limit),
+                }
+                for m in reputation.metrics
+            ],
+            "read_at": read_at,
+        }
+        await self._upsert(reputations, [row], ["account_id"])
+
+    async def reputation_levels(self, account_ids: Sequence[int] | None) -> dict[int, int | None]:
+        rows = await self._all(
+            select(reputations.c.account_id, reputations.c.level_id).where(
+                *_scope(reputations.c.account_id, account_ids)
+            )
+        )
+        return {row["account_id"]: level_of(row["level_id"]) for row in rows}
 
     async def orders_by_status(
         self, account_ids: Sequence[int] | None, since: datetime

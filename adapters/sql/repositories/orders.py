@@ -21,7 +21,7 @@ from adapters.sql.repositories.base import (
     when_from_json,
     when_json,
 )
-from adapters.sql.repositories.sales_roll_up import roll_up_orders
+from adapters.sql.repositories.sales_roll_up import clear_payments_and_roll_up
 from adapters.sql.tables import order_items, orders, packs, payments, shipments
 from application.errors import NotFound
 from application.queries import OrderQuery, Page
@@ -385,13 +385,15 @@ class SqlOrderRepository(SqlRepository):
         batch = list({order.id: order for order in orders_}.values())
         if not batch:
             return
-        # The sales roll-up moves in the same transaction (adapters.sql.repositories.sales_roll_up).
-        await roll_up_orders(self, batch)
+        # In id order: two batches sharing orders take their row locks in the same order.
+        batch.sort(key=lambda order: order.id)
         await self._upsert(orders, [order_to_row(o) for o in batch], ["id"])
         ids = [o.id for o in batch]
         for part in chunks(ids, MAX_IN_IDS):
             await self._write(delete(order_items).where(order_items.c.order_id.in_(part)))
-            await self._write(delete(payments).where(payments.c.order_id.in_(part)))
+        # The former payments go and, in the same statement, the sales roll-up moves,
+        # under the orders' row locks just taken (adapters.sql.repositories.sales_roll_up).
+        await clear_payments_and_roll_up(self, batch)
         items = [row for o in batch for row in item_rows(o)]
         if items:
             await self._write(order_items.insert(), items)

@@ -4,7 +4,7 @@ it in step (see tests/integration/test_migrations.py, which compares the two).""
 from __future__ import annotations
 
 from adapters.sql.tables.accounts import accounts, oauth_states
-from adapters.sql.tables.analytics import item_visits, sales_daily
+from adapters.sql.tables.analytics import item_visits, order_sales, reputations, sales_daily
 from adapters.sql.tables.listings import (
     NO_VARIATION,
     inventory,
@@ -70,7 +70,9 @@ ALL_TABLES = (
     stock_thresholds,
     stock_alerts,
     sales_daily,
+    order_sales,
     item_visits,
+    reputations,
 )
 
 __all__ = [
@@ -95,12 +97,14 @@ __all__ = [
     "oauth_states",
     "on_this_database",
     "order_items",
+    "order_sales",
     "orders",
     "packs",
     "payments",
     "products",
     "question_answers",
     "questions",
+    "reputations",
     "resources",
     "sales_daily",
     "shipments",

@@ -15,6 +15,7 @@ from typing import Protocol
 import attrs
 
 from domain.analytics import DailyFigures
+from domain.reputation import Reputation
 
 
 @attrs.define(frozen=True)
@@ -117,6 +118,17 @@ class AnalyticsRepository(Protocol):
         self, account_ids: Sequence[int] | None, first: date, last: date
     ) -> list[DayVisits]:
         """Stored visits summed over the accounts, per day and item, by day then item."""
+        ...
+
+    async def store_reputation(
+        self, account_id: int, reputation: Reputation, read_at: datetime
+    ) -> None:
+        """Insert or replace the account's reputation as read at `read_at`. Raises
+        Conflict for an account that does not exist. Idempotent."""
+        ...
+
+    async def reputation_levels(self, account_ids: Sequence[int] | None) -> dict[int, int | None]:
+        """The level (Reputation.level) of each account with a stored reputation."""
         ...
 
     async def orders_by_status(

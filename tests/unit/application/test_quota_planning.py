@@ -38,6 +38,7 @@ INTERVALS = {
     PlannedKind.QUESTIONS: 900,
     PlannedKind.MISSED_FEEDS: 3600,
     PlannedKind.MESSAGES: 900,
+    PlannedKind.REPUTATION: 3600,
 }
 
 

@@ -28,6 +28,7 @@ DEFAULT_INTERVALS = {
     PlannedKind.QUESTIONS: 900,
     PlannedKind.MISSED_FEEDS: 3600,
     PlannedKind.MESSAGES: 900,
+    PlannedKind.REPUTATION: 3600,
 }
 
 accounts_strategy = st.lists(

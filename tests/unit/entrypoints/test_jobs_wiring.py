@@ -49,7 +49,7 @@ def test_the_bulk_reads_are_periodic_calls_and_notifications_their_own_class():
     classes = {job_type: handler.call_class for job_type, handler in HANDLERS.items()}
     periodic = {jobs.SyncCatalogue, jobs.SyncInventory, jobs.ReconcileOrders}
     periodic |= {jobs.ReconcileQuestions, jobs.RecoverMissedFeeds, jobs.ReadUnreadMessages}
-    periodic |= {jobs.RecordVisits}
+    periodic |= {jobs.RecordVisits, jobs.RecordReputations}
     assert {t for t, c in classes.items() if c is CallClass.PERIODIC} == periodic
     assert {t for t, c in classes.items() if c is CallClass.NOTIFICATION} == {
         jobs.ProcessNotification,
@@ -97,6 +97,7 @@ def test_the_periodic_jobs_run_at_the_products_intervals_and_are_configurable():
         "missed_feeds": 3600,
         "messages": 900,
         "visits": 6 * 3600,
+        "reputation": 3600,
     }
     tuned = Settings.from_mapping(
         {
@@ -104,11 +105,12 @@ def test_the_periodic_jobs_run_at_the_products_intervals_and_are_configurable():
             "SWEEP_INTERVAL": "5",
             "MISSED_FEEDS_INTERVAL": "900",
             "SYNC_MESSAGES_INTERVAL": "300",
+            "REPUTATION_INTERVAL": "21600",
         }
     )
     every = {entry.name: entry.every_seconds for entry in periodic_jobs(intervals(tuned))}
     assert (every["orders"], every["inbox_sweep"], every["missed_feeds"]) == (120, 5, 900)
-    assert every["messages"] == 300
+    assert (every["messages"], every["reputation"]) == (300, 21600)
 
 
 @pytest.mark.parametrize(
