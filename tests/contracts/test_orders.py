@@ -156,3 +156,21 @@ async def test_order_search_pages_and_counts_every_match(uow_factory):
 
     assert _ids(page) == [3]
     assert (page.total, page.offset, page.limit) == (4, 2, 1)
+
+
+@pytest.mark.parametrize(
+    ("offset", "limit", "ids", "total"),
+    [(0, 50, [2, 4, 3, 1], 4), (2, 50, [3, 1], 4), (3, 1, [1], 4), (4, 2, [], 4), (9, 5, [], 4)],
+    ids=["one-page", "last-page", "last-full-page", "just-past-the-end", "far-past-the-end"],
+)
+async def test_order_search_counts_every_match_from_any_page(
+    uow_factory, offset, limit, ids, total
+):
+    await _given_orders(uow_factory)
+
+    async with uow_factory() as uow:
+        page = await uow.orders.search(OrderQuery(paging=Paging(offset=offset, limit=limit)))
+        nothing = await uow.orders.search(OrderQuery(status="invalid", paging=Paging(limit=1)))
+
+    assert (_ids(page), page.total) == (ids, total)
+    assert (_ids(nothing), nothing.total) == ([], 0)

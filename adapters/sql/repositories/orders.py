@@ -204,9 +204,16 @@ def payment_to_domain(row: Row, order_raw: Mapping[str, Any]) -> Payment:
     )
 
 
-def order_to_domain(row: Row, items: list[OrderItem], payments_: list[Payment]) -> Order:
+def order_to_domain(
+    row: Row,
+    items: list[OrderItem],
+    payments_: list[Payment],
+    listed_raw: Mapping[str, Any] | None = None,
+) -> Order:
+    """The order of `row`, with the raw JSON of the row; or, for a listed row, without it,
+    its timestamps' offsets read from `listed_raw` (the parts LISTED_COLUMNS select)."""
     buyer = row["buyer"]
-    raw = row["raw"] or {}
+    raw = (row["raw"] or {}) if listed_raw is None else listed_raw
     cancel = row["cancel_detail"]
     currency_id = row["currency_id"]
     return Order(
@@ -249,8 +256,24 @@ def order_to_domain(row: Row, items: list[OrderItem], payments_: list[Payment]) 
             date=when_from_json(cancel.get("date")),
         ),
         buying_mode=row["buying_mode"],
-        raw=raw,
+        raw=raw if listed_raw is None else {},
     )
+
+
+# What a listed order (search) reads of its raw JSON: only the timestamps as MercadoLibre
+# wrote them, for their offsets (§0.3), not the whole snapshot (tens of kilobytes a page
+# to read and decode that no list shows; get/find read it).
+LISTED_RAW_KEYS = ("date_created", "date_closed", "last_updated", "date_last_updated", "payments")
+LISTED_COLUMNS = [
+    *(column for column in orders.c if column.name != "raw"),
+    *(orders.c.raw[key].label(f"raw_{key}") for key in LISTED_RAW_KEYS),
+]
+
+
+def listed_parts(row: Row) -> JsonObject:
+    """The parts of the raw JSON a listed row carries (LISTED_RAW_KEYS), as a mapping."""
+    found = {key: row[f"raw_{key}"] for key in LISTED_RAW_KEYS}
+    return {key: value for key, value in found.items() if value is not None}
 
 
 def shipment_to_row(shipment: Shipment) -> JsonObject:
@@ -354,7 +377,9 @@ class SqlOrderRepository(SqlRepository):
             rows += await self._all(select(orders).where(orders.c.id.in_(part)))
         return {order.id: order for order in await self._with_lines(rows)}
 
-    async def _with_lines(self, rows: Iterable[Row]) -> list[Order]:
+    async def _with_lines(self, rows: Iterable[Row], listed: bool = False) -> list[Order]:
+        """The orders of `rows` with their lines and payments. `listed` rows carry only the
+        timestamps of their raw JSON (LISTED_COLUMNS); their orders keep no raw JSON."""
         rows = list(rows)
         ids = [row["id"] for row in rows]
         lines: dict[int, list[OrderItem]] = {i: [] for i in ids}
@@ -372,14 +397,13 @@ class SqlOrderRepository(SqlRepository):
                 .order_by(payments.c.order_id, payments.c.line, payments.c.id)
             ):
                 paid[payment["order_id"]].append(payment)
-        return [
-            order_to_domain(
-                row,
-                lines[row["id"]],
-                [payment_to_domain(p, row["raw"] or {}) for p in paid[row["id"]]],
-            )
-            for row in rows
-        ]
+        found = []
+        for row in rows:
+            given = listed_parts(row) if listed else None
+            raw = (row["raw"] or {}) if given is None else given
+            payments_ = [payment_to_domain(p, raw) for p in paid[row["id"]]]
+            found.append(order_to_domain(row, lines[row["id"]], payments_, given))
+        return found
 
     async def upsert(self, orders_: Iterable[Order]) -> None:
         batch = list({order.id: order for order in orders_}.values())
@@ -424,14 +448,22 @@ class SqlOrderRepository(SqlRepository):
                 )
             )
         statement = (
-            select(orders)
+            select(*LISTED_COLUMNS)
             .where(*conditions)
             .order_by(orders.c.date_created.desc(), orders.c.id.desc())
             .offset(query.paging.offset)
             .limit(query.paging.limit)
         )
-        items = await self._with_lines(await self._all(statement))
-        return page_of(items, await self._count(orders, conditions), query.paging)
+        rows = await self._all(statement)
+        if len(rows) < query.paging.limit and (rows or query.paging.offset == 0):
+            total = query.paging.offset + len(rows)  # the last page: no count needed
+        else:
+            # Its own statement: with the count in the page's (a scalar subquery),
+            # PostgreSQL's generic plan for it reads every match of ?q= and ?tag= twice
+            # and sorts them (22 ms instead of 8 for 20,000 matches); count(*) OVER ()
+            # would read and sort every match too.
+            total = await self._count(orders, conditions)
+        return page_of(await self._with_lines(rows, listed=True), total, query.paging)
 
 
 class SqlShipmentRepository(SqlRepository):
