@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import attrs
@@ -174,3 +175,64 @@ async def test_order_search_counts_every_match_from_any_page(
 
     assert (_ids(page), page.total) == (ids, total)
     assert (_ids(nothing), nothing.total) == ([], 0)
+
+
+async def _counted(uow_factory, **filters) -> tuple[int, int]:
+    """The total of a page of one (counted apart from the page: the SQL adapters read the
+    counts they keep when only accounts and status filter) and the matches listed."""
+    async with uow_factory() as uow:
+        counted = await uow.orders.search(OrderQuery(paging=Paging(limit=1), **filters))
+        listed = await uow.orders.search(OrderQuery(paging=Paging(limit=200), **filters))
+    return counted.total, len(listed.items)
+
+
+async def test_the_count_follows_new_orders_status_changes_and_moves(uow_factory):
+    first, second = await _given_orders(uow_factory)  # first: 1 paid, 2 cancelled, 4 paid
+    async with uow_factory() as uow:
+        stored = await uow.orders.find_many([1, 4])
+    async with uow_factory() as uow:
+        await uow.orders.upsert([stored[1], stored[1], stored[4]])  # again, unchanged
+        await uow.commit()
+    async with uow_factory() as uow:
+        cancelled = stored[4]
+        cancelled.move_to(OrderStatus.CANCELLED)
+        moved = attrs.evolve(stored[1], account_id=second.id)
+        new = an_order(5, first.id, date_created=NOW)
+        await uow.orders.upsert([cancelled, moved, new])
+        await uow.commit()
+    async with uow_factory() as uow:
+        await uow.orders.upsert([an_order(6, first.id)])  # never committed
+
+    expected = {
+        "first": ((first.id,), None, 3),
+        "first_cancelled": ((first.id,), "cancelled", 2),
+        "first_paid": ((first.id,), "paid", 1),
+        "second_paid": ((second.id,), "paid", 2),
+        "every_cancelled": (None, "cancelled", 2),
+        "both": ((first.id, second.id), None, 5),
+        "none": ((), None, 0),
+    }
+    for name, (account_ids, status, total) in expected.items():
+        found = await _counted(uow_factory, account_ids=account_ids, status=status)
+        assert found == (total, total), name
+    assert await _counted(uow_factory, account_id=second.id, account_ids=(first.id,)) == (0, 0)
+
+
+async def test_two_writers_of_the_same_new_order_at_once_count_it_once(uow_factory):
+    """The second writer waits for the first (on PostgreSQL, the roll-up's advisory lock
+    on the order id; SQLite's file lock) and reads the first one's copy before counting."""
+    first, _ = await _given_orders(uow_factory)
+
+    async def write(status: OrderStatus, pause: float) -> None:
+        async with uow_factory() as uow:
+            await uow.orders.upsert([an_order(77, first.id, status=status)])
+            await asyncio.sleep(pause)
+            await uow.commit()
+
+    await asyncio.gather(write(OrderStatus.PAID, 0.2), write(OrderStatus.CANCELLED, 0))
+
+    assert await _counted(uow_factory, account_id=first.id) == (4, 4)
+    paid = await _counted(uow_factory, account_id=first.id, status="paid")
+    cancelled = await _counted(uow_factory, account_id=first.id, status="cancelled")
+    assert paid[0] + cancelled[0] == 4
+    assert (paid[0], cancelled[0]) == (paid[1], cancelled[1])

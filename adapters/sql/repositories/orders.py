@@ -1,5 +1,5 @@
-"""Orders (with their lines and payments), shipments and packs in SQL: typed rows plus
-the JSON MercadoLibre sent (mercadolibre-api.md §5, §6)."""
+"""Orders (with their lines and payments) in SQL: typed rows plus the JSON MercadoLibre
+sent (mercadolibre-api.md §5); their shipments and packs: shipments.py."""
 
 from __future__ import annotations
 
@@ -21,8 +21,14 @@ from adapters.sql.repositories.base import (
     when_from_json,
     when_json,
 )
+from adapters.sql.repositories.order_counts import (
+    count_changes,
+    counted_here,
+    move_order_counts,
+    stored_count,
+)
 from adapters.sql.repositories.sales_roll_up import roll_up_orders
-from adapters.sql.tables import order_items, orders, packs, payments, shipments
+from adapters.sql.tables import order_items, orders, payments, shipments
 from application.errors import NotFound
 from application.queries import OrderQuery, Page
 from domain.answer_rules import normalise
@@ -35,10 +41,8 @@ from domain.orders import (
     OrderItem,
     OrderNote,
     OrderStatus,
-    Pack,
     Payment,
 )
-from domain.shipments import Shipment, ShipmentStatus, ShippingMode
 
 
 def like_escaped(text: str) -> str:
@@ -276,90 +280,6 @@ def listed_parts(row: Row) -> JsonObject:
     return {key: value for key, value in found.items() if value is not None}
 
 
-def shipment_to_row(shipment: Shipment) -> JsonObject:
-    return {
-        "id": shipment.id,
-        "account_id": shipment.account_id,
-        "status": shipment.status.value,
-        "substatus": shipment.substatus,
-        "mode": shipment.mode.value,
-        "logistic_type": shipment.logistic_type,
-        "tracking_number": shipment.tracking_number,
-        "tracking_method": shipment.tracking_method,
-        "order_ids": list(shipment.order_ids),
-        "cost_amount": _amount(shipment.cost),
-        "cost_currency_id": None if shipment.cost is None else shipment.cost.currency_id,
-        "list_cost": _amount(shipment.list_cost),
-        "cost_type": shipment.cost_type,
-        "shipping_method": shipment.shipping_method,
-        "buffering_date": shipment.buffering_date,
-        "pack_id": shipment.pack_id,
-        "tags": list(shipment.tags),
-        "receiver_zip_code": shipment.receiver_zip_code,
-        "date_created": shipment.date_created,
-        "last_updated": shipment.last_updated,
-        "raw": dict(shipment.raw),
-    }
-
-
-def shipment_to_domain(row: Row) -> Shipment:
-    raw = row["raw"] or {}
-    currency_id = row["cost_currency_id"]
-    return Shipment(
-        id=row["id"],
-        account_id=row["account_id"],
-        status=ShipmentStatus(row["status"]),
-        substatus=row["substatus"],
-        mode=ShippingMode(row["mode"]),
-        logistic_type=row["logistic_type"],
-        tracking_number=row["tracking_number"],
-        tracking_method=row["tracking_method"],
-        order_ids=tuple(row["order_ids"]),
-        cost=money_of(row["cost_amount"], currency_id),
-        receiver_zip_code=row["receiver_zip_code"],
-        date_created=with_offset(row["date_created"], raw, "date_created"),
-        last_updated=with_offset(row["last_updated"], raw, "last_updated"),
-        list_cost=money_of(row["list_cost"], currency_id),
-        cost_type=row["cost_type"],
-        shipping_method=row["shipping_method"],
-        buffering_date=row["buffering_date"],
-        pack_id=row["pack_id"],
-        tags=tuple(row["tags"] or ()),
-        raw=raw,
-    )
-
-
-def pack_to_row(pack: Pack) -> JsonObject:
-    return {
-        "id": pack.id,
-        "account_id": pack.account_id,
-        "status": pack.status,
-        "status_detail": pack.status_detail,
-        "shipment_id": pack.shipment_id,
-        "buyer_id": pack.buyer_id,
-        "order_ids": list(pack.order_ids),
-        "date_created": pack.date_created,
-        "last_updated": pack.last_updated,
-        "raw": dict(pack.raw),
-    }
-
-
-def pack_to_domain(row: Row) -> Pack:
-    raw = row["raw"] or {}
-    return Pack(
-        id=row["id"],
-        account_id=row["account_id"],
-        status=row["status"],
-        status_detail=row["status_detail"],
-        shipment_id=row["shipment_id"],
-        buyer_id=row["buyer_id"],
-        order_ids=tuple(row["order_ids"]),
-        date_created=with_offset(row["date_created"], raw, "date_created"),
-        last_updated=with_offset(row["last_updated"], raw, "last_updated"),
-        raw=raw,
-    )
-
-
 class SqlOrderRepository(SqlRepository):
     async def get(self, order_id: int) -> Order:
         order = await self.find(order_id)
@@ -409,9 +329,17 @@ class SqlOrderRepository(SqlRepository):
         batch = list({order.id: order for order in orders_}.values())
         if not batch:
             return
-        # The sales roll-up moves in the same transaction (adapters.sql.repositories.sales_roll_up).
-        await roll_up_orders(self, batch)
+        # The sales roll-up and the order counts move in the same transaction
+        # (adapters.sql.repositories.sales_roll_up, order_counts).
+        before = await roll_up_orders(self, batch)
         await self._upsert(orders, [order_to_row(o) for o in batch], ["id"])
+        await move_order_counts(
+            self,
+            count_changes(
+                [(f.account_id, f.status) for f in before.values()],
+                [(o.account_id, o.status.value) for o in batch],
+            ),
+        )
         ids = [o.id for o in batch]
         for part in chunks(ids, MAX_IN_IDS):
             await self._write(delete(order_items).where(order_items.c.order_id.in_(part)))
@@ -457,6 +385,8 @@ class SqlOrderRepository(SqlRepository):
         rows = await self._all(statement)
         if len(rows) < query.paging.limit and (rows or query.paging.offset == 0):
             total = query.paging.offset + len(rows)  # the last page: no count needed
+        elif counted_here(query):  # by account(s) and status: the kept counts
+            total = await stored_count(self, query)
         else:
             # Its own statement: with the count in the page's (a scalar subquery),
             # PostgreSQL's generic plan for it reads every match of ?q= and ?tag= twice
@@ -464,40 +394,3 @@ class SqlOrderRepository(SqlRepository):
             # would read and sort every match too.
             total = await self._count(orders, conditions)
         return page_of(await self._with_lines(rows, listed=True), total, query.paging)
-
-
-class SqlShipmentRepository(SqlRepository):
-    async def get(self, shipment_id: int) -> Shipment:
-        shipment = await self.find(shipment_id)
-        if shipment is None:
-            raise NotFound("shipment", shipment_id)
-        return shipment
-
-    async def find(self, shipment_id: int) -> Shipment | None:
-        row = await self._one(select(shipments).where(shipments.c.id == shipment_id))
-        return None if row is None else shipment_to_domain(row)
-
-    async def find_many(self, shipment_ids: Iterable[int]) -> dict[int, Shipment]:
-        found: dict[int, Shipment] = {}
-        for part in chunks(sorted(set(shipment_ids)), MAX_IN_IDS):
-            for row in await self._all(select(shipments).where(shipments.c.id.in_(part))):
-                found[row["id"]] = shipment_to_domain(row)
-        return found
-
-    async def upsert(self, shipments_: Iterable[Shipment]) -> None:
-        await self._upsert(shipments, [shipment_to_row(s) for s in shipments_], ["id"])
-
-
-class SqlPackRepository(SqlRepository):
-    async def get(self, pack_id: int) -> Pack:
-        pack = await self.find(pack_id)
-        if pack is None:
-            raise NotFound("pack", pack_id)
-        return pack
-
-    async def find(self, pack_id: int) -> Pack | None:
-        row = await self._one(select(packs).where(packs.c.id == pack_id))
-        return None if row is None else pack_to_domain(row)
-
-    async def upsert(self, packs_: Iterable[Pack]) -> None:
-        await self._upsert(packs, [pack_to_row(p) for p in packs_], ["id"])

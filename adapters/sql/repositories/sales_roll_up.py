@@ -171,8 +171,9 @@ async def add_to_roll_up(repository: SqlRepository, delta: dict[DailyKey, DailyF
     await repository._execute(statement, rows)
 
 
-async def roll_up_orders(repository: SqlRepository, batch: Sequence[Order]) -> None:
-    """Before `batch` replaces the stored copies: move their contributions."""
+async def roll_up_orders(repository: SqlRepository, batch: Sequence[Order]) -> dict[int, SaleFacts]:
+    """Before `batch` replaces the stored copies: move their contributions. Returns the
+    stored copies as read (after the locks), by id, for the order counts."""
     ids = [order.id for order in batch]
     after = {order.id: SaleFacts.of(order) for order in batch}
     zones = await lock_orders_and_read_zones(
@@ -193,6 +194,7 @@ async def roll_up_orders(repository: SqlRepository, batch: Sequence[Order]) -> N
             [contribution(f, zones[f.account_id]) for f in after.values()],
         ),
     )
+    return before
 
 
 def _rebuild_sql() -> str:

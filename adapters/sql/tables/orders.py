@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 
 from adapters.sql.tables.schema import account_id_column, metadata, postgresql_index
-from adapters.sql.types import Amount, Json, UtcDateTime
+from adapters.sql.types import Amount, Id, Json, UtcDateTime
 from application.storable import (
     MAX_CATEGORY_ID,
     MAX_ITEM_ID,
@@ -72,6 +72,18 @@ orders = Table(
         postgresql_using="gin",
         postgresql_ops={"tags_search": "gin_trgm_ops"},
     ),
+)
+
+# How many orders each account has in each status, moved by the order repository in the
+# statement after the one that writes the orders (adapters.sql.repositories.order_counts):
+# GET /orders counts an account's orders, or those of a status, from here instead of
+# reading an index entry per order (5 ms for 100,000).
+order_counts = Table(
+    "meli_order_counts",
+    metadata,
+    Column("account_id", Id, ForeignKey("meli_accounts.id"), primary_key=True),
+    Column("status", String(32), primary_key=True),
+    Column("orders", BigInteger, nullable=False),
 )
 
 # One row per line of an order (§5.1 order_items), in MercadoLibre's order.
