@@ -194,7 +194,7 @@ async def test_the_count_follows_new_orders_status_changes_and_moves(uow_factory
         await uow.orders.upsert([stored[1], stored[1], stored[4]])  # again, unchanged
         await uow.commit()
     async with uow_factory() as uow:
-        cancelled = stored[4]
+        cancelled = attrs.evolve(stored[4], tags=("delivered", "delivered"))
         cancelled.move_to(OrderStatus.CANCELLED)
         moved = attrs.evolve(stored[1], account_id=second.id)
         new = an_order(5, first.id, date_created=NOW)
@@ -203,17 +203,23 @@ async def test_the_count_follows_new_orders_status_changes_and_moves(uow_factory
     async with uow_factory() as uow:
         await uow.orders.upsert([an_order(6, first.id)])  # never committed
 
+    # Tags: every order has ("paid", "not_delivered") (an_order) but 4, now ("delivered",).
     expected = {
-        "first": ((first.id,), None, 3),
-        "first_cancelled": ((first.id,), "cancelled", 2),
-        "first_paid": ((first.id,), "paid", 1),
-        "second_paid": ((second.id,), "paid", 2),
-        "every_cancelled": (None, "cancelled", 2),
-        "both": ((first.id, second.id), None, 5),
-        "none": ((), None, 0),
+        "first": ((first.id,), None, None, 3),
+        "first_cancelled": ((first.id,), "cancelled", None, 2),
+        "first_paid": ((first.id,), "paid", None, 1),
+        "second_paid": ((second.id,), "paid", None, 2),
+        "every_cancelled": (None, "cancelled", None, 2),
+        "both": ((first.id, second.id), None, None, 5),
+        "none": ((), None, None, 0),
+        "first_tag_paid": ((first.id,), None, "paid", 2),
+        "first_tag_delivered": ((first.id,), None, "delivered", 1),
+        "first_tag_deliver": ((first.id,), None, "deliver", 0),
+        "every_tag_not_delivered": (None, None, "not_delivered", 4),
+        "cancelled_tag_not_delivered": (None, "cancelled", "not_delivered", 1),
     }
-    for name, (account_ids, status, total) in expected.items():
-        found = await _counted(uow_factory, account_ids=account_ids, status=status)
+    for name, (account_ids, status, tag, total) in expected.items():
+        found = await _counted(uow_factory, account_ids=account_ids, status=status, tag=tag)
         assert found == (total, total), name
     assert await _counted(uow_factory, account_id=second.id, account_ids=(first.id,)) == (0, 0)
 

@@ -1,10 +1,11 @@
-"""How many orders each account has in each status (meli_order_counts), kept in step
-with the orders by the order repository, in the transaction that writes them.
+"""How many orders each account has in each status, and of those with each tag
+(meli_order_counts), kept in step with the orders by the order repository, in the
+transaction that writes them.
 
-Each write moves the stored copies out of their (account, status) and the new ones in, as
-integer increments (`n = n + delta`, in key order), so concurrent writers of different
-orders never lose each other's counts. Writers of the same order are serialised before
-their stored copies are read (the advisory locks of the sales roll-up on PostgreSQL,
+Each write moves the stored copies out of their counts and the new ones in, as integer
+increments (`n = n + delta`, in key order), so concurrent writers of different orders
+never lose each other's counts. Writers of the same order are serialised before the
+stored copies are read (the sales roll-up's advisory locks on PostgreSQL, taken first;
 SQLite's file lock), so an order is counted once however many write it at once."""
 
 from __future__ import annotations
@@ -14,19 +15,41 @@ from collections.abc import Iterable
 
 from sqlalchemy import func, select
 
-from adapters.sql.repositories.base import SqlRepository
-from adapters.sql.tables import order_counts
+from adapters.sql.repositories.base import MAX_IN_IDS, SqlRepository, chunks
+from adapters.sql.tables import order_counts, orders
 from application.queries import OrderQuery
 
-CountKey = tuple[int, str]
+# An account, a status and a tag ('' for every order of the account in the status).
+CountKey = tuple[int, str, str]
+
+
+def count_keys(account_id: int, status: str, tags_search: str) -> list[CountKey]:
+    """The counts an order is in: its account and status ('') and, with them, each word
+    of its tags_search (" paid pack_order "), which is what ?tag= matches (LIKE '% tag %')."""
+    tags = {"", *(tag for tag in tags_search.split(" ") if tag)}
+    return [(account_id, status, tag) for tag in sorted(tags)]
 
 
 def count_changes(before: Iterable[CountKey], after: Iterable[CountKey]) -> dict[CountKey, int]:
-    """The increments that take the orders `before` (stored copies) out of their
-    (account, status) and put the ones `after` in; keys that do not move are left out."""
+    """The increments that take the stored copies (`before`) out of their counts and put
+    the new ones (`after`) in; counts that do not move are left out."""
     moved = Counter(after)
     moved.subtract(before)
     return {key: delta for key, delta in sorted(moved.items()) if delta}
+
+
+async def stored_keys(repository: SqlRepository, order_ids: Iterable[int]) -> list[CountKey]:
+    """The counts the stored copies among `order_ids` are in. Read after the roll-up's
+    locks (sales_roll_up.roll_up_orders), so a concurrent writer's copy is seen."""
+    keys: list[CountKey] = []
+    for part in chunks(sorted(set(order_ids)), MAX_IN_IDS):
+        for row in await repository._all(
+            select(orders.c.account_id, orders.c.status, orders.c.tags_search).where(
+                orders.c.id.in_(part)
+            )
+        ):
+            keys += count_keys(row["account_id"], row["status"], row["tags_search"])
+    return keys
 
 
 async def move_order_counts(repository: SqlRepository, delta: dict[CountKey, int]) -> None:
@@ -34,30 +57,33 @@ async def move_order_counts(repository: SqlRepository, delta: dict[CountKey, int
         return
     statement = repository._insert(order_counts)
     statement = statement.on_conflict_do_update(
-        index_elements=[order_counts.c.account_id, order_counts.c.status],
+        index_elements=[order_counts.c.account_id, order_counts.c.status, order_counts.c.tag],
         set_={"orders": order_counts.c.orders + statement.excluded.orders},
     )
-    rows = [{"account_id": a, "status": s, "orders": n} for (a, s), n in sorted(delta.items())]
+    rows = [
+        {"account_id": account_id, "status": status, "tag": tag, "orders": n}
+        for (account_id, status, tag), n in sorted(delta.items())
+    ]
     # No savepoint (_write), as for the roll-up: integers added on rows of accounts whose
     # orders were just written cannot conflict.
     await repository._execute(statement, rows)
 
 
 def counted_here(query: OrderQuery) -> bool:
-    """Whether the counts answer `query`: only its account(s) and status filter it."""
+    """Whether the counts answer `query`: only accounts, status and one tag filter it."""
     return (
         query.created_from is None
         and query.created_to is None
         and query.pack_id is None
-        and not query.tag
         and not query.text
         and query.shipment_status is None
+        and (not query.tag or " " not in query.tag)
     )
 
 
 async def stored_count(repository: SqlRepository, query: OrderQuery) -> int:
-    """The orders of the query's account(s) and status (counted_here must hold)."""
-    scope = []
+    """The orders of the query's accounts, status and tag (counted_here must hold)."""
+    scope = [order_counts.c.tag == (query.tag or "")]
     if query.account_id is not None:
         scope.append(order_counts.c.account_id == query.account_id)
     if query.account_ids is not None:

@@ -23,9 +23,11 @@ from adapters.sql.repositories.base import (
 )
 from adapters.sql.repositories.order_counts import (
     count_changes,
+    count_keys,
     counted_here,
     move_order_counts,
     stored_count,
+    stored_keys,
 )
 from adapters.sql.repositories.sales_roll_up import roll_up_orders
 from adapters.sql.tables import order_items, orders, payments, shipments
@@ -330,16 +332,16 @@ class SqlOrderRepository(SqlRepository):
         if not batch:
             return
         # The sales roll-up and the order counts move in the same transaction
-        # (adapters.sql.repositories.sales_roll_up, order_counts).
-        before = await roll_up_orders(self, batch)
-        await self._upsert(orders, [order_to_row(o) for o in batch], ["id"])
-        await move_order_counts(
-            self,
-            count_changes(
-                [(f.account_id, f.status) for f in before.values()],
-                [(o.account_id, o.status.value) for o in batch],
-            ),
-        )
+        # (adapters.sql.repositories.sales_roll_up, order_counts), the roll-up first:
+        # its locks serialise the writers of an order before the stored copy is read.
+        await roll_up_orders(self, batch)
+        before = await stored_keys(self, (o.id for o in batch))
+        rows = [order_to_row(o) for o in batch]
+        await self._upsert(orders, rows, ["id"])
+        after = [
+            k for r in rows for k in count_keys(r["account_id"], r["status"], r["tags_search"])
+        ]
+        await move_order_counts(self, count_changes(before, after))
         ids = [o.id for o in batch]
         for part in chunks(ids, MAX_IN_IDS):
             await self._write(delete(order_items).where(order_items.c.order_id.in_(part)))
@@ -385,7 +387,7 @@ class SqlOrderRepository(SqlRepository):
         rows = await self._all(statement)
         if len(rows) < query.paging.limit and (rows or query.paging.offset == 0):
             total = query.paging.offset + len(rows)  # the last page: no count needed
-        elif counted_here(query):  # by account(s) and status: the kept counts
+        elif counted_here(query):  # by accounts, status and tag: the kept counts
             total = await stored_count(self, query)
         else:
             # Its own statement: with the count in the page's (a scalar subquery),

@@ -171,9 +171,8 @@ async def add_to_roll_up(repository: SqlRepository, delta: dict[DailyKey, DailyF
     await repository._execute(statement, rows)
 
 
-async def roll_up_orders(repository: SqlRepository, batch: Sequence[Order]) -> dict[int, SaleFacts]:
-    """Before `batch` replaces the stored copies: move their contributions. Returns the
-    stored copies as read (after the locks), by id, for the order counts."""
+async def roll_up_orders(repository: SqlRepository, batch: Sequence[Order]) -> None:
+    """Before `batch` replaces the stored copies: move their contributions."""
     ids = [order.id for order in batch]
     after = {order.id: SaleFacts.of(order) for order in batch}
     zones = await lock_orders_and_read_zones(
@@ -194,7 +193,6 @@ async def roll_up_orders(repository: SqlRepository, batch: Sequence[Order]) -> d
             [contribution(f, zones[f.account_id]) for f in after.values()],
         ),
     )
-    return before
 
 
 def _rebuild_sql() -> str:
