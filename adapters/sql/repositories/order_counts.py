@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, select
 
 from adapters.sql.repositories.base import MAX_IN_IDS, SqlRepository, chunks
 from adapters.sql.tables import order_counts, orders
@@ -81,8 +82,9 @@ def counted_here(query: OrderQuery) -> bool:
     )
 
 
-async def stored_count(repository: SqlRepository, query: OrderQuery) -> int:
-    """The orders of the query's accounts, status and tag (counted_here must hold)."""
+def kept_count(query: OrderQuery) -> ScalarSelect[Any]:
+    """The number of orders of the query's accounts, status and tag, as a scalar subquery
+    (counted_here must hold): GET /orders reads it in the statement of its page."""
     scope = [order_counts.c.tag == (query.tag or "")]
     if query.account_id is not None:
         scope.append(order_counts.c.account_id == query.account_id)
@@ -90,7 +92,4 @@ async def stored_count(repository: SqlRepository, query: OrderQuery) -> int:
         scope.append(order_counts.c.account_id.in_(query.account_ids))
     if query.status is not None:
         scope.append(order_counts.c.status == query.status)
-    result = await repository._execute(
-        select(func.coalesce(func.sum(order_counts.c.orders), 0)).where(*scope)
-    )
-    return int(result.scalar_one())
+    return select(func.coalesce(func.sum(order_counts.c.orders), 0)).where(*scope).scalar_subquery()
