@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, delete, literal, select
 
 from adapters.sql.repositories.base import (
     MAX_IN_IDS,
@@ -358,8 +358,12 @@ class SqlOrderRepository(SqlRepository):
             conditions.append(orders.c.account_id == query.account_id)
         if query.account_ids is not None:
             conditions.append(orders.c.account_id.in_(query.account_ids))
+        # The statuses, closed lists, are written into the statement (at execution): a
+        # plan per status. With a parameter PostgreSQL's generic plan (after five runs)
+        # takes each status for a quarter of the shipments, and counted the 500 orders
+        # of ready_to_ship shipments by hashing all 100,000 orders (40 ms, not 0.7).
         if query.status is not None:
-            conditions.append(orders.c.status == query.status)
+            conditions.append(orders.c.status == literal(query.status, literal_execute=True))
         if query.created_from is not None:
             conditions.append(orders.c.date_created >= query.created_from)
         if query.created_to is not None:
@@ -374,7 +378,9 @@ class SqlOrderRepository(SqlRepository):
         if query.shipment_status is not None:
             conditions.append(
                 orders.c.shipping_id.in_(
-                    select(shipments.c.id).where(shipments.c.status == query.shipment_status)
+                    select(shipments.c.id).where(
+                        shipments.c.status == literal(query.shipment_status, literal_execute=True)
+                    )
                 )
             )
         # By accounts, status and tag, the count is one of those the order writes keep,
