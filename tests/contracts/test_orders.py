@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import timedelta
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from application.errors import Conflict, NotFound
 from application.queries import OrderQuery, Paging
@@ -242,3 +245,76 @@ async def test_two_writers_of_the_same_new_order_at_once_count_it_once(uow_facto
     cancelled = await _counted(uow_factory, account_id=first.id, status="cancelled")
     assert paid[0] + cancelled[0] == 4
     assert (paid[0], cancelled[0]) == (paid[1], cancelled[1])
+
+
+_sellers = itertools.count(8_000_000)
+_orders = itertools.count(1)
+STATUSES = [OrderStatus.PAID, OrderStatus.CANCELLED, OrderStatus.CONFIRMED]
+TAGS = ["paid", "delivered", "pack_order"]
+
+order_change = st.fixed_dictionaries(
+    {
+        "order": st.integers(0, 3),
+        "account": st.integers(0, 1),
+        "status": st.sampled_from(STATUSES),
+        "tags": st.lists(st.sampled_from(TAGS), max_size=4),
+        "commit_after": st.booleans(),
+    }
+)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=st.lists(order_change, min_size=1, max_size=8))
+async def test_the_counts_equal_the_orders_after_any_sequence_of_changes(uow_factory, steps):
+    """Whatever the writes (an order again, in another status, with other tags, in the
+    other account, several in one transaction), the totals of a page of one (counted
+    apart from the page) are the orders listed, and a rebuild (analytics) keeps them."""
+    accounts = [await given_account(uow_factory, seller_id=next(_sellers)) for _ in range(2)]
+    base = next(_orders) * 100
+    latest = {}
+    batch = []
+    for step in steps:
+        order = an_order(
+            base + step["order"],
+            accounts[step["account"]].id,
+            status=step["status"],
+            tags=tuple(step["tags"]),
+        )
+        batch.append(order)
+        latest[order.id] = order
+        if step["commit_after"]:
+            async with uow_factory() as uow:
+                await uow.orders.upsert(batch)
+                await uow.commit()
+            batch = []
+    if batch:
+        async with uow_factory() as uow:
+            await uow.orders.upsert(batch)
+            await uow.commit()
+
+    mine = tuple(a.id for a in accounts)
+
+    async def every_count() -> dict:
+        found = {}
+        for status, tag in itertools.product([None, *STATUSES], [None, *TAGS]):
+            value = None if status is None else status.value
+            found[value, tag] = await _counted(uow_factory, account_ids=mine, status=value, tag=tag)
+        return found
+
+    counted = await every_count()
+    for (status, tag), (total, listed) in counted.items():
+        expected = sum(
+            1
+            for o in latest.values()
+            if status in (None, o.status.value) and (tag is None or tag in o.tags)
+        )
+        assert (total, listed) == (expected, expected), (status, tag)
+    async with uow_factory() as uow:
+        for account in accounts:
+            await uow.analytics.rebuild(account.id)
+        await uow.commit()
+    assert await every_count() == counted

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ScalarSelect, func, select
+from sqlalchemy import ScalarSelect, delete, func, select
 
 from adapters.sql.repositories.base import MAX_IN_IDS, SqlRepository, chunks
 from adapters.sql.tables import order_counts, orders
@@ -51,6 +51,24 @@ async def stored_keys(repository: SqlRepository, order_ids: Iterable[int]) -> li
         ):
             keys += count_keys(row["account_id"], row["status"], row["tags_search"])
     return keys
+
+
+async def rebuild_order_counts(repository: SqlRepository, account_id: int | None) -> None:
+    """Replace the counts of the account (or every one) with what its stored orders give,
+    grouped by their tag sets (few) in SQL and split into tags here (count_keys)."""
+    scope = [] if account_id is None else [order_counts.c.account_id == account_id]
+    await repository._write(delete(order_counts).where(*scope))
+    order_scope = [] if account_id is None else [orders.c.account_id == account_id]
+    groups = await repository._all(
+        select(orders.c.account_id, orders.c.status, orders.c.tags_search, func.count())
+        .where(*order_scope)
+        .group_by(orders.c.account_id, orders.c.status, orders.c.tags_search)
+    )
+    total: Counter[CountKey] = Counter()
+    for account, status, tags_search, found in (tuple(row.values()) for row in groups):
+        for key in count_keys(account, status, tags_search):
+            total[key] += found
+    await move_order_counts(repository, dict(total))
 
 
 async def move_order_counts(repository: SqlRepository, delta: dict[CountKey, int]) -> None:
