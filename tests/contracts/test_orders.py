@@ -174,10 +174,13 @@ async def test_order_search_counts_every_match_from_any_page(
 
     async with uow_factory() as uow:
         page = await uow.orders.search(OrderQuery(paging=Paging(offset=offset, limit=limit)))
-        nothing = await uow.orders.search(OrderQuery(status="invalid", paging=Paging(limit=1)))
+        # Statuses are written into the SQL statement (a plan per status): quoted there.
+        nothing = await uow.orders.search(OrderQuery(status="in'valid\\", paging=Paging(limit=1)))
+        no_shipment = await uow.orders.search(OrderQuery(shipment_status="x'); --"))
 
     assert (_ids(page), page.total) == (ids, total)
     assert (_ids(nothing), nothing.total) == ([], 0)
+    assert (_ids(no_shipment), no_shipment.total) == ([], 0)
 
 
 async def _counted(uow_factory, **filters) -> tuple[int, int]:
