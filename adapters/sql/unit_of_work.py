@@ -27,13 +27,10 @@ from adapters.sql.repositories.messages import (
     SqlMessageRuleRunRepository,
     SqlMessageSendRepository,
 )
-from adapters.sql.repositories.orders import (
-    SqlOrderRepository,
-    SqlPackRepository,
-    SqlShipmentRepository,
-)
+from adapters.sql.repositories.orders import SqlOrderRepository
 from adapters.sql.repositories.questions import SqlAnswerAttemptRepository, SqlQuestionRepository
 from adapters.sql.repositories.resources import SqlResourceSnapshotRepository
+from adapters.sql.repositories.shipments import SqlPackRepository, SqlShipmentRepository
 from adapters.sql.repositories.stock_alerts import SqlStockAlertRepository
 from adapters.sql.repositories.subscriptions import (
     SqlSubscriptionRepository,

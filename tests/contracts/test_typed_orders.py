@@ -84,6 +84,32 @@ async def test_the_offsets_mercadolibre_wrote_come_back(uow_factory):
     assert stored.last_updated.utcoffset() == timedelta(hours=-4)
 
 
+async def test_listed_orders_leave_their_raw_json_but_keep_their_offsets(uow_factory):
+    account = await given_account(uow_factory)
+    order = a_full_order(account.id)
+    approved = datetime(2024, 5, 17, 6, 0, tzinfo=MINUS_4)
+    payment = attrs.evolve(order.payments[0], date_approved=approved)
+    raw_payment = {"id": payment.id, "date_approved": "2024-05-17T06:00:00.000-04:00"}
+    raw = {**order.raw, "payments": ["not a payment", raw_payment]}
+    order = attrs.evolve(order, payments=(payment,), raw=raw)
+    async with uow_factory() as uow:
+        await uow.orders.upsert([order])
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        (listed,) = (await uow.orders.search(OrderQuery(account_id=account.id))).items
+        stored = await uow.orders.get(order.id)
+
+    assert listed == order
+    assert listed.raw == {}
+    assert stored.raw == order.raw  # the whole of it is still there for one order
+    assert listed.date_created.utcoffset() == timedelta(hours=-4)
+    assert listed.last_updated is not None
+    assert listed.last_updated.utcoffset() == timedelta(hours=-4)
+    assert listed.payments[0].date_approved is not None
+    assert listed.payments[0].date_approved.utcoffset() == timedelta(hours=-4)
+
+
 async def test_storing_an_order_again_replaces_its_lines_and_payments(uow_factory):
     account = await given_account(uow_factory)
     order = a_full_order(account.id)

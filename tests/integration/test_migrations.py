@@ -412,3 +412,45 @@ async def test_the_sales_roll_up_is_filled_from_the_orders_already_stored(sqlite
         (1, 1, "2026-11-27", "MLA1", "ARS", 1, 2, 20000, 2500, 0, 0, 0),
         (2, 1, "2026-11-27", "MLA1", "ARS", 0, 0, 0, 0, 0, 1, 1000),
     ]
+
+
+async def test_the_order_counts_are_filled_from_the_orders_already_stored(sqlite_url):
+    """0018: the counts GET /orders reads say what counting the stored orders says: by
+    account and status, and with each word of their tags."""
+    await asyncio.to_thread(command.upgrade, alembic_config(sqlite_url), "0017")
+    database = make_url(sqlite_url).database
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        connection.executemany(
+            "INSERT INTO meli_accounts (seller_id, site_id, nickname, status) "
+            "VALUES (?, 'MLA', ?, 'active')",
+            [(179571326, "TIENDA"), (179571327, "OTRA")],
+        )
+        connection.executemany(
+            "INSERT INTO meli_orders (id, account_id, seller_id, status, total_amount, "
+            "currency_id, buyer_id, buyer, tags, tags_search, notes, date_created, raw, "
+            "text_search) VALUES (?, ?, 1, ?, '1.00', 'ARS', 9, '{\"id\": 9}', '[]', ?, '[]', "
+            "'2026-11-27 12:00:00.000000', '{}', '')",
+            [
+                (1, 1, "paid", " paid pack_order "),
+                (2, 1, "paid", " paid "),
+                (3, 1, "cancelled", ""),
+                (4, 2, "paid", " paid paid "),
+            ],
+        )
+        connection.commit()
+
+    await asyncio.to_thread(upgrade, sqlite_url)
+
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        rows = connection.execute(
+            "SELECT account_id, status, tag, orders FROM meli_order_counts "
+            "ORDER BY account_id, status, tag"
+        ).fetchall()
+    assert rows == [
+        (1, "cancelled", "", 1),
+        (1, "paid", "", 2),
+        (1, "paid", "pack_order", 1),
+        (1, "paid", "paid", 2),
+        (2, "paid", "", 1),
+        (2, "paid", "paid", 1),
+    ]

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import attrs
+
 from adapters.memory.repositories.base import InMemoryRepository, page_of
 from adapters.memory.store import ORDERS, PACKS, SHIPMENTS
 from application.queries import OrderQuery, Page
@@ -52,7 +54,9 @@ class InMemoryOrderRepository(InMemoryRepository):
 
         found = [order for order in self._staged.values(ORDERS) if matches(order)]
         found.sort(key=lambda order: (order.date_created, order.id), reverse=True)
-        return page_of(found, query.paging)
+        page = page_of(found, query.paging)
+        # Listed orders carry no raw JSON, as on SQL (the port says why).
+        return attrs.evolve(page, items=[attrs.evolve(o, raw={}) for o in page.items])
 
 
 class InMemoryShipmentRepository(InMemoryRepository):

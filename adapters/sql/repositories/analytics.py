@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, func, literal_column, or_, select
 
 from adapters.sql.repositories.base import SqlRepository
+from adapters.sql.repositories.order_counts import rebuild_order_counts
 from adapters.sql.repositories.sales_roll_up import rebuild_roll_up
 from adapters.sql.tables import (
     item_visits,
@@ -340,4 +341,7 @@ class SqlAnalyticsRepository(SqlRepository):
         return {row["status"]: int(row["n"]) for row in rows}
 
     async def rebuild(self, account_id: int | None) -> int:
+        # The order counts GET /orders reads are kept with the orders as the roll-up is,
+        # so they are recounted with it (after a restore or a bulk load of orders).
+        await rebuild_order_counts(self, account_id)
         return await rebuild_roll_up(self, account_id)

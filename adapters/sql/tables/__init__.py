@@ -19,7 +19,14 @@ from adapters.sql.tables.messages import (
     message_sends,
     messages,
 )
-from adapters.sql.tables.orders import order_items, orders, packs, payments, shipments
+from adapters.sql.tables.orders import (
+    order_counts,
+    order_items,
+    orders,
+    packs,
+    payments,
+    shipments,
+)
 from adapters.sql.tables.pipeline import (
     _PENDING_INBOX,
     PENDING_INBOX_STATUSES,
@@ -46,6 +53,7 @@ ALL_TABLES = (
     inventory,
     stock_ledger,
     orders,
+    order_counts,
     order_items,
     payments,
     shipments,
@@ -96,6 +104,7 @@ __all__ = [
     "metadata",
     "oauth_states",
     "on_this_database",
+    "order_counts",
     "order_items",
     "order_sales",
     "orders",

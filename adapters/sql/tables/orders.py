@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 
 from adapters.sql.tables.schema import account_id_column, metadata, postgresql_index
-from adapters.sql.types import Amount, Json, UtcDateTime
+from adapters.sql.types import Amount, Id, Json, UtcDateTime
 from application.storable import (
     MAX_CATEGORY_ID,
     MAX_ITEM_ID,
@@ -75,6 +75,24 @@ orders = Table(
         postgresql_using="gin",
         postgresql_ops={"tags_search": "gin_trgm_ops"},
     ),
+    # No parallel scans of the orders (0017): a page of GET /orders is a few hundred index
+    # entries, and PostgreSQL sometimes planned it with two workers, whose start cost
+    # 30 to 300 ms on a busy machine for 0.3 ms of work.
+    postgresql_with={"parallel_workers": 0},
+)
+
+# How many orders each account has in each status (`tag` '') and, of those, with each tag
+# (a word of tags_search), moved by the order repository in the statement after the one
+# that writes the orders (adapters.sql.repositories.order_counts): GET /orders counts an
+# account's orders, of a status or a tag, from here instead of reading an index entry
+# per order (5 ms for 100,000).
+order_counts = Table(
+    "meli_order_counts",
+    metadata,
+    Column("account_id", Id, ForeignKey("meli_accounts.id"), primary_key=True),
+    Column("status", String(32), primary_key=True),
+    Column("tag", Text, primary_key=True),
+    Column("orders", BigInteger, nullable=False),
 )
 
 # One row per line of an order (§5.1 order_items), in MercadoLibre's order.

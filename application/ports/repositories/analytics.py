@@ -139,5 +139,7 @@ class AnalyticsRepository(Protocol):
 
     async def rebuild(self, account_id: int | None) -> int:
         """Recompute the roll-up of the account (or every one) from its stored orders,
-        replacing what it held; returns how many orders were read. Idempotent."""
+        replacing what it held, and the counts of its orders (by status and tag) that
+        order searches read where they are kept; returns how many orders were read.
+        Idempotent."""
         ...

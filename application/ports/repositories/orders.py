@@ -31,7 +31,10 @@ class OrderRepository(Protocol):
 
     async def search(self, query: OrderQuery) -> Page[Order]:
         """Orders matching the query, newest `date_created` first; `created_from` and
-        `created_to` are both inclusive."""
+        `created_to` are both inclusive. The orders listed carry no raw JSON (`raw` is
+        empty: a page would read and decode tens of kilobytes no list shows) but keep
+        their timestamps' offsets; `get`, `find` and `find_many` read it whole, so never
+        store back an order read here."""
         ...
 
 
