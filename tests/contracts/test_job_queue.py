@@ -47,6 +47,7 @@ EVERY_JOB: list[jobs.Job] = [
     jobs.RefreshExpiringTokens(),
     jobs.ReadUnreadMessages(),
     jobs.RecordVisits(),
+    jobs.RecordReputations(),
     jobs.RequeueLostWork(("notifications", "deliveries")),
     jobs.FanOut("reconcile_orders", SyncTrigger.API),
 ]
