@@ -114,20 +114,6 @@ class AccountLoad:
     account_id: int
     listings: int = attrs.field(validator=attrs.validators.ge(0))
     gap: bool = False
-    # What a reconcile run of orders, and of questions, costs the account: what its
-    # recent runs made (they read each changed order's shipment and pack, so they grow
-    # with the sales), never less than the estimate for a quiet account.
-    orders_calls_per_run: int = attrs.field(
-        default=ORDERS_CALLS_PER_RUN, converter=lambda n: max(ORDERS_CALLS_PER_RUN, n)
-    )
-    questions_calls_per_run: int = attrs.field(
-        default=QUESTIONS_CALLS_PER_RUN, converter=lambda n: max(QUESTIONS_CALLS_PER_RUN, n)
-    )
-
-    def light_calls_per_run(self, kind: PlannedKind) -> int:
-        if kind is PlannedKind.ORDERS:
-            return self.orders_calls_per_run
-        return self.questions_calls_per_run
 
 
 @attrs.define(frozen=True)
@@ -380,16 +366,17 @@ def plan_periodic_work(
         raise ValueError("every interval is at least one second")
     budget = max(1, math.floor(quota_per_hour * budget_share))
     fill = budget * PLAN_FILL
-    light_kinds = (PlannedKind.ORDERS, PlannedKind.QUESTIONS)
+    light_per_run = {
+        PlannedKind.ORDERS: ORDERS_CALLS_PER_RUN,
+        PlannedKind.QUESTIONS: QUESTIONS_CALLS_PER_RUN,
+    }
     # The shared jobs: one run covers every account.
     shared_per_run = {
         PlannedKind.MISSED_FEEDS: MISSED_FEEDS_CALLS_PER_RUN,
         PlannedKind.MESSAGES: MESSAGES_CALLS_PER_ACCOUNT * len(accounts),
     }
     light = sum(per_run * HOUR / intervals[kind] for kind, per_run in shared_per_run.items()) + sum(
-        a.light_calls_per_run(kind) * HOUR / intervals[kind]
-        for kind in light_kinds
-        for a in accounts
+        per_run * HOUR / intervals[kind] * len(accounts) for kind, per_run in light_per_run.items()
     )
     bulk_demand = {
         kind: {
@@ -461,10 +448,8 @@ def plan_periodic_work(
                 PlannedKind.INVENTORY, a, intervals[PlannedKind.INVENTORY], stock[a.account_id]
             ),
             *(
-                _light_job(
-                    kind, a.account_id, intervals[kind], a.light_calls_per_run(kind), stretch
-                )
-                for kind in light_kinds
+                _light_job(kind, a.account_id, intervals[kind], per_run, stretch)
+                for kind, per_run in light_per_run.items()
             ),
         ]
         plans.append(AccountPlan(a.account_id, a.listings, a.gap, tuple(jobs)))

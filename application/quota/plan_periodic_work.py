@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping
 from datetime import timedelta
 
@@ -10,11 +9,10 @@ import attrs
 from application.errors import Unavailable
 from application.ports.clock import Clock
 from application.ports.rate_limiter import API_CALLS, CallClass, RateLimiter
-from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from application.queries import DeadLetterQuery, ListingQuery, Paging, SyncLogQuery
+from application.ports.unit_of_work import UnitOfWorkFactory
+from application.queries import DeadLetterQuery, ListingQuery, Paging
 from domain.accounts import AccountStatus
 from domain.quota_plan import AccountLoad, PlannedKind, QuotaPlan, plan_periodic_work
-from domain.sync import SyncKind, SyncStatus, SyncTrigger
 
 log = logging.getLogger(__name__)
 
@@ -22,24 +20,6 @@ log = logging.getLogger(__name__)
 # MercadoLibre gave up delivering it, so what it changed was read late, and more may be
 # missing (a missed feed only keeps two days, §9.5).
 RECENT_GAP = timedelta(hours=6)
-# A reconcile run costs what the last scheduled runs that ended cost, on average.
-MEASURED_RUNS = 6
-ENDED = (SyncStatus.SUCCEEDED, SyncStatus.PARTIAL)
-
-
-async def measured_calls_per_run(uow: UnitOfWork, account_id: int, kind: SyncKind) -> int:
-    """The mean calls of the account's last scheduled runs of `kind` that ended (0 when
-    none did): a reconcile reads each changed order's shipment and pack, so its cost
-    follows the account's sales, which no constant can foresee."""
-    runs = await uow.sync_logs.search(
-        SyncLogQuery(account_id=account_id, kind=kind.value, paging=Paging(limit=3 * MEASURED_RUNS))
-    )
-    calls = [
-        run.api_calls
-        for run in runs.items
-        if run.status in ENDED and run.trigger is SyncTrigger.SCHEDULE
-    ][:MEASURED_RUNS]
-    return math.ceil(sum(calls) / len(calls)) if calls else 0
 
 
 @attrs.define(frozen=True)
@@ -78,9 +58,8 @@ def misfit_warning(plan: QuotaPlan) -> str | None:
 
 class PlanPeriodicWork:
     """Size every active account's periodic reads within the periodic budget
-    (domain.quota_plan), from the listings stored for it, what its recent reconcile
-    runs of orders and questions cost (measured_calls_per_run), and whether it had a
-    recent notification gap: open dead letters (a notification it could not process), or a
+    (domain.quota_plan), from the listings stored for it and whether it had a recent
+    notification gap: open dead letters (a notification it could not process), or a
     notification recovered from the missed feeds within RECENT_GAP (one MercadoLibre
     gave up delivering). Its data may be behind, so it is planned first. GET /jobs/plan,
     `meli jobs plan`, and the fan-out of the periodic syncs all read this plan."""
@@ -111,17 +90,7 @@ class PlanPeriodicWork:
                     DeadLetterQuery(replayed=False, account_id=account.id, paging=Paging(limit=1))
                 )
                 gap = letters.total > 0 or account.seller_id in recovered
-                orders = await measured_calls_per_run(uow, account.id, SyncKind.ORDERS)
-                questions = await measured_calls_per_run(uow, account.id, SyncKind.QUESTIONS)
-                loads.append(
-                    AccountLoad(
-                        account.id,
-                        listings.total,
-                        gap=gap,
-                        orders_calls_per_run=orders,
-                        questions_calls_per_run=questions,
-                    )
-                )
+                loads.append(AccountLoad(account.id, listings.total, gap=gap))
         settings = self._settings
         return plan_periodic_work(
             loads,

@@ -26,7 +26,7 @@ from domain.accounts import Account
 from domain.dead_letters import DeadLetter, DeadLetterSource
 from domain.notifications import RECOVERED, InboxEntry, InboxStatus, Notification
 from domain.quota_plan import PlannedKind, ReadSlice
-from domain.sync import SyncKind, SyncLog, SyncStatus, SyncTrigger
+from domain.sync import SyncKind, SyncStatus, SyncTrigger
 from tests.fakes import FakeListingGateway
 from tests.fakes.lock import ProcessLock
 from tests.unit.application.test_catalogue_sync import NOW, World, listings
@@ -319,32 +319,3 @@ async def test_a_run_reads_first_what_notifications_announced_since_the_last_run
     log = await world.sync(again)(account_id, SyncTrigger.SCHEDULE, log_id=log_id)
     assert "changed_first" not in log.counts
     assert sorted(again.fetched_ids) == sorted(in_slice)
-
-
-async def test_the_plan_charges_a_reconcile_what_the_accounts_last_runs_cost():
-    place = Installation()
-    busy = await place.account(1, 100)
-    quiet = await place.account(2, 100)
-    for calls, status, trigger in [
-        (90, SyncStatus.SUCCEEDED, SyncTrigger.SCHEDULE),
-        (110, SyncStatus.PARTIAL, SyncTrigger.SCHEDULE),
-        (5, SyncStatus.FAILED, SyncTrigger.SCHEDULE),  # cut short: not a measure
-        (900, SyncStatus.SUCCEEDED, SyncTrigger.CONNECT),  # the backfill: not either
-    ]:
-        async with place.uow() as uow:
-            await uow.sync_logs.add(
-                SyncLog(
-                    SyncKind.ORDERS,
-                    trigger,
-                    NOW,
-                    account_id=busy,
-                    status=status,
-                    finished_at=NOW,
-                    api_calls=calls,
-                )
-            )
-            await uow.commit()
-    plan = await PlanPeriodicWork(place.uow, place.settings, place.world.clock).plan()
-    assert plan.job(busy, PlannedKind.ORDERS).calls_per_run == 100
-    assert plan.job(quiet, PlannedKind.ORDERS).calls_per_run == 2
-    assert plan.job(busy, PlannedKind.QUESTIONS).calls_per_run == 2

@@ -133,22 +133,6 @@ def test_sliced_catalogue_reads_plan_a_freshness_pass_the_budget_has_room_for():
     assert tight.slices > 1 and not tight.fresh
 
 
-def test_what_reconcile_runs_cost_is_planned_and_the_catalogues_make_room():
-    """A reconcile of orders reads each changed order's shipment and pack (§5.3, §6.1):
-    a busy seller's runs cost what they were measured to cost, never less than 2."""
-    sizes = {1: 100_000, 2: 20_000, 3: 5_000}
-    quiet = plan([AccountLoad(i, n) for i, n in sizes.items()])
-    busy = plan([AccountLoad(i, n, orders_calls_per_run=60) for i, n in sizes.items()])
-    orders = busy.account(1).job(PlannedKind.ORDERS)
-    assert orders.calls_per_run == 60 and orders.calls_per_hour == 60 * 6
-    assert busy.planned_per_hour <= busy.budget_per_hour
-    assert (
-        busy.account(1).job(PlannedKind.PRODUCTS).calls_per_hour
-        < quiet.account(1).job(PlannedKind.PRODUCTS).calls_per_hour
-    )
-    assert AccountLoad(1, 10, orders_calls_per_run=0).orders_calls_per_run == 2
-
-
 def test_accounts_with_a_gap_are_planned_first():
     sizes = [AccountLoad(1, 100_000), AccountLoad(2, 100_000, gap=True)]
     planned = plan(sizes)
