@@ -22,7 +22,7 @@ from application.errors import (
 )
 from application.inventory.low_stock import check_low_stock
 from application.listings.changed_first import changed_since_last_run
-from application.listings.latest_changed import LatestChanged, freshness_due
+from application.listings.latest_changed import LatestChanged, freshness
 from application.listings.observed import store_observed
 from application.ports.clock import Clock
 from application.ports.listing_gateway import ListingGateway
@@ -309,12 +309,13 @@ class SyncCatalogue:
         description and writing stages (the pass read them already); the slice then
         leaves them out."""
         async with self._uow() as uow:
-            if not await freshness_due(uow, run.account_id, run.log.id, self._clock.now()):
-                return
+            fresh = await freshness(uow, run.account_id, run.log.id, self._clock.now())
+        if not fresh.due:
+            return
         try:
             with cancellation_kept():
                 newer = await LatestChanged(self._listings, run.log).newer(
-                    self._uow, run.account_id, seller_id, run.read_first
+                    self._uow, run.account_id, seller_id, run.read_first, fresh.since
                 )
         except (RateLimited, Unavailable, Forbidden, ValidationFailed) as error:
             # The slice goes on: what the pass missed waits for its turn.

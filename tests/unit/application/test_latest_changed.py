@@ -138,3 +138,51 @@ async def test_a_failing_pass_is_an_error_of_the_run_and_the_slice_is_read():
     assert any("latest changed" in error for error in log.errors)
     in_slice = {i for i in catalogue.items if FRESH_SLICE.holds(i)}
     assert set(catalogue.fetched_ids) == in_slice
+
+
+async def test_a_lost_change_behind_stored_ones_is_found_down_to_the_last_complete_pass():
+    world = World()
+    account_id, catalogue = await stored_catalogue(world, 100)
+    first = await run_slice(world, catalogue, account_id)
+    assert first.counts["latest_changed_complete"] == 1
+    world.clock.advance(FRESHNESS_EVERY + 1)
+    ids = list(catalogue.items)
+    lost, notified = ids[40], ids[60]
+    change(catalogue, lost, "777", minutes_ago=-2)
+    change(catalogue, notified, "888", minutes_ago=-4)
+    # The notified change is stored already (its notification was processed).
+    async with world.uow() as uow:
+        stored = await uow.listings.get(notified)
+        stored.price, stored.last_updated = (
+            catalogue.items[notified].price,
+            catalogue.items[notified].last_updated,
+        )
+        await uow.listings.upsert([stored])
+        await uow.commit()
+
+    log = await run_slice(world, catalogue, account_id)
+
+    assert await stored_price(world, lost) == Money.of("777", "ARS")
+    assert log.counts["latest_changed"] == 1
+    assert log.counts["latest_changed_complete"] == 1
+    # One page, one multiget: the listings after the two changed before the last pass.
+    assert catalogue.calls["recently_updated_item_ids"] == 2
+
+
+async def test_without_a_complete_pass_before_the_pass_stops_at_the_first_stored_change():
+    world = World()
+    account_id, catalogue = await stored_catalogue(world, 100)
+    ids = list(catalogue.items)
+    change(catalogue, ids[40], "777", minutes_ago=4)
+    change(catalogue, ids[60], "888", minutes_ago=2)
+    async with world.uow() as uow:
+        stored = await uow.listings.get(ids[60])
+        stored.last_updated = catalogue.items[ids[60]].last_updated
+        await uow.listings.upsert([stored])
+        await uow.commit()
+
+    log = await run_slice(world, catalogue, account_id)
+
+    # The stored change heads the order: the older lost one waits for its slice.
+    assert log.counts["latest_changed"] == 0
+    assert log.counts["latest_changed_complete"] == 1
