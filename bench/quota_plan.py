@@ -292,9 +292,11 @@ class Day:
             if gap > self.worst[account]:
                 self.worst[account] = gap
             self.last_read[item_id] = now
-            # A read of the listing sees every sale made before it.
+            # A read of the listing sees every sale made before it (or at the same
+            # virtual instant: the sandbox answers in no time, so a sale's notification
+            # is read at the instant of the sale).
             if self.unread_sales.get(item_id):
-                self.unread_sales[item_id] = [t for t in self.unread_sales[item_id] if t >= now]
+                self.unread_sales[item_id] = [t for t in self.unread_sales[item_id] if t > now]
 
     def spawn(self, coroutine) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
