@@ -30,6 +30,14 @@ from domain.read_slices import WHOLE, ReadSlice, slice_of  # noqa: F401
 
 SCAN_PAGE = 100  # §4.11: ids per scan page
 MULTIGET = 20  # §4.11: ids per multiget
+# A sliced catalogue run first reads the seller's latest changed listings (§4.11
+# `orders=last_updated_desc`, application.listings.latest_changed) when no run of the
+# account did within FRESHNESS_EVERY seconds: pages of FRESHNESS_PAGE ids, at most
+# FRESHNESS_PAGES, at FRESHNESS_CALLS calls when nothing changed (a page and a multiget).
+FRESHNESS_EVERY = 300
+FRESHNESS_PAGE = 50
+FRESHNESS_PAGES = 2
+FRESHNESS_CALLS = 2
 # A reconcile run of orders or questions reads the changes since the last run (§5.3,
 # §7.2): one search page, and a second one now and then.
 ORDERS_CALLS_PER_RUN = 2
@@ -139,6 +147,8 @@ class PlannedJob:
     # The calls of a run that reads records (a scan-only part reads none): what
     # run_seconds is the duration of.
     reading_calls_per_run: int = 0
+    # Its runs first read the latest changed listings when due (FRESHNESS_EVERY).
+    fresh: bool = False
 
     @property
     def cycle_seconds(self) -> int:
@@ -158,7 +168,7 @@ class PlannedJob:
     def slice_at(self, slot: int) -> ReadSlice:
         """The slice the run of slot `slot` reads: the slices in turn."""
         turn = (slot // self.runs_every) % self.slices
-        return ReadSlice(turn, self.slices, self.scan_first, self.passes)
+        return ReadSlice(turn, self.slices, self.scan_first, self.passes, self.fresh)
 
 
 @attrs.define(frozen=True)
@@ -241,16 +251,9 @@ def _share_out(
     return given
 
 
-def _bulk_job(
-    kind: PlannedKind,
-    account: AccountLoad,
-    every_seconds: int,
-    allotted: float,
-    whole: bool = False,
-) -> PlannedJob:
-    products = kind is PlannedKind.PRODUCTS
-    scan = max(1, math.ceil(account.listings / SCAN_PAGE)) if products else 0
-    details = math.ceil(account.listings / MULTIGET)
+def _fit(
+    account: AccountLoad, scan: int, details: int, every_seconds: int, allotted: float, whole: bool
+) -> Cut:
     whole_read = scan + details
     fit = peak_fit(scan, details, every_seconds, allotted, whole)
     if fit is None and whole:
@@ -263,6 +266,21 @@ def _bulk_job(
         needed = math.ceil(demand / allotted) if allotted > 0 else most * max(1, whole_read)
         slices = max(1, min(needed, most))
         fit = Cut(slices, math.ceil(needed / slices), round_steps=slices)
+    return fit
+
+
+def _bulk_job(
+    kind: PlannedKind,
+    account: AccountLoad,
+    every_seconds: int,
+    allotted: float,
+    whole: bool = False,
+) -> PlannedJob:
+    products = kind is PlannedKind.PRODUCTS
+    scan = max(1, math.ceil(account.listings / SCAN_PAGE)) if products else 0
+    details = math.ceil(account.listings / MULTIGET)
+    whole_read = scan + details
+    fit = _fit(account, scan, details, every_seconds, allotted, whole)
     step = fit.runs_every * every_seconds
     cycle = fit.slices * step
     return PlannedJob(
@@ -278,6 +296,29 @@ def _bulk_job(
         passes=fit.passes,
         reading_calls_per_run=calls_per_run(scan, details, fit, reading=True),
     )
+
+
+def _with_freshness(plans: list[AccountPlan], planned: float, budget: float) -> list[AccountPlan]:
+    """The sliced catalogue reads with their freshness pass, the accounts in the plan's
+    order, as long as the budget has room for it (what the plan leaves unfilled,
+    PLAN_FILL): at FRESHNESS_CALLS a pass, at most once every FRESHNESS_EVERY seconds."""
+    fresh = []
+    for account in plans:
+        job = account.job(PlannedKind.PRODUCTS)
+        step = job.runs_every * job.every_seconds
+        extra = FRESHNESS_CALLS * HOUR / max(step, FRESHNESS_EVERY)
+        if job.slices > 1 and planned + extra <= budget:
+            planned += extra
+            job = attrs.evolve(
+                job,
+                fresh=True,
+                calls_per_hour=job.calls_per_hour + extra,
+                calls_per_run=job.calls_per_run + FRESHNESS_CALLS,
+            )
+            jobs = tuple(job if j.kind is PlannedKind.PRODUCTS else j for j in account.jobs)
+            account = attrs.evolve(account, jobs=jobs)
+        fresh.append(account)
+    return fresh
 
 
 def _run_seconds(job: PlannedJob, others: Sequence[PlannedJob], calls_per_second: float) -> int:
@@ -421,6 +462,8 @@ def plan_periodic_work(
         for kind, per_run in shared_per_run.items()
         if per_run
     )
+    planned = sum(p.calls_per_hour for p in plans) + sum(j.calls_per_hour for j in shared)
+    plans = _with_freshness(plans, planned, budget)
     # Periodic calls wait behind people's and notifications' (the limiter's priority):
     # at worst those spend their whole share of the hour evenly.
     periodic_rate = max(

@@ -33,6 +33,9 @@ class ReadSlice:
     count: int = 1
     scan_first: bool = False
     passes: int = 1
+    # The run first reads the seller's latest changed listings, when no run did lately
+    # (application.listings.latest_changed).
+    fresh: bool = False
 
     def __attrs_post_init__(self) -> None:
         if self.count < 1 or not 0 <= self.index < self.count:

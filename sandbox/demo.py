@@ -75,6 +75,9 @@ class SellerListings:
     demo_count: int
     created: list[str] = attrs.field(factory=list)
     statuses: bytearray = attrs.field(factory=bytearray)
+    # Items stored since they were published or generated, least recently changed first,
+    # with the time of their change: the `last_updated_desc` sort walks it backwards.
+    changed: dict[str, float] = attrs.field(factory=dict)
 
     @property
     def size(self) -> int:
@@ -87,6 +90,17 @@ class SellerListings:
         if position < self.demo_count:
             return f"{self.site_id}{self.base + position * 10 + self._jitter(position)}"
         return self.created[position - self.demo_count]
+
+    def demo_published(self, position: int) -> float:
+        """When the demo item at `position` was published, and last updated (never
+        since, until something changes it)."""
+        return EPOCH + position * 600 + self.ordinal * 7
+
+    def touch(self, item_id: str, when: float) -> None:
+        """Record that the item changed at `when` (the simulated clock, never going
+        back): it moves to the head of the `last_updated_desc` order."""
+        self.changed.pop(item_id, None)
+        self.changed[item_id] = when
 
     def demo_position(self, number: int) -> int | None:
         offset = number - self.base
@@ -316,7 +330,7 @@ class DemoCatalogue:
                         ],
                     }
                 )
-        created_at = iso(EPOCH + position * 600 + listings.ordinal * 7)
+        created_at = iso(listings.demo_published(position))
         return new_item(
             item_id=item_id,
             site_id=site.id,

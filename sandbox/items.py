@@ -99,13 +99,15 @@ class ItemStore:
         previous = self.documents.get(item_id)
         if previous is not None:
             self._unindex(previous)
-        item["last_updated"] = iso(self.clock.now())
+        now = self.clock.now()
+        item["last_updated"] = iso(now)
         self.documents[item_id] = copy.deepcopy(item)
         self._index(item)
         located = self.locate(item_id)
         if located is not None:
             listings, position = located
             listings.statuses[position] = status_code(item)
+            listings.touch(item_id, now)
 
     def insert(self, item: dict[str, Any]) -> None:
         """Store a newly created item at the end of its seller's listings."""

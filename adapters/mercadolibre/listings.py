@@ -47,11 +47,13 @@ from application.errors import (
 from application.ports.listing_gateway import (
     CategoryPrediction,
     ItemIdPage,
+    ItemIdWindow,
     ListingChanges,
     ListingHealth,
     NewListing,
     Relist,
     StockSnapshot,
+    check_search_window,
 )
 from domain.errors import DomainError, InvalidValue
 from domain.listings import Listing
@@ -156,6 +158,16 @@ class AiohttpListingGateway:
         if not page.results:
             return ItemIdPage((), page.paging.total, None)
         return ItemIdPage(tuple(page.results), page.paging.total, page.scroll_id)
+
+    async def recently_updated_item_ids(
+        self, account_id: int, seller_id: int, offset: int = 0, limit: int = 50
+    ) -> ItemIdWindow:
+        """§4.11 seller search with `orders=last_updated_desc` and offset paging."""
+        check_search_window(offset, limit)
+        path = f"/users/{int(seller_id)}/items/search"
+        params = {"orders": "last_updated_desc", "offset": offset, "limit": limit}
+        page = structure(await self._calls.get(account_id, path, params), ScanAnswer, path)
+        return ItemIdWindow(tuple(page.results), page.paging.total, offset)
 
     async def get_listings(self, account_id: int, item_ids: Sequence[str]) -> dict[str, Listing]:
         """One multiget (§4.11) trimmed to LISTING_ATTRIBUTES, with the variations' SKUs

@@ -22,6 +22,7 @@ from application.errors import (
 )
 from application.inventory.low_stock import check_low_stock
 from application.listings.changed_first import changed_since_last_run
+from application.listings.latest_changed import LatestChanged, freshness
 from application.listings.observed import store_observed
 from application.ports.clock import Clock
 from application.ports.listing_gateway import ListingGateway
@@ -76,7 +77,8 @@ class _Run:
     fetched: int = 0
     total: int = 0
     scan_complete: bool = False
-    # Listings changed since the last run, read before anything else (changed_first).
+    # Listings changed since the last run, read before anything else (changed_first,
+    # latest_changed).
     read_first: frozenset[str] = frozenset()
 
 
@@ -120,7 +122,9 @@ class SyncCatalogue:
     re-read their stored listings without scanning. Every listing is thus read once per
     round of slices, at a round's cost of one whole read. Every run first reads the
     listings the seller's notifications announced since the last run that succeeded
-    (application.listings.changed_first), whatever its slice.
+    (application.listings.changed_first), whatever its slice; a slice the plan marks
+    `fresh` then reads the seller's latest changed listings that are newer than the local
+    copy, when no run did lately (application.listings.latest_changed).
     """
 
     def __init__(
@@ -193,7 +197,7 @@ class SyncCatalogue:
         # one's input with a None per reader.
         await run_stages(
             [
-                self._scan_all(run, seller_id, chunks),
+                self._scan_all(run, seller_id, chunks, fetched),
                 *(self._fetch(run, chunks, fetched) for _ in range(self._concurrency)),
                 *(self._describe(run, fetched, results) for _ in range(self._concurrency)),
                 self._write(run, results, progress),
@@ -203,9 +207,15 @@ class SyncCatalogue:
         )
 
     async def _scan_all(
-        self, run: _Run, seller_id: int, chunks: asyncio.Queue[list[str] | None]
+        self,
+        run: _Run,
+        seller_id: int,
+        chunks: asyncio.Queue[list[str] | None],
+        fetched: asyncio.Queue[list[Listing] | None],
     ) -> None:
         await self._read_changed_first(run, seller_id, chunks)
+        if run.part.fresh:
+            await self._read_latest_changed(run, seller_id, fetched)
         if run.part.scans:
             await self._scan(run, seller_id, chunks)
         else:
@@ -291,6 +301,29 @@ class SyncCatalogue:
             run.log.count("changed_first", len(ids))
         for start in range(0, len(ids), MULTIGET_SIZE):
             await chunks.put(ids[start : start + MULTIGET_SIZE])
+
+    async def _read_latest_changed(
+        self, run: _Run, seller_id: int, fetched: asyncio.Queue[list[Listing] | None]
+    ) -> None:
+        """The latest changed listings newer than the local copy go straight to the
+        description and writing stages (the pass read them already); the slice then
+        leaves them out."""
+        async with self._uow() as uow:
+            fresh = await freshness(uow, run.account_id, run.log.id, self._clock.now())
+        if not fresh.due:
+            return
+        try:
+            with cancellation_kept():
+                newer = await LatestChanged(self._listings, run.log).newer(
+                    self._uow, run.account_id, seller_id, run.read_first, fresh.since
+                )
+        except (RateLimited, Unavailable, Forbidden, ValidationFailed) as error:
+            # The slice goes on: what the pass missed waits for its turn.
+            run.log.record_error(f"latest changed listings not read: {error}")
+            return
+        run.read_first = run.read_first | {listing.item_id for listing in newer}
+        for start in range(0, len(newer), MULTIGET_SIZE):
+            await fetched.put(newer[start : start + MULTIGET_SIZE])
 
     async def _fetch(
         self,

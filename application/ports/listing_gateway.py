@@ -33,6 +33,33 @@ class ItemIdPage:
 
 
 @attrs.define(frozen=True)
+class ItemIdWindow:
+    """One page of a seller's item ids from an offset search (§4.11), from `offset` of
+    `total`."""
+
+    item_ids: tuple[str, ...]
+    total: int
+    offset: int
+
+
+# §4.11: offset paging serves offset+limit up to 1000, pages of at most 100 [INF].
+SEARCH_MAX_OFFSET = 1000
+SEARCH_MAX_LIMIT = 100
+
+
+def check_search_window(offset: int, limit: int) -> None:
+    """ValueError for a page offset paging does not serve (§4.11): a caller's bug, found
+    before any call."""
+    if not 1 <= limit <= SEARCH_MAX_LIMIT:
+        raise ValueError(f"a search page holds 1 to {SEARCH_MAX_LIMIT} ids, not {limit}")
+    if offset < 0 or offset + limit > SEARCH_MAX_OFFSET:
+        raise ValueError(
+            f"offset paging serves offset + limit up to {SEARCH_MAX_OFFSET}, "
+            f"not {offset} + {limit} (§4.11)"
+        )
+
+
+@attrs.define(frozen=True)
 class StockSnapshot:
     """What MercadoLibre shows as available, per listing and per variation (§4.1, §4.6)."""
 
@@ -186,6 +213,15 @@ class ListingGateway(Protocol):
         """The next page of a scan over all the seller's items (§4.11: `search_type=scan`,
         at most 100 per page, the scroll lives 5 minutes). Raises ScrollExpired when
         MercadoLibre no longer knows the scroll."""
+        ...
+
+    async def recently_updated_item_ids(
+        self, account_id: int, seller_id: int, offset: int = 0, limit: int = 50
+    ) -> ItemIdWindow:
+        """A page of the seller's live item ids, the most recently changed first (§4.11:
+        `orders=last_updated_desc`, offset paging). ValueError, before any call, for a
+        `limit` outside 1..100 or an `offset + limit` beyond the 1000 that offset paging
+        serves. Forbidden for another seller's items. Idempotent."""
         ...
 
     async def get_listings(self, account_id: int, item_ids: Sequence[str]) -> dict[str, Listing]:

@@ -19,6 +19,7 @@ SLICE = "slice"
 SLICES = "slices"
 SCAN_FIRST = "slices_scan_first"
 PASSES = "slice_passes"
+FRESH = "slice_fresh"
 
 
 def slice_counts(part: ReadSlice) -> dict[str, int]:
@@ -28,6 +29,7 @@ def slice_counts(part: ReadSlice) -> dict[str, int]:
         {SLICE: part.index, SLICES: part.count}
         | ({SCAN_FIRST: 1} if part.scan_first else {})
         | ({PASSES: part.passes} if part.passes > 1 else {})
+        | ({FRESH: 1} if part.fresh else {})
     )
 
 
@@ -38,7 +40,11 @@ def read_slice(log: SyncLog) -> ReadSlice:
     index = log.counts.get(SLICE, 0)
     try:
         return ReadSlice(
-            index, count, bool(log.counts.get(SCAN_FIRST, 0)), log.counts.get(PASSES, 1)
+            index,
+            count,
+            bool(log.counts.get(SCAN_FIRST, 0)),
+            log.counts.get(PASSES, 1),
+            bool(log.counts.get(FRESH, 0)),
         )
     except ValueError:
         return WHOLE

@@ -5,6 +5,7 @@ variations, and the sales buyers make meanwhile."""
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import aiohttp
@@ -173,6 +174,8 @@ class FakeListingWorld:
             attributes=new.attributes,
             description=new.description,
             seller_sku=new.seller_sku,
+            # Published now, as POST /items answers it (§4.2).
+            last_updated=datetime.now(UTC),
         )
         self.gateway.add(listing)
         return listing

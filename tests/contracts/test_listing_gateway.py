@@ -92,6 +92,60 @@ async def test_another_sellers_scan_is_forbidden(world):
         await world.gateway.scan_item_ids(world.account_id, await world.other_seller_id())
 
 
+# -- the most recently changed first (§4.11 orders=last_updated_desc) ----------------------
+
+
+async def test_the_latest_changed_listings_come_first_in_pages(world):
+    first = await world.listing(plain(title="Item de test uno"))
+    second = await world.listing(plain(title="Item de test dos"))
+    third = await world.listing(plain(title="Item de test tres"))
+    gateway = world.gateway
+    await gateway.update_listing(
+        world.account_id, first.item_id, ListingChanges(price=Money.of("360", "ARS"))
+    )
+    await world.sell(second.item_id, 1)
+
+    page = await gateway.recently_updated_item_ids(world.account_id, world.seller_id, limit=2)
+    rest = await gateway.recently_updated_item_ids(
+        world.account_id, world.seller_id, offset=2, limit=2
+    )
+
+    assert page.item_ids == (second.item_id, first.item_id)
+    assert (page.total, page.offset) == (3, 0)
+    assert rest.item_ids == (third.item_id,) and rest.offset == 2
+    found = await gateway.get_listings(world.account_id, [*page.item_ids, *rest.item_ids])
+    times = [found[i].last_updated for i in (*page.item_ids, *rest.item_ids)]
+    assert times == sorted(times, reverse=True)
+
+
+async def test_a_deleted_listing_leaves_the_latest_changed(world):
+    """§4.4: a deleted item leaves every search."""
+    kept = await world.listing(plain(title="Item de test queda"))
+    gone = await world.listing(plain(title="Item de test se va"))
+    await world.gateway.delete_listing(world.account_id, gone.item_id)
+
+    page = await world.gateway.recently_updated_item_ids(world.account_id, world.seller_id)
+
+    assert page.item_ids == (kept.item_id,) and page.total == 1
+
+
+@pytest.mark.parametrize(("offset", "limit"), [(0, 0), (0, 101), (-1, 10), (951, 50)])
+async def test_the_latest_changed_are_read_within_offset_paging(world, offset, limit):
+    """§4.11: pages of 1 to 100, offset + limit up to 1000; refused before any call."""
+    with pytest.raises(ValueError):
+        await world.gateway.recently_updated_item_ids(
+            world.account_id, world.seller_id, offset=offset, limit=limit
+        )
+
+
+async def test_another_sellers_latest_changed_are_forbidden(world):
+    """§2.3: the search is the token owner's own."""
+    with pytest.raises(Forbidden):
+        await world.gateway.recently_updated_item_ids(
+            world.account_id, await world.other_seller_id()
+        )
+
+
 # -- multiget (§4.11) and one listing (§4.1, §4.7) -----------------------------------------
 
 

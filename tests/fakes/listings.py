@@ -33,11 +33,13 @@ from application.errors import (
 from application.ports.listing_gateway import (
     CategoryPrediction,
     ItemIdPage,
+    ItemIdWindow,
     ListingChanges,
     ListingHealth,
     NewListing,
     Relist,
     StockSnapshot,
+    check_search_window,
 )
 from domain.errors import DomainError
 from domain.listings import Listing, ListingStatus
@@ -53,6 +55,7 @@ MULTIGET_MAX_IDS = 20
 SCAN_MAX_LIMIT = 100
 PREDICTOR_MAX_LIMIT = 8
 RELIST_TYPES = ("gold_pro", "gold_special", "free")  # §4.10: the types in current use
+NEVER = datetime.min.replace(tzinfo=UTC)
 DELETED = "deleted"  # §4.4: the sub_status of a deleted item
 # §4.7: what MercadoLibre takes for HTML in a plain-text description.
 HTML = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
@@ -103,7 +106,9 @@ class FakeListingGateway:
       new, those left out are deleted; stock at zero pauses, a restock reactivates; a
       closed item refuses every change, one with sales a new title. Each PUT body, as
       item_mapping builds it for the wire, is kept in `bodies`;
-    - descriptions are their own resource (§4.7): multigets come without them.
+    - descriptions are their own resource (§4.7): multigets come without them;
+    - the search in `last_updated_desc` order (§4.11) walks the live items the latest
+      changed first; a change (a PUT, a sale) moves `last_updated` to now.
 
     Test controls: `items` (the listings, editable in place), `errors[(call, item_id)]`
     raised by that call, `hooks[call]` awaited once at the start of the next such call
@@ -155,6 +160,7 @@ class FakeListingGateway:
             attrs.evolve(v, sold_quantity=v.sold_quantity + units) if v.id == variation_id else v
             for v in listing.variations
         )
+        listing.last_updated = datetime.now(UTC)
 
     def shown(self, item_id: str, variation_id: int | None = None) -> int:
         listing = self.items[item_id]
@@ -213,6 +219,24 @@ class FakeListingGateway:
         scroll.position += len(page)
         scroll.pages += 1
         return ItemIdPage(tuple(page), len(scroll.ids), scroll_id)
+
+    async def recently_updated_item_ids(
+        self, account_id: int, seller_id: int, offset: int = 0, limit: int = 50
+    ) -> ItemIdWindow:
+        check_search_window(offset, limit)
+        await self._enter("recently_updated_item_ids", [])
+        if self.accounts.get(account_id, seller_id) != seller_id:
+            raise Forbidden(f"account {account_id} cannot search the items of {seller_id}")
+        live = [
+            listing
+            for listing in reversed(self.items.values())
+            if listing.seller_id == seller_id and not is_deleted(listing)
+        ]
+        # Latest first; of two changed at once, the one put in later first (the sandbox's
+        # order of changes).
+        live.sort(key=lambda listing: listing.last_updated or NEVER, reverse=True)
+        page = live[offset : offset + limit]
+        return ItemIdWindow(tuple(listing.item_id for listing in page), len(live), offset)
 
     async def get_listings(self, account_id: int, item_ids: Sequence[str]) -> dict[str, Listing]:
         ids = _multiget_ids(item_ids)

@@ -206,3 +206,92 @@ async def test_unsupported_sort_is_refused(sandbox: Sandbox) -> None:
     """ref: mercadolibre-api.md §4.11 (orders=, default stop_time_asc)."""
     assert (await sandbox.get(search_path(sandbox), params={"orders": "start_time_asc"}))[0] == 200
     assert (await sandbox.get(search_path(sandbox), params={"orders": "price_asc"}))[0] == 400
+
+
+# -- orders=last_updated_desc (§4.11 available_orders) -------------------------------------
+
+
+def last_updated(sandbox: Sandbox, item_ids: list[str]) -> list[str]:
+    return [sandbox.state.items.get(item_id)["last_updated"] for item_id in item_ids]
+
+
+async def test_last_updated_desc_puts_the_latest_changes_first(make_sandbox: MakeSandbox) -> None:
+    """ref: mercadolibre-api.md §4.11 (orders=<sort id>; last_updated_desc among the
+    available_orders; results are ids only)."""
+    sb = await make_sandbox(items_per_seller=120)
+    await sb.login()
+    listings = sb.state.items.listings[sb.seller()]
+    first, then = listings.item_id(3), listings.item_id(110)
+    for item_id in (first, then):
+        sb.advance(60)
+        status, body = await sb.put(f"/items/{item_id}", json={"price": 999})
+        assert status == 200, body
+
+    status, body = await sb.get(
+        search_path(sb), params={"orders": "last_updated_desc", "limit": "100"}
+    )
+
+    assert status == 200
+    assert body["orders"] == [
+        {"id": "last_updated_desc", "name": "Order by last updated descending"}
+    ]
+    assert "last_updated_desc" in {order["id"] for order in body["available_orders"]}
+    assert body["paging"] == {"limit": 100, "offset": 0, "total": 120}
+    assert body["results"][:2] == [then, first]
+    # The untouched demo items follow, the latest published first.
+    untouched = [listings.item_id(p) for p in range(119, -1, -1) if p not in (3, 110)]
+    assert body["results"][2:] == untouched[:98]
+    times = last_updated(sb, body["results"])
+    assert times == sorted(times, reverse=True)
+
+
+async def test_last_updated_desc_pages_filters_and_sees_new_items(
+    make_sandbox: MakeSandbox,
+) -> None:
+    """ref: mercadolibre-api.md §4.11 (offset paging and filters apply to every order)."""
+    sb = await make_sandbox(items_per_seller=60)
+    await sb.login()
+    listings = sb.state.items.listings[sb.seller()]
+    sb.advance(60)
+    created = await sb.create_item(MLA_ITEM)
+    sb.advance(60)
+    paused = listings.item_id(5)
+    status, body = await sb.put(f"/items/{paused}", json={"status": "paused"})
+    assert status == 200, body
+
+    seen = []
+    for offset in (0, 25, 50):
+        _, body = await sb.get(
+            search_path(sb),
+            params={"orders": "last_updated_desc", "offset": str(offset), "limit": "25"},
+        )
+        seen += body["results"]
+    assert seen[:2] == [paused, created["id"]]
+    assert sorted(seen) == sorted([*(listings.item_id(p) for p in range(60)), created["id"]])
+
+    _, body = await sb.get(
+        search_path(sb), params={"orders": "last_updated_desc", "status": "paused"}
+    )
+    assert body["results"][0] == paused
+    assert all(sb.state.items.get(i)["status"] == "paused" for i in body["results"])
+    times = last_updated(sb, body["results"])
+    assert times == sorted(times, reverse=True)
+
+
+async def test_last_updated_desc_leaves_deleted_items_out(sandbox: Sandbox) -> None:
+    """ref: mercadolibre-api.md §4.4 (a deleted item leaves every search), §4.11."""
+    item_id = sandbox.state.items.listings[sandbox.seller()].item_id(2)
+    assert (await sandbox.put(f"/items/{item_id}", json={"status": "closed"}))[0] == 200
+    assert (await sandbox.put(f"/items/{item_id}", json={"deleted": "true"}))[0] == 200
+    _, body = await sandbox.get(search_path(sandbox), params={"orders": "last_updated_desc"})
+    assert item_id not in body["results"]
+
+
+async def test_a_scan_in_last_updated_order_is_refused(sandbox: Sandbox) -> None:
+    """ref: mercadolibre-api.md §4.11 (the scan is documented in listing order only
+    [INF: 400])."""
+    status, body = await sandbox.get(
+        search_path(sandbox), params={"orders": "last_updated_desc", "search_type": "scan"}
+    )
+    assert status == 400
+    assert body["error"] == "bad_request"

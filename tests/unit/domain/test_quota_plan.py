@@ -118,6 +118,22 @@ def test_a_large_seller_is_read_in_slices_and_the_small_ones_stay_fresh():
         assert account.job(PlannedKind.PRODUCTS).cycle_seconds <= 90 * 60
 
 
+def test_sliced_catalogue_reads_plan_a_freshness_pass_the_budget_has_room_for():
+    """§4.11 orders=last_updated_desc: a sliced read first reads the latest changed
+    listings, at most once every FRESHNESS_EVERY seconds, counted in the plan."""
+    sizes = {1: 100_000, 2: 20_000, 3: 5_000, 4: 1_000, 5: 100}
+    planned = plan([AccountLoad(i, n) for i, n in sizes.items()])
+    for account in planned.accounts:
+        products = account.job(PlannedKind.PRODUCTS)
+        assert products.fresh is (products.slices > 1)
+        assert all(products.slice_at(slot).fresh is products.fresh for slot in range(3))
+    assert planned.planned_per_hour <= planned.budget_per_hour
+    assert planned.account(1).job(PlannedKind.PRODUCTS).fresh
+    # No room in the budget, no pass.
+    tight = plan([AccountLoad(1, 100_000)], quota=200).account(1).job(PlannedKind.PRODUCTS)
+    assert tight.slices > 1 and not tight.fresh
+
+
 def test_accounts_with_a_gap_are_planned_first():
     sizes = [AccountLoad(1, 100_000), AccountLoad(2, 100_000, gap=True)]
     planned = plan(sizes)
