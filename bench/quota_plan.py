@@ -25,9 +25,10 @@ What is real:
 - the in-memory store (adapters/memory), seeded with every listing as the sandbox has it
   (the first sync is assumed done before the day starts).
 
-What is simplified: the notifications of `orders_v2`, `questions` and `shipments` are
-read with one GET of their resource each (the work ProcessNotification does costs that
-call; what it stores is not kept); the missed feeds (7 calls an hour) and the unread
+The notifications of `orders_v2`, `questions` and `shipments` are read and stored by
+the recorders ProcessNotification uses (RecordOrders: the order with its shipment and
+pack; RecordShipments; RecordQuestions), so the reconciliations meet what they stored.
+What is simplified: the missed feeds (7 calls an hour) and the unread
 messages (one call per account every 15 min) are those calls alone; the sandbox answers
 at once (no network latency), so a run lasts only as long as the limiter makes it.
 
@@ -93,6 +94,7 @@ from application.listings.sync_catalogue import SyncCatalogue  # noqa: E402
 from application.listings.sync_listing import SyncListing  # noqa: E402
 from application.operations.fan_out import FanOut  # noqa: E402
 from application.orders.reconcile_orders import ReconcileOrders  # noqa: E402
+from application.orders.record_orders import RecordOrders, RecordShipments  # noqa: E402
 from application.ports.rate_limiter import API_CALLS, HOUR, CallClass, RateLimits  # noqa: E402
 from application.questions.reconcile_questions import ReconcileQuestions  # noqa: E402
 from application.questions.record_questions import RecordQuestions  # noqa: E402
@@ -381,14 +383,14 @@ class Day:
 
     # -- notifications --------------------------------------------------------------------
 
-    def receiver(self, calls: AccountCalls, sync_listing: SyncListing) -> web.Application:
+    def receiver(self, sync_listing: SyncListing, recorders: dict[str, Any]) -> web.Application:
         by_seller = {s.seller_id: s.account_id for s in self.sellers.values()}
 
         async def hook(request: web.Request) -> web.Response:
             body = await request.json()
             account_id = by_seller.get(int(body.get("user_id", 0)))
             if account_id is not None:
-                self.spawn(self.notified(calls, sync_listing, account_id, body, wall()))
+                self.spawn(self.notified(sync_listing, recorders, account_id, body, wall()))
             return web.Response()
 
         app = web.Application()
@@ -396,7 +398,12 @@ class Day:
         return app
 
     async def notified(
-        self, calls, sync_listing, account_id: int, body: dict[str, Any], received: float
+        self,
+        sync_listing: SyncListing,
+        recorders: dict[str, Any],
+        account_id: int,
+        body: dict[str, Any],
+        received: float,
     ) -> None:
         topic, path = body.get("topic", ""), body.get("resource", "")
         self.notifications[topic] += 1
@@ -410,8 +417,14 @@ class Day:
                         return
                     item_id = path.rstrip("/").rsplit("/", 1)[-1]
                     await sync_listing(account_id, item_id)
-                else:
-                    await get(calls, account_id, path)
+                elif topic in recorders:
+                    recorder = recorders[topic]
+                    async with self.uow() as uow:
+                        account = await uow.accounts.get(account_id)
+                    read = await recorder.read(account, path)
+                    async with self.uow() as uow:
+                        await recorder.store(uow, read, account)
+                        await uow.commit()
             except ApplicationError:
                 self.failed[f"notification_{topic}"] += 1
 
@@ -507,7 +520,13 @@ class Day:
             settings = QuotaSettings(10_000, 0.5, INTERVALS, 10.0)
             planner = PlanPeriodicWork(self.uow, settings, self.clock)
             fan_out = FanOut(self.uow, self.clock, planner)
-            runner = web.AppRunner(self.receiver(calls, sync_listing), access_log=None)
+            orders_gateway = AiohttpOrderGateway(calls)
+            recorders = {
+                "orders_v2": RecordOrders(orders_gateway, self.clock),
+                "shipments": RecordShipments(orders_gateway, self.clock),
+                "questions": RecordQuestions(AiohttpQuestionGateway(calls), self.clock),
+            }
+            runner = web.AppRunner(self.receiver(sync_listing, recorders), access_log=None)
             await runner.setup()
             site = web.TCPSite(runner, "127.0.0.1", 0)
             await site.start()

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from application.accounts.usable import usable_account
@@ -13,6 +13,8 @@ from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.queries import Paging, SyncLogQuery
 from application.sync_logs.runs import SyncRuns
 from domain.accounts import Account
+from domain.orders import Order
+from domain.shipments import Shipment
 from domain.sync import SyncKind, SyncLog, SyncStatus, SyncTrigger
 
 log = logging.getLogger(__name__)
@@ -33,7 +35,9 @@ class ReconcileOrders:
     is undocumented: when MercadoLibre refuses an offset the window has more changed
     orders than it will page through, so the window is split in two and each half read
     whole (never skipping an order; reads already stored are not older and change
-    nothing). Every run is a meli_sync_logs row (kind orders) with its counts.
+    nothing). An order whose stored copy is already this version (a notification read
+    it, with its shipment and pack) costs nothing more: only the search page. Every run
+    is a meli_sync_logs row (kind orders) with its counts.
     """
 
     OVERLAP = timedelta(minutes=10)
@@ -96,6 +100,20 @@ class ReconcileOrders:
                     return run.started_at - self.OVERLAP
         return now - self._backfill
 
+    async def _changed(self, found: Sequence[Order]) -> list[Order]:
+        """The orders of a search page the local copy does not hold yet: a notification
+        (which reads the order with its shipment and pack) may have stored the same
+        version already; those, with their shipment stored, cost no read of their parts
+        and no write. The rest are read and stored whole, as before."""
+        if not found:
+            return []
+        async with self._uow() as uow:
+            stored = await uow.orders.find_many(o.id for o in found)
+            shipments = await uow.shipments.find_many(
+                {o.shipping_id for o in found if o.shipping_id and o.id in stored}
+            )
+        return [order for order in found if not _current(order, stored.get(order.id), shipments)]
+
     async def _window(
         self, account: Account, start: datetime, end: datetime, sync_log: SyncLog
     ) -> None:
@@ -120,12 +138,15 @@ class ReconcileOrders:
                 sync_log.api_calls += 1
             for reason in page.unreadable:
                 sync_log.record_error(reason)  # that order's error, not the run's
-            reads = await self._reader.with_parts(account.id, page.orders, self._seen)
+            changed = await self._changed(page.orders)
+            reads = await self._reader.with_parts(account.id, changed, self._seen)
             sync_log.api_calls += len(reads.shipments) + len(reads.packs)
             async with self._uow() as uow:
                 counts = await store_reads(uow, reads)
                 await uow.commit()
             sync_log.count("fetched", len(page.orders))
+            if len(changed) < len(page.orders):
+                sync_log.count("already_current", len(page.orders) - len(changed))
             for name, value in counts.items():
                 if value:
                     sync_log.count(name, value)
@@ -134,3 +155,17 @@ class ReconcileOrders:
                 self._progress(offset, page.total)
             if offset >= page.total or not (page.orders or page.unreadable):
                 return
+
+
+def _current(order: Order, stored: Order | None, shipments: Mapping[int, Shipment]) -> bool:
+    """Whether the stored copy is this very version (or a later one) of the order, with
+    the same shipment and pack and that shipment stored."""
+    return (
+        stored is not None
+        and order.last_updated is not None
+        and stored.last_updated is not None
+        and stored.last_updated >= order.last_updated
+        and stored.shipping_id == order.shipping_id
+        and stored.pack_id == order.pack_id
+        and (order.shipping_id is None or order.shipping_id in shipments)
+    )

@@ -152,6 +152,36 @@ async def test_each_distinct_shipment_and_pack_is_read_once(world):
     assert shipment.pack_id == 800 and pack.shipment_id == 700
 
 
+async def test_orders_a_notification_already_stored_cost_only_their_search_page(world):
+    """An order read by its notification (with its shipment) is this very version when
+    the reconciliation meets it: no read of its shipment or pack again, no write; a
+    later version, a new order or a missing shipment is read whole."""
+    account = await world.account()
+    for n in range(1, 5):  # changed within the overlap of the next run
+        world.order(n, START - timedelta(minutes=n), shipping_id=700 + n)
+        world.shipment(700 + n, START)
+    reconcile = ReconcileOrders(world.uow, world.gateway, world.clock)
+    first = await reconcile(account.id, SyncTrigger.API)
+    assert first is not None and first.api_calls == 1 + 4
+    async with world.uow() as uow:  # the shipment of order 4 was never stored
+        stored = await uow.orders.get(4)
+        await uow.orders.upsert([attrs.evolve(stored, shipping_id=799)])
+        await uow.commit()
+    world.order(2, START + timedelta(minutes=5), shipping_id=702)  # a later version
+    world.order(5, START + timedelta(minutes=1), shipping_id=705)  # a new order
+    world.shipment(705, START)
+    world.shipment(799, START)
+    world.clock.advance(600)
+    world.gateway.calls.clear()
+
+    second = await reconcile(account.id, SyncTrigger.API)
+
+    reads = sorted(arg for name, arg in world.gateway.calls if name == "get_shipment")
+    assert second is not None and second.status is SyncStatus.SUCCEEDED
+    assert reads == [702, 704, 705], "order 4 names another shipment now: read whole"
+    assert second.counts["already_current"] == 2 and second.api_calls == 1 + 3
+
+
 async def test_the_next_run_reads_since_the_last_good_one_with_an_overlap(world):
     account = await world.account()
     reconcile = ReconcileOrders(world.uow, world.gateway, world.clock)
